@@ -1,0 +1,74 @@
+# Two commands on a fresh machine: `make run` and `make test`. See README.md.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# What the test suite talks to; override any of them from the environment.
+TEST_ENV = DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/jinzhong_crm} \
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
+	SECRET_KEY=$${SECRET_KEY:-test-only-secret-key-never-used-in-production-0123456789} \
+	DEBUG=0 HTTPS=0 DEMO=1 DJANGO_ALLOW_ASYNC_UNSAFE=true
+
+.PHONY: run test worker beat stack lint format bench messages clean
+
+$(VENV)/.run-deps: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-deps: $(VENV)/.run-deps requirements-dev.txt
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+# .mo files are built, never committed; Babel compiles them without GNU gettext.
+messages: $(VENV)/.run-deps
+	$(VENV)/bin/pybabel compile -d locale -D django 2>&1 | grep -v "^compiling" || true
+
+run: $(VENV)/.run-deps messages
+	$(PY) -m jinzhong_crm.preflight
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py load_demo
+	@echo ""
+	@echo "  Jinzhong CRM: http://$(HOST):$(PORT)/   log in as admin / $${DEMO_PASSWORD:-demo12345}"
+	@echo ""
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: $(VENV)/.dev-deps messages
+	@$(TEST_ENV) $(PY) -m jinzhong_crm.preflight --need-postgres
+	@$(TEST_ENV) $(PY) manage.py collectstatic --noinput -v0
+	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+worker: $(VENV)/.run-deps
+	$(PY) -m jinzhong_crm.preflight
+	$(VENV)/bin/celery -A jinzhong_crm worker -l info
+
+beat: $(VENV)/.run-deps
+	$(PY) -m jinzhong_crm.preflight
+	$(VENV)/bin/celery -A jinzhong_crm beat -l info
+
+# Web (gunicorn) + worker + beat on PostgreSQL and Redis; Ctrl-C stops all three.
+stack: $(VENV)/.run-deps messages
+	@test -n "$$DATABASE_URL" -a -n "$$REDIS_URL" || { echo "make stack needs DATABASE_URL and REDIS_URL (see .env.example)."; exit 2; }
+	$(PY) -m jinzhong_crm.preflight
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py collectstatic --noinput -v0
+	$(PY) manage.py load_demo --reference-only
+	trap 'kill 0' INT TERM EXIT; \
+	$(VENV)/bin/celery -A jinzhong_crm worker -l info & \
+	$(VENV)/bin/celery -A jinzhong_crm beat -l info & \
+	$(VENV)/bin/gunicorn jinzhong_crm.wsgi -b $(HOST):$(PORT) -w $${WEB_CONCURRENCY:-2} --access-logfile - & \
+	wait
+
+lint: $(VENV)/.dev-deps
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.dev-deps
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf staticfiles .pytest_cache
+	find locale -name '*.mo' -delete

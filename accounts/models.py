@@ -1,0 +1,46 @@
+"""Users, each with one role and, for county-level roles, one region."""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    CITY_ADMIN = "city_admin", _("City administrator")
+    CITY_STAFF = "city_staff", _("City staff")
+    COUNTY_STAFF = "county_staff", _("County / zone staff")
+    CITY_LEADER = "city_leader", _("City leader")
+    COUNTY_OFFICIAL = "county_official", _("County official")
+    API_CLIENT = "api_client", _("API client")
+
+
+CITY_ROLES = {Role.CITY_ADMIN, Role.CITY_STAFF, Role.CITY_LEADER}
+COUNTY_ROLES = {Role.COUNTY_STAFF, Role.COUNTY_OFFICIAL}
+
+
+class User(AbstractUser):
+    """A person (or an API client) using the CRM.
+
+    City roles see everything; county roles belong to exactly one region and work within it.
+    """
+
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.CITY_STAFF)
+    region = models.ForeignKey(
+        "core.Region",
+        verbose_name=_("region"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+        help_text=_("Required for county roles; empty means the whole city."),
+    )
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    @property
+    def display_name(self) -> str:
+        full = f"{self.last_name}{self.first_name}".strip()
+        return full or self.username

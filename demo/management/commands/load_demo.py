@@ -1,0 +1,34 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from demo import loader
+
+
+class Command(BaseCommand):
+    help = "Load reference data, demo users and demo data (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--reference-only",
+            action="store_true",
+            help="Load only the reference data (regions, chains, methods); allowed in production.",
+        )
+
+    def handle(self, *args, reference_only: bool = False, **options):
+        loader.load_reference()
+        self.stdout.write(
+            "Reference data loaded: regions, industry chains and links, promotion methods."
+        )
+        if reference_only:
+            return
+        if not settings.DEMO:
+            raise CommandError(
+                "Demo users and data are loaded only under the embedded default or with DEMO=1; "
+                "use --reference-only in production."
+            )
+        created = loader.load_demo_users()
+        self.stdout.write(
+            f"Demo users ready ({len(created)} new): "
+            + ", ".join(u for u, *_ in loader.DEMO_USERS)
+            + f". Password: {settings.DEMO_PASSWORD if created or settings.EMBEDDED else '(unchanged)'}"
+        )
