@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class CoreConfig(AppConfig):
     name = "core"
     verbose_name = _("Reference data")
+
+    def ready(self) -> None:
+        from . import history  # noqa: F401  (connects the IP-recording receiver)

@@ -1,0 +1,409 @@
+"""Investment projects (招商项目) and what happens to them: stage changes, follow-ups, money in."""
+
+from itertools import combinations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from core.history import history
+from core.models import TimeStampedModel
+from core.softdelete import SoftDeleteModel
+
+MONEY = {"max_digits": 18, "decimal_places": 6}
+
+
+class Stage(models.TextChoices):
+    LEAD = "lead", _("Lead")
+    NEGOTIATING = "negotiating", _("Negotiating")
+    SIGNED = "signed", _("Signed")
+    STARTED = "started", _("Started")
+    PRODUCING = "producing", _("Producing")
+    AT_CAPACITY = "at_capacity", _("At capacity")
+    DROPPED = "dropped", _("Dropped")
+
+
+# The pipeline in order; `dropped` stands outside it.
+PIPELINE = [
+    Stage.LEAD,
+    Stage.NEGOTIATING,
+    Stage.SIGNED,
+    Stage.STARTED,
+    Stage.PRODUCING,
+    Stage.AT_CAPACITY,
+]
+# The date field that records reaching each stage.
+MILESTONE_FIELD = {
+    Stage.LEAD: "registered_on",
+    Stage.NEGOTIATING: "negotiating_on",
+    Stage.SIGNED: "signed_on",
+    Stage.STARTED: "started_on",
+    Stage.PRODUCING: "producing_on",
+    Stage.AT_CAPACITY: "at_capacity_on",
+    Stage.DROPPED: "dropped_on",
+}
+# Milestones whose dates must never run backwards (registered_on may precede all of them).
+ORDERED_MILESTONES = [
+    "registered_on",
+    "negotiating_on",
+    "signed_on",
+    "started_on",
+    "producing_on",
+    "at_capacity_on",
+]
+PLANNED_FIELDS = ["planned_sign_on", "planned_start_on", "planned_production_on"]
+
+
+def _milestone_order_constraints() -> list[models.CheckConstraint]:
+    constraints = []
+    for earlier, later in combinations(ORDERED_MILESTONES, 2):
+        constraints.append(
+            models.CheckConstraint(
+                condition=Q(**{f"{earlier}__isnull": True})
+                | Q(**{f"{later}__isnull": True})
+                | Q(**{f"{later}__gte": F(earlier)}),
+                name=f"project_{later}_after_{earlier}",
+            )
+        )
+    return constraints
+
+
+class Currency(models.TextChoices):
+    CNY = "CNY", _("Renminbi")
+    USD = "USD", _("US dollar")
+    EUR = "EUR", _("Euro")
+    HKD = "HKD", _("Hong Kong dollar")
+    JPY = "JPY", _("Japanese yen")
+    GBP = "GBP", _("Pound sterling")
+    KRW = "KRW", _("Korean won")
+
+
+class Project(SoftDeleteModel, TimeStampedModel):
+    """An investment project from first lead to full capacity.
+
+    Amounts are 万元 (CNY). For a foreign-currency project the original figure, currency, rate and
+    rate date are kept and `planned_investment` holds the CNY equivalent computed once at entry.
+    Stage changes go through `projects.services.project_advance_stage` only.
+    """
+
+    name = models.CharField(_("project name"), max_length=200)
+    investor = models.ForeignKey(
+        "enterprises.Enterprise",
+        verbose_name=_("investor"),
+        on_delete=models.PROTECT,
+        related_name="projects",
+    )
+    co_investors = models.ManyToManyField(
+        "enterprises.Enterprise",
+        verbose_name=_("co-investors"),
+        blank=True,
+        related_name="co_projects",
+    )
+    region = models.ForeignKey(
+        "core.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="projects"
+    )
+    park = models.ForeignKey(
+        "enterprises.IndustrialPark",
+        verbose_name=_("park"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="projects",
+    )
+    chain = models.ForeignKey(
+        "core.IndustryChain",
+        verbose_name=_("industry chain"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="projects",
+    )
+    chain_link = models.ForeignKey(
+        "core.ChainLink",
+        verbose_name=_("chain link"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="projects",
+    )
+    method = models.ForeignKey(
+        "core.PromotionMethod",
+        verbose_name=_("promotion method"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="projects",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_projects",
+    )
+
+    planned_investment = models.DecimalField(_("planned total investment (万元)"), **MONEY)
+    fixed_asset_investment = models.DecimalField(
+        _("fixed-asset investment (万元)"), null=True, blank=True, **MONEY
+    )
+    currency = models.CharField(
+        _("currency"), max_length=3, choices=Currency.choices, default=Currency.CNY
+    )
+    original_amount = models.DecimalField(
+        _("amount in original currency (万)"), null=True, blank=True, **MONEY
+    )
+    exchange_rate = models.DecimalField(
+        _("exchange rate to CNY"), null=True, blank=True, max_digits=12, decimal_places=6
+    )
+    rate_date = models.DateField(_("rate date"), null=True, blank=True)
+    expected_annual_output = models.DecimalField(
+        _("expected yearly output (万元)"), null=True, blank=True, **MONEY
+    )
+    expected_annual_tax = models.DecimalField(
+        _("expected yearly tax (万元)"), null=True, blank=True, **MONEY
+    )
+    expected_jobs = models.PositiveIntegerField(_("expected jobs"), null=True, blank=True)
+
+    stage = models.CharField(
+        _("stage"), max_length=12, choices=Stage.choices, default=Stage.LEAD, db_index=True
+    )
+    registered_on = models.DateField(_("registered on"))
+    negotiating_on = models.DateField(_("negotiation started on"), null=True, blank=True)
+    signed_on = models.DateField(_("signed on"), null=True, blank=True, db_index=True)
+    started_on = models.DateField(
+        _("construction started on"), null=True, blank=True, db_index=True
+    )
+    producing_on = models.DateField(_("production started on"), null=True, blank=True)
+    at_capacity_on = models.DateField(_("reached capacity on"), null=True, blank=True)
+    dropped_on = models.DateField(_("dropped on"), null=True, blank=True)
+    drop_reason = models.CharField(_("reason for dropping"), max_length=500, blank=True)
+    planned_sign_on = models.DateField(_("planned signing date"), null=True, blank=True)
+    planned_start_on = models.DateField(
+        _("planned start date"), null=True, blank=True, db_index=True
+    )
+    planned_production_on = models.DateField(_("planned production date"), null=True, blank=True)
+
+    is_out_of_province = models.BooleanField(_("out-of-province investment (省外)"), default=False)
+    is_foreign = models.BooleanField(_("foreign investment (外资)"), default=False)
+    is_confidential = models.BooleanField(
+        _("confidential"), default=False, help_text=_("Seen only by its region and city roles.")
+    )
+    notes = models.TextField(_("notes"), blank=True, max_length=10000)
+    # The form's one-time token: a double-submitted form finds the project it already created.
+    creation_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+
+    history = history()
+
+    class Meta:
+        ordering = ["-registered_on", "-id"]
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(planned_investment__gte=0), name="project_investment_nonnegative"
+            ),
+            models.CheckConstraint(
+                condition=Q(fixed_asset_investment__isnull=True) | Q(fixed_asset_investment__gte=0),
+                name="project_fixed_asset_nonnegative",
+            ),
+            models.CheckConstraint(
+                condition=Q(stage="dropped") | Q(dropped_on__isnull=True),
+                name="project_dropped_on_only_when_dropped",
+            ),
+            *_milestone_order_constraints(),
+        ]
+        indexes = [
+            models.Index(fields=["region", "stage"], name="project_region_stage"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def pipeline_index(self) -> int:
+        return PIPELINE.index(self.stage) if self.stage in PIPELINE else -1
+
+
+class StageChange(models.Model):
+    """One move of a project along (or back along) the pipeline; never edited."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="stage_changes"
+    )
+    from_stage = models.CharField(_("from"), max_length=12, choices=Stage.choices, blank=True)
+    to_stage = models.CharField(_("to"), max_length=12, choices=Stage.choices)
+    on = models.DateField(_("milestone date"))
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    is_backward = models.BooleanField(_("moved back"), default=False)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    changed_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+        verbose_name = _("stage change")
+        verbose_name_plural = _("stage changes")
+
+    def __str__(self) -> str:
+        return f"{self.project}: {self.from_stage} → {self.to_stage}"
+
+
+class FollowUp(TimeStampedModel):
+    """A visit, call, meeting or inspection on a project, with the next step and its due date."""
+
+    class Kind(models.TextChoices):
+        VISIT = "visit", _("Visit")
+        CALL = "call", _("Phone call")
+        MEETING = "meeting", _("Meeting")
+        SITE_INSPECTION = "site_inspection", _("Site inspection")
+        CONTRACT_TALK = "contract_talk", _("Contract talks")
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="follow_ups"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    happened_on = models.DateField(_("date"))
+    summary = models.TextField(_("summary"), max_length=5000)
+    next_step = models.CharField(_("next step"), max_length=500, blank=True)
+    next_due_on = models.DateField(_("next step due"), null=True, blank=True, db_index=True)
+    next_done = models.BooleanField(_("next step done"), default=False)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="follow_ups",
+    )
+
+    history = history()
+
+    class Meta:
+        ordering = ["-happened_on", "-id"]
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+
+    def __str__(self) -> str:
+        return f"{self.project} · {self.happened_on}"
+
+
+class MonthlyAmount(TimeStampedModel):
+    """An amount for one project and one month (the first day of the month is stored)."""
+
+    month = models.DateField(_("month"))
+    amount = models.DecimalField(_("amount (万元)"), **MONEY)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+        ordering = ["project", "month"]
+
+
+class FundsInPlace(MonthlyAmount):
+    """到位资金: money actually invested in a month (the realised side of a signed amount)."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="funds"
+    )
+
+    history = history()
+
+    class Meta(MonthlyAmount.Meta):
+        verbose_name = _("funds in place")
+        verbose_name_plural = _("funds in place")
+        constraints = [
+            models.UniqueConstraint(fields=["project", "month"], name="funds_unique_month"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="funds_amount_nonnegative"),
+        ]
+
+
+class CompletedInvestment(MonthlyAmount):
+    """完成投资: investment completed in a month."""
+
+    project = models.ForeignKey(
+        Project,
+        verbose_name=_("project"),
+        on_delete=models.CASCADE,
+        related_name="completed_investments",
+    )
+
+    history = history()
+
+    class Meta(MonthlyAmount.Meta):
+        verbose_name = _("completed investment")
+        verbose_name_plural = _("completed investment")
+        constraints = [
+            models.UniqueConstraint(fields=["project", "month"], name="completed_unique_month"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="completed_amount_nonnegative"),
+        ]
+
+
+class ClaimConflict(TimeStampedModel):
+    """首报首谈: a new lead whose investor already has an active project in another county.
+
+    The earlier registration holds the claim until city staff decide.
+    """
+
+    class MatchedBy(models.TextChoices):
+        CREDIT_CODE = "credit_code", _("Credit code")
+        NAME = "name", _("Normalised name")
+        MOBILE = "mobile", _("Mobile number")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Awaiting city decision")
+        FIRST_KEEPS = "first_keeps", _("First registration keeps the claim")
+        SECOND_WINS = "second_wins", _("Claim transferred to the later registration")
+        BOTH_PROCEED = "both_proceed", _("Both may proceed")
+
+    project = models.ForeignKey(
+        Project,
+        verbose_name=_("later registration"),
+        on_delete=models.CASCADE,
+        related_name="claim_conflicts",
+    )
+    holder = models.ForeignKey(
+        Project,
+        verbose_name=_("first registration"),
+        on_delete=models.CASCADE,
+        related_name="claims_held",
+    )
+    matched_by = models.CharField(_("matched by"), max_length=12, choices=MatchedBy.choices)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.OPEN, db_index=True
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.CharField(_("decision note"), max_length=500, blank=True)
+
+    history = history()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("first-report conflict")
+        verbose_name_plural = _("first-report conflicts")
+        constraints = [
+            models.UniqueConstraint(fields=["project", "holder"], name="claimconflict_unique_pair"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} ↔ {self.holder}"

@@ -1,0 +1,596 @@
+"""Every write on projects, with DESIGN.md's pipeline and money rules. Pages, API, imports, events
+and the admin's actions all come through here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.money import parse_amount, validate_amount
+from core.scoping import check_can_edit_region
+from enterprises import services as enterprise_services
+from enterprises.models import Enterprise
+
+from .models import (
+    MILESTONE_FIELD,
+    ORDERED_MILESTONES,
+    PIPELINE,
+    PLANNED_FIELDS,
+    ClaimConflict,
+    CompletedInvestment,
+    Currency,
+    FollowUp,
+    FundsInPlace,
+    Project,
+    Stage,
+    StageChange,
+)
+
+PLANNED_HORIZON_YEARS = 10
+EDITABLE_FIELDS = {
+    "name",
+    "investor",
+    "region",
+    "park",
+    "chain",
+    "chain_link",
+    "method",
+    "owner",
+    "planned_investment",
+    "fixed_asset_investment",
+    "currency",
+    "original_amount",
+    "exchange_rate",
+    "rate_date",
+    "expected_annual_output",
+    "expected_annual_tax",
+    "expected_jobs",
+    "registered_on",
+    "negotiating_on",
+    "signed_on",
+    "started_on",
+    "producing_on",
+    "at_capacity_on",
+    "planned_sign_on",
+    "planned_start_on",
+    "planned_production_on",
+    "is_out_of_province",
+    "is_foreign",
+    "is_confidential",
+    "notes",
+}
+MONEY_FIELDS = [
+    "planned_investment",
+    "fixed_asset_investment",
+    "expected_annual_output",
+    "expected_annual_tax",
+]
+# Stages whose milestone date must be present once a project has reached or passed them. Negotiation
+# may be skipped (a lead can be signed straight away at an event), registration never.
+REQUIRED_WHEN_REACHED = [Stage.SIGNED, Stage.STARTED, Stage.PRODUCING, Stage.AT_CAPACITY]
+
+
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+# --- validation ---------------------------------------------------------------------------------
+def validate_project(project: Project) -> None:
+    """All rules a project must satisfy whatever wrote it. Raises ValidationError keyed by field."""
+    errors: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    project.name = (project.name or "").strip()
+    if not project.name:
+        add("name", _("Please enter the project name."))
+
+    for field in MONEY_FIELDS:
+        value = getattr(project, field)
+        if value is None:
+            if field == "planned_investment":
+                add(field, _("Please enter the planned investment."))
+            continue
+        try:
+            setattr(project, field, validate_amount(value))
+        except ValidationError as exc:
+            errors.setdefault(field, []).extend(exc.messages)
+
+    if project.currency != Currency.CNY:
+        missing = [
+            f
+            for f in ("original_amount", "exchange_rate", "rate_date")
+            if getattr(project, f) is None
+        ]
+        for field in missing:
+            add(
+                field,
+                _(
+                    "A foreign-currency project needs the original amount, the rate and the rate's date."
+                ),
+            )
+        if project.exchange_rate is not None and project.exchange_rate <= 0:
+            add("exchange_rate", _("The exchange rate must be greater than zero."))
+
+    now = today()
+    for field in [*ORDERED_MILESTONES, "dropped_on"]:
+        value = getattr(project, field)
+        if value and value > now:
+            add(
+                field,
+                _("A milestone that has happened cannot be in the future (%(date)s).")
+                % {"date": value},
+            )
+        if value and value.year < 1990:
+            add(field, _("The date %(date)s is too far in the past.") % {"date": value})
+    horizon = (
+        now.replace(year=now.year + PLANNED_HORIZON_YEARS)
+        if not (now.month == 2 and now.day == 29)
+        else now.replace(day=28, year=now.year + PLANNED_HORIZON_YEARS)
+    )
+    for field in PLANNED_FIELDS:
+        value = getattr(project, field)
+        if value and value > horizon:
+            add(
+                field,
+                _("A planned date more than %(n)d years ahead is not credible.")
+                % {"n": PLANNED_HORIZON_YEARS},
+            )
+        if value and value.year < 1990:
+            add(field, _("The date %(date)s is too far in the past.") % {"date": value})
+
+    dated = [(f, getattr(project, f)) for f in ORDERED_MILESTONES if getattr(project, f)]
+    for (earlier, d1), (later, d2) in zip(dated, dated[1:], strict=False):
+        if d2 < d1:
+            add(
+                later,
+                _(
+                    "%(later)s (%(d2)s) cannot be before %(earlier)s (%(d1)s): dates never run backwards."
+                )
+                % {"later": _label(later), "d2": d2, "earlier": _label(earlier), "d1": d1},
+            )
+
+    if project.stage == Stage.DROPPED:
+        if not project.dropped_on:
+            add("dropped_on", _("A dropped project needs the date it was dropped."))
+        if not project.drop_reason.strip():
+            add("drop_reason", _("Please give the reason for dropping the project."))
+        reached = _last_reached_stage(project)
+    else:
+        reached = project.stage
+        if project.dropped_on:
+            add("dropped_on", _("Only a dropped project has a dropped date."))
+        # Dates of stages the project has not reached yet must be empty.
+        for stage in PIPELINE[PIPELINE.index(project.stage) + 1 :]:
+            field = MILESTONE_FIELD[stage]
+            if getattr(project, field):
+                add(
+                    field,
+                    _(
+                        "The project has not reached the stage “%(stage)s”, so it cannot have this date."
+                    )
+                    % {"stage": Stage(stage).label},
+                )
+    if reached in PIPELINE:
+        for stage in REQUIRED_WHEN_REACHED:
+            if PIPELINE.index(stage) <= PIPELINE.index(reached) and not getattr(
+                project, MILESTONE_FIELD[stage]
+            ):
+                add(
+                    MILESTONE_FIELD[stage],
+                    _("The stage “%(stage)s” needs its date.") % {"stage": Stage(stage).label},
+                )
+
+    if (
+        project.chain_link_id
+        and project.chain_id
+        and project.chain_link.chain_id != project.chain_id
+    ):
+        add("chain_link", _("The chain link does not belong to the chosen industry chain."))
+    if project.park_id and project.region_id and project.park.region_id != project.region_id:
+        add("park", _("The park is not in the project's region."))
+
+    if errors:
+        raise ValidationError(errors)
+    project.full_clean(exclude=["investor", "co_investors"] if not project.investor_id else None)
+
+
+def _label(field: str) -> str:
+    return str(Project._meta.get_field(field).verbose_name)
+
+
+def _last_reached_stage(project: Project) -> str:
+    for stage in reversed(PIPELINE):
+        if getattr(project, MILESTONE_FIELD[stage]):
+            return stage
+    return Stage.LEAD
+
+
+def _apply_currency(project: Project) -> None:
+    """Compute the CNY equivalent once, at entry: original (万 of currency) × rate."""
+    if (
+        project.currency != Currency.CNY
+        and project.original_amount is not None
+        and project.exchange_rate
+    ):
+        project.planned_investment = (project.original_amount * project.exchange_rate).quantize(
+            Decimal("0.000001")
+        )
+
+
+def _record_change(project: Project) -> None:
+    """Hook for work that follows any change to a project (rollup refresh, see the dashboards issue)."""
+
+
+# --- create / update ------------------------------------------------------------------------------
+@transaction.atomic
+def project_create(
+    *, by, token: uuid.UUID | None = None, stage: str = Stage.LEAD, **fields: Any
+) -> Project:
+    """Create a project. With `token` (the form's one-time token) a repeated submit returns the
+    project the first submit created instead of a second one."""
+    unknown = set(fields) - EDITABLE_FIELDS - {"co_investors", "dropped_on", "drop_reason"}
+    if unknown:
+        raise TypeError(f"unknown project fields: {sorted(unknown)}")
+    if token is not None:
+        existing = Project.all_objects.filter(creation_token=token).first()
+        if existing is not None:
+            return existing
+    co_investors = fields.pop("co_investors", None)
+    check_can_edit_region(by, fields.get("region"))
+    fields.setdefault("registered_on", today())
+    if by is not None and "owner" not in fields:
+        fields["owner"] = by
+    project = Project(stage=stage, creation_token=token, **fields)
+    _apply_currency(project)
+    validate_project(project)
+    try:
+        with transaction.atomic():
+            project.save()
+    except IntegrityError:
+        if token is not None and Project.all_objects.filter(creation_token=token).exists():
+            return Project.all_objects.get(creation_token=token)
+        raise
+    if co_investors:
+        project.co_investors.set(co_investors)
+    StageChange.objects.create(
+        project=project,
+        from_stage="",
+        to_stage=stage,
+        on=_milestone_date(project, stage),
+        changed_by=by,
+    )
+    _record_change(project)
+    return project
+
+
+def _milestone_date(project: Project, stage: str) -> dt.date:
+    return getattr(project, MILESTONE_FIELD[stage]) or project.registered_on
+
+
+@transaction.atomic
+def project_update(*, project: Project, by, **fields: Any) -> Project:
+    """Edit fields (not the stage: that is project_advance_stage). Corrections to milestone dates are
+    allowed but obey the same rules; the change history records every field's before and after."""
+    unknown = set(fields) - EDITABLE_FIELDS - {"co_investors"}
+    if unknown:
+        raise TypeError(f"unknown or read-only project fields: {sorted(unknown)}")
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    check_can_edit_region(by, project.region)
+    co_investors = fields.pop("co_investors", None)
+    for key, value in fields.items():
+        setattr(project, key, value)
+    check_can_edit_region(by, project.region)  # a county may not move a project out of reach
+    _apply_currency(project)
+    validate_project(project)
+    project.save()
+    if co_investors is not None:
+        project.co_investors.set(co_investors)
+    _record_change(project)
+    return project
+
+
+@transaction.atomic
+def project_advance_stage(
+    *, project: Project, to: str, on: dt.date, by, reason: str = ""
+) -> Project:
+    """Move a project along the pipeline (or back, with a reason), enforcing DESIGN.md's rules and
+    recording the change.
+
+    Forward: the target stage's date is set to `on`; stages passed over must already have their dates
+    (a lead may go straight to signed, skipping negotiation). Back: a reason is required and the dates
+    of the stages left behind are cleared. Dropped: from any stage, with a reason; reviving a dropped
+    project returns it to the last stage it had reached.
+    """
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    check_can_edit_region(by, project.region)
+    if to not in Stage.values:
+        raise ValidationError({"stage": _("Unknown stage “%(stage)s”.") % {"stage": to}})
+    reason = (reason or "").strip()
+    if on is None:
+        raise ValidationError({MILESTONE_FIELD[to]: _("Please give the date of this milestone.")})
+    from_stage = project.stage
+    if to == from_stage:
+        raise ValidationError({"stage": _("The project is already at this stage.")})
+
+    backward = False
+    if to == Stage.DROPPED:
+        if not reason:
+            raise ValidationError(
+                {"drop_reason": _("Please give the reason for dropping the project.")}
+            )
+        project.stage = Stage.DROPPED
+        project.dropped_on = on
+        project.drop_reason = reason
+    elif from_stage == Stage.DROPPED:
+        # Revival: back into the pipeline at the stage it had reached (or earlier, clearing dates).
+        if not reason:
+            raise ValidationError({"reason": _("Please give the reason for reviving the project.")})
+        reached = _last_reached_stage(project)
+        if PIPELINE.index(to) > PIPELINE.index(reached):
+            raise ValidationError(
+                {
+                    "stage": _(
+                        "A revived project returns to the stage it had reached (%(stage)s) first."
+                    )
+                    % {"stage": Stage(reached).label}
+                }
+            )
+        for stage in PIPELINE[PIPELINE.index(to) + 1 :]:
+            setattr(project, MILESTONE_FIELD[stage], None)
+        project.stage = to
+        project.dropped_on = None
+        project.drop_reason = ""
+        backward = True
+    else:
+        i_from, i_to = PIPELINE.index(from_stage), PIPELINE.index(to)
+        if i_to > i_from:
+            for stage in PIPELINE[i_from + 1 : i_to]:
+                if stage in REQUIRED_WHEN_REACHED and not getattr(project, MILESTONE_FIELD[stage]):
+                    raise ValidationError(
+                        {
+                            MILESTONE_FIELD[stage]: _(
+                                "Cannot skip “%(stage)s”: record its date first (stages are reached in order)."
+                            )
+                            % {"stage": Stage(stage).label}
+                        }
+                    )
+            setattr(project, MILESTONE_FIELD[to], on)
+        else:
+            if not reason:
+                raise ValidationError({"reason": _("Moving a project back needs a reason.")})
+            for stage in PIPELINE[i_to + 1 :]:
+                setattr(project, MILESTONE_FIELD[stage], None)
+            backward = True
+        project.stage = to
+    validate_project(project)
+    project.save()
+    StageChange.objects.create(
+        project=project,
+        from_stage=from_stage,
+        to_stage=to,
+        on=on,
+        reason=reason,
+        is_backward=backward,
+        changed_by=by,
+    )
+    _record_change(project)
+    return project
+
+
+@transaction.atomic
+def project_delete(*, project: Project, by) -> None:
+    """Soft delete; restorable, and kept in the change history."""
+    check_can_edit_region(by, project.region)
+    project.mark_deleted()
+    project.save(update_fields=["is_deleted", "deleted_at", "updated_at"])
+    _record_change(project)
+
+
+@transaction.atomic
+def project_restore(*, project: Project, by) -> None:
+    check_can_edit_region(by, project.region)
+    project.mark_restored()
+    project.save(update_fields=["is_deleted", "deleted_at", "updated_at"])
+    _record_change(project)
+
+
+# --- quick lead and 首报首谈 ----------------------------------------------------------------------
+@transaction.atomic
+def quick_lead_create(
+    *,
+    by,
+    name: str,
+    investor_name: str,
+    region,
+    planned_investment: Decimal | str,
+    chain=None,
+    credit_code: str = "",
+    contact_name: str = "",
+    contact_mobile: str = "",
+    token: uuid.UUID | None = None,
+) -> tuple[Project, list[ClaimConflict]]:
+    """Log a lead in one step: find or create the investor, create the project, and register a
+    首报首谈 conflict for every active project of the same investor in another region."""
+    if token is not None:
+        existing = Project.all_objects.filter(creation_token=token).first()
+        if existing is not None:
+            return existing, list(existing.claim_conflicts.all())
+    errors: dict[str, list[str]] = {}
+    if not (investor_name or "").strip():
+        errors["investor_name"] = [_("Please enter the investor.")]
+    amount = None
+    try:
+        amount = parse_amount(planned_investment)
+    except ValidationError as exc:
+        errors["planned_investment"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+
+    matches = enterprise_services.find_investor_matches(
+        credit_code=credit_code, name=investor_name, mobile=contact_mobile
+    )
+    investor = next((e for e, how in matches if how in ("credit_code", "name")), None)
+    if investor is None:
+        investor = enterprise_services.enterprise_create(
+            name=investor_name, credit_code=credit_code
+        )
+    elif credit_code and not investor.credit_code:
+        enterprise_services.enterprise_update(enterprise=investor, credit_code=credit_code)
+    if contact_name.strip() or contact_mobile.strip():
+        known = investor.contacts.filter(
+            phone=contact_mobile.strip(), name=contact_name.strip()
+        ).exists()
+        if not known:
+            enterprise_services.contact_add(
+                enterprise=investor,
+                name=contact_name.strip() or _("(no name)"),
+                phone=contact_mobile,
+            )
+
+    project = project_create(
+        by=by,
+        token=token,
+        name=name,
+        investor=investor,
+        region=region,
+        chain=chain,
+        planned_investment=amount,
+    )
+    conflicts = register_claim_conflicts(project=project, matches=matches)
+    return project, conflicts
+
+
+def register_claim_conflicts(
+    *, project: Project, matches: list[tuple[Enterprise, str]]
+) -> list[ClaimConflict]:
+    """For each matched investor with an active project in another region, the earliest such project
+    holds the claim; record the conflict so both counties and the city see it."""
+    conflicts = []
+    seen: set[int] = set()
+    for enterprise, matched_by in matches:
+        holder = (
+            Project.objects.filter(investor=enterprise)
+            .exclude(stage=Stage.DROPPED)
+            .exclude(region_id=project.region_id)
+            .exclude(pk=project.pk)
+            .order_by("created_at", "id")
+            .first()
+        )
+        if holder is None or holder.pk in seen:
+            continue
+        seen.add(holder.pk)
+        conflict, _created = ClaimConflict.objects.get_or_create(
+            project=project, holder=holder, defaults={"matched_by": matched_by}
+        )
+        conflicts.append(conflict)
+    return conflicts
+
+
+@transaction.atomic
+def claim_decide(*, conflict: ClaimConflict, status: str, by, note: str = "") -> ClaimConflict:
+    """City staff settle a 首报首谈 conflict."""
+    from accounts.models import Role
+
+    if by is None or not (by.is_superuser or by.role in (Role.CITY_ADMIN, Role.CITY_STAFF)):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied(_("Only city staff decide first-report conflicts."))
+    if status not in ClaimConflict.Status.values or status == ClaimConflict.Status.OPEN:
+        raise ValidationError({"status": _("Please choose a decision.")})
+    conflict.status = status
+    conflict.decided_by = by
+    conflict.decided_at = timezone.now()
+    conflict.decision_note = note.strip()
+    conflict.full_clean()
+    conflict.save()
+    return conflict
+
+
+# --- follow-ups and money in ---------------------------------------------------------------------
+@transaction.atomic
+def followup_record(
+    *,
+    project: Project,
+    by,
+    kind: str,
+    happened_on: dt.date,
+    summary: str,
+    next_step: str = "",
+    next_due_on: dt.date | None = None,
+) -> FollowUp:
+    check_can_edit_region(by, project.region)
+    errors = {}
+    if happened_on and happened_on > today():
+        errors["happened_on"] = [_("A follow-up that has happened cannot be in the future.")]
+    if next_due_on and happened_on and next_due_on < happened_on:
+        errors["next_due_on"] = [_("The next step cannot be due before the follow-up itself.")]
+    if next_due_on and not next_step.strip():
+        errors["next_step"] = [_("Say what the next step is.")]
+    if errors:
+        raise ValidationError(errors)
+    follow_up = FollowUp(
+        project=project,
+        kind=kind,
+        happened_on=happened_on,
+        summary=summary.strip(),
+        next_step=next_step.strip(),
+        next_due_on=next_due_on,
+        author=by,
+    )
+    follow_up.full_clean()
+    follow_up.save()
+    return follow_up
+
+
+@transaction.atomic
+def followup_mark_done(*, follow_up: FollowUp, by) -> FollowUp:
+    check_can_edit_region(by, follow_up.project.region)
+    follow_up.next_done = True
+    follow_up.save(update_fields=["next_done", "updated_at"])
+    return follow_up
+
+
+def _monthly_record(model, *, project: Project, month: dt.date, amount, by, note: str):
+    check_can_edit_region(by, project.region)
+    try:
+        amount = parse_amount(amount)
+    except ValidationError as exc:
+        raise ValidationError({"amount": exc.messages}) from exc
+    first = month.replace(day=1)
+    if first > today():
+        raise ValidationError(
+            {"month": _("Money cannot be recorded for a month that has not begun.")}
+        )
+    record, _created = model.objects.update_or_create(
+        project=project,
+        month=first,
+        defaults={"amount": amount, "note": note.strip(), "recorded_by": by},
+    )
+    _record_change(project)
+    return record
+
+
+@transaction.atomic
+def funds_record(*, project: Project, month: dt.date, amount, by, note: str = "") -> FundsInPlace:
+    """Record (or correct: it is an edit, never a negative record) a month's funds in place."""
+    return _monthly_record(
+        FundsInPlace, project=project, month=month, amount=amount, by=by, note=note
+    )
+
+
+@transaction.atomic
+def completed_investment_record(
+    *, project: Project, month: dt.date, amount, by, note: str = ""
+) -> CompletedInvestment:
+    return _monthly_record(
+        CompletedInvestment, project=project, month=month, amount=amount, by=by, note=note
+    )
