@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "enterprises",
     "projects",
     "events",
+    "rollups",
     "dashboards",
     "demo",
 ]
@@ -150,7 +151,20 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict = {
     # Proves the beat -> broker -> worker path is alive; /healthz reports the last run.
     "heartbeat": {"task": "core.tasks.heartbeat", "schedule": crontab(minute="*/5")},
+    # Publishes what the broker never got: a save commits its outbox row even when Redis is down,
+    # and this drains such rows within a minute of the broker coming back.
+    "rollups-sweep-outbox": {"task": "rollups.tasks.sweep_outbox", "schedule": 60.0},
+    # Recomputes every rollup from source at night and logs any drift (which must be zero), so a
+    # lost or buggy refresh can never leave a wrong total for more than a day.
+    "rollups-nightly-rebuild": {
+        "task": "rollups.tasks.rebuild_rollups",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
+# Edits within this many seconds share one refresh task (1,000 edits in a minute -> <= 60/N tasks).
+ROLLUP_COALESCE_SECONDS = env.float("ROLLUP_COALESCE_SECONDS", default=2.0)
+# How long "a drain is queued" is remembered; if that task is lost, the sweep covers the gap.
+ROLLUP_DRAIN_PENDING_TTL = 60
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

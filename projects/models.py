@@ -216,6 +216,19 @@ class Project(SoftDeleteModel, TimeStampedModel):
         ]
         indexes = [
             models.Index(fields=["region", "stage"], name="project_region_stage"),
+            # The rollup refresh reads one region's projects by each milestone's month.
+            *[
+                models.Index(fields=["region", field], name=f"project_rgn_{field}")
+                for field in [
+                    "signed_on",
+                    "started_on",
+                    "planned_start_on",
+                    "producing_on",
+                    "at_capacity_on",
+                    "negotiating_on",
+                    "registered_on",
+                ]
+            ],
         ]
 
     def __str__(self) -> str:
@@ -328,6 +341,8 @@ class FundsInPlace(MonthlyAmount):
             models.UniqueConstraint(fields=["project", "month"], name="funds_unique_month"),
             models.CheckConstraint(condition=Q(amount__gte=0), name="funds_amount_nonnegative"),
         ]
+        # The rollup refresh reads a month's funds across projects.
+        indexes = [models.Index(fields=["month"], name="funds_month")]
 
 
 class CompletedInvestment(MonthlyAmount):

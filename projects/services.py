@@ -17,6 +17,7 @@ from core.money import parse_amount, validate_amount
 from core.scoping import check_can_edit_region
 from enterprises import services as enterprise_services
 from enterprises.models import Enterprise
+from rollups.outbox import enqueue_refresh, project_bucket_keys
 
 from .models import (
     MILESTONE_FIELD,
@@ -226,8 +227,11 @@ def _apply_currency(project: Project) -> None:
         )
 
 
-def _record_change(project: Project) -> None:
-    """Hook for work that follows any change to a project (rollup refresh, see the dashboards issue)."""
+def _record_change(project: Project, *, before: set[str] | frozenset[str] = frozenset()) -> None:
+    """Work that follows any change to a project: an outbox row (in this transaction) naming the
+    rollup buckets the project counted in `before` the change and counts in now, so the refresh
+    recomputes both the buckets it left and those it entered."""
+    enqueue_refresh(keys=set(before) | project_bucket_keys(project))
 
 
 # --- create / update ------------------------------------------------------------------------------
@@ -285,6 +289,7 @@ def project_update(*, project: Project, by, **fields: Any) -> Project:
         raise TypeError(f"unknown or read-only project fields: {sorted(unknown)}")
     project = Project.objects.select_for_update().get(pk=project.pk)
     check_can_edit_region(by, project.region)
+    before = project_bucket_keys(project)
     co_investors = fields.pop("co_investors", None)
     for key, value in fields.items():
         setattr(project, key, value)
@@ -294,7 +299,7 @@ def project_update(*, project: Project, by, **fields: Any) -> Project:
     project.save()
     if co_investors is not None:
         project.co_investors.set(co_investors)
-    _record_change(project)
+    _record_change(project, before=before)
     return project
 
 
@@ -312,6 +317,7 @@ def project_advance_stage(
     """
     project = Project.objects.select_for_update().get(pk=project.pk)
     check_can_edit_region(by, project.region)
+    before = project_bucket_keys(project)
     if to not in Stage.values:
         raise ValidationError({"stage": _("Unknown stage “%(stage)s”.") % {"stage": to}})
     reason = (reason or "").strip()
@@ -382,7 +388,7 @@ def project_advance_stage(
         is_backward=backward,
         changed_by=by,
     )
-    _record_change(project)
+    _record_change(project, before=before)
     return project
 
 
@@ -392,7 +398,7 @@ def project_delete(*, project: Project, by) -> None:
     check_can_edit_region(by, project.region)
     project.mark_deleted()
     project.save(update_fields=["is_deleted", "deleted_at", "updated_at"])
-    _record_change(project)
+    _record_change(project, before=project_bucket_keys(Project.all_objects.get(pk=project.pk)))
 
 
 @transaction.atomic
@@ -400,7 +406,7 @@ def project_restore(*, project: Project, by) -> None:
     check_can_edit_region(by, project.region)
     project.mark_restored()
     project.save(update_fields=["is_deleted", "deleted_at", "updated_at"])
-    _record_change(project)
+    _record_change(project, before=project_bucket_keys(Project.all_objects.get(pk=project.pk)))
 
 
 # --- quick lead and 首报首谈 ----------------------------------------------------------------------

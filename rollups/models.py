@@ -1,0 +1,127 @@
+"""Rollup tables the dashboards read, and the outbox that keeps them fresh.
+
+Counting follows DESIGN.md, "Rollups": milestones by their date, not a project's current stage. The
+tables hold plain ids (no foreign-key constraints): they are derived data, rebuilt from source at will.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+MONEY = {"max_digits": 20, "decimal_places": 6, "default": 0}
+
+# (measure, source date field on projects.Project). Funds in place come from FundsInPlace.month.
+MILESTONE_MEASURES = [
+    ("signed", "signed_on"),
+    ("started", "started_on"),
+    ("expected_start", "planned_start_on"),
+    ("producing", "producing_on"),
+    ("at_capacity", "at_capacity_on"),
+    ("negotiated", "negotiating_on"),
+    ("registered", "registered_on"),
+]
+MEASURES = [name for name, _field in MILESTONE_MEASURES] + ["funds"]
+MEASURE_COLUMNS = [f"{m}_{part}" for m in MEASURES for part in ("count", "amount")]
+
+
+class Outbox(models.Model):
+    """Rollup buckets a committed change touched, written in the same transaction as the change.
+
+    A row exists until a refresh has recomputed its buckets, so a broker outage loses nothing: the
+    periodic sweep drains whatever the broker never delivered.
+    """
+
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    keys = models.JSONField(_("bucket keys"))
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("rollup outbox entry")
+        verbose_name_plural = _("rollup outbox")
+
+    def __str__(self) -> str:
+        return f"outbox #{self.pk}: {len(self.keys)} buckets"
+
+
+class MonthlyRollup(models.Model):
+    """Count and amount (万元) per region × month × industry chain × promotion method.
+
+    `month` is the first day of the month; quarters and years are sums of months.
+    """
+
+    region_id = models.IntegerField(_("region"))
+    month = models.DateField(_("month"))
+    chain_id = models.IntegerField(_("industry chain"), null=True)
+    method_id = models.IntegerField(_("promotion method"), null=True)
+    signed_count = models.PositiveIntegerField(default=0)
+    signed_amount = models.DecimalField(**MONEY)
+    started_count = models.PositiveIntegerField(default=0)
+    started_amount = models.DecimalField(**MONEY)
+    expected_start_count = models.PositiveIntegerField(default=0)
+    expected_start_amount = models.DecimalField(**MONEY)
+    producing_count = models.PositiveIntegerField(default=0)
+    producing_amount = models.DecimalField(**MONEY)
+    at_capacity_count = models.PositiveIntegerField(default=0)
+    at_capacity_amount = models.DecimalField(**MONEY)
+    negotiated_count = models.PositiveIntegerField(default=0)
+    negotiated_amount = models.DecimalField(**MONEY)
+    registered_count = models.PositiveIntegerField(default=0)
+    registered_amount = models.DecimalField(**MONEY)
+    funds_count = models.PositiveIntegerField(default=0)
+    funds_amount = models.DecimalField(**MONEY)
+
+    class Meta:
+        verbose_name = _("monthly rollup")
+        verbose_name_plural = _("monthly rollups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region_id", "month", "chain_id", "method_id"],
+                name="monthlyrollup_unique_cell",
+                nulls_distinct=False,
+            )
+        ]
+        indexes = [models.Index(fields=["month", "region_id"], name="monthlyrollup_month_region")]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.month:%Y-%m}"
+
+
+class StageRollup(models.Model):
+    """Pipeline now: count and amount of live projects per region and current stage (a snapshot)."""
+
+    region_id = models.IntegerField(_("region"))
+    stage = models.CharField(_("stage"), max_length=12)
+    project_count = models.PositiveIntegerField(default=0)
+    amount = models.DecimalField(**MONEY)
+
+    class Meta:
+        verbose_name = _("stage rollup")
+        verbose_name_plural = _("stage rollups")
+        constraints = [
+            models.UniqueConstraint(fields=["region_id", "stage"], name="stagerollup_unique_cell")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.stage}"
+
+
+class RollupStatus(models.Model):
+    """One row: when the figures were last computed, and whether a recompute is under way."""
+
+    refreshed_at = models.DateTimeField(_("last refreshed at"), null=True)
+    rebuilt_at = models.DateTimeField(_("last full rebuild at"), null=True)
+    last_drift = models.PositiveIntegerField(
+        _("cells that differed at the last rebuild"), default=0
+    )
+    rebuild_requested_at = models.DateTimeField(_("recompute requested at"), null=True)
+
+    class Meta:
+        verbose_name = _("rollup status")
+        verbose_name_plural = _("rollup status")
+
+    def __str__(self) -> str:
+        return f"rollups as of {self.refreshed_at}"
+
+    @classmethod
+    def get(cls) -> "RollupStatus":
+        obj, _created = cls.objects.get_or_create(pk=1)
+        return obj

@@ -1,0 +1,79 @@
+"""The one thing writers import: record which rollup buckets a change touched, inside the writer's
+transaction, and ask for a refresh once it commits.
+
+A bucket key is a string: ``m|<region id>|<YYYY-MM-01>`` (every monthly cell of that region and month)
+or ``s|<region id>|<stage>`` (the pipeline snapshot cell). Callers pass the keys of the project as it
+was before the change and as it is after, so the buckets a change *left* are refreshed too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+from .models import MILESTONE_MEASURES, Outbox
+
+logger = logging.getLogger(__name__)
+
+# Set while a drain task is queued: later commits in the same window ride on it (bursts coalesce).
+DRAIN_PENDING_KEY = "rollups:drain-pending"
+
+
+def month_key(region_id: int, month: dt.date) -> str:
+    return f"m|{region_id}|{month.replace(day=1).isoformat()}"
+
+
+def stage_key(region_id: int, stage: str) -> str:
+    return f"s|{region_id}|{stage}"
+
+
+def project_bucket_keys(project) -> set[str]:
+    """Every bucket the project counts in as it stands (in memory, plus its stored funds months).
+    A soft-deleted project still names its buckets: the refresh is what leaves it out."""
+    if project.region_id is None:
+        return set()
+    months = {
+        value.replace(day=1)
+        for _measure, field in MILESTONE_MEASURES
+        if (value := getattr(project, field)) is not None
+    }
+    if project.pk is not None:
+        months.update(project.funds.values_list("month", flat=True))
+    keys = {month_key(project.region_id, month) for month in months}
+    keys.add(stage_key(project.region_id, project.stage))
+    return keys
+
+
+def enqueue_refresh(*, keys: Iterable[str]) -> None:
+    """Write an outbox row in the current transaction; after commit, make sure a drain is queued."""
+    keys = sorted(set(keys))
+    if not keys:
+        return
+    Outbox.objects.create(keys=keys)
+    transaction.on_commit(request_drain)
+
+
+def request_drain() -> None:
+    """Queue one drain task unless one is already pending. Never raises: the change is committed
+    and its outbox row is safe, so a broker error must not turn a successful save into an error
+    page (the user would retry and make a duplicate). The periodic sweep picks the row up."""
+    try:
+        if not cache.add(DRAIN_PENDING_KEY, "1", timeout=settings.ROLLUP_DRAIN_PENDING_TTL):
+            return
+        from .tasks import drain_outbox  # the task module imports projects; keep this one light
+
+        drain_outbox.apply_async(countdown=settings.ROLLUP_COALESCE_SECONDS, retry=False)
+    except Exception:
+        logger.warning(
+            "rollups: could not queue a refresh (broker down?); the sweep will publish it",
+            exc_info=True,
+        )
+        try:
+            cache.delete(DRAIN_PENDING_KEY)
+        except Exception:  # noqa: S110 - the same outage; the key expires on its own
+            pass

@@ -1,0 +1,272 @@
+"""Computing the rollups from source rows: the incremental refresh of a few buckets, the full rebuild,
+and the comparison with a live aggregate.
+
+Every path runs the same grouped SQL over projects and funds (one statement), so the incremental and
+the full computation cannot disagree. A refresh replaces its buckets' rows (delete + insert in one
+transaction): running it twice, or after another, gives the same rows. Refreshes and rebuilds take one
+PostgreSQL advisory lock so a slow refresh can never write an older picture over a newer one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from .models import MEASURE_COLUMNS, MILESTONE_MEASURES, Outbox, RollupStatus
+
+logger = logging.getLogger(__name__)
+
+LOCK_ID = 0x4A5A_0501  # "JZ" rollups; any constant shared by every writer of the rollup tables
+DRAIN_BATCH = 2000
+
+MONTHLY = "rollups_monthlyrollup"
+STAGES = "rollups_stagerollup"
+CELL = ["region_id", "month", "chain_id", "method_id"]
+
+
+def _month_of(expr: str) -> str:
+    return f"date_trunc('month', {expr}::timestamp)::date"
+
+
+def _monthly_select(keyed: bool) -> str:
+    """The grouped query. With `keyed`, a temp table `_rk(region_id, month)` limits it to those
+    buckets, joined so each branch uses the (region, date) indexes."""
+    branches = []
+    for i, (_measure, field) in enumerate(MILESTONE_MEASURES):
+        if keyed:
+            branches.append(
+                f"SELECT p.region_id, k.month, p.chain_id, p.method_id, {i} AS kind, "
+                f"p.planned_investment AS amount FROM _rk k JOIN projects_project p "
+                f"ON p.region_id = k.region_id AND p.{field} >= k.month "
+                f"AND p.{field} < (k.month + interval '1 month')::date WHERE NOT p.is_deleted"
+            )
+        else:
+            branches.append(
+                f"SELECT p.region_id, {_month_of('p.' + field)} AS month, p.chain_id, p.method_id, "
+                f"{i} AS kind, p.planned_investment AS amount FROM projects_project p "
+                f"WHERE NOT p.is_deleted AND p.{field} IS NOT NULL"
+            )
+    funds_kind = len(MILESTONE_MEASURES)
+    if keyed:
+        branches.append(
+            f"SELECT p.region_id, k.month, p.chain_id, p.method_id, {funds_kind} AS kind, f.amount "
+            f"FROM _rk k JOIN projects_fundsinplace f ON f.month = k.month "
+            f"JOIN projects_project p ON p.id = f.project_id AND p.region_id = k.region_id "
+            f"WHERE NOT p.is_deleted"
+        )
+    else:
+        branches.append(
+            f"SELECT p.region_id, f.month, p.chain_id, p.method_id, {funds_kind} AS kind, f.amount "
+            f"FROM projects_fundsinplace f JOIN projects_project p ON p.id = f.project_id "
+            f"WHERE NOT p.is_deleted"
+        )
+    measures = []
+    for i in range(funds_kind + 1):
+        measures.append(f"count(*) FILTER (WHERE kind = {i})")
+        measures.append(f"coalesce(sum(amount) FILTER (WHERE kind = {i}), 0)")
+    union = "\nUNION ALL\n".join(branches)
+    return (
+        f"SELECT region_id, month, chain_id, method_id, {', '.join(measures)}\n"
+        f"FROM ({union}) e GROUP BY region_id, month, chain_id, method_id"
+    )
+
+
+MONTHLY_COLUMNS = ", ".join(CELL + MEASURE_COLUMNS)
+STAGE_SELECT = (
+    "SELECT region_id, stage, count(*), coalesce(sum(planned_investment), 0) "
+    "FROM projects_project WHERE NOT is_deleted {where} GROUP BY region_id, stage"
+)
+
+
+def _parse_keys(keys: Iterable[str]) -> tuple[list[tuple[int, dt.date]], list[tuple[int, str]]]:
+    months, stages = set(), set()
+    for key in keys:
+        kind, region, value = key.split("|")
+        if kind == "m":
+            months.add((int(region), dt.date.fromisoformat(value)))
+        elif kind == "s":
+            stages.add((int(region), value))
+    return sorted(months), sorted(stages)
+
+
+def _lock(cursor) -> None:
+    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_ID])
+
+
+def refresh_buckets(keys: Iterable[str]) -> None:
+    """Recompute the given buckets from source and replace their rows. Call inside a transaction
+    that holds the advisory lock (drain_outbox does)."""
+    months, stages = _parse_keys(keys)
+    with connection.cursor() as cursor:
+        if months:
+            cursor.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS _rk (region_id int, month date) ON COMMIT DELETE ROWS"
+            )
+            cursor.execute("DELETE FROM _rk")
+            cursor.execute(
+                "INSERT INTO _rk SELECT * FROM unnest(%s::int[], %s::date[])",
+                [[r for r, _m in months], [m for _r, m in months]],
+            )
+            cursor.execute(
+                f"DELETE FROM {MONTHLY} r USING _rk k "
+                f"WHERE r.region_id = k.region_id AND r.month = k.month"
+            )
+            cursor.execute(f"INSERT INTO {MONTHLY} ({MONTHLY_COLUMNS}) {_monthly_select(True)}")
+        if stages:
+            regions = [r for r, _s in stages]
+            names = [s for _r, s in stages]
+            where = "(region_id, stage) IN (SELECT * FROM unnest(%s::int[], %s::varchar[]))"
+            cursor.execute(f"DELETE FROM {STAGES} WHERE {where}", [regions, names])
+            cursor.execute(
+                f"INSERT INTO {STAGES} (region_id, stage, project_count, amount) "
+                + STAGE_SELECT.format(where="AND " + where),
+                [regions, names],
+            )
+
+
+def drain_outbox() -> int:
+    """Refresh every bucket named in the outbox, then delete those rows; returns rows drained.
+
+    Rows and refresh go in one transaction: if the worker dies half-way, the rows are still there
+    and the next drain (or the sweep) does the work again."""
+    from .outbox import DRAIN_PENDING_KEY
+
+    # Clear the "drain queued" flag first: a commit from now on queues a new drain, and every row
+    # committed before this point is visible to the select below. Nothing falls between the two.
+    try:
+        from django.core.cache import cache
+
+        cache.delete(DRAIN_PENDING_KEY)
+    except Exception:
+        logger.warning("rollups: could not clear the drain flag", exc_info=True)
+    drained = 0
+    while True:
+        with transaction.atomic(), connection.cursor() as cursor:
+            _lock(cursor)
+            rows = list(
+                Outbox.objects.select_for_update(skip_locked=True)
+                .order_by("id")
+                .values_list("id", "keys")[:DRAIN_BATCH]
+            )
+            if not rows:
+                break
+            keys = set()
+            for _id, row_keys in rows:
+                keys.update(row_keys)
+            refresh_buckets(keys)
+            Outbox.objects.filter(id__in=[i for i, _k in rows]).delete()
+            RollupStatus.objects.update_or_create(pk=1, defaults={"refreshed_at": timezone.now()})
+            drained += len(rows)
+        if len(rows) < DRAIN_BATCH:
+            break
+    return drained
+
+
+# --- full rebuild and verification ---------------------------------------------------------------
+@dataclass
+class Comparison:
+    monthly_cells: int  # cells that differ (missing, extra or different values)
+    stage_cells: int
+
+    @property
+    def drift(self) -> int:
+        return self.monthly_cells + self.stage_cells
+
+
+def _compute_live(cursor) -> None:
+    """Fill temp tables _live_m and _live_s with the full live aggregate."""
+    cursor.execute("DROP TABLE IF EXISTS _live_m; DROP TABLE IF EXISTS _live_s")
+    cursor.execute(
+        f"CREATE TEMP TABLE _live_m ON COMMIT DROP AS SELECT * FROM {MONTHLY} WITH NO DATA"
+    )
+    cursor.execute(f"INSERT INTO _live_m ({MONTHLY_COLUMNS}) {_monthly_select(False)}")
+    cursor.execute(
+        f"CREATE TEMP TABLE _live_s ON COMMIT DROP AS SELECT * FROM {STAGES} WITH NO DATA"
+    )
+    cursor.execute(
+        f"INSERT INTO _live_s (region_id, stage, project_count, amount) "
+        + STAGE_SELECT.format(where="")
+    )
+
+
+def _diff(cursor) -> Comparison:
+    cols = ", ".join(CELL + MEASURE_COLUMNS)
+    cursor.execute(
+        f"SELECT count(*) FROM ((SELECT {cols} FROM _live_m EXCEPT ALL SELECT {cols} FROM {MONTHLY}) "
+        f"UNION ALL (SELECT {cols} FROM {MONTHLY} EXCEPT ALL SELECT {cols} FROM _live_m)) d"
+    )
+    monthly = cursor.fetchone()[0]
+    scols = "region_id, stage, project_count, amount"
+    cursor.execute(
+        f"SELECT count(*) FROM ((SELECT {scols} FROM _live_s EXCEPT ALL SELECT {scols} FROM {STAGES}) "
+        f"UNION ALL (SELECT {scols} FROM {STAGES} EXCEPT ALL SELECT {scols} FROM _live_s)) d"
+    )
+    return Comparison(monthly_cells=monthly, stage_cells=cursor.fetchone()[0])
+
+
+def rebuild_all() -> Comparison:
+    """Recompute everything from source, report how many cells had drifted, and store the result.
+    One statement per table, one transaction, never a task per cell."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        _lock(cursor)
+        _compute_live(cursor)
+        comparison = _diff(cursor)
+        if comparison.drift:
+            logger.error(
+                "rollups: full rebuild found %s drifted cells (monthly %s, stage %s); fixed",
+                comparison.drift,
+                comparison.monthly_cells,
+                comparison.stage_cells,
+            )
+            cursor.execute(f"DELETE FROM {MONTHLY}")
+            cursor.execute(
+                f"INSERT INTO {MONTHLY} ({MONTHLY_COLUMNS}) SELECT {MONTHLY_COLUMNS} FROM _live_m"
+            )
+            cursor.execute(f"DELETE FROM {STAGES}")
+            cursor.execute(
+                f"INSERT INTO {STAGES} (region_id, stage, project_count, amount) "
+                f"SELECT region_id, stage, project_count, amount FROM _live_s"
+            )
+        now = timezone.now()
+        RollupStatus.objects.update_or_create(
+            pk=1,
+            defaults={
+                "rebuilt_at": now,
+                "refreshed_at": now,
+                "last_drift": comparison.drift,
+                "rebuild_requested_at": None,
+            },
+        )
+    return comparison
+
+
+def compare_with_live() -> Comparison:
+    """How many cells differ between the stored rollups and a live aggregate (read only).
+
+    Outbox rows not yet drained make a legitimate difference; call drain_outbox first when the
+    question is "are the rollups correct", as verify_rollups does with --drain."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        _compute_live(cursor)
+        comparison = _diff(cursor)
+        transaction.set_rollback(True)
+    return comparison
+
+
+def request_rebuild() -> None:
+    """Mark a recompute as requested (the dashboard's refresh button) and queue it after commit."""
+    RollupStatus.objects.update_or_create(pk=1, defaults={"rebuild_requested_at": timezone.now()})
+
+    def _send() -> None:
+        try:
+            from .tasks import rebuild_rollups
+
+            rebuild_rollups.apply_async(retry=False)
+        except Exception:
+            logger.warning("rollups: could not queue the requested rebuild", exc_info=True)
+
+    transaction.on_commit(_send)
