@@ -195,16 +195,19 @@ def _compute_live(cursor) -> None:
 
 
 def _diff(cursor) -> Comparison:
-    cols = ", ".join(CELL + MEASURE_COLUMNS)
+    """Cells present on one side only, or with any differing figure, counted once per cell."""
+    values = " OR ".join(f"l.{c} IS DISTINCT FROM r.{c}" for c in MEASURE_COLUMNS)
     cursor.execute(
-        f"SELECT count(*) FROM ((SELECT {cols} FROM _live_m EXCEPT ALL SELECT {cols} FROM {MONTHLY}) "
-        f"UNION ALL (SELECT {cols} FROM {MONTHLY} EXCEPT ALL SELECT {cols} FROM _live_m)) d"
+        f"SELECT count(*) FROM _live_m l FULL JOIN {MONTHLY} r ON l.region_id = r.region_id "
+        f"AND l.month = r.month AND coalesce(l.chain_id, 0) = coalesce(r.chain_id, 0) "
+        f"AND coalesce(l.method_id, 0) = coalesce(r.method_id, 0) "
+        f"WHERE l.region_id IS NULL OR r.region_id IS NULL OR {values}"
     )
     monthly = cursor.fetchone()[0]
-    scols = "region_id, stage, project_count, amount"
     cursor.execute(
-        f"SELECT count(*) FROM ((SELECT {scols} FROM _live_s EXCEPT ALL SELECT {scols} FROM {STAGES}) "
-        f"UNION ALL (SELECT {scols} FROM {STAGES} EXCEPT ALL SELECT {scols} FROM _live_s)) d"
+        f"SELECT count(*) FROM _live_s l FULL JOIN {STAGES} r "
+        f"ON l.region_id = r.region_id AND l.stage = r.stage WHERE l.region_id IS NULL "
+        f"OR r.region_id IS NULL OR l.project_count <> r.project_count OR l.amount <> r.amount"
     )
     return Comparison(monthly_cells=monthly, stage_cells=cursor.fetchone()[0])
 

@@ -1,0 +1,156 @@
+"""The incremental refresh counts milestones by their date and recomputes the buckets a change left
+and entered (service level: the drain is called directly)."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from projects import services as project_services
+from rollups import services
+from rollups.models import MonthlyRollup, Outbox, StageRollup
+
+from .conftest import assert_rollups_equal_live, cell_totals
+
+JAN, FEB, MAR, APR = (dt.date(2023, m, 1) for m in (1, 2, 3, 4))
+
+
+def test_a_change_writes_an_outbox_row_in_its_own_transaction(world):
+    world.project(signed_on=dt.date(2023, 2, 3), stage="signed")
+    row = Outbox.objects.get()
+    assert f"m|{world.yuci.pk}|2023-02-01" in row.keys
+    assert f"s|{world.yuci.pk}|signed" in row.keys
+
+
+def test_signed_and_started_count_in_the_months_of_their_dates_not_the_current_stage(world):
+    project = world.project(
+        stage="signed", signed_on=dt.date(2023, 2, 3), planned_start_on=dt.date(2023, 3, 20)
+    )
+    project_services.project_advance_stage(
+        project=project, to="started", on=dt.date(2023, 4, 2), by=None
+    )
+    services.drain_outbox()
+    assert cell_totals(world.yuci, FEB)["signed_count"] == 1
+    assert cell_totals(world.yuci, FEB)["signed_amount"] == Decimal("10000")
+    assert cell_totals(world.yuci, MAR)["expected_start_amount"] == Decimal("10000")
+    assert cell_totals(world.yuci, APR)["started_count"] == 1
+    assert StageRollup.objects.get(region_id=world.yuci.pk, stage="started").project_count == 1
+    assert not StageRollup.objects.filter(region_id=world.yuci.pk, stage="signed").exists()
+    assert_rollups_equal_live()
+
+
+def test_re_dating_a_signing_moves_it_between_months(world):
+    project = world.project(stage="signed", signed_on=dt.date(2023, 2, 3))
+    services.drain_outbox()
+    project_services.project_update(project=project, by=None, signed_on=dt.date(2023, 3, 9))
+    services.drain_outbox()
+    assert cell_totals(world.yuci, FEB)["signed_count"] == 0
+    assert cell_totals(world.yuci, MAR)["signed_count"] == 1
+    assert_rollups_equal_live()
+
+
+def test_moving_a_project_to_another_region_moves_its_figures_and_funds(world):
+    project = world.project(
+        stage="started", signed_on=dt.date(2023, 1, 9), started_on=dt.date(2023, 2, 1)
+    )
+    project_services.funds_record(project=project, month=MAR, amount="2500", by=None)
+    services.drain_outbox()
+    assert cell_totals(world.yuci, MAR)["funds_amount"] == Decimal("2500")
+    project_services.project_update(project=project, by=None, region=world.taigu)
+    services.drain_outbox()
+    assert cell_totals(world.yuci, JAN)["signed_count"] == 0
+    assert cell_totals(world.yuci, MAR)["funds_amount"] == 0
+    assert cell_totals(world.taigu, JAN)["signed_count"] == 1
+    assert cell_totals(world.taigu, MAR)["funds_amount"] == Decimal("2500")
+    assert_rollups_equal_live()
+
+
+def test_moving_a_stage_back_removes_the_milestones_left_behind(world):
+    project = world.project(
+        stage="started", signed_on=dt.date(2023, 1, 9), started_on=dt.date(2023, 2, 1)
+    )
+    project_services.project_advance_stage(
+        project=project, to="signed", on=dt.date(2023, 3, 1), by=None, reason="误报开工"
+    )
+    services.drain_outbox()
+    assert cell_totals(world.yuci, FEB)["started_count"] == 0
+    assert cell_totals(world.yuci, JAN)["signed_count"] == 1
+    assert_rollups_equal_live()
+
+
+def test_a_soft_deleted_project_counts_nowhere_and_a_restored_one_counts_again(world):
+    project = world.project(stage="signed", signed_on=dt.date(2023, 2, 3))
+    services.drain_outbox()
+    project_services.project_delete(project=project, by=None)
+    services.drain_outbox()
+    assert cell_totals(world.yuci, FEB)["signed_count"] == 0
+    assert not StageRollup.objects.filter(region_id=world.yuci.pk).exists()
+    project_services.project_restore(project=project, by=None)
+    services.drain_outbox()
+    assert cell_totals(world.yuci, FEB)["signed_count"] == 1
+    assert_rollups_equal_live()
+
+
+def test_a_dropped_project_still_counts_its_past_signing(world):
+    project = world.project(stage="signed", signed_on=dt.date(2023, 2, 3))
+    project_services.project_advance_stage(
+        project=project, to="dropped", on=dt.date(2023, 5, 1), by=None, reason="投资方撤资"
+    )
+    services.drain_outbox()
+    assert cell_totals(world.yuci, FEB)["signed_count"] == 1
+    assert StageRollup.objects.get(region_id=world.yuci.pk, stage="dropped").project_count == 1
+    assert_rollups_equal_live()
+
+
+def test_refreshing_the_same_buckets_twice_gives_the_same_rows(world):
+    world.project(stage="signed", signed_on=dt.date(2023, 2, 3), chain=world.chains[1])
+    world.project(stage="signed", signed_on=dt.date(2023, 2, 9))
+    keys = {f"m|{world.yuci.pk}|2023-02-01", f"s|{world.yuci.pk}|signed"}
+    fields = ["region_id", "month", "chain_id", "method_id", "signed_count", "signed_amount"]
+
+    def snapshot():
+        return sorted(MonthlyRollup.objects.values_list(*fields)), sorted(
+            StageRollup.objects.values_list("region_id", "stage", "project_count", "amount")
+        )
+
+    services.refresh_buckets(keys)
+    first = snapshot()
+    services.refresh_buckets(keys)
+    assert snapshot() == first
+    assert len(first[0]) == 2  # one cell per chain
+
+
+def test_rebuild_reports_and_fixes_drift(world, caplog):
+    world.project(stage="signed", signed_on=dt.date(2023, 2, 3))
+    services.drain_outbox()
+    MonthlyRollup.objects.update(signed_amount=Decimal("1"))
+    StageRollup.objects.all().delete()
+    assert services.compare_with_live().drift == 3  # two monthly cells (Jan registered, Feb signed)
+    comparison = services.rebuild_all()
+    assert (comparison.monthly_cells, comparison.stage_cells) == (2, 1)
+    assert "drifted" in caplog.text
+    assert services.rebuild_all().drift == 0
+    assert_rollups_equal_live()
+
+
+@pytest.mark.parametrize("drain", [True, False])
+def test_verify_command_exits_non_zero_only_on_a_difference(world, drain):
+    from django.core.management import call_command
+
+    world.project(stage="signed", signed_on=dt.date(2023, 2, 3))
+    args = ["--drain"] if drain else []
+    if drain:
+        call_command("verify_rollups", *args)
+    else:
+        with pytest.raises(SystemExit) as exc:
+            call_command("verify_rollups", *args)
+        assert exc.value.code == 1
+
+
+@pytest.mark.parametrize("projects", [1, 19])
+def test_refresh_runs_a_constant_number_of_queries(world, django_assert_max_num_queries, projects):
+    for day in range(1, projects + 1):
+        world.project(stage="signed", signed_on=dt.date(2023, 2, day))
+    with django_assert_max_num_queries(18):
+        services.drain_outbox()
+    assert_rollups_equal_live()
