@@ -8,6 +8,7 @@ was before the change and as it is after, so the buckets a change *left* are ref
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 from collections.abc import Iterable
@@ -73,7 +74,5 @@ def request_drain() -> None:
             "rollups: could not queue a refresh (broker down?); the sweep will publish it",
             exc_info=True,
         )
-        try:
+        with contextlib.suppress(Exception):  # the same outage; the key expires on its own
             cache.delete(DRAIN_PENDING_KEY)
-        except Exception:  # noqa: S110 - the same outage; the key expires on its own
-            pass

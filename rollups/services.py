@@ -1,3 +1,6 @@
+# SQL here is assembled only from module constants (table, column and field names); values are
+# always passed as parameters.
+# ruff: noqa: S608
 """Computing the rollups from source rows: the incremental refresh of a few buckets, the full rebuild,
 and the comparison with a live aggregate.
 
@@ -189,7 +192,7 @@ def _compute_live(cursor) -> None:
         f"CREATE TEMP TABLE _live_s ON COMMIT DROP AS SELECT * FROM {STAGES} WITH NO DATA"
     )
     cursor.execute(
-        f"INSERT INTO _live_s (region_id, stage, project_count, amount) "
+        "INSERT INTO _live_s (region_id, stage, project_count, amount) "
         + STAGE_SELECT.format(where="")
     )
 

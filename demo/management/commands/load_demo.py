@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from demo import loader
@@ -29,6 +30,9 @@ class Command(BaseCommand):
             )
         created = loader.load_demo_users()
         load_projects_demo()
+        # The demo projects were saved through the services, each leaving an outbox row; compute
+        # the rollups now so the dashboards are right without waiting for a worker.
+        call_command("rebuild_rollups", verbosity=0)
         self.stdout.write("Demo enterprises, parks and projects loaded.")
         self.stdout.write(
             f"Demo users ready ({len(created)} new): "
