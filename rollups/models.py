@@ -45,7 +45,9 @@ class Outbox(models.Model):
 class MonthlyRollup(models.Model):
     """Count and amount (万元) per region × month × industry chain × promotion method.
 
-    `month` is the first day of the month; quarters and years are sums of months.
+    `month` is the first day of the month; quarters and years are sums of months. A null chain or
+    method is "not given". Cells are written only by the grouped insert in rollups.services, which
+    yields one row per cell (the unique constraint cannot see null cells on every database).
     """
 
     region_id = models.IntegerField(_("region"))
@@ -76,7 +78,6 @@ class MonthlyRollup(models.Model):
             models.UniqueConstraint(
                 fields=["region_id", "month", "chain_id", "method_id"],
                 name="monthlyrollup_unique_cell",
-                nulls_distinct=False,
             )
         ]
         indexes = [models.Index(fields=["month", "region_id"], name="monthlyrollup_month_region")]

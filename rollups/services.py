@@ -32,8 +32,20 @@ STAGES = "rollups_stagerollup"
 CELL = ["region_id", "month", "chain_id", "method_id"]
 
 
+# The same SQL runs on PostgreSQL (always, in production and tests) and on SQLite (`make run` with
+# no DATABASE_URL): only month arithmetic differs.
+def _pg() -> bool:
+    return connection.vendor == "postgresql"
+
+
 def _month_of(expr: str) -> str:
-    return f"date_trunc('month', {expr}::timestamp)::date"
+    if _pg():
+        return f"date_trunc('month', {expr}::timestamp)::date"
+    return f"date({expr}, 'start of month')"
+
+
+def _next_month(expr: str) -> str:
+    return f"({expr} + interval '1 month')::date" if _pg() else f"date({expr}, '+1 month')"
 
 
 def _monthly_select(keyed: bool) -> str:
@@ -46,7 +58,7 @@ def _monthly_select(keyed: bool) -> str:
                 f"SELECT p.region_id, k.month, p.chain_id, p.method_id, {i} AS kind, "
                 f"p.planned_investment AS amount FROM _rk k JOIN projects_project p "
                 f"ON p.region_id = k.region_id AND p.{field} >= k.month "
-                f"AND p.{field} < (k.month + interval '1 month')::date WHERE NOT p.is_deleted"
+                f"AND p.{field} < {_next_month('k.month')} WHERE NOT p.is_deleted"
             )
         else:
             branches.append(
@@ -98,7 +110,14 @@ def _parse_keys(keys: Iterable[str]) -> tuple[list[tuple[int, dt.date]], list[tu
 
 
 def _lock(cursor) -> None:
-    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_ID])
+    if _pg():  # SQLite serialises writers on its own
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_ID])
+
+
+def _temp_keys(cursor, table: str, columns: str, rows: list[tuple]) -> None:
+    cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} ({columns})")
+    cursor.execute(f"DELETE FROM {table}")
+    cursor.executemany(f"INSERT INTO {table} VALUES (%s, %s)", rows)
 
 
 def refresh_buckets(keys: Iterable[str]) -> None:
@@ -107,28 +126,19 @@ def refresh_buckets(keys: Iterable[str]) -> None:
     months, stages = _parse_keys(keys)
     with connection.cursor() as cursor:
         if months:
+            _temp_keys(cursor, "_rk", "region_id integer, month date", months)
             cursor.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS _rk (region_id int, month date) ON COMMIT DELETE ROWS"
-            )
-            cursor.execute("DELETE FROM _rk")
-            cursor.execute(
-                "INSERT INTO _rk SELECT * FROM unnest(%s::int[], %s::date[])",
-                [[r for r, _m in months], [m for _r, m in months]],
-            )
-            cursor.execute(
-                f"DELETE FROM {MONTHLY} r USING _rk k "
-                f"WHERE r.region_id = k.region_id AND r.month = k.month"
+                f"DELETE FROM {MONTHLY} WHERE EXISTS (SELECT 1 FROM _rk k "
+                f"WHERE {MONTHLY}.region_id = k.region_id AND {MONTHLY}.month = k.month)"
             )
             cursor.execute(f"INSERT INTO {MONTHLY} ({MONTHLY_COLUMNS}) {_monthly_select(True)}")
         if stages:
-            regions = [r for r, _s in stages]
-            names = [s for _r, s in stages]
-            where = "(region_id, stage) IN (SELECT * FROM unnest(%s::int[], %s::varchar[]))"
-            cursor.execute(f"DELETE FROM {STAGES} WHERE {where}", [regions, names])
+            _temp_keys(cursor, "_rs", "region_id integer, stage varchar(12)", stages)
+            where = "(region_id, stage) IN (SELECT region_id, stage FROM _rs)"
+            cursor.execute(f"DELETE FROM {STAGES} WHERE {where}")
             cursor.execute(
                 f"INSERT INTO {STAGES} (region_id, stage, project_count, amount) "
-                + STAGE_SELECT.format(where="AND " + where),
-                [regions, names],
+                + STAGE_SELECT.format(where="AND " + where)
             )
 
 
@@ -183,14 +193,11 @@ class Comparison:
 
 def _compute_live(cursor) -> None:
     """Fill temp tables _live_m and _live_s with the full live aggregate."""
-    cursor.execute("DROP TABLE IF EXISTS _live_m; DROP TABLE IF EXISTS _live_s")
-    cursor.execute(
-        f"CREATE TEMP TABLE _live_m ON COMMIT DROP AS SELECT * FROM {MONTHLY} WITH NO DATA"
-    )
+    cursor.execute("DROP TABLE IF EXISTS _live_m")
+    cursor.execute("DROP TABLE IF EXISTS _live_s")
+    cursor.execute(f"CREATE TEMP TABLE _live_m AS SELECT * FROM {MONTHLY} WHERE 1 = 0")
     cursor.execute(f"INSERT INTO _live_m ({MONTHLY_COLUMNS}) {_monthly_select(False)}")
-    cursor.execute(
-        f"CREATE TEMP TABLE _live_s ON COMMIT DROP AS SELECT * FROM {STAGES} WITH NO DATA"
-    )
+    cursor.execute(f"CREATE TEMP TABLE _live_s AS SELECT * FROM {STAGES} WHERE 1 = 0")
     cursor.execute(
         "INSERT INTO _live_s (region_id, stage, project_count, amount) "
         + STAGE_SELECT.format(where="")

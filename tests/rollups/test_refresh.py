@@ -151,6 +151,6 @@ def test_verify_command_exits_non_zero_only_on_a_difference(world, drain):
 def test_refresh_runs_a_constant_number_of_queries(world, django_assert_max_num_queries, projects):
     for day in range(1, projects + 1):
         world.project(stage="signed", signed_on=dt.date(2023, 2, day))
-    with django_assert_max_num_queries(18):
+    with django_assert_max_num_queries(22):
         services.drain_outbox()
     assert_rollups_equal_live()
