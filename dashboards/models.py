@@ -1,0 +1,43 @@
+"""Targets (目标任务) the dashboards measure against. The figures themselves live in rollups."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from core.history import history
+from core.models import TimeStampedModel
+
+MONEY = {"max_digits": 18, "decimal_places": 6, "default": 0}
+
+
+class Target(TimeStampedModel):
+    """A region's targets for one year; the city's own row (140700), when present, is the city
+    target, otherwise the counties' targets are summed. Amounts in 万元."""
+
+    region = models.ForeignKey(
+        "core.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="targets"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    signed_count = models.PositiveIntegerField(_("signed projects"), default=0)
+    signed_amount = models.DecimalField(_("signed investment (万元)"), **MONEY)
+    new_start_amount = models.DecimalField(_("new-start investment (万元)"), **MONEY)
+    funds_amount = models.DecimalField(_("funds in place (万元)"), **MONEY)
+
+    history = history()
+
+    class Meta:
+        ordering = ["-year", "region__sort_order"]
+        verbose_name = _("target")
+        verbose_name_plural = _("targets")
+        constraints = [
+            models.UniqueConstraint(fields=["region", "year"], name="target_unique_region_year"),
+            models.CheckConstraint(
+                condition=Q(signed_amount__gte=0)
+                & Q(new_start_amount__gte=0)
+                & Q(funds_amount__gte=0),
+                name="target_amounts_nonnegative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region} {self.year}"

@@ -1,0 +1,415 @@
+"""What the dashboards show, read from the rollup tables and small reference tables only (never a
+scan of projects), with the project-list link behind every figure."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from django.db.models import Count, Max, Q, Sum
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.models import IndustryChain, Region
+from enterprises.models import Enterprise, SupplierLink, Tier
+from projects.models import PIPELINE, Stage
+from rollups.models import MEASURE_COLUMNS, MonthlyRollup, Outbox, RollupStatus, StageRollup
+
+from .models import Target
+from .periods import Period
+
+CITY_CODE = "140700"
+ZERO = Decimal(0)
+# Which project-list date filter (URL contract) selects the projects behind a measure.
+DATE_FILTER = {
+    "signed": "signed",
+    "started": "started",
+    "expected_start": "planned_start",
+    "producing": "producing",
+    "registered": "registered",
+}
+TIER_GOALS = [(Tier.HUNDRED_YI, 10), (Tier.TEN_YI, 100), (Tier.ONE_YI, 1000)]
+
+
+def default_year(today: dt.date | None = None) -> int:
+    """The current year if it has figures, otherwise the latest year that has."""
+    today = today or timezone.localdate()
+    if MonthlyRollup.objects.filter(month__year=today.year).exists():
+        return today.year
+    latest = MonthlyRollup.objects.aggregate(latest=Max("month"))["latest"]
+    return latest.year if latest else today.year
+
+
+def projects_url(**params) -> str:
+    try:
+        base = reverse("projects:list")
+    except NoReverseMatch:
+        base = "/projects/"
+    clean = {k: v for k, v in params.items() if v not in (None, "")}
+    return f"{base}?{urlencode(clean)}" if clean else base
+
+
+def measure_url(measure: str, period: Period | None, **params) -> str | None:
+    """The project list behind a figure; None where the list has no matching filter."""
+    prefix = DATE_FILTER.get(measure)
+    if prefix is None:
+        return None
+    if period is not None:
+        params[f"{prefix}_from"] = period.start.isoformat()
+        params[f"{prefix}_to"] = period.end.isoformat()
+    return projects_url(**params)
+
+
+def _sums(columns=MEASURE_COLUMNS) -> dict:
+    return {c: Sum(c) for c in columns}
+
+
+def _clean(row: dict) -> dict:
+    return {k: (v if v is not None else 0) for k, v in row.items()}
+
+
+def _yi(value) -> float:
+    return float((value or ZERO) / 10000)
+
+
+def _pct(part, whole) -> float | None:
+    if not whole:
+        return None
+    return round(float(Decimal(part or 0) * 100 / Decimal(whole)), 1)
+
+
+def _elapsed_pct(year: int, through: dt.date) -> float:
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    if through < first:
+        return 0.0
+    through = min(through, last)
+    return round(((through - first).days + 1) * 100 / ((last - first).days + 1), 1)
+
+
+def _month_end(first: dt.date) -> dt.date:
+    return (first + dt.timedelta(days=31)).replace(day=1) - dt.timedelta(days=1)
+
+
+def _target(region: Region | None, year: int) -> dict | None:
+    fields = ["signed_count", "signed_amount", "new_start_amount", "funds_amount"]
+    if region is not None and region.code != CITY_CODE:
+        row = Target.objects.filter(region=region, year=year).values(*fields).first()
+        return row
+    own = Target.objects.filter(region__code=CITY_CODE, year=year).values(*fields).first()
+    if own:
+        return own
+    summed = Target.objects.filter(year=year).aggregate(**{f: Sum(f) for f in fields})
+    return summed if any(summed.values()) else None
+
+
+def rollup_status() -> dict:
+    status = RollupStatus.objects.filter(pk=1).first()
+    return {
+        "as_of": status.refreshed_at if status else None,
+        "rebuilding": bool(status and status.rebuild_requested_at),
+        "pending": Outbox.objects.count(),
+    }
+
+
+def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
+    """Everything a city (region None) or county dashboard shows for a period."""
+    today = timezone.localdate()
+    scope = {"region": region.code} if region else {}
+    in_period = MonthlyRollup.objects.filter(month__gte=period.start, month__lte=period.end)
+    scoped = in_period.filter(region_id=region.pk) if region else in_period
+    totals = _clean(scoped.aggregate(**_sums()))
+
+    # Year to the end of the period, for completion against the year's target.
+    through = min(period.end, today)
+    ytd_rows = MonthlyRollup.objects.filter(
+        month__gte=dt.date(period.year, 1, 1), month__lte=period.end
+    )
+    if region:
+        ytd_rows = ytd_rows.filter(region_id=region.pk)
+    ytd = _clean(
+        ytd_rows.aggregate(
+            **_sums(["signed_count", "signed_amount", "started_amount", "funds_amount"])
+        )
+    )
+    target = _target(region, period.year)
+    elapsed = _elapsed_pct(period.year, through)
+    year_period = Period(dt.date(period.year, 1, 1), dt.date(period.year, 12, 31), "year", "")
+
+    def kpi(key, label, measure, value, *, money=True, target_key=None, ytd_key=None):
+        card = {
+            "key": key,
+            "label": label,
+            "value": value,
+            "money": money,
+            "url": measure_url(measure, period, **scope),
+        }
+        if target and target_key and target.get(target_key):
+            card["target"] = target[target_key]
+            card["ytd"] = ytd[ytd_key]
+            card["completion"] = _pct(ytd[ytd_key], target[target_key])
+            card["elapsed"] = elapsed
+            card["ytd_url"] = measure_url(
+                measure, Period(year_period.start, period.end, "range", ""), **scope
+            )
+        return card
+
+    kpis = [
+        kpi(
+            "signed_count",
+            _("Signed projects"),
+            "signed",
+            totals["signed_count"],
+            money=False,
+            target_key="signed_count",
+            ytd_key="signed_count",
+        ),
+        kpi(
+            "signed_amount",
+            _("Signed investment"),
+            "signed",
+            totals["signed_amount"],
+            target_key="signed_amount",
+            ytd_key="signed_amount",
+        ),
+        kpi(
+            "expected_start_amount",
+            _("Expected new-start"),
+            "expected_start",
+            totals["expected_start_amount"],
+        ),
+        kpi(
+            "started_amount",
+            _("New-start investment"),
+            "started",
+            totals["started_amount"],
+            target_key="new_start_amount",
+            ytd_key="started_amount",
+        ),
+        kpi(
+            "funds_amount",
+            _("Funds in place"),
+            "funds",
+            totals["funds_amount"],
+            target_key="funds_amount",
+            ytd_key="funds_amount",
+        ),
+        kpi(
+            "producing_count",
+            _("Projects producing"),
+            "producing",
+            totals["producing_count"],
+            money=False,
+        ),
+        kpi(
+            "negotiated_count",
+            _("Projects negotiated"),
+            "negotiated",
+            totals["negotiated_count"],
+            money=False,
+        ),
+        kpi(
+            "registered_count",
+            _("New leads"),
+            "registered",
+            totals["registered_count"],
+            money=False,
+        ),
+    ]
+
+    regions = {r.pk: r for r in Region.objects.all()}
+    chains = {c.pk: c for c in IndustryChain.objects.all()}
+
+    ranking_cols = [
+        "signed_count",
+        "signed_amount",
+        "expected_start_amount",
+        "started_amount",
+        "funds_amount",
+    ]
+    ranking = []
+    for row in in_period.values("region_id").annotate(**_sums(ranking_cols)):
+        r = regions.get(row["region_id"])
+        if r is None:
+            continue
+        ranking.append(
+            {
+                "code": r.code,
+                "name": r.name,
+                "is_current": bool(region and r.pk == region.pk),
+                "dashboard_url": reverse("dashboards:county", args=[r.code]),
+                "signed_url": measure_url("signed", period, region=r.code),
+                "expected_url": measure_url("expected_start", period, region=r.code),
+                "started_url": measure_url("started", period, region=r.code),
+                **_clean({c: row[c] for c in ranking_cols}),
+            }
+        )
+    ranking.sort(key=lambda x: (-x["signed_amount"], -x["signed_count"], x["code"]))
+
+    trend_rows = MonthlyRollup.objects.filter(
+        month__gte=dt.date(period.year, 1, 1), month__lte=dt.date(period.year, 12, 31)
+    )
+    if region:
+        trend_rows = trend_rows.filter(region_id=region.pk)
+    by_month = {
+        row["month"].month: _clean(row)
+        for row in trend_rows.values("month").annotate(
+            **_sums(
+                [
+                    "signed_count",
+                    "signed_amount",
+                    "started_amount",
+                    "expected_start_amount",
+                    "funds_amount",
+                ]
+            )
+        )
+    }
+    trend = []
+    for m in range(1, 13):
+        row = by_month.get(m, {})
+        start = dt.date(period.year, m, 1)
+        month_period = Period(start, _month_end(start), "month", "")
+        trend.append(
+            {
+                "label": f"{m}月",
+                "signed_count": row.get("signed_count", 0),
+                "signed_amount": row.get("signed_amount", ZERO),
+                "started_amount": row.get("started_amount", ZERO),
+                "expected_start_amount": row.get("expected_start_amount", ZERO),
+                "funds_amount": row.get("funds_amount", ZERO),
+                "signed_url": measure_url("signed", month_period, **scope),
+            }
+        )
+    quarters = []
+    for q in range(4):
+        months = trend[q * 3 : q * 3 + 3]
+        start = dt.date(period.year, q * 3 + 1, 1)
+        q_end = _month_end(dt.date(period.year, q * 3 + 3, 1))
+        quarters.append(
+            {
+                "label": f"Q{q + 1}",
+                "signed_count": sum(m["signed_count"] for m in months),
+                "signed_amount": sum((m["signed_amount"] for m in months), ZERO),
+                "started_amount": sum((m["started_amount"] for m in months), ZERO),
+                "expected_start_amount": sum((m["expected_start_amount"] for m in months), ZERO),
+                "funds_amount": sum((m["funds_amount"] for m in months), ZERO),
+                "signed_url": measure_url("signed", Period(start, q_end, "quarter", ""), **scope),
+            }
+        )
+
+    by_chain = []
+    for row in scoped.values("chain_id").annotate(
+        **_sums(["signed_count", "signed_amount", "started_amount"])
+    ):
+        chain = chains.get(row["chain_id"])
+        if not (row["signed_count"] or row["started_amount"]):
+            continue
+        by_chain.append(
+            {
+                "name": chain.name if chain else _("No chain given"),
+                "signed_url": measure_url(
+                    "signed", period, chain=chain.code if chain else None, **scope
+                )
+                if chain
+                else None,
+                **_clean({c: row[c] for c in ["signed_count", "signed_amount", "started_amount"]}),
+            }
+        )
+    by_chain.sort(key=lambda x: -x["signed_amount"])
+
+    stage_rows = StageRollup.objects.all()
+    if region:
+        stage_rows = stage_rows.filter(region_id=region.pk)
+    stages = {
+        row["stage"]: row
+        for row in stage_rows.values("stage").annotate(n=Sum("project_count"), amount=Sum("amount"))
+    }
+    funnel = [
+        {
+            "stage": stage,
+            "name": Stage(stage).label,
+            "count": stages.get(stage, {}).get("n") or 0,
+            "amount": stages.get(stage, {}).get("amount") or ZERO,
+            "url": projects_url(stage=stage, **scope),
+        }
+        for stage in [*PIPELINE, Stage.DROPPED]
+    ]
+
+    enterprises = Enterprise.objects.all()
+    if region:
+        enterprises = enterprises.filter(region=region)
+    tier_counts = dict(enterprises.values_list("tier").annotate(n=Count("id")).order_by())
+    tiers = [
+        {"name": Tier(t).label, "count": tier_counts.get(t, 0), "goal": goal}
+        for t, goal in TIER_GOALS
+    ]
+
+    links = SupplierLink.objects.all()
+    if region:
+        links = links.filter(leader__region=region)
+    support = links.aggregate(total=Count("id"), local=Count("id", filter=Q(is_local=True)))
+    support["rate"] = _pct(support["local"], support["total"])
+
+    return {
+        "period": period,
+        "region": region,
+        "kpis": kpis,
+        "totals": totals,
+        "target": target,
+        "elapsed": elapsed,
+        "ranking": ranking,
+        "trend": trend,
+        "quarters": quarters,
+        "by_chain": by_chain,
+        "funnel": funnel,
+        "tiers": tiers,
+        "support": support,
+        "status": rollup_status(),
+    }
+
+
+def chart_data(data: dict) -> dict:
+    """The figures the ECharts script draws, as plain JSON (亿元 floats for display only)."""
+    return {
+        "ranking": [
+            {
+                "code": r["code"],
+                "name": r["name"],
+                "value": _yi(r["signed_amount"]),
+                "count": r["signed_count"],
+                "url": r["signed_url"],
+            }
+            for r in data["ranking"]
+        ],
+        "trend": {
+            "labels": [m["label"] for m in data["trend"]],
+            "signed": [_yi(m["signed_amount"]) for m in data["trend"]],
+            "started": [_yi(m["started_amount"]) for m in data["trend"]],
+            "expected": [_yi(m["expected_start_amount"]) for m in data["trend"]],
+            "urls": [m["signed_url"] for m in data["trend"]],
+        },
+        "quarters": {
+            "labels": [q["label"] for q in data["quarters"]],
+            "signed": [_yi(q["signed_amount"]) for q in data["quarters"]],
+            "started": [_yi(q["started_amount"]) for q in data["quarters"]],
+            "urls": [q["signed_url"] for q in data["quarters"]],
+        },
+        "chains": [
+            {"name": c["name"], "value": _yi(c["signed_amount"]), "url": c["signed_url"]}
+            for c in data["by_chain"]
+        ],
+        "funnel": [
+            {"name": f["name"], "value": f["count"], "url": f["url"]}
+            for f in data["funnel"]
+            if f["stage"] != Stage.DROPPED
+        ],
+        "labels": {
+            "signed": _("Signed (亿元)"),
+            "started": _("New-start (亿元)"),
+            "expected": _("Expected new-start (亿元)"),
+            "projects": _("projects"),
+            "yi": _("亿元"),
+        },
+    }

@@ -1,0 +1,104 @@
+"""Writes on targets: set one, or import a small spreadsheet of them."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import BinaryIO
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import Role
+from core.models import Region
+from core.money import parse_amount
+
+from .models import Target
+
+# Column headers accepted in the import (Chinese or English), in this order.
+IMPORT_COLUMNS = [
+    ("region", ("地区", "县(市、区)", "region")),
+    ("year", ("年度", "year")),
+    ("signed_count", ("签约项目数", "signed projects")),
+    ("signed_amount", ("签约投资额(万元)", "签约投资额", "signed investment")),
+    ("new_start_amount", ("新开工投资额(万元)", "新开工投资额", "new-start investment")),
+    ("funds_amount", ("到位资金(万元)", "到位资金", "funds in place")),
+]
+
+
+def check_can_set_targets(user) -> None:
+    if user is None:
+        return
+    if not (user.is_superuser or user.role in (Role.CITY_ADMIN, Role.CITY_STAFF)):
+        raise PermissionDenied(_("Only city staff set targets."))
+
+
+@transaction.atomic
+def target_set(
+    *,
+    by,
+    region: Region,
+    year: int,
+    signed_count: int,
+    signed_amount: Decimal | str,
+    new_start_amount: Decimal | str,
+    funds_amount: Decimal | str,
+) -> Target:
+    """Create or correct a region's targets for a year."""
+    check_can_set_targets(by)
+    target, _created = Target.objects.get_or_create(region=region, year=year)
+    target.signed_count = signed_count
+    target.signed_amount = parse_amount(signed_amount)
+    target.new_start_amount = parse_amount(new_start_amount)
+    target.funds_amount = parse_amount(funds_amount)
+    target.full_clean()
+    target.save()
+    return target
+
+
+@transaction.atomic
+def targets_import_xlsx(*, by, file: BinaryIO) -> list[Target]:
+    """Import targets from the first sheet of an xlsx: a header row, then one row per region and
+    year. Regions by name or code. All rows or none: any bad row raises with its row number."""
+    from openpyxl import load_workbook
+
+    check_can_set_targets(by)
+    sheet = load_workbook(file, read_only=True, data_only=True).worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    header = [str(c or "").strip() for c in next(rows, [])]
+    positions = {}
+    for field, names in IMPORT_COLUMNS:
+        match = next((i for i, h in enumerate(header) if h in names), None)
+        if match is None:
+            raise ValidationError(_("Column “%(name)s” is missing.") % {"name": names[0]})
+        positions[field] = match
+    regions = {r.name: r for r in Region.objects.all()} | {r.code: r for r in Region.objects.all()}
+    targets, errors = [], []
+    for number, row in enumerate(rows, start=2):
+        if not any(row):
+            continue
+        value = {field: row[i] for field, i in positions.items()}
+        region = regions.get(str(value["region"] or "").strip())
+        if region is None:
+            errors.append(_("Row %(row)s: unknown region.") % {"row": number})
+            continue
+        try:
+            targets.append(
+                target_set(
+                    by=by,
+                    region=region,
+                    year=int(value["year"]),
+                    signed_count=int(value["signed_count"] or 0),
+                    signed_amount=str(value["signed_amount"] or 0),
+                    new_start_amount=str(value["new_start_amount"] or 0),
+                    funds_amount=str(value["funds_amount"] or 0),
+                )
+            )
+        except (ValidationError, TypeError, ValueError) as exc:
+            errors.append(
+                _("Row %(row)s: %(error)s")
+                % {"row": number, "error": "; ".join(getattr(exc, "messages", [str(exc)]))}
+            )
+    if errors:
+        raise ValidationError(errors)
+    return targets

@@ -1,0 +1,27 @@
+from decimal import Decimal, InvalidOperation
+
+from django import template
+
+from core.money import format_wan, format_yi
+
+register = template.Library()
+
+
+def _decimal(value) -> Decimal | None:
+    if isinstance(value, Decimal):
+        return value
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+@register.filter
+def yi(value) -> str:
+    """万元 -> '356.69' (亿元, 2 dp); '—' when there is no figure."""
+    return format_yi(_decimal(value))
+
+
+@register.filter
+def wan(value) -> str:
+    return format_wan(_decimal(value))

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "dashboards"
+
+urlpatterns = [
+    path("", views.city, name="city"),
+    path("status/", views.status, name="status"),
+    path("refresh/", views.refresh, name="refresh"),
+    path("export.xlsx", views.export, name="export_city"),
+    path("<str:code>/", views.county, name="county"),
+    path("<str:code>/export.xlsx", views.export, name="export_county"),
+]
