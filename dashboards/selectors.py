@@ -329,7 +329,7 @@ def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
     funnel = [
         {
             "stage": stage,
-            "name": Stage(stage).label,
+            "name": str(Stage(stage).label),
             "count": stages.get(stage, {}).get("n") or 0,
             "amount": stages.get(stage, {}).get("amount") or ZERO,
             "url": projects_url(stage=stage, **scope),
@@ -342,7 +342,7 @@ def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
         enterprises = enterprises.filter(region=region)
     tier_counts = dict(enterprises.values_list("tier").annotate(n=Count("id")).order_by())
     tiers = [
-        {"name": Tier(t).label, "count": tier_counts.get(t, 0), "goal": goal}
+        {"name": str(Tier(t).label), "count": tier_counts.get(t, 0), "goal": goal}
         for t, goal in TIER_GOALS
     ]
 
