@@ -9,6 +9,16 @@ from tests.conftest import login
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture(autouse=True)
+def _unhashed_static(settings):
+    """live_server serves static files through the finders, which know no hashed manifest names:
+    use plain storage so the page's CSS and scripts (ECharts) load."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
 def test_city_dashboard_shows_2023_q1_figures_on_desktop_and_phone(page, live_server):
     call_command("load_demo", verbosity=0)
     login(page, live_server, "leader")
