@@ -69,6 +69,11 @@ format: $(VENV)/.dev-deps
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# Rollup and dashboard figures next to their floors; writes docs/PERFORMANCE.md. Uses its own
+# database (<name>_bench). BENCH_SIZES=10000,100000,1000000 for the full run (10^6 takes a while).
+bench: $(VENV)/.dev-deps
+	$(TEST_ENV) $(PY) bench/run.py
+
 clean:
 	rm -rf staticfiles .pytest_cache
 	find locale -name '*.mo' -delete
