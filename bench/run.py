@@ -174,11 +174,12 @@ def raw_dashboard_rows(dsn_conn, region_id: int | None) -> None:
     """The floor for a dashboard: a raw psycopg read of the rollup rows it summarises."""
     where = "AND region_id = %(r)s" if region_id else ""
     with dsn_conn.cursor() as cur:
-        cur.execute(
-            f"SELECT * FROM rollups_monthlyrollup WHERE month >= %(a)s AND month <= %(b)s {where}",  # noqa: S608
-            {"a": dt.date(YEAR, 1, 1), "b": dt.date(YEAR, 12, 31), "r": region_id},
-        )
-        cur.fetchall()
+        for table in ("rollups_regionmonthrollup", "rollups_monthlyrollup"):
+            cur.execute(
+                f"SELECT * FROM {table} WHERE month >= %(a)s AND month <= %(b)s {where}",  # noqa: S608
+                {"a": dt.date(YEAR, 1, 1), "b": dt.date(YEAR, 12, 31), "r": region_id},
+            )
+            cur.fetchall()
         cur.execute(f"SELECT * FROM rollups_stagerollup WHERE true {where}", {"r": region_id})  # noqa: S608
         cur.fetchall()
 

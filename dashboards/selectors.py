@@ -15,7 +15,14 @@ from django.utils.translation import gettext as _
 from core.models import IndustryChain, Region
 from enterprises.models import Enterprise, SupplierLink, Tier
 from projects.models import PIPELINE, Stage
-from rollups.models import MEASURE_COLUMNS, MonthlyRollup, Outbox, RollupStatus, StageRollup
+from rollups.models import (
+    MEASURE_COLUMNS,
+    MonthlyRollup,
+    Outbox,
+    RegionMonthRollup,
+    RollupStatus,
+    StageRollup,
+)
 
 from .models import Target
 from .periods import Period
@@ -36,9 +43,9 @@ TIER_GOALS = [(Tier.HUNDRED_YI, 10), (Tier.TEN_YI, 100), (Tier.ONE_YI, 1000)]
 def default_year(today: dt.date | None = None) -> int:
     """The current year if it has figures, otherwise the latest year that has."""
     today = today or timezone.localdate()
-    if MonthlyRollup.objects.filter(month__year=today.year).exists():
+    if RegionMonthRollup.objects.filter(month__year=today.year).exists():
         return today.year
-    latest = MonthlyRollup.objects.aggregate(latest=Max("month"))["latest"]
+    latest = RegionMonthRollup.objects.aggregate(latest=Max("month"))["latest"]
     return latest.year if latest else today.year
 
 
@@ -117,13 +124,16 @@ def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
     """Everything a city (region None) or county dashboard shows for a period."""
     today = timezone.localdate()
     scope = {"region": region.code} if region else {}
-    in_period = MonthlyRollup.objects.filter(month__gte=period.start, month__lte=period.end)
+    in_period = RegionMonthRollup.objects.filter(month__gte=period.start, month__lte=period.end)
     scoped = in_period.filter(region_id=region.pk) if region else in_period
+    cells = MonthlyRollup.objects.filter(month__gte=period.start, month__lte=period.end)
+    if region:
+        cells = cells.filter(region_id=region.pk)
     totals = _clean(scoped.aggregate(**_sums()))
 
     # Year to the end of the period, for completion against the year's target.
     through = min(period.end, today)
-    ytd_rows = MonthlyRollup.objects.filter(
+    ytd_rows = RegionMonthRollup.objects.filter(
         month__gte=dt.date(period.year, 1, 1), month__lte=period.end
     )
     if region:
@@ -247,7 +257,7 @@ def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
         )
     ranking.sort(key=lambda x: (-x["signed_amount"], -x["signed_count"], x["code"]))
 
-    trend_rows = MonthlyRollup.objects.filter(
+    trend_rows = RegionMonthRollup.objects.filter(
         month__gte=dt.date(period.year, 1, 1), month__lte=dt.date(period.year, 12, 31)
     )
     if region:
@@ -300,7 +310,7 @@ def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
         )
 
     by_chain = []
-    for row in scoped.values("chain_id").annotate(
+    for row in cells.values("chain_id").annotate(
         **_sums(["signed_count", "signed_amount", "started_amount"])
     ):
         chain = chains.get(row["chain_id"])

@@ -86,6 +86,42 @@ class MonthlyRollup(models.Model):
         return f"{self.region_id} {self.month:%Y-%m}"
 
 
+class RegionMonthRollup(models.Model):
+    """The same figures per region × month only: what the KPI cards, ranking and trend read, so
+    their cost does not grow with the number of chains × methods × projects. Derived from
+    MonthlyRollup in the same transaction that writes it."""
+
+    region_id = models.IntegerField(_("region"))
+    month = models.DateField(_("month"))
+    signed_count = models.PositiveIntegerField(default=0)
+    signed_amount = models.DecimalField(**MONEY)
+    started_count = models.PositiveIntegerField(default=0)
+    started_amount = models.DecimalField(**MONEY)
+    expected_start_count = models.PositiveIntegerField(default=0)
+    expected_start_amount = models.DecimalField(**MONEY)
+    producing_count = models.PositiveIntegerField(default=0)
+    producing_amount = models.DecimalField(**MONEY)
+    at_capacity_count = models.PositiveIntegerField(default=0)
+    at_capacity_amount = models.DecimalField(**MONEY)
+    negotiated_count = models.PositiveIntegerField(default=0)
+    negotiated_amount = models.DecimalField(**MONEY)
+    registered_count = models.PositiveIntegerField(default=0)
+    registered_amount = models.DecimalField(**MONEY)
+    funds_count = models.PositiveIntegerField(default=0)
+    funds_amount = models.DecimalField(**MONEY)
+
+    class Meta:
+        verbose_name = _("region-month rollup")
+        verbose_name_plural = _("region-month rollups")
+        constraints = [
+            models.UniqueConstraint(fields=["region_id", "month"], name="regionmonthrollup_unique")
+        ]
+        indexes = [models.Index(fields=["month"], name="regionmonthrollup_month")]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.month:%Y-%m}"
+
+
 class StageRollup(models.Model):
     """Pipeline now: count and amount of live projects per region and current stage (a snapshot)."""
 

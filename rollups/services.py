@@ -28,6 +28,7 @@ LOCK_ID = 0x4A5A_0501  # "JZ" rollups; any constant shared by every writer of th
 DRAIN_BATCH = 2000
 
 MONTHLY = "rollups_monthlyrollup"
+REGION_MONTHS = "rollups_regionmonthrollup"
 STAGES = "rollups_stagerollup"
 CELL = ["region_id", "month", "chain_id", "method_id"]
 
@@ -54,11 +55,15 @@ def _monthly_select(keyed: bool) -> str:
     branches = []
     for i, (_measure, field) in enumerate(MILESTONE_MEASURES):
         if keyed:
+            # LATERAL + OFFSET 0 (kept from being flattened into a join): one (region, date) index
+            # range scan per bucket. A plain join lets the planner, blind to the month range,
+            # hash the whole table on region (13 values): a seq scan at any size.
             branches.append(
-                f"SELECT p.region_id, k.month, p.chain_id, p.method_id, {i} AS kind, "
-                f"p.planned_investment AS amount FROM _rk k JOIN projects_project p "
-                f"ON p.region_id = k.region_id AND p.{field} >= k.month "
-                f"AND p.{field} < {_next_month('k.month')} WHERE NOT p.is_deleted"
+                f"SELECT k.region_id, k.month, p.chain_id, p.method_id, {i} AS kind, "
+                f"p.planned_investment AS amount FROM _rk k CROSS JOIN LATERAL ("
+                f"SELECT chain_id, method_id, planned_investment FROM projects_project "
+                f"WHERE region_id = k.region_id AND {field} >= k.month "
+                f"AND {field} < {_next_month('k.month')} AND NOT is_deleted OFFSET 0) p"
             )
         else:
             branches.append(
@@ -92,6 +97,9 @@ def _monthly_select(keyed: bool) -> str:
 
 
 MONTHLY_COLUMNS = ", ".join(CELL + MEASURE_COLUMNS)
+REGION_MONTH_COLUMNS = ", ".join(["region_id", "month", *MEASURE_COLUMNS])
+REGION_MONTH_SUMS = ", ".join(f"sum({c})" for c in MEASURE_COLUMNS)
+REGION_MONTH_SUMS_AS = ", ".join(f"sum({c}) AS {c}" for c in MEASURE_COLUMNS)
 STAGE_SELECT = (
     "SELECT region_id, stage, count(*), coalesce(sum(planned_investment), 0) "
     "FROM projects_project WHERE NOT is_deleted {where} GROUP BY region_id, stage"
@@ -136,6 +144,14 @@ def refresh_buckets(keys: Iterable[str]) -> None:
             )
             cursor.execute(
                 f"INSERT INTO {MONTHLY} ({MONTHLY_COLUMNS}) {cte}{_monthly_select(True)}", params
+            )
+            keyed = "(region_id, month) IN (SELECT region_id, month FROM _rk)"
+            cursor.execute(f"{cte}DELETE FROM {REGION_MONTHS} WHERE {keyed}", params)
+            cursor.execute(
+                f"INSERT INTO {REGION_MONTHS} ({REGION_MONTH_COLUMNS}) {cte}"
+                f"SELECT region_id, month, {REGION_MONTH_SUMS} FROM {MONTHLY} "
+                f"WHERE {keyed} GROUP BY region_id, month",
+                params,
             )
         if stages:
             values, params = _values(stages, ("integer", "varchar(12)"))
@@ -191,10 +207,11 @@ def drain_outbox() -> int:
 class Comparison:
     monthly_cells: int  # cells that differ (missing, extra or different values)
     stage_cells: int
+    region_month_cells: int = 0
 
     @property
     def drift(self) -> int:
-        return self.monthly_cells + self.stage_cells
+        return self.monthly_cells + self.stage_cells + self.region_month_cells
 
 
 def _compute_live(cursor) -> None:
@@ -225,7 +242,17 @@ def _diff(cursor) -> Comparison:
         f"ON l.region_id = r.region_id AND l.stage = r.stage WHERE l.region_id IS NULL "
         f"OR r.region_id IS NULL OR l.project_count <> r.project_count OR l.amount <> r.amount"
     )
-    return Comparison(monthly_cells=monthly, stage_cells=cursor.fetchone()[0])
+    stage = cursor.fetchone()[0]
+    values = " OR ".join(f"l.{c} IS DISTINCT FROM r.{c}" for c in MEASURE_COLUMNS)
+    cursor.execute(
+        f"SELECT count(*) FROM (SELECT region_id, month, {REGION_MONTH_SUMS_AS} "
+        f"FROM _live_m GROUP BY region_id, month) l FULL JOIN {REGION_MONTHS} r "
+        f"ON l.region_id = r.region_id AND l.month = r.month "
+        f"WHERE l.region_id IS NULL OR r.region_id IS NULL OR {values}"
+    )
+    return Comparison(
+        monthly_cells=monthly, stage_cells=stage, region_month_cells=cursor.fetchone()[0]
+    )
 
 
 def rebuild_all() -> Comparison:
@@ -237,14 +264,21 @@ def rebuild_all() -> Comparison:
         comparison = _diff(cursor)
         if comparison.drift:
             logger.error(
-                "rollups: full rebuild found %s drifted cells (monthly %s, stage %s); fixed",
+                "rollups: full rebuild found %s drifted cells (monthly %s, stage %s, "
+                "region-month %s); fixed",
                 comparison.drift,
                 comparison.monthly_cells,
                 comparison.stage_cells,
+                comparison.region_month_cells,
             )
             cursor.execute(f"DELETE FROM {MONTHLY}")
             cursor.execute(
                 f"INSERT INTO {MONTHLY} ({MONTHLY_COLUMNS}) SELECT {MONTHLY_COLUMNS} FROM _live_m"
+            )
+            cursor.execute(f"DELETE FROM {REGION_MONTHS}")
+            cursor.execute(
+                f"INSERT INTO {REGION_MONTHS} ({REGION_MONTH_COLUMNS}) SELECT region_id, month, "
+                f"{REGION_MONTH_SUMS} FROM _live_m GROUP BY region_id, month"
             )
             cursor.execute(f"DELETE FROM {STAGES}")
             cursor.execute(

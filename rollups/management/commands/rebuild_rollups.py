@@ -11,5 +11,6 @@ class Command(BaseCommand):
         comparison = services.rebuild_all()
         self.stdout.write(
             f"rollups rebuilt; drift: {comparison.drift} cells "
-            f"(monthly {comparison.monthly_cells}, stage {comparison.stage_cells})"
+            f"(monthly {comparison.monthly_cells}, stage {comparison.stage_cells}, "
+            f"region-month {comparison.region_month_cells})"
         )

@@ -23,7 +23,8 @@ class Command(BaseCommand):
         if comparison.drift:
             self.stderr.write(
                 f"rollups differ from the live aggregate: monthly {comparison.monthly_cells} "
-                f"cells, stage {comparison.stage_cells} cells"
+                f"cells, stage {comparison.stage_cells} cells, region-month "
+                f"{comparison.region_month_cells} cells"
             )
             sys.exit(1)
         self.stdout.write("rollups equal the live aggregate")
