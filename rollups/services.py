@@ -57,13 +57,23 @@ def _monthly_select(keyed: bool) -> str:
         if keyed:
             # LATERAL + OFFSET 0 (kept from being flattened into a join): one (region, date) index
             # range scan per bucket. A plain join lets the planner, blind to the month range,
-            # hash the whole table on region (13 values): a seq scan at any size.
-            branches.append(
-                f"SELECT k.region_id, k.month, p.chain_id, p.method_id, {i} AS kind, "
-                f"p.planned_investment AS amount FROM _rk k CROSS JOIN LATERAL ("
+            # hash the whole table on region (13 values): a seq scan at any size. SQLite (make
+            # run) has no LATERAL and gets the plain join.
+            inner = (
                 f"SELECT chain_id, method_id, planned_investment FROM projects_project "
                 f"WHERE region_id = k.region_id AND {field} >= k.month "
-                f"AND {field} < {_next_month('k.month')} AND NOT is_deleted OFFSET 0) p"
+                f"AND {field} < {_next_month('k.month')} AND NOT is_deleted"
+            )
+            source = (
+                f"_rk k CROSS JOIN LATERAL ({inner} OFFSET 0) p"
+                if _pg()
+                else f"_rk k JOIN projects_project p ON p.region_id = k.region_id "
+                f"AND p.{field} >= k.month AND p.{field} < {_next_month('k.month')} "
+                f"AND NOT p.is_deleted"
+            )
+            branches.append(
+                f"SELECT k.region_id, k.month, p.chain_id, p.method_id, {i} AS kind, "
+                f"p.planned_investment AS amount FROM {source}"
             )
         else:
             branches.append(
@@ -142,13 +152,14 @@ def refresh_buckets(keys: Iterable[str]) -> None:
                 f"WHERE {MONTHLY}.region_id = k.region_id AND {MONTHLY}.month = k.month)",
                 params,
             )
+            # The CTE leads the statement: SQLite accepts WITH only there.
             cursor.execute(
-                f"INSERT INTO {MONTHLY} ({MONTHLY_COLUMNS}) {cte}{_monthly_select(True)}", params
+                f"{cte}INSERT INTO {MONTHLY} ({MONTHLY_COLUMNS}) {_monthly_select(True)}", params
             )
             keyed = "(region_id, month) IN (SELECT region_id, month FROM _rk)"
             cursor.execute(f"{cte}DELETE FROM {REGION_MONTHS} WHERE {keyed}", params)
             cursor.execute(
-                f"INSERT INTO {REGION_MONTHS} ({REGION_MONTH_COLUMNS}) {cte}"
+                f"{cte}INSERT INTO {REGION_MONTHS} ({REGION_MONTH_COLUMNS}) "
                 f"SELECT region_id, month, {REGION_MONTH_SUMS} FROM {MONTHLY} "
                 f"WHERE {keyed} GROUP BY region_id, month",
                 params,
