@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.credit_code import normalize_credit_code, validate_credit_code
@@ -30,6 +31,8 @@ class IndustrialParkAdmin(SimpleHistoryAdmin):
 
 
 class EnterpriseAdminForm(forms.ModelForm):
+    website = forms.URLField(label=_("website"), required=False, assume_scheme="https")
+
     class Meta:
         model = Enterprise
         fields = sorted(services.ENTERPRISE_FIELDS)

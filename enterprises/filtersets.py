@@ -79,10 +79,11 @@ class EnterpriseFilterSet(filters.FilterSet):
         label=_("Location"),
         empty_label=_("Local and outside"),
     )
-    chain_leader = filters.BooleanFilter(
+    chain_leader = filters.ChoiceFilter(
         method="filter_chain_leader",
-        label=_("Chain leaders only"),
-        widget=filters.widgets.BooleanWidget,
+        choices=[("1", _("Chain leaders and cores")), ("0", _("Other enterprises"))],
+        label=_("Chain role"),
+        empty_label=_("Any role"),
     )
     sort = OrderingFilter(
         fields=(

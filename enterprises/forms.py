@@ -24,12 +24,14 @@ class AmountField(forms.CharField):
 
     def __init__(self, *args, allow_negative: bool = False, **kwargs):
         self.allow_negative = allow_negative
-        kwargs.setdefault("max_length", 40)
+        # No max_length: CharField would check the length of the parsed Decimal. Checked below.
+        self.max_text = kwargs.pop("max_length", 40)
         kwargs.setdefault(
             "widget",
             forms.TextInput(
                 attrs={
                     "inputmode": "decimal",
+                    "maxlength": "40",
                     "autocomplete": "off",
                     "placeholder": _("万元, e.g. 3500 or 3.5亿"),
                 }
@@ -47,6 +49,10 @@ class AmountField(forms.CharField):
         if value in self.empty_values:
             return None
         text = value.strip()
+        if len(text) > self.max_text:
+            raise ValidationError(
+                _("Please enter at most %(n)d characters.") % {"n": self.max_text}
+            )
         if self.allow_negative and text.startswith("-"):
             return -parse_amount(text[1:])
         return parse_amount(text)
