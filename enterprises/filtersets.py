@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import django_filters as filters
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from core.credit_code import normalize_credit_code
@@ -37,6 +37,17 @@ def search_q(text: str) -> Q | None:
 class OrderingFilter(filters.OrderingFilter):
     # Our own msgid, so the zh-hans catalogue carries it (django-filter ships zh_CN only).
     descending_fmt = _("%s (descending)")
+
+    def get_ordering_value(self, param: str):
+        # Enterprises without figures go last either way (PostgreSQL puts NULL first when DESC).
+        value = super().get_ordering_value(param)
+        descending = value.startswith("-")
+        field = F(value.lstrip("-"))
+        return field.desc(nulls_last=True) if descending else field.asc(nulls_last=True)
+
+    def filter(self, qs, value):
+        qs = super().filter(qs, value)
+        return qs.order_by(*qs.query.order_by, "id") if value else qs
 
 
 class EnterpriseFilterSet(filters.FilterSet):

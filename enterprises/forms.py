@@ -213,13 +213,18 @@ class ContactForm(TablerFormMixin, forms.Form):
 
 def _year_choices() -> list[tuple[int, int]]:
     this_year = dt.date.today().year
-    return [(y, y) for y in range(this_year, 1989, -1)]
+    return [(y, str(y)) for y in range(this_year, 1989, -1)]  # str: no "2,026" grouping
 
 
 class YearFiguresForm(TablerFormMixin, forms.Form):
     """One year's figures; amounts in 万元 with an optional unit."""
 
-    year = forms.TypedChoiceField(label=_("Year"), coerce=int, choices=_year_choices)
+    year = forms.TypedChoiceField(
+        label=_("Year"),
+        coerce=int,
+        choices=_year_choices,
+        initial=lambda: dt.date.today().year - 1,  # figures usually come for the last full year
+    )
     output_value = AmountField(label=_("Output value (万元)"), required=False)
     revenue = AmountField(label=_("Revenue (万元)"), required=False)
     profit = AmountField(

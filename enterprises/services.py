@@ -67,6 +67,12 @@ def _check_can_edit(user: User | None, enterprise: Enterprise | None, region=Non
         raise PermissionDenied(_("You may only change enterprises of your own region."))
 
 
+def _attribute(instance, by: User | None) -> None:
+    """Name `by` in the change history even outside a web request (API, imports, shell)."""
+    if by is not None:
+        instance._history_user = by
+
+
 def _derive(enterprise: Enterprise) -> None:
     enterprise.name = (enterprise.name or "").strip()
     if not enterprise.name:
@@ -116,6 +122,7 @@ def enterprise_create(
     try:
         with transaction.atomic():
             enterprise = Enterprise(**fields, creation_token=token)
+            _attribute(enterprise, by)
             _derive(enterprise)
             enterprise.full_clean()
             enterprise.save()
@@ -137,6 +144,7 @@ def enterprise_update(
     if unknown:
         raise TypeError(f"unknown enterprise fields: {sorted(unknown)}")
     _check_can_edit(by, enterprise, fields.get("region"))
+    _attribute(enterprise, by)
     for key, value in fields.items():
         setattr(enterprise, key, value)
     _derive(enterprise)
@@ -151,6 +159,7 @@ def enterprise_delete(*, enterprise: Enterprise, by: User | None = None) -> None
     _check_can_edit(by, enterprise)
     if enterprise.is_deleted:
         return
+    _attribute(enterprise, by)
     enterprise.mark_deleted()
     enterprise.save(update_fields=["is_deleted", "deleted_at", "updated_at"])
 
@@ -160,6 +169,7 @@ def enterprise_restore(*, enterprise: Enterprise, by: User | None = None) -> Non
     _check_can_edit(by, enterprise)
     if not enterprise.is_deleted:
         return
+    _attribute(enterprise, by)
     enterprise.mark_restored()
     enterprise.save(update_fields=["is_deleted", "deleted_at", "updated_at"])
 

@@ -120,6 +120,11 @@ def test_sort_by_output_value_descending(reader, world):
     ]
 
 
+@pytest.mark.parametrize("sort", ["-output", "output"])
+def test_enterprises_without_figures_sort_last_either_way(reader, world, sort):
+    assert names(reader, sort=sort)[-1] == "北京中通专用汽车有限公司"
+
+
 def test_unknown_filter_values_show_an_empty_list_not_an_error(reader, world):
     response = reader.get(reverse("enterprises:list"), {"region": "nowhere", "tier": "x"})
     assert response.status_code == 200
