@@ -1,49 +1,31 @@
-"""Admin for projects and what hangs off them: searchable and filterable, but read-only.
-
-Every project write has rules (the pipeline, date order, 首报首谈, the rollup hook) that live in
-projects/services.py; the admin's generic save would bypass them. Staff change projects on the
-project pages, which call the services; the admin is for finding and inspecting records.
-"""
-
-from __future__ import annotations
-
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import (
-    ClaimConflict,
-    CompletedInvestment,
-    FollowUp,
-    FundsInPlace,
-    Project,
-    StageChange,
-)
+from .models import ClaimConflict, CompletedInvestment, FollowUp, FundsInPlace, Project, StageChange
 
 
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class StageChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
-    model = StageChange
+class FollowUpInline(admin.TabularInline):
+    model = FollowUp
     extra = 0
-    fields = ["from_stage", "to_stage", "on", "reason", "is_backward", "changed_by", "changed_at"]
-    readonly_fields = fields
+    fields = ["kind", "happened_on", "summary", "next_step", "next_due_on", "next_done", "author"]
+    raw_id_fields = ["author"]
+
+
+class FundsInline(admin.TabularInline):
+    model = FundsInPlace
+    extra = 0
+    fields = ["month", "amount", "note"]
 
 
 @admin.register(Project)
-class ProjectAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class ProjectAdmin(SimpleHistoryAdmin):
+    """Reading and searching; writes that change the stage belong on the project page (one service)."""
+
     list_display = [
         "name",
         "investor",
         "region",
+        "chain",
         "stage",
         "planned_investment",
         "signed_on",
@@ -56,61 +38,66 @@ class ProjectAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
         "region",
         "chain",
         "method",
-        "park",
+        "is_confidential",
         "is_out_of_province",
         "is_foreign",
-        "is_confidential",
         "is_deleted",
-        "currency",
     ]
-    search_fields = ["name", "investor__name", "investor__name_pinyin", "investor__credit_code"]
+    search_fields = [
+        "name",
+        "investor__name",
+        "investor__name_pinyin",
+        "investor__credit_code",
+        "notes",
+    ]
     date_hierarchy = "registered_on"
-    list_select_related = ["investor", "region"]
-    inlines = [StageChangeInline]
+    raw_id_fields = ["investor", "owner", "co_investors"]
+    readonly_fields = ["stage", "creation_token", "created_at", "updated_at"]
+    list_select_related = ["investor", "region", "chain"]
+    inlines = [FollowUpInline, FundsInline]
 
     def get_queryset(self, request):
-        return Project.all_objects.select_related("investor", "region")
+        return Project.all_objects.select_related("investor", "region", "chain")
 
 
 @admin.register(StageChange)
-class StageChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["project", "from_stage", "to_stage", "on", "is_backward", "changed_by"]
-    list_filter = ["to_stage", "from_stage", "is_backward", "project__region"]
+class StageChangeAdmin(admin.ModelAdmin):
+    list_display = [
+        "project",
+        "from_stage",
+        "to_stage",
+        "on",
+        "is_backward",
+        "changed_by",
+        "changed_at",
+    ]
+    list_filter = ["to_stage", "is_backward"]
     search_fields = ["project__name", "reason"]
-    date_hierarchy = "on"
-    list_select_related = ["project", "changed_by"]
+    raw_id_fields = ["project", "changed_by"]
+
+    def has_change_permission(self, request, obj=None):
+        return False  # the stage log is never edited
 
 
 @admin.register(FollowUp)
-class FollowUpAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
-    list_display = ["project", "kind", "happened_on", "next_step", "next_due_on", "next_done"]
-    list_filter = ["kind", "next_done", "project__region"]
-    search_fields = ["project__name", "next_step"]
-    date_hierarchy = "happened_on"
-    list_select_related = ["project"]
+class FollowUpAdmin(SimpleHistoryAdmin):
+    list_display = ["project", "kind", "happened_on", "next_due_on", "next_done", "author"]
+    list_filter = ["kind", "next_done"]
+    search_fields = ["project__name", "summary", "next_step"]
+    raw_id_fields = ["project", "author"]
 
 
-@admin.register(FundsInPlace)
-class FundsInPlaceAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+@admin.register(FundsInPlace, CompletedInvestment)
+class MonthlyAmountAdmin(SimpleHistoryAdmin):
     list_display = ["project", "month", "amount", "recorded_by"]
-    list_filter = ["project__region", "project__is_out_of_province", "project__is_foreign"]
-    search_fields = ["project__name", "note"]
-    date_hierarchy = "month"
-    list_select_related = ["project", "recorded_by"]
-
-
-@admin.register(CompletedInvestment)
-class CompletedInvestmentAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
-    list_display = ["project", "month", "amount", "recorded_by"]
-    list_filter = ["project__region", "project__is_out_of_province", "project__is_foreign"]
-    search_fields = ["project__name", "note"]
-    date_hierarchy = "month"
-    list_select_related = ["project", "recorded_by"]
+    list_filter = ["month"]
+    search_fields = ["project__name"]
+    raw_id_fields = ["project", "recorded_by"]
 
 
 @admin.register(ClaimConflict)
-class ClaimConflictAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ClaimConflictAdmin(SimpleHistoryAdmin):
     list_display = ["project", "holder", "matched_by", "status", "decided_by", "decided_at"]
-    list_filter = ["status", "matched_by", "project__region"]
-    search_fields = ["project__name", "holder__name", "decision_note"]
-    list_select_related = ["project", "holder", "decided_by"]
+    list_filter = ["status", "matched_by"]
+    search_fields = ["project__name", "holder__name"]
+    raw_id_fields = ["project", "holder", "decided_by"]
