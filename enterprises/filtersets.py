@@ -7,6 +7,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from core.credit_code import normalize_credit_code
+from core.forms import FilterForm
 from core.models import IndustryChain, Region
 from core.textnorm import normalize_name
 
@@ -116,16 +117,7 @@ class EnterpriseFilterSet(filters.FilterSet):
     class Meta:
         model = Enterprise
         fields: list[str] = []
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name, field in self.form.fields.items():
-            css = "form-control" if name == "q" else "form-select"
-            field.widget.attrs["class"] = css
-        self.form.fields["q"].widget.input_type = "search"
-        self.form.fields["q"].widget.attrs.update(
-            {"placeholder": _("Name, pinyin, initials (jl) or credit code"), "autocomplete": "off"}
-        )
+        form = FilterForm
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         q = search_q(value)

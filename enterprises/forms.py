@@ -5,73 +5,28 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from core.credit_code import normalize_credit_code, validate_credit_code
+from core.forms import MoneyField, StyledFormMixin
 from core.models import ChainLink, IndustryChain, Region
-from core.money import format_wan, parse_amount
 from core.scoping import is_city_wide
 
 from .models import Enterprise, IndustrialPark, InvestorOrigin, Ownership
 
 
-class AmountField(forms.CharField):
-    """An amount in 万元 that also takes a unit: 3500, 3.5亿, 3500万, ¥1,000,000元."""
-
-    def __init__(self, *args, allow_negative: bool = False, **kwargs):
-        self.allow_negative = allow_negative
-        # No max_length: CharField would check the length of the parsed Decimal. Checked below.
-        self.max_text = kwargs.pop("max_length", 40)
-        kwargs.setdefault(
-            "widget",
-            forms.TextInput(
-                attrs={
-                    "inputmode": "decimal",
-                    "maxlength": "40",
-                    "autocomplete": "off",
-                    "placeholder": _("万元, e.g. 3500 or 3.5亿"),
-                }
-            ),
-        )
-        super().__init__(*args, **kwargs)
-
-    def prepare_value(self, value):
-        if isinstance(value, Decimal):
-            return format_wan(value, 6).replace(",", "").rstrip("0").rstrip(".")
-        return value
+class SignedMoneyField(MoneyField):
+    """A 万元 amount that may be a loss: "-200", "-0.2亿" (profit)."""
 
     def to_python(self, value):
-        value = super().to_python(value)
-        if value in self.empty_values:
-            return None
-        text = value.strip()
-        if len(text) > self.max_text:
-            raise ValidationError(
-                _("Please enter at most %(n)d characters.") % {"n": self.max_text}
-            )
-        if self.allow_negative and text.startswith("-"):
-            return -parse_amount(text[1:])
-        return parse_amount(text)
-
-
-class TablerFormMixin:
-    """Bootstrap/Tabler classes on every widget, so templates render fields one by one."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+        text = (value or "").strip() if isinstance(value, str) else value
+        if isinstance(text, str) and text.startswith("-"):
+            amount = super().to_python(text[1:])
+            return None if amount is None else -amount
+        return super().to_python(value)
 
 
 class UserFormMixin:
@@ -82,7 +37,7 @@ class UserFormMixin:
         super().__init__(*args, **kwargs)
 
 
-class EnterpriseForm(UserFormMixin, TablerFormMixin, forms.Form):
+class EnterpriseForm(UserFormMixin, StyledFormMixin, forms.Form):
     """Create or edit an enterprise. Saved through enterprise_create / enterprise_update."""
 
     token = forms.UUIDField(widget=forms.HiddenInput, required=False)
@@ -192,7 +147,7 @@ def new_token() -> uuid.UUID:
     return uuid.uuid4()
 
 
-class ContactForm(TablerFormMixin, forms.Form):
+class ContactForm(StyledFormMixin, forms.Form):
     name = forms.CharField(label=_("Contact name"), max_length=50)
     title = forms.CharField(label=_("Job title"), max_length=50, required=False)
     phone = forms.CharField(
@@ -216,7 +171,7 @@ def _year_choices() -> list[tuple[int, int]]:
     return [(y, str(y)) for y in range(this_year, 1989, -1)]  # str: no "2,026" grouping
 
 
-class YearFiguresForm(TablerFormMixin, forms.Form):
+class YearFiguresForm(StyledFormMixin, forms.Form):
     """One year's figures; amounts in 万元 with an optional unit."""
 
     year = forms.TypedChoiceField(
@@ -225,15 +180,14 @@ class YearFiguresForm(TablerFormMixin, forms.Form):
         choices=_year_choices,
         initial=lambda: dt.date.today().year - 1,  # figures usually come for the last full year
     )
-    output_value = AmountField(label=_("Output value (万元)"), required=False)
-    revenue = AmountField(label=_("Revenue (万元)"), required=False)
-    profit = AmountField(
+    output_value = MoneyField(label=_("Output value (万元)"), required=False)
+    revenue = MoneyField(label=_("Revenue (万元)"), required=False)
+    profit = SignedMoneyField(
         label=_("Profit (万元)"),
         required=False,
-        allow_negative=True,
         help_text=_("A loss is entered with a minus sign."),
     )
-    tax = AmountField(label=_("Tax paid (万元)"), required=False)
+    tax = MoneyField(label=_("Tax paid (万元)"), required=False)
     employees = forms.IntegerField(
         label=_("Employees"), min_value=0, max_value=10_000_000, required=False
     )

@@ -7,7 +7,6 @@ sees only their own county's projects of an enterprise or park.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -156,23 +155,6 @@ def enterprise_autocomplete(*, user, q: str) -> list[dict[str, Any]]:
 
 
 # --- 变更记录 ---------------------------------------------------------------------------------
-@dataclass
-class FieldChange:
-    field: str
-    label: str
-    old: str
-    new: str
-
-
-@dataclass
-class HistoryEntry:
-    when: Any
-    user: Any
-    ip_address: str | None
-    kind: str  # "+" created, "~" changed, "-" deleted
-    changes: list[FieldChange]
-
-
 def _display(model, field_name: str, value: Any, fk_names: dict[tuple[str, Any], str]) -> str:
     if value is None or value == "":
         return "—"
@@ -189,23 +171,27 @@ def _display(model, field_name: str, value: Any, fk_names: dict[tuple[str, Any],
     return str(value)
 
 
-def enterprise_history(*, enterprise: Enterprise, limit: int = 50) -> list[HistoryEntry]:
-    """The enterprise's change history, newest first: who, when, from where, each field before→after."""
+def enterprise_history(*, enterprise: Enterprise, limit: int = 50) -> list[dict[str, Any]]:
+    """The enterprise's 变更记录, newest first, in the shape templates/includes/history.html shows:
+    {"record": historical record (who, when, IP), "changes": [{"field", "name", "old", "new"}]}.
+
+    Unlike core.history.history_rows it hides derived fields (pinyin, normalised name …), looks up
+    related names in one query per relation, and drops saves that changed nothing visible.
+    """
     records = list(
         enterprise.history.select_related("history_user").order_by("-history_date", "-history_id")[
             : limit + 1
         ]
     )
-    # Names of the related objects the records point at, fetched in one query per relation.
     fk_names: dict[tuple[str, Any], str] = {}
     for field in Enterprise._meta.concrete_fields:
         if not field.is_relation:
             continue
         ids = {getattr(r, field.attname) for r in records} - {None}
         if ids:
-            for obj in field.related_model._default_manager.filter(pk__in=ids):
+            for obj in field.related_model._base_manager.filter(pk__in=ids):
                 fk_names[(field.name, obj.pk)] = str(obj)
-    entries = []
+    rows = []
     for i, record in enumerate(records[:limit]):
         previous = records[i + 1] if i + 1 < len(records) else None
         changes = []
@@ -214,25 +200,17 @@ def enterprise_history(*, enterprise: Enterprise, limit: int = 50) -> list[Histo
             for change in delta.changes:
                 field = Enterprise._meta.get_field(change.field)
                 changes.append(
-                    FieldChange(
-                        field=change.field,
-                        label=str(field.verbose_name),
-                        old=_display(Enterprise, change.field, change.old, fk_names),
-                        new=_display(Enterprise, change.field, change.new, fk_names),
-                    )
+                    {
+                        "field": str(field.verbose_name),
+                        "name": change.field,
+                        "old": _display(Enterprise, change.field, change.old, fk_names),
+                        "new": _display(Enterprise, change.field, change.new, fk_names),
+                    }
                 )
             if not changes:
-                continue  # a save that changed nothing visible
-        entries.append(
-            HistoryEntry(
-                when=record.history_date,
-                user=record.history_user,
-                ip_address=record.ip_address,
-                kind=record.history_type,
-                changes=changes,
-            )
-        )
-    return entries
+                continue
+        rows.append({"record": record, "changes": changes})
+    return rows
 
 
 # --- parks ------------------------------------------------------------------------------------

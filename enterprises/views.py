@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.forms import apply_errors
 from core.scoping import can_edit
 
 from . import selectors, services
@@ -20,15 +20,6 @@ from .forms import ContactForm, EnterpriseForm, YearFiguresForm, new_token
 from .models import Enterprise
 
 PAGE_SIZE = 25
-
-
-def _put_errors(form: django_forms.Form, exc: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on its field where there is one."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _require_edit(request: HttpRequest, enterprise: Enterprise | None = None) -> None:
@@ -84,7 +75,7 @@ def enterprise_create(request: HttpRequest) -> HttpResponse:
                     **form.service_fields(),
                 )
             except ValidationError as exc:
-                _put_errors(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(request, _("Enterprise “%(name)s” saved.") % {"name": enterprise})
                 return redirect("enterprises:detail", pk=enterprise.pk)
@@ -107,7 +98,7 @@ def enterprise_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             except ValidationError as exc:
                 enterprise.refresh_from_db()
-                _put_errors(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(request, _("Enterprise “%(name)s” saved.") % {"name": enterprise})
                 return redirect("enterprises:detail", pk=enterprise.pk)
@@ -165,7 +156,7 @@ def contact_add(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.contact_add(enterprise=enterprise, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _put_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, _("Contact saved."))
             return redirect(enterprise_anchor(enterprise, "contacts"))
@@ -189,7 +180,7 @@ def year_figures_record(request: HttpRequest, pk: int) -> HttpResponse:
                     enterprise=enterprise, by=request.user, **form.cleaned_data
                 )
             except ValidationError as exc:
-                _put_errors(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(
                     request,

@@ -13,7 +13,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture(autouse=True)
 def browser_settings(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # live_server serves /static/ through the staticfiles finders, which know only the original
     # names, while the manifest storage makes {% static %} emit hashed ones: every script 404s.
     settings.STORAGES = {
@@ -37,7 +36,8 @@ def test_staff_creates_an_enterprise_and_finds_it_by_initials(page, live_server,
     page.fill("#id_credit_code", code[:17] + ("0" if code[17] != "0" else "1"))
     page.select_option("#id_region", label="榆次区")
     page.get_by_role("button", name="保存").click()
-    expect(page.get_by_test_id("error-credit_code")).to_contain_text("校验码不正确")
+    field = page.locator("#id_credit_code").locator("xpath=..")
+    expect(field.locator(".invalid-feedback")).to_contain_text("校验码不正确")
 
     page.fill("#id_credit_code", code.lower())
     page.get_by_role("button", name="保存").click()

@@ -16,12 +16,6 @@ def make_code(body: str = "91140702MA0K000") -> str:
     return first17 + check_character(first17)
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hasher(settings):
-    # Demo users get real PBKDF2 hashes otherwise: ~5 s per test on a busy 2-core machine.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def regions(reference_data):
     return {r.code: r for r in Region.objects.all()}

@@ -129,11 +129,11 @@ def test_edit_changes_fields_and_records_before_and_after(city, make_enterprise,
     assert "榆次某某厂" in page and "榆次某某机械厂" in page  # name before → after
     assert "榆次区" in page and "太谷区" in page  # region before → after, by name
     history = city.get(reverse("enterprises:detail", args=[e.pk])).context["history"]
-    changed = {c.field: (c.old, c.new) for c in history[0].changes}
+    changed = {c["name"]: (c["old"], c["new"]) for c in history[0]["changes"]}
     assert changed["name"] == ("榆次某某厂", "榆次某某机械厂")
     assert changed["region"] == ("榆次区", "太谷区")
     assert changed["ownership"] == ("—", "国有")
-    assert history[0].user.username == "city_staff"
+    assert history[0]["record"].history_user.username == "city_staff"
 
 
 def test_failed_edit_leaves_the_enterprise_unchanged(city, make_enterprise):

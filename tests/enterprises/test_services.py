@@ -64,12 +64,12 @@ def test_history_lists_changes_with_before_and_after(make_enterprise, regions, d
     services.enterprise_delete(enterprise=e, by=demo_users["city_staff"])
     services.enterprise_restore(enterprise=e, by=demo_users["city_staff"])
     entries = enterprise_history(enterprise=e)
-    assert entries[0].user.username == "city_staff"  # named outside a web request too
-    assert [x.kind for x in entries] == ["~", "~", "~", "+"]
-    edit = {c.field: (c.old, c.new) for c in entries[2].changes}
+    assert entries[0]["record"].history_user.username == "city_staff"  # outside a request too
+    assert [x["record"].history_type for x in entries] == ["~", "~", "~", "+"]
+    edit = {c["name"]: (c["old"], c["new"]) for c in entries[2]["changes"]}
     assert edit == {"name": ("历史测试", "历史测试公司"), "is_local": ("否", "是")}
-    assert {c.field for c in entries[1].changes} == {"is_deleted"}
-    assert entries[3].user is None  # created by a system job
+    assert {c["name"] for c in entries[1]["changes"]} == {"is_deleted"}
+    assert entries[3]["record"].history_user is None  # created by a system job
 
 
 def test_update_refuses_unknown_fields(make_enterprise):
