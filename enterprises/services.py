@@ -20,6 +20,7 @@ from .models import Enterprise, EnterpriseContact, EnterpriseYearFigure, tier_fo
 if TYPE_CHECKING:
     from accounts.models import User
 
+NOTES_MAX = Enterprise._meta.get_field("notes").max_length
 ENTERPRISE_FIELDS = {
     "name",
     "credit_code",
@@ -77,6 +78,14 @@ def _derive(enterprise: Enterprise) -> None:
     enterprise.name = (enterprise.name or "").strip()
     if not enterprise.name:
         raise ValidationError({"name": _("Please enter the enterprise name.")})
+    # Django checks max_length of CharFields in full_clean, but never of TextFields.
+    if len(enterprise.notes or "") > NOTES_MAX:
+        raise ValidationError(
+            {
+                "notes": _("Please keep the notes under %(max)d characters (now %(n)d).")
+                % {"max": NOTES_MAX, "n": len(enterprise.notes)}
+            }
+        )
     enterprise.normalized_name = normalize_name(enterprise.name)
     enterprise.name_pinyin, enterprise.name_initials = pinyin_keys(enterprise.name)
     if enterprise.credit_code:

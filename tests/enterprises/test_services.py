@@ -76,3 +76,25 @@ def test_update_refuses_unknown_fields(make_enterprise):
     e = make_enterprise("字段测试")
     with pytest.raises(TypeError):
         services.enterprise_update(enterprise=e, tier="100yi")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("name", "长" * 201),
+        ("notes", "x" * 5001),
+        ("origin_city", "市" * 31),
+        ("website", "ftp:/x"),
+    ],
+)
+def test_service_refuses_oversize_or_malformed_text_and_saves_nothing(reference_data, field, value):
+    fields = {"name": "超长测试", field: value}
+    with pytest.raises(ValidationError) as exc:
+        services.enterprise_create(**fields)
+    assert field in exc.value.message_dict
+    assert not Enterprise.all_objects.exists()
+
+
+def test_service_refuses_a_blank_name(reference_data):
+    with pytest.raises(ValidationError):
+        services.enterprise_create(name="  \u3000 ")
