@@ -40,7 +40,9 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "showing_deleted": request.GET.get("deleted") == "1",
             "can_create": can_edit(request.user),
-            "has_filters": any(v for k, v in request.GET.items() if k not in ("page", "sort")),
+            "has_filters": any(
+                v for k, v in request.GET.items() if k not in ("page", "sort", "deleted")
+            ),
         },
     )
 

@@ -259,3 +259,8 @@ def test_delete_asks_first_then_hides_and_restore_brings_back(city, make_enterpr
 
     city.post(reverse("enterprises:restore", args=[e.pk]))
     assert Enterprise.objects.filter(pk=e.pk).exists()
+
+
+def test_deleted_list_says_when_there_is_nothing_to_restore(city, reference_data):
+    html = city.get(reverse("enterprises:list"), {"deleted": "1"}).content.decode()
+    assert "没有已删除的企业" in html
