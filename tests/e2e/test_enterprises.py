@@ -11,16 +11,6 @@ from tests.enterprises.conftest import make_code
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def browser_settings(settings):
-    # live_server serves /static/ through the staticfiles finders, which know only the original
-    # names, while the manifest storage makes {% static %} emit hashed ones: every script 404s.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 def test_staff_creates_an_enterprise_and_finds_it_by_initials(page, live_server, demo_users):
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
