@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from demo import loader
+from demo.projects_demo import load_projects_demo
 
 
 class Command(BaseCommand):
@@ -27,6 +28,8 @@ class Command(BaseCommand):
                 "use --reference-only in production."
             )
         created = loader.load_demo_users()
+        load_projects_demo()
+        self.stdout.write("Demo enterprises, parks and projects loaded.")
         self.stdout.write(
             f"Demo users ready ({len(created)} new): "
             + ", ".join(u for u, *_ in loader.DEMO_USERS)
