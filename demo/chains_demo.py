@@ -115,6 +115,18 @@ ANTAI_SUPPLIERS = [
 ]
 OUTSIDE_PROVINCE = {"邯郸": "河北省", "唐山": "河北省", "济源": "河南省", "巩义": "河南省"}
 
+# Local enterprises of the specialty towns and other chains: (name, region, park, chain, link)
+OTHER_LOCALS = [
+    ("平遥牛肉集团有限公司", "140728", "平遥牛肉特色专业镇", "agri-food", "精深加工"),
+    ("平遥肉牛养殖专业合作社", "140728", "平遥牛肉特色专业镇", "agri-food", "种养基地"),
+    ("太谷玛钢铸造有限公司", "140703", "太谷玛钢特色专业镇", "malleable-iron", "铸造"),
+    ("太谷管件阀门有限公司", "140703", "太谷玛钢特色专业镇", "malleable-iron", "管件阀门"),
+    ("祁县玻璃器皿制品有限公司", "140727", "祁县玻璃器皿特色专业镇", "glassware", "玻璃器皿制造"),
+    ("祁县玻璃彩绘工艺有限公司", "140727", "祁县玻璃器皿特色专业镇", "glassware", "深加工与彩绘"),
+    ("祁县玻璃器皿外贸有限公司", "140727", "祁县玻璃器皿特色专业镇", "glassware", "包装与外贸"),
+    ("平遥推光漆器工艺有限公司", "140728", "平遥推光漆器特色专业镇", "lacquerware", "漆器制作"),
+]
+
 # Gap targets (招商目标清单): (chain, link, name, origin, priority, notes)
 TARGETS = [
     (
@@ -133,6 +145,8 @@ TARGETS = [
     ("special-steel", "标准件", "邯郸紧固件集团有限公司", "河北邯郸", 1, "介休开发区赴邯郸对接。"),
     ("special-steel", "金属制品", "巩义金属制品有限公司", "河南巩义", 2, "赴巩义对接。"),
     ("methanol", "甲醇储运", "宁波甲醇物流有限公司", "浙江宁波", 2, ""),
+    ("glassware", "模具", "佛山玻璃模具有限公司", "广东佛山", 2, "祁县赴京推介会对接。"),
+    ("malleable-iron", "五金出口", "宁波五金进出口有限公司", "浙江宁波", 3, ""),
 ]
 
 # 甲醇经济 “11155” within three years (2023–2025): (name, unit, target, sort)
@@ -291,6 +305,18 @@ def load_chains_demo() -> None:
             notes=NOTE,
         )
         _supply(e, antai, link, since, local)
+
+    for name, region_code, park_name, chain_code, link_name in OTHER_LOCALS:
+        _enterprise(
+            name,
+            is_local=True,
+            region=refs.regions[region_code],
+            park=refs.park(park_name, region_code, chain_code),
+            main_chain=refs.chains[chain_code],
+            main_link=refs.links[(chain_code, link_name)],
+            origin_city="晋中",
+            notes=NOTE,
+        )
 
     for chain_code, link_name, name, origin, priority, notes in TARGETS:
         link = refs.links[(chain_code, link_name)]

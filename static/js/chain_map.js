@@ -74,7 +74,7 @@
       return { type: "text", left: (8 + i * 33) + "%", top: 4, style: { text: L[pos], fontSize: 14, fill: "#667382" } };
     }),
     series: [{
-      type: "graph", layout: "none", roam: true, top: 40, bottom: 20, left: 70, right: 70,
+      type: "graph", layout: "none", roam: true, top: 40, bottom: 20, left: 90, right: 110,
       edgeSymbol: ["none", "arrow"], edgeSymbolSize: 7,
       data: nodes, links: links
     }]
