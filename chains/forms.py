@@ -40,6 +40,7 @@ class ChainLinkForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["parent"].queryset = chain.links.all()
         self.fields["parent"].required = False
+        self.fields["parent"].label_from_instance = lambda link: link.name
         for name, f in self.fields.items():
             css = "form-select" if name in ("position", "parent") else "form-control"
             f.widget.attrs["class"] = css + " form-control-sm" if css == "form-control" else css

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from chains import services as chain_services
@@ -28,6 +29,7 @@ from enterprises import services as enterprise_services
 from enterprises.models import ChainLeaderRole, Enterprise, IndustrialPark, SupplierLink
 
 D = dt.date
+User = get_user_model()
 NOTE = "演示数据:名称与配套关系为示意。"
 NEV_PARK = "晋中新能源汽车产业园"
 STEEL_PARK = "绿色精品特钢零碳产业园"
@@ -318,6 +320,7 @@ def load_chains_demo() -> None:
             notes=NOTE,
         )
 
+    owner = User.objects.filter(username="city_staff").first()
     for chain_code, link_name, name, origin, priority, notes in TARGETS:
         link = refs.links[(chain_code, link_name)]
         if not ChainTarget.objects.filter(link=link, name=name).exists():
@@ -328,6 +331,7 @@ def load_chains_demo() -> None:
                 enterprise=Enterprise.objects.filter(name=name).first(),
                 origin=origin,
                 priority=priority,
+                owner=owner,
                 notes=f"{notes}(演示数据)" if notes else "演示数据",
             )
 
