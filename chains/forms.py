@@ -113,3 +113,19 @@ class ConvertForm(forms.Form):
             f.widget.attrs["class"] = (
                 "form-select" if name in ("region", "park") else "form-control"
             )
+
+
+class ReadingForm(forms.Form):
+    """Record the value a chain indicator reached in a year (city staff)."""
+
+    indicator = forms.ModelChoiceField(label=_("Indicator"), queryset=None)
+    year = forms.IntegerField(label=_("Year"), min_value=1949, max_value=2100)
+    value = forms.CharField(label=_("Value"), max_length=30)
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+    def __init__(self, *args, chain: IndustryChain, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["indicator"].queryset = chain.indicators.all()
+        self.fields["indicator"].label_from_instance = lambda i: f"{i.name}({i.unit})"
+        for name, f in self.fields.items():
+            f.widget.attrs["class"] = "form-select" if name == "indicator" else "form-control"

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,7 +19,14 @@ from core.scoping import can_edit
 from enterprises.models import Enterprise
 
 from . import selectors, services
-from .forms import ChainLinkFormSet, ConvertForm, MapFilterForm, TargetForm, TargetStatusForm
+from .forms import (
+    ChainLinkFormSet,
+    ConvertForm,
+    MapFilterForm,
+    ReadingForm,
+    TargetForm,
+    TargetStatusForm,
+)
 from .models import ChainTarget
 
 
@@ -60,8 +68,35 @@ def chain_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "graph": selectors.chain_graph_data(cmap),
             "indicators": indicators,
             "can_edit_links": _is_city_staff(request.user),
+            "reading_form": ReadingForm(chain=chain, initial={"year": timezone.localdate().year})
+            if _is_city_staff(request.user) and indicators
+            else None,
         },
     )
+
+
+@login_required
+@require_POST
+def indicator_reading(request: HttpRequest, pk: int) -> HttpResponse:
+    chain = get_object_or_404(IndustryChain, pk=pk)
+    form = ReadingForm(request.POST, chain=chain)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.indicator_reading_record(
+                by=request.user,
+                indicator=data["indicator"],
+                year=data["year"],
+                value=data["value"],
+                note=data["note"],
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("The reading was recorded."))
+    else:
+        messages.error(request, _("Please check the reading: indicator, year and value."))
+    return redirect(reverse("chains:detail", args=[chain.pk]) + "#indicators")
 
 
 @login_required
