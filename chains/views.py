@@ -44,8 +44,14 @@ def _add_errors(form, exc: ValidationError) -> None:
 
 @login_required
 def chain_list(request: HttpRequest) -> HttpResponse:
+    try:
+        projects_url = reverse("projects:list")
+    except NoReverseMatch:
+        projects_url = ""
     return render(
-        request, "chains/chain_list.html", {"chains": selectors.chain_list(user=request.user)}
+        request,
+        "chains/chain_list.html",
+        {"chains": selectors.chain_list(user=request.user), "projects_url": projects_url},
     )
 
 
