@@ -173,3 +173,22 @@ def test_leader_page_shows_rate(staff_client, nev, link, nev_park, make_enterpri
     )
     html = staff_client.get(f"/chains/leaders/{geely.pk}/").content.decode()
     assert 'data-testid="local-rate">50.0%' in html
+
+
+def test_map_page_query_count_does_not_grow_with_the_chain(
+    staff_client,
+    nev,
+    link,
+    region,
+    nev_park,
+    make_enterprise,
+    make_project,
+    django_assert_max_num_queries,
+):
+    for i, name in enumerate(["动力电池", "电机电控", "汽车电子", "乘用车", "专用车"]):
+        make_enterprise(f"晋中企业{i}", link=link(name), park=nev_park)
+        make_project(f"项目{i}", link=link(name), region=region("JZKFQ"), stage="signed")
+    with django_assert_max_num_queries(20):
+        assert staff_client.get(f"/chains/{nev.pk}/").status_code == 200
+    with django_assert_max_num_queries(16):
+        assert staff_client.get("/chains/").status_code == 200
