@@ -13,8 +13,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def demo(db):
-    call_command("load_demo", verbosity=0)
+def demo(demo_data, db):
+    return None
 
 
 def test_nev_chain_keeps_a_gap_with_open_targets(demo):
