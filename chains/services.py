@@ -124,7 +124,8 @@ def target_create(*, by, **fields: Any) -> ChainTarget:
     unknown = set(fields) - TARGET_FIELDS
     if unknown:
         raise TypeError(f"unknown target fields: {sorted(unknown)}")
-    fields.setdefault("owner", by)
+    if fields.get("owner") is None:  # whoever lists a target follows it unless told otherwise
+        fields["owner"] = by
     target = ChainTarget(**fields)
     if target.enterprise_id and not target.name:
         target.name = target.enterprise.name

@@ -74,6 +74,7 @@ def chain_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "graph": selectors.chain_graph_data(cmap),
             "indicators": indicators,
             "can_edit_links": _is_city_staff(request.user),
+            "can_add_targets": can_edit(request.user),
             "reading_form": ReadingForm(chain=chain, initial={"year": timezone.localdate().year})
             if _is_city_staff(request.user) and indicators
             else None,

@@ -137,6 +137,9 @@ def test_target_added_and_converted_through_the_pages(staff_client, nev, link, r
     )
     assert response.status_code == 302
     target = ChainTarget.objects.get(name="青岛智充新能源科技有限公司")
+    assert target.owner.username == "city_staff", (
+        "an unassigned target belongs to whoever listed it"
+    )
 
     page = staff_client.get(f"/chains/targets/{target.pk}/convert/")
     assert page.status_code == 200
