@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "enterprises",
     "projects",
     "events",
+    "chains",
     "dashboards",
     "demo",
 ]

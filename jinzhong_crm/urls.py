@@ -13,6 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("chains/", include("chains.urls")),
     path("projects/", include("projects.urls")),
     path("", include("enterprises.urls")),
     path("", my_work, name="home"),
