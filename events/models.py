@@ -63,7 +63,7 @@ class PromotionEvent(TimeStampedModel):
     kind = models.ForeignKey(
         EventKind, verbose_name=_("kind"), on_delete=models.PROTECT, related_name="events"
     )
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("event title"), max_length=200)
     start_on = models.DateField(_("start date"), db_index=True)
     end_on = models.DateField(_("end date"))
     place_city = models.CharField(_("city"), max_length=100)
