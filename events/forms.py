@@ -104,6 +104,7 @@ class EventForm(BootstrapMixin, forms.Form):
         )
         for name in ("organisers", "enterprises", "projects_negotiated"):
             self.fields[name].widget.attrs["size"] = 6
+            self.fields[name].help_text = _("Hold Ctrl (⌘ on a Mac) to choose several.")
 
 
 class SigningRowForm(BootstrapMixin, forms.Form):

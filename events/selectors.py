@@ -8,7 +8,6 @@ row with its amount."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import groupby
@@ -247,16 +246,3 @@ def default_stats_year(today: dt.date) -> int:
 def stats_years() -> list[int]:
     years = PromotionEvent.objects.dates("start_on", "year", order="DESC")
     return [d.year for d in years]
-
-
-def signings_by_region(*, start: dt.date, end: dt.date) -> dict[int, tuple[int, Decimal]]:
-    """Signings at events in the period by the project's region: (count, amount 万元)."""
-    rows = (
-        Signing.objects.filter(event__isnull=False, signed_on__range=(start, end))
-        .values("project__region")
-        .annotate(n=Count("id"), total=Sum("amount"))
-    )
-    out: dict[int, tuple[int, Decimal]] = defaultdict(lambda: (0, Decimal(0)))
-    for r in rows:
-        out[r["project__region"]] = (r["n"], r["total"] or Decimal(0))
-    return out

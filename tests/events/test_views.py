@@ -118,7 +118,7 @@ def test_signings_form_with_a_bad_row_saves_nothing(staff_client, make_project, 
     }
     response = staff_client.post(reverse("events:signings", args=[event.pk]), data)
     assert response.status_code == 200
-    assert "已在本次活动中签约" in response.content.decode() or Signing.objects.count() == 0
+    assert "已在本次活动中签约" in response.content.decode()
     assert Signing.objects.count() == 0
 
 
@@ -157,7 +157,7 @@ def test_upload_of_a_wrong_type_through_the_page_shows_a_message(
         follow=True,
     )
     assert event.attachments.count() == 0
-    assert "不接受" in response.content.decode() or "not accepted" in response.content.decode()
+    assert "不接受此类文件" in response.content.decode()
 
 
 def test_stats_page_and_export(staff_client, make_project, make_event):
@@ -185,7 +185,4 @@ def test_event_create_page_refuses_end_before_start(staff_client, kinds, regions
         },
     )
     assert response.status_code == 200
-    assert (
-        "结束日期不能早于开始日期" in response.content.decode()
-        or "end date" in response.content.decode()
-    )
+    assert "结束日期不能早于开始日期" in response.content.decode()
