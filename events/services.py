@@ -193,12 +193,18 @@ def event_update(*, event: PromotionEvent, by, **fields: Any) -> PromotionEvent:
     if enterprises is not None:
         event.enterprises.set(list(enterprises))
     if projects is not None:
-        signed = set(event.signings.values_list("project_id", flat=True))
         projects = _visible_projects(by, projects)
-        # A project signed here was negotiated here; it stays on the list.
-        event.projects_negotiated.set(
-            {p.pk for p in projects} | signed,
-        )
+        keep = set(event.signings.values_list("project_id", flat=True))
+        keep |= set(event.batch_milestones.values_list("project_id", flat=True))
+        if by is not None:
+            # Projects the editor cannot see (another county's, at a joint event) are not theirs
+            # to remove: their form never showed them.
+            current = event.projects_negotiated.all()
+            keep |= set(current.values_list("pk", flat=True)) - set(
+                scope_projects(current, by).values_list("pk", flat=True)
+            )
+        # A project signed or started here was negotiated here; it stays on the list.
+        event.projects_negotiated.set({p.pk for p in projects} | keep)
     return event
 
 

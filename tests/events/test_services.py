@@ -342,3 +342,19 @@ def test_county_staff_cannot_sign_another_regions_project(make_project, make_eve
         )
     other.refresh_from_db()
     assert other.stage == Stage.NEGOTIATING
+
+
+def test_county_staff_editing_a_joint_event_keeps_other_regions_projects(
+    make_project, make_event, demo_users
+):
+    yuci = make_project("榆次项目", region="140702")
+    taigu = make_project("太谷项目", region="140703")
+    event = make_event(organisers=("140702", "140703"), negotiated=[yuci, taigu])
+
+    services.event_update(
+        event=event, by=demo_users["yuci_staff"], projects_negotiated=[], title="联合推介会"
+    )
+
+    assert set(event.projects_negotiated.all()) == {taigu}
+    event.refresh_from_db()
+    assert event.title == "联合推介会"

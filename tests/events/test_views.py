@@ -186,3 +186,15 @@ def test_event_create_page_refuses_end_before_start(staff_client, kinds, regions
     )
     assert response.status_code == 200
     assert "结束日期不能早于开始日期" in response.content.decode()
+
+
+def test_event_page_runs_a_constant_number_of_queries(
+    staff_client, make_project, make_event, django_assert_max_num_queries
+):
+    event = make_event()
+    for i in range(12):
+        services.signing_record(
+            by=None, project=make_project(f"项目{i}"), signed_on=D(2023, 2, 3), event=event
+        )
+    with django_assert_max_num_queries(25):
+        assert staff_client.get(reverse("events:detail", args=[event.pk])).status_code == 200
