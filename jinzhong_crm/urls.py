@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("chains/", include("chains.urls")),
+    path("events/", include("events.urls")),
     path("projects/", include("projects.urls")),
     path("", include("enterprises.urls")),
     path("", my_work, name="home"),
