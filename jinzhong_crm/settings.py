@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "projects",
     "events",
     "dashboards",
+    "imports",
     "demo",
 ]
 

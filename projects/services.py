@@ -588,6 +588,15 @@ def funds_record(*, project: Project, month: dt.date, amount, by, note: str = ""
 
 
 @transaction.atomic
+def funds_delete(*, record: FundsInPlace, by) -> None:
+    """Remove a month's funds record (e.g. undoing an import); the change history keeps it."""
+    check_can_edit_region(by, record.project.region)
+    project = record.project
+    record.delete()
+    _record_change(project)
+
+
+@transaction.atomic
 def completed_investment_record(
     *, project: Project, month: dt.date, amount, by, note: str = ""
 ) -> CompletedInvestment:
