@@ -135,6 +135,8 @@ def parse_cell(col: Column, raw, refs: Refs, parsed: dict):
         return None
     if col.parser == "text":
         text = values.text(raw)
+        if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@"):
+            text = text[1:]  # undo the exporter's formula neutralisation
         if col.max_length and len(text) > col.max_length:
             raise ValidationError(
                 _("At most %(n)d characters (this has %(m)d).")
@@ -266,7 +268,9 @@ def plan_projects(table: Table, *, user, progress: Progress | None = None) -> li
     existing = Project.objects.filter(name__in=names) | Project.objects.filter(
         pk__in=list(keyed.values())
     )
-    existing = list(existing.select_related("investor", "region", "park", "chain", "chain_link"))
+    existing = list(
+        existing.select_related("investor", "region", "park", "chain", "chain_link", "method")
+    )
     by_pk = {p.pk: p for p in existing}
     by_name: dict[tuple[int, str], list[Project]] = {}
     for p in existing:
@@ -381,7 +385,7 @@ def _plan_project_row(plan: RowPlan, parsed: dict, target: Project | None, inves
     if plan.errors:
         return
     try:
-        validate_project(candidate)
+        validate_project(candidate, db_constraints=False)
     except ValidationError as exc:
         for column, message in _messages_by_column(exc, PROJECT_HEADERS):
             plan.error(column, message)
