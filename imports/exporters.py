@@ -162,6 +162,30 @@ def export_response(
     return xlsx_response(columns, rows, filename, sheet_title=sheet_title)
 
 
+def export_requested(
+    request,
+    *,
+    columns: list[ExportColumn],
+    rows: Iterable,
+    filename: str,
+    sheet_title: str = "导出",
+) -> HttpResponse | None:
+    """For function views: the export response when `?format=csv|xlsx` is asked for, else None."""
+    fmt = request.GET.get("format")
+    if fmt not in ("csv", "xlsx"):
+        return None
+    name = f"{filename}-{timezone.localdate():%Y%m%d}"
+    return export_response(fmt, columns, rows, name, sheet_title=sheet_title)
+
+
+def export_query(request) -> str:
+    """The current query string without paging or format, for the page's export links."""
+    params = request.GET.copy()
+    for key in ("page", "format"):
+        params.pop(key, None)
+    return params.urlencode()
+
+
 class ExportMixin:
     """Add `?format=xlsx` / `?format=csv` to a list view, exporting the same filtered rows.
 
