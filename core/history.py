@@ -1,10 +1,14 @@
 """Change history (变更记录) base: django-simple-history records plus where the change came from."""
 
+from decimal import Decimal
+
 from django.db import models
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
+
+from core.money import format_wan
 
 
 class IPAddressHistoricalModel(models.Model):
@@ -65,4 +69,8 @@ def _display(field, value):
             return f"#{value}"
     if isinstance(value, bool):
         return "✓" if value else "✗"
+    if isinstance(value, Decimal):
+        # Exact, so a correction at the fen is visible: 12000.500000 -> "12,000.5"
+        text = format_wan(value, 6).rstrip("0").rstrip(".")
+        return text
     return value

@@ -116,45 +116,14 @@ class ProjectForm(StyledFormMixin, forms.Form):
         label=_("Notes"), widget=forms.Textarea(attrs={"rows": 4}), max_length=10000, required=False
     )
 
-    FIELDS = [
-        "name",
-        "investor",
-        "region",
-        "park",
-        "chain",
-        "chain_link",
-        "method",
-        "owner",
-        "planned_investment",
-        "fixed_asset_investment",
-        "expected_annual_output",
-        "expected_annual_tax",
-        "expected_jobs",
-        "registered_on",
-        "negotiating_on",
-        "signed_on",
-        "started_on",
-        "producing_on",
-        "at_capacity_on",
-        "planned_sign_on",
-        "planned_start_on",
-        "planned_production_on",
-        "is_out_of_province",
-        "is_foreign",
-        "is_confidential",
-        "notes",
-    ]
-
     @classmethod
     def initial_for(cls, project) -> dict:
-        return {field: getattr(project, field) for field in cls.FIELDS}
+        return {field: getattr(project, field) for field in cls.base_fields}
 
     def changed_values(self) -> dict:
-        return {
-            field: self.cleaned_data.get(field)
-            if field != "notes"
-            else self.cleaned_data.get(field, "")
-            for field in self.FIELDS
+        """Every field of the form, for projects.services.project_update."""
+        return {field: self.cleaned_data.get(field) for field in self.base_fields} | {
+            "notes": self.cleaned_data.get("notes") or ""
         }
 
 

@@ -263,3 +263,33 @@ def test_my_work_lists_overdue_follow_ups_and_quiet_leads(client, demo_users, re
     body = client.get("/").content.decode()
     assert "寄送资料" in body and "已逾期" in body
     assert "久未跟进" in body
+
+
+def test_edit_form_saves_through_the_service_and_shows_the_change_in_history(
+    client, demo_users, reference_data
+):
+    project = make_project(name="待编辑项目", amount="1000", by=demo_users["yuci_staff"])
+    client.force_login(demo_users["yuci_staff"])
+    form = client.get(f"/projects/{project.pk}/edit/").context["form"]
+    data = {k: v for k, v in form.initial.items() if v not in (None, False)}
+    data.update(
+        {
+            "investor": project.investor_id,
+            "region": project.region_id,
+            "owner": demo_users["yuci_staff"].pk,
+            "planned_investment": "1.2亿",
+            "registered_on": "2023-01-02",
+        }
+    )
+    response = client.post(f"/projects/{project.pk}/edit/", data)
+    assert response.status_code == 302, response.context["form"].errors
+    project.refresh_from_db()
+    assert project.planned_investment == Decimal("12000")
+    body = client.get(f"/projects/{project.pk}/").content.decode()
+    assert "变更记录" in body and '1,000</span> → <span class="text-success">12,000<' in body
+
+    data["signed_on"] = "2023-02-01"  # a date for a stage not reached: refused, nothing saved
+    response = client.post(f"/projects/{project.pk}/edit/", data)
+    assert response.status_code == 200 and "尚未进入" in response.content.decode()
+    project.refresh_from_db()
+    assert project.signed_on is None
