@@ -172,9 +172,9 @@ def batch_import(*, batch: ImportBatch, by) -> ImportBatch:
             with _recording(batch, IMPORT_REASON):
                 for i, plan in enumerate(plans, 1):
                     if plan.action != UNCHANGED:
+                        # No savepoint per row: any failure aborts the whole file anyway.
                         try:
-                            with transaction.atomic():
-                                applier(plan, batch=batch, by=by, context=context)
+                            applier(plan, batch=batch, by=by, context=context)
                         except (ValidationError, PermissionDenied) as exc:
                             for column, message in _errors_of(exc, batch.kind):
                                 plan.error(column, message)
