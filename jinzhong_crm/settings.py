@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "events",
     "chains",
     "dashboards",
+    "imports",
     "demo",
 ]
 
