@@ -68,7 +68,9 @@ INSTALLED_APPS = [
     "projects",
     "events",
     "rollups",
+    "chains",
     "dashboards",
+    "imports",
     "demo",
 ]
 
