@@ -605,8 +605,9 @@ def funds_delete(*, record: FundsInPlace, by) -> None:
     """Remove a month's funds record (e.g. undoing an import); the change history keeps it."""
     check_can_edit_region(by, record.project.region)
     project = record.project
+    before = project_bucket_keys(project)  # still names the month being deleted
     record.delete()
-    _record_change(project)
+    _record_change(project, before=before)
 
 
 @transaction.atomic

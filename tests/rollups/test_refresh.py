@@ -154,3 +154,16 @@ def test_refresh_runs_a_constant_number_of_queries(world, django_assert_max_num_
     with django_assert_max_num_queries(22):
         services.drain_outbox()
     assert_rollups_equal_live()
+
+
+def test_deleting_a_funds_record_refreshes_the_month_it_left(world):
+    project = world.project(
+        stage="started", signed_on=dt.date(2023, 1, 9), started_on=dt.date(2023, 2, 1)
+    )
+    record = project_services.funds_record(project=project, month=MAR, amount="2500", by=None)
+    services.drain_outbox()
+    assert cell_totals(world.yuci, MAR)["funds_amount"] == Decimal("2500")
+    project_services.funds_delete(record=record, by=None)
+    services.drain_outbox()
+    assert cell_totals(world.yuci, MAR)["funds_amount"] == 0
+    assert_rollups_equal_live()
