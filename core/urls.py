@@ -4,4 +4,5 @@ from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("files/<int:pk>/", views.attachment_download, name="attachment_download"),
 ]

@@ -1,11 +1,12 @@
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from . import health
-from .models import ChainLink, IndustryChain, PromotionMethod, Region
+from .models import Attachment, ChainLink, IndustryChain, PromotionMethod, Region
+from .scoping import get_object_or_404_for
 
 
 @never_cache
@@ -34,3 +35,22 @@ def home(request: HttpRequest) -> HttpResponse:
         "method_count": PromotionMethod.objects.count(),
     }
     return render(request, "core/home.html", context)
+
+
+@login_required
+@require_GET
+def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+    """An attachment, only for users who may see the record it belongs to (else 404)."""
+    attachment = get_object_or_404_for(request.user, Attachment, pk=pk)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.mime_type,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

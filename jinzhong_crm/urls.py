@@ -4,6 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.views import healthz
 
+handler500 = "core.errors.server_error"
+
 admin.site.site_header = _("Jinzhong investment-promotion CRM")
 admin.site.site_title = _("Jinzhong CRM administration")
 

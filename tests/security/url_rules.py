@@ -1,0 +1,78 @@
+"""Who may open which page: the rule table of the permission-matrix test (test_permission_matrix).
+
+Every named URL of the URL conf must have a rule here, or the matrix test fails: a new page is not
+done until someone has said who may see it. Add your page's rule when you add the page.
+
+A rule says, for a GET of the URL:
+- `roles`: which demo users may use it (others get 403; an object they cannot see is still 404);
+- `obj`: which kind of object the URL's one int/str kwarg names ("project", "enterprise",
+  "attachment", …, see OBJECT_KINDS in the test) — then every role is tried on an object of their own
+  region, another region's, and a confidential one of another region, and expects 404 where
+  core.scoping hides it;
+- `anonymous`: what a visitor who is not logged in gets ("login": a redirect to the login page);
+- `ok`: the status a permitted user gets (200, or 302 for pages that redirect);
+- `skip`: a reason, for URLs that cannot be fetched with a plain GET (they still need a rule).
+Patterns ending in "*" match by prefix; an exact name wins over a pattern.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+ANONYMOUS = "anonymous"
+ADMIN = "admin"
+CITY_STAFF = "city_staff"
+YUCI_STAFF = "yuci_staff"
+TAIGU_STAFF = "taigu_staff"
+YUCI_OFFICIAL = "yuci_official"
+LEADER = "leader"
+API_READER = "api_reader"
+
+USERS = [ADMIN, CITY_STAFF, YUCI_STAFF, TAIGU_STAFF, YUCI_OFFICIAL, LEADER, API_READER]
+EVERYONE = frozenset(USERS)
+EDITORS = frozenset({ADMIN, CITY_STAFF, YUCI_STAFF, TAIGU_STAFF})
+CITY_EDITORS = frozenset({ADMIN, CITY_STAFF})
+CITY_ADMINS = frozenset({ADMIN})
+PEOPLE = EVERYONE - {API_READER}  # pages for people; an API client uses the API
+
+
+@dataclass(frozen=True)
+class Rule:
+    roles: frozenset[str] = EVERYONE
+    obj: str | None = None
+    anonymous: str | int | tuple[int, ...] = "login"
+    ok: int | tuple[int, ...] = 200
+    skip: str = ""
+    query: str = ""  # appended to the URL, e.g. "?q=test"
+    admin: bool = False  # Django admin: status follows the user's model permissions
+    extra: dict = field(default_factory=dict)
+
+
+RULES: dict[str, Rule] = {
+    # --- foundation ----------------------------------------------------------------------------
+    # 503 while the test run has no Celery worker; its body names no record either way.
+    "healthz": Rule(anonymous=(200, 503), ok=(200, 503)),
+    "home": Rule(),
+    "login": Rule(anonymous=200, ok=302),  # a logged-in user is sent on to the home page
+    "logout": Rule(skip="POST only (GET answers 405)"),
+    "set_language": Rule(
+        skip="POST only; the language switch is tested in tests/e2e/test_login.py"
+    ),
+    # --- security (this issue) ---------------------------------------------------------------------
+    "history": Rule(roles=CITY_ADMINS),
+    "attachment_download": Rule(obj="attachment"),
+    # --- Django admin: staff only; each model page follows the user's model permissions ------------
+    "admin:*": Rule(admin=True),
+    # --- pages being built by others: rules written ahead, checked once the URL exists -------------
+    "projects:list": Rule(roles=PEOPLE),
+    "projects:detail": Rule(roles=PEOPLE, obj="project"),
+    "projects:edit": Rule(roles=EDITORS, obj="project"),
+    "projects:create": Rule(roles=EDITORS),
+}
+
+
+def rule_for(name: str) -> Rule | None:
+    if name in RULES:
+        return RULES[name]
+    matches = [k for k in RULES if k.endswith("*") and name.startswith(k[:-1])]
+    return RULES[max(matches, key=len)] if matches else None
