@@ -52,7 +52,7 @@ HIDDEN_FIELDS = {
     "name_pinyin",
     "name_initials",
 }
-ACTIONS = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
+ACTIONS = {"+": _("record created"), "~": _("record changed"), "-": _("record deleted")}
 
 
 @dataclass(frozen=True)

@@ -214,10 +214,15 @@ def _scope_users(qs: QuerySet, user) -> QuerySet:
 SCOPE_RULES["enterprises.enterprise"] = scope_enterprises
 
 
-def get_object_or_404_for(user, qs_or_model: QuerySet | type[Model], **lookup) -> Model:
+def get_object_or_404_for(user, qs_or_model, **lookup) -> Model:
     """One object the user may see, or Http404 — the same answer for "does not exist" and "not
     yours", so ids reveal nothing."""
-    qs = qs_or_model if isinstance(qs_or_model, QuerySet) else qs_or_model._default_manager.all()
+    if isinstance(qs_or_model, QuerySet):
+        qs = qs_or_model
+    elif hasattr(qs_or_model, "get_queryset"):  # a manager, e.g. Project.objects
+        qs = qs_or_model.get_queryset()
+    else:
+        qs = qs_or_model._default_manager.all()
     try:
         return scope(qs, user).get(**lookup)
     except (qs.model.DoesNotExist, ValueError, TypeError):
