@@ -44,7 +44,7 @@ SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (see .env.example).")
-    SECRET_KEY = "embedded-development-key-not-for-production-use-0123456789abcdef"  # noqa: S105
+    SECRET_KEY = "embedded-development-key-not-for-production-use-0123456789abcdef"  # noqa: S105 # nosec B105 (DEBUG only)
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
