@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
 
+from core.money import format_wan
 from core.requestinfo import client_ip
 
 
@@ -101,7 +102,8 @@ def _display(field_obj, value, related: dict) -> str:
     if isinstance(value, bool):
         return str(_("Yes") if value else _("No"))
     if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
+        # Exact, so a correction at the fen is visible: 12000.500000 -> "12,000.5"
+        return format_wan(value, 6).rstrip("0").rstrip(".")
     if isinstance(value, datetime):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
@@ -185,6 +187,11 @@ def history_entries(obj, *, limit: int = 100) -> list[HistoryEntry]:
     records = list(manager.order_by("-history_date", "-history_id")[: limit + 1])
     previous = {newer.history_id: older for newer, older in zip(records, records[1:], strict=False)}
     return entries_from_records(records[:limit], previous)
+
+
+def history_rows(instance, limit: int = 50) -> list[HistoryEntry]:
+    """The name the project page uses; the same as `history_entries`."""
+    return history_entries(instance, limit=limit)
 
 
 def history_models() -> dict[str, type[models.Model]]:

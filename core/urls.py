@@ -3,6 +3,5 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("files/<int:pk>/", views.attachment_download, name="attachment_download"),
 ]

@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from core.views import healthz
+from projects.views import my_work
 
 handler500 = "core.errors.server_error"
 
@@ -14,5 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("projects/", include("projects.urls")),
     path("", include("core.urls")),
+    path("", my_work, name="home"),
 ]

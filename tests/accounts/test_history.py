@@ -41,7 +41,7 @@ def test_field_changes_show_verbose_names_and_display_values(demo_users, county_
         latest.action == "~" and latest.user == "榆次区招商" and latest.ip_address == "203.0.113.5"
     )
     changes = {c.field: (c.old, c.new) for c in latest.changes}
-    assert changes == {"计划总投资(万元)": ("1000", "2500"), "保密": ("否", "是")}
+    assert changes == {"计划总投资(万元)": ("1,000", "2,500"), "保密": ("否", "是")}
 
 
 def test_history_panel_renders_the_diff(demo_users, county_objects):

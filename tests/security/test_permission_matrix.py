@@ -72,7 +72,7 @@ def _client(users: dict, username: str) -> Client:
 
 
 def _check_anonymous(rule: Rule, url: str, problems: list[str]) -> None:
-    response = Client().get(url)
+    response = Client().post(url) if rule.method == "POST" else Client().get(url)
     if rule.anonymous == "login":
         location = response.get("Location", "")
         if response.status_code != 302 or "login" not in location:
@@ -99,9 +99,10 @@ def _check_plain(name: str, rule: Rule, users: dict, objects: dict, problems: li
     _check_anonymous(rule, reverse(name, kwargs={kwarg: first.pk}), problems)
     for user in USERS:
         client = _client(users, user)
+        send = client.post if rule.method == "POST" else client.get
         for variant, obj in variants.items():
             url = reverse(name, kwargs={kwarg: obj.pk}) + rule.query
-            response = client.get(url)
+            response = send(url)
             visible = variant in VISIBLE[user]
             if user in rule.roles:
                 expected = _statuses(rule.ok) if visible else {404}

@@ -44,6 +44,7 @@ class Rule:
     ok: int | tuple[int, ...] = 200
     skip: str = ""
     query: str = ""  # appended to the URL, e.g. "?q=test"
+    method: str = "GET"  # "POST": sent with no data (the view must not write on an empty form)
     admin: bool = False  # Django admin: status follows the user's model permissions
     extra: dict = field(default_factory=dict)
 
@@ -63,11 +64,26 @@ RULES: dict[str, Rule] = {
     "attachment_download": Rule(obj="attachment"),
     # --- Django admin: staff only; each model page follows the user's model permissions ------------
     "admin:*": Rule(admin=True),
-    # --- pages being built by others: rules written ahead, checked once the URL exists -------------
-    "projects:list": Rule(roles=PEOPLE),
-    "projects:detail": Rule(roles=PEOPLE, obj="project"),
+    # --- projects (the lead's pages) -----------------------------------------------------------------
+    # Reading is for everyone signed in (each sees their own scope); writing for editors.
+    "projects:list": Rule(query="?q=MX"),
+    "projects:detail": Rule(obj="project"),
     "projects:edit": Rule(roles=EDITORS, obj="project"),
-    "projects:create": Rule(roles=EDITORS),
+    "projects:new": Rule(roles=EDITORS),
+    "projects:deleted": Rule(roles=EDITORS),
+    "projects:conflicts": Rule(),
+    "projects:delete": Rule(roles=EDITORS, obj="project"),  # GET: the confirmation page
+    # POST-only forms, sent empty: editors get the form back with errors (or a redirect), others
+    # 403, and a project out of scope 404 — nothing is written.
+    "projects:stage": Rule(roles=EDITORS, obj="project", method="POST", ok=(200, 302, 400)),
+    "projects:followup": Rule(roles=EDITORS, obj="project", method="POST", ok=(200, 302, 400)),
+    "projects:money": Rule(roles=EDITORS, obj="project", method="POST", ok=(200, 302, 400)),
+    "projects:restore": Rule(
+        skip="POST on a deleted project; scoped by deleted_project_get, tested in tests/projects"
+    ),
+    "projects:conflict_decide": Rule(
+        skip="POST on a claim conflict; scoped by open_conflicts, tested in tests/projects"
+    ),
 }
 
 
