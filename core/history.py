@@ -52,6 +52,10 @@ HIDDEN_FIELDS = {
     "normalized_name",
     "name_pinyin",
     "name_initials",
+    # Attachments: the record they hang on is the page they are shown on; the stored path is random.
+    "content_type",
+    "object_id",
+    "file",
 }
 ACTIONS = {"+": _("record created"), "~": _("record changed"), "-": _("record deleted")}
 

@@ -100,3 +100,15 @@ def test_change_of_role_is_in_the_user_history(demo_users):
     assert record.role == Role.COUNTY_OFFICIAL
     assert record.prev_record.role == Role.COUNTY_STAFF
     assert not hasattr(record, "password")
+
+
+def test_logging_in_adds_no_history_row_but_stamps_last_login(demo_users):
+    user = demo_users["leader"]
+    before = user.history.count()
+    response = Client().post(
+        "/accounts/login/", {"username": "leader", "password": "demo12345"}, REMOTE_ADDR="10.1.1.1"
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.last_login is not None
+    assert user.history.count() == before
