@@ -98,6 +98,9 @@ def test_history_search_filters_by_user_model_date_and_text(
 
 
 def test_history_search_pages_through_all_models(demo_users, county_objects):
+    project = county_objects["project"]["yuci_open"]
+    for i in range(12):
+        project = project_update(project=project, by=None, notes=f"第{i}次")
     client = Client()
     client.force_login(demo_users["admin"])
     first = client.get("/accounts/history/")
