@@ -17,5 +17,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("projects/", include("projects.urls")),
     path("", include("core.urls")),
+    path("", include("enterprises.urls")),
     path("", my_work, name="home"),
 ]

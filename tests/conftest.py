@@ -69,18 +69,6 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
 
 
-@pytest.fixture(autouse=True)
-def _live_server_serves_static_files(request, settings):
-    """pytest-django's live server serves /static/ through the staticfiles finders, which know no
-    manifest-hashed names (tabler.min.60ef85ed8777.css answers 404): browser tests would run without
-    CSS and JS. Under the live server, templates link the plain names the finders serve."""
-    if "live_server" in request.fixturenames:
-        settings.STORAGES = {
-            **settings.STORAGES,
-            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-        }
-
-
 def login(page, live_server, username: str, password: str = "demo12345"):
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", username)
