@@ -56,19 +56,34 @@ HIDDEN_FIELDS = {
     "content_type",
     "object_id",
     "file",
+    # Soft delete shows as "deleted: No → Yes"; the timestamp is the entry's own.
+    "deleted_at",
+    "latest_output_value",  # derived from the year figures, which have their own history
 }
 ACTIONS = {"+": _("record created"), "~": _("record changed"), "-": _("record deleted")}
 
 
+class _Subscriptable:
+    """Lets templates and callers written for the older dict rows (row["changes"], c["name"])
+    read these objects too."""
+
+    def __getitem__(self, key: str):
+        try:
+            return getattr(self, key)
+        except AttributeError:
+            raise KeyError(key) from None
+
+
 @dataclass(frozen=True)
-class FieldChange:
-    field: str
+class FieldChange(_Subscriptable):
+    field: str  # verbose name, for people
     old: str
     new: str
+    name: str = ""  # the model field's name, for code
 
 
 @dataclass
-class HistoryEntry:
+class HistoryEntry(_Subscriptable):
     """One historical record as people read it: who, when, from where, what changed."""
 
     history_id: int
@@ -81,6 +96,7 @@ class HistoryEntry:
     object_label: str
     reason: str
     changes: list[FieldChange] = field(default_factory=list)
+    record: object = None  # the simple-history record itself (history_user, history_date …)
 
     @property
     def action_label(self) -> str:
@@ -153,8 +169,11 @@ def entries_from_records(records: Iterable, previous: dict[int, object]) -> list
                     field=str(f.verbose_name),
                     old=_display(f, old, related),
                     new=_display(f, new, related),
+                    name=f.name,
                 )
             )
+        if rec.history_type == "~" and not changes and prev is not None:
+            continue  # a save that changed nothing anyone can see (a password, a timestamp)
         user = users.get(rec.history_user_id)
         entries.append(
             HistoryEntry(
@@ -168,6 +187,7 @@ def entries_from_records(records: Iterable, previous: dict[int, object]) -> list
                 object_label=_object_label(rec, related),
                 reason=rec.history_change_reason or "",
                 changes=changes,
+                record=rec,
             )
         )
     return entries

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
-from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -97,12 +97,16 @@ class ScopeRule:
 
     region: lookup path to the owning Region (None: reference data every signed-in user may read).
     confidential: lookup path to the project's `is_confidential` flag, if the row belongs to a project.
-    regionless_shared: rows with no region (outside investors) are visible to county users too.
+    regionless_shared: rows with no region (outside investors) are visible to county users too, and
+        writable by every editor.
+    write_region: for rows everyone reads but only their region writes (enterprises, parks), the
+        lookup path to that region (default: the row's own `region`, if it has one).
     """
 
     region: str | None = None
     confidential: str | None = None
     regionless_shared: bool = False
+    write_region: str | None = None
 
 
 ScopeFunc = Callable[[QuerySet, object], QuerySet]
@@ -129,14 +133,21 @@ SCOPE_RULES: dict[str, ScopeRule | ScopeFunc] = {
     "projects.claimconflict": ScopeRule(
         region="project__region", confidential="project__is_confidential"
     ),
-    # Parks are public facts about a region: everyone reads them, their region writes them.
+    # Enterprises and parks are public facts: every signed-in user reads them (first-report
+    # matching needs every county to see every investor); their region writes them, and an outside
+    # investor (no region) may be updated by any editor.
     "enterprises.industrialpark": ScopeRule(),
-    "enterprises.enterprisecontact": ScopeRule(region="enterprise__region", regionless_shared=True),
-    "enterprises.enterpriseyearfigure": ScopeRule(
-        region="enterprise__region", regionless_shared=True
+    "enterprises.enterprise": ScopeRule(regionless_shared=True),
+    "enterprises.enterprisecontact": ScopeRule(
+        write_region="enterprise__region", regionless_shared=True
     ),
-    "enterprises.chainleaderrole": ScopeRule(region="enterprise__region", regionless_shared=True),
-    "enterprises.supplierlink": ScopeRule(region="leader__region", regionless_shared=True),
+    "enterprises.enterpriseyearfigure": ScopeRule(
+        write_region="enterprise__region", regionless_shared=True
+    ),
+    "enterprises.chainleaderrole": ScopeRule(
+        write_region="enterprise__region", regionless_shared=True
+    ),
+    "enterprises.supplierlink": ScopeRule(write_region="leader__region", regionless_shared=True),
     "accounts.user": lambda qs, user: _scope_users(qs, user),
 }
 
@@ -189,19 +200,9 @@ def scope_projects(qs: QuerySet, user) -> QuerySet:
 
 
 def scope_enterprises(qs: QuerySet, user) -> QuerySet:
-    """Enterprises: city-wide users all; county users those of their region, those of no region
-    (outside investors, matched across counties for 首报首谈), and the investors of their projects."""
-    if not _active(user):
-        return qs.none()
-    if is_city_wide(user):
-        return qs
-    region_id = scoped_region_id(user)
-    if region_id is None:
-        return qs.none()
-    from projects.models import Project  # projects depends on enterprises, not the other way
-
-    invests_here = Project.objects.filter(investor_id=OuterRef("pk"), region_id=region_id)
-    return qs.filter(Q(region_id=region_id) | Q(region__isnull=True) | Exists(invests_here))
+    """Enterprises: every signed-in user reads them all (see SCOPE_RULES); writes are checked by
+    `check_can_edit` / enterprises.services.can_edit_enterprise."""
+    return scope(qs, user)
 
 
 def _scope_users(qs: QuerySet, user) -> QuerySet:
@@ -209,9 +210,6 @@ def _scope_users(qs: QuerySet, user) -> QuerySet:
     if sees_confidential_everywhere(user):
         return qs
     return qs.filter(pk=user.pk)
-
-
-SCOPE_RULES["enterprises.enterprise"] = scope_enterprises
 
 
 def get_object_or_404_for(user, qs_or_model, **lookup) -> Model:
@@ -260,7 +258,7 @@ _NO_REGION_RULE = object()
 
 def _region_of(obj: Model):
     rule = SCOPE_RULES.get(type(obj)._meta.label_lower)
-    path = rule.region if isinstance(rule, ScopeRule) else None
+    path = (rule.region or rule.write_region) if isinstance(rule, ScopeRule) else None
     # Rows everyone reads but that still belong to a region (parks) are written by that region.
     path = path or ("region" if hasattr(obj, "region_id") else None)
     if not path:

@@ -26,6 +26,27 @@ VISIBLE = {
     "api_reader": {"yuci_open", "taigu_open"},
 }
 STAFF = {"admin", "city_staff"}
+# Enterprises and parks are public facts: everyone signed in reads them all.
+EVERY_OBJECT = {user: {"yuci_open", "taigu_open", "investor"} for user in VISIBLE}
+VISIBLE_BY_KIND = {
+    "project": VISIBLE,
+    "attachment": VISIBLE,
+    "enterprise": EVERY_OBJECT,
+    "park": EVERY_OBJECT,
+}
+# Which objects each editor may change: their region's; outside investors (no region) for every
+# editor; city editors everything.
+_YUCI = {"yuci_open", "yuci_secret"}
+_TAIGU = {"taigu_open", "taigu_secret"}
+WRITABLE_BY_KIND = {
+    "project": {"admin": ALL, "city_staff": ALL, "yuci_staff": _YUCI, "taigu_staff": _TAIGU},
+    "enterprise": {
+        "admin": {"yuci_open", "taigu_open", "investor"},
+        "city_staff": {"yuci_open", "taigu_open", "investor"},
+        "yuci_staff": {"yuci_open", "investor"},
+        "taigu_staff": {"taigu_open", "investor"},
+    },
+}
 
 
 def _named_patterns(resolver=None, namespace=None):
@@ -103,8 +124,11 @@ def _check_plain(name: str, rule: Rule, users: dict, objects: dict, problems: li
         for variant, obj in variants.items():
             url = reverse(name, kwargs={kwarg: obj.pk}) + rule.query
             response = send(url)
-            visible = variant in VISIBLE[user]
-            if user in rule.roles:
+            visible = variant in VISIBLE_BY_KIND[rule.obj][user]
+            writable = not rule.writes or variant in WRITABLE_BY_KIND[rule.obj].get(user, set())
+            if user in rule.roles and visible and not writable:
+                expected = {403}
+            elif user in rule.roles:
                 expected = _statuses(rule.ok) if visible else {404}
             else:
                 expected = {403} if visible else {403, 404}

@@ -1,7 +1,5 @@
 """core.scoping: who sees and writes which rows, by role and region."""
 
-from decimal import Decimal
-
 import pytest
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import Http404
@@ -64,28 +62,19 @@ def test_anonymous_and_inactive_users_see_nothing(demo_users, county_objects):
     assert not scoping.scope_projects(Project.objects.all(), leader).exists()
 
 
-def test_county_user_sees_own_and_outside_enterprises_not_other_county(demo_users, county_objects):
-    seen = set(scoping.scope_enterprises(Enterprise.objects.all(), demo_users["yuci_staff"]))
-    assert county_objects["enterprise"]["yuci_open"] in seen
-    assert county_objects["investor"] in seen  # outside investor: shared for 首报首谈
-    assert county_objects["enterprise"]["taigu_open"] not in seen
-
-
-def test_county_user_sees_other_county_enterprise_that_invests_in_own_region(
-    demo_users, county_objects
-):
-    from projects.services import project_create
-
-    taigu_company = county_objects["enterprise"]["taigu_open"]
-    project_create(
-        by=None,
-        name="太谷企业投资榆次",
-        investor=taigu_company,
-        region=Region.objects.get(code="140702"),
-        planned_investment=Decimal("100"),
+def test_enterprises_are_read_by_all_and_written_by_their_region(demo_users, county_objects):
+    yuci_staff = demo_users["yuci_staff"]
+    everything = set(Enterprise.objects.all())
+    assert set(scoping.scope_enterprises(Enterprise.objects.all(), yuci_staff)) == everything
+    assert set(scoping.scope_enterprises(Enterprise.objects.all(), demo_users["api_reader"])) == (
+        everything
     )
-    seen = scoping.scope_enterprises(Enterprise.objects.all(), demo_users["yuci_staff"])
-    assert taigu_company in set(seen)
+    scoping.check_can_edit(yuci_staff, county_objects["enterprise"]["yuci_open"])
+    scoping.check_can_edit(yuci_staff, county_objects["investor"])  # outside investor
+    with pytest.raises(PermissionDenied):
+        scoping.check_can_edit(yuci_staff, county_objects["enterprise"]["taigu_open"])
+    with pytest.raises(PermissionDenied):
+        scoping.check_can_edit(demo_users["yuci_official"], county_objects["investor"])
 
 
 @pytest.mark.parametrize(

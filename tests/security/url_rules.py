@@ -44,6 +44,7 @@ class Rule:
     ok: int | tuple[int, ...] = 200
     skip: str = ""
     query: str = ""  # appended to the URL, e.g. "?q=test"
+    writes: bool = False  # a write page: a visible object the user may not change answers 403
     method: str = "GET"  # "POST": sent with no data (the view must not write on an empty form)
     admin: bool = False  # Django admin: status follows the user's model permissions
     extra: dict = field(default_factory=dict)
@@ -68,16 +69,28 @@ RULES: dict[str, Rule] = {
     # Reading is for everyone signed in (each sees their own scope); writing for editors.
     "projects:list": Rule(query="?q=MX"),
     "projects:detail": Rule(obj="project"),
-    "projects:edit": Rule(roles=EDITORS, obj="project"),
+    "projects:edit": Rule(roles=EDITORS, obj="project", writes=True),
     "projects:new": Rule(roles=EDITORS),
     "projects:deleted": Rule(roles=EDITORS),
     "projects:conflicts": Rule(),
-    "projects:delete": Rule(roles=EDITORS, obj="project"),  # GET: the confirmation page
+    "projects:delete": Rule(roles=EDITORS, obj="project", writes=True),  # GET: confirmation
     # POST-only forms, sent empty: editors get the form back with errors (or a redirect), others
     # 403, and a project out of scope 404 — nothing is written.
     "projects:stage": Rule(roles=EDITORS, obj="project", method="POST", ok=(200, 302, 400)),
     "projects:followup": Rule(roles=EDITORS, obj="project", method="POST", ok=(200, 302, 400)),
     "projects:money": Rule(roles=EDITORS, obj="project", method="POST", ok=(200, 302, 400)),
+    # --- enterprises and parks (read by everyone; written by their region) ---------------------
+    "enterprises:list": Rule(query="?q=MX"),
+    "enterprises:autocomplete": Rule(query="?q=MX"),
+    "enterprises:create": Rule(roles=EDITORS),
+    "enterprises:detail": Rule(obj="enterprise"),
+    "enterprises:edit": Rule(roles=EDITORS, obj="enterprise", writes=True),
+    "enterprises:delete": Rule(roles=EDITORS, obj="enterprise", writes=True),
+    "enterprises:restore": Rule(roles=EDITORS, obj="enterprise", writes=True),
+    "enterprises:contact_add": Rule(roles=EDITORS, obj="enterprise", writes=True),
+    "enterprises:figures_record": Rule(roles=EDITORS, obj="enterprise", writes=True),
+    "enterprises:park_list": Rule(),
+    "enterprises:park_detail": Rule(obj="park"),
     "projects:restore": Rule(
         skip="POST on a deleted project; scoped by deleted_project_get, tested in tests/projects"
     ),
