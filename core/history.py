@@ -162,8 +162,8 @@ def entries_from_records(records: Iterable, previous: dict[int, object]) -> list
             old = _value(prev, f) if prev is not None else None
             if rec.history_type == "-" or (prev is not None and old == new):
                 continue
-            if prev is None and (new is None or new == "" or new is False):
-                continue  # a new record: show what was filled in
+            if prev is None:
+                break  # a new record: the page itself shows what it holds
             changes.append(
                 FieldChange(
                     field=str(f.verbose_name),

@@ -177,7 +177,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out user + IP before any password is checked.
-    "axes.backends.AxesStandaloneBackend",
+    "accounts.backends.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
     # What each role may do comes from the role (accounts/permissions.py), not from hand-kept groups.
     "accounts.permissions.RolePermissionBackend",

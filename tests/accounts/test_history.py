@@ -106,8 +106,10 @@ def test_history_search_pages_through_all_models(demo_users, county_objects):
     first = client.get("/accounts/history/")
     total = first.context["page"].paginator.count
     labels = {e.model for e in first.context["entries"]}
-    assert total >= 7 + 4 + 4  # users, projects, attachments (and enterprises)
-    assert len(first.context["entries"]) == 25
+    assert total > 25  # users, projects, attachments, enterprises and the 12 edits
+    assert (
+        20 <= len(first.context["entries"]) <= 25
+    )  # saves that changed nothing visible are left out
     assert len(labels) >= 2
     second = client.get("/accounts/history/", {"page": 2})
     assert second.context["page"].number == 2

@@ -61,13 +61,16 @@ def county_objects(demo_users, settings, tmp_path):
         variant: attachment_add(record=project, upload=pdf_upload(), by=None)
         for variant, project in projects.items()
     }
+    from enterprises.models import IndustrialPark
+
+    parks = {
+        "yuci_open": IndustrialPark.objects.create(name="MXYUCIPARK园区", region=yuci),
+        "taigu_open": IndustrialPark.objects.create(name="MXTAIGUPARK园区", region=taigu),
+    }
     return {
         "project": projects,
-        "enterprise": {
-            **enterprises,
-            "yuci_secret": enterprises["yuci_open"],
-            "taigu_secret": enterprises["taigu_open"],
-        },
+        "enterprise": {**enterprises, "investor": investor},
+        "park": parks,
         "attachment": attachments,
         "investor": investor,
     }
