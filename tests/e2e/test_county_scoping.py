@@ -32,7 +32,8 @@ def test_county_official_sees_own_county_and_not_other_confidential_project(
     body = page.locator("body")
     expect(body).to_contain_text("MXYUCIOPEN项目")
     expect(body).to_contain_text("MXYUCISECRET项目")  # their own confidential project
-    expect(body).not_to_contain_text("MXTAIGU")
+    expect(body).not_to_contain_text("MXTAIGUOPEN")  # another county's projects (parks are public)
+    expect(body).not_to_contain_text("MXTAIGUSECRET")
 
     secret = county_objects["project"]["taigu_secret"]
     response = page.goto(f"{live_server.url}/projects/{secret.pk}/")
