@@ -112,6 +112,13 @@ def _derive(enterprise: Enterprise) -> None:
         raise ValidationError({"park": _("The park is not in the enterprise's region.")})
 
 
+def enterprise_validate(enterprise: Enterprise) -> None:
+    """Every rule an enterprise must satisfy, without saving: imports check each row with it before
+    anything is written (the same checks enterprise_create / enterprise_update run)."""
+    _derive(enterprise)
+    enterprise.full_clean()
+
+
 def enterprise_create(
     *, by: User | None = None, token: uuid.UUID | None = None, **fields: Any
 ) -> Enterprise:

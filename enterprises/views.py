@@ -14,6 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from core.forms import apply_errors
 from core.scoping import can_edit
+from imports.exporters import export_query, export_requested
+from imports.ledger_exports import enterprise_export_columns
 
 from . import selectors, services
 from .forms import ContactForm, EnterpriseForm, YearFiguresForm, new_token
@@ -31,6 +33,15 @@ def _require_edit(request: HttpRequest, enterprise: Enterprise | None = None) ->
 @require_GET
 def enterprise_list(request: HttpRequest) -> HttpResponse:
     filterset, qs = selectors.enterprise_list(user=request.user, params=request.GET)
+    export = export_requested(
+        request,
+        columns=enterprise_export_columns(),
+        rows=qs,
+        filename="企业台账",
+        sheet_title="企业台账",
+    )
+    if export is not None:
+        return export
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -39,6 +50,7 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
             "filterset": filterset,
             "page": page,
             "showing_deleted": request.GET.get("deleted") == "1",
+            "export_query": export_query(request),
             "can_create": can_edit(request.user),
             "has_filters": any(
                 v for k, v in request.GET.items() if k not in ("page", "sort", "deleted")
