@@ -148,6 +148,19 @@ SCOPE_RULES: dict[str, ScopeRule | ScopeFunc] = {
         write_region="enterprise__region", regionless_shared=True
     ),
     "enterprises.supplierlink": ScopeRule(write_region="leader__region", regionless_shared=True),
+    # Events (issue 4): the events themselves are public news; a signing or batch entry belongs to a
+    # project and follows the project's scope (the events pages mask what a county may not see).
+    "events.promotionevent": ScopeRule(),
+    "events.eventagreement": ScopeRule(),
+    "events.eventattachment": ScopeRule(),
+    "events.signing": ScopeRule(region="project__region", confidential="project__is_confidential"),
+    "events.batchmilestone": ScopeRule(
+        region="project__region", confidential="project__is_confidential"
+    ),
+    # Industry-chain map (issue 9): city-wide planning data, read by everyone signed in.
+    "chains.chaintarget": ScopeRule(),
+    "chains.chainindicator": ScopeRule(),
+    "chains.chainindicatorreading": ScopeRule(),
     "accounts.user": lambda qs, user: _scope_users(qs, user),
 }
 
