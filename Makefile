@@ -64,6 +64,10 @@ stack: $(VENV)/.run-deps messages
 lint: $(VENV)/.dev-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/bandit -q -c pyproject.toml -r .
+	@# Demo data only: md5 spreads fake origins, a seeded random makes synthetic years (not secrets).
+	$(VENV)/bin/bandit -q -s B311,B324 -r demo
+	$(PY) scripts/pip_audit.py
 
 format: $(VENV)/.dev-deps
 	$(VENV)/bin/ruff format .

@@ -1,8 +1,11 @@
 """Users, each with one role and, for county-level roles, one region."""
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from core.history import history
 
 
 class Role(models.TextChoices):
@@ -36,9 +39,25 @@ class User(AbstractUser):
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
 
+    # Who changed a user's role, region, activity or grants, and when. The password hash and the
+    # login timestamp stay out: old hashes must not pile up, and logins are not changes.
+    history = history(
+        excluded_fields=("password", "last_login"), m2m_fields=["groups", "user_permissions"]
+    )
+
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        permissions = [
+            ("api_write", _("May write through the API (API clients are read-only without it)")),
+        ]
+
+    def clean(self) -> None:
+        super().clean()
+        if self.role in COUNTY_ROLES and self.region_id is None:
+            raise ValidationError({"region": _("County roles belong to one region.")})
+        if self.role in CITY_ROLES and self.region_id is not None and not self.region.is_city:
+            raise ValidationError({"region": _("City roles belong to the whole city.")})
 
     @property
     def display_name(self) -> str:

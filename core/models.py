@@ -1,7 +1,12 @@
 """Reference data every other app points at: regions, industry chains and their links, methods."""
 
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from core.files import private_upload_to
+from core.history import history
 
 
 class TimeStampedModel(models.Model):
@@ -126,3 +131,40 @@ class PromotionMethod(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Attachment(models.Model):
+    """A file attached to any record (a contract on a signing, a start photo on a project, a bank
+    voucher on funds in place). Stored outside the web root under a random name; served only by
+    `core.views.attachment_download`, to users who may see the record it is attached to."""
+
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.CASCADE, related_name="+"
+    )
+    object_id = models.PositiveBigIntegerField()
+    record = GenericForeignKey("content_type", "object_id")
+    file = models.FileField(_("file"), upload_to=private_upload_to, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=200)
+    mime_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    history = history(excluded_fields=())
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        indexes = [models.Index(fields=["content_type", "object_id"], name="attachment_record")]
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin_mixins import ScopedAdminMixin
 from core.credit_code import normalize_credit_code, validate_credit_code
 
 from . import services
@@ -22,7 +23,7 @@ from .models import (
 
 
 @admin.register(IndustrialPark)
-class IndustrialParkAdmin(SimpleHistoryAdmin):
+class IndustrialParkAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["name", "kind", "region"]
     list_filter = ["kind", "region", "leading_chains"]
     search_fields = ["name", "description"]
@@ -72,7 +73,7 @@ class ChainRoleInline(admin.TabularInline):
 
 
 @admin.register(Enterprise)
-class EnterpriseAdmin(SimpleHistoryAdmin):
+class EnterpriseAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     form = EnterpriseAdminForm
     list_display = [
         "name",
@@ -144,7 +145,7 @@ class EnterpriseAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(EnterpriseContact)
-class EnterpriseContactAdmin(SimpleHistoryAdmin):
+class EnterpriseContactAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["name", "enterprise", "title", "phone", "email", "wechat"]
     list_filter = ["enterprise__region"]
     search_fields = ["name", "phone", "mobile_normalized", "email", "wechat", "enterprise__name"]
@@ -168,7 +169,7 @@ class EnterpriseContactAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(EnterpriseYearFigure)
-class EnterpriseYearFigureAdmin(SimpleHistoryAdmin):
+class EnterpriseYearFigureAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["enterprise", "year", "output_value", "revenue", "profit", "tax", "employees"]
     list_filter = ["year", "enterprise__tier", "enterprise__region"]
     search_fields = ["enterprise__name", "enterprise__name_pinyin"]
@@ -198,7 +199,7 @@ class EnterpriseYearFigureAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ChainLeaderRole)
-class ChainLeaderRoleAdmin(SimpleHistoryAdmin):
+class ChainLeaderRoleAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["enterprise", "chain", "level", "kind", "since"]
     list_filter = ["chain", "level", "kind"]
     search_fields = ["enterprise__name", "enterprise__name_pinyin", "chain__name"]
@@ -207,7 +208,7 @@ class ChainLeaderRoleAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(SupplierLink)
-class SupplierLinkAdmin(SimpleHistoryAdmin):
+class SupplierLinkAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["supplier", "leader", "link", "is_local", "since"]
     list_filter = ["is_local", "link__chain", "leader"]
     search_fields = ["supplier__name", "leader__name", "link__name"]

@@ -11,28 +11,16 @@ from decimal import Decimal
 from typing import Any
 
 from django.apps import apps
-from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404, QueryDict
-from django.utils.translation import gettext as _
 
+from core.history import HistoryEntry, history_entries
 from core.scoping import scope_projects
 
 from .filtersets import EnterpriseFilterSet, search_q
 from .models import ChainLeaderRole, Enterprise, IndustrialPark
 
 AUTOCOMPLETE_LIMIT = 10
-# Derived or bookkeeping fields that would only add noise to 变更记录.
-HISTORY_HIDDEN_FIELDS = {
-    "normalized_name",
-    "name_pinyin",
-    "name_initials",
-    "creation_token",
-    "created_at",
-    "updated_at",
-    "latest_output_value",
-    "deleted_at",
-}
 
 
 def _authenticated(user) -> bool:
@@ -155,62 +143,10 @@ def enterprise_autocomplete(*, user, q: str) -> list[dict[str, Any]]:
 
 
 # --- 变更记录 ---------------------------------------------------------------------------------
-def _display(model, field_name: str, value: Any, fk_names: dict[tuple[str, Any], str]) -> str:
-    if value is None or value == "":
-        return "—"
-    try:
-        field = model._meta.get_field(field_name)
-    except FieldDoesNotExist:
-        return str(value)
-    if field.is_relation:
-        return fk_names.get((field_name, value), f"#{value}")
-    if field.choices:
-        return str(dict(field.flatchoices).get(value, value))
-    if isinstance(value, bool):
-        return _("Yes") if value else _("No")
-    return str(value)
-
-
-def enterprise_history(*, enterprise: Enterprise, limit: int = 50) -> list[dict[str, Any]]:
-    """The enterprise's 变更记录, newest first, in the shape templates/includes/history.html shows:
-    {"record": historical record (who, when, IP), "changes": [{"field", "name", "old", "new"}]}.
-
-    Unlike core.history.history_rows it hides derived fields (pinyin, normalised name …), looks up
-    related names in one query per relation, and drops saves that changed nothing visible.
-    """
-    records = list(
-        enterprise.history.select_related("history_user").order_by("-history_date", "-history_id")[
-            : limit + 1
-        ]
-    )
-    fk_names: dict[tuple[str, Any], str] = {}
-    for field in Enterprise._meta.concrete_fields:
-        if not field.is_relation:
-            continue
-        ids = {getattr(r, field.attname) for r in records} - {None}
-        if ids:
-            for obj in field.related_model._base_manager.filter(pk__in=ids):
-                fk_names[(field.name, obj.pk)] = str(obj)
-    rows = []
-    for i, record in enumerate(records[:limit]):
-        previous = records[i + 1] if i + 1 < len(records) else None
-        changes = []
-        if previous is not None and record.history_type == "~":
-            delta = record.diff_against(previous, excluded_fields=HISTORY_HIDDEN_FIELDS)
-            for change in delta.changes:
-                field = Enterprise._meta.get_field(change.field)
-                changes.append(
-                    {
-                        "field": str(field.verbose_name),
-                        "name": change.field,
-                        "old": _display(Enterprise, change.field, change.old, fk_names),
-                        "new": _display(Enterprise, change.field, change.new, fk_names),
-                    }
-                )
-            if not changes:
-                continue
-        rows.append({"record": record, "changes": changes})
-    return rows
+def enterprise_history(*, enterprise: Enterprise, limit: int = 50) -> list[HistoryEntry]:
+    """The enterprise's 变更记录, newest first, as templates/includes/history.html shows it (one
+    engine for every record type: core.history; derived fields hidden, empty saves dropped)."""
+    return history_entries(enterprise, limit=limit)
 
 
 # --- parks ------------------------------------------------------------------------------------

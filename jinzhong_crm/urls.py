@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from core.views import healthz
 from projects.views import my_work
 
+handler500 = "core.errors.server_error"
+
 admin.site.site_header = _("Jinzhong investment-promotion CRM")
 admin.site.site_title = _("Jinzhong CRM administration")
 
@@ -18,6 +20,7 @@ urlpatterns = [
     path("events/", include("events.urls")),
     path("imports/", include("imports.urls")),
     path("projects/", include("projects.urls")),
+    path("", include("core.urls")),
     path("", include("enterprises.urls")),
     path("", my_work, name="home"),
 ]

@@ -1,6 +1,9 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin_mixins import ScopedAdminMixin
+from core.scoping import scope_projects
+
 from .models import ClaimConflict, CompletedInvestment, FollowUp, FundsInPlace, Project, StageChange
 
 
@@ -18,7 +21,7 @@ class FundsInline(admin.TabularInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(SimpleHistoryAdmin):
+class ProjectAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     """Reading and searching; writes that change the stage belong on the project page (one service)."""
 
     list_display = [
@@ -57,11 +60,14 @@ class ProjectAdmin(SimpleHistoryAdmin):
     inlines = [FollowUpInline, FundsInline]
 
     def get_queryset(self, request):
-        return Project.all_objects.select_related("investor", "region", "chain")
+        # Deleted ones too (for restore), but only those the user may see (core.scoping).
+        return scope_projects(
+            Project.all_objects.select_related("investor", "region", "chain"), request.user
+        )
 
 
 @admin.register(StageChange)
-class StageChangeAdmin(admin.ModelAdmin):
+class StageChangeAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = [
         "project",
         "from_stage",
@@ -80,7 +86,7 @@ class StageChangeAdmin(admin.ModelAdmin):
 
 
 @admin.register(FollowUp)
-class FollowUpAdmin(SimpleHistoryAdmin):
+class FollowUpAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["project", "kind", "happened_on", "next_due_on", "next_done", "author"]
     list_filter = ["kind", "next_done"]
     search_fields = ["project__name", "summary", "next_step"]
@@ -88,7 +94,7 @@ class FollowUpAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(FundsInPlace, CompletedInvestment)
-class MonthlyAmountAdmin(SimpleHistoryAdmin):
+class MonthlyAmountAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["project", "month", "amount", "recorded_by"]
     list_filter = ["month"]
     search_fields = ["project__name"]
@@ -96,7 +102,7 @@ class MonthlyAmountAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ClaimConflict)
-class ClaimConflictAdmin(SimpleHistoryAdmin):
+class ClaimConflictAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["project", "holder", "matched_by", "status", "decided_by", "decided_at"]
     list_filter = ["status", "matched_by"]
     search_fields = ["project__name", "holder__name"]

@@ -1,0 +1,71 @@
+"""What each role may do, as Django permissions, derived from the role itself.
+
+The role is the single source of truth: no group has to be kept in step with it. Django's admin and
+`user.has_perm()` ask `RolePermissionBackend`, which answers from the table below; permissions granted
+one by one (user or group permissions, e.g. `accounts.api_write` for an API client that may write) come
+from Django's own ModelBackend as usual. *Which rows* a user sees is a different question, answered by
+core.scoping.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.backends import BaseBackend
+
+from .models import Role
+
+# Apps whose models are the CRM's business data. A new app joins here (and in core.scoping).
+DOMAIN_APPS = ("core", "enterprises", "projects", "events", "dashboards", "rollups", "imports")
+# Reference data (regions, chains, methods) is edited by city roles only.
+REFERENCE_APP = "core"
+VIEW, ADD, CHANGE, DELETE = "view", "add", "change", "delete"
+
+# role -> {app_label: actions}. County staff write within their region (enforced by core.scoping and
+# the services); nobody gets model-level "delete" on projects or enterprises except administrators,
+# because their deletion is soft and goes through the services.
+ROLE_ACTIONS: dict[str, dict[str, tuple[str, ...]]] = {
+    Role.CITY_ADMIN: dict.fromkeys((*DOMAIN_APPS, "accounts"), (VIEW, ADD, CHANGE, DELETE)),
+    Role.CITY_STAFF: dict.fromkeys(DOMAIN_APPS, (VIEW, ADD, CHANGE)),
+    Role.COUNTY_STAFF: {
+        **{app: (VIEW, ADD, CHANGE) for app in DOMAIN_APPS if app != REFERENCE_APP},
+        REFERENCE_APP: (VIEW,),
+    },
+    Role.CITY_LEADER: dict.fromkeys(DOMAIN_APPS, (VIEW,)),
+    Role.COUNTY_OFFICIAL: dict.fromkeys(DOMAIN_APPS, (VIEW,)),
+    Role.API_CLIENT: dict.fromkeys(DOMAIN_APPS, (VIEW,)),
+}
+# Extra named permissions per role (codename with app label).
+ROLE_EXTRA: dict[str, set[str]] = {
+    Role.CITY_ADMIN: {"accounts.api_write"},
+}
+
+
+def _role_permissions(role: str) -> set[str]:
+    from django.contrib.auth.models import Permission
+
+    actions = ROLE_ACTIONS.get(role, {})
+    perms = set(ROLE_EXTRA.get(role, set()))
+    rows = Permission.objects.filter(content_type__app_label__in=list(actions)).values_list(
+        "content_type__app_label", "codename"
+    )
+    for app_label, codename in rows:
+        action = codename.split("_", 1)[0]
+        if action in actions[app_label]:
+            perms.add(f"{app_label}.{codename}")
+    return perms
+
+
+class RolePermissionBackend(BaseBackend):
+    """Grants the permissions of the user's role; never authenticates anyone by itself."""
+
+    def get_all_permissions(self, user_obj, obj=None) -> set[str]:
+        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
+            return set()
+        if not hasattr(user_obj, "_role_perm_cache"):
+            user_obj._role_perm_cache = _role_permissions(user_obj.role)
+        return user_obj._role_perm_cache
+
+    def get_group_permissions(self, user_obj, obj=None) -> set[str]:
+        return set()
+
+    def has_module_perms(self, user_obj, app_label: str) -> bool:
+        return any(p.startswith(f"{app_label}.") for p in self.get_all_permissions(user_obj))

@@ -1,0 +1,1 @@
+from tests.security.conftest import county_objects, fast_password_hashing  # noqa: F401
