@@ -14,6 +14,7 @@ import hashlib
 import random
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from core.credit_code import ALPHABET, check_character
@@ -24,6 +25,7 @@ from projects import services as project_services
 from projects.models import MILESTONE_FIELD, PIPELINE, Project, Stage
 
 D = dt.date
+User = get_user_model()
 TAIYUAN_EVENT = "taiyuan-2023-02-03"
 
 PARKS = [
@@ -869,10 +871,15 @@ def _enterprise(
     )
 
 
+OWNER_BY_REGION = {"140702": "yuci_staff", "140703": "taigu_staff"}
+
+
 def _project(refs: _Refs, *, name: str, stage: str, **fields) -> Project:
     existing = Project.all_objects.filter(name=name).first()
     if existing:
         return existing
+    owner = OWNER_BY_REGION.get(fields["region"].code, "city_staff")
+    fields.setdefault("owner", User.objects.filter(username=owner).first())
     return project_services.project_create(by=None, name=name, stage=stage, **fields)
 
 
@@ -1073,6 +1080,66 @@ def load_projects_demo() -> None:
         )
 
     _load_synthetic_years(refs)
+    _load_follow_ups()
+
+
+def _load_follow_ups() -> None:
+    """A few follow-ups on the article's leads, dated relative to today so "My work" has something."""
+    today = project_services.today()
+    plans = [
+        (
+            "千亿级农特产品精深加工园区项目",
+            "yuci_staff",
+            "visit",
+            40,
+            "赴四川大学农产品加工研究院对接园区规划。",
+            "提交园区可研报告初稿",
+            -3,
+        ),
+        (
+            "千亿级农特产品精深加工园区项目",
+            "yuci_staff",
+            "meeting",
+            10,
+            "研究院专家来榆次考察选址。",
+            "确定一期选址",
+            5,
+        ),
+        (
+            "上海国惠合作项目",
+            "city_staff",
+            "meeting",
+            20,
+            "洽谈会对接合作方向。",
+            "发送投资环境介绍材料",
+            2,
+        ),
+        (
+            "汉麻产业总部项目",
+            "city_staff",
+            "call",
+            50,
+            "电话沟通总部落地条件。",
+            "约定赴京拜访时间",
+            -10,
+        ),
+    ]
+    for project_name, username, kind, days_ago, summary, next_step, due_in in plans:
+        project = Project.objects.filter(name=project_name).first()
+        if project is None or project.follow_ups.filter(summary=summary).exists():
+            continue
+        author = User.objects.filter(username=username).first()
+        if author is None:
+            continue
+        project_services.followup_record(
+            project=project,
+            by=author,
+            kind=kind,
+            happened_on=today - dt.timedelta(days=days_ago),
+            summary=summary,
+            next_step=next_step,
+            next_due_on=today + dt.timedelta(days=due_in),
+        )
 
 
 def _load_synthetic_years(refs: _Refs) -> None:

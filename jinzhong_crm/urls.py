@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from core.views import healthz
+from projects.views import my_work
 
 admin.site.site_header = _("Jinzhong investment-promotion CRM")
 admin.site.site_title = _("Jinzhong CRM administration")
@@ -13,5 +14,6 @@ urlpatterns = [
     path("api/", include("jinzhong_crm.api_urls")),
     path("accounts/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("", include("core.urls")),
+    path("projects/", include("projects.urls")),
+    path("", my_work, name="home"),
 ]

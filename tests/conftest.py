@@ -29,6 +29,22 @@ def demo_users(reference_data):
     return {u.username: u for u in User.objects.all()}
 
 
+@pytest.fixture(scope="module")
+def demo_data(django_db_setup, django_db_blocker):
+    """The full demo data set (load_demo), loaded once per test module and removed after it.
+
+    Use it with the `db` fixture (each test's changes are rolled back, the demo rows stay); a test that
+    needs `transactional_db` would flush it, so load the demo inside such a test instead.
+    """
+    from django.core.management import call_command
+
+    with django_db_blocker.unblock():
+        call_command("load_demo", verbosity=0)
+    yield
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)
+
+
 # --- Browser ----------------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
@@ -112,3 +128,9 @@ def celery_worker(django_db_setup, django_db_blocker):
         proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """PBKDF2's deliberate slowness is for production; tests create many users."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -17,8 +17,8 @@ def _totals(**filters):
 
 
 @pytest.fixture
-def demo(db):
-    call_command("load_demo", verbosity=0)
+def demo(demo_data, db):
+    return None
 
 
 def test_q1_2023_has_39_signed_projects_worth_356_69_yi(demo):

@@ -1,0 +1,103 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import ClaimConflict, CompletedInvestment, FollowUp, FundsInPlace, Project, StageChange
+
+
+class FollowUpInline(admin.TabularInline):
+    model = FollowUp
+    extra = 0
+    fields = ["kind", "happened_on", "summary", "next_step", "next_due_on", "next_done", "author"]
+    raw_id_fields = ["author"]
+
+
+class FundsInline(admin.TabularInline):
+    model = FundsInPlace
+    extra = 0
+    fields = ["month", "amount", "note"]
+
+
+@admin.register(Project)
+class ProjectAdmin(SimpleHistoryAdmin):
+    """Reading and searching; writes that change the stage belong on the project page (one service)."""
+
+    list_display = [
+        "name",
+        "investor",
+        "region",
+        "chain",
+        "stage",
+        "planned_investment",
+        "signed_on",
+        "started_on",
+        "is_confidential",
+        "is_deleted",
+    ]
+    list_filter = [
+        "stage",
+        "region",
+        "chain",
+        "method",
+        "is_confidential",
+        "is_out_of_province",
+        "is_foreign",
+        "is_deleted",
+    ]
+    search_fields = [
+        "name",
+        "investor__name",
+        "investor__name_pinyin",
+        "investor__credit_code",
+        "notes",
+    ]
+    date_hierarchy = "registered_on"
+    raw_id_fields = ["investor", "owner", "co_investors"]
+    readonly_fields = ["stage", "creation_token", "created_at", "updated_at"]
+    list_select_related = ["investor", "region", "chain"]
+    inlines = [FollowUpInline, FundsInline]
+
+    def get_queryset(self, request):
+        return Project.all_objects.select_related("investor", "region", "chain")
+
+
+@admin.register(StageChange)
+class StageChangeAdmin(admin.ModelAdmin):
+    list_display = [
+        "project",
+        "from_stage",
+        "to_stage",
+        "on",
+        "is_backward",
+        "changed_by",
+        "changed_at",
+    ]
+    list_filter = ["to_stage", "is_backward"]
+    search_fields = ["project__name", "reason"]
+    raw_id_fields = ["project", "changed_by"]
+
+    def has_change_permission(self, request, obj=None):
+        return False  # the stage log is never edited
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(SimpleHistoryAdmin):
+    list_display = ["project", "kind", "happened_on", "next_due_on", "next_done", "author"]
+    list_filter = ["kind", "next_done"]
+    search_fields = ["project__name", "summary", "next_step"]
+    raw_id_fields = ["project", "author"]
+
+
+@admin.register(FundsInPlace, CompletedInvestment)
+class MonthlyAmountAdmin(SimpleHistoryAdmin):
+    list_display = ["project", "month", "amount", "recorded_by"]
+    list_filter = ["month"]
+    search_fields = ["project__name"]
+    raw_id_fields = ["project", "recorded_by"]
+
+
+@admin.register(ClaimConflict)
+class ClaimConflictAdmin(SimpleHistoryAdmin):
+    list_display = ["project", "holder", "matched_by", "status", "decided_by", "decided_at"]
+    list_filter = ["status", "matched_by"]
+    search_fields = ["project__name", "holder__name"]
+    raw_id_fields = ["project", "holder", "decided_by"]

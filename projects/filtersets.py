@@ -1,0 +1,95 @@
+"""The one FilterSet for project lists: the /projects/ page, its exports and the API share it, so a
+link from a dashboard means the same thing everywhere."""
+
+import django_filters as filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from core.forms import FilterForm
+from core.models import IndustryChain, PromotionMethod, Region
+from enterprises.models import IndustrialPark, InvestorOrigin
+
+from .models import Stage
+
+
+def _date_range(field: str, label: str):
+    return (
+        filters.DateFilter(
+            field_name=field, lookup_expr="gte", label=_("%(label)s from") % {"label": label}
+        ),
+        filters.DateFilter(
+            field_name=field, lookup_expr="lte", label=_("%(label)s to") % {"label": label}
+        ),
+    )
+
+
+class ProjectFilterSet(filters.FilterSet):
+    q = filters.CharFilter(method="search", label=_("Search"))
+    region = filters.ModelChoiceFilter(
+        field_name="region", to_field_name="code", queryset=Region.objects.all(), label=_("Region")
+    )
+    stage = filters.MultipleChoiceFilter(choices=Stage.choices, label=_("Stage"))
+    chain = filters.ModelChoiceFilter(
+        field_name="chain",
+        to_field_name="code",
+        queryset=IndustryChain.objects.all(),
+        label=_("Industry chain"),
+    )
+    park = filters.ModelChoiceFilter(queryset=IndustrialPark.objects.all(), label=_("Park"))
+    method = filters.ModelChoiceFilter(
+        field_name="method",
+        to_field_name="code",
+        queryset=PromotionMethod.objects.all(),
+        label=_("Promotion method"),
+    )
+    owner = filters.NumberFilter(field_name="owner_id", label=_("Owner"))
+    origin = filters.ChoiceFilter(
+        field_name="investor__investor_origin",
+        choices=InvestorOrigin.choices,
+        label=_("Investor origin"),
+    )
+    amount_min = filters.NumberFilter(
+        field_name="planned_investment", lookup_expr="gte", label=_("Investment from (万元)")
+    )
+    amount_max = filters.NumberFilter(
+        field_name="planned_investment", lookup_expr="lte", label=_("Investment to (万元)")
+    )
+    registered_from, registered_to = _date_range("registered_on", _("Registered"))
+    signed_from, signed_to = _date_range("signed_on", _("Signed"))
+    started_from, started_to = _date_range("started_on", _("Started"))
+    planned_start_from, planned_start_to = _date_range("planned_start_on", _("Planned start"))
+    producing_from, producing_to = _date_range("producing_on", _("Production"))
+    out_of_province = filters.BooleanFilter(
+        field_name="is_out_of_province", label=_("Out-of-province")
+    )
+    foreign = filters.BooleanFilter(field_name="is_foreign", label=_("Foreign"))
+    sort = filters.OrderingFilter(
+        fields=(
+            ("registered_on", "registered"),
+            ("signed_on", "signed"),
+            ("started_on", "started"),
+            ("planned_investment", "amount"),
+            ("name", "name"),
+            ("region__sort_order", "region"),
+        ),
+        label=_("Sort"),
+    )
+
+    class Meta:
+        form = FilterForm
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        condition = (
+            Q(name__icontains=value)
+            | Q(investor__name__icontains=value)
+            | Q(notes__icontains=value)
+        )
+        if value.isascii() and value.isalpha():
+            lowered = value.lower()
+            condition |= Q(investor__name_initials__startswith=lowered) | Q(
+                investor__name_pinyin__contains=lowered
+            )
+        return queryset.filter(condition)

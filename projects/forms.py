@@ -1,0 +1,164 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from core.forms import DateInput, MoneyField, StyledFormMixin
+from core.models import ChainLink, IndustryChain, PromotionMethod, Region
+from enterprises.models import Enterprise, IndustrialPark
+
+from .models import ClaimConflict, FollowUp, Stage
+
+
+class QuickLeadForm(StyledFormMixin, forms.Form):
+    """The 30-second lead: what a clerk knows after the first phone call."""
+
+    token = forms.UUIDField(widget=forms.HiddenInput)
+    name = forms.CharField(label=_("Project name"), max_length=200)
+    investor_name = forms.CharField(
+        label=_("Investor"),
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "list": "investor-suggestions",
+                "data-autocomplete": "/enterprises/autocomplete/",
+            }
+        ),
+        help_text=_(
+            "Type Chinese, pinyin or initials (e.g. jl for 吉利) to pick a known enterprise."
+        ),
+    )
+    credit_code = forms.CharField(
+        label=_("Unified social credit code"), max_length=30, required=False
+    )
+    region = forms.ModelChoiceField(label=_("Region"), queryset=Region.objects.all())
+    chain = forms.ModelChoiceField(
+        label=_("Industry chain"), queryset=IndustryChain.objects.all(), required=False
+    )
+    planned_investment = MoneyField(label=_("Planned investment (万元)"))
+    contact_name = forms.CharField(label=_("Contact person"), max_length=50, required=False)
+    contact_mobile = forms.CharField(
+        label=_("Contact mobile"),
+        max_length=30,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel"}),
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if (
+            user is not None
+            and user.region_id
+            and not user.is_superuser
+            and user.role == "county_staff"
+        ):
+            self.fields["region"].queryset = Region.objects.filter(pk=user.region_id)
+            self.fields["region"].initial = user.region_id
+
+
+class ProjectForm(StyledFormMixin, forms.Form):
+    """Editing a project's fields (not its stage). Saved through projects.services.project_update."""
+
+    name = forms.CharField(label=_("Project name"), max_length=200)
+    investor = forms.ModelChoiceField(label=_("Investor"), queryset=Enterprise.objects.all())
+    region = forms.ModelChoiceField(label=_("Region"), queryset=Region.objects.all())
+    park = forms.ModelChoiceField(
+        label=_("Park"), queryset=IndustrialPark.objects.all(), required=False
+    )
+    chain = forms.ModelChoiceField(
+        label=_("Industry chain"), queryset=IndustryChain.objects.all(), required=False
+    )
+    chain_link = forms.ModelChoiceField(
+        label=_("Chain link"), queryset=ChainLink.objects.select_related("chain"), required=False
+    )
+    method = forms.ModelChoiceField(
+        label=_("Promotion method"), queryset=PromotionMethod.objects.all(), required=False
+    )
+    owner = forms.ModelChoiceField(
+        label=_("Owner"), queryset=User.objects.filter(is_active=True), required=False
+    )
+    planned_investment = MoneyField(label=_("Planned total investment (万元)"))
+    fixed_asset_investment = MoneyField(label=_("Fixed-asset investment (万元)"), required=False)
+    expected_annual_output = MoneyField(label=_("Expected yearly output (万元)"), required=False)
+    expected_annual_tax = MoneyField(label=_("Expected yearly tax (万元)"), required=False)
+    expected_jobs = forms.IntegerField(
+        label=_("Expected jobs"), min_value=0, max_value=10_000_000, required=False
+    )
+    registered_on = forms.DateField(label=_("Registered on"), widget=DateInput)
+    negotiating_on = forms.DateField(
+        label=_("Negotiation started on"), widget=DateInput, required=False
+    )
+    signed_on = forms.DateField(label=_("Signed on"), widget=DateInput, required=False)
+    started_on = forms.DateField(
+        label=_("Construction started on"), widget=DateInput, required=False
+    )
+    producing_on = forms.DateField(
+        label=_("Production started on"), widget=DateInput, required=False
+    )
+    at_capacity_on = forms.DateField(
+        label=_("Reached capacity on"), widget=DateInput, required=False
+    )
+    planned_sign_on = forms.DateField(
+        label=_("Planned signing date"), widget=DateInput, required=False
+    )
+    planned_start_on = forms.DateField(
+        label=_("Planned start date"), widget=DateInput, required=False
+    )
+    planned_production_on = forms.DateField(
+        label=_("Planned production date"), widget=DateInput, required=False
+    )
+    is_out_of_province = forms.BooleanField(
+        label=_("Out-of-province investment (省外)"), required=False
+    )
+    is_foreign = forms.BooleanField(label=_("Foreign investment (外资)"), required=False)
+    is_confidential = forms.BooleanField(label=_("Confidential"), required=False)
+    notes = forms.CharField(
+        label=_("Notes"), widget=forms.Textarea(attrs={"rows": 4}), max_length=10000, required=False
+    )
+
+    @classmethod
+    def initial_for(cls, project) -> dict:
+        return {field: getattr(project, field) for field in cls.base_fields}
+
+    def changed_values(self) -> dict:
+        """Every field of the form, for projects.services.project_update."""
+        return {field: self.cleaned_data.get(field) for field in self.base_fields} | {
+            "notes": self.cleaned_data.get("notes") or ""
+        }
+
+
+class StageForm(StyledFormMixin, forms.Form):
+    to = forms.ChoiceField(choices=Stage.choices, widget=forms.HiddenInput)
+    on = forms.DateField(label=_("Milestone date"), widget=DateInput)
+    reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
+
+
+class FollowUpForm(StyledFormMixin, forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=FollowUp.Kind.choices)
+    happened_on = forms.DateField(label=_("Date"), widget=DateInput)
+    summary = forms.CharField(
+        label=_("Summary"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    next_step = forms.CharField(label=_("Next step"), max_length=500, required=False)
+    next_due_on = forms.DateField(label=_("Next step due"), widget=DateInput, required=False)
+
+
+class MonthlyAmountForm(StyledFormMixin, forms.Form):
+    KIND_CHOICES = [("funds", _("Funds in place")), ("completed", _("Completed investment"))]
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=KIND_CHOICES)
+    month = forms.DateField(
+        label=_("Month"),
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        input_formats=["%Y-%m", "%Y-%m-%d", "%Y/%m", "%Y年%m月"],
+    )
+    amount = MoneyField(label=_("Amount (万元)"))
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+
+class ClaimDecisionForm(StyledFormMixin, forms.Form):
+    status = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[c for c in ClaimConflict.Status.choices if c[0] != ClaimConflict.Status.OPEN],
+    )
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)

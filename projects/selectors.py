@@ -1,0 +1,95 @@
+"""Reads of projects for pages, exports and the API; every one is scoped by the user."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
+from django.http import Http404
+
+from core.scoping import scope_projects
+
+from .filtersets import ProjectFilterSet
+from .models import ClaimConflict, FollowUp, Project, Stage
+
+
+def project_queryset(*, user) -> QuerySet[Project]:
+    return scope_projects(Project.objects.all(), user).select_related(
+        "investor", "region", "park", "chain", "chain_link", "method", "owner"
+    )
+
+
+def project_list(*, user, params) -> tuple[ProjectFilterSet, QuerySet[Project]]:
+    """The filtered list behind /projects/ (and its exports and the API)."""
+    filterset = ProjectFilterSet(params, queryset=project_queryset(user=user))
+    qs = filterset.qs if filterset.is_valid() else project_queryset(user=user).none()
+    if not params.get("sort"):
+        qs = qs.order_by("-registered_on", "-id")
+    return filterset, qs
+
+
+def project_totals(qs: QuerySet[Project]) -> dict:
+    totals = qs.order_by().aggregate(count=Count("id"), amount=Sum("planned_investment"))
+    totals["amount"] = totals["amount"] or Decimal(0)
+    return totals
+
+
+def project_get(*, user, pk: int) -> Project:
+    """One project the user may see; anything else is a 404 (never a 403 that confirms it exists)."""
+    try:
+        return project_queryset(user=user).get(pk=pk)
+    except (Project.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+def deleted_project_get(*, user, pk: int) -> Project:
+    try:
+        return scope_projects(Project.all_objects.filter(is_deleted=True), user).get(pk=pk)
+    except Project.DoesNotExist:
+        raise Http404 from None
+
+
+def follow_ups_due(*, user, today: dt.date, days_ahead: int = 7) -> QuerySet[FollowUp]:
+    """Next steps not done, due within `days_ahead` days or overdue, on projects the user owns or
+    followed up."""
+    projects = scope_projects(Project.objects.all(), user)
+    return (
+        FollowUp.objects.filter(
+            project__in=projects,
+            next_done=False,
+            next_due_on__isnull=False,
+            next_due_on__lte=today + dt.timedelta(days=days_ahead),
+        )
+        .filter(Q(project__owner=user) | Q(author=user))
+        .select_related("project", "project__region")
+        .order_by("next_due_on")
+    )
+
+
+def stale_leads(*, user, today: dt.date, days: int = 30) -> QuerySet[Project]:
+    """Leads and talks with no follow-up for `days` days (or none since registration)."""
+    cutoff = today - dt.timedelta(days=days)
+    qs = project_queryset(user=user).filter(stage__in=[Stage.LEAD, Stage.NEGOTIATING])
+    mine = Q(owner=user)
+    if user.region_id:
+        mine |= Q(owner__isnull=True, region_id=user.region_id)
+    qs = qs.filter(mine).annotate(last_follow_up=Max("follow_ups__happened_on"))
+    return qs.filter(
+        Q(last_follow_up__lt=cutoff) | Q(last_follow_up__isnull=True, registered_on__lt=cutoff)
+    ).order_by("last_follow_up", "registered_on")
+
+
+def open_conflicts(*, user) -> QuerySet[ClaimConflict]:
+    """Open 首报首谈 conflicts the user may see: city roles all, a county those involving it."""
+    visible = scope_projects(Project.all_objects.all(), user)
+    return (
+        ClaimConflict.objects.filter(status=ClaimConflict.Status.OPEN)
+        .filter(
+            Exists(visible.filter(pk=OuterRef("project_id")))
+            | Exists(visible.filter(pk=OuterRef("holder_id")))
+        )
+        .select_related(
+            "project", "project__region", "project__investor", "holder", "holder__region"
+        )
+    )

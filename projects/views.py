@@ -1,0 +1,397 @@
+"""Staff pages for projects. Thin: forms in, services for writes, selectors for reads."""
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.forms import apply_errors
+from core.history import history_rows
+from core.scoping import can_edit
+from core.textnorm import normalize_name
+
+from . import selectors, services
+from .forms import (
+    ClaimDecisionForm,
+    FollowUpForm,
+    MonthlyAmountForm,
+    ProjectForm,
+    QuickLeadForm,
+    StageForm,
+)
+from .models import PIPELINE, ClaimConflict, Project, Stage
+
+PAGE_SIZE = 25
+
+
+def _require_editor(request: HttpRequest) -> None:
+    if not can_edit(request.user):
+        raise PermissionDenied(_("Your role may not change records."))
+
+
+@login_required
+def project_list(request: HttpRequest) -> HttpResponse:
+    filterset, qs = selectors.project_list(user=request.user, params=request.GET)
+    totals = selectors.project_totals(qs)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "projects/project_list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "totals": totals,
+            "stages": Stage.choices,
+            "can_edit": can_edit(request.user),
+            "advanced_open": any(
+                request.GET.get(k)
+                for k in filterset.form.fields
+                if k not in ("q", "region", "stage")
+            ),
+        },
+    )
+
+
+@login_required
+def quick_lead(request: HttpRequest) -> HttpResponse:
+    _require_editor(request)
+    if request.method == "POST":
+        form = QuickLeadForm(request.POST, user=request.user)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                project, conflicts = services.quick_lead_create(
+                    by=request.user,
+                    token=data["token"],
+                    name=data["name"],
+                    investor_name=data["investor_name"],
+                    credit_code=data["credit_code"],
+                    region=data["region"],
+                    chain=data["chain"],
+                    planned_investment=data["planned_investment"],
+                    contact_name=data["contact_name"],
+                    contact_mobile=data["contact_mobile"],
+                )
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, _("Lead “%(name)s” saved.") % {"name": project.name})
+                for conflict in conflicts:
+                    messages.warning(
+                        request,
+                        _(
+                            "First report, first talk: this investor already has an active project in %(region)s "
+                            "(“%(holder)s”, registered first). The lead is recorded as a conflict for the city "
+                            "investment-service centre to decide."
+                        )
+                        % {"region": conflict.holder.region.name, "holder": conflict.holder.name},
+                    )
+                return redirect("projects:detail", pk=project.pk)
+    else:
+        form = QuickLeadForm(initial={"token": uuid.uuid4()}, user=request.user)
+    return render(request, "projects/quick_lead.html", {"form": form})
+
+
+def _stage_actions(project: Project) -> list[dict]:
+    """The stage buttons a project offers: the next stage(s), one back, drop or revive."""
+    actions = []
+    if project.stage == Stage.DROPPED:
+        reached = services._last_reached_stage(project)
+        actions.append(
+            {
+                "to": reached,
+                "label": _("Revive (back to %(stage)s)") % {"stage": Stage(reached).label},
+                "style": "outline-primary",
+                "needs_reason": True,
+            }
+        )
+        return actions
+    i = PIPELINE.index(project.stage)
+    if i + 1 < len(PIPELINE):
+        nxt = PIPELINE[i + 1]
+        actions.append(
+            {
+                "to": nxt,
+                "label": _("Move to %(stage)s") % {"stage": Stage(nxt).label},
+                "style": "primary",
+                "needs_reason": False,
+            }
+        )
+    if project.stage == Stage.LEAD:
+        actions.append(
+            {
+                "to": Stage.SIGNED,
+                "label": _("Signed directly"),
+                "style": "outline-primary",
+                "needs_reason": False,
+            }
+        )
+    if i > 0:
+        prev = PIPELINE[i - 1]
+        actions.append(
+            {
+                "to": prev,
+                "label": _("Back to %(stage)s") % {"stage": Stage(prev).label},
+                "style": "outline-secondary",
+                "needs_reason": True,
+            }
+        )
+    actions.append(
+        {"to": Stage.DROPPED, "label": _("Drop"), "style": "outline-danger", "needs_reason": True}
+    )
+    return actions
+
+
+def _detail_context(request: HttpRequest, project: Project, **extra) -> dict:
+    milestones = []
+    for index, stage in enumerate(PIPELINE):
+        date = getattr(project, services.MILESTONE_FIELD[stage])
+        milestones.append(
+            {
+                "stage": Stage(stage),
+                "date": date,
+                "reached": bool(date) or index <= project.pipeline_index,
+            }
+        )
+    context = {
+        "project": project,
+        "milestones": milestones,
+        "stage_changes": project.stage_changes.select_related("changed_by"),
+        "follow_ups": project.follow_ups.select_related("author"),
+        "funds": project.funds.all(),
+        "completed": project.completed_investments.all(),
+        "conflicts": ClaimConflict.objects.filter(
+            Q(project=project) | Q(holder=project)
+        ).select_related("project", "project__region", "holder", "holder__region"),
+        "history": history_rows(project),
+        "can_edit": can_edit(request.user),
+        "stage_actions": _stage_actions(project),
+        "stage_form": StageForm(),
+        "followup_form": FollowUpForm(initial={"happened_on": services.today()}),
+        "money_form": MonthlyAmountForm(initial={"month": services.today().replace(day=1)}),
+    }
+    context.update(extra)
+    return context
+
+
+@login_required
+def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    project = selectors.project_get(user=request.user, pk=pk)
+    return render(request, "projects/project_detail.html", _detail_context(request, project))
+
+
+@login_required
+def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_editor(request)
+    project = selectors.project_get(user=request.user, pk=pk)
+    if request.method == "POST":
+        form = ProjectForm(request.POST)
+        if form.is_valid():
+            try:
+                services.project_update(project=project, by=request.user, **form.changed_values())
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(request, _("Project saved."))
+                return redirect("projects:detail", pk=project.pk)
+    else:
+        form = ProjectForm(initial=ProjectForm.initial_for(project))
+    return render(request, "projects/project_form.html", {"form": form, "project": project})
+
+
+@login_required
+@require_POST
+def project_stage(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_editor(request)
+    project = selectors.project_get(user=request.user, pk=pk)
+    form = StageForm(request.POST)
+    if form.is_valid():
+        try:
+            services.project_advance_stage(
+                project=project,
+                to=form.cleaned_data["to"],
+                on=form.cleaned_data["on"],
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Stage changed to %(stage)s.") % {"stage": Stage(form.cleaned_data["to"]).label},
+            )
+            return redirect("projects:detail", pk=project.pk)
+    project.refresh_from_db()
+    return render(
+        request,
+        "projects/project_detail.html",
+        _detail_context(request, project, stage_form=form, open_stage=request.POST.get("to")),
+        status=400,
+    )
+
+
+@login_required
+@require_POST
+def project_followup(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_editor(request)
+    project = selectors.project_get(user=request.user, pk=pk)
+    form = FollowUpForm(request.POST)
+    if form.is_valid():
+        try:
+            services.followup_record(project=project, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Follow-up recorded."))
+            return redirect("projects:detail", pk=project.pk)
+    return render(
+        request,
+        "projects/project_detail.html",
+        _detail_context(request, project, followup_form=form, open_followup=True),
+        status=400,
+    )
+
+
+@login_required
+@require_POST
+def project_money(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_editor(request)
+    project = selectors.project_get(user=request.user, pk=pk)
+    form = MonthlyAmountForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        record = (
+            services.funds_record
+            if data["kind"] == "funds"
+            else services.completed_investment_record
+        )
+        try:
+            record(
+                project=project,
+                month=data["month"],
+                amount=data["amount"],
+                by=request.user,
+                note=data["note"],
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Amount recorded."))
+            return redirect("projects:detail", pk=project.pk)
+    return render(
+        request,
+        "projects/project_detail.html",
+        _detail_context(request, project, money_form=form, open_money=True),
+        status=400,
+    )
+
+
+@login_required
+def project_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_editor(request)
+    project = selectors.project_get(user=request.user, pk=pk)
+    if request.method == "POST":
+        services.project_delete(project=project, by=request.user)
+        messages.success(
+            request,
+            _("Project “%(name)s” deleted. It can be restored from its page.")
+            % {"name": project.name},
+        )
+        return redirect("projects:list")
+    return render(request, "projects/project_confirm_delete.html", {"project": project})
+
+
+@login_required
+@require_POST
+def project_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_editor(request)
+    project = selectors.deleted_project_get(user=request.user, pk=pk)
+    services.project_restore(project=project, by=request.user)
+    messages.success(request, _("Project restored."))
+    return redirect("projects:detail", pk=project.pk)
+
+
+@login_required
+def deleted_list(request: HttpRequest) -> HttpResponse:
+    _require_editor(request)
+    from core.scoping import scope_projects
+
+    qs = scope_projects(Project.all_objects.filter(is_deleted=True), request.user).select_related(
+        "region", "investor"
+    )
+    page = Paginator(qs.order_by("-deleted_at"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "projects/deleted_list.html", {"page": page})
+
+
+@login_required
+def conflict_list(request: HttpRequest) -> HttpResponse:
+    conflicts = selectors.open_conflicts(user=request.user)
+    may_decide = request.user.is_superuser or request.user.role in ("city_admin", "city_staff")
+    return render(
+        request,
+        "projects/conflict_list.html",
+        {
+            "conflicts": conflicts,
+            "may_decide": may_decide,
+            "decision_form": ClaimDecisionForm(),
+            "normalize_name": normalize_name,
+        },
+    )
+
+
+@login_required
+@require_POST
+def conflict_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    conflict = get_object_or_404(selectors.open_conflicts(user=request.user), pk=pk)
+    form = ClaimDecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.claim_decide(
+                conflict=conflict,
+                status=form.cleaned_data["status"],
+                by=request.user,
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("Decision recorded."))
+    else:
+        messages.error(request, _("Please choose a decision."))
+    return redirect("projects:conflicts")
+
+
+@login_required
+def my_work(request: HttpRequest) -> HttpResponse:
+    """Home page: what needs doing today (follow-ups due, leads gone quiet, first-report conflicts)."""
+    today = services.today()
+    due = list(selectors.follow_ups_due(user=request.user, today=today)[:50])
+    stale = list(selectors.stale_leads(user=request.user, today=today)[:50])
+    conflicts = list(selectors.open_conflicts(user=request.user)[:20])
+    recent_signed = (
+        selectors.project_queryset(user=request.user)
+        .filter(signed_on__isnull=False)
+        .order_by("-signed_on", "-id")[:10]
+    )
+    return render(
+        request,
+        "projects/my_work.html",
+        {
+            "today": today,
+            "due": due,
+            "overdue_count": sum(1 for f in due if f.next_due_on < today),
+            "stale": stale,
+            "conflicts": conflicts,
+            "recent_signed": recent_signed,
+            "can_edit": can_edit(request.user),
+        },
+    )
