@@ -5,6 +5,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from accounts.api.views import TokenView
 from core.api.errors import json_not_found
+from core.api.views_base import JsonErrorsMixin
+
+
+class SchemaView(JsonErrorsMixin, SpectacularAPIView):
+    pass
+
 
 v1 = [
     path("auth/token/", TokenView.as_view(), name="token"),
@@ -16,7 +22,7 @@ v1 = [
 
 urlpatterns = [
     path("v1/", include((v1, "api"), namespace="v1")),
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("schema/", SchemaView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     re_path(r"^.*$", json_not_found),

@@ -31,6 +31,10 @@ class TokenView(APIView):
             return []
         return super().get_authenticators()
 
+    def get_authenticate_header(self, request):
+        # Without authenticators DRF would turn a wrong password into a 403; it is a 401.
+        return "Token"
+
     def get_throttles(self):
         if self.request.method == "POST":
             return super().get_throttles()

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -82,6 +83,7 @@ def api_exception_handler(exc, context):
     return response
 
 
+@csrf_exempt  # it only ever answers 404; a PUT to a bad URL must not get the CSRF HTML page
 def json_not_found(request, *args, **kwargs) -> JsonResponse:
     """Unknown URLs under /api/ answer in the API's shape rather than the site's HTML 404."""
     return JsonResponse(

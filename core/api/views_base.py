@@ -7,7 +7,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
-from django.http import FileResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, StreamingHttpResponse
 from openpyxl import Workbook
 from rest_framework import mixins, viewsets
 from rest_framework.response import Response
@@ -62,9 +62,9 @@ def xlsx_file(columns: list[str], rows: Iterable[dict], filename: str) -> FileRe
 
 class JsonErrorsMixin:
     def finalize_response(self, request, response, *args, **kwargs):
-        # Errors stay JSON even when a CSV or xlsx file was asked for.
+        # Errors stay JSON even when a CSV, xlsx or YAML document was asked for.
         fmt = getattr(getattr(request, "accepted_renderer", None), "format", None)
-        if fmt in ("csv", "xlsx") and getattr(response, "status_code", 200) >= 400:
+        if fmt not in (None, "json", "api") and getattr(response, "status_code", 200) >= 400:
             request.accepted_renderer = FastJSONRenderer()
             request.accepted_media_type = "application/json"
         return super().finalize_response(request, response, *args, **kwargs)
@@ -81,6 +81,16 @@ class ApiViewSet(JsonErrorsMixin, viewsets.GenericViewSet):
     list_fields: dict[str, str] | None = None
     export_name = "export"
     cursor_ordering = "-id"
+
+    def perform_content_negotiation(self, request, force=False):
+        # `format=csv|xlsx` means something only on lists; elsewhere (a detail, a wrong method)
+        # answer JSON rather than DRF's 404 for a format the view does not have.
+        try:
+            return super().perform_content_negotiation(request, force)
+        except Http404:
+            if request.query_params.get(self.settings.URL_FORMAT_OVERRIDE) in ("csv", "xlsx"):
+                return (FastJSONRenderer(), FastJSONRenderer.media_type)
+            raise
 
     def get_renderers(self):
         renderers = super().get_renderers()

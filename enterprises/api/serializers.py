@@ -56,10 +56,10 @@ ENTERPRISE_LIST_FIELDS = {
 
 
 class EnterpriseDetailSerializer(serializers.ModelSerializer):
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    region = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     region_name = serializers.CharField(source="region.name", read_only=True, allow_null=True)
     park_name = serializers.CharField(source="park.name", read_only=True, allow_null=True)
-    main_chain = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    main_chain = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     main_chain_name = serializers.CharField(
         source="main_chain.name", read_only=True, allow_null=True
     )

@@ -77,12 +77,12 @@ class ProjectDetailSerializer(serializers.ModelSerializer):
     region_name = serializers.CharField(source="region.name", read_only=True)
     investor_name = serializers.CharField(source="investor.name", read_only=True)
     park_name = serializers.CharField(source="park.name", read_only=True, allow_null=True)
-    chain = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    chain = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     chain_name = serializers.CharField(source="chain.name", read_only=True, allow_null=True)
     chain_link_name = serializers.CharField(
         source="chain_link.name", read_only=True, allow_null=True
     )
-    method = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    method = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     method_name = serializers.CharField(source="method.name", read_only=True, allow_null=True)
     planned_investment = money("计划总投资", read_only=True)
     fixed_asset_investment = money("固定资产投资", read_only=True, allow_null=True)
