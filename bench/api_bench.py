@@ -118,7 +118,7 @@ def main() -> None:
     from demo import loader
 
     loader.load_reference()
-    loader.load_demo_users(password="demo12345")
+    loader.load_demo_users(password="demo12345")  # noqa: S106 (bench-only users)
     from accounts.models import User
 
     user = User.objects.get(username="api_reader")

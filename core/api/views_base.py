@@ -138,7 +138,9 @@ class ListMixin(mixins.ListModelMixin):
             return self.get_paginated_response(data)
         # `.values()` with the ORM paths (cursor pagination reads `id` from each dict).
         paths = list(dict.fromkeys(self.list_fields.values()))
-        page = self.paginate_queryset(queryset.values(*paths))
+        rows = queryset.values(*paths)
+        rows.count_source = queryset  # see pagination.LeanCountPaginator
+        page = self.paginate_queryset(rows)
         if page is None:
             return Response(self._rename(list(queryset.values(*paths))))
         return self.get_paginated_response(self._rename(page))

@@ -10,6 +10,7 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.api.filters import FilterBackend
 from core.api.permissions import CanEditOrReadOnly
 from core.api.views_base import ApiViewSet, ListMixin
 from core.scoping import scope_projects
@@ -74,14 +75,17 @@ class ProjectViewSet(
     filterset_class = ProjectFilterSet
     # `sort` (the page's parameter) orders the list; DRF's OrderingFilter and SearchFilter would
     # only duplicate `sort` and `q` under other names.
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     list_fields = serializers.PROJECT_LIST_FIELDS
     export_name = "projects"
 
     def get_queryset(self):
-        return selectors.project_queryset(user=self.request.user).prefetch_related(
-            *(["co_investors"] if self.action == "retrieve" else [])
-        )
+        qs = selectors.project_queryset(user=self.request.user)
+        if self.action == "retrieve":
+            return qs.prefetch_related("co_investors")
+        # Newest first by id unless `sort` says otherwise: the primary key's index serves it, where
+        # the page's default (-registered_on) would sort every matching row to show fifty.
+        return qs.order_by("-id")
 
     def get_serializer_class(self):
         if self.action == "list":
