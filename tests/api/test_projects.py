@@ -180,3 +180,9 @@ def test_region_codes_are_gb_t_2260(users, api_as):
     codes = {r["code"] for r in api_as(users["leader"]).get("/api/v1/regions/").json()["results"]}
     assert codes == set(Region.objects.values_list("code", flat=True))
     assert "JZKFQ" in codes and "140702" in codes
+
+
+def test_sort_orders_like_the_page(users, api_as):
+    rows = api_as(users["api_reader"]).get("/api/v1/projects/?sort=-amount&page_size=20").json()
+    amounts = [Decimal(r["planned_investment"]) for r in rows["results"]]
+    assert amounts == sorted(amounts, reverse=True)
