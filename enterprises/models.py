@@ -150,6 +150,8 @@ class Enterprise(SoftDeleteModel, TimeStampedModel):
     )
     website = models.URLField(_("website"), blank=True)
     notes = models.TextField(_("notes"), blank=True, max_length=5000)
+    # The form's one-time token: a double-submitted form finds the enterprise it already created.
+    creation_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     history = history()
 

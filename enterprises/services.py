@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from core.credit_code import normalize_credit_code, validate_credit_code
-from core.money import validate_amount
+from core.money import parse_amount, validate_amount
+from core.scoping import can_edit, is_city_wide
 from core.textnorm import normalize_mobile, normalize_name, pinyin_keys
 
 from .models import Enterprise, EnterpriseContact, EnterpriseYearFigure, tier_for_output
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
+NOTES_MAX = Enterprise._meta.get_field("notes").max_length
 ENTERPRISE_FIELDS = {
     "name",
     "credit_code",
@@ -32,10 +38,54 @@ ENTERPRISE_FIELDS = {
 }
 
 
+# --- who may write ------------------------------------------------------------------------------
+# Enterprises are shared reference data: everyone logged in reads them all. Writing is for the edit
+# roles; county staff write enterprises of their own region and those with no region yet (an
+# outside investor a county has just met has none), never another county's.
+def can_edit_enterprise(user: User | None, enterprise: Enterprise | None = None) -> bool:
+    """May `user` create (enterprise=None) or change `enterprise`? None as user = a system job."""
+    if user is None:
+        return True
+    if not can_edit(user):
+        return False
+    if enterprise is None or is_city_wide(user):
+        return True
+    return enterprise.region_id is None or enterprise.region_id == user.region_id
+
+
+def _check_can_edit(user: User | None, enterprise: Enterprise | None, region=None) -> None:
+    if not can_edit_enterprise(user, enterprise):
+        if user is not None and can_edit(user):
+            raise PermissionDenied(_("You may only change enterprises of your own region."))
+        raise PermissionDenied(_("Your role may not change records."))
+    # The region being written must also be the user's own (or none).
+    if (
+        user is not None
+        and region is not None
+        and not is_city_wide(user)
+        and getattr(region, "pk", region) != user.region_id
+    ):
+        raise PermissionDenied(_("You may only change enterprises of your own region."))
+
+
+def _attribute(instance, by: User | None) -> None:
+    """Name `by` in the change history even outside a web request (API, imports, shell)."""
+    if by is not None:
+        instance._history_user = by
+
+
 def _derive(enterprise: Enterprise) -> None:
     enterprise.name = (enterprise.name or "").strip()
     if not enterprise.name:
         raise ValidationError({"name": _("Please enter the enterprise name.")})
+    # Django checks max_length of CharFields in full_clean, but never of TextFields.
+    if len(enterprise.notes or "") > NOTES_MAX:
+        raise ValidationError(
+            {
+                "notes": _("Please keep the notes under %(max)d characters (now %(n)d).")
+                % {"max": NOTES_MAX, "n": len(enterprise.notes)}
+            }
+        )
     enterprise.normalized_name = normalize_name(enterprise.name)
     enterprise.name_pinyin, enterprise.name_initials = pinyin_keys(enterprise.name)
     if enterprise.credit_code:
@@ -62,24 +112,55 @@ def _derive(enterprise: Enterprise) -> None:
         raise ValidationError({"park": _("The park is not in the enterprise's region.")})
 
 
-@transaction.atomic
-def enterprise_create(**fields: Any) -> Enterprise:
-    """Create an enterprise; the name is normalised and the credit code checked."""
+def enterprise_validate(enterprise: Enterprise) -> None:
+    """Every rule an enterprise must satisfy, without saving: imports check each row with it before
+    anything is written (the same checks enterprise_create / enterprise_update run)."""
+    _derive(enterprise)
+    enterprise.full_clean()
+
+
+def enterprise_create(
+    *, by: User | None = None, token: uuid.UUID | None = None, **fields: Any
+) -> Enterprise:
+    """Create an enterprise; the name is normalised and the credit code checked.
+
+    `token` is the form's one-time token: a double-submitted form gets back the enterprise the
+    first submission created instead of a second one.
+    """
     unknown = set(fields) - ENTERPRISE_FIELDS
     if unknown:
         raise TypeError(f"unknown enterprise fields: {sorted(unknown)}")
-    enterprise = Enterprise(**fields)
-    _derive(enterprise)
-    enterprise.full_clean()
-    enterprise.save()
+    if token is not None:
+        existing = Enterprise.all_objects.filter(creation_token=token).first()
+        if existing is not None:
+            return existing
+    _check_can_edit(by, None, fields.get("region"))
+    try:
+        with transaction.atomic():
+            enterprise = Enterprise(**fields, creation_token=token)
+            _attribute(enterprise, by)
+            _derive(enterprise)
+            enterprise.full_clean()
+            enterprise.save()
+    except IntegrityError:
+        # The twin submission committed first, between our check and our insert.
+        if token is not None:
+            existing = Enterprise.all_objects.filter(creation_token=token).first()
+            if existing is not None:
+                return existing
+        raise
     return enterprise
 
 
 @transaction.atomic
-def enterprise_update(*, enterprise: Enterprise, **fields: Any) -> Enterprise:
+def enterprise_update(
+    *, enterprise: Enterprise, by: User | None = None, **fields: Any
+) -> Enterprise:
     unknown = set(fields) - ENTERPRISE_FIELDS
     if unknown:
         raise TypeError(f"unknown enterprise fields: {sorted(unknown)}")
+    _check_can_edit(by, enterprise, fields.get("region"))
+    _attribute(enterprise, by)
     for key, value in fields.items():
         setattr(enterprise, key, value)
     _derive(enterprise)
@@ -89,14 +170,22 @@ def enterprise_update(*, enterprise: Enterprise, **fields: Any) -> Enterprise:
 
 
 @transaction.atomic
-def enterprise_delete(*, enterprise: Enterprise) -> None:
+def enterprise_delete(*, enterprise: Enterprise, by: User | None = None) -> None:
     """Soft delete: the enterprise disappears from lists and can be restored."""
+    _check_can_edit(by, enterprise)
+    if enterprise.is_deleted:
+        return
+    _attribute(enterprise, by)
     enterprise.mark_deleted()
     enterprise.save(update_fields=["is_deleted", "deleted_at", "updated_at"])
 
 
 @transaction.atomic
-def enterprise_restore(*, enterprise: Enterprise) -> None:
+def enterprise_restore(*, enterprise: Enterprise, by: User | None = None) -> None:
+    _check_can_edit(by, enterprise)
+    if not enterprise.is_deleted:
+        return
+    _attribute(enterprise, by)
     enterprise.mark_restored()
     enterprise.save(update_fields=["is_deleted", "deleted_at", "updated_at"])
 
@@ -110,18 +199,57 @@ def contact_add(
     phone: str = "",
     email: str = "",
     wechat: str = "",
+    by: User | None = None,
 ) -> EnterpriseContact:
+    """Add a contact person. Adding the very same person twice (a double submit) returns the first."""
+    _check_can_edit(by, enterprise)
+    if not (name or "").strip():
+        raise ValidationError({"name": _("Please enter the contact's name.")})
     contact = EnterpriseContact(
         enterprise=enterprise,
         name=name.strip(),
-        title=title,
+        title=title.strip(),
         phone=phone.strip(),
-        email=email,
-        wechat=wechat,
+        email=email.strip(),
+        wechat=wechat.strip(),
         mobile_normalized=normalize_mobile(phone),
     )
+    same = enterprise.contacts.filter(
+        name=contact.name,
+        title=contact.title,
+        phone=contact.phone,
+        email=contact.email,
+        wechat=contact.wechat,
+    ).first()
+    if same is not None:
+        return same
     if phone.strip() and not contact.mobile_normalized and not any(ch.isdigit() for ch in phone):
         raise ValidationError({"phone": _("Please enter a phone number with digits.")})
+    contact.full_clean()
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def contact_update(
+    *,
+    contact: EnterpriseContact,
+    name: str,
+    title: str = "",
+    phone: str = "",
+    email: str = "",
+    wechat: str = "",
+    by: User | None = None,
+) -> EnterpriseContact:
+    _check_can_edit(by, contact.enterprise)
+    if not (name or "").strip():
+        raise ValidationError({"name": _("Please enter the contact's name.")})
+    contact.name = name.strip()
+    contact.title = title.strip()
+    contact.phone = phone.strip()
+    contact.email = email.strip()
+    contact.wechat = wechat.strip()
+    contact.mobile_normalized = normalize_mobile(phone)
     contact.full_clean()
     contact.save()
     return contact
@@ -137,14 +265,41 @@ def year_figures_record(
     profit: Decimal | None = None,
     tax: Decimal | None = None,
     employees: int | None = None,
+    by: User | None = None,
 ) -> EnterpriseYearFigure:
-    """Record (or correct) one year's figures, then re-derive the 十百千 tier from the latest output."""
-    for label, value in (("output_value", output_value), ("revenue", revenue), ("tax", tax)):
-        if value is not None:
-            try:
-                validate_amount(value)
-            except ValidationError as exc:
-                raise ValidationError({label: exc.messages}) from exc
+    """Record (or correct) one year's figures, then re-derive the 十百千 tier from the latest output.
+
+    Amounts are 万元: a Decimal, or text with a unit ("3.5亿", "3500万"). Profit may be negative (a
+    loss); the others may not. Recording the same year again corrects it (one row per year).
+    """
+    _check_can_edit(by, enterprise)
+    errors: dict[str, list[str]] = {}
+    amounts: dict[str, Decimal | None] = {}
+    for label, value in (
+        ("output_value", output_value),
+        ("revenue", revenue),
+        ("profit", profit),
+        ("tax", tax),
+    ):
+        if value is None or value == "":
+            amounts[label] = None
+            continue
+        try:
+            amounts[label] = _parse_signed(value) if label == "profit" else parse_amount(value)
+        except ValidationError as exc:
+            errors[label] = exc.messages
+    if not isinstance(year, int) or not 1949 <= year <= 2100:
+        errors["year"] = [_("Please enter a year between 1949 and 2100.")]
+    if employees is not None and not (isinstance(employees, int) and 0 <= employees <= 10_000_000):
+        errors["employees"] = [_("Please enter a number of employees between 0 and 10,000,000.")]
+    if errors:
+        raise ValidationError(errors)
+    output_value, revenue, profit, tax = (
+        amounts["output_value"],
+        amounts["revenue"],
+        amounts["profit"],
+        amounts["tax"],
+    )
     figure, _created = EnterpriseYearFigure.objects.update_or_create(
         enterprise=enterprise,
         year=year,
@@ -156,6 +311,20 @@ def year_figures_record(
             "employees": employees,
         },
     )
+    _derive_tier(enterprise)
+    return figure
+
+
+@transaction.atomic
+def year_figures_delete(*, figure: EnterpriseYearFigure, by: User | None = None) -> None:
+    """Remove a year recorded by mistake; the tier follows the latest remaining output value."""
+    enterprise = figure.enterprise
+    _check_can_edit(by, enterprise)
+    figure.delete()
+    _derive_tier(enterprise)
+
+
+def _derive_tier(enterprise: Enterprise) -> None:
     latest = (
         enterprise.year_figures.exclude(output_value__isnull=True)
         .order_by("-year")
@@ -165,7 +334,15 @@ def year_figures_record(
     enterprise.latest_output_value = latest
     enterprise.tier = tier_for_output(latest)
     enterprise.save(update_fields=["latest_output_value", "tier", "updated_at"])
-    return figure
+
+
+def _parse_signed(value: object) -> Decimal:
+    """Profit: an amount that may be a loss ("-2022" or "-0.2亿")."""
+    if isinstance(value, str) and value.strip().startswith("-"):
+        return -parse_amount(value.strip()[1:])
+    if isinstance(value, Decimal) and value < 0:
+        return -validate_amount(-value)
+    return parse_amount(value)
 
 
 def find_investor_matches(

@@ -71,7 +71,9 @@ INSTALLED_APPS = [
     "enterprises",
     "projects",
     "events",
+    "chains",
     "dashboards",
+    "imports",
     "demo",
 ]
 

@@ -14,6 +14,10 @@ urlpatterns = [
     path("api/", include("jinzhong_crm.api_urls")),
     path("accounts/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("chains/", include("chains.urls")),
+    path("events/", include("events.urls")),
+    path("imports/", include("imports.urls")),
     path("projects/", include("projects.urls")),
+    path("", include("enterprises.urls")),
     path("", my_work, name="home"),
 ]

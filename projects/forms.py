@@ -1,4 +1,5 @@
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -21,7 +22,7 @@ class QuickLeadForm(StyledFormMixin, forms.Form):
             attrs={
                 "autocomplete": "off",
                 "list": "investor-suggestions",
-                "data-autocomplete": "/enterprises/autocomplete/",
+                "data-autocomplete": reverse_lazy("enterprises:autocomplete"),
             }
         ),
         help_text=_(

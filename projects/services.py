@@ -82,8 +82,12 @@ def today() -> dt.date:
 
 
 # --- validation ---------------------------------------------------------------------------------
-def validate_project(project: Project) -> None:
-    """All rules a project must satisfy whatever wrote it. Raises ValidationError keyed by field."""
+def validate_project(project: Project, *, db_constraints: bool = True) -> None:
+    """All rules a project must satisfy whatever wrote it. Raises ValidationError keyed by field.
+
+    `db_constraints=False` skips re-checking the table's CheckConstraints with one query each (the
+    rules above already cover them in Python): an import's preview checks thousands of rows this
+    way, and the write itself still runs the full validation."""
     errors: dict[str, list[str]] = {}
 
     def add(field: str, message: str) -> None:
@@ -200,7 +204,10 @@ def validate_project(project: Project) -> None:
 
     if errors:
         raise ValidationError(errors)
-    project.full_clean(exclude=["investor", "co_investors"] if not project.investor_id else None)
+    project.full_clean(
+        exclude=["investor", "co_investors"] if not project.investor_id else None,
+        validate_constraints=db_constraints,
+    )
 
 
 def _label(field: str) -> str:
@@ -585,6 +592,15 @@ def funds_record(*, project: Project, month: dt.date, amount, by, note: str = ""
     return _monthly_record(
         FundsInPlace, project=project, month=month, amount=amount, by=by, note=note
     )
+
+
+@transaction.atomic
+def funds_delete(*, record: FundsInPlace, by) -> None:
+    """Remove a month's funds record (e.g. undoing an import); the change history keeps it."""
+    check_can_edit_region(by, record.project.region)
+    project = record.project
+    record.delete()
+    _record_change(project)
 
 
 @transaction.atomic

@@ -16,6 +16,8 @@ from core.forms import apply_errors
 from core.history import history_rows
 from core.scoping import can_edit
 from core.textnorm import normalize_name
+from imports.exporters import export_query, export_requested
+from imports.ledger_exports import project_export_columns, project_export_queryset
 
 from . import selectors, services
 from .forms import (
@@ -39,6 +41,15 @@ def _require_editor(request: HttpRequest) -> None:
 @login_required
 def project_list(request: HttpRequest) -> HttpResponse:
     filterset, qs = selectors.project_list(user=request.user, params=request.GET)
+    export = export_requested(
+        request,
+        columns=project_export_columns(),
+        rows=project_export_queryset(qs),
+        filename="项目台账",
+        sheet_title="项目台账",
+    )
+    if export is not None:
+        return export
     totals = selectors.project_totals(qs)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
@@ -50,6 +61,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
             "totals": totals,
             "stages": Stage.choices,
             "can_edit": can_edit(request.user),
+            "export_query": export_query(request),
             "advanced_open": any(
                 request.GET.get(k)
                 for k in filterset.form.fields

@@ -8,11 +8,13 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.response import Response
 
+from core.api.filters import FilterBackend
 from core.api.permissions import CanEditOrReadOnly
 from core.api.views_base import ApiViewSet, ListMixin
 from core.scoping import can_edit, check_can_edit_region
-from enterprises import services
-from enterprises.models import Enterprise, IndustrialPark
+from enterprises import selectors, services
+from enterprises.filtersets import EnterpriseFilterSet
+from enterprises.models import IndustrialPark
 
 from . import serializers
 
@@ -45,16 +47,6 @@ class ParkViewSet(ListMixin, mixins.RetrieveModelMixin, ApiViewSet):
     export_name = "parks"
 
 
-class EnterpriseFilterSet(django_filters.FilterSet):
-    region = django_filters.CharFilter(field_name="region__code", help_text="Region code")
-    main_chain = django_filters.CharFilter(field_name="main_chain__code", help_text="Chain code")
-    credit_code = django_filters.CharFilter()
-
-    class Meta:
-        model = Enterprise
-        fields = ["region", "park", "main_chain", "is_local", "investor_origin", "tier"]
-
-
 class EnterpriseViewSet(
     ListMixin,
     mixins.RetrieveModelMixin,
@@ -62,15 +54,20 @@ class EnterpriseViewSet(
     mixins.UpdateModelMixin,
     ApiViewSet,
 ):
-    """Enterprises and investors (企业/客商). `search` matches name, pinyin and initials."""
+    """Enterprises and investors (企业/客商), filtered like the /enterprises/ page."""
 
     permission_classes = [*ApiViewSet.permission_classes, CanEditOrReadOnly]
-    queryset = Enterprise.objects.select_related("region", "park", "main_chain", "main_link")
+    # The /enterprises/ page's FilterSet: q (name, pinyin, initials, credit code), region, park,
+    # chain, tier, origin, ownership, local, chain_leader, sort.
     filterset_class = EnterpriseFilterSet
-    ordering_fields = ["name", "id", "latest_output_value"]
-    search_fields = ["name", "name_pinyin", "name_initials", "credit_code"]
+    filter_backends = [FilterBackend]
     list_fields = serializers.ENTERPRISE_LIST_FIELDS
     export_name = "enterprises"
+
+    def get_queryset(self):
+        return selectors.enterprise_queryset(user=self.request.user).select_related(
+            "region", "park", "main_chain", "main_link"
+        )
 
     def get_serializer_class(self):
         if self.action == "list":

@@ -28,3 +28,19 @@ def test_language_can_be_switched_to_english(page, live_server, demo_users):
     login(page, live_server, "city_staff")
     page.click("button[name=language][value=en]")
     expect(page.locator("h1")).to_have_text("My work")
+
+
+def test_pages_load_their_stylesheet_and_scripts(page, live_server, demo_users):
+    failed = []
+    page.on(
+        "response",
+        lambda r: failed.append(r.url) if "/static/" in r.url and r.status >= 400 else None,
+    )
+    login(page, live_server, "city_staff")
+    page.goto(f"{live_server.url}/projects/")
+    assert failed == []
+    # Tabler's CSS is applied (the navbar is blue) and its JS is live (the collapse works on a phone).
+    assert (
+        page.evaluate("getComputedStyle(document.querySelector('header.navbar')).backgroundColor")
+        != "rgba(0, 0, 0, 0)"
+    )

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from demo import loader
+from demo.chains_demo import load_chains_demo
+from demo.events_demo import load_events_demo
 from demo.projects_demo import load_projects_demo
 
 
@@ -30,6 +32,10 @@ class Command(BaseCommand):
         created = loader.load_demo_users()
         load_projects_demo()
         self.stdout.write("Demo enterprises, parks and projects loaded.")
+        load_chains_demo()
+        self.stdout.write("Demo chain map loaded: suppliers, gap targets, chain indicators.")
+        load_events_demo()
+        self.stdout.write("Demo promotion events, signings and activity figures loaded.")
         self.stdout.write(
             f"Demo users ready ({len(created)} new): "
             + ", ".join(u for u, *_ in loader.DEMO_USERS)

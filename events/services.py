@@ -1,0 +1,611 @@
+"""Every write on events: the event itself, its signings (which move projects through
+`projects.services.project_advance_stage` — one rule, one place), 「三个一批」 batch milestones,
+orders and agreements, and attachments."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import PurePath
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import Role
+from core.money import parse_amount, validate_amount
+from core.scoping import can_edit, check_can_edit_region, scope_projects
+from enterprises import services as enterprise_services
+from projects import services as project_services
+from projects.models import MILESTONE_FIELD, Currency, Project, Stage
+
+from .models import (
+    AgreementKind,
+    BatchMilestone,
+    EventAgreement,
+    EventAttachment,
+    EventKind,
+    PromotionEvent,
+    Signing,
+)
+
+# Uploads: photos and documents of an event. The type is decided by the file's first bytes, not by
+# what the browser claims; the extension must agree.
+ATTACHMENT_MAX_BYTES: int = getattr(settings, "EVENT_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+ATTACHMENT_TYPES: dict[str, tuple[bytes, str]] = {
+    ".pdf": (b"%PDF-", "application/pdf"),
+    ".jpg": (b"\xff\xd8\xff", "image/jpeg"),
+    ".jpeg": (b"\xff\xd8\xff", "image/jpeg"),
+    ".png": (b"\x89PNG\r\n\x1a\n", "image/png"),
+    ".docx": (
+        b"PK\x03\x04",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ),
+    ".xlsx": (b"PK\x03\x04", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+}
+EVENT_FIELDS = {
+    "kind",
+    "title",
+    "start_on",
+    "end_on",
+    "place_city",
+    "place_province",
+    "venue",
+    "leading_official",
+    "notes",
+}
+
+
+# --- permissions ----------------------------------------------------------------------------------
+def _is_city_editor(user) -> bool:
+    return bool(user.is_superuser or user.role in (Role.CITY_ADMIN, Role.CITY_STAFF))
+
+
+def can_edit_event(user, event: PromotionEvent | None = None, organisers=None) -> bool:
+    """City staff edit every event; county staff edit the events their region organises."""
+    if user is None:
+        return True
+    if not can_edit(user):
+        return False
+    if _is_city_editor(user):
+        return True
+    region_ids = (
+        {getattr(r, "pk", r) for r in organisers}
+        if organisers is not None
+        else set(event.organisers.values_list("pk", flat=True))
+        if event is not None
+        else set()
+    )
+    return user.region_id is not None and user.region_id in region_ids
+
+
+def check_can_edit_event(user, event: PromotionEvent | None = None, organisers=None) -> None:
+    if not can_edit_event(user, event, organisers):
+        raise PermissionDenied(_("You may only change events your region organises."))
+
+
+# --- events -----------------------------------------------------------------------------------------
+def _validate_event(event: PromotionEvent, organisers: Sequence) -> None:
+    errors: dict[str, list[str]] = {}
+    event.title = (event.title or "").strip()
+    event.place_city = (event.place_city or "").strip()
+    if event.start_on and not event.end_on:
+        event.end_on = event.start_on
+    if event.start_on and event.end_on and event.end_on < event.start_on:
+        errors["end_on"] = [_("The end date cannot be before the start date.")]
+    if event.start_on and event.start_on.year < 1990:
+        errors["start_on"] = [
+            _("The date %(date)s is too far in the past.") % {"date": event.start_on}
+        ]
+    if not organisers:
+        errors["organisers"] = [_("Choose at least one organising region.")]
+    if event.kind_id and not event.kind.is_active and event._state.adding:
+        errors["kind"] = [_("This kind of event is no longer in use.")]
+    if errors:
+        raise ValidationError(errors)
+    event.full_clean()
+
+
+def _visible_projects(by, projects: Iterable[Project]) -> list[Project]:
+    projects = list(projects)
+    if by is None or not projects:
+        return projects
+    visible = set(
+        scope_projects(Project.objects.all(), by)
+        .filter(pk__in=[p.pk for p in projects])
+        .values_list("pk", flat=True)
+    )
+    if any(p.pk not in visible for p in projects):
+        raise ValidationError({"projects_negotiated": [_("Choose projects you can see.")]})
+    return projects
+
+
+@transaction.atomic
+def event_create(
+    *,
+    by,
+    kind: EventKind,
+    title: str,
+    start_on: dt.date,
+    place_city: str,
+    organisers: Sequence,
+    end_on: dt.date | None = None,
+    place_province: str = "",
+    venue: str = "",
+    leading_official: str = "",
+    notes: str = "",
+    enterprises: Iterable = (),
+    projects_negotiated: Iterable[Project] = (),
+) -> PromotionEvent:
+    """Record a promotion event. A one-day event may leave `end_on` empty."""
+    organisers = list(organisers)
+    check_can_edit_event(by, organisers=organisers)
+    event = PromotionEvent(
+        kind=kind,
+        title=title,
+        start_on=start_on,
+        end_on=end_on,
+        place_city=place_city,
+        place_province=(place_province or "").strip(),
+        venue=(venue or "").strip(),
+        leading_official=(leading_official or "").strip(),
+        notes=(notes or "").strip(),
+        created_by=by,
+    )
+    _validate_event(event, organisers)
+    projects = _visible_projects(by, projects_negotiated)
+    event.save()
+    event.organisers.set(organisers)
+    event.enterprises.set(list(enterprises))
+    event.projects_negotiated.set(projects)
+    return event
+
+
+@transaction.atomic
+def event_update(*, event: PromotionEvent, by, **fields: Any) -> PromotionEvent:
+    """Edit an event; the change history keeps every field's before and after."""
+    unknown = set(fields) - EVENT_FIELDS - {"organisers", "enterprises", "projects_negotiated"}
+    if unknown:
+        raise TypeError(f"unknown event fields: {sorted(unknown)}")
+    event = PromotionEvent.objects.select_for_update().get(pk=event.pk)
+    check_can_edit_event(by, event)
+    organisers = fields.pop("organisers", None)
+    enterprises = fields.pop("enterprises", None)
+    projects = fields.pop("projects_negotiated", None)
+    for key, value in fields.items():
+        setattr(event, key, value)
+    new_organisers = list(organisers) if organisers is not None else list(event.organisers.all())
+    check_can_edit_event(by, organisers=new_organisers)
+    _validate_event(event, new_organisers)
+    outside = event.signings.exclude(signed_on__range=(event.start_on, event.end_on)).exists()
+    if outside:
+        raise ValidationError(
+            {"start_on": [_("Some signings of this event fall outside the new dates.")]}
+        )
+    event.save()
+    if organisers is not None:
+        event.organisers.set(new_organisers)
+    if enterprises is not None:
+        event.enterprises.set(list(enterprises))
+    if projects is not None:
+        projects = _visible_projects(by, projects)
+        keep = set(event.signings.values_list("project_id", flat=True))
+        keep |= set(event.batch_milestones.values_list("project_id", flat=True))
+        if by is not None:
+            # Projects the editor cannot see (another county's, at a joint event) are not theirs
+            # to remove: their form never showed them.
+            current = event.projects_negotiated.all()
+            keep |= set(current.values_list("pk", flat=True)) - set(
+                scope_projects(current, by).values_list("pk", flat=True)
+            )
+        # A project signed or started here was negotiated here; it stays on the list.
+        event.projects_negotiated.set({p.pk for p in projects} | keep)
+    return event
+
+
+# --- signings ---------------------------------------------------------------------------------------
+@transaction.atomic
+def signing_record(
+    *,
+    by,
+    project: Project | None,
+    signed_on: dt.date | None,
+    event: PromotionEvent | None = None,
+    amount: Decimal | str | None = None,
+    agreement_kind: str = AgreementKind.FORMAL,
+    note: str = "",
+) -> Signing:
+    """Record that a project was signed (at `event`, or outside any event).
+
+    The project moves to the signed stage through `project_advance_stage`, the same rule as on the
+    project pages. A project already signed on that very date (an import, the demo data) is attached
+    without moving; a later agreement on a signed project (a formal contract after a framework
+    agreement) is recorded without moving the stage. The amount defaults to the project's planned
+    investment.
+    """
+    errors: dict[str, list[str]] = {}
+    if project is None:
+        raise ValidationError(
+            {"project": [_("Choose the project that was signed, or create a new one.")]}
+        )
+    if signed_on is None:
+        errors["signed_on"] = [_("Please give the signing date.")]
+    if agreement_kind not in AgreementKind.values:
+        errors["agreement_kind"] = [_("Choose the kind of agreement.")]
+    if event is not None:
+        check_can_edit_event(by, event)
+        if signed_on and not (event.start_on <= signed_on <= event.end_on):
+            errors.setdefault("signed_on", []).append(
+                _("A signing at this event must fall within its dates (%(start)s – %(end)s).")
+                % {"start": event.start_on, "end": event.end_on}
+            )
+        if Signing.objects.filter(event=event, project=project).exists():
+            errors["project"] = [
+                _("“%(project)s” is already signed at this event.") % {"project": project.name}
+            ]
+    if amount is None or amount == "":
+        amount_value = project.planned_investment
+    else:
+        try:
+            amount_value = parse_amount(amount)
+        except ValidationError as exc:
+            errors["amount"] = exc.messages
+            amount_value = None
+    if errors:
+        raise ValidationError(errors)
+
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    check_can_edit_region(by, project.region)
+    if project.stage == Stage.DROPPED:
+        raise ValidationError(
+            {"project": [_("A dropped project cannot be signed; revive it first.")]}
+        )
+    if project.signed_on is None:
+        project = project_services.project_advance_stage(
+            project=project, to=Stage.SIGNED, on=signed_on, by=by
+        )
+    elif signed_on < project.signed_on:
+        raise ValidationError(
+            {
+                "signed_on": [
+                    _(
+                        "“%(project)s” was signed on %(date)s; correct the project's signing date "
+                        "before recording an earlier signing."
+                    )
+                    % {"project": project.name, "date": project.signed_on}
+                ]
+            }
+        )
+    signing = Signing(
+        event=event,
+        project=project,
+        signed_on=signed_on,
+        amount=validate_amount(amount_value),
+        agreement_kind=agreement_kind,
+        note=(note or "").strip(),
+        recorded_by=by,
+    )
+    signing.full_clean(validate_constraints=False)
+    signing.save()
+    if event is not None:
+        event.projects_negotiated.add(project)
+    # The event dimension of the rollups changed even when the stage did not.
+    project_services._record_change(project)
+    return signing
+
+
+@dataclass
+class SigningRow:
+    """One line of the "record this event's signings" form: an existing project, or a new one."""
+
+    signed_on: dt.date | None
+    amount: Decimal | str | None = None
+    agreement_kind: str = AgreementKind.FORMAL
+    note: str = ""
+    project: Project | None = None
+    new_project: dict[str, Any] = field(default_factory=dict)
+
+
+class SigningRowsError(ValidationError):
+    """Errors of a multi-row submission, by row number; nothing was saved."""
+
+    def __init__(self, row_errors: dict[int, dict[str, list[str]]]):
+        self.row_errors = row_errors
+        super().__init__(
+            {
+                f"row-{i}-{name}": messages
+                for i, errors in row_errors.items()
+                for name, messages in errors.items()
+            }
+        )
+
+
+def _new_project_for_signing(*, by, row: SigningRow) -> Project:
+    data = row.new_project
+    errors: dict[str, list[str]] = {}
+    name = (data.get("name") or "").strip()
+    investor_name = (data.get("investor_name") or "").strip()
+    if not name:
+        errors["name"] = [_("Please enter the project name.")]
+    if not investor_name:
+        errors["investor_name"] = [_("Please enter the investor.")]
+    if not data.get("region"):
+        errors["region"] = [_("Choose the project's region.")]
+    if row.amount in (None, ""):
+        errors["amount"] = [_("A new project needs its investment amount.")]
+    if errors:
+        raise ValidationError(errors)
+    matches = enterprise_services.find_investor_matches(name=investor_name)
+    investor = next((e for e, how in matches if how in ("credit_code", "name")), None)
+    if investor is None:
+        investor = enterprise_services.enterprise_create(name=investor_name)
+    try:
+        amount = parse_amount(row.amount)
+    except ValidationError as exc:
+        raise ValidationError({"amount": exc.messages}) from exc
+    project = project_services.project_create(
+        by=by,
+        name=name,
+        investor=investor,
+        region=data["region"],
+        chain=data.get("chain"),
+        method=data.get("method"),
+        planned_investment=amount,
+        registered_on=row.signed_on,
+    )
+    project_services.register_claim_conflicts(project=project, matches=matches)
+    return project
+
+
+@transaction.atomic
+def event_signings_record(
+    *, event: PromotionEvent, by, rows: Sequence[SigningRow]
+) -> list[Signing]:
+    """Record an event's signings in one go: all rows or none. A row names an existing project or
+    the fields of a new one (created through `project_create`, then signed like any other)."""
+    check_can_edit_event(by, event)
+    if not rows:
+        raise ValidationError(_("Enter at least one signing."))
+    row_errors: dict[int, dict[str, list[str]]] = {}
+    signings: list[Signing] = []
+    for i, row in enumerate(rows):
+        try:
+            with transaction.atomic():
+                project = row.project
+                if project is None and row.new_project:
+                    if row.signed_on is None:
+                        raise ValidationError({"signed_on": [_("Please give the signing date.")]})
+                    project = _new_project_for_signing(by=by, row=row)
+                    amount = None  # the planned investment just entered
+                else:
+                    amount = row.amount
+                signings.append(
+                    signing_record(
+                        by=by,
+                        project=project,
+                        signed_on=row.signed_on,
+                        event=event,
+                        amount=amount,
+                        agreement_kind=row.agreement_kind,
+                        note=row.note,
+                    )
+                )
+        except ValidationError as exc:
+            row_errors[i] = (
+                exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+            )
+    if row_errors:
+        raise SigningRowsError(row_errors)
+    return signings
+
+
+# --- 「三个一批」 batches -----------------------------------------------------------------------------
+@transaction.atomic
+def event_batch_record(
+    *,
+    event: PromotionEvent,
+    by,
+    milestone: str,
+    projects: Iterable[Project],
+    on: dt.date | None = None,
+) -> list[BatchMilestone]:
+    """Record the projects started (集中开工) or put into production (集中投产) at a 「三个一批」
+    ceremony. Each project moves through `project_advance_stage`; one that already reached the
+    milestone on that date is attached as it is. Recording the same project twice changes nothing."""
+    check_can_edit_event(by, event)
+    if not event.kind.is_batch:
+        raise ValidationError(
+            _("Only a batch ceremony (三个一批) records projects started or producing.")
+        )
+    if milestone not in BatchMilestone.Milestone.values:
+        raise ValidationError({"milestone": [_("Choose started or producing.")]})
+    on = on or event.start_on
+    if not (event.start_on <= on <= event.end_on):
+        raise ValidationError({"on": [_("The date must fall within the event's dates.")]})
+    date_field = MILESTONE_FIELD[milestone]
+    records = []
+    for project in projects:
+        existing = BatchMilestone.objects.filter(
+            event=event, project=project, milestone=milestone
+        ).first()
+        if existing:
+            records.append(existing)
+            continue
+        project = Project.objects.select_for_update().get(pk=project.pk)
+        check_can_edit_region(by, project.region)
+        reached_on = getattr(project, date_field)
+        if reached_on is None:
+            project = project_services.project_advance_stage(
+                project=project, to=milestone, on=on, by=by
+            )
+        elif reached_on != on:
+            raise ValidationError(
+                _("“%(project)s” already reached this milestone on %(date)s.")
+                % {"project": project.name, "date": reached_on}
+            )
+        record = BatchMilestone(
+            event=event, project=project, milestone=milestone, on=on, recorded_by=by
+        )
+        record.full_clean(validate_constraints=False)
+        record.save()
+        event.projects_negotiated.add(project)
+        project_services._record_change(project)
+        records.append(record)
+    return records
+
+
+# --- orders and agreements that are not projects ----------------------------------------------------
+@transaction.atomic
+def agreement_record(
+    *,
+    event: PromotionEvent,
+    by,
+    kind: str,
+    description: str,
+    signed_on: dt.date | None = None,
+    currency: str = Currency.CNY,
+    original_amount: Decimal | str | None = None,
+    exchange_rate: Decimal | str | None = None,
+    rate_date: dt.date | None = None,
+    quantity: int = 1,
+    counterparty: str = "",
+) -> EventAgreement:
+    """Record orders or agreements (e.g. 6000万美元 of export orders at the Canton Fair). The CNY
+    equivalent (万元) is computed once, here, from the original figure and the rate."""
+    check_can_edit_event(by, event)
+    errors: dict[str, list[str]] = {}
+    signed_on = signed_on or event.start_on
+    if not (event.start_on <= signed_on <= event.end_on):
+        errors["signed_on"] = [_("The date must fall within the event's dates.")]
+    original = None
+    if original_amount not in (None, ""):
+        try:
+            original = parse_amount(original_amount)
+        except ValidationError as exc:
+            errors["original_amount"] = exc.messages
+    rate = None
+    amount_cny = None
+    if currency == Currency.CNY:
+        amount_cny = original
+        if exchange_rate not in (None, ""):
+            rate = Decimal(1)
+    else:
+        if original is not None:
+            if exchange_rate in (None, "") or rate_date is None:
+                errors["exchange_rate"] = [
+                    _("A foreign-currency amount needs the rate and the rate's date.")
+                ]
+            else:
+                try:
+                    rate = Decimal(str(exchange_rate))
+                except ArithmeticError:
+                    rate = None
+                if rate is None or not rate.is_finite() or rate <= 0:
+                    errors["exchange_rate"] = [_("The exchange rate must be greater than zero.")]
+                else:
+                    try:
+                        amount_cny = validate_amount(
+                            (original * rate).quantize(Decimal("0.000001"))
+                        )
+                    except ValidationError as exc:
+                        errors["original_amount"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    agreement = EventAgreement(
+        event=event,
+        kind=kind,
+        description=(description or "").strip(),
+        counterparty=(counterparty or "").strip(),
+        quantity=quantity,
+        signed_on=signed_on,
+        currency=currency,
+        original_amount=original,
+        exchange_rate=rate,
+        rate_date=rate_date,
+        amount_cny=amount_cny,
+        recorded_by=by,
+    )
+    agreement.full_clean()
+    agreement.save()
+    return agreement
+
+
+# --- attachments ------------------------------------------------------------------------------------
+def _sniff(upload: UploadedFile) -> str:
+    """The content type the file really has, or a ValidationError naming what is allowed."""
+    allowed = ", ".join(sorted({ext.lstrip(".").upper() for ext in ATTACHMENT_TYPES}))
+    ext = PurePath(upload.name or "").suffix.lower()
+    if ext not in ATTACHMENT_TYPES:
+        raise ValidationError(
+            {
+                "file": [
+                    _("This type of file is not accepted. Allowed: %(types)s.") % {"types": allowed}
+                ]
+            }
+        )
+    magic, content_type = ATTACHMENT_TYPES[ext]
+    upload.seek(0)
+    head = upload.read(len(magic))
+    upload.seek(0)
+    if head != magic:
+        raise ValidationError(
+            {
+                "file": [
+                    _("The file's content does not match its extension (%(ext)s).") % {"ext": ext}
+                ]
+            }
+        )
+    return content_type
+
+
+@transaction.atomic
+def attachment_add(
+    *, event: PromotionEvent, by, file: UploadedFile, description: str = ""
+) -> EventAttachment:
+    """Attach a photo or document (size and type limited) to an event."""
+    check_can_edit_event(by, event)
+    if file is None:
+        raise ValidationError({"file": [_("Choose a file to upload.")]})
+    if file.size > ATTACHMENT_MAX_BYTES:
+        raise ValidationError(
+            {
+                "file": [
+                    _("The file is too big (%(size)s MB); the limit is %(limit)s MB.")
+                    % {
+                        "size": f"{file.size / 1024 / 1024:.1f}",
+                        "limit": f"{ATTACHMENT_MAX_BYTES / 1024 / 1024:.0f}",
+                    }
+                ]
+            }
+        )
+    content_type = _sniff(file)
+    attachment = EventAttachment(
+        event=event,
+        original_name=PurePath(file.name).name[:255],
+        content_type=content_type,
+        size=file.size,
+        description=(description or "").strip(),
+        uploaded_by=by,
+    )
+    attachment.file.save(file.name, file, save=False)
+    try:
+        attachment.full_clean()
+        attachment.save()
+    except Exception:
+        attachment.file.delete(save=False)
+        raise
+    return attachment
+
+
+@transaction.atomic
+def attachment_delete(*, attachment: EventAttachment, by) -> None:
+    check_can_edit_event(by, attachment.event)
+    name = attachment.file.name
+    storage = attachment.file.storage
+    attachment.delete()
+    transaction.on_commit(lambda: storage.delete(name))

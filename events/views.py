@@ -1,0 +1,326 @@
+"""Event pages: thin views over events.selectors (reads) and events.services (writes)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.scoping import can_edit, scope_projects
+
+from . import selectors, services
+from .exports import stats_workbook
+from .forms import (
+    AgreementForm,
+    AttachmentForm,
+    BatchForm,
+    EventFilterForm,
+    EventForm,
+    SigningFormSet,
+    StatsForm,
+)
+from .models import EventAttachment, PromotionEvent
+
+
+def _apply_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for name, messages_ in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, messages_)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@login_required
+def event_list(request: HttpRequest) -> HttpResponse:
+    data = {
+        "kind": request.GET.get("kind", ""),
+        "region": request.GET.get("region", ""),
+        "date_from": request.GET.get("from", ""),
+        "date_to": request.GET.get("to", ""),
+    }
+    form = EventFilterForm(data)
+    filters = form.cleaned_data if form.is_valid() else {}
+    events = selectors.event_list(
+        user=request.user,
+        kind=filters["kind"].code if filters.get("kind") else None,
+        region=filters["region"].code if filters.get("region") else None,
+        date_from=filters.get("date_from"),
+        date_to=filters.get("date_to"),
+    )
+    page = Paginator(events, 60).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "events/event_list.html",
+        {
+            "form": form,
+            "page": page,
+            "months": selectors.group_by_month(page.object_list),
+            "query": query.urlencode(),
+            "can_add": can_edit(request.user),
+        },
+    )
+
+
+@login_required
+def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    event = get_object_or_404(
+        PromotionEvent.objects.select_related("kind", "created_by").prefetch_related(
+            "organisers", "enterprises", "attachments", "agreements"
+        ),
+        pk=pk,
+    )
+    negotiated = scope_projects(event.projects_negotiated.select_related("region"), request.user)
+    hidden_negotiated = event.projects_negotiated.count() - negotiated.count()
+    context = {
+        "event": event,
+        "signings": selectors.event_signings(event=event, user=request.user),
+        "totals": selectors.event_totals(event=event),
+        "batch": selectors.event_batch(event=event, user=request.user)
+        if event.kind.is_batch
+        else None,
+        "negotiated": negotiated,
+        "hidden_negotiated": hidden_negotiated,
+        "can_edit": services.can_edit_event(request.user, event),
+        "attachment_form": AttachmentForm(),
+        "agreement_form": AgreementForm(),
+        "batch_form": BatchForm(user=request.user) if event.kind.is_batch else None,
+    }
+    return render(request, "events/event_detail.html", context)
+
+
+def _event_form_save(request: HttpRequest, event: PromotionEvent | None) -> HttpResponse:
+    initial = {}
+    if event is not None:
+        initial = {
+            "kind": event.kind,
+            "title": event.title,
+            "start_on": event.start_on,
+            "end_on": event.end_on,
+            "place_city": event.place_city,
+            "place_province": event.place_province,
+            "venue": event.venue,
+            "organisers": list(event.organisers.all()),
+            "leading_official": event.leading_official,
+            "enterprises": list(event.enterprises.all()),
+            "projects_negotiated": list(event.projects_negotiated.all()),
+            "notes": event.notes,
+        }
+    elif request.user.region_id:
+        initial = {"organisers": [request.user.region_id]}
+    form = EventForm(request.POST or None, initial=initial, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if event is None:
+                event = services.event_create(by=request.user, **form.cleaned_data)
+                messages.success(request, _("Event recorded."))
+            else:
+                services.event_update(event=event, by=request.user, **form.cleaned_data)
+                messages.success(request, _("Event saved."))
+            return redirect("events:detail", pk=event.pk)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+    return render(request, "events/event_form.html", {"form": form, "event": event})
+
+
+@login_required
+def event_create(request: HttpRequest) -> HttpResponse:
+    if not can_edit(request.user):
+        raise PermissionDenied
+    return _event_form_save(request, None)
+
+
+@login_required
+def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    event = get_object_or_404(PromotionEvent, pk=pk)
+    services.check_can_edit_event(request.user, event)
+    return _event_form_save(request, event)
+
+
+@login_required
+def event_signings(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record an event's signings in one go: existing projects or new ones, all or nothing."""
+    event = get_object_or_404(PromotionEvent.objects.select_related("kind"), pk=pk)
+    services.check_can_edit_event(request.user, event)
+    formset = SigningFormSet(
+        request.POST or None,
+        user=request.user,
+        initial=[{"signed_on": event.start_on}] * 4,
+        prefix="s",
+    )
+    if request.method == "POST" and formset.is_valid():
+        rows, forms_by_row = [], []
+        for form in formset.forms:
+            if form.is_blank:
+                continue
+            data = form.cleaned_data
+            new_project = {}
+            if not data.get("project") and data.get("new_name"):
+                new_project = {
+                    "name": data["new_name"],
+                    "investor_name": data.get("new_investor", ""),
+                    "region": data.get("new_region"),
+                    "chain": data.get("new_chain"),
+                }
+            rows.append(
+                services.SigningRow(
+                    project=data.get("project"),
+                    new_project=new_project,
+                    signed_on=data.get("signed_on"),
+                    amount=data.get("amount") or None,
+                    agreement_kind=data.get("agreement_kind"),
+                )
+            )
+            forms_by_row.append(form)
+        try:
+            if not rows:
+                raise ValidationError(_("Enter at least one signing."))
+            signings = services.event_signings_record(event=event, by=request.user, rows=rows)
+        except services.SigningRowsError as exc:
+            for i, errors in exc.row_errors.items():
+                form = forms_by_row[i]
+                for name, msgs in errors.items():
+                    target = {
+                        "name": "new_name",
+                        "investor_name": "new_investor",
+                        "region": "new_region",
+                    }.get(name, name)
+                    form.add_error(target if target in form.fields else None, msgs)
+            messages.error(request, _("Nothing was saved: please correct the rows marked below."))
+        except ValidationError as exc:
+            formset._non_form_errors = formset.error_class(exc.messages)
+        else:
+            messages.success(
+                request,
+                _("%(count)s signings recorded.") % {"count": len(signings)},
+            )
+            return redirect("events:detail", pk=event.pk)
+    return render(request, "events/signings_form.html", {"event": event, "formset": formset})
+
+
+@login_required
+@require_POST
+def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    event = get_object_or_404(PromotionEvent, pk=pk)
+    services.check_can_edit_event(request.user, event)
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.attachment_add(event=event, by=request.user, **form.cleaned_data)
+            messages.success(request, _("Attachment uploaded."))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    else:
+        messages.error(request, " ".join(m for errs in form.errors.values() for m in errs))
+    return redirect("events:detail", pk=event.pk)
+
+
+@login_required
+def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+    """Attachments live outside the public static/media URLs; only signed-in users get them."""
+    attachment = get_object_or_404(EventAttachment, pk=pk)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    inline = (
+        attachment.content_type.startswith("image/") or attachment.content_type == "application/pdf"
+    )
+    response = FileResponse(
+        handle,
+        as_attachment=not inline,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    attachment = get_object_or_404(EventAttachment.objects.select_related("event"), pk=pk)
+    event_pk = attachment.event_id
+    services.attachment_delete(attachment=attachment, by=request.user)
+    messages.success(request, _("Attachment deleted."))
+    return redirect("events:detail", pk=event_pk)
+
+
+@login_required
+@require_POST
+def agreement_add(request: HttpRequest, pk: int) -> HttpResponse:
+    event = get_object_or_404(PromotionEvent, pk=pk)
+    services.check_can_edit_event(request.user, event)
+    form = AgreementForm(request.POST)
+    if form.is_valid():
+        try:
+            services.agreement_record(event=event, by=request.user, **form.cleaned_data)
+            messages.success(request, _("Order or agreement recorded."))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    else:
+        messages.error(request, " ".join(m for errs in form.errors.values() for m in errs))
+    return redirect("events:detail", pk=event.pk)
+
+
+@login_required
+@require_POST
+def batch_record(request: HttpRequest, pk: int) -> HttpResponse:
+    event = get_object_or_404(PromotionEvent.objects.select_related("kind"), pk=pk)
+    services.check_can_edit_event(request.user, event)
+    form = BatchForm(request.POST, user=request.user)
+    if form.is_valid():
+        try:
+            records = services.event_batch_record(
+                event=event,
+                by=request.user,
+                milestone=form.cleaned_data["milestone"],
+                projects=form.cleaned_data["projects"],
+            )
+            messages.success(request, _("%(count)s projects recorded.") % {"count": len(records)})
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    else:
+        messages.error(request, " ".join(m for errs in form.errors.values() for m in errs))
+    return redirect("events:detail", pk=event.pk)
+
+
+@login_required
+def event_stats(request: HttpRequest) -> HttpResponse:
+    """Activity statistics: events, small-team trips and projects negotiated, by region and month."""
+    form = StatsForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    year = data.get("year") or selectors.default_stats_year(timezone.localdate())
+    quarter = data.get("quarter")
+    region = data.get("region")
+    stats = selectors.activity_stats(year=year, quarter=quarter, region=region)
+    period = f"{year}" + (f" Q{quarter}" if quarter else "") + (f" {region.name}" if region else "")
+    if request.GET.get("format") == "xlsx":
+        response = HttpResponse(
+            stats_workbook(stats, period),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="event-stats-{year}.xlsx"'
+        return response
+    query = request.GET.copy()
+    query["format"] = "xlsx"
+    return render(
+        request,
+        "events/stats.html",
+        {
+            "form": form,
+            "stats": stats,
+            "year": year,
+            "years": selectors.stats_years(),
+            "period": period,
+            "export_query": query.urlencode(),
+        },
+    )

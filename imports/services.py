@@ -1,0 +1,495 @@
+"""Ledger imports: check a file (preview), import it in one transaction through the projects and
+enterprises services, and roll a batch back. Every write goes through those services, so an
+imported row obeys exactly the rules a form does."""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+from contextlib import contextmanager
+
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.dispatch import receiver
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.signals import post_create_historical_record, pre_create_historical_record
+
+from enterprises import services as enterprise_services
+from enterprises.models import Enterprise
+from projects import services as project_services
+from projects.models import MILESTONE_FIELD, PIPELINE, FundsInPlace, Project, Stage
+
+from . import planning
+from .models import ImportBatch, Kind, LedgerKey
+from .planning import ERROR, NEW, UNCHANGED, UPDATE, RowPlan
+from .readers import LedgerFileError, read_table
+
+# Files above this many rows are checked and imported by a Celery worker, with a progress bar.
+ASYNC_ROW_THRESHOLD = 2000
+IMPORT_REASON = "台账导入"
+ROLLBACK_REASON = "撤销导入批次"
+
+
+# --- change-history capture ---------------------------------------------------------------------
+_current_batch: contextvars.ContextVar[ImportBatch | None] = contextvars.ContextVar(
+    "import_batch", default=None
+)
+
+
+@contextmanager
+def _recording(batch: ImportBatch, reason: str):
+    """Every simple-history record written inside is tagged with the batch and listed on it."""
+    token = _current_batch.set(batch)
+    batch._history_reason = reason
+    try:
+        yield
+    finally:
+        _current_batch.reset(token)
+
+
+@receiver(pre_create_historical_record)
+def _tag_history(sender, history_instance, **kwargs) -> None:
+    batch = _current_batch.get()
+    if batch is not None:
+        history_instance.history_change_reason = f"{batch._history_reason} #{batch.pk}"
+
+
+@receiver(post_create_historical_record)
+def _list_history(sender, instance, history_instance, **kwargs) -> None:
+    batch = _current_batch.get()
+    if batch is not None:
+        batch.history.append([instance._meta.label_lower, history_instance.pk])
+
+
+# --- progress (kept in Redis: it must be visible while the import's transaction is open) ---------
+def progress_key(batch_id: int) -> str:
+    return f"imports:progress:{batch_id}"
+
+
+def progress_get(batch_id: int) -> dict:
+    return cache.get(progress_key(batch_id)) or {"done": 0, "total": 0, "phase": ""}
+
+
+def _progress_setter(batch: ImportBatch, phase: str) -> Callable[[int, int], None]:
+    def set_progress(done: int, total: int) -> None:
+        cache.set(
+            progress_key(batch.pk),
+            {"done": done, "total": total, "phase": phase},
+            timeout=24 * 3600,
+        )
+
+    return set_progress
+
+
+# --- upload and preview ---------------------------------------------------------------------------
+def batch_create(*, kind: str, filename: str, data: bytes, by) -> ImportBatch:
+    """Record an upload. Whether it is checked here or by a worker is the caller's choice."""
+    if kind not in Kind.values:
+        raise ValidationError({"kind": _("Unknown ledger kind.")})
+    return ImportBatch.objects.create(
+        kind=kind,
+        filename=(filename or "")[:255],
+        file_data=data,
+        file_sha256=hashlib.sha256(data).hexdigest(),
+        created_by=by,
+        status=ImportBatch.Status.PREVIEWING,
+    )
+
+
+def count_rows(data: bytes, filename: str, kind: str) -> int:
+    """Rows in the file, or 0 when the file is unreadable (the preview then says why)."""
+    try:
+        return len(read_table(data, filename, sheet_names=planning.SHEET_NAMES[kind]).rows)
+    except LedgerFileError:
+        return 0
+
+
+def plan_file(*, kind: str, data: bytes, filename: str, by, progress=None) -> list[RowPlan]:
+    table = read_table(data, filename, sheet_names=planning.SHEET_NAMES[kind])
+    if not table.rows:
+        raise LedgerFileError(_("The sheet has a header but no rows."))
+    return planning.PLANNERS[kind](table, user=by, progress=progress)
+
+
+def batch_preview(*, batch: ImportBatch) -> ImportBatch:
+    """Check the file row by row and store the preview; writes nothing else."""
+    data = bytes(batch.file_data)
+    try:
+        plans = plan_file(
+            kind=batch.kind,
+            data=data,
+            filename=batch.filename,
+            by=batch.created_by,
+            progress=_progress_setter(batch, "preview"),
+        )
+    except LedgerFileError as exc:
+        batch.status = ImportBatch.Status.REJECTED
+        batch.message = str(exc)
+        batch.preview, batch.summary, batch.row_count = [], {}, 0
+    else:
+        batch.status = ImportBatch.Status.PREVIEWED
+        batch.preview = [p.as_json() for p in plans]
+        batch.summary = planning.summarise(plans)
+        batch.row_count = len(plans)
+        batch.message = ""
+    batch.save()
+    return batch
+
+
+# --- import ---------------------------------------------------------------------------------------
+class _Abort(Exception):
+    pass
+
+
+def batch_import(*, batch: ImportBatch, by) -> ImportBatch:
+    """Import every row of a previewed batch in one transaction, or nothing.
+
+    The file is checked again inside the transaction (the database may have moved since the
+    preview); any row in error, at checking or at writing, rolls everything back.
+    """
+    batch = ImportBatch.objects.get(pk=batch.pk)
+    if batch.status not in (ImportBatch.Status.PREVIEWED, ImportBatch.Status.IMPORTING):
+        raise ValidationError(_("This batch cannot be imported in its current state."))
+    batch.history, batch.created, batch.updated, batch.ledger_keys = [], {}, {}, []
+    set_progress = _progress_setter(batch, "import")
+    try:
+        with transaction.atomic():
+            plans = plan_file(
+                kind=batch.kind,
+                data=bytes(batch.file_data),
+                filename=batch.filename,
+                by=by,
+            )
+            if any(p.action == ERROR for p in plans):
+                raise _Abort(plans)
+            applier = APPLIERS[batch.kind]
+            context: dict = {}
+            total = len(plans)
+            with _recording(batch, IMPORT_REASON):
+                for i, plan in enumerate(plans, 1):
+                    if plan.action != UNCHANGED:
+                        # No savepoint per row: any failure aborts the whole file anyway.
+                        try:
+                            applier(plan, batch=batch, by=by, context=context)
+                        except (ValidationError, PermissionDenied) as exc:
+                            for column, message in _errors_of(exc, batch.kind):
+                                plan.error(column, message)
+                            raise _Abort(plans) from exc
+                    if i % 100 == 0 or i == total:
+                        set_progress(i, total)
+            batch.status = ImportBatch.Status.IMPORTED
+            batch.imported_at = timezone.now()
+            batch.preview = [p.as_json() for p in plans]
+            batch.summary = planning.summarise(plans)
+            batch.row_count = len(plans)
+            batch.message = ""
+            batch.save()
+    except _Abort as abort:
+        plans = abort.args[0]
+        batch.history, batch.created, batch.updated, batch.ledger_keys = [], {}, {}, []
+        batch.status = ImportBatch.Status.FAILED
+        batch.preview = [p.as_json() for p in plans]
+        batch.summary = planning.summarise(plans)
+        batch.message = _("Nothing was imported: %(n)d rows have errors.") % {
+            "n": batch.summary[ERROR]
+        }
+        batch.save()
+    except LedgerFileError as exc:
+        batch.status = ImportBatch.Status.REJECTED
+        batch.message = str(exc)
+        batch.save()
+    return batch
+
+
+def _errors_of(exc: Exception, kind: str) -> list[tuple[str, str]]:
+    if isinstance(exc, PermissionDenied):
+        return [("", str(exc))]
+    headers = {
+        Kind.PROJECTS: planning.PROJECT_HEADERS,
+        Kind.ENTERPRISES: planning.ENTERPRISE_HEADERS,
+        Kind.FUNDS: planning.FUNDS_HEADERS,
+    }[kind]
+    return planning._messages_by_column(exc, headers)
+
+
+def _note(mapping: dict, obj) -> None:
+    mapping.setdefault(obj._meta.label_lower, []).append(obj.pk)
+
+
+def _snapshot(obj, keys) -> dict:
+    """Field values before the import, JSON-safe, for rollback."""
+    out = {}
+    for key in keys:
+        field = obj._meta.get_field(key)
+        if field.is_relation:
+            out[key] = getattr(obj, field.attname)
+        else:
+            value = getattr(obj, key)
+            out[key] = (
+                value.isoformat()
+                if isinstance(value, dt.date)
+                else (
+                    str(value)
+                    if value is not None and not isinstance(value, (bool, int, str))
+                    else value
+                )
+            )
+    return out
+
+
+def _restore_values(model, snap: dict) -> dict:
+    out = {}
+    for key, value in snap.items():
+        field = model._meta.get_field(key)
+        if field.is_relation:
+            out[key] = field.related_model._base_manager.get(pk=value) if value else None
+        elif value is not None:
+            out[key] = field.to_python(value)
+        else:
+            out[key] = None
+    return out
+
+
+PROJECT_SNAPSHOT_KEYS = [*planning.PROJECT_FIELD_KEYS, "investor", "stage"]
+
+
+def _apply_project(plan: RowPlan, *, batch: ImportBatch, by, context: dict) -> None:
+    investor = plan.extra.get("investor")
+    if investor is None:
+        key = (plan.extra["investor_credit_code"], plan.extra["investor_name"])
+        investor = context.get(("investor", key))
+        if investor is None:
+            # An investor two rows name is created once: look among those this batch created.
+            investor = planning.find_investor(
+                context.setdefault("investors", {"code": {}, "name": {}}),
+                plan.extra["investor_name"],
+                plan.extra["investor_credit_code"],
+            )
+        if investor is None:
+            investor = enterprise_services.enterprise_create(
+                name=plan.extra["investor_name"], credit_code=plan.extra["investor_credit_code"]
+            )
+            _note(batch.created, investor)
+            lookup = context.setdefault("investors", {"code": {}, "name": {}})
+            if investor.credit_code:
+                lookup["code"][investor.credit_code] = investor
+            lookup["name"].setdefault(investor.normalized_name, []).append(investor)
+        context[("investor", key)] = investor
+    fields = dict(plan.fields)
+    stage = plan.extra.get("stage")
+    if plan.action == NEW:
+        project = project_services.project_create(
+            by=by, stage=stage or Stage.LEAD, investor=investor, **fields
+        )
+        _note(batch.created, project)
+    else:
+        project = plan.target
+        snapshots = batch.updated.setdefault("projects.project", {})
+        snapshots[str(project.pk)] = _snapshot(project, PROJECT_SNAPSHOT_KEYS)
+        if investor.pk != project.investor_id:
+            fields["investor"] = investor
+        project = project_apply(project=project, by=by, stage=stage, fields=fields)
+    ledger_id = plan.extra.get("ledger_id")
+    if ledger_id:
+        key, created = LedgerKey.objects.get_or_create(
+            kind=Kind.PROJECTS,
+            region=project.region,
+            key=ledger_id,
+            defaults={"object_id": project.pk},
+        )
+        if created:
+            batch.ledger_keys.append(key.pk)
+
+
+def project_apply(*, project: Project, by, stage: str | None, fields: dict) -> Project:
+    """Bring an existing project to a ledger row's state through the pipeline services: stage moves
+    by project_advance_stage (one milestone at a time, each with its date), everything else by
+    project_update. Used by imports and by their rollback."""
+    fields = dict(fields)
+    dates = {f: fields.pop(f) for f in list(fields) if f in MILESTONE_FIELD.values()}
+    # Dropping has its own service call; an already-dropped project keeps its drop record.
+    drop_reason = fields.pop("drop_reason", None)
+    dropped_on = dates.pop("dropped_on", None)
+    project = Project.objects.get(pk=project.pk)
+    current = project.stage
+    if not stage or stage == current:
+        return project_services.project_update(project=project, by=by, **fields, **dates)
+    if stage == Stage.DROPPED:
+        kept = {f: d for f, d in dates.items() if d is not None and _reached(current, f)}
+        project = project_services.project_update(project=project, by=by, **fields, **kept)
+        return project_services.project_advance_stage(
+            project=project,
+            to=Stage.DROPPED,
+            on=dropped_on or project_services.today(),
+            by=by,
+            reason=drop_reason or project.drop_reason or IMPORT_REASON,
+        )
+    if current == Stage.DROPPED or PIPELINE.index(stage) < PIPELINE.index(current):
+        on = dates.get(MILESTONE_FIELD[stage]) or getattr(project, MILESTONE_FIELD[stage])
+        project = project_services.project_advance_stage(
+            project=project, to=stage, on=on or project.registered_on, by=by, reason=IMPORT_REASON
+        )
+        return project_services.project_update(project=project, by=by, **fields, **dates)
+    # Forward: correct what the project has reached, then step through each later milestone.
+    reached_now = {f: d for f, d in dates.items() if _reached(current, f)}
+    project = project_services.project_update(project=project, by=by, **fields, **reached_now)
+    for step in PIPELINE[PIPELINE.index(current) + 1 : PIPELINE.index(stage) + 1]:
+        on = dates.get(MILESTONE_FIELD[step])
+        if on is None and step != stage:
+            continue
+        project = project_services.project_advance_stage(
+            project=project, to=step, on=on or project_services.today(), by=by
+        )
+    return project
+
+
+def _reached(stage: str, milestone_field: str) -> bool:
+    if stage == Stage.DROPPED:
+        return True
+    for s, f in MILESTONE_FIELD.items():
+        if f == milestone_field:
+            return s in PIPELINE and PIPELINE.index(s) <= PIPELINE.index(stage)
+    return False
+
+
+ENTERPRISE_SNAPSHOT_KEYS = [c.key for c in planning.ENTERPRISE_COLUMNS]
+
+
+def _apply_enterprise(plan: RowPlan, *, batch: ImportBatch, by, context: dict) -> None:
+    if plan.action == NEW:
+        enterprise = enterprise_services.enterprise_create(by=by, **plan.fields)
+        _note(batch.created, enterprise)
+    else:
+        enterprise = Enterprise.objects.get(pk=plan.target.pk)
+        snapshots = batch.updated.setdefault("enterprises.enterprise", {})
+        snapshots[str(enterprise.pk)] = _snapshot(enterprise, ENTERPRISE_SNAPSHOT_KEYS)
+        enterprise_services.enterprise_update(enterprise=enterprise, by=by, **plan.fields)
+
+
+def _apply_funds(plan: RowPlan, *, batch: ImportBatch, by, context: dict) -> None:
+    if plan.action == UPDATE:
+        snapshots = batch.updated.setdefault("projects.fundsinplace", {})
+        snapshots[str(plan.target.pk)] = _snapshot(plan.target, ["amount", "note"])
+    record = project_services.funds_record(by=by, **plan.fields)
+    if plan.action == NEW:
+        _note(batch.created, record)
+
+
+APPLIERS = {
+    Kind.PROJECTS: _apply_project,
+    Kind.ENTERPRISES: _apply_enterprise,
+    Kind.FUNDS: _apply_funds,
+}
+
+
+# --- rollback -------------------------------------------------------------------------------------
+def _models():
+    from django.apps import apps
+
+    return apps.get_model
+
+
+@transaction.atomic
+def batch_rollback(*, batch: ImportBatch, by) -> ImportBatch:
+    """Undo an imported batch: what it created is deleted (soft for projects and enterprises), what
+    it updated gets its earlier values back, through the same services. Refused when any record
+    was changed again after the import, so no later work is silently lost."""
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status != ImportBatch.Status.IMPORTED:
+        raise ValidationError(_("Only an imported batch can be rolled back."))
+    get_model = _models()
+    changed_since = _changed_since(batch, get_model)
+    if changed_since:
+        raise ValidationError(
+            _(
+                "%(n)d records were changed after this import (e.g. %(example)s); "
+                "roll back is refused so that later work is not lost."
+            )
+            % {"n": len(changed_since), "example": changed_since[0]}
+        )
+    with _recording(batch, ROLLBACK_REASON):
+        LedgerKey.objects.filter(pk__in=batch.ledger_keys).delete()
+        for pk in batch.created.get("projects.fundsinplace", []):
+            record = FundsInPlace.objects.filter(pk=pk).select_related("project").first()
+            if record is not None:
+                project_services.funds_delete(record=record, by=by)
+        for pk, snap in batch.updated.get("projects.fundsinplace", {}).items():
+            record = FundsInPlace.objects.select_related("project").get(pk=pk)
+            project_services.funds_record(
+                project=record.project,
+                month=record.month,
+                amount=_restore_values(FundsInPlace, snap)["amount"],
+                note=snap.get("note") or "",
+                by=by,
+            )
+        for pk in batch.created.get("projects.project", []):
+            project = Project.objects.filter(pk=pk).first()
+            if project is not None:
+                project_services.project_delete(project=project, by=by)
+        for pk, snap in batch.updated.get("projects.project", {}).items():
+            values = _restore_values(Project, snap)
+            stage = values.pop("stage")
+            project_apply(project=Project.objects.get(pk=pk), by=by, stage=stage, fields=values)
+        for pk, snap in batch.updated.get("enterprises.enterprise", {}).items():
+            enterprise_services.enterprise_update(
+                enterprise=Enterprise.objects.get(pk=pk), **_restore_values(Enterprise, snap)
+            )
+        for pk in batch.created.get("enterprises.enterprise", []):
+            enterprise = Enterprise.objects.filter(pk=pk).first()
+            if enterprise is not None:
+                enterprise_services.enterprise_delete(enterprise=enterprise)
+    batch.status = ImportBatch.Status.ROLLED_BACK
+    batch.rolled_back_at = timezone.now()
+    batch.rolled_back_by = by
+    batch.save()
+    return batch
+
+
+def _changed_since(batch: ImportBatch, get_model) -> list[str]:
+    """Objects whose latest change-history record is not one this batch wrote."""
+    ours = {tuple(h) for h in batch.history}
+    touched: dict[str, set[int]] = {}
+    for label, ids in batch.created.items():
+        touched.setdefault(label, set()).update(int(i) for i in ids)
+    for label, snaps in batch.updated.items():
+        touched.setdefault(label, set()).update(int(i) for i in snaps)
+    changed = []
+    for label, ids in touched.items():
+        model = get_model(label)
+        historical = model.history.model
+        latest: dict[int, int] = {}
+        for row in historical.objects.filter(id__in=ids).values("id", "history_id"):
+            latest[row["id"]] = max(latest.get(row["id"], 0), row["history_id"])
+        for obj_id, history_id in latest.items():
+            if (label, history_id) not in ours:
+                changed.append(f"{model._meta.verbose_name} #{obj_id}")
+    return changed
+
+
+# --- one call for the management command and tests ---------------------------------------------
+def import_file(*, kind: str, data: bytes, filename: str, by, dry_run: bool) -> ImportBatch:
+    """Check and (unless dry_run) import a file in the caller's process."""
+    batch = batch_create(kind=kind, filename=filename, data=data, by=by)
+    batch = batch_preview(batch=batch)
+    if dry_run or batch.status != ImportBatch.Status.PREVIEWED or batch.error_count:
+        return batch
+    return batch_import(batch=batch, by=by)
+
+
+__all__ = [
+    "ASYNC_ROW_THRESHOLD",
+    "NEW",
+    "UPDATE",
+    "UNCHANGED",
+    "ERROR",
+    "batch_create",
+    "batch_preview",
+    "batch_import",
+    "batch_rollback",
+    "import_file",
+    "project_apply",
+]

@@ -1,0 +1,149 @@
+"""Upload, preview, confirm, history and rollback of ledger imports; thin views over the services."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRefresh
+
+from core.scoping import can_edit
+
+from . import selectors, services, tasks
+from .forms import UploadForm
+from .models import ImportBatch, Kind
+from .planning import ACTION_WORDS
+from .workbook import TEMPLATE_KINDS, build_template
+
+PREVIEW_LIMIT = 500
+
+
+def _require_editor(request: HttpRequest) -> None:
+    if not can_edit(request.user):
+        raise PermissionDenied(_("Your role may not change records."))
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    _require_editor(request)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        data = upload.read()
+        kind = form.cleaned_data["kind"]
+        batch = services.batch_create(kind=kind, filename=upload.name, data=data, by=request.user)
+        if services.count_rows(data, upload.name, kind) > services.ASYNC_ROW_THRESHOLD:
+            transaction.on_commit(lambda: tasks.preview_batch.delay(batch.pk))
+        else:
+            services.batch_preview(batch=batch)
+        return redirect("imports:batch", pk=batch.pk)
+    batches = selectors.batch_queryset(user=request.user)[:50]
+    return render(
+        request,
+        "imports/index.html",
+        {
+            "form": form,
+            "batches": batches,
+            "template_kinds": [(k, Kind(k).label) for k in TEMPLATE_KINDS],
+        },
+    )
+
+
+@login_required
+def template_download(request: HttpRequest, kind: str) -> HttpResponse:
+    if kind not in TEMPLATE_KINDS:
+        raise Http404
+    response = HttpResponse(
+        build_template(kind),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{kind}.xlsx"'
+    return response
+
+
+def _preview_rows(batch: ImportBatch, show: str) -> list[dict]:
+    rows = batch.preview
+    if show in ACTION_WORDS:
+        rows = [r for r in rows if r["action"] == show]
+    return rows[:PREVIEW_LIMIT]
+
+
+@login_required
+def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = selectors.batch_get(user=request.user, pk=pk)
+    show = request.GET.get("show", "error" if batch.error_count else "")
+    rows = _preview_rows(batch, show)
+    error_rows = [r for r in batch.preview if r["errors"]][:PREVIEW_LIMIT]
+    return render(
+        request,
+        "imports/batch_detail.html",
+        {
+            "batch": batch,
+            "rows": rows,
+            "error_rows": error_rows,
+            "show": show,
+            "action_words": ACTION_WORDS,
+            "progress": services.progress_get(batch.pk),
+            "preview_limit": PREVIEW_LIMIT,
+        },
+    )
+
+
+@login_required
+def batch_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """Polled by htmx while a worker checks or imports; reloads the page once it is done."""
+    batch = selectors.batch_get(user=request.user, pk=pk)
+    if not batch.is_running and request.htmx:
+        return HttpResponseClientRefresh()
+    return render(
+        request,
+        "imports/_status.html",
+        {"batch": batch, "progress": services.progress_get(batch.pk)},
+    )
+
+
+@login_required
+@require_POST
+def batch_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_editor(request)
+    batch = selectors.batch_get(user=request.user, pk=pk)
+    if not batch.can_confirm:
+        messages.error(
+            request, _("This batch cannot be imported: fix the errors and upload again.")
+        )
+        return redirect("imports:batch", pk=batch.pk)
+    if batch.row_count > services.ASYNC_ROW_THRESHOLD:
+        updated = ImportBatch.objects.filter(
+            pk=batch.pk, status=ImportBatch.Status.PREVIEWED
+        ).update(status=ImportBatch.Status.IMPORTING)
+        if updated:
+            user_id = request.user.pk
+            transaction.on_commit(lambda: tasks.import_batch.delay(batch.pk, user_id))
+        return redirect("imports:batch", pk=batch.pk)
+    batch = services.batch_import(batch=batch, by=request.user)
+    if batch.status == ImportBatch.Status.IMPORTED:
+        messages.success(request, _("The ledger was imported."))
+    else:
+        messages.error(request, batch.message or _("Nothing was imported."))
+    return redirect("imports:batch", pk=batch.pk)
+
+
+@login_required
+@require_POST
+def batch_rollback(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_editor(request)
+    batch = selectors.batch_get(user=request.user, pk=pk)
+    try:
+        services.batch_rollback(batch=batch, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The import was rolled back."))
+    return redirect("imports:batch", pk=batch.pk)

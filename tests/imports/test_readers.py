@@ -1,0 +1,114 @@
+"""Whole-file refusals: each bad file gets a clear Chinese message and nothing is imported."""
+
+import io
+
+import pytest
+from openpyxl import Workbook
+
+from imports import readers, services
+from imports.models import ImportBatch
+from projects.models import Project
+
+from .ledgers import PROJECT_HEADER, csv_bytes, project_row, xlsx_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+def _check(data: bytes, filename: str) -> ImportBatch:
+    return services.import_file(
+        kind="projects", data=data, filename=filename, by=None, dry_run=False
+    )
+
+
+def test_gbk_csv_is_read_and_imported(reference_data):
+    batch = _check(csv_bytes([project_row()], encoding="gbk"), "台账.csv")
+    assert batch.status == ImportBatch.Status.IMPORTED, batch.preview
+    assert Project.objects.get().investor.name == "山西晋钢集团有限公司"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_csv_in_every_usual_encoding_reads_the_same(encoding):
+    table = readers.read_table(csv_bytes([project_row()], encoding=encoding), "a.csv")
+    assert table.header == PROJECT_HEADER
+    assert table.rows[0][1][1] == "年产10万吨精品钢项目"
+
+
+def test_password_protected_workbook_is_refused(reference_data):
+    # Excel writes an encrypted xlsx as an OLE2 compound file, like an old .xls.
+    data = readers.OLE2_MAGIC + b"\x00" * 600
+    batch = _check(data, "加密.xlsx")
+    assert batch.status == ImportBatch.Status.REJECTED
+    assert "密码" in batch.message
+    assert not Project.objects.exists()
+
+
+def test_malformed_workbook_is_refused(reference_data):
+    batch = _check(b"PK\x03\x04 this is not really a zip file", "坏.xlsx")
+    assert batch.status == ImportBatch.Status.REJECTED
+    assert "不是有效的 Excel" in batch.message
+
+
+def test_formula_cell_is_refused_and_nothing_imported(reference_data):
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "项目台账"
+    ws.append(PROJECT_HEADER)
+    row = project_row()
+    ws.append([row.get(h) for h in PROJECT_HEADER])
+    ws["J2"] = "=1+2"
+    out = io.BytesIO()
+    wb.save(out)
+    batch = _check(out.getvalue(), "公式.xlsx")
+    assert batch.status == ImportBatch.Status.REJECTED
+    assert "J2" in batch.message and "公式" in batch.message
+    assert not Project.objects.exists()
+
+
+def test_wrong_sheet_is_refused(reference_data):
+    data = xlsx_bytes([project_row()], sheet="Sheet1", extra_sheets=("Sheet2",))
+    batch = _check(data, "多表.xlsx")
+    assert batch.status == ImportBatch.Status.REJECTED
+    assert "项目台账" in batch.message
+
+
+def test_single_sheet_with_another_name_is_read(reference_data):
+    batch = _check(xlsx_bytes([project_row()], sheet="Sheet1"), "a.xlsx")
+    assert batch.status == ImportBatch.Status.IMPORTED
+
+
+def test_missing_required_column_is_refused(reference_data):
+    header = [h for h in PROJECT_HEADER if h != "县区"]
+    batch = _check(xlsx_bytes([project_row()], header=header), "缺列.xlsx")
+    assert batch.status == ImportBatch.Status.REJECTED
+    assert "县区" in batch.message
+    assert not Project.objects.exists()
+
+
+def test_too_many_rows_is_refused(reference_data, monkeypatch):
+    monkeypatch.setattr(readers, "MAX_ROWS", 2)
+    batch = _check(csv_bytes([project_row(项目名称=f"项目{i}") for i in range(3)]), "a.csv")
+    assert batch.status == ImportBatch.Status.REJECTED
+    assert "最多" in batch.message
+
+
+def test_too_large_file_is_refused(reference_data, monkeypatch):
+    monkeypatch.setattr(readers, "MAX_FILE_BYTES", 100)
+    batch = _check(csv_bytes([project_row()]), "a.csv")
+    assert batch.status == ImportBatch.Status.REJECTED
+    assert "MB" in batch.message
+
+
+def test_overlong_cell_is_refused(reference_data):
+    batch = _check(csv_bytes([project_row(备注="很" * 3000)]), "a.csv")
+    assert batch.status == ImportBatch.Status.REJECTED
+    assert "备注" in batch.message
+
+
+def test_other_file_types_are_refused(reference_data):
+    batch = _check(b"%PDF-1.4", "台账.pdf")
+    assert batch.status == ImportBatch.Status.REJECTED
+
+
+def test_binary_that_is_no_text_is_refused(reference_data):
+    batch = _check(bytes(range(256)) * 4, "a.csv")
+    assert batch.status == ImportBatch.Status.REJECTED
