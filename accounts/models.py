@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from knox.models import AbstractAuthToken
 
 from core.history import history
 
@@ -63,3 +64,24 @@ class User(AbstractUser):
     def display_name(self) -> str:
         full = f"{self.last_name}{self.first_name}".strip()
         return full or self.username
+
+
+class ApiToken(AbstractAuthToken):
+    """An API token (knox): stored only as a hash, optionally expiring, optionally read-only.
+
+    The plain token is shown once, when it is created (profile page, admin, or
+    POST /api/v1/auth/token/); whoever loses it makes a new one.
+    """
+
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    read_only = models.BooleanField(
+        _("read-only"), default=False, help_text=_("A read-only token can read but never write.")
+    )
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.token_key}… {self.name}".strip()

@@ -7,4 +7,6 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("history/", views.history, name="history"),
+    path("profile/", views.profile, name="profile"),
+    path("profile/tokens/<str:token_key>/revoke/", views.token_revoke, name="token_revoke"),
 ]

@@ -1,13 +1,19 @@
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from core.history import history_search, materialize
 
-from .forms import HistorySearchForm
-from .models import Role
+from . import services
+from .forms import ApiTokenForm, HistorySearchForm
+from .models import ApiToken, Role
 
 HISTORY_PAGE_SIZE = 25
 
@@ -60,3 +66,40 @@ def locked_out(request: HttpRequest, original_response=None, credentials=None) -
     """django-axes' answer to a locked user + IP: a Chinese page saying how long to wait."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     return render(request, "registration/locked_out.html", {"cooloff_minutes": minutes}, status=429)
+
+
+"""The user's profile: who they are and their API tokens (created here, shown once, revoked here)."""
+
+
+@never_cache
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    new_token = None
+    form = ApiTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        token, new_token = services.api_token_create(
+            user=request.user,
+            by=request.user,
+            name=form.cleaned_data["name"],
+            expires_in=form.expires_in(),
+            read_only=form.cleaned_data["read_only"],
+        )
+        form = ApiTokenForm()
+    tokens = ApiToken.objects.filter(user=request.user).order_by("-created")
+    # The new token is in this response only (never stored in plain, never in a redirect).
+    return render(
+        request,
+        "accounts/profile.html",
+        {"form": form, "tokens": tokens, "new_token": new_token},
+    )
+
+
+@require_POST
+@login_required
+def token_revoke(request: HttpRequest, token_key: str) -> HttpResponse:
+    token = get_object_or_404(
+        ApiToken, user=request.user, token_key=token_key, digest=request.POST.get("digest", "")
+    )
+    services.api_token_revoke(token=token, by=request.user)
+    messages.success(request, _("The token was revoked."))
+    return redirect("profile")

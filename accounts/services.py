@@ -1,0 +1,57 @@
+"""Writes on users' API tokens. The profile page, the admin and the token endpoint all come here."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from knox.settings import knox_settings
+
+from .models import ApiToken, Role, User
+
+# What the profile page offers; `None` means the token never expires.
+MAX_TOKEN_DAYS = 366
+_UNSET = object()
+
+
+def _may_manage(by: User, user: User) -> bool:
+    return by.pk == user.pk or by.is_superuser or by.role == Role.CITY_ADMIN
+
+
+@transaction.atomic
+def api_token_create(
+    *,
+    user: User,
+    by: User,
+    name: str = "",
+    expires_in: dt.timedelta | None | object = _UNSET,
+    read_only: bool = False,
+) -> tuple[ApiToken, str]:
+    """Create a token for `user`; return it and the plain token, which is never stored or shown
+    again. Without `expires_in` the token lives `REST_KNOX["TOKEN_TTL"]`; `None` means no expiry."""
+    if not _may_manage(by, user):
+        raise PermissionDenied(_("Only administrators may create tokens for other users."))
+    if not user.is_active:
+        raise ValidationError(_("Tokens cannot be created for a deactivated user."))
+    if expires_in is _UNSET:
+        expires_in = knox_settings.TOKEN_TTL
+    if expires_in is not None and not (
+        dt.timedelta(0) < expires_in <= dt.timedelta(days=MAX_TOKEN_DAYS)
+    ):
+        raise ValidationError(
+            {"expires_in": _("A token lasts between one day and a year, or never expires.")}
+        )
+    token, plain = ApiToken.objects.create(
+        user=user, expiry=expires_in, name=name.strip()[:100], read_only=read_only
+    )
+    return token, plain
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken, by: User) -> None:
+    """Delete a token: every request with it fails from now on."""
+    if not _may_manage(by, token.user):
+        raise PermissionDenied(_("Only administrators may revoke other users' tokens."))
+    token.delete()

@@ -1,0 +1,38 @@
+"""The site's URLs plus the benchmark's floor: the same project page as one raw SQL query
+serialised with orjson inside a plain Django view."""
+
+import orjson
+from django.db import connection
+from django.http import HttpResponse
+from django.urls import include, path
+
+FLOOR_SQL = """
+SELECT p.id, p.name, r.code, r.name, p.stage, p.planned_investment::text, p.registered_on,
+       p.signed_on, p.started_on, p.producing_on, p.planned_start_on, p.investor_id, e.name,
+       p.park_id, k.name, c.code, c.name, m.code, m.name, p.owner_id, p.is_out_of_province,
+       p.is_foreign, p.updated_at
+FROM projects_project p
+JOIN core_region r ON r.id = p.region_id
+JOIN enterprises_enterprise e ON e.id = p.investor_id
+LEFT JOIN enterprises_industrialpark k ON k.id = p.park_id
+LEFT JOIN core_industrychain c ON c.id = p.chain_id
+LEFT JOIN core_promotionmethod m ON m.id = p.method_id
+WHERE NOT p.is_deleted AND p.id < %s
+ORDER BY p.id DESC LIMIT 50
+"""
+NAMES = [
+    "id", "name", "region", "region_name", "stage", "planned_investment", "registered_on",
+    "signed_on", "started_on", "producing_on", "planned_start_on", "investor", "investor_name",
+    "park", "park_name", "chain", "chain_name", "method", "method_name", "owner",
+    "is_out_of_province", "is_foreign", "updated_at",
+]  # fmt: skip
+
+
+def floor(request):
+    with connection.cursor() as cursor:
+        cursor.execute(FLOOR_SQL, [int(request.GET.get("before", 2**62))])
+        rows = [dict(zip(NAMES, row, strict=True)) for row in cursor.fetchall()]
+    return HttpResponse(orjson.dumps({"results": rows}), content_type="application/json")
+
+
+urlpatterns = [path("bench/floor/", floor), path("", include("jinzhong_crm.urls"))]

@@ -1,0 +1,93 @@
+"""One error shape for the whole API, never a stack trace:
+
+    {"status": 400, "code": "invalid", "detail": "…", "fields": {"planned_investment": ["…"]}}
+
+`fields` is present only for validation errors. Service-layer errors (Django's ValidationError and
+PermissionDenied) map to 400 and 403 like DRF's own.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import exception_handler, set_rollback
+
+logger = logging.getLogger("api")
+
+
+def _flatten(detail) -> dict | list | str:
+    if isinstance(detail, dict):
+        return {key: _flatten(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        return [_flatten(item) for item in detail]
+    return str(detail)
+
+
+def _first_message(fields) -> str:
+    if isinstance(fields, dict):
+        for value in fields.values():
+            return _first_message(value)
+    if isinstance(fields, list) and fields:
+        return _first_message(fields[0])
+    return str(fields) if fields else _("Invalid input.")
+
+
+def error_body(status_code: int, code: str, detail: str, fields=None) -> dict:
+    body = {"status": status_code, "code": code, "detail": detail}
+    if fields is not None:
+        body["fields"] = fields
+    return body
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(*(exc.args[:1] or ()))
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+
+    response = exception_handler(exc, context)
+    if response is None:
+        # Unexpected: log it with the traceback for us, answer a plain 500 for the client.
+        logger.exception("API error in %s", context.get("view").__class__.__name__, exc_info=exc)
+        set_rollback()
+        return Response(
+            error_body(500, "server_error", _("Internal error; it has been logged.")),
+            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
+
+    if isinstance(exc, exceptions.ValidationError):
+        fields = _flatten(exc.detail)
+        if isinstance(fields, list):
+            fields = {"non_field_errors": fields}
+        response.data = error_body(
+            response.status_code, "invalid", _first_message(fields), fields=fields
+        )
+    else:
+        detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+        codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
+        response.data = error_body(
+            response.status_code,
+            codes if isinstance(codes, str) else "error",
+            str(_flatten(detail)),
+        )
+    return response
+
+
+@csrf_exempt  # it only ever answers 404; a PUT to a bad URL must not get the CSRF HTML page
+def json_not_found(request, *args, **kwargs) -> JsonResponse:
+    """Unknown URLs under /api/ answer in the API's shape rather than the site's HTML 404."""
+    return JsonResponse(
+        error_body(404, "not_found", _("Not found.")),
+        status=404,
+        json_dumps_params={"ensure_ascii": False},
+    )

@@ -1,0 +1,88 @@
+"""/api/v1/rollups/: totals by any of region, chain, method, park, month, quarter for a period."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.api.renderers import CSVRenderer, FastJSONRenderer, XLSXRenderer
+from core.api.views_base import JsonErrorsMixin, stream_csv, xlsx_file
+from dashboards import live
+
+from .serializers import RollupQuerySerializer, RollupResponseSerializer
+
+
+class RollupView(JsonErrorsMixin, APIView):
+    renderer_classes = [
+        FastJSONRenderer,
+        *APIView.renderer_classes[1:],
+        CSVRenderer,
+        XLSXRenderer,
+    ]
+
+    @extend_schema(
+        summary="Totals (汇总)",
+        description=(
+            "Signed, started, expected-start and funds-in-place totals of the projects you may see, "
+            "one row per combination of the `group_by` values. Each measure counts by its own date: "
+            "signed by `signed_on`, started by `started_on`, expected start by `planned_start_on`, "
+            "funds by their month. Amounts 万元 as decimal strings. `format=csv|xlsx` for a file."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "group_by",
+                OpenApiTypes.STR,
+                description="Comma-separated: region, chain, method, park, month, quarter (分组)",
+                enum=None,
+            ),
+            OpenApiParameter("year", OpenApiTypes.INT, description="年份"),
+            OpenApiParameter("quarter", OpenApiTypes.INT, description="季度 1-4 (needs year)"),
+            OpenApiParameter("month", OpenApiTypes.INT, description="月份 1-12 (needs year)"),
+            OpenApiParameter("from", OpenApiTypes.DATE, description="From date, inclusive"),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="To date, inclusive"),
+        ],
+        responses=RollupResponseSerializer,
+        examples=[
+            OpenApiExample(
+                "2023 Q1, whole city",
+                value={
+                    "count": 1,
+                    "next": None,
+                    "previous": None,
+                    "results": [
+                        {
+                            "signed_count": 39,
+                            "signed_amount": "3566900.000000",
+                            "started_count": 0,
+                            "started_amount": "0.000000",
+                            "expected_start_amount": "357800.000000",
+                            "funds_in_place_amount": "0.000000",
+                        }
+                    ],
+                },
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request):
+        params = {key: request.query_params.get(key) for key in request.query_params}
+        params.pop("format", None)
+        if "group_by" in request.query_params:
+            params["group_by"] = request.query_params.getlist("group_by")
+        query = RollupQuerySerializer(data=params)
+        query.is_valid(raise_exception=True)
+        q = query.validated_data
+        period = live.period_for(
+            year=q.get("year"),
+            quarter=q.get("quarter"),
+            month=q.get("month"),
+            date_from=q.get("from"),
+            date_to=q.get("to"),
+        )
+        rows = live.rollup_live(user=request.user, group_by=q["group_by"], period=period)
+        fmt = request.accepted_renderer.format
+        if fmt in ("csv", "xlsx"):
+            columns = list(rows[0]) if rows else list(live.MEASURES)
+            maker = stream_csv if fmt == "csv" else xlsx_file
+            return maker(columns, rows, "rollups")
+        return Response({"count": len(rows), "next": None, "previous": None, "results": rows})

@@ -1,0 +1,258 @@
+"""Project API serializers: one per use (list row, detail, input), field names stable and in English,
+money in 万元 as decimal strings, dates ISO 8601."""
+
+from rest_framework import serializers
+
+from core.models import ChainLink, IndustryChain, PromotionMethod, Region
+from enterprises.models import Enterprise, IndustrialPark
+from projects.models import Currency, FollowUp, FundsInPlace, Project, Stage
+
+MONEY = {"max_digits": 18, "decimal_places": 6, "coerce_to_string": True}
+
+
+def money(help_text: str, **kwargs) -> serializers.DecimalField:
+    return serializers.DecimalField(
+        help_text=f"{help_text} (万元, decimal string)", **MONEY, **kwargs
+    )
+
+
+# Output name -> ORM path, read with .values(): the list never builds model instances.
+PROJECT_LIST_FIELDS = {
+    "id": "id",
+    "name": "name",
+    "region": "region__code",
+    "region_name": "region__name",
+    "stage": "stage",
+    "planned_investment": "planned_investment",
+    "registered_on": "registered_on",
+    "signed_on": "signed_on",
+    "started_on": "started_on",
+    "producing_on": "producing_on",
+    "planned_start_on": "planned_start_on",
+    "investor": "investor_id",
+    "investor_name": "investor__name",
+    "park": "park_id",
+    "park_name": "park__name",
+    "chain": "chain__code",
+    "chain_name": "chain__name",
+    "method": "method__code",
+    "method_name": "method__name",
+    "owner": "owner_id",
+    "is_out_of_province": "is_out_of_province",
+    "is_foreign": "is_foreign",
+    "updated_at": "updated_at",
+}
+
+
+class ProjectListSerializer(serializers.Serializer):
+    """One row of the project list (项目列表). Related objects as their code or id plus name."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField(help_text="项目名称")
+    region = serializers.CharField(help_text="GB/T 2260 code, or JZKFQ (所属区划代码)")
+    region_name = serializers.CharField(help_text="区划名称")
+    stage = serializers.ChoiceField(choices=Stage.choices, help_text="项目阶段")
+    planned_investment = money("计划总投资")
+    registered_on = serializers.DateField(help_text="登记日期")
+    signed_on = serializers.DateField(allow_null=True, help_text="签约日期")
+    started_on = serializers.DateField(allow_null=True, help_text="开工日期")
+    producing_on = serializers.DateField(allow_null=True, help_text="投产日期")
+    planned_start_on = serializers.DateField(allow_null=True, help_text="计划开工日期")
+    investor = serializers.IntegerField(help_text="Enterprise id (投资方)")
+    investor_name = serializers.CharField(help_text="投资方名称")
+    park = serializers.IntegerField(allow_null=True, help_text="Park id (园区)")
+    park_name = serializers.CharField(allow_null=True, help_text="园区名称")
+    chain = serializers.CharField(allow_null=True, help_text="IndustryChain code (产业链)")
+    chain_name = serializers.CharField(allow_null=True, help_text="产业链名称")
+    method = serializers.CharField(allow_null=True, help_text="PromotionMethod code (招商方式)")
+    method_name = serializers.CharField(allow_null=True, help_text="招商方式名称")
+    owner = serializers.IntegerField(allow_null=True, help_text="User id of the owner (负责人)")
+    is_out_of_province = serializers.BooleanField(help_text="省外资金")
+    is_foreign = serializers.BooleanField(help_text="外资")
+    updated_at = serializers.DateTimeField()
+
+
+class ProjectDetailSerializer(serializers.ModelSerializer):
+    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    region_name = serializers.CharField(source="region.name", read_only=True)
+    investor_name = serializers.CharField(source="investor.name", read_only=True)
+    park_name = serializers.CharField(source="park.name", read_only=True, allow_null=True)
+    chain = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    chain_name = serializers.CharField(source="chain.name", read_only=True, allow_null=True)
+    chain_link_name = serializers.CharField(
+        source="chain_link.name", read_only=True, allow_null=True
+    )
+    method = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    method_name = serializers.CharField(source="method.name", read_only=True, allow_null=True)
+    planned_investment = money("计划总投资", read_only=True)
+    fixed_asset_investment = money("固定资产投资", read_only=True, allow_null=True)
+    original_amount = money("原币金额 (万)", read_only=True, allow_null=True)
+    expected_annual_output = money("预计年产值", read_only=True, allow_null=True)
+    expected_annual_tax = money("预计年税收", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Project
+        fields = [
+            "id",
+            "name",
+            "region",
+            "region_name",
+            "stage",
+            "planned_investment",
+            "fixed_asset_investment",
+            "currency",
+            "original_amount",
+            "exchange_rate",
+            "rate_date",
+            "expected_annual_output",
+            "expected_annual_tax",
+            "expected_jobs",
+            "investor",
+            "investor_name",
+            "co_investors",
+            "park",
+            "park_name",
+            "chain",
+            "chain_name",
+            "chain_link",
+            "chain_link_name",
+            "method",
+            "method_name",
+            "owner",
+            "registered_on",
+            "negotiating_on",
+            "signed_on",
+            "started_on",
+            "producing_on",
+            "at_capacity_on",
+            "dropped_on",
+            "drop_reason",
+            "planned_sign_on",
+            "planned_start_on",
+            "planned_production_on",
+            "is_out_of_province",
+            "is_foreign",
+            "is_confidential",
+            "notes",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class ProjectInputSerializer(serializers.Serializer):
+    """What a client may send to create or change a project. Types only: the rules (pipeline order,
+    dates, the 1万亿元 cap, the park in the region, your own region) live in projects.services."""
+
+    name = serializers.CharField(max_length=200, help_text="项目名称")
+    investor = serializers.PrimaryKeyRelatedField(
+        queryset=Enterprise.objects.all(), help_text="Enterprise id (投资方)"
+    )
+    co_investors = serializers.PrimaryKeyRelatedField(
+        queryset=Enterprise.objects.all(), many=True, required=False
+    )
+    region = serializers.SlugRelatedField(
+        slug_field="code", queryset=Region.objects.all(), help_text="Region code (区划代码)"
+    )
+    park = serializers.PrimaryKeyRelatedField(
+        queryset=IndustrialPark.objects.all(), required=False, allow_null=True
+    )
+    chain = serializers.SlugRelatedField(
+        slug_field="code", queryset=IndustryChain.objects.all(), required=False, allow_null=True
+    )
+    chain_link = serializers.PrimaryKeyRelatedField(
+        queryset=ChainLink.objects.all(), required=False, allow_null=True
+    )
+    method = serializers.SlugRelatedField(
+        slug_field="code", queryset=PromotionMethod.objects.all(), required=False, allow_null=True
+    )
+    planned_investment = money("计划总投资; a JSON number is read exactly")
+    fixed_asset_investment = money("固定资产投资", required=False, allow_null=True)
+    currency = serializers.ChoiceField(choices=Currency.choices, required=False)
+    original_amount = money("原币金额 (万)", required=False, allow_null=True)
+    exchange_rate = serializers.DecimalField(
+        max_digits=12, decimal_places=6, required=False, allow_null=True, coerce_to_string=True
+    )
+    rate_date = serializers.DateField(required=False, allow_null=True)
+    expected_annual_output = money("预计年产值", required=False, allow_null=True)
+    expected_annual_tax = money("预计年税收", required=False, allow_null=True)
+    expected_jobs = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=2_000_000
+    )
+    registered_on = serializers.DateField(required=False)
+    negotiating_on = serializers.DateField(required=False, allow_null=True)
+    signed_on = serializers.DateField(required=False, allow_null=True)
+    started_on = serializers.DateField(required=False, allow_null=True)
+    producing_on = serializers.DateField(required=False, allow_null=True)
+    at_capacity_on = serializers.DateField(required=False, allow_null=True)
+    planned_sign_on = serializers.DateField(required=False, allow_null=True)
+    planned_start_on = serializers.DateField(required=False, allow_null=True)
+    planned_production_on = serializers.DateField(required=False, allow_null=True)
+    is_out_of_province = serializers.BooleanField(required=False)
+    is_foreign = serializers.BooleanField(required=False)
+    is_confidential = serializers.BooleanField(required=False)
+    notes = serializers.CharField(max_length=10000, required=False, allow_blank=True)
+
+
+class ProjectCreateSerializer(ProjectInputSerializer):
+    stage = serializers.ChoiceField(
+        choices=[c for c in Stage.choices if c[0] != Stage.DROPPED],
+        required=False,
+        help_text="Initial stage (default lead); its milestone date must be given.",
+    )
+
+
+class StageAdvanceSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=Stage.choices, help_text="Target stage (目标阶段)")
+    on = serializers.DateField(help_text="Milestone date (节点日期)")
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
+class FollowUpSerializer(serializers.ModelSerializer):
+    author_name = serializers.CharField(source="author.display_name", read_only=True, default=None)
+
+    class Meta:
+        model = FollowUp
+        fields = [
+            "id",
+            "project",
+            "kind",
+            "happened_on",
+            "summary",
+            "next_step",
+            "next_due_on",
+            "next_done",
+            "author",
+            "author_name",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class FollowUpInputSerializer(serializers.Serializer):
+    project = serializers.IntegerField(help_text="Project id")
+    kind = serializers.ChoiceField(choices=FollowUp.Kind.choices)
+    happened_on = serializers.DateField()
+    summary = serializers.CharField(max_length=5000)
+    next_step = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    next_due_on = serializers.DateField(required=False, allow_null=True)
+
+
+class FundsInPlaceSerializer(serializers.ModelSerializer):
+    amount = money("到位资金", read_only=True)
+    month = serializers.SerializerMethodField(help_text="YYYY-MM")
+
+    class Meta:
+        model = FundsInPlace
+        fields = ["id", "project", "month", "amount", "note", "updated_at"]
+        read_only_fields = fields
+
+    def get_month(self, obj) -> str:
+        return obj.month.strftime("%Y-%m")
+
+
+class FundsInPlaceInputSerializer(serializers.Serializer):
+    project = serializers.IntegerField(help_text="Project id")
+    month = serializers.DateField(help_text="Any day of the month (stored as its first day)")
+    amount = money("到位资金; recording a month again corrects it")
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True)

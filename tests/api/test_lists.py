@@ -1,0 +1,113 @@
+"""Pagination (page numbers up to 500, cursors without COUNT), constant query counts, CSV / xlsx."""
+
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from openpyxl import load_workbook
+
+from projects.models import Project
+
+pytestmark = pytest.mark.usefixtures("demo_data")
+
+LIST_ENDPOINTS = [
+    "/api/v1/projects/",
+    "/api/v1/enterprises/",
+    "/api/v1/parks/",
+    "/api/v1/regions/",
+    "/api/v1/industry-chains/",
+    "/api/v1/chain-links/",
+    "/api/v1/promotion-methods/",
+    "/api/v1/follow-ups/",
+    "/api/v1/funds-in-place/",
+]
+
+
+def _queries(client, url) -> list[str]:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, response.content
+    return [q["sql"] for q in ctx.captured_queries]
+
+
+@pytest.mark.parametrize("url", LIST_ENDPOINTS)
+def test_list_runs_the_same_number_of_queries_whatever_the_page_size(users, api_as, url):
+    client = api_as(users["city_staff"])
+    small = _queries(client, f"{url}?page_size=1")
+    large = _queries(client, f"{url}?page_size=500")
+    assert len(small) == len(large), large
+    # Authentication (1) + COUNT (1) + the page (1) + prefetches for many-to-many fields.
+    assert len(large) <= 4
+
+
+@pytest.mark.parametrize("url", LIST_ENDPOINTS)
+def test_cursor_pages_never_count(users, api_as, url):
+    client = api_as(users["city_staff"])
+    queries = _queries(client, f"{url}?cursor=&page_size=5")
+    assert not any("COUNT(" in q.upper() for q in queries)
+    assert "count" not in client.get(f"{url}?cursor=").json()
+
+
+def test_cursor_walk_returns_every_project_once(users, api_as):
+    client = api_as(users["city_staff"])
+    url, seen = "/api/v1/projects/?cursor=&page_size=50", []
+    while url:
+        body = client.get(url).json()
+        seen += [row["id"] for row in body["results"]]
+        url = body["next"]
+    assert len(seen) == len(set(seen)) == Project.objects.count()
+
+
+def test_page_size_is_capped_at_500(users, api_as):
+    body = api_as(users["city_staff"]).get("/api/v1/enterprises/?page_size=100000").json()
+    assert len(body["results"]) == min(500, body["count"])
+    assert set(body) == {"count", "next", "previous", "results"}
+
+
+def test_csv_export_streams_every_row_with_a_bom_and_no_formulas(users, api_as):
+    Project.objects.filter(pk=Project.objects.order_by("id").first().pk).update(
+        name='=HYPERLINK("http://evil")', notes="x"
+    )
+    response = api_as(users["city_staff"]).get("/api/v1/projects/?format=csv")
+    assert response.status_code == 200
+    assert response.streaming
+    text = b"".join(response.streaming_content).decode("utf-8")
+    assert text.startswith("\ufeffid,name,region,")
+    lines = text.strip().splitlines()
+    assert len(lines) == Project.objects.count() + 1
+    assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text
+
+
+def test_csv_export_follows_the_filters_and_the_scope(users, api_as):
+    response = api_as(users["yuci_staff"]).get(
+        "/api/v1/projects/", {"format": "csv", "stage": "signed"}
+    )
+    rows = b"".join(response.streaming_content).decode("utf-8").strip().splitlines()[1:]
+    expected = Project.objects.filter(region__code="140702", stage="signed").count()
+    assert len(rows) == expected
+
+
+def test_xlsx_export_opens_and_keeps_amounts_exact(users, api_as):
+    response = api_as(users["city_staff"]).get(
+        "/api/v1/projects/",
+        {"format": "xlsx", "signed_from": "2023-01-01", "signed_to": "2023-03-31"},
+    )
+    assert response.status_code == 200
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    sheet = workbook.active
+    rows = list(sheet.iter_rows(values_only=True))
+    header, data = rows[0], rows[1:]
+    assert len(data) == 39
+    amounts = [row[header.index("planned_investment")] for row in data]
+    assert all(isinstance(a, str) for a in amounts)
+    from decimal import Decimal
+
+    assert sum(Decimal(a) for a in amounts) == Decimal("3566900")
+
+
+def test_an_export_error_is_still_json(users, api_as):
+    response = api_as(users["city_staff"]).get("/api/v1/projects/?format=csv&region=nowhere")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["fields"]["region"]

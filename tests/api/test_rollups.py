@@ -1,0 +1,64 @@
+"""/api/v1/rollups/: live totals by dimension and period (until the rollup tables land)."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+pytestmark = pytest.mark.usefixtures("demo_data")
+
+
+def test_2023_q1_totals_match_the_article(users, api_as):
+    body = api_as(users["api_reader"]).get("/api/v1/rollups/?year=2023&quarter=1").json()
+    (row,) = body["results"]
+    assert row["signed_count"] == 39
+    assert row["signed_amount"] == "3566900.000000"  # 356.69亿元
+    assert row["expected_start_amount"] == "357800.000000"  # 35.78亿元
+
+
+def test_group_by_region_and_month_adds_up_to_the_total(users, api_as):
+    client = api_as(users["api_reader"])
+    rows = client.get(
+        "/api/v1/rollups/", {"year": 2023, "quarter": 1, "group_by": "region,month"}
+    ).json()["results"]
+    assert {row["month"] for row in rows} <= {"2023-01", "2023-02", "2023-03"}
+    assert all(row["region"] and row["region_name"] for row in rows)
+    assert sum(row["signed_count"] for row in rows) == 39
+    assert sum(Decimal(row["signed_amount"]) for row in rows) == Decimal("3566900")
+
+
+def test_repeated_group_by_parameters_work_like_a_comma_list(users, api_as):
+    client = api_as(users["api_reader"])
+    a = client.get("/api/v1/rollups/?year=2023&group_by=chain&group_by=quarter").json()
+    b = client.get("/api/v1/rollups/?year=2023&group_by=chain,quarter").json()
+    assert a == b and a["count"] > 0
+
+
+def test_a_county_sees_only_its_own_totals(users, api_as):
+    rows = api_as(users["yuci_staff"]).get("/api/v1/rollups/?group_by=region").json()["results"]
+    assert {row["region"] for row in rows} == {"140702"}
+
+
+def test_rollups_run_four_queries_whatever_the_grouping(users, api_as):
+    client = api_as(users["api_reader"])
+    for group_by in ("", "region", "region,chain,method,park,month,quarter"):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(f"/api/v1/rollups/?group_by={group_by}").status_code == 200
+        assert len(ctx.captured_queries) == 1 + 4  # token + four aggregates
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["group_by=county", "quarter=1", "year=2023&quarter=5", "from=2023-05-01&to=2023-01-01"],
+)
+def test_bad_rollup_parameters_are_400(users, api_as, query):
+    response = api_as(users["api_reader"]).get(f"/api/v1/rollups/?{query}")
+    assert response.status_code == 400
+    assert response.json()["fields"]
+
+
+def test_rollups_export_as_csv(users, api_as):
+    response = api_as(users["api_reader"]).get("/api/v1/rollups/?year=2023&format=csv")
+    text = b"".join(response.streaming_content).decode("utf-8")
+    assert text.startswith("\ufeffsigned_count,signed_amount")
