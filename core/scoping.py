@@ -161,6 +161,8 @@ SCOPE_RULES: dict[str, ScopeRule | ScopeFunc] = {
     "chains.chaintarget": ScopeRule(),
     "chains.chainindicator": ScopeRule(),
     "chains.chainindicatorreading": ScopeRule(),
+    # Targets are aggregate figures every official may read; only city staff set them (service).
+    "dashboards.target": ScopeRule(),
     "accounts.user": lambda qs, user: _scope_users(qs, user),
 }
 
