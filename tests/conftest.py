@@ -37,12 +37,28 @@ def demo_data(django_db_setup, django_db_blocker):
     needs `transactional_db` would flush it, so load the demo inside such a test instead.
     """
     from django.core.management import call_command
+    from django.db import OperationalError
 
-    with django_db_blocker.unblock():
-        call_command("load_demo", verbosity=0)
+    from jinzhong_crm.celery import app
+
+    # Refresh tasks run in this process while loading, so nothing is left queued for the session's
+    # real worker to drain concurrently with the tests (or with the flush below).
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        with django_db_blocker.unblock():
+            call_command("load_demo", verbosity=0)
+    finally:
+        app.conf.task_always_eager = eager
     yield
     with django_db_blocker.unblock():
-        call_command("flush", interactive=False, verbosity=0)
+        for attempt in range(3):  # a worker finishing a task may deadlock one TRUNCATE: retry
+            try:
+                call_command("flush", interactive=False, verbosity=0)
+                break
+            except OperationalError:
+                if attempt == 2:
+                    raise
 
 
 # --- Browser ----------------------------------------------------------------------------------
