@@ -56,7 +56,8 @@ class ApiTokenAdmin(admin.ModelAdmin):
     raw_id_fields = ["user"]
 
     def has_change_permission(self, request, obj=None) -> bool:
-        return obj is None  # view only
+        # View only: no one edits an issued token, and only those the role allows see the list.
+        return obj is None and super().has_change_permission(request, obj)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
