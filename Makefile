@@ -73,10 +73,16 @@ format: $(VENV)/.dev-deps
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-# Rollup and dashboard figures next to their floors; writes docs/PERFORMANCE.md. Uses its own
-# database (<name>_bench). BENCH_SIZES=10000,100000,1000000 for the full run (10^6 takes a while).
+# Figures next to their floors, each part on its own database (<name>_bench...):
+#   rollups + dashboards -> docs/PERFORMANCE.md, API -> docs/PERFORMANCE-API.md,
+#   ledger import -> docs/PERFORMANCE-IMPORT.md.
+# BENCH_SIZES=10000,100000,1000000 for the full run (10^6 takes a while); BENCH_PARTS=rollups,api,import
+# picks the parts (default: all three).
+BENCH_PARTS ?= rollups,api,import
 bench: $(VENV)/.dev-deps
-	$(TEST_ENV) $(PY) bench/run.py
+	@case ",$(BENCH_PARTS)," in *,rollups,*) $(TEST_ENV) $(PY) bench/run.py ;; esac
+	@case ",$(BENCH_PARTS)," in *,api,*) $(TEST_ENV) $(PY) bench/api_bench.py ;; esac
+	@case ",$(BENCH_PARTS)," in *,import,*) $(TEST_ENV) $(PY) bench/import_bench.py ;; esac
 
 clean:
 	rm -rf staticfiles .pytest_cache
