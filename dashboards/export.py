@@ -118,4 +118,64 @@ def dashboard_workbook(data: dict) -> Workbook:
         [_("Tier"), _("Enterprises"), _("Goal")],
         [[t["name"], t["count"], t["goal"]] for t in data["tiers"]],
     )
+    if "top_projects" in data:
+        _sheet(
+            workbook,
+            _("Top 10 projects"),
+            [
+                _("Rank"),
+                _("Project"),
+                _("Region"),
+                _("Signed on"),
+                _("Planned investment (万元)"),
+            ],
+            [
+                [p["rank"], str(p["name"]), p["region"], p["signed_on"], p["amount"]]
+                for p in data["top_projects"]["items"]
+            ],
+        )
+    if "recent_events" in data:
+        _sheet(
+            workbook,
+            _("Events and signings"),
+            [
+                _("Date"),
+                _("Event"),
+                _("Place"),
+                _("Projects signed"),
+                _("Amount signed (万元)"),
+            ],
+            [
+                [e["date"], e["title"], e["place"], e["projects"], e["amount"]]
+                for e in data["recent_events"]
+            ],
+        )
+    if data.get("indicators"):
+        _sheet(
+            workbook,
+            _("Chain indicators"),
+            [
+                _("Industry chain"),
+                _("Indicator"),
+                _("Unit"),
+                _("Target"),
+                _("Target year"),
+                _("Latest"),
+                _("Latest year"),
+                _("Completion %"),
+            ],
+            [
+                [
+                    i["chain_name"],
+                    i["name"],
+                    i["unit"],
+                    i["target"],
+                    i["target_year"],
+                    i["latest_value"],
+                    i["latest_year"],
+                    i["percent"],
+                ]
+                for i in data["indicators"]
+            ],
+        )
     return workbook

@@ -26,6 +26,16 @@ IMPORT_COLUMNS = [
 ]
 
 
+def can_set_targets(user) -> bool:
+    """City administrators and city staff set targets; everyone else reads them."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and (user.is_superuser or user.role in (Role.CITY_ADMIN, Role.CITY_STAFF))
+    )
+
+
 def check_can_set_targets(user) -> None:
     if user is None:
         return
@@ -46,7 +56,10 @@ def target_set(
 ) -> Target:
     """Create or correct a region's targets for a year."""
     check_can_set_targets(by)
-    target, _created = Target.objects.get_or_create(region=region, year=year)
+    # One history row per change: a new target is saved once, with its figures.
+    target = Target.objects.select_for_update().filter(region=region, year=year).first()
+    if target is None:
+        target = Target(region=region, year=year)
     target.signed_count = signed_count
     target.signed_amount = parse_amount(signed_amount)
     target.new_start_amount = parse_amount(new_start_amount)
@@ -54,6 +67,31 @@ def target_set(
     target.full_clean()
     target.save()
     return target
+
+
+@transaction.atomic
+def targets_set_year(*, by, year: int, rows: list[dict]) -> list[Target]:
+    """Set a year's targets for several regions at once, all or none. Each row holds `region` and
+    the four figures (None counts as 0). Rows that change nothing are left alone, so the change
+    history (变更记录) only records real changes."""
+    check_can_set_targets(by)
+    existing = {t.region_id: t for t in Target.objects.filter(year=year)}
+    saved = []
+    for row in rows:
+        region = row["region"]
+        values = {
+            "signed_count": row.get("signed_count") or 0,
+            "signed_amount": row.get("signed_amount") or Decimal(0),
+            "new_start_amount": row.get("new_start_amount") or Decimal(0),
+            "funds_amount": row.get("funds_amount") or Decimal(0),
+        }
+        current = existing.get(region.pk)
+        if current is None and not any(values.values()):
+            continue
+        if current is not None and all(getattr(current, k) == v for k, v in values.items()):
+            continue
+        saved.append(target_set(by=by, region=region, year=year, **values))
+    return saved
 
 
 @transaction.atomic

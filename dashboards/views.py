@@ -7,10 +7,11 @@ import io
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,9 +21,12 @@ from core.models import Region
 from core.scoping import can_edit
 from rollups.services import request_rebuild
 
-from . import selectors
+from . import selectors, services
 from .export import dashboard_workbook
+from .forms import TargetFormSet
+from .models import Target
 from .periods import parse_period
+from .sections import sections
 from .selectors import CITY_CODE
 
 REBUILD_COOLDOWN_SECONDS = 120
@@ -31,6 +35,7 @@ REBUILD_COOLDOWN_SECONDS = 120
 def _context(request: HttpRequest, region: Region | None) -> dict:
     period = parse_period(request.GET, default_year=selectors.default_year())
     data = selectors.dashboard_data(period=period, region=region)
+    data.update(sections(period=period, region=region, user=request.user))
     data["charts"] = selectors.chart_data(data)
     data["charts"]["map"] = {
         "enabled": settings.SHOW_COUNTY_MAP,
@@ -45,6 +50,7 @@ def _context(request: HttpRequest, region: Region | None) -> dict:
     data["regions"] = Region.objects.exclude(code=CITY_CODE)
     data["show_map"] = settings.SHOW_COUNTY_MAP
     data["can_refresh"] = can_edit(request.user)
+    data["can_set_targets"] = services.can_set_targets(request.user)
     return data
 
 
@@ -83,6 +89,7 @@ def export(request: HttpRequest, code: str | None = None) -> HttpResponse:
     region = get_object_or_404(Region, code=code) if code else None
     period = parse_period(request.GET, default_year=selectors.default_year())
     data = selectors.dashboard_data(period=period, region=region)
+    data.update(sections(period=period, region=region, user=request.user))
     buffer = io.BytesIO()
     dashboard_workbook(data).save(buffer)
     name = f"dashboard-{region.code if region else 'city'}-{'-'.join(period.query().values())}"
@@ -92,3 +99,80 @@ def export(request: HttpRequest, code: str | None = None) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
     return response
+
+
+TARGET_FIGURES = ("signed_count", "signed_amount", "new_start_amount", "funds_amount")
+
+
+def _target_year(request: HttpRequest) -> int:
+    try:
+        year = int(request.GET.get("year") or 0)
+    except ValueError:
+        year = 0
+    return year if 2000 <= year <= 2100 else timezone.localdate().year
+
+
+@login_required
+def targets(request: HttpRequest) -> HttpResponse:
+    """The year's targets, one row per region. Every signed-in user reads them (they are the
+    aggregate figures the dashboards measure against); city administrators and staff edit them."""
+    year = _target_year(request)
+    may_edit = services.can_set_targets(request.user)
+    if request.method == "POST" and not may_edit:
+        raise PermissionDenied(_("Only city staff set targets."))
+    regions = list(Region.objects.order_by("sort_order", "code"))
+    existing = {t.region_id: t for t in Target.objects.filter(year=year)}
+    initial = [
+        {
+            "region": r.code,
+            **{f: getattr(existing[r.pk], f) for f in TARGET_FIGURES if r.pk in existing},
+        }
+        for r in regions
+    ]
+    if request.method == "POST":
+        formset = TargetFormSet(request.POST, initial=initial, prefix="t")
+        if formset.is_valid():
+            try:
+                saved = services.targets_set_year(
+                    by=request.user, year=year, rows=[f.cleaned_data for f in formset.forms]
+                )
+            except ValidationError as exc:
+                formset._non_form_errors = formset.error_class(exc.messages)
+            else:
+                messages.success(
+                    request,
+                    _("Targets for %(year)s saved (%(count)s regions changed).")
+                    % {"year": year, "count": len(saved)},
+                )
+                return redirect(f"{request.path}?year={year}")
+    else:
+        formset = TargetFormSet(initial=initial, prefix="t")
+    by_code = {r.code: r for r in regions}
+    rows = [
+        {
+            "region": by_code.get(str(form["region"].value())),
+            "form": form,
+            "target": existing.get(getattr(by_code.get(str(form["region"].value())), "pk", None)),
+        }
+        for form in formset.forms
+    ]
+    # The counties' sum, beside the city's own row (the dashboards use the city row when set).
+    city_ids = {r.pk for r in regions if r.code == CITY_CODE}
+    totals = {
+        f: sum((getattr(t, f) for t in existing.values() if t.region_id not in city_ids), 0)
+        for f in TARGET_FIGURES
+    }
+    return render(
+        request,
+        "dashboards/targets.html",
+        {
+            "year": year,
+            "year_choices": list(range(timezone.localdate().year + 1, 2019, -1)),
+            "formset": formset,
+            "rows": rows,
+            "may_edit": may_edit,
+            "totals": totals,
+            "city_code": CITY_CODE,
+        },
+        status=400 if request.method == "POST" else 200,
+    )

@@ -25,3 +25,13 @@ def yi(value) -> str:
 @register.filter
 def wan(value) -> str:
     return format_wan(_decimal(value))
+
+
+@register.filter
+def plain(value) -> str:
+    """A decimal without trailing zeros or exponent: 100.000 -> '100', 2.50 -> '2.5'."""
+    number = _decimal(value)
+    if number is None or value is None or value == "":
+        return "—"
+    text = format(number.normalize(), "f")
+    return text

@@ -1,0 +1,53 @@
+"""The targets page: one row of four figures per region for a year."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from core.forms import MoneyField, StyledFormMixin
+from core.models import Region
+
+# A year's target above this many projects is a typing slip, not a plan.
+MAX_SIGNED_COUNT = 100000
+
+
+class TargetRowForm(StyledFormMixin, forms.Form):
+    region = forms.ModelChoiceField(
+        queryset=Region.objects.all(), to_field_name="code", widget=forms.HiddenInput
+    )
+    signed_count = forms.IntegerField(
+        label=_("Signed projects"),
+        min_value=0,
+        max_value=MAX_SIGNED_COUNT,
+        required=False,
+        error_messages={
+            "invalid": _("Enter a whole number of projects."),
+            "min_value": _("The number of projects cannot be negative."),
+            "max_value": _("At most %(limit_value)s projects."),
+        },
+        widget=forms.NumberInput(attrs={"min": "0", "step": "1", "inputmode": "numeric"}),
+    )
+    signed_amount = MoneyField(label=_("Signed investment (万元)"), required=False)
+    new_start_amount = MoneyField(label=_("New-start investment (万元)"), required=False)
+    funds_amount = MoneyField(label=_("Funds in place (万元)"), required=False)
+
+    FIGURES = ("signed_count", "signed_amount", "new_start_amount", "funds_amount")
+
+
+class BaseTargetFormSet(forms.BaseFormSet):
+    def clean(self):
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            region = form.cleaned_data.get("region") if hasattr(form, "cleaned_data") else None
+            if region is None:
+                continue
+            if region.pk in seen:
+                raise forms.ValidationError(_("Each region may appear only once."))
+            seen.add(region.pk)
+
+
+TargetFormSet = forms.formset_factory(
+    TargetRowForm, formset=BaseTargetFormSet, extra=0, max_num=50, validate_max=True
+)

@@ -1,0 +1,133 @@
+"""Dashboard sections beyond the rollup figures: the period's top 10 signed projects, the latest
+events and what they signed, and the chain indicators against target.
+
+Each reads a bounded number of rows with a fixed number of queries, whatever the data size:
+- top projects: one index walk with LIMIT (the partial index `project_signed_by_investment`, see
+  projects/migrations) plus one query asking core.scoping which of those ten the user may open;
+- events: one grouped query over the signings of the events in the period (events are few);
+- indicators: chains.selectors.chain_indicator_progress (two queries).
+
+A project the user may not open (another county's, for a county user) shows as a masked row with
+its region and amount, as the event pages do: county officials read every region's aggregated
+figures but only their own region's projects (DESIGN.md, "Access").
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db.models import Count, Sum
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from chains.selectors import chain_indicator_progress
+from core.models import Region
+from core.scoping import scope_projects
+from events.models import Signing
+from projects.models import Project
+
+from .periods import Period
+from .selectors import measure_url
+
+TOP_PROJECTS = 10
+RECENT_EVENTS = 8
+
+
+def top_projects(*, period: Period, region: Region | None, user) -> dict:
+    """The period's largest signed projects (planned investment, 万元), largest first."""
+    qs = Project.objects.filter(
+        signed_on__isnull=False, signed_on__gte=period.start, signed_on__lte=period.end
+    )
+    if region is not None:
+        qs = qs.filter(region_id=region.pk)
+    rows = list(
+        qs.order_by("-planned_investment", "-id").values(
+            "id",
+            "name",
+            "region_id",
+            "region__name",
+            "signed_on",
+            "planned_investment",
+            "stage",
+        )[:TOP_PROJECTS]
+    )
+    ids = [r["id"] for r in rows]
+    visible = (
+        set(scope_projects(Project.objects.filter(pk__in=ids), user).values_list("pk", flat=True))
+        if ids
+        else set()
+    )
+    items = []
+    for rank, row in enumerate(rows, start=1):
+        shown = row["id"] in visible
+        items.append(
+            {
+                "rank": rank,
+                "visible": shown,
+                "name": row["name"] if shown else _("(a project of another region)"),
+                "url": reverse("projects:detail", args=[row["id"]]) if shown else None,
+                "region": row["region__name"],
+                "signed_on": row["signed_on"],
+                "amount": row["planned_investment"],
+            }
+        )
+    scope = {"region": region.code} if region else {}
+    return {
+        "items": items,
+        "list_url": measure_url("signed", period, sort="-amount", **scope),
+    }
+
+
+def recent_events(*, period: Period, region: Region | None, user) -> list[dict]:
+    """The latest events in the period that signed projects, newest first: number of projects
+    signed there and their amount at signing (万元). On a county dashboard, that county's signings.
+
+    Event titles and totals are not confidential (events are public news; the event pages show
+    every signed-in user the totals), so `user` does not narrow them."""
+    qs = Signing.objects.filter(
+        event__isnull=False,
+        event__start_on__lte=period.end,
+        event__end_on__gte=period.start,
+    )
+    if region is not None:
+        qs = qs.filter(project__region_id=region.pk)
+    rows = (
+        qs.values("event_id", "event__title", "event__start_on", "event__place_city")
+        .annotate(projects=Count("project_id", distinct=True), amount=Sum("amount"))
+        .order_by("-event__start_on", "-event_id")[:RECENT_EVENTS]
+    )
+    return [
+        {
+            "id": row["event_id"],
+            "title": row["event__title"],
+            "date": row["event__start_on"],
+            "place": row["event__place_city"],
+            "projects": row["projects"],
+            "amount": row["amount"] or Decimal(0),
+            "url": reverse("events:detail", args=[row["event_id"]]),
+        }
+        for row in rows
+    ]
+
+
+def indicators(*, period: Period, region: Region | None, user) -> list[dict]:
+    """Chain indicators (city-wide planning figures): latest reading up to the period's year
+    against target, with the chain page behind each."""
+    if region is not None:
+        return []
+    out = []
+    for p in chain_indicator_progress(year=period.year):
+        row = p.as_dict()
+        row["bar_percent"] = p.bar_percent
+        row["url"] = reverse("chains:detail", args=[p.indicator.chain_id]) + "#indicators"
+        out.append(row)
+    return out
+
+
+def sections(*, period: Period, region: Region | None, user) -> dict:
+    """Everything above, for the dashboard context and the export."""
+    return {
+        "top_projects": top_projects(period=period, region=region, user=user),
+        "recent_events": recent_events(period=period, region=region, user=user),
+        "indicators": indicators(period=period, region=region, user=user),
+    }
