@@ -34,6 +34,13 @@ class TargetRowForm(StyledFormMixin, forms.Form):
 
     FIGURES = ("signed_count", "signed_amount", "new_start_amount", "funds_amount")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.FIGURES:
+            widget = self.fields[name].widget
+            widget.attrs["class"] = widget.attrs.get("class", "") + " form-control-sm"
+            widget.attrs["placeholder"] = "0"
+
 
 class BaseTargetFormSet(forms.BaseFormSet):
     def clean(self):
