@@ -115,6 +115,9 @@ RULES: dict[str, Rule] = {
     "dashboards:county": Rule(
         skip="region-code URL, aggregates readable by all; scoping tested in tests/dashboards"
     ),
+    # Targets are aggregate figures every signed-in user reads; only city admin / staff may POST
+    # (others 403, bad input 400 with nothing saved): tests/dashboards/test_sections.py.
+    "dashboards:targets": Rule(query="?year=2023"),
     "dashboards:export_county": Rule(
         skip="region-code URL, aggregates readable by all; tested in tests/dashboards"
     ),
