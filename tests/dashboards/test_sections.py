@@ -23,7 +23,7 @@ TAIYUAN = "“双招双引共话发展”晋中招商推介会"
 
 
 @pytest.fixture
-def demo(demo_data, db):
+def demo(dashboard_demo, db):
     return None
 
 

@@ -6,8 +6,7 @@ from decimal import Decimal
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
@@ -17,22 +16,9 @@ from dashboards.periods import parse_period
 from rollups.models import RollupStatus
 
 
-@pytest.fixture(scope="module")
-def _demo_loaded(django_db_setup, django_db_blocker):
-    """Load the demo once for the module inside an outer transaction; each test runs in a
-    savepoint within it, and the whole lot is rolled back at the end."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        call_command("load_demo", verbosity=0)
-    yield
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
-
-
 @pytest.fixture
-def demo(_demo_loaded, db):
+def demo(dashboard_demo, db):
+    """The demo, loaded once for tests/dashboards (see its conftest.py)."""
     return None
 
 

@@ -39,3 +39,37 @@ def test_city_dashboard_shows_2023_q1_figures_on_desktop_and_phone(page, live_se
     page.reload()
     assert page.get_by_test_id("kpi-signed_count").inner_text().strip() == "39"
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
+
+    # The 2023 city dashboard: top 10, the Taiyuan event's signings, the chain indicators.
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto(f"{live_server.url}/dashboards/?year=2023")
+    assert page.get_by_test_id("top-projects-table").locator("tbody tr").count() == 10
+    taiyuan = page.get_by_test_id("event-row").filter(has_text="双招双引共话发展")
+    assert taiyuan.get_by_test_id("event-projects").inner_text().strip() == "15"
+    assert taiyuan.get_by_test_id("event-amount").inner_text().strip() == "346.80"
+    indicators = page.get_by_test_id("dashboard-indicators")
+    assert indicators.get_by_test_id("indicator-row").count() >= 5
+    assert indicators.locator("progress").count() >= 5
+    assert page.get_by_test_id("edit-targets").count() == 0  # a leader reads targets only
+    page.set_viewport_size({"width": 375, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+
+    # City staff set a county's target on the targets page; a bad figure is refused in Chinese.
+    page.context.clear_cookies()
+    login(page, live_server, "city_staff")
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto(f"{live_server.url}/dashboards/?year=2023")
+    page.get_by_test_id("edit-targets").click()
+    row = page.get_by_test_id("target-row-140702")
+    row.locator("input[name$=signed_amount]").fill("-3")
+    page.get_by_test_id("targets-save").click()
+    assert "未保存任何内容" in page.get_by_test_id("targets-errors").inner_text()
+    row = page.get_by_test_id("target-row-140702")
+    row.locator("input[name$=signed_count]").fill("20")
+    row.locator("input[name$=signed_amount]").fill("50亿")
+    page.get_by_test_id("targets-save").click()
+    page.wait_for_url("**/dashboards/targets/?year=2023")
+    row = page.get_by_test_id("target-row-140702")
+    assert row.locator("input[name$=signed_amount]").input_value() == "500000"
+    page.set_viewport_size({"width": 375, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
