@@ -262,3 +262,32 @@ def test_any_sequence_of_stage_moves_keeps_dates_in_order(reference_data, steps)
             )
         else:
             assert project.dropped_on and project.drop_reason
+
+
+_maybe_day = st.one_of(st.none(), st.dates(min_value=D(2020, 1, 1), max_value=D(2020, 1, 8)))
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    days=st.lists(_maybe_day, min_size=6, max_size=6),
+    dropped=_maybe_day,
+    stage=st.sampled_from(list(Stage)),
+    amount=st.sampled_from([Decimal("-1"), Decimal(0), Decimal("12.5")]),
+)
+def test_python_rules_cover_every_database_check_constraint(lead, days, dropped, stage, amount):
+    """validate_project skips Django's one-query-per-CheckConstraint validation; this proves that a
+    project its Python rules accept also passes every constraint (and so never reaches PostgreSQL as
+    an IntegrityError, a 500 for the user)."""
+    from projects.models import ORDERED_MILESTONES
+
+    project = Project.objects.get(pk=lead.pk)
+    for field, day in zip(ORDERED_MILESTONES, days, strict=False):
+        setattr(project, field, day)
+    project.dropped_on, project.stage, project.planned_investment = dropped, stage, amount
+    try:
+        services.validate_project(project)
+    except ValidationError:
+        return
+    project.validate_constraints()  # raises if a constraint disagrees with the Python rules
