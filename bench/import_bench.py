@@ -26,8 +26,8 @@ sys.path.insert(0, str(BASE_DIR))
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rows", type=int, default=1000)
-    parser.add_argument("--base", type=int, default=10000)
+    parser.add_argument("--rows", type=int, default=int(os.environ.get("BENCH_IMPORT_ROWS", 10000)))
+    parser.add_argument("--base", type=int, default=int(os.environ.get("BENCH_IMPORT_BASE", 10000)))
     parser.add_argument("--out", default=str(BASE_DIR / "docs" / "PERFORMANCE-IMPORT.md"))
     args = parser.parse_args()
 

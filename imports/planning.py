@@ -385,7 +385,7 @@ def _plan_project_row(plan: RowPlan, parsed: dict, target: Project | None, inves
     if plan.errors:
         return
     try:
-        validate_project(candidate, db_constraints=False)
+        validate_project(candidate, db_constraints=False, relations_loaded=True)
     except ValidationError as exc:
         for column, message in _messages_by_column(exc, PROJECT_HEADERS):
             plan.error(column, message)
@@ -422,6 +422,14 @@ def plan_enterprises(table: Table, *, user, progress: Progress | None = None) ->
         {"investor_name": p.get("name"), "investor_credit_code": p.get("credit_code")}
         for _pl, p in rows
     )
+    # Credit codes held by any enterprise (deleted ones too): one query, not one per row.
+    codes = {normalize_credit_code(p["credit_code"]) for _pl, p in rows if p.get("credit_code")}
+    taken = {
+        code: (pk, name)
+        for pk, code, name in Enterprise.all_objects.filter(credit_code__in=codes).values_list(
+            "pk", "credit_code", "name"
+        )
+    }
     seen: dict[str, int] = {}
     total = len(rows)
     for i, (plan, parsed) in enumerate(rows, 1):
@@ -457,7 +465,17 @@ def plan_enterprises(table: Table, *, user, progress: Progress | None = None) ->
         for k, v in fields.items():
             setattr(candidate, k, v)
         try:
-            enterprise_validate(candidate)
+            enterprise_validate(candidate, in_bulk=True)
+            holder = taken.get(candidate.credit_code)
+            if candidate.credit_code and holder and holder[0] != candidate.pk:
+                raise ValidationError(
+                    {
+                        "credit_code": _(
+                            "Another enterprise (%(name)s) already has this credit code."
+                        )
+                        % {"name": holder[1]}
+                    }
+                )
         except ValidationError as exc:
             for column, message in _messages_by_column(exc, ENTERPRISE_HEADERS):
                 plan.error(column, message)
