@@ -254,7 +254,11 @@ PROJECT_FIELD_KEYS = [
 PROJECT_HEADERS["investor"] = PROJECT_HEADERS["investor_name"]
 
 
-def plan_projects(table: Table, *, user, progress: Progress | None = None) -> list[RowPlan]:
+def plan_projects(
+    table: Table, *, user, progress: Progress | None = None, writing: bool = False
+) -> list[RowPlan]:
+    """`writing=True`: the plan is about to be applied by the services, which validate every new
+    row themselves (project_bulk_create), so new rows are not validated twice here."""
     refs = Refs()
     rows = parse_rows(table, PROJECT_COLUMNS, refs)
     investors = _investor_lookup(parsed for _plan, parsed in rows)
@@ -314,7 +318,7 @@ def plan_projects(table: Table, *, user, progress: Progress | None = None) -> li
                 continue
             target = same[0] if same else None
         plan.extra["ledger_id"] = ledger_id
-        _plan_project_row(plan, parsed, target, investors)
+        _plan_project_row(plan, parsed, target, investors, validate=not (writing and not target))
     if progress:
         progress(total, total)
     return [plan for plan, _parsed in rows]
@@ -346,7 +350,9 @@ def find_investor(investors: dict, name: str, code: str) -> Enterprise | None:
     return candidates[0] if candidates else None
 
 
-def _plan_project_row(plan: RowPlan, parsed: dict, target: Project | None, investors) -> None:
+def _plan_project_row(
+    plan: RowPlan, parsed: dict, target: Project | None, investors, *, validate: bool = True
+) -> None:
     investor = find_investor(
         investors, parsed.get("investor_name") or "", parsed.get("investor_credit_code") or ""
     )
@@ -385,7 +391,8 @@ def _plan_project_row(plan: RowPlan, parsed: dict, target: Project | None, inves
     if plan.errors:
         return
     try:
-        validate_project(candidate, db_constraints=False, relations_loaded=True)
+        if validate:
+            validate_project(candidate, db_constraints=False, relations_loaded=True)
     except ValidationError as exc:
         for column, message in _messages_by_column(exc, PROJECT_HEADERS):
             plan.error(column, message)
@@ -415,7 +422,9 @@ ENTERPRISE_HEADERS = {c.key: c.header for c in ENTERPRISE_COLUMNS}
 ENTERPRISE_HEADERS["main_link"] = "主导产业链环节"
 
 
-def plan_enterprises(table: Table, *, user, progress: Progress | None = None) -> list[RowPlan]:
+def plan_enterprises(
+    table: Table, *, user, progress: Progress | None = None, writing: bool = False
+) -> list[RowPlan]:
     refs = Refs()
     rows = parse_rows(table, ENTERPRISE_COLUMNS, refs)
     lookup = _investor_lookup(
@@ -498,7 +507,9 @@ def plan_enterprises(table: Table, *, user, progress: Progress | None = None) ->
 FUNDS_HEADERS = {c.key: c.header for c in FUNDS_COLUMNS}
 
 
-def plan_funds(table: Table, *, user, progress: Progress | None = None) -> list[RowPlan]:
+def plan_funds(
+    table: Table, *, user, progress: Progress | None = None, writing: bool = False
+) -> list[RowPlan]:
     refs = Refs()
     rows = parse_rows(table, FUNDS_COLUMNS, refs)
     ledger_ids = {p["project_ledger_id"] for _pl, p in rows if p.get("project_ledger_id")}

@@ -125,11 +125,13 @@ def _read_cached(data: bytes, filename: str, kind: str):
     return _last_table["table"]
 
 
-def plan_file(*, kind: str, data: bytes, filename: str, by, progress=None) -> list[RowPlan]:
+def plan_file(
+    *, kind: str, data: bytes, filename: str, by, progress=None, writing: bool = False
+) -> list[RowPlan]:
     table = _read_cached(data, filename, kind)
     if not table.rows:
         raise LedgerFileError(_("The sheet has a header but no rows."))
-    return planning.PLANNERS[kind](table, user=by, progress=progress)
+    return planning.PLANNERS[kind](table, user=by, progress=progress, writing=writing)
 
 
 def batch_preview(*, batch: ImportBatch) -> ImportBatch:
@@ -180,6 +182,7 @@ def batch_import(*, batch: ImportBatch, by) -> ImportBatch:
                 data=bytes(batch.file_data),
                 filename=batch.filename,
                 by=by,
+                writing=True,
             )
             if any(p.action == ERROR for p in plans):
                 raise _Abort(plans)

@@ -213,7 +213,12 @@ def validate_project(
     exclude = ["investor", "co_investors"] if not project.investor_id else []
     if relations_loaded:
         exclude += [f.name for f in Project._meta.concrete_fields if f.is_relation]
-    project.full_clean(exclude=exclude or None, validate_constraints=db_constraints)
+    project.full_clean(
+        exclude=exclude or None,
+        # The only unique field a caller sets is the form's creation token.
+        validate_unique=not relations_loaded or project.creation_token is not None,
+        validate_constraints=db_constraints,
+    )
 
 
 def _label(field: str) -> str:
