@@ -19,9 +19,14 @@ from django.utils.translation import gettext as _
 from simple_history.signals import post_create_historical_record, pre_create_historical_record
 
 from core.credit_code import normalize_credit_code
+from core.models import Region
 from core.textnorm import normalize_name
+from dashboards import services as dashboard_services
+from dashboards.models import Target
 from enterprises import services as enterprise_services
 from enterprises.models import Enterprise
+from events import services as event_services
+from events.models import PromotionEvent, Signing
 from projects import services as project_services
 from projects.models import MILESTONE_FIELD, PIPELINE, FundsInPlace, Project, Stage
 
@@ -239,6 +244,8 @@ def _errors_of(exc: Exception, kind: str) -> list[tuple[str, str]]:
         Kind.PROJECTS: planning.PROJECT_HEADERS,
         Kind.ENTERPRISES: planning.ENTERPRISE_HEADERS,
         Kind.FUNDS: planning.FUNDS_HEADERS,
+        Kind.EVENTS: planning.EVENT_HEADERS,
+        Kind.TARGETS: planning.TARGET_HEADERS,
     }[kind]
     return planning._messages_by_column(exc, headers)
 
@@ -523,11 +530,58 @@ def _bulk_enterprises(plans: list[RowPlan], *, batch: ImportBatch, by, context: 
         plan.written = True
 
 
+EVENT_SNAPSHOT_KEYS = list(planning.EVENT_FIELD_KEYS)
+
+
+def _apply_event(plan: RowPlan, *, batch: ImportBatch, by, context: dict) -> None:
+    """The row's event (created or corrected once, on its first row), then its signing through
+    events.services.signing_record, which moves the project to the signed stage."""
+    key = plan.extra["event_key"]
+    event = context.get(("event", key))
+    if event is None:
+        action = plan.extra.get("event_action")
+        fields = dict(plan.extra.get("event_fields", {}))
+        if action == NEW:
+            event = event_services.event_create(by=by, **fields)
+            _note(batch.created, event)
+        elif action == UPDATE:
+            event = PromotionEvent.objects.get(pk=plan.extra["event"].pk)
+            snap = _snapshot(event, EVENT_SNAPSHOT_KEYS)
+            snap["organisers"] = sorted(event.organisers.values_list("pk", flat=True))
+            batch.updated.setdefault("events.promotionevent", {})[str(event.pk)] = snap
+            event = event_services.event_update(event=event, by=by, **fields)
+        else:
+            event = plan.extra["event"]
+        context[("event", key)] = event
+    signing = plan.extra.get("signing")
+    if signing:
+        project = Project.objects.get(pk=signing["project"].pk)
+        snapshots = batch.updated.setdefault("projects.project", {})
+        if project.signed_on is None and str(project.pk) not in snapshots:
+            # The signing moves the project: keep where it was, for rollback.
+            snapshots[str(project.pk)] = _snapshot(project, PROJECT_SNAPSHOT_KEYS)
+        record = event_services.signing_record(
+            by=by, event=event, **{**signing, "project": project}
+        )
+        _note(batch.created, record)
+
+
+def _apply_target(plan: RowPlan, *, batch: ImportBatch, by, context: dict) -> None:
+    if plan.action == UPDATE:
+        snapshots = batch.updated.setdefault("dashboards.target", {})
+        snapshots[str(plan.target.pk)] = _snapshot(plan.target, planning.TARGET_VALUES)
+    target = dashboard_services.target_set(by=by, **plan.fields)
+    if plan.action == NEW:
+        _note(batch.created, target)
+
+
 BULK_APPLIERS = {Kind.PROJECTS: _bulk_projects, Kind.ENTERPRISES: _bulk_enterprises}
 APPLIERS = {
     Kind.PROJECTS: _apply_project,
     Kind.ENTERPRISES: _apply_enterprise,
     Kind.FUNDS: _apply_funds,
+    Kind.EVENTS: _apply_event,
+    Kind.TARGETS: _apply_target,
 }
 
 
@@ -558,6 +612,33 @@ def batch_rollback(*, batch: ImportBatch, by) -> ImportBatch:
         )
     with _recording(batch, ROLLBACK_REASON):
         LedgerKey.objects.filter(pk__in=batch.ledger_keys).delete()
+        # Signings first: the projects they moved are restored below.
+        for pk in batch.created.get("events.signing", []):
+            signing = Signing.objects.filter(pk=pk).select_related("event", "project").first()
+            if signing is not None:
+                event_services.signing_delete(signing=signing, by=by)
+        for pk, snap in batch.updated.get("events.promotionevent", {}).items():
+            snap = dict(snap)
+            organisers = list(Region.objects.filter(pk__in=snap.pop("organisers")))
+            event_services.event_update(
+                event=PromotionEvent.objects.get(pk=pk),
+                by=by,
+                organisers=organisers,
+                **_restore_values(PromotionEvent, snap),
+            )
+        for pk in batch.created.get("events.promotionevent", []):
+            event = PromotionEvent.objects.filter(pk=pk).first()
+            if event is not None:
+                event_services.event_delete(event=event, by=by)
+        for pk in batch.created.get("dashboards.target", []):
+            target = Target.objects.filter(pk=pk).first()
+            if target is not None:
+                dashboard_services.target_delete(by=by, target=target)
+        for pk, snap in batch.updated.get("dashboards.target", {}).items():
+            target = Target.objects.select_related("region").get(pk=pk)
+            dashboard_services.target_set(
+                by=by, region=target.region, year=target.year, **_restore_values(Target, snap)
+            )
         for pk in batch.created.get("projects.fundsinplace", []):
             record = FundsInPlace.objects.filter(pk=pk).select_related("project").first()
             if record is not None:
