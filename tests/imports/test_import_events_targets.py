@@ -170,3 +170,18 @@ def test_new_kind_templates_open_with_validations(reference_data):
     kinds = [c.value for c in options[chr(65 + header.index("活动类型"))] if c.value]
     assert "推介会" in kinds
     assert len(ws.data_validations.dataValidation) >= 4
+
+
+def test_event_list_exports_the_ledger_and_it_reimports_unchanged(projects, demo_users, client):
+    batch = _run("events", xlsx_bytes(_event_rows(), header=EVENT_HEADER, sheet="活动签约"))
+    assert batch.status == ImportBatch.Status.IMPORTED, _errors(batch)
+    client.force_login(demo_users["city_staff"])
+    response = client.get("/events/", {"region": "140702", "format": "xlsx"})
+    assert response.status_code == 200
+    data = b"".join(response.streaming_content)
+    ws = load_workbook(io.BytesIO(data)).worksheets[0]
+    assert [c.value for c in ws[1]][0] == "活动名称"
+    assert ws.max_row == 3  # one row per signing
+    again = _run("events", data)
+    assert again.summary == {"new": 0, "update": 0, "unchanged": 2, "error": 0}, _errors(again)
+    assert client.get("/events/", {"format": "csv"}).status_code == 200
