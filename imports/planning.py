@@ -400,6 +400,12 @@ def _plan_project_row(
         if value is None and key in ("notes", "drop_reason"):
             value = ""
         fields[key] = value
+    if target is None and not validate:
+        # Written next by project_bulk_create, which validates the row itself.
+        if not plan.errors:
+            plan.fields, plan.action = fields, NEW
+            plan.extra.update(stage=stage, investor=investor)
+        return
     candidate = copy.copy(target) if target is not None else Project()
     for key, value in fields.items():
         setattr(candidate, key, value)
