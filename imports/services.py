@@ -200,7 +200,9 @@ def batch_import(*, batch: ImportBatch, by) -> ImportBatch:
                     # Rows that can be written in bulk are; the applier leaves the others.
                     try:
                         bulk(plans, batch=batch, by=by, context=context)
-                    except ValidationError as exc:
+                    except (ValidationError, PermissionDenied) as exc:
+                        if not any(p.action == ERROR for p in plans):
+                            plans[0].error("", "；".join(getattr(exc, "messages", [str(exc)])))
                         raise _Abort(plans) from exc
                 for i, plan in enumerate(plans, 1):
                     if plan.action != UNCHANGED and not getattr(plan, "written", False):
