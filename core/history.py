@@ -35,6 +35,55 @@ def history(*, excluded_fields: tuple[str, ...] = ("updated_at",), **options) ->
     )
 
 
+def bulk_history(objs: list, *, user=None, update: bool = False, batch_size: int = 2000) -> list:
+    """Change-history records for objects written in bulk (bulk_create / bulk_update skip the
+    per-save signal that writes them): one INSERT per `batch_size` records. The pre- and
+    post-create signals are sent for every record, as a single save would, so the receivers
+    that tag a record (client IP, an import batch) see bulk writes too."""
+    from django.db import router
+    from simple_history.signals import post_create_historical_record
+
+    if not objs:
+        return []
+    model = type(objs[0])
+    record_model = model.history.model
+    now = timezone.now()
+    using = router.db_for_write(model)
+    records = []
+    for obj in objs:
+        record = record_model(
+            history_date=now,
+            history_user=getattr(obj, "_history_user", None)
+            or user
+            or record_model.get_default_history_user(obj),
+            history_change_reason="",
+            history_type="~" if update else "+",
+            **{f.attname: getattr(obj, f.attname) for f in record_model.tracked_fields},
+        )
+        pre_create_historical_record.send(
+            sender=record_model,
+            instance=obj,
+            history_date=now,
+            history_user=record.history_user,
+            history_change_reason="",
+            using=using,
+            history_instance=record,
+        )
+        records.append(record)
+    record_model.objects.using(using).bulk_create(records, batch_size=batch_size)
+    for obj, record in zip(objs, records, strict=True):
+        post_create_historical_record.send(
+            sender=record_model,
+            instance=obj,
+            history_instance=record,
+            history_date=now,
+            history_user=record.history_user,
+            history_change_reason=record.history_change_reason,
+            using=using,
+        )
+    return records
+
+
 @receiver(pre_create_historical_record)
 def _record_ip(sender, **kwargs) -> None:
     request = getattr(HistoricalRecords.context, "request", None)

@@ -95,6 +95,13 @@ def targets_set_year(*, by, year: int, rows: list[dict]) -> list[Target]:
 
 
 @transaction.atomic
+def target_delete(*, by, target: Target) -> None:
+    """Remove a region's targets for a year (an imported row being rolled back)."""
+    check_can_set_targets(by)
+    target.delete()
+
+
+@transaction.atomic
 def targets_import_xlsx(*, by, file: BinaryIO) -> list[Target]:
     """Import targets from the first sheet of an xlsx: a header row, then one row per region and
     year. Regions by name or code. All rows or none: any bad row raises with its row number."""

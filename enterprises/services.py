@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from core.credit_code import normalize_credit_code, validate_credit_code
+from core.history import bulk_history
 from core.money import parse_amount, validate_amount
 from core.scoping import can_edit, is_city_wide
 from core.textnorm import normalize_mobile, normalize_name, pinyin_keys
@@ -74,7 +75,7 @@ def _attribute(instance, by: User | None) -> None:
         instance._history_user = by
 
 
-def _derive(enterprise: Enterprise) -> None:
+def _derive(enterprise: Enterprise, *, check_clash: bool = True) -> None:
     enterprise.name = (enterprise.name or "").strip()
     if not enterprise.name:
         raise ValidationError({"name": _("Please enter the enterprise name.")})
@@ -94,6 +95,7 @@ def _derive(enterprise: Enterprise) -> None:
         except ValidationError as exc:
             raise ValidationError({"credit_code": exc.messages}) from exc
         enterprise.credit_code = normalize_credit_code(enterprise.credit_code)
+    if enterprise.credit_code and check_clash:
         clash = Enterprise.all_objects.filter(credit_code=enterprise.credit_code).exclude(
             pk=enterprise.pk
         )
@@ -112,11 +114,21 @@ def _derive(enterprise: Enterprise) -> None:
         raise ValidationError({"park": _("The park is not in the enterprise's region.")})
 
 
-def enterprise_validate(enterprise: Enterprise) -> None:
+def enterprise_validate(enterprise: Enterprise, *, in_bulk: bool = False) -> None:
     """Every rule an enterprise must satisfy, without saving: imports check each row with it before
-    anything is written (the same checks enterprise_create / enterprise_update run)."""
-    _derive(enterprise)
-    enterprise.full_clean()
+    anything is written (the same checks enterprise_create / enterprise_update run).
+
+    `in_bulk=True`: the caller loaded the foreign keys from the database and checks credit-code
+    clashes for all its rows at once (see enterprise_bulk_create), so nothing is queried here."""
+    _derive(enterprise, check_clash=not in_bulk)
+    if in_bulk:
+        enterprise.full_clean(
+            exclude=[f.name for f in Enterprise._meta.concrete_fields if f.is_relation],
+            validate_unique=False,
+            validate_constraints=False,
+        )
+    else:
+        enterprise.full_clean()
 
 
 def enterprise_create(
@@ -150,6 +162,67 @@ def enterprise_create(
                 return existing
         raise
     return enterprise
+
+
+def _clash_error(name: str) -> ValidationError:
+    return ValidationError(
+        {
+            "credit_code": _("Another enterprise (%(name)s) already has this credit code.")
+            % {"name": name}
+        }
+    )
+
+
+@transaction.atomic
+def enterprise_bulk_create(
+    *, by: User | None = None, rows: list[dict], batch_size: int = 2000
+) -> list[Enterprise]:
+    """Create many enterprises at once (ledger imports): enterprise_create's rules row by row,
+    credit-code clashes checked with one query for all rows, then one INSERT per `batch_size`
+    rows and their change history. Foreign keys must be objects loaded from the database. A
+    row that breaks a rule raises its ValidationError with `row_index` set; nothing is written."""
+    enterprises = []
+    checked_regions: set = set()
+    for index, fields in enumerate(rows):
+        unknown = set(fields) - ENTERPRISE_FIELDS
+        if unknown:
+            raise TypeError(f"unknown enterprise fields: {sorted(unknown)}")
+        region = fields.get("region")
+        if getattr(region, "pk", region) not in checked_regions:
+            _check_can_edit(by, None, region)
+            checked_regions.add(getattr(region, "pk", region))
+        enterprise = Enterprise(**fields)
+        _attribute(enterprise, by)
+        try:
+            enterprise_validate(enterprise, in_bulk=True)
+        except ValidationError as exc:
+            exc.row_index = index
+            raise
+        enterprises.append(enterprise)
+    seen: dict[str, int] = {}
+    for index, e in enumerate(enterprises):
+        if e.credit_code and e.credit_code in seen:
+            exc = _clash_error(enterprises[seen[e.credit_code]].name)
+            exc.row_index = index
+            raise exc
+        if e.credit_code:
+            seen[e.credit_code] = index
+    if seen:
+        taken = dict(
+            Enterprise.all_objects.filter(credit_code__in=list(seen)).values_list(
+                "credit_code", "name"
+            )
+        )
+        for code, index in seen.items():
+            if code in taken:
+                exc = _clash_error(taken[code])
+                exc.row_index = index
+                raise exc
+    if not enterprises:
+        return []
+    Enterprise.objects.bulk_create(enterprises, batch_size=batch_size)
+    bulk_history(enterprises, user=by)
+    return enterprises
 
 
 @transaction.atomic

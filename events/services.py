@@ -111,6 +111,11 @@ def _validate_event(event: PromotionEvent, organisers: Sequence) -> None:
     event.full_clean()
 
 
+def event_validate(event: PromotionEvent, organisers: Sequence) -> None:
+    """The rules event_create / event_update apply, without saving (imports check rows with it)."""
+    _validate_event(event, organisers)
+
+
 def _visible_projects(by, projects: Iterable[Project]) -> list[Project]:
     projects = list(projects)
     if by is None or not projects:
@@ -208,7 +213,36 @@ def event_update(*, event: PromotionEvent, by, **fields: Any) -> PromotionEvent:
     return event
 
 
+@transaction.atomic
+def event_delete(*, event: PromotionEvent, by) -> None:
+    """Delete an event that has no signings, batch milestones or agreements left (an imported
+    event being rolled back); the change history keeps the deleted record."""
+    event = PromotionEvent.objects.select_for_update().get(pk=event.pk)
+    check_can_edit_event(by, event)
+    if (
+        event.signings.exists()
+        or event.batch_milestones.exists()
+        or EventAgreement.objects.filter(event=event).exists()
+    ):
+        raise ValidationError(
+            _("This event has signings or agreements recorded; remove them first.")
+        )
+    event.delete()
+
+
 # --- signings ---------------------------------------------------------------------------------------
+@transaction.atomic
+def signing_delete(*, signing: Signing, by) -> None:
+    """Remove a signing record (an imported one being rolled back). The project's stage is not
+    moved here: whoever undoes the signing restores the project through projects.services."""
+    if signing.event_id is not None:
+        check_can_edit_event(by, signing.event)
+    check_can_edit_region(by, signing.project.region)
+    project = signing.project
+    signing.delete()
+    project_services._record_change(project)
+
+
 @transaction.atomic
 def signing_record(
     *,

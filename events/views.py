@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.scoping import can_edit, scope_projects
+from imports.exporters import export_query, export_requested
+from imports.ledger_exports import event_export_columns, event_export_rows
 
 from . import selectors, services
 from .exports import stats_workbook
@@ -53,6 +55,15 @@ def event_list(request: HttpRequest) -> HttpResponse:
         date_from=filters.get("date_from"),
         date_to=filters.get("date_to"),
     )
+    export = export_requested(
+        request,
+        columns=event_export_columns(),
+        rows=event_export_rows(events, user=request.user),
+        filename="活动签约",
+        sheet_title="活动签约",
+    )
+    if export is not None:
+        return export
     page = Paginator(events, 60).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -64,6 +75,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "months": selectors.group_by_month(page.object_list),
             "query": query.urlencode(),
+            "export_query": export_query(request),
             "can_add": can_edit(request.user),
         },
     )

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from enterprises.models import InvestorOrigin, Ownership
+from events.models import AgreementKind
 from projects.models import Stage
 
 # Ledgers are Chinese whatever the UI language, so these words are fixed, not translated.
@@ -49,7 +50,8 @@ OWNERSHIP_WORDS = {
 class Column:
     key: str
     header: str
-    parser: str  # text money date month bool int region park chain link method stage choice
+    # text money date month bool int region regions park chain link method stage choice event_kind
+    parser: str
     required: bool = False
     max_length: int | None = None
     choices: dict = field(default_factory=dict)  # value -> Chinese word, for parser "choice"
@@ -251,4 +253,110 @@ FUNDS_COLUMNS = [
         "amount", "到位资金(万元)", "money", required=True, example="3500万", get=_attr("amount")
     ),
     Column("note", "备注", "text", max_length=500, get=_attr("note")),
+]
+
+AGREEMENT_WORDS = {
+    AgreementKind.FORMAL: "正式合同",
+    AgreementKind.FRAMEWORK: "框架协议",
+    AgreementKind.STRATEGIC: "战略合作协议",
+}
+
+
+def _organisers(obj):
+    event = getattr(obj, "event", None) or obj
+    return "、".join(r.name for r in event.organisers.all())
+
+
+# One row per signing; an event without signings is one row with the signing columns blank. The
+# event is identified by its start date and title; its columns repeat on each of its rows (later
+# rows may leave them blank).
+EVENT_COLUMNS = [
+    Column(
+        "title",
+        "活动名称",
+        "text",
+        required=True,
+        max_length=200,
+        example="2023中国（太原）国际能源产业博览会晋中专场",
+        get=_attr("event__title"),
+    ),
+    Column(
+        "start_on",
+        "开始日期",
+        "date",
+        required=True,
+        example="2023-09-06",
+        get=_attr("event__start_on"),
+    ),
+    Column("end_on", "结束日期", "date", example="2023-09-08", get=_attr("event__end_on")),
+    Column("kind", "活动类型", "event_kind", example="推介会", get=_name("event__kind")),
+    Column(
+        "place_city",
+        "举办城市",
+        "text",
+        max_length=100,
+        example="太原市",
+        get=_attr("event__place_city"),
+    ),
+    Column(
+        "place_province",
+        "举办省份",
+        "text",
+        max_length=30,
+        example="山西省",
+        get=_attr("event__place_province"),
+    ),
+    Column("venue", "举办地点", "text", max_length=200, get=_attr("event__venue")),
+    Column("organisers", "主办县区", "regions", example="榆次区", get=_organisers),
+    Column(
+        "leading_official", "带队领导", "text", max_length=100, get=_attr("event__leading_official")
+    ),
+    Column("notes", "活动备注", "text", max_length=2000, get=_attr("event__notes")),
+    Column(
+        "project_ledger_id",
+        "签约项目台账编号",
+        "text",
+        max_length=64,
+        example="YC-2023-001",
+        get=lambda s: getattr(s, "ledger_id", None) or "",
+    ),
+    Column(
+        "project_name",
+        "签约项目名称",
+        "text",
+        max_length=200,
+        example="年产10万吨精品钢项目",
+        get=_attr("project__name"),
+    ),
+    Column(
+        "project_region", "签约项目县区", "region", example="榆次区", get=_name("project__region")
+    ),
+    Column("signed_on", "签约日期", "date", example="2023-09-06", get=_attr("signed_on")),
+    Column("amount", "签约金额(万元)", "money", example="3.5亿", get=_attr("amount")),
+    Column(
+        "agreement_kind",
+        "协议类型",
+        "choice",
+        choices=AGREEMENT_WORDS,
+        example="正式合同",
+        get=lambda s: AGREEMENT_WORDS.get(getattr(s, "agreement_kind", ""), ""),
+    ),
+    Column("signing_note", "签约备注", "text", max_length=500, get=_attr("note")),
+]
+
+TARGET_COLUMNS = [
+    Column("region", "县区", "region", required=True, example="榆次区", get=_name("region")),
+    Column("year", "年度", "int", required=True, example=2024, get=_attr("year")),
+    Column("signed_count", "签约项目数(个)", "int", example=60, get=_attr("signed_count")),
+    Column(
+        "signed_amount", "签约投资额(万元)", "money", example="120亿", get=_attr("signed_amount")
+    ),
+    Column(
+        "new_start_amount",
+        "新开工投资额(万元)",
+        "money",
+        example=800000,
+        get=_attr("new_start_amount"),
+    ),
+    Column("funds_amount", "到位资金(万元)", "money", example="50亿", get=_attr("funds_amount")),
 ]

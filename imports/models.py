@@ -11,6 +11,8 @@ class Kind(models.TextChoices):
     PROJECTS = "projects", _("Projects")
     ENTERPRISES = "enterprises", _("Enterprises")
     FUNDS = "funds", _("Funds in place")
+    EVENTS = "events", _("Events and signings")
+    TARGETS = "targets", _("Targets")
 
 
 class ImportBatch(TimeStampedModel):

@@ -22,18 +22,24 @@ from core.credit_code import normalize_credit_code
 from core.models import ChainLink, IndustryChain, PromotionMethod, Region
 from core.scoping import check_can_edit_region
 from core.textnorm import normalize_name
+from dashboards.models import Target
+from dashboards.services import check_can_set_targets
 from enterprises.models import Enterprise, IndustrialPark
 from enterprises.services import enterprise_validate
+from events.models import EventKind, PromotionEvent, Signing
+from events.services import check_can_edit_event, event_validate
 from projects.models import MILESTONE_FIELD, FundsInPlace, Project, Stage
 from projects.services import validate_project
 
 from . import values
 from .columns import (
     ENTERPRISE_COLUMNS,
+    EVENT_COLUMNS,
     FUNDS_COLUMNS,
     PROJECT_COLUMNS,
     STAGE_ALIASES,
     STAGE_WORDS,
+    TARGET_COLUMNS,
     Column,
 )
 from .models import Kind, LedgerKey
@@ -122,6 +128,10 @@ class Refs:
             self.methods[m.name] = m
             self.methods[m.code] = m
             self.methods[m.name.removesuffix("招商")] = m
+        self.event_kinds: dict[str, EventKind] = {}
+        for k in EventKind.objects.all():
+            self.event_kinds[k.name] = k
+            self.event_kinds[k.code] = k
         self.stages = {word: code for code, word in STAGE_WORDS.items()}
         self.stages.update(STAGE_ALIASES)
         self.stages.update({code: code for code in Stage.values})
@@ -158,6 +168,25 @@ def parse_cell(col: Column, raw, refs: Refs, parsed: dict):
         found = refs.regions.get(key)
         if found is None:
             raise ValidationError(_("Unknown region “%(v)s”.") % {"v": key})
+        return found
+    if col.parser == "regions":
+        found = []
+        for part in re.split(r"[、,，;；/\s]+", key):
+            if not part:
+                continue
+            region = refs.regions.get(part)
+            if region is None:
+                raise ValidationError(_("Unknown region “%(v)s”.") % {"v": part})
+            if region not in found:
+                found.append(region)
+        return found
+    if col.parser == "event_kind":
+        found = refs.event_kinds.get(key)
+        if found is None:
+            raise ValidationError(
+                _("Unknown kind of event “%(v)s”; use one of %(list)s.")
+                % {"v": key, "list": "、".join(sorted({k.name for k in refs.event_kinds.values()}))}
+            )
         return found
     if col.parser == "park":
         found = refs.parks.get(key)
@@ -254,7 +283,11 @@ PROJECT_FIELD_KEYS = [
 PROJECT_HEADERS["investor"] = PROJECT_HEADERS["investor_name"]
 
 
-def plan_projects(table: Table, *, user, progress: Progress | None = None) -> list[RowPlan]:
+def plan_projects(
+    table: Table, *, user, progress: Progress | None = None, writing: bool = False
+) -> list[RowPlan]:
+    """`writing=True`: the plan is about to be applied by the services, which validate every new
+    row themselves (project_bulk_create), so new rows are not validated twice here."""
     refs = Refs()
     rows = parse_rows(table, PROJECT_COLUMNS, refs)
     investors = _investor_lookup(parsed for _plan, parsed in rows)
@@ -314,7 +347,7 @@ def plan_projects(table: Table, *, user, progress: Progress | None = None) -> li
                 continue
             target = same[0] if same else None
         plan.extra["ledger_id"] = ledger_id
-        _plan_project_row(plan, parsed, target, investors)
+        _plan_project_row(plan, parsed, target, investors, validate=not (writing and not target))
     if progress:
         progress(total, total)
     return [plan for plan, _parsed in rows]
@@ -346,7 +379,9 @@ def find_investor(investors: dict, name: str, code: str) -> Enterprise | None:
     return candidates[0] if candidates else None
 
 
-def _plan_project_row(plan: RowPlan, parsed: dict, target: Project | None, investors) -> None:
+def _plan_project_row(
+    plan: RowPlan, parsed: dict, target: Project | None, investors, *, validate: bool = True
+) -> None:
     investor = find_investor(
         investors, parsed.get("investor_name") or "", parsed.get("investor_credit_code") or ""
     )
@@ -365,6 +400,12 @@ def _plan_project_row(plan: RowPlan, parsed: dict, target: Project | None, inves
         if value is None and key in ("notes", "drop_reason"):
             value = ""
         fields[key] = value
+    if target is None and not validate:
+        # Written next by project_bulk_create, which validates the row itself.
+        if not plan.errors:
+            plan.fields, plan.action = fields, NEW
+            plan.extra.update(stage=stage, investor=investor)
+        return
     candidate = copy.copy(target) if target is not None else Project()
     for key, value in fields.items():
         setattr(candidate, key, value)
@@ -385,7 +426,8 @@ def _plan_project_row(plan: RowPlan, parsed: dict, target: Project | None, inves
     if plan.errors:
         return
     try:
-        validate_project(candidate, db_constraints=False)
+        if validate:
+            validate_project(candidate, db_constraints=False, relations_loaded=True)
     except ValidationError as exc:
         for column, message in _messages_by_column(exc, PROJECT_HEADERS):
             plan.error(column, message)
@@ -415,13 +457,23 @@ ENTERPRISE_HEADERS = {c.key: c.header for c in ENTERPRISE_COLUMNS}
 ENTERPRISE_HEADERS["main_link"] = "主导产业链环节"
 
 
-def plan_enterprises(table: Table, *, user, progress: Progress | None = None) -> list[RowPlan]:
+def plan_enterprises(
+    table: Table, *, user, progress: Progress | None = None, writing: bool = False
+) -> list[RowPlan]:
     refs = Refs()
     rows = parse_rows(table, ENTERPRISE_COLUMNS, refs)
     lookup = _investor_lookup(
         {"investor_name": p.get("name"), "investor_credit_code": p.get("credit_code")}
         for _pl, p in rows
     )
+    # Credit codes held by any enterprise (deleted ones too): one query, not one per row.
+    codes = {normalize_credit_code(p["credit_code"]) for _pl, p in rows if p.get("credit_code")}
+    taken = {
+        code: (pk, name)
+        for pk, code, name in Enterprise.all_objects.filter(credit_code__in=codes).values_list(
+            "pk", "credit_code", "name"
+        )
+    }
     seen: dict[str, int] = {}
     total = len(rows)
     for i, (plan, parsed) in enumerate(rows, 1):
@@ -457,7 +509,17 @@ def plan_enterprises(table: Table, *, user, progress: Progress | None = None) ->
         for k, v in fields.items():
             setattr(candidate, k, v)
         try:
-            enterprise_validate(candidate)
+            enterprise_validate(candidate, in_bulk=True)
+            holder = taken.get(candidate.credit_code)
+            if candidate.credit_code and holder and holder[0] != candidate.pk:
+                raise ValidationError(
+                    {
+                        "credit_code": _(
+                            "Another enterprise (%(name)s) already has this credit code."
+                        )
+                        % {"name": holder[1]}
+                    }
+                )
         except ValidationError as exc:
             for column, message in _messages_by_column(exc, ENTERPRISE_HEADERS):
                 plan.error(column, message)
@@ -480,7 +542,9 @@ def plan_enterprises(table: Table, *, user, progress: Progress | None = None) ->
 FUNDS_HEADERS = {c.key: c.header for c in FUNDS_COLUMNS}
 
 
-def plan_funds(table: Table, *, user, progress: Progress | None = None) -> list[RowPlan]:
+def plan_funds(
+    table: Table, *, user, progress: Progress | None = None, writing: bool = False
+) -> list[RowPlan]:
     refs = Refs()
     rows = parse_rows(table, FUNDS_COLUMNS, refs)
     ledger_ids = {p["project_ledger_id"] for _pl, p in rows if p.get("project_ledger_id")}
@@ -560,20 +624,340 @@ def plan_funds(table: Table, *, user, progress: Progress | None = None) -> list[
     return [plan for plan, _parsed in rows]
 
 
+# --- events with their signings ------------------------------------------------------------------
+EVENT_HEADERS = {c.key: c.header for c in EVENT_COLUMNS}
+EVENT_HEADERS.update(
+    {
+        "project": EVENT_HEADERS["project_name"],
+        "note": EVENT_HEADERS["signing_note"],
+        "reason": EVENT_HEADERS["signed_on"],
+        "stage": EVENT_HEADERS["signed_on"],
+    }
+)
+EVENT_FIELD_KEYS = [
+    "kind",
+    "end_on",
+    "place_city",
+    "place_province",
+    "venue",
+    "leading_official",
+    "notes",
+]
+
+
+def plan_events(
+    table: Table, *, user, progress: Progress | None = None, writing: bool = False
+) -> list[RowPlan]:
+    """One row per signing. An event is known by its start date and title; a signing by its event
+    and project (a project by ledger id, else by name, within the given county if any)."""
+    refs = Refs()
+    rows = parse_rows(table, EVENT_COLUMNS, refs)
+    titles = {p["title"] for _pl, p in rows if p.get("title")}
+    existing: dict[tuple, list[PromotionEvent]] = {}
+    for e in (
+        PromotionEvent.objects.filter(title__in=titles)
+        .select_related("kind")
+        .prefetch_related("organisers")
+    ):
+        existing.setdefault((e.start_on, e.title), []).append(e)
+    ledger_ids = {p["project_ledger_id"] for _pl, p in rows if p.get("project_ledger_id")}
+    keyed: dict[str, list[tuple[int, int]]] = {}
+    for k in LedgerKey.objects.filter(kind=Kind.PROJECTS, key__in=ledger_ids):
+        keyed.setdefault(k.key, []).append((k.region_id, k.object_id))
+    names = {p["project_name"] for _pl, p in rows if p.get("project_name")}
+    ids = [pk for pairs in keyed.values() for _r, pk in pairs]
+    projects = list(
+        (
+            Project.objects.filter(name__in=names) | Project.objects.filter(pk__in=ids)
+        ).select_related("region")
+    )
+    by_pk = {p.pk: p for p in projects}
+    by_name: dict[str, list[Project]] = {}
+    for p in projects:
+        by_name.setdefault(p.name, []).append(p)
+    event_ids = [e.pk for events in existing.values() for e in events]
+    signed = set(
+        Signing.objects.filter(event_id__in=event_ids).values_list("event_id", "project_id")
+    )
+    groups: dict[tuple, dict] = {}
+    seen_signings: dict[tuple, int] = {}
+    total = len(rows)
+    for i, (plan, parsed) in enumerate(rows, 1):
+        if progress and i % 200 == 0:
+            progress(i, total)
+        title, start = parsed.get("title"), parsed.get("start_on")
+        plan.label = title or ""
+        if not title or not start:
+            continue  # the missing column is already reported
+        key = (start, title)
+        group = groups.get(key)
+        if group is None:
+            group = _plan_event_group(plan, parsed, existing.get(key, []), user)
+            groups[key] = group
+        elif group.get("failed"):
+            plan.error(
+                EVENT_HEADERS["title"],
+                _("This event has errors on row %(row)d.") % {"row": group["row"]},
+            )
+            continue
+        else:
+            plan.extra["event_action"] = UNCHANGED
+            for k in [*EVENT_FIELD_KEYS, "organisers"]:
+                value = parsed.get(k)
+                if value not in (None, "", []) and value != group["given"].get(k):
+                    plan.error(
+                        EVENT_HEADERS[k],
+                        _("Differs from row %(row)d, where this event first appears.")
+                        % {"row": group["row"]},
+                    )
+        if plan.errors:
+            continue
+        plan.extra["event_key"] = key
+        plan.extra["event"] = group["event"]
+        signing_new = False
+        if parsed.get("project_ledger_id") or parsed.get("project_name"):
+            signing_new = _plan_signing(
+                plan, parsed, group, keyed, by_pk, by_name, signed, seen_signings, user
+            )
+            plan.label = (
+                f"{title} / {parsed.get('project_name') or parsed.get('project_ledger_id')}"
+            )
+        elif any(parsed.get(k) for k in ("signed_on", "amount", "agreement_kind")):
+            plan.error(EVENT_HEADERS["project_name"], _("Name the project that was signed."))
+        if plan.errors:
+            continue
+        event_action = plan.extra["event_action"]
+        if event_action != UNCHANGED:
+            plan.action = event_action
+        else:
+            plan.action = NEW if signing_new else UNCHANGED
+    if progress:
+        progress(total, total)
+    return [plan for plan, _parsed in rows]
+
+
+def _plan_event_group(plan: RowPlan, parsed: dict, candidates: list, user) -> dict:
+    group = {"row": plan.row, "event": None, "given": {}, "failed": True}
+    if len(candidates) > 1:
+        plan.error(
+            EVENT_HEADERS["title"],
+            _("%(n)d events have this date and title; tell them apart in the system first.")
+            % {"n": len(candidates)},
+        )
+        return group
+    target = candidates[0] if candidates else None
+    given = {k: parsed.get(k) for k in [*EVENT_FIELD_KEYS, "organisers"]}
+    fields = {}
+    for k in EVENT_FIELD_KEYS:
+        value = given[k]
+        if value is None and target is not None:
+            continue
+        if value is None and k not in ("kind", "end_on"):
+            value = ""
+        fields[k] = value
+    organisers = given["organisers"] or (list(target.organisers.all()) if target else [])
+    if target is None and fields.get("kind") is None:
+        plan.error(EVENT_HEADERS["kind"], _("This column is required."))
+    if plan.errors:
+        return group
+    candidate = copy.copy(target) if target is not None else PromotionEvent()
+    candidate.title, candidate.start_on = parsed["title"], parsed["start_on"]
+    for k, v in fields.items():
+        setattr(candidate, k, v)
+    try:
+        if target is not None:
+            check_can_edit_event(user, target)
+        check_can_edit_event(user, organisers=organisers)
+    except PermissionDenied as exc:
+        plan.error(EVENT_HEADERS["organisers"], str(exc))
+        return group
+    try:
+        event_validate(candidate, organisers)
+    except ValidationError as exc:
+        for column, message in _messages_by_column(exc, EVENT_HEADERS):
+            plan.error(column, message)
+        return group
+    group.update(
+        failed=False,
+        event=target,
+        given=given,
+        start=candidate.start_on,
+        end=candidate.end_on or candidate.start_on,
+    )
+    plan.extra["event_fields"] = {
+        **fields,
+        **({"organisers": organisers} if given["organisers"] or target is None else {}),
+    }
+    if target is None:
+        plan.extra["event_fields"].update(title=candidate.title, start_on=candidate.start_on)
+        plan.extra["event_action"] = NEW
+        return group
+    plan.changes = [EVENT_HEADERS[k] for k in fields if getattr(candidate, k) != getattr(target, k)]
+    if given["organisers"] and {r.pk for r in given["organisers"]} != {
+        r.pk for r in target.organisers.all()
+    }:
+        plan.changes.append(EVENT_HEADERS["organisers"])
+    plan.extra["event_action"] = UPDATE if plan.changes else UNCHANGED
+    return group
+
+
+def _plan_signing(plan, parsed, group, keyed, by_pk, by_name, signed, seen_signings, user) -> bool:
+    """Resolve and check one signing; True when it is new."""
+    region = parsed.get("project_region")
+    project = None
+    ledger_id = parsed.get("project_ledger_id")
+    if ledger_id:
+        pairs = [(r, pk) for r, pk in keyed.get(ledger_id, []) if region is None or r == region.pk]
+        if len(pairs) == 1:
+            project = by_pk.get(pairs[0][1])
+    if project is None:
+        same = [
+            p
+            for p in by_name.get(parsed.get("project_name") or "", [])
+            if region is None or p.region_id == region.pk
+        ]
+        if len(same) != 1:
+            plan.error(
+                EVENT_HEADERS["project_name"],
+                _("No such project; import it with the project ledger first.")
+                if not same
+                else _("Several projects have this name; give the ledger id or the county."),
+            )
+            return False
+        project = same[0]
+    if not _permission(plan, user, project.region, EVENT_HEADERS["project_region"]):
+        return False
+    signed_on = parsed.get("signed_on") or group["start"]
+    if not (group["start"] <= signed_on <= group["end"]):
+        plan.error(
+            EVENT_HEADERS["signed_on"],
+            _("A signing at this event must fall within its dates (%(start)s – %(end)s).")
+            % {"start": group["start"], "end": group["end"]},
+        )
+        return False
+    key = (plan.extra["event_key"], project.pk)
+    if key in seen_signings:
+        plan.error(
+            EVENT_HEADERS["project_name"],
+            _("The same signing appears again on row %(row)d.") % {"row": seen_signings[key]},
+        )
+        return False
+    seen_signings[key] = plan.row
+    event = group["event"]
+    if event is not None and (event.pk, project.pk) in signed:
+        return False  # already recorded: the re-imported row changes nothing
+    if project.stage == Stage.DROPPED:
+        plan.error(
+            EVENT_HEADERS["project_name"],
+            _("A dropped project cannot be signed; revive it first."),
+        )
+        return False
+    if project.signed_on and signed_on < project.signed_on:
+        plan.error(
+            EVENT_HEADERS["signed_on"],
+            _(
+                "“%(project)s” was signed on %(date)s; correct the project's signing date "
+                "before recording an earlier signing."
+            )
+            % {"project": project.name, "date": project.signed_on},
+        )
+        return False
+    plan.extra["signing"] = {
+        "project": project,
+        "signed_on": signed_on,
+        "amount": parsed.get("amount"),
+        "agreement_kind": parsed.get("agreement_kind") or "formal",
+        "note": parsed.get("signing_note") or "",
+    }
+    plan.notes.append(_("New signing: %(name)s") % {"name": project.name})
+    return True
+
+
+# --- targets -------------------------------------------------------------------------------------
+TARGET_HEADERS = {c.key: c.header for c in TARGET_COLUMNS}
+TARGET_VALUES = ["signed_count", "signed_amount", "new_start_amount", "funds_amount"]
+
+
+def plan_targets(
+    table: Table, *, user, progress: Progress | None = None, writing: bool = False
+) -> list[RowPlan]:
+    """One row per region and year (the matching key, so a re-import changes nothing); a blank
+    cell keeps the stored value."""
+    refs = Refs()
+    rows = parse_rows(table, TARGET_COLUMNS, refs)
+    years = {p["year"] for _pl, p in rows if p.get("year") is not None}
+    existing = {(t.region_id, t.year): t for t in Target.objects.filter(year__in=years)}
+    try:
+        check_can_set_targets(user)
+        denied = ""
+    except PermissionDenied as exc:
+        denied = str(exc)
+    seen: dict[tuple, int] = {}
+    for plan, parsed in rows:
+        region, year = parsed.get("region"), parsed.get("year")
+        plan.label = f"{region.name} {year}" if region and year else ""
+        if plan.errors:
+            continue
+        if denied:
+            plan.error(TARGET_HEADERS["region"], denied)
+            continue
+        if not 1990 <= year <= 2100:
+            plan.error(TARGET_HEADERS["year"], _("“%(v)s” is not a year.") % {"v": year})
+            continue
+        key = (region.pk, year)
+        if key in seen:
+            plan.error(
+                TARGET_HEADERS["year"],
+                _("The same region and year appear again on row %(row)d.") % {"row": seen[key]},
+            )
+            continue
+        seen[key] = plan.row
+        target = existing.get(key)
+        values = {}
+        for k in TARGET_VALUES:
+            value = parsed.get(k)
+            if value is None:
+                value = getattr(target, k) if target else 0
+            values[k] = value
+        candidate = Target(region=region, year=year, **values)
+        try:
+            candidate.full_clean(
+                exclude=["region"], validate_unique=False, validate_constraints=False
+            )
+        except ValidationError as exc:
+            for column, message in _messages_by_column(exc, TARGET_HEADERS):
+                plan.error(column, message)
+            continue
+        plan.fields = {"region": region, "year": year, **values}
+        if target is None:
+            plan.action = NEW
+            continue
+        plan.target = target
+        plan.changes = [TARGET_HEADERS[k] for k in TARGET_VALUES if getattr(target, k) != values[k]]
+        plan.action = UPDATE if plan.changes else UNCHANGED
+    return [plan for plan, _parsed in rows]
+
+
 PLANNERS = {
     Kind.PROJECTS: plan_projects,
     Kind.ENTERPRISES: plan_enterprises,
     Kind.FUNDS: plan_funds,
+    Kind.EVENTS: plan_events,
+    Kind.TARGETS: plan_targets,
 }
 COLUMNS = {
     Kind.PROJECTS: PROJECT_COLUMNS,
     Kind.ENTERPRISES: ENTERPRISE_COLUMNS,
     Kind.FUNDS: FUNDS_COLUMNS,
+    Kind.EVENTS: EVENT_COLUMNS,
+    Kind.TARGETS: TARGET_COLUMNS,
 }
 SHEET_NAMES = {
     Kind.PROJECTS: ("项目台账", "项目"),
     Kind.ENTERPRISES: ("企业名录", "企业"),
     Kind.FUNDS: ("到位资金",),
+    Kind.EVENTS: ("活动签约", "活动"),
+    Kind.TARGETS: ("目标任务", "目标"),
 }
 
 

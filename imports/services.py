@@ -18,8 +18,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.signals import post_create_historical_record, pre_create_historical_record
 
+from core.credit_code import normalize_credit_code
+from core.models import Region
+from core.textnorm import normalize_name
+from dashboards import services as dashboard_services
+from dashboards.models import Target
 from enterprises import services as enterprise_services
 from enterprises.models import Enterprise
+from events import services as event_services
+from events.models import PromotionEvent, Signing
 from projects import services as project_services
 from projects.models import MILESTONE_FIELD, PIPELINE, FundsInPlace, Project, Stage
 
@@ -108,11 +115,28 @@ def count_rows(data: bytes, filename: str, kind: str) -> int:
         return 0
 
 
-def plan_file(*, kind: str, data: bytes, filename: str, by, progress=None) -> list[RowPlan]:
-    table = read_table(data, filename, sheet_names=planning.SHEET_NAMES[kind])
+_last_table: dict = {}
+
+
+def _read_cached(data: bytes, filename: str, kind: str):
+    """The file's table, parsed once per process: the import re-checks the rows its preview
+    checked moments before (often in the same process), and parsing is the costly part. Only the
+    latest file is kept; the key is its content hash, so a changed file is parsed again."""
+    key = (hashlib.sha256(data).hexdigest(), filename.lower().endswith(".csv"), kind)
+    if _last_table.get("key") != key:
+        _last_table.clear()
+        table = read_table(data, filename, sheet_names=planning.SHEET_NAMES[kind])
+        _last_table.update(key=key, table=table)
+    return _last_table["table"]
+
+
+def plan_file(
+    *, kind: str, data: bytes, filename: str, by, progress=None, writing: bool = False
+) -> list[RowPlan]:
+    table = _read_cached(data, filename, kind)
     if not table.rows:
         raise LedgerFileError(_("The sheet has a header but no rows."))
-    return planning.PLANNERS[kind](table, user=by, progress=progress)
+    return planning.PLANNERS[kind](table, user=by, progress=progress, writing=writing)
 
 
 def batch_preview(*, batch: ImportBatch) -> ImportBatch:
@@ -163,6 +187,7 @@ def batch_import(*, batch: ImportBatch, by) -> ImportBatch:
                 data=bytes(batch.file_data),
                 filename=batch.filename,
                 by=by,
+                writing=True,
             )
             if any(p.action == ERROR for p in plans):
                 raise _Abort(plans)
@@ -170,8 +195,17 @@ def batch_import(*, batch: ImportBatch, by) -> ImportBatch:
             context: dict = {}
             total = len(plans)
             with _recording(batch, IMPORT_REASON):
+                bulk = BULK_APPLIERS.get(batch.kind)
+                if bulk is not None:
+                    # Rows that can be written in bulk are; the applier leaves the others.
+                    try:
+                        bulk(plans, batch=batch, by=by, context=context)
+                    except (ValidationError, PermissionDenied) as exc:
+                        if not any(p.action == ERROR for p in plans):
+                            plans[0].error("", "；".join(getattr(exc, "messages", [str(exc)])))
+                        raise _Abort(plans) from exc
                 for i, plan in enumerate(plans, 1):
-                    if plan.action != UNCHANGED:
+                    if plan.action != UNCHANGED and not getattr(plan, "written", False):
                         # No savepoint per row: any failure aborts the whole file anyway.
                         try:
                             applier(plan, batch=batch, by=by, context=context)
@@ -212,6 +246,8 @@ def _errors_of(exc: Exception, kind: str) -> list[tuple[str, str]]:
         Kind.PROJECTS: planning.PROJECT_HEADERS,
         Kind.ENTERPRISES: planning.ENTERPRISE_HEADERS,
         Kind.FUNDS: planning.FUNDS_HEADERS,
+        Kind.EVENTS: planning.EVENT_HEADERS,
+        Kind.TARGETS: planning.TARGET_HEADERS,
     }[kind]
     return planning._messages_by_column(exc, headers)
 
@@ -305,6 +341,106 @@ def _apply_project(plan: RowPlan, *, batch: ImportBatch, by, context: dict) -> N
             batch.ledger_keys.append(key.pk)
 
 
+def _bulk_projects(plans: list[RowPlan], *, batch: ImportBatch, by, context: dict) -> None:
+    """New projects (and the new investors of any row) in bulk, through
+    enterprise_bulk_create / project_bulk_create; updated rows are left to _apply_project (their
+    stage moves go through the pipeline service one project at a time). Ledger ids in bulk."""
+    todo = [p for p in plans if p.action in (NEW, UPDATE)]
+    # 1. New investors, each created once however many rows name it (matched among themselves
+    # as _apply_project matches them: credit code, then name).
+    lookup = context.setdefault("investors", {"code": {}, "name": {}})
+    pending = {"code": {}, "name": {}}
+    groups: list[list[RowPlan]] = []
+    for plan in todo:
+        if plan.extra.get("investor") is not None:
+            continue
+        name, code = plan.extra["investor_name"], plan.extra["investor_credit_code"]
+        placeholder = planning.find_investor(pending, name, code)
+        if placeholder is None:
+            placeholder = Enterprise(
+                name=name,
+                credit_code=normalize_credit_code(code) if code else "",
+                normalized_name=normalize_name(name),
+            )
+            placeholder.group = []
+            groups.append(placeholder.group)
+            if placeholder.credit_code:
+                pending["code"][placeholder.credit_code] = placeholder
+            pending["name"].setdefault(placeholder.normalized_name, []).append(placeholder)
+        placeholder.group.append(plan)
+    if groups:
+        try:
+            created = enterprise_services.enterprise_bulk_create(
+                rows=[
+                    {
+                        "name": group[0].extra["investor_name"],
+                        "credit_code": group[0].extra["investor_credit_code"],
+                    }
+                    for group in groups
+                ]
+            )
+        except ValidationError as exc:
+            plan = groups[getattr(exc, "row_index", 0)][0]
+            for field, messages in exc.message_dict.items():
+                header = planning.PROJECT_HEADERS[
+                    "investor_credit_code" if field == "credit_code" else "investor_name"
+                ]
+                for message in messages:
+                    plan.error(header, message)
+            raise
+        for group, investor in zip(groups, created, strict=True):
+            _note(batch.created, investor)
+            if investor.credit_code:
+                lookup["code"][investor.credit_code] = investor
+            lookup["name"].setdefault(investor.normalized_name, []).append(investor)
+            for plan in group:
+                plan.extra["investor"] = investor
+    # 2. New projects.
+    new = [p for p in todo if p.action == NEW]
+    try:
+        projects = project_services.project_bulk_create(
+            by=by,
+            rows=[
+                {
+                    **plan.fields,
+                    "stage": plan.extra.get("stage") or Stage.LEAD,
+                    "investor": plan.extra["investor"],
+                }
+                for plan in new
+            ],
+        )
+    except ValidationError as exc:
+        plan = new[getattr(exc, "row_index", 0)]
+        for column, message in planning._messages_by_column(exc, planning.PROJECT_HEADERS):
+            plan.error(column, message)
+        raise
+    for plan, project in zip(new, projects, strict=True):
+        _note(batch.created, project)
+        plan.written = True
+        plan.project = project
+    # 3. Ledger ids of new rows (updated rows get theirs from _apply_project).
+    wanted_keys = {
+        (plan.project.region_id, plan.extra["ledger_id"]): plan.project.pk
+        for plan in new
+        if plan.extra.get("ledger_id")
+    }
+    if wanted_keys:
+        have = set(
+            LedgerKey.objects.filter(
+                kind=Kind.PROJECTS, key__in={k for _r, k in wanted_keys}
+            ).values_list("region_id", "key")
+        )
+        keys = LedgerKey.objects.bulk_create(
+            [
+                LedgerKey(kind=Kind.PROJECTS, region_id=r, key=k, object_id=pk)
+                for (r, k), pk in wanted_keys.items()
+                if (r, k) not in have
+            ],
+            batch_size=2000,
+        )
+        batch.ledger_keys.extend(k.pk for k in keys)
+
+
 def project_apply(*, project: Project, by, stage: str | None, fields: dict) -> Project:
     """Bring an existing project to a ledger row's state through the pipeline services: stage moves
     by project_advance_stage (one milestone at a time, each with its date), everything else by
@@ -379,10 +515,75 @@ def _apply_funds(plan: RowPlan, *, batch: ImportBatch, by, context: dict) -> Non
         _note(batch.created, record)
 
 
+def _bulk_enterprises(plans: list[RowPlan], *, batch: ImportBatch, by, context: dict) -> None:
+    """New enterprises in bulk through enterprise_bulk_create; updates are left to the row loop."""
+    new = [p for p in plans if p.action == NEW]
+    try:
+        created = enterprise_services.enterprise_bulk_create(
+            by=by, rows=[dict(p.fields) for p in new]
+        )
+    except ValidationError as exc:
+        plan = new[getattr(exc, "row_index", 0)]
+        for column, message in planning._messages_by_column(exc, planning.ENTERPRISE_HEADERS):
+            plan.error(column, message)
+        raise
+    for plan, enterprise in zip(new, created, strict=True):
+        _note(batch.created, enterprise)
+        plan.written = True
+
+
+EVENT_SNAPSHOT_KEYS = list(planning.EVENT_FIELD_KEYS)
+
+
+def _apply_event(plan: RowPlan, *, batch: ImportBatch, by, context: dict) -> None:
+    """The row's event (created or corrected once, on its first row), then its signing through
+    events.services.signing_record, which moves the project to the signed stage."""
+    key = plan.extra["event_key"]
+    event = context.get(("event", key))
+    if event is None:
+        action = plan.extra.get("event_action")
+        fields = dict(plan.extra.get("event_fields", {}))
+        if action == NEW:
+            event = event_services.event_create(by=by, **fields)
+            _note(batch.created, event)
+        elif action == UPDATE:
+            event = PromotionEvent.objects.get(pk=plan.extra["event"].pk)
+            snap = _snapshot(event, EVENT_SNAPSHOT_KEYS)
+            snap["organisers"] = sorted(event.organisers.values_list("pk", flat=True))
+            batch.updated.setdefault("events.promotionevent", {})[str(event.pk)] = snap
+            event = event_services.event_update(event=event, by=by, **fields)
+        else:
+            event = plan.extra["event"]
+        context[("event", key)] = event
+    signing = plan.extra.get("signing")
+    if signing:
+        project = Project.objects.get(pk=signing["project"].pk)
+        snapshots = batch.updated.setdefault("projects.project", {})
+        if project.signed_on is None and str(project.pk) not in snapshots:
+            # The signing moves the project: keep where it was, for rollback.
+            snapshots[str(project.pk)] = _snapshot(project, PROJECT_SNAPSHOT_KEYS)
+        record = event_services.signing_record(
+            by=by, event=event, **{**signing, "project": project}
+        )
+        _note(batch.created, record)
+
+
+def _apply_target(plan: RowPlan, *, batch: ImportBatch, by, context: dict) -> None:
+    if plan.action == UPDATE:
+        snapshots = batch.updated.setdefault("dashboards.target", {})
+        snapshots[str(plan.target.pk)] = _snapshot(plan.target, planning.TARGET_VALUES)
+    target = dashboard_services.target_set(by=by, **plan.fields)
+    if plan.action == NEW:
+        _note(batch.created, target)
+
+
+BULK_APPLIERS = {Kind.PROJECTS: _bulk_projects, Kind.ENTERPRISES: _bulk_enterprises}
 APPLIERS = {
     Kind.PROJECTS: _apply_project,
     Kind.ENTERPRISES: _apply_enterprise,
     Kind.FUNDS: _apply_funds,
+    Kind.EVENTS: _apply_event,
+    Kind.TARGETS: _apply_target,
 }
 
 
@@ -413,6 +614,33 @@ def batch_rollback(*, batch: ImportBatch, by) -> ImportBatch:
         )
     with _recording(batch, ROLLBACK_REASON):
         LedgerKey.objects.filter(pk__in=batch.ledger_keys).delete()
+        # Signings first: the projects they moved are restored below.
+        for pk in batch.created.get("events.signing", []):
+            signing = Signing.objects.filter(pk=pk).select_related("event", "project").first()
+            if signing is not None:
+                event_services.signing_delete(signing=signing, by=by)
+        for pk, snap in batch.updated.get("events.promotionevent", {}).items():
+            snap = dict(snap)
+            organisers = list(Region.objects.filter(pk__in=snap.pop("organisers")))
+            event_services.event_update(
+                event=PromotionEvent.objects.get(pk=pk),
+                by=by,
+                organisers=organisers,
+                **_restore_values(PromotionEvent, snap),
+            )
+        for pk in batch.created.get("events.promotionevent", []):
+            event = PromotionEvent.objects.filter(pk=pk).first()
+            if event is not None:
+                event_services.event_delete(event=event, by=by)
+        for pk in batch.created.get("dashboards.target", []):
+            target = Target.objects.filter(pk=pk).first()
+            if target is not None:
+                dashboard_services.target_delete(by=by, target=target)
+        for pk, snap in batch.updated.get("dashboards.target", {}).items():
+            target = Target.objects.select_related("region").get(pk=pk)
+            dashboard_services.target_set(
+                by=by, region=target.region, year=target.year, **_restore_values(Target, snap)
+            )
         for pk in batch.created.get("projects.fundsinplace", []):
             record = FundsInPlace.objects.filter(pk=pk).select_related("project").first()
             if record is not None:

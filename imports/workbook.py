@@ -13,6 +13,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from core.models import ChainLink, IndustryChain, PromotionMethod, Region
 from enterprises.models import IndustrialPark
+from events.models import EventKind
 
 from .columns import STAGE_WORDS, Column
 from .models import Kind
@@ -24,6 +25,7 @@ NOTES = {
     "date": "日期可写 2023-02-03、2023/2/3 或 2023年2月3日。",
     "month": "月份可写 2023-03 或 2023年3月。",
     "bool": "填“是”或“否”。",
+    "regions": "可填多个县区，用顿号“、”分隔。",
 }
 
 
@@ -34,6 +36,8 @@ def _lists() -> dict[str, list[str]]:
         "chain": [c.name for c in IndustryChain.objects.all()],
         "link": sorted({link.name for link in ChainLink.objects.all()}),
         "method": [m.name for m in PromotionMethod.objects.filter(is_active=True)],
+        "regions": [r.name for r in Region.objects.all()],
+        "event_kind": [k.name for k in EventKind.objects.filter(is_active=True)],
         "stage": list(STAGE_WORDS.values()),
         "bool": ["是", "否"],
     }
@@ -73,7 +77,8 @@ def build_template(kind: str) -> bytes:
             type="list",
             formula1=f"='_选项'!${list_col}$1:${list_col}${len(options)}",
             allow_blank=not col.required,
-            showErrorMessage=True,
+            # Several organising counties go in one cell, so that list only suggests.
+            showErrorMessage=col.parser != "regions",
             errorTitle="无效的值",
             error=f"请从下拉列表中选择{col.header}。",
         )
@@ -85,4 +90,4 @@ def build_template(kind: str) -> bytes:
     return out.getvalue()
 
 
-TEMPLATE_KINDS = [Kind.PROJECTS, Kind.ENTERPRISES, Kind.FUNDS]
+TEMPLATE_KINDS = [Kind.PROJECTS, Kind.ENTERPRISES, Kind.EVENTS, Kind.FUNDS, Kind.TARGETS]

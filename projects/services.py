@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.history import bulk_history
 from core.money import parse_amount, validate_amount
 from core.scoping import check_can_edit_region
 from enterprises import services as enterprise_services
@@ -83,14 +84,19 @@ def today() -> dt.date:
 
 
 # --- validation ---------------------------------------------------------------------------------
-def validate_project(project: Project, *, db_constraints: bool = False) -> None:
+def validate_project(
+    project: Project, *, db_constraints: bool = False, relations_loaded: bool = False
+) -> None:
     """All rules a project must satisfy whatever wrote it. Raises ValidationError keyed by field.
 
     The table's CheckConstraints (milestone order, non-negative amounts, dropped date) are checked
     here in Python with a clear message each, and PostgreSQL enforces them again on write. Django's
     own constraint validation would re-run each of the 24 as one `SELECT` per save (a third of a
-    save's queries), so it is off unless `db_constraints=True` asks for it (the tests do, to prove
-    the Python rules and the constraints agree)."""
+    save's queries), so it is off unless `db_constraints=True` asks for it (a property test proves
+    the Python rules and the constraints agree). `relations_loaded=True` says every foreign key was
+    set from an object the caller loaded from the database, so their existence is not re-queried
+    one row at a time. Imports check thousands of rows this way (the database still enforces
+    both at the insert)."""
     errors: dict[str, list[str]] = {}
 
     def add(field: str, message: str) -> None:
@@ -207,8 +213,13 @@ def validate_project(project: Project, *, db_constraints: bool = False) -> None:
 
     if errors:
         raise ValidationError(errors)
+    exclude = ["investor", "co_investors"] if not project.investor_id else []
+    if relations_loaded:
+        exclude += [f.name for f in Project._meta.concrete_fields if f.is_relation]
     project.full_clean(
-        exclude=["investor", "co_investors"] if not project.investor_id else None,
+        exclude=exclude or None,
+        # The only unique field a caller sets is the form's creation token.
+        validate_unique=not relations_loaded or project.creation_token is not None,
         validate_constraints=db_constraints,
     )
 
@@ -283,6 +294,64 @@ def project_create(
     )
     _record_change(project)
     return project
+
+
+@transaction.atomic
+def project_bulk_create(*, by, rows: list[dict], batch_size: int = 2000) -> list[Project]:
+    """Create many projects at once (ledger imports): the same rules as project_create, row by
+    row, then one INSERT per `batch_size` projects, their change history, their first
+    StageChange and one rollup outbox row naming every bucket they count in.
+
+    Each row is project_create's keyword arguments (`stage` included). Foreign keys must be
+    objects loaded from the database (their existence is not re-queried per row). A row that
+    breaks a rule raises its ValidationError with `row_index` set to its position in `rows`;
+    nothing is written then."""
+    projects = []
+    checked_regions: set = set()
+    for index, row in enumerate(rows):
+        fields = dict(row)
+        stage = fields.pop("stage", None) or Stage.LEAD
+        unknown = set(fields) - EDITABLE_FIELDS - {"dropped_on", "drop_reason"}
+        if unknown:
+            raise TypeError(f"unknown project fields: {sorted(unknown)}")
+        region = fields.get("region")
+        region_key = getattr(region, "pk", region)
+        if region_key not in checked_regions:
+            check_can_edit_region(by, region)
+            checked_regions.add(region_key)
+        fields.setdefault("registered_on", today())
+        if by is not None and "owner" not in fields:
+            fields["owner"] = by
+        project = Project(stage=stage, **fields)
+        _apply_currency(project)
+        try:
+            validate_project(project, db_constraints=False, relations_loaded=True)
+        except ValidationError as exc:
+            exc.row_index = index
+            raise
+        projects.append(project)
+    if not projects:
+        return []
+    Project.objects.bulk_create(projects, batch_size=batch_size)
+    bulk_history(projects, user=by)
+    StageChange.objects.bulk_create(
+        [
+            StageChange(
+                project=p,
+                from_stage="",
+                to_stage=p.stage,
+                on=_milestone_date(p, p.stage),
+                changed_by=by,
+            )
+            for p in projects
+        ],
+        batch_size=batch_size,
+    )
+    keys: set[str] = set()
+    for p in projects:
+        keys |= project_bucket_keys(p, with_funds=False)  # new: no funds months yet
+    enqueue_refresh(keys=keys)
+    return projects
 
 
 def _milestone_date(project: Project, stage: str) -> dt.date:

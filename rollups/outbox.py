@@ -33,9 +33,10 @@ def stage_key(region_id: int, stage: str) -> str:
     return f"s|{region_id}|{stage}"
 
 
-def project_bucket_keys(project) -> set[str]:
-    """Every bucket the project counts in as it stands (in memory, plus its stored funds months).
-    A soft-deleted project still names its buckets: the refresh is what leaves it out."""
+def project_bucket_keys(project, *, with_funds: bool = True) -> set[str]:
+    """Every bucket the project counts in as it stands (in memory, plus its stored funds months
+    unless `with_funds=False`, for a project just created that has none). A soft-deleted project
+    still names its buckets: the refresh is what leaves it out."""
     if project.region_id is None:
         return set()
     months = {
@@ -43,7 +44,7 @@ def project_bucket_keys(project) -> set[str]:
         for _measure, field in MILESTONE_MEASURES
         if (value := getattr(project, field)) is not None
     }
-    if project.pk is not None:
+    if with_funds and project.pk is not None:
         months.update(project.funds.values_list("month", flat=True))
     keys = {month_key(project.region_id, month) for month in months}
     keys.add(stage_key(project.region_id, project.stage))

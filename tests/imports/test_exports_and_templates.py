@@ -79,7 +79,7 @@ def test_project_export_uses_the_ledger_headers(reference_data):
     assert list(qs) == []
 
 
-@pytest.mark.parametrize("kind", ["projects", "enterprises", "funds"])
+@pytest.mark.parametrize("kind", ["projects", "enterprises", "events", "funds", "targets"])
 def test_template_has_headers_dropdowns_and_an_example(reference_data, kind):
     wb = load_workbook(io.BytesIO(build_template(kind)))
     ws = wb.worksheets[0]

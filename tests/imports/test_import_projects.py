@@ -220,16 +220,15 @@ def test_rollback_is_refused_when_a_record_changed_after_the_import(reference_da
 
 
 def test_a_row_failing_at_write_time_rolls_back_the_whole_file(reference_data, monkeypatch):
-    calls = []
-    real = project_services.project_create
+    real = project_services.project_bulk_create
 
-    def flaky(**kwargs):
-        calls.append(kwargs["name"])
-        if len(calls) == 2:
-            raise ValidationError({"name": "写入时出错"})
-        return real(**kwargs)
+    def flaky(*, by, rows, **kwargs):
+        real(by=by, rows=rows[:1], **kwargs)  # the first row is written …
+        exc = ValidationError({"name": "写入时出错"})
+        exc.row_index = 1  # … then the second fails
+        raise exc
 
-    monkeypatch.setattr(project_services, "project_create", flaky)
+    monkeypatch.setattr(project_services, "project_bulk_create", flaky)
     batch = _import(xlsx_bytes([project_row(), project_row(项目名称="二号")]))
     assert batch.status == ImportBatch.Status.FAILED
     assert _errors(batch) == [(3, "项目名称", "写入时出错")]

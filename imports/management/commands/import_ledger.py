@@ -14,7 +14,7 @@ from imports.models import ImportBatch, Kind
 
 
 class Command(BaseCommand):
-    help = "Import an Excel/CSV ledger (projects, enterprises or funds in place)."
+    help = "Import an Excel/CSV ledger (projects, enterprises, events with signings, funds in place or targets)."
 
     def add_arguments(self, parser):
         parser.add_argument("path")
