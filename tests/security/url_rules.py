@@ -47,14 +47,10 @@ class Rule:
     writes: bool = False  # a write page: a visible object the user may not change answers 403
     method: str = "GET"  # "POST": sent with no data (the view must not write on an empty form)
     admin: bool = False  # Django admin: status follows the user's model permissions
+    kwargs: dict = field(default_factory=dict)  # fixed URL kwargs, e.g. {"kind": "projects"}
+    fresh: bool = False  # the request consumes its object (a delete): each try gets a new one
     extra: dict = field(default_factory=dict)
 
-
-# Pages merged in at the end of the security work: their rules are still to be written (the matrix
-# then tries every role on own / other / confidential objects of their kind).
-TODO_EVENTS = "TODO: add an event object kind to tests/security/conftest.py and a real rule"
-TODO_CHAINS = "TODO: add a chain / target object kind to tests/security/conftest.py and a real rule"
-TODO_IMPORTS = "TODO: add an import-batch object kind to tests/security/conftest.py and a real rule"
 
 RULES: dict[str, Rule] = {
     # --- foundation ----------------------------------------------------------------------------
@@ -118,32 +114,42 @@ RULES: dict[str, Rule] = {
     "dashboards:export_county": Rule(
         skip="region-code URL, aggregates readable by all; tested in tests/dashboards"
     ),
-    # --- events, chains, imports: merged from main at 22:25; lists checked, the rest still to do ----
+    # --- events (issue 4): events are public news, read by everyone signed in; their organising
+    # region (and city editors) write them. Signings of projects the user may not see are masked.
+    # POST-only forms, sent empty: the editor gets a redirect with an error message, nothing is written.
     "events:list": Rule(),
     "events:stats": Rule(),
+    "events:new": Rule(roles=EDITORS),
+    "events:detail": Rule(obj="event"),
+    "events:edit": Rule(roles=EDITORS, obj="event", writes=True),
+    "events:signings": Rule(roles=EDITORS, obj="event", writes=True),
+    "events:attachment_upload": Rule(
+        roles=EDITORS, obj="event", writes=True, method="POST", ok=302
+    ),
+    "events:agreement_add": Rule(roles=EDITORS, obj="event", writes=True, method="POST", ok=302),
+    "events:batch": Rule(roles=EDITORS, obj="event", writes=True, method="POST", ok=302),
+    "events:attachment": Rule(obj="event_attachment"),
+    "events:attachment_delete": Rule(
+        roles=EDITORS, obj="event_attachment", writes=True, method="POST", ok=302, fresh=True
+    ),
+    # --- industry chains (issue 9): city-wide planning data read by everyone; links and indicators
+    # are kept by city staff, targets by every editor; projects on the map follow core.scoping.
     "chains:list": Rule(),
-    "events:agreement_add": Rule(skip=TODO_EVENTS),
-    "events:attachment": Rule(skip=TODO_EVENTS),
-    "events:attachment_delete": Rule(skip=TODO_EVENTS),
-    "events:attachment_upload": Rule(skip=TODO_EVENTS),
-    "events:batch": Rule(skip=TODO_EVENTS),
-    "events:detail": Rule(skip=TODO_EVENTS),
-    "events:edit": Rule(skip=TODO_EVENTS),
-    "events:new": Rule(skip=TODO_EVENTS),
-    "events:signings": Rule(skip=TODO_EVENTS),
-    "chains:detail": Rule(skip=TODO_CHAINS),
-    "chains:indicator_reading": Rule(skip=TODO_CHAINS),
-    "chains:leader": Rule(skip=TODO_CHAINS),
-    "chains:links": Rule(skip=TODO_CHAINS),
-    "chains:target_convert": Rule(skip=TODO_CHAINS),
-    "chains:target_status": Rule(skip=TODO_CHAINS),
-    "chains:targets": Rule(skip=TODO_CHAINS),
-    "imports:batch": Rule(skip=TODO_IMPORTS),
-    "imports:confirm": Rule(skip=TODO_IMPORTS),
-    "imports:index": Rule(skip=TODO_IMPORTS),
-    "imports:rollback": Rule(skip=TODO_IMPORTS),
-    "imports:status": Rule(skip=TODO_IMPORTS),
-    "imports:template": Rule(skip=TODO_IMPORTS),
+    "chains:detail": Rule(obj="chain"),
+    "chains:links": Rule(roles=CITY_EDITORS, obj="chain"),
+    "chains:indicator_reading": Rule(roles=CITY_EDITORS, obj="chain", method="POST", ok=302),
+    "chains:targets": Rule(obj="chain"),
+    "chains:target_status": Rule(roles=EDITORS, obj="target", method="POST", ok=302),
+    "chains:target_convert": Rule(roles=EDITORS, obj="target", ok=(200, 302)),
+    "chains:leader": Rule(obj="enterprise"),
+    # --- ledger imports (issue 8): a batch is seen by its uploader and city administrators only.
+    # Confirm / rollback sent on a batch with an error row: a redirect, nothing imported.
+    "imports:index": Rule(roles=EDITORS),
+    "imports:template": Rule(kwargs={"kind": "projects"}),
+    "imports:batch": Rule(obj="import"),
+    "imports:status": Rule(obj="import"),
+    "imports:confirm": Rule(roles=EDITORS, obj="import", method="POST", ok=302),
+    "imports:rollback": Rule(roles=EDITORS, obj="import", method="POST", ok=302),
     "projects:restore": Rule(
         skip="POST on a deleted project; scoped by deleted_project_get, tested in tests/projects"
     ),
