@@ -67,23 +67,48 @@ def county_objects(demo_users, settings, tmp_path):
         "yuci_open": IndustrialPark.objects.create(name="MXYUCIPARK园区", region=yuci),
         "taigu_open": IndustrialPark.objects.create(name="MXTAIGUPARK园区", region=taigu),
     }
-    objects = {
-        "project": projects,
-        "enterprise": {**enterprises, "investor": investor},
-        "park": parks,
-        "attachment": attachments,
-        "investor": investor,
-    }
-    objects.update(_event_objects(projects, yuci, taigu))
-    objects.update(_chain_objects(projects))
-    objects.update(_project_records(projects, demo_users["city_staff"]))
-    objects.update(_import_batches(demo_users))
+    objects = _LazyObjects(
+        {
+            "project": projects,
+            "enterprise": {**enterprises, "investor": investor},
+            "park": parks,
+            "attachment": attachments,
+            "investor": investor,
+        }
+    )
+    by = demo_users["city_staff"]
+    events = lambda: _event_objects(projects, yuci, taigu)  # noqa: E731
+    chains = lambda: (objects["event"], _chain_objects(projects))[1]  # noqa: E731 (after signings)
+    records = lambda: _project_records(projects, by)  # noqa: E731
+    imports = lambda: _import_batches(demo_users)  # noqa: E731
+    objects.builders.update(
+        dict.fromkeys(["event", "event_attachment", "signing"], events)
+        | dict.fromkeys(["chain", "target", "chain_link"], chains)
+        | dict.fromkeys(["followup", "funds"], records)
+        | {"import": imports}
+    )
     objects["factories"] = {
         "event_attachment": lambda variant: event_attachment_add(
             event=objects["event"][variant], upload=pdf_upload("photo.pdf"), by=None
         ),
     }
     return objects
+
+
+class _LazyObjects(dict):
+    """The projects, enterprises, parks and attachments at once; the other kinds (events, chains,
+    follow-ups, import batches) built the first time a test asks for them, so a test that needs
+    only projects does not pay for them."""
+
+    def __init__(self, initial: dict):
+        super().__init__(initial)
+        self.builders: dict = {}
+
+    def __missing__(self, kind: str):
+        if kind not in self.builders:
+            raise KeyError(kind)
+        self.update(self.builders[kind]())
+        return self[kind]
 
 
 def _chain_objects(projects: dict) -> dict:
@@ -147,7 +172,13 @@ def _event_objects(projects: dict, yuci, taigu) -> dict:
         variant: event_attachment_add(event=event, upload=pdf_upload("photo.pdf"), by=None)
         for variant, event in events.items()
     }
-    return {"event": events, "event_attachment": attachments}
+    from events.models import Signing
+
+    signings = {
+        variant: Signing.objects.filter(project=project).first()
+        for variant, project in projects.items()
+    }
+    return {"event": events, "event_attachment": attachments, "signing": signings}
 
 
 def event_attachment_add(*, event, upload, by):
@@ -176,13 +207,7 @@ def _project_records(projects: dict, by) -> dict:
             by=by,
             note=f"{MARKERS[variant]}到位",
         )
-    from events.models import Signing
-
-    signings = {
-        variant: Signing.objects.filter(project=project).first()
-        for variant, project in projects.items()
-    }
-    return {"followup": followups, "funds": funds, "signing": signings}
+    return {"followup": followups, "funds": funds}
 
 
 def _import_batches(users: dict) -> dict:

@@ -127,6 +127,8 @@ def _check_anonymous(rule: Rule, url: str, problems: list[str]) -> None:
 
 def _check_plain(name: str, rule: Rule, users: dict, objects: dict, problems: list[str]) -> None:
     if rule.obj is None:
+        for kind in ("event", "target", "followup", "funds", "import"):
+            objects[kind]  # a list page: every record that could leak into it exists
         url = reverse(name, kwargs=rule.kwargs) + rule.query
         _check_anonymous(rule, url, problems)
         for user in USERS:
