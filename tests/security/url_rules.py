@@ -98,9 +98,10 @@ RULES: dict[str, Rule] = {
     "v1:*": Rule(
         skip="API operation: its rule is in api_rules.py (test_api_matrix, from the schema)"
     ),
-    "api-docs": Rule(skip="API docs: covered by tests/api/test_schema"),
-    "api-redoc": Rule(skip="API docs: covered by tests/api/test_schema"),
-    "api-schema": Rule(skip="API schema: covered by tests/api (schemathesis)"),
+    # The schema and its offline docs: for signed-in users and API clients, not for visitors.
+    "api-docs": Rule(anonymous=(401, 403)),
+    "api-redoc": Rule(anonymous=(401, 403)),
+    "api-schema": Rule(anonymous=(401, 403)),
     "profile": Rule(roles=PEOPLE | {API_READER}),
     "token_revoke": Rule(skip="POST only; tested in tests/api"),
     # --- dashboards: aggregated figures of every region are readable by every signed-in user ---------
@@ -110,12 +111,9 @@ RULES: dict[str, Rule] = {
     "dashboards:refresh": Rule(
         skip="POST only; editors 200, others 403: tests/dashboards/test_views.py"
     ),
-    "dashboards:county": Rule(
-        skip="region-code URL, aggregates readable by all; scoping tested in tests/dashboards"
-    ),
-    "dashboards:export_county": Rule(
-        skip="region-code URL, aggregates readable by all; tested in tests/dashboards"
-    ),
+    # Any county's figures are everyone's (aggregates); its drill-down links lead to scoped lists.
+    "dashboards:county": Rule(kwargs={"code": "140703"}, query="?year=2023"),
+    "dashboards:export_county": Rule(kwargs={"code": "140703"}, query="?year=2023"),
     # --- events (issue 4): events are public news, read by everyone signed in; their organising
     # region (and city editors) write them. Signings of projects the user may not see are masked.
     # POST-only forms, sent empty: the editor gets a redirect with an error message, nothing is written.
