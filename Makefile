@@ -67,6 +67,12 @@ lint: $(VENV)/.dev-deps
 	$(VENV)/bin/bandit -q -c pyproject.toml -r .
 	@# Demo data only: md5 spreads fake origins, a seeded random makes synthetic years (not secrets).
 	$(VENV)/bin/bandit -q -s B311,B324 -r demo
+	@# Benchmarks: asserts check their own results, a seeded random makes rows, a fixed demo password
+	@# logs in, and the runner starts our own manage.py / pytest with fixed argument lists.
+	$(VENV)/bin/bandit -q -s B101,B106,B311,B404,B603,B607 -r bench
+	@# The rollup refresh assembles SQL from this module's fixed table / column fragments; every
+	@# value (region ids, months, stages) is a query parameter (B608 reads any f-string SQL as unsafe).
+	$(VENV)/bin/bandit -q -s B608 rollups/services.py
 	$(PY) scripts/pip_audit.py
 
 format: $(VENV)/.dev-deps

@@ -291,9 +291,20 @@ def chain_targets(*, chain: IndustryChain, user) -> list[tuple[LinkState, list[C
     """Each link of the chain with its targets, gaps first (the 招商目标清单)."""
     states = _link_states(list(chain.links.all()), user=user)
     targets: dict[int, list[ChainTarget]] = defaultdict(list)
-    for t in ChainTarget.objects.filter(link__chain=chain).select_related(
-        "owner", "enterprise", "project", "link"
-    ):
+    found = list(
+        ChainTarget.objects.filter(link__chain=chain).select_related(
+            "owner", "enterprise", "project", "link"
+        )
+    )
+    # The lead a target became is a project like any other: shown only to those who may see it
+    # (another county's confidential lead stays "converted", without its name or link).
+    visible = set(
+        scope_projects(Project.objects.all(), user)
+        .filter(pk__in=[t.project_id for t in found if t.project_id])
+        .values_list("pk", flat=True)
+    )
+    for t in found:
+        t.visible_project = t.project if t.project_id in visible else None
         targets[t.link_id].append(t)
     rows = [(s, targets[s.link.pk]) for s in states]
     return sorted(rows, key=lambda r: (not r[0].is_gap, not r[1]))

@@ -86,6 +86,8 @@ def chain_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def indicator_reading(request: HttpRequest, pk: int) -> HttpResponse:
     chain = get_object_or_404(IndustryChain, pk=pk)
+    if not _is_city_staff(request.user):  # before the form: a refusal, not a form error
+        raise PermissionDenied(_("Only city staff may change industry chains."))
     form = ReadingForm(request.POST, chain=chain)
     if form.is_valid():
         data = form.cleaned_data
@@ -183,6 +185,8 @@ def chain_targets(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def target_status(request: HttpRequest, pk: int) -> HttpResponse:
     target = get_object_or_404(ChainTarget.objects.select_related("link"), pk=pk)
+    if not can_edit(request.user):  # before the form: a refusal, not a silent redirect
+        raise PermissionDenied(_("Your role may not change records."))
     form = TargetStatusForm(request.POST)
     if form.is_valid():
         try:

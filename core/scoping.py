@@ -164,6 +164,9 @@ SCOPE_RULES: dict[str, ScopeRule | ScopeFunc] = {
     # Targets are aggregate figures every official may read; only city staff set them (service).
     "dashboards.target": ScopeRule(),
     "accounts.user": lambda qs, user: _scope_users(qs, user),
+    # Ledger imports (issue 8): a batch holds a whole uploaded file, so only its uploader and city
+    # administrators see it (not the uploader's whole region, not city staff).
+    "imports.importbatch": lambda qs, user: _scope_import_batches(qs, user),
 }
 
 
@@ -225,6 +228,12 @@ def _scope_users(qs: QuerySet, user) -> QuerySet:
     if sees_confidential_everywhere(user):
         return qs
     return qs.filter(pk=user.pk)
+
+
+def _scope_import_batches(qs: QuerySet, user) -> QuerySet:
+    if user.is_superuser or user.role == Role.CITY_ADMIN:
+        return qs
+    return qs.filter(created_by=user)
 
 
 def get_object_or_404_for(user, qs_or_model, **lookup) -> Model:

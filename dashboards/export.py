@@ -5,14 +5,12 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-FORMULA_START = ("=", "+", "-", "@")
+from core.exports import safe_cell
 
 
 def _cell(value):
-    """Text that a spreadsheet would run as a formula is prefixed with a quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+    """Text that a spreadsheet would run as a formula is prefixed with a quote (core.exports)."""
+    return safe_cell(value)
 
 
 def _sheet(workbook: Workbook, title: str, header: list[str], rows: list[list]) -> None:

@@ -8,17 +8,11 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from core.exports import safe_cell
+
 from .selectors import ActivityStats, StatsLine
 
-# A cell that starts with one of these is a formula to Excel (or to LibreOffice, for + - @).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value):
-    """Text that Excel would run as a formula is kept as text (prefixed with an apostrophe)."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+__all__ = ["safe_cell", "stats_workbook"]  # safe_cell: the one formula-injection rule, core.exports
 
 
 def _header() -> list[str]:

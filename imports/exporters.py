@@ -19,7 +19,8 @@ from django.db.models import Model, QuerySet
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+from core.exports import safe_cell
+
 CHUNK_SIZE = 2000
 
 
@@ -36,10 +37,8 @@ def columns_from(ledger_columns) -> list[ExportColumn]:
 
 
 def neutralise(value: object) -> object:
-    """Make a value safe for a spreadsheet cell: text that would be a formula gets a leading '."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+    """Make a value safe for a spreadsheet cell (core.exports.safe_cell, the one rule for all)."""
+    return safe_cell(value)
 
 
 def cell_value(value: object, *, for_csv: bool) -> object:

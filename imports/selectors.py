@@ -1,22 +1,18 @@
-"""Reads of import batches: a user sees the batches they uploaded; city administrators see all."""
+"""Reads of import batches: a user sees the batches they uploaded; city administrators see all
+(the rule is core.scoping's, like every other model's)."""
 
 from django.db.models import QuerySet
-from django.http import Http404
 
-from accounts.models import Role
+from core.scoping import get_object_or_404_for, scope
 
 from .models import ImportBatch
 
 
 def batch_queryset(*, user) -> QuerySet[ImportBatch]:
-    qs = ImportBatch.objects.select_related("created_by").defer("file_data", "preview")
-    if user.is_superuser or user.role == Role.CITY_ADMIN:
-        return qs
-    return qs.filter(created_by=user)
+    return scope(ImportBatch.objects.select_related("created_by"), user).defer(
+        "file_data", "preview"
+    )
 
 
 def batch_get(*, user, pk: int) -> ImportBatch:
-    try:
-        return batch_queryset(user=user).defer(None).get(pk=pk)
-    except ImportBatch.DoesNotExist:
-        raise Http404 from None
+    return get_object_or_404_for(user, ImportBatch.objects.select_related("created_by"), pk=pk)

@@ -329,7 +329,8 @@ REST_FRAMEWORK = {
     "DATE_FORMAT": "iso-8601",
 }
 # The token model adds a name and a read-only flag to knox's hashed, expiring token.
-KNOX_TOKEN_MODEL = "accounts.ApiToken"  # noqa: S105 (a model name, not a secret)
+# (A model name, not a secret: S105 / B105 below are false positives.)
+KNOX_TOKEN_MODEL = "accounts.ApiToken"  # noqa: S105 # nosec B105
 # knox's own AuthToken is swapped out, but its migrations would still create an unused table that
 # points at users (and breaks `flush`): without migrations, the swapped model gets no table at all.
 MIGRATION_MODULES = {"knox": None}

@@ -31,7 +31,8 @@ NETWORK_WORDS = (
 
 def main() -> int:
     pip_audit = Path(sys.executable).with_name("pip-audit")
-    command = [str(pip_audit), "--format", "json", "--progress-spinner", "off"]
+    # PyPI's JSON API (the per-release /pypi/<name>/<version>/json carries the advisories).
+    command = [str(pip_audit), "-s", "pypi", "--format", "json", "--progress-spinner", "off"]
     for vuln_id in IGNORED:
         command += ["--ignore-vuln", vuln_id]
     try:
@@ -59,10 +60,14 @@ def main() -> int:
             fixes = ", ".join(vuln.get("fix_versions", [])) or "no fix yet"
             print(f"pip-audit: {dep['name']} {dep['version']}: {vuln['id']} (fixed in {fixes})")
     if deps and audited == 0:
+        # Seen on the build machine (2026-11-28): pypi.org answers /simple/ and the project JSON
+        # (/pypi/django/json, whose "vulnerabilities" cover only the newest release), but 404s every
+        # per-release JSON (/pypi/django/5.2.19/json), which is where pip-audit reads advisories;
+        # api.osv.dev (`-s osv`) is not reachable at all. So no pinned version can be checked there.
         print(
-            f"pip-audit: SKIPPED - none of our {len(deps)} packages is known to the advisory "
-            "service reachable from here (PyPI's advisory database is not reachable); run "
-            "`make lint` where PyPI is reachable."
+            f"pip-audit: SKIPPED - PyPI answered 'not found' for all {len(deps)} pinned releases "
+            "(its per-release JSON, /pypi/<name>/<version>/json, which carries the advisories, is "
+            "not served through this network); run `make lint` where pypi.org is reachable."
         )
         return 0
     if unaudited:

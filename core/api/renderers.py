@@ -8,6 +8,8 @@ from decimal import Decimal
 import orjson
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
+from core.exports import safe_cell
+
 
 def _default(value):
     if isinstance(value, Decimal):
@@ -31,10 +33,6 @@ class FastJSONRenderer(JSONRenderer):
         return orjson.dumps(data, default=_default, option=orjson.OPT_NON_STR_KEYS)
 
 
-# Spreadsheet programs run a cell that starts with one of these as a formula (CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
 def neutralise(value) -> object:
     """Make a cell safe to open in Excel: text that would start a formula gets a leading quote.
     Numbers stay numbers (a negative number is data, not a formula)."""
@@ -42,14 +40,11 @@ def neutralise(value) -> object:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (int, Decimal)):
+    if isinstance(value, (int, float, Decimal)):
         return value
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
-    text = str(value)
-    if text.startswith(FORMULA_PREFIXES):
-        return "'" + text
-    return text
+    return safe_cell(str(value))  # the one formula-injection rule (core.exports)
 
 
 class CSVRenderer(BaseRenderer):

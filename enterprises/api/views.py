@@ -105,10 +105,12 @@ class EnterpriseViewSet(
     @extend_schema(responses={200: serializers.EnterpriseDetailSerializer})
     def update(self, request, *args, **kwargs):
         enterprise = self.get_object()
+        # May this user change this enterprise at all? Asked before the body is validated, so a
+        # refusal is a 403 whatever was sent (the permission matrix found a 400 here).
+        check_can_edit_enterprise(request.user, enterprise.region)
         partial = kwargs.pop("partial", False)
         data = serializers.EnterpriseInputSerializer(data=request.data, partial=partial)
         data.is_valid(raise_exception=True)
-        check_can_edit_enterprise(request.user, enterprise.region)
         if "region" in data.validated_data:
             check_can_edit_enterprise(request.user, data.validated_data["region"])
         enterprise = services.enterprise_update(enterprise=enterprise, **data.validated_data)

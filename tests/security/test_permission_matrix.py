@@ -28,11 +28,22 @@ VISIBLE = {
 STAFF = {"admin", "city_staff"}
 # Enterprises and parks are public facts: everyone signed in reads them all.
 EVERY_OBJECT = {user: {"yuci_open", "taigu_open", "investor"} for user in VISIBLE}
+# Events are public news; chains and targets city-wide planning data (see tests/security/conftest).
+EVERY_EVENT = {user: {"yuci_open", "taigu_open"} for user in VISIBLE}
+# An import batch: its uploader and city administrators (imports.selectors via core.scoping).
+IMPORTS_SEEN = {user: {user} for user in VISIBLE} | {
+    "admin": {"yuci_staff", "taigu_staff", "city_staff"}
+}
 VISIBLE_BY_KIND = {
     "project": VISIBLE,
     "attachment": VISIBLE,
     "enterprise": EVERY_OBJECT,
     "park": EVERY_OBJECT,
+    "event": EVERY_EVENT,
+    "event_attachment": EVERY_EVENT,
+    "chain": {user: {"shared"} for user in VISIBLE},
+    "target": {user: {"open", "taigu_secret"} for user in VISIBLE},
+    "import": IMPORTS_SEEN,
 }
 # Which objects each editor may change: their region's; outside investors (no region) for every
 # editor; city editors everything.
@@ -46,7 +57,19 @@ WRITABLE_BY_KIND = {
         "yuci_staff": {"yuci_open", "investor"},
         "taigu_staff": {"taigu_open", "investor"},
     },
+    # Events: city editors all; county staff the events their region organises.
+    "event": {
+        "admin": {"yuci_open", "taigu_open"},
+        "city_staff": {"yuci_open", "taigu_open"},
+        "yuci_staff": {"yuci_open"},
+        "taigu_staff": {"taigu_open"},
+    },
+    # A batch is confirmed or rolled back by whoever may see it (its uploader, city administrators).
+    "import": IMPORTS_SEEN,
 }
+WRITABLE_BY_KIND["event_attachment"] = WRITABLE_BY_KIND["event"]
+# Files: their bytes are not searched for names (a PDF); the page that lists them is.
+FILE_KINDS = {"attachment", "event_attachment"}
 
 
 def _named_patterns(resolver=None, namespace=None):
@@ -104,7 +127,9 @@ def _check_anonymous(rule: Rule, url: str, problems: list[str]) -> None:
 
 def _check_plain(name: str, rule: Rule, users: dict, objects: dict, problems: list[str]) -> None:
     if rule.obj is None:
-        url = reverse(name) + rule.query
+        for kind in ("event", "target", "followup", "funds", "import"):
+            objects[kind]  # a list page: every record that could leak into it exists
+        url = reverse(name, kwargs=rule.kwargs) + rule.query
         _check_anonymous(rule, url, problems)
         for user in USERS:
             response = _client(users, user).get(url)
@@ -122,6 +147,8 @@ def _check_plain(name: str, rule: Rule, users: dict, objects: dict, problems: li
         client = _client(users, user)
         send = client.post if rule.method == "POST" else client.get
         for variant, obj in variants.items():
+            if rule.fresh:  # the request may delete it: a new object for each try
+                obj = objects["factories"][rule.obj](variant)
             url = reverse(name, kwargs={kwarg: obj.pk}) + rule.query
             response = send(url)
             visible = variant in VISIBLE_BY_KIND[rule.obj][user]
@@ -136,7 +163,7 @@ def _check_plain(name: str, rule: Rule, users: dict, objects: dict, problems: li
                 problems.append(
                     f"{user} {url} ({variant}): {response.status_code}, expected {expected}"
                 )
-            body = b"" if rule.obj == "attachment" else response.content
+            body = b"" if rule.obj in FILE_KINDS else response.content
             if leaked := _leaks(body.decode(errors="replace"), user):
                 problems.append(f"{user} {url} ({variant}): shows {leaked}")
 

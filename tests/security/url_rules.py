@@ -47,14 +47,10 @@ class Rule:
     writes: bool = False  # a write page: a visible object the user may not change answers 403
     method: str = "GET"  # "POST": sent with no data (the view must not write on an empty form)
     admin: bool = False  # Django admin: status follows the user's model permissions
+    kwargs: dict = field(default_factory=dict)  # fixed URL kwargs, e.g. {"kind": "projects"}
+    fresh: bool = False  # the request consumes its object (a delete): each try gets a new one
     extra: dict = field(default_factory=dict)
 
-
-# Pages merged in at the end of the security work: their rules are still to be written (the matrix
-# then tries every role on own / other / confidential objects of their kind).
-TODO_EVENTS = "TODO: add an event object kind to tests/security/conftest.py and a real rule"
-TODO_CHAINS = "TODO: add a chain / target object kind to tests/security/conftest.py and a real rule"
-TODO_IMPORTS = "TODO: add an import-batch object kind to tests/security/conftest.py and a real rule"
 
 RULES: dict[str, Rule] = {
     # --- foundation ----------------------------------------------------------------------------
@@ -97,12 +93,15 @@ RULES: dict[str, Rule] = {
     "enterprises:figures_record": Rule(roles=EDITORS, obj="enterprise", writes=True),
     "enterprises:park_list": Rule(),
     "enterprises:park_detail": Rule(obj="park"),
-    # --- REST API: authentication, scoping (404 across counties) and read-only tokens are covered
-    # per operation by tests/api; the matrix does not yet drive API operations with tokens.
-    "v1:*": Rule(skip="API operation: covered by tests/api (auth, scoping, read-only tokens)"),
-    "api-docs": Rule(skip="API docs: covered by tests/api/test_schema"),
-    "api-redoc": Rule(skip="API docs: covered by tests/api/test_schema"),
-    "api-schema": Rule(skip="API schema: covered by tests/api (schemathesis)"),
+    # --- REST API: every operation of the schema has its own rule in api_rules.py, driven with each
+    # user's token by test_api_matrix.py (own / other / confidential objects, no foreign names).
+    "v1:*": Rule(
+        skip="API operation: its rule is in api_rules.py (test_api_matrix, from the schema)"
+    ),
+    # The schema and its offline docs: for signed-in users and API clients, not for visitors.
+    "api-docs": Rule(anonymous=(401, 403)),
+    "api-redoc": Rule(anonymous=(401, 403)),
+    "api-schema": Rule(anonymous=(401, 403)),
     "profile": Rule(roles=PEOPLE | {API_READER}),
     "token_revoke": Rule(skip="POST only; tested in tests/api"),
     # --- dashboards: aggregated figures of every region are readable by every signed-in user ---------
@@ -112,41 +111,48 @@ RULES: dict[str, Rule] = {
     "dashboards:refresh": Rule(
         skip="POST only; editors 200, others 403: tests/dashboards/test_views.py"
     ),
-    "dashboards:county": Rule(
-        skip="region-code URL, aggregates readable by all; scoping tested in tests/dashboards"
-    ),
     # Targets are aggregate figures every signed-in user reads; only city admin / staff may POST
     # (others 403, bad input 400 with nothing saved): tests/dashboards/test_sections.py.
     "dashboards:targets": Rule(query="?year=2023"),
-    "dashboards:export_county": Rule(
-        skip="region-code URL, aggregates readable by all; tested in tests/dashboards"
-    ),
-    # --- events, chains, imports: merged from main at 22:25; lists checked, the rest still to do ----
+    # Any county's figures are everyone's (aggregates); its drill-down links lead to scoped lists.
+    "dashboards:county": Rule(kwargs={"code": "140703"}, query="?year=2023"),
+    "dashboards:export_county": Rule(kwargs={"code": "140703"}, query="?year=2023"),
+    # --- events (issue 4): events are public news, read by everyone signed in; their organising
+    # region (and city editors) write them. Signings of projects the user may not see are masked.
+    # POST-only forms, sent empty: the editor gets a redirect with an error message, nothing is written.
     "events:list": Rule(),
     "events:stats": Rule(),
+    "events:new": Rule(roles=EDITORS),
+    "events:detail": Rule(obj="event"),
+    "events:edit": Rule(roles=EDITORS, obj="event", writes=True),
+    "events:signings": Rule(roles=EDITORS, obj="event", writes=True),
+    "events:attachment_upload": Rule(
+        roles=EDITORS, obj="event", writes=True, method="POST", ok=302
+    ),
+    "events:agreement_add": Rule(roles=EDITORS, obj="event", writes=True, method="POST", ok=302),
+    "events:batch": Rule(roles=EDITORS, obj="event", writes=True, method="POST", ok=302),
+    "events:attachment": Rule(obj="event_attachment"),
+    "events:attachment_delete": Rule(
+        roles=EDITORS, obj="event_attachment", writes=True, method="POST", ok=302, fresh=True
+    ),
+    # --- industry chains (issue 9): city-wide planning data read by everyone; links and indicators
+    # are kept by city staff, targets by every editor; projects on the map follow core.scoping.
     "chains:list": Rule(),
-    "events:agreement_add": Rule(skip=TODO_EVENTS),
-    "events:attachment": Rule(skip=TODO_EVENTS),
-    "events:attachment_delete": Rule(skip=TODO_EVENTS),
-    "events:attachment_upload": Rule(skip=TODO_EVENTS),
-    "events:batch": Rule(skip=TODO_EVENTS),
-    "events:detail": Rule(skip=TODO_EVENTS),
-    "events:edit": Rule(skip=TODO_EVENTS),
-    "events:new": Rule(skip=TODO_EVENTS),
-    "events:signings": Rule(skip=TODO_EVENTS),
-    "chains:detail": Rule(skip=TODO_CHAINS),
-    "chains:indicator_reading": Rule(skip=TODO_CHAINS),
-    "chains:leader": Rule(skip=TODO_CHAINS),
-    "chains:links": Rule(skip=TODO_CHAINS),
-    "chains:target_convert": Rule(skip=TODO_CHAINS),
-    "chains:target_status": Rule(skip=TODO_CHAINS),
-    "chains:targets": Rule(skip=TODO_CHAINS),
-    "imports:batch": Rule(skip=TODO_IMPORTS),
-    "imports:confirm": Rule(skip=TODO_IMPORTS),
-    "imports:index": Rule(skip=TODO_IMPORTS),
-    "imports:rollback": Rule(skip=TODO_IMPORTS),
-    "imports:status": Rule(skip=TODO_IMPORTS),
-    "imports:template": Rule(skip=TODO_IMPORTS),
+    "chains:detail": Rule(obj="chain"),
+    "chains:links": Rule(roles=CITY_EDITORS, obj="chain"),
+    "chains:indicator_reading": Rule(roles=CITY_EDITORS, obj="chain", method="POST", ok=302),
+    "chains:targets": Rule(obj="chain"),
+    "chains:target_status": Rule(roles=EDITORS, obj="target", method="POST", ok=302),
+    "chains:target_convert": Rule(roles=EDITORS, obj="target", ok=(200, 302)),
+    "chains:leader": Rule(obj="enterprise"),
+    # --- ledger imports (issue 8): a batch is seen by its uploader and city administrators only.
+    # Confirm / rollback sent on a batch with an error row: a redirect, nothing imported.
+    "imports:index": Rule(roles=EDITORS),
+    "imports:template": Rule(kwargs={"kind": "projects"}),
+    "imports:batch": Rule(obj="import"),
+    "imports:status": Rule(obj="import"),
+    "imports:confirm": Rule(roles=EDITORS, obj="import", method="POST", ok=302),
+    "imports:rollback": Rule(roles=EDITORS, obj="import", method="POST", ok=302),
     "projects:restore": Rule(
         skip="POST on a deleted project; scoped by deleted_project_get, tested in tests/projects"
     ),

