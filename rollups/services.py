@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -206,6 +208,8 @@ def drain_outbox() -> int:
                 keys.update(row_keys)
             refresh_buckets(keys)
             Outbox.objects.filter(id__in=[i for i, _k in rows]).delete()
+            if settings.ROLLUP_TEST_DRAIN_DELAY:  # test hook: a worker killed before commit
+                time.sleep(settings.ROLLUP_TEST_DRAIN_DELAY)
             RollupStatus.objects.update_or_create(pk=1, defaults={"refreshed_at": timezone.now()})
             drained += len(rows)
         if len(rows) < DRAIN_BATCH:
