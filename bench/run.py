@@ -171,6 +171,7 @@ def generate(n: int) -> float:
 def floor_group_by() -> None:
     """The hand-written floor: INSERT ... SELECT ... GROUP BY of the same figures, nothing else."""
     with transaction.atomic(), connection.cursor() as cur:
+        services.tune_for_bulk(cur)  # the same memory and JIT settings as the rebuild
         cur.execute("DROP TABLE IF EXISTS _floor_m; DROP TABLE IF EXISTS _floor_s")
         cur.execute("CREATE TEMP TABLE _floor_m AS SELECT * FROM rollups_monthlyrollup WHERE 1 = 0")
         cur.execute(f"INSERT INTO _floor_m ({MONTHLY_COLUMNS}) {_monthly_select(False)}")
