@@ -17,6 +17,7 @@ older picture over a newer one.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import time
 from collections.abc import Iterable
@@ -345,9 +346,9 @@ def _columns(rows: list[tuple], width: int) -> list[list]:
     return [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * width
 
 
-def refresh_buckets(keys: Iterable[str]) -> None:
+def refresh_buckets(keys: Iterable[str], *, tuned: bool = False) -> None:
     """Recompute the given cells from source and store them. Call inside a transaction that holds
-    the advisory lock (drain_outbox does)."""
+    the advisory lock (drain_outbox does; `tuned`: it also chose generic plans already)."""
     parsed = _parse_keys(keys)
     touched = sorted({(c[1], c[2]) for c in parsed.cells} | set(parsed.months))
     with connection.cursor() as cursor:
@@ -366,7 +367,8 @@ def refresh_buckets(keys: Iterable[str]) -> None:
         if not _pg():
             _refresh_sqlite(cursor, touched, parsed.stages)
             return
-        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        if not tuned:
+            cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
         if parsed.cells:
             _execute(cursor, "jz_rollup_cells", _columns(parsed.cells, len(CELL_ARRAY_TYPES)))
         if parsed.stages:
@@ -408,6 +410,26 @@ def _refresh_sqlite(cursor, touched: list[tuple[int, dt.date]], stages) -> None:
         )
 
 
+def _take_outbox_rows(cursor) -> list[tuple]:
+    """Take the advisory lock and claim a batch of outbox rows (deleted now, in this
+    transaction: a worker dying before commit leaves them in place). Two round trips."""
+    if not _pg():
+        rows = list(Outbox.objects.order_by("id").values_list("id", "keys")[:DRAIN_BATCH])
+        Outbox.objects.filter(id__in=[i for i, _k in rows]).delete()
+        return rows
+    cursor.execute(
+        "SELECT pg_advisory_xact_lock(%s), "
+        "set_config('plan_cache_mode', 'force_generic_plan', true)",
+        [LOCK_ID],
+    )
+    cursor.execute(
+        "DELETE FROM rollups_outbox WHERE id IN (SELECT id FROM rollups_outbox ORDER BY id "
+        "LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING id, keys",
+        [DRAIN_BATCH],
+    )
+    return cursor.fetchall()
+
+
 def drain_outbox() -> int:
     """Refresh every bucket named in the outbox, then delete those rows; returns rows drained.
 
@@ -426,19 +448,13 @@ def drain_outbox() -> int:
     drained = 0
     while True:
         with transaction.atomic(), connection.cursor() as cursor:
-            _lock(cursor)
-            rows = list(
-                Outbox.objects.select_for_update(skip_locked=True)
-                .order_by("id")
-                .values_list("id", "keys")[:DRAIN_BATCH]
-            )
+            rows = _take_outbox_rows(cursor)
             if not rows:
                 break
             keys = set()
             for _id, row_keys in rows:
-                keys.update(row_keys)
-            refresh_buckets(keys)
-            Outbox.objects.filter(id__in=[i for i, _k in rows]).delete()
+                keys.update(json.loads(row_keys) if isinstance(row_keys, str) else row_keys)
+            refresh_buckets(keys, tuned=True)
             if settings.ROLLUP_TEST_DRAIN_DELAY:  # test hook: a worker killed before commit
                 time.sleep(settings.ROLLUP_TEST_DRAIN_DELAY)
             if not RollupStatus.objects.filter(pk=1).update(refreshed_at=timezone.now()):
