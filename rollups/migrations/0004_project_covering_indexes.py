@@ -29,9 +29,11 @@ CREATE = [
     ],
     "CREATE INDEX IF NOT EXISTS rollup_prj_stage ON projects_project (region_id, stage) "
     "INCLUDE (planned_investment) WHERE NOT is_deleted",
+    # The raw columns are included so the funds branch can read it index-only.
     "CREATE INDEX IF NOT EXISTS rollup_prj_cell ON projects_project (region_id, "
     "(coalesce(chain_id, 0)), (coalesce(method_id, 0)), (coalesce(park_id, 0)), "
-    "is_confidential, is_foreign, is_out_of_province) WHERE NOT is_deleted",
+    "is_confidential, is_foreign, is_out_of_province) INCLUDE (id, chain_id, method_id, park_id) "
+    "WHERE NOT is_deleted",
 ]
 DROP = [f"DROP INDEX IF EXISTS rollup_prj_{name}" for name in [*FIELDS, "stage", "cell"]]
 
