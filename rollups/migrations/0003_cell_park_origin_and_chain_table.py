@@ -16,6 +16,12 @@ def requeue_stored_region_months(apps, schema_editor):
         Outbox.objects.create(keys=keys)
 
 
+def forget_cells(apps, schema_editor):
+    """Backwards: the finer cells do not fit the old key; drop them (derived data: run
+    rebuild_rollups after migrating back)."""
+    apps.get_model("rollups", "MonthlyRollup").objects.all().delete()
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -80,5 +86,5 @@ class Migration(migrations.Migration):
             model_name='regionmonthchainrollup',
             index=models.Index(fields=['region_id', 'month'], name='rmchainrollup_region_month'),
         ),
-        migrations.RunPython(requeue_stored_region_months, migrations.RunPython.noop),
+        migrations.RunPython(requeue_stored_region_months, forget_cells),
     ]
