@@ -8,6 +8,7 @@ with INSERT ... SELECT over generate_series, and writes docs/PERFORMANCE.md. Siz
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import platform
 import statistics
@@ -74,6 +75,12 @@ RUNS = int(os.environ.get("BENCH_RUNS", "30"))
 SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "10000,100000").split(",") if s.strip()]
 COUNTY = "140702"
 YEAR = 2021
+# What a one-field edit of a signed project writes (the same size as project_bucket_keys' list).
+OUTBOX_KEYS = (
+    '["c|registered|1|2021-01-01|1|1||0|0|0", "c|negotiated|1|2021-01-01|1|1||0|0|0", '
+    '"c|signed|1|2021-02-01|1|1||0|0|0", "c|expected_start|1|2021-03-01|1|1||0|0|0", '
+    '"s|1|signed"]'
+)
 
 # The save being measured must not also pay for the refresh (measured on its own below) or talk to
 # a broker: the outbox row is written, nothing is published.
@@ -107,7 +114,8 @@ def generate(n: int) -> float:
         cur.execute(
             "TRUNCATE projects_fundsinplace, projects_stagechange, projects_project_co_investors, "
             "projects_claimconflict, projects_followup, projects_completedinvestment, "
-            "projects_project, rollups_monthlyrollup, rollups_stagerollup, rollups_outbox CASCADE"
+            "projects_project, rollups_monthlyrollup, rollups_regionmonthrollup, "
+            "rollups_regionmonthchainrollup, rollups_stagerollup, rollups_outbox CASCADE"
         )
         cur.execute("SELECT array_agg(id ORDER BY id) FROM core_region WHERE code <> '140700'")
         regions = cur.fetchone()[0]
@@ -153,13 +161,18 @@ def generate(n: int) -> float:
             "SELECT now(), now(), date_trunc('month', started_on::timestamp)::date, "
             "planned_investment * 0.2, '', id FROM projects_project WHERE started_on IS NOT NULL"
         )
-        cur.execute("ANALYZE projects_project; ANALYZE projects_fundsinplace")
+    # Outside a transaction: VACUUM sets the visibility map the index-only scans rely on (what
+    # autovacuum does on a live database).
+    with connection.cursor() as cur:
+        cur.execute("VACUUM ANALYZE projects_project")
+        cur.execute("VACUUM ANALYZE projects_fundsinplace")
     return time.perf_counter() - start
 
 
 def floor_group_by() -> None:
     """The hand-written floor: INSERT ... SELECT ... GROUP BY of the same figures, nothing else."""
     with transaction.atomic(), connection.cursor() as cur:
+        services.tune_for_bulk(cur)  # the same memory and JIT settings as the rebuild
         cur.execute("DROP TABLE IF EXISTS _floor_m; DROP TABLE IF EXISTS _floor_s")
         cur.execute("CREATE TEMP TABLE _floor_m AS SELECT * FROM rollups_monthlyrollup WHERE 1 = 0")
         cur.execute(f"INSERT INTO _floor_m ({MONTHLY_COLUMNS}) {_monthly_select(False)}")
@@ -179,7 +192,13 @@ def replay(dsn_conn, statements: list[str]) -> None:
 
 def measure(n: int) -> dict:
     result: dict = {"n": n}
-    result["generate_s"] = generate(n)
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM projects_project")
+        present = cur.fetchone()[0]
+    if os.environ.get("BENCH_REUSE") and present == n:  # the data of the last run at this size
+        result["generate_s"] = PREVIOUS.get(n, {}).get("generate_s", 0.0)
+    else:
+        result["generate_s"] = generate(n)
     start = time.perf_counter()
     services.rebuild_all()
     result["first_build_s"] = time.perf_counter() - start
@@ -235,7 +254,7 @@ def measure(n: int) -> dict:
             )
             cur.execute(
                 "INSERT INTO rollups_outbox (created_at, keys) VALUES (now(), %s::jsonb)",
-                ['["m|1|2021-01-01", "s|1|signed"]'],
+                [OUTBOX_KEYS],
             )
             cur.execute("COMMIT")
 
@@ -357,6 +376,8 @@ def write_report(results: list[dict]) -> Path:
         )
         lines.append("")
     lines += NOTES
+    lines += status(results)
+    lines += EXTRA_NOTES
     path = BASE_DIR / "docs" / "PERFORMANCE.md"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -366,20 +387,119 @@ NOTES = [
     "## How to read this",
     "",
     "- Data: projects spread over 13 reporting units, 2016–2026, every stage, ~1% soft-deleted, "
-    "one funds-in-place row per started project. Generated with `INSERT … SELECT` over "
-    "`generate_series`, without change history.",
-    "- The rebuild is one task: compute the live aggregate into a temp table with the same "
-    "grouped statement as the floor, count drifted cells with a join on the cell key, and replace "
-    "the rollup rows only when something drifted.",
-    "- The dashboard reads only rollup tables and small reference tables (about a dozen grouped "
-    "queries, on the region × month table except the by-chain one); its floor replays those "
-    "exact statements through psycopg, so the gap is the ORM and Python building the page data.",
-    "- The refresh recomputes the region × month buckets the change left and entered, using the "
-    "(region, milestone date) indexes, plus the region's stage cell.",
+    "a third out-of-province and a tenth foreign (so the origin flags split cells), no park; one "
+    "funds-in-place row per started project. Generated with `INSERT … SELECT` over "
+    "`generate_series`, without change history, then `VACUUM ANALYZE` (what autovacuum keeps up "
+    "on a live database; the refresh's index-only scans rely on the visibility map).",
+    "- Fine cells: region × month × chain × method × park × confidential × foreign × "
+    "out-of-province. The dashboards read the coarse region × month and region × month × chain "
+    "tables derived from them; the API (`/api/v1/rollups/`) reads the fine cells.",
+    "- The rebuild is one task: one statement compares the live grouped aggregate (a materialised "
+    "CTE) with the fine, region-month and by-chain tables (hash full joins), one more the stage "
+    "snapshot; rows are rewritten only when something drifted. It and its floor both run with "
+    "`work_mem = 256MB`, JIT off and merge joins off for their transaction "
+    "(rollups.services.BULK_SETTINGS), so the ratio is the comparison's cost, not the settings'.",
+    "- The dashboard reads one region × month slice (totals, year to date, ranking and trend are "
+    "summed in Python), one grouped read of the by-chain table, the stage snapshot and small "
+    "reference tables; its floor replays those exact statements through psycopg, so the gap is "
+    "the ORM and Python building the page data.",
+    "- The refresh recomputes only the (measure, cell) pairs an outbox row names — the cells the "
+    "change left and entered — each an index-only range scan of one region-month on a covering "
+    "`(region, milestone date) INCLUDE (cell keys, amount)` index, in one statement that updates "
+    "the cells found and inserts the missing ones; then all-zero cells are deleted and the coarse "
+    "rows of the touched region-months re-derived. Its four statements are prepared once per "
+    "connection with generic plans (planning the cell statement costs ~6 ms, running it <1 ms).",
+    "- The machine is shared (2 cores; other sessions ran test suites and benchmarks during this "
+    "run, load average 4–8): absolute times are inflated and noisy, ratios less so.",
 ]
+
+# Hand-written remarks on this run (kept with the code so a rerun writes them again).
+EXTRA_NOTES: list[str] = [
+    "",
+    "## Remarks on the 2026-11-28 run (hand-written; update them with the figures)",
+    "",
+    "- The 10^4 and 10^5 rows come from a full run at commit 2e6b53f; the 10^6 row was measured "
+    "again at commit ee2c111 on the same generated data (`BENCH_REUSE=1 BENCH_SIZES=1000000`) after the last two "
+    "refresh changes (one DELETE … RETURNING to claim outbox rows; the funds branch reading the "
+    "cell index index-only). The first 10^6 run, before those changes, gave: rebuild 1.07× its "
+    "floor, dashboard p95 4.8× / 4.3× its floor, refresh median 66 ms / p95 119 ms.",
+    "- Load: other sessions ran test suites and benchmarks throughout (load average 4–8 on 2 "
+    "cores). The bare UPDATE, ~0.5 ms on a quiet machine, took 2–5 ms here, and the rebuild ratio "
+    "moved from 1.07× to 1.46× between two runs on the same data with no change to the rebuild: "
+    "with two samples per figure at 10^6 the rebuild ratio is within noise of the 1.2× goal, not "
+    "proven either way. The refresh goal is absolute (15 ms) and cannot be judged from a run this "
+    "loaded; relative to the bare UPDATE of the same run it costs ~10× (10^6) and ~11× (10^5). "
+    "Rerun `make bench BENCH_PARTS=rollups BENCH_SIZES=10000,100000,1000000` on a quiet machine.",
+    "- Known remaining costs of the refresh, from EXPLAIN ANALYZE at 10^6 (loaded): the cell "
+    "statement's milestone branches take 0.02–0.1 ms each (index-only range scans); the funds "
+    "branch took most of its ~8 ms before the cell index became covering; the stage "
+    "snapshot recount reads one region's whole stage (~16,000 index-only entries, ~8 ms). Next "
+    "step for the latter: key the stage snapshot by chain too (a tenth of the entries per "
+    "recount) or keep per-project stage rows. The first refresh on a new connection also pays "
+    "~6 ms to plan the prepared statements.",
+    "- Dashboard: 10–11 statements whatever the size (was 13–14), reading only fixed-size coarse "
+    "tables, so it is flat (0.7× from 10^4 to 10^6 in this run; the 10^4 row ran under heavier "
+    "load). Against its floor it is 3.6× at p95: the SQL replay takes ~3 ms quiet, and the ORM "
+    "query building plus ~90 project-list URLs cost more than that. Next steps: cache the "
+    "reference names, build the URLs from one reversed base (done for `reverse`), or fetch the "
+    "coarse rows with one raw statement.",
+    "- The fine cells grew from 132k to 227k at 10^6 because they are now split by park, "
+    "confidential and origin (foreign, out-of-province); the API needs the first two (group_by "
+    "park; city-wide API clients must not see confidential projects).",
+]
+
+GOALS = {"rebuild": 1.2, "dash": 2.0, "flat": 1.3, "refresh_ms": 15.0, "save": 1.5}
+
+
+def status(results: list[dict]) -> list[str]:
+    """The status against issue 5's goals, computed from this run's figures."""
+    last = results[-1]
+
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "NOT met"
+
+    lines = ["", f"## Status against the issue's goals (largest size measured: {last['n']:,})", ""]
+    r = last["rebuild"]["median"] / last["rebuild_floor"]["median"]
+    lines.append(
+        f"- Full rebuild ≤ {GOALS['rebuild']}× the GROUP BY floor, as one task: {r:.2f}× — "
+        f"{verdict(r <= GOALS['rebuild'])}."
+    )
+    for view in ("city", "county"):
+        ratio = last[f"dash_{view}"]["p95"] / last[f"dash_{view}_floor"]["p95"]
+        lines.append(
+            f"- Dashboard ({view}) p95 ≤ {GOALS['dash']}× its floor: {ratio:.2f}× — "
+            f"{verdict(ratio <= GOALS['dash'])}."
+        )
+    if len(results) > 1:
+        first = results[0]
+        for view in ("city", "county"):
+            flat = last[f"dash_{view}"]["p95"] / first[f"dash_{view}"]["p95"]
+            lines.append(
+                f"- Dashboard ({view}) flat from {first['n']:,} to {last['n']:,} (≤ "
+                f"{GOALS['flat']}×): {flat:.2f}× — {verdict(flat <= GOALS['flat'])}."
+            )
+    ratio = last["save_outbox"]["median"] / last["save_bare"]["median"]
+    lines.append(
+        f"- Save with its outbox row ≤ {GOALS['save']}× a bare UPDATE: {ratio:.2f}× — "
+        f"{verdict(ratio <= GOALS['save'])}."
+    )
+    p95 = last["refresh"]["p95"]
+    lines.append(
+        f"- Refresh p95 ≤ {GOALS['refresh_ms']:.0f} ms: {p95:.2f} ms — "
+        f"{verdict(p95 <= GOALS['refresh_ms'])}."
+    )
+    return lines
+
+
+LAST = BASE_DIR / "bench" / "last-rollups.json"
+PREVIOUS = {r["n"]: r for r in json.loads(LAST.read_text("utf-8"))} if LAST.exists() else {}
 
 
 def main() -> None:
+    if "--report-only" in sys.argv:  # rewrite docs/PERFORMANCE.md from the last run's figures
+        results = json.loads(LAST.read_text("utf-8"))
+        print(f"bench: wrote {write_report(results)}")
+        return
     call_command("migrate", verbosity=0)
     loader.load_reference()
     results = []
@@ -387,8 +507,13 @@ def main() -> None:
         print(f"bench: {n:,} projects …", flush=True)
         results.append(measure(n))
         print(f"bench: {n:,} done", flush=True)
-        write_report(results)
-    print(f"bench: wrote {write_report(results)}")
+        # The raw figures, so the report can be rewritten without measuring again; sizes not
+        # measured this time keep their last figures (BENCH_SIZES=1000000 refreshes one row).
+        merged = {**PREVIOUS, **{r["n"]: r for r in results}}
+        results_all = [merged[k] for k in sorted(merged)]
+        LAST.write_text(json.dumps(results_all, indent=1, default=str), encoding="utf-8")
+        write_report(results_all)
+    print(f"bench: wrote {BASE_DIR / 'docs' / 'PERFORMANCE.md'}")
 
 
 if __name__ == "__main__":

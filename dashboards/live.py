@@ -1,8 +1,10 @@
-"""Rollup totals computed live from projects and funds, for /api/v1/rollups/.
+"""Totals for /api/v1/rollups/, read from the rollup tables (`rollup_totals`).
 
-A stand-in until the rollup tables (dashboards issue) land: the API then reads those tables with
-the same arguments and the same row shape, and this module becomes the reference the tables are
-tested against (rollup equals live aggregate). Four GROUP BY queries whatever the grouping.
+Whole months come from the fine monthly cells (one grouped query, plus one small name lookup per
+named dimension asked for). A `from` / `to` that cuts a month in two is the one case the monthly
+cells cannot answer: those partial edge months are added from a live aggregate over projects
+(`rollup_live`, four GROUP BY queries over a few days' index range), which is also the reference the
+tables are tested against.
 """
 
 from __future__ import annotations
@@ -12,11 +14,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, F, QuerySet, Sum
 from django.db.models.functions import ExtractMonth, ExtractQuarter, ExtractYear
 
-from core.scoping import scope_projects
+from core.models import IndustryChain, PromotionMethod, Region
+from core.scoping import (
+    is_city_wide,
+    scope_projects,
+    scoped_region_id,
+    sees_confidential_everywhere,
+)
+from enterprises.models import IndustrialPark
 from projects.models import FundsInPlace, Project
+from rollups.models import MonthlyRollup
 
 DIMENSIONS = ("region", "chain", "method", "park", "month", "quarter")
 MEASURES = (
@@ -176,6 +186,155 @@ def rollup_live(*, user, group_by: Sequence[str], period: Period) -> list[dict]:
                 out[measure] = value or 0
             else:
                 out[measure] = (value or ZERO).quantize(ZERO)
+        result.append(out)
+    if not group_by and not result:
+        result.append({m: 0 if m.endswith("_count") else ZERO for m in MEASURES})
+    return result
+
+
+# --- from the rollup tables ----------------------------------------------------------------------
+# Dimension -> (fine cell column, reference model, the key clients code against).
+_CELL_DIMS = {
+    "region": ("region_id", Region, "code"),
+    "chain": ("chain_id", IndustryChain, "code"),
+    "method": ("method_id", PromotionMethod, "code"),
+    "park": ("park_id", IndustrialPark, "id"),
+}
+_CELL_MEASURES = {
+    "signed_count": "signed_count",
+    "signed_amount": "signed_amount",
+    "started_count": "started_count",
+    "started_amount": "started_amount",
+    "expected_start_amount": "expected_start_amount",
+    "funds_in_place_amount": "funds_amount",
+}
+
+
+def _first_of_next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
+def _split(period: Period) -> tuple[Period | None, list[Period]]:
+    """The whole months of a period (read from rollups) and its partial edge months (live)."""
+    start, end = period.start, period.end
+    if start is not None and end is not None and start > end:
+        return None, []
+    edges = []
+    whole_start, whole_end = start, end
+    if start is not None and start.day != 1:
+        edge_end = _first_of_next_month(start) - dt.timedelta(days=1)
+        edges.append(Period(start, min(edge_end, end) if end else edge_end))
+        whole_start = edge_end + dt.timedelta(days=1)
+    if end is not None and _first_of_next_month(end) - dt.timedelta(days=1) != end:
+        edge_start = max(end.replace(day=1), start) if start else end.replace(day=1)
+        if not edges or edges[0].start != edge_start:
+            edges.append(Period(edge_start, end))
+        whole_end = end.replace(day=1) - dt.timedelta(days=1)
+    if whole_start is not None and whole_end is not None and whole_start > whole_end:
+        return None, edges
+    return Period(whole_start, whole_end), edges
+
+
+def _scoped_cells(user):
+    """The fine cells of the projects `user` may see (the same rule as core.scoping's projects:
+    county users their region, city-wide API clients all but confidential ones)."""
+    cells = MonthlyRollup.objects.all()
+    if not (user is not None and user.is_authenticated and user.is_active):
+        return cells.none()
+    if not is_city_wide(user):
+        region_id = scoped_region_id(user)
+        if region_id is None:
+            return cells.none()
+        cells = cells.filter(region_id=region_id)
+    elif not sees_confidential_everywhere(user):
+        cells = cells.filter(is_confidential=False)
+    return cells
+
+
+def _from_cells(*, user, group_by: Sequence[str], period: Period) -> tuple[dict, dict]:
+    """Rows keyed like rollup_live's (dimension values in DIMENSIONS order) and their names."""
+    cells = _scoped_cells(user)
+    if period.start is not None:
+        cells = cells.filter(month__gte=period.start)
+    if period.end is not None:
+        cells = cells.filter(month__lte=period.end)
+    columns = [_CELL_DIMS[d][0] for d in group_by if d in _CELL_DIMS]
+    if "month" in group_by or "quarter" in group_by:
+        columns.append("month")
+    # Aliases must not shadow the columns summed (t_ prefix).
+    sums = {f"t_{m}": Sum(col) for m, col in _CELL_MEASURES.items()}
+    # rollup_live has a row where any of its four measures found a record; so does this.
+    sums["t_records"] = Sum(
+        F("signed_count") + F("started_count") + F("expected_start_count") + F("funds_count")
+    )
+    if columns:
+        found = cells.values(*columns).annotate(**sums).order_by()
+    else:
+        found = [cells.aggregate(**sums)]
+    # Reference names for the named dimensions asked for: one small query each.
+    refs = {}
+    for dim in group_by:
+        if dim in _CELL_DIMS:
+            column, model, key = _CELL_DIMS[dim]
+            ids = {row[column] for row in found} - {None}
+            refs[dim] = {
+                pk: (code, name)
+                for pk, code, name in model.objects.filter(pk__in=ids).values_list(
+                    "pk", key, "name"
+                )
+            }
+    rows: dict[tuple, dict] = {}
+    names: dict[tuple, dict] = {}
+    for row in found:
+        if columns and not row["t_records"]:
+            continue
+        key, label = [], {}
+        for dim in group_by:
+            if dim in _CELL_DIMS:
+                code, name = refs[dim].get(row[_CELL_DIMS[dim][0]], (None, None))
+                key.append(code)
+                label[f"{dim}_name"] = name
+            elif dim == "month":
+                key.append(f"{row['month']:%Y-%m}")
+            elif dim == "quarter":
+                key.append(f"{row['month'].year:04d}Q{(row['month'].month - 1) // 3 + 1}")
+        key = tuple(key)
+        target = rows.setdefault(key, {})
+        for measure in _CELL_MEASURES:
+            target[measure] = (target.get(measure) or 0) + (row[f"t_{measure}"] or 0)
+        names[key] = label
+    return rows, names
+
+
+def rollup_totals(*, user, group_by: Sequence[str], period: Period) -> list[dict]:
+    """Totals of the projects the user may see, one row per combination of `group_by` values
+    that has any figure: the same rows as rollup_live, read from the rollup tables."""
+    group_by = [d for d in DIMENSIONS if d in group_by]  # stable order, no duplicates
+    whole, edges = _split(period)
+    rows: dict[tuple, dict] = {}
+    names: dict[tuple, dict] = {}
+    if whole is not None:
+        rows, names = _from_cells(user=user, group_by=group_by, period=whole)
+    for edge in edges:  # a from/to inside a month: those days from the source rows
+        for row in rollup_live(user=user, group_by=group_by, period=edge):
+            key = tuple(row[d] for d in group_by)
+            target = rows.setdefault(key, {})
+            for measure in MEASURES:
+                target[measure] = (target.get(measure) or 0) + (row[measure] or 0)
+            names.setdefault(key, {k: v for k, v in row.items() if k.endswith("_name")})
+    result = []
+    for key in sorted(rows, key=lambda k: tuple((v is None, str(v)) for v in k)):
+        out: dict = {}
+        for dim, value in zip(group_by, key, strict=True):
+            out[dim] = value
+            if dim in _CELL_DIMS:
+                out[f"{dim}_name"] = names[key].get(f"{dim}_name")
+        for measure in MEASURES:
+            value = rows[key].get(measure)
+            if measure.endswith("_count"):
+                out[measure] = value or 0
+            else:
+                out[measure] = Decimal(value or 0).quantize(ZERO)
         result.append(out)
     if not group_by and not result:
         result.append({m: 0 if m.endswith("_count") else ZERO for m in MEASURES})

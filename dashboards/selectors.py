@@ -4,11 +4,14 @@ scan of projects), with the project-list link behind every figure."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import Decimal
 from urllib.parse import urlencode
 
+from django.core.signals import setting_changed
 from django.db.models import Count, Max, Q, Sum
-from django.urls import NoReverseMatch, reverse
+from django.dispatch import receiver
+from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,8 +20,8 @@ from enterprises.models import Enterprise, SupplierLink, Tier
 from projects.models import PIPELINE, Stage
 from rollups.models import (
     MEASURE_COLUMNS,
-    MonthlyRollup,
     Outbox,
+    RegionMonthChainRollup,
     RegionMonthRollup,
     RollupStatus,
     StageRollup,
@@ -49,9 +52,22 @@ def default_year(today: dt.date | None = None) -> int:
     return latest.year if latest else today.year
 
 
+@functools.lru_cache(maxsize=64)
+def _reverse(name: str, args: tuple, prefix: str) -> str:
+    """reverse() is a fifth of a dashboard's cost when called for every figure; the URLconf has no
+    language prefixes, so a URL depends only on its name, args and the script prefix."""
+    return reverse(name, args=args)
+
+
+@receiver(setting_changed)
+def _forget_urls(*, setting, **kwargs) -> None:  # tests that swap the URLconf
+    if setting == "ROOT_URLCONF":
+        _reverse.cache_clear()
+
+
 def projects_url(**params) -> str:
     try:
-        base = reverse("projects:list")
+        base = _reverse("projects:list", (), get_script_prefix())
     except NoReverseMatch:
         base = "/projects/"
     clean = {k: v for k, v in params.items() if v not in (None, "")}
@@ -120,32 +136,47 @@ def rollup_status() -> dict:
     }
 
 
+def _sum_rows(rows, columns: list[str]) -> dict:
+    """Column sums of region-month rows (dicts), counts as int and amounts as Decimal."""
+    out = {c: (0 if c.endswith("_count") else ZERO) for c in columns}
+    for row in rows:
+        for c in columns:
+            out[c] += row[c]
+    return out
+
+
 def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
-    """Everything a city (region None) or county dashboard shows for a period."""
+    """Everything a city (region None) or county dashboard shows for a period.
+
+    Lean on purpose (its cost must not grow with the data): one read of the region-month rows
+    that cover the period and its year (every region: the ranking needs them), from which totals,
+    year-to-date, ranking and trend are summed in Python; one grouped read of the region-month-
+    chain table; one of the stage snapshot; and the small reference tables."""
     today = timezone.localdate()
     scope = {"region": region.code} if region else {}
-    in_period = RegionMonthRollup.objects.filter(month__gte=period.start, month__lte=period.end)
-    scoped = in_period.filter(region_id=region.pk) if region else in_period
-    cells = MonthlyRollup.objects.filter(month__gte=period.start, month__lte=period.end)
-    if region:
-        cells = cells.filter(region_id=region.pk)
-    totals = _clean(scoped.aggregate(**_sums()))
+    year_start, year_end = dt.date(period.year, 1, 1), dt.date(period.year, 12, 31)
+    columns = list(MEASURE_COLUMNS)
+    rm_rows = [
+        dict(zip(["region_id", "month", *columns], values, strict=True))
+        for values in RegionMonthRollup.objects.filter(
+            month__gte=min(year_start, period.start), month__lte=max(year_end, period.end)
+        ).values_list("region_id", "month", *columns)
+    ]
+    scoped_rows = [r for r in rm_rows if region is None or r["region_id"] == region.pk]
+    in_period = [r for r in rm_rows if period.start <= r["month"] <= period.end]
+    totals = _sum_rows(
+        (r for r in scoped_rows if period.start <= r["month"] <= period.end), columns
+    )
 
     # Year to the end of the period, for completion against the year's target.
     through = min(period.end, today)
-    ytd_rows = RegionMonthRollup.objects.filter(
-        month__gte=dt.date(period.year, 1, 1), month__lte=period.end
-    )
-    if region:
-        ytd_rows = ytd_rows.filter(region_id=region.pk)
-    ytd = _clean(
-        ytd_rows.aggregate(
-            **_sums(["signed_count", "signed_amount", "started_amount", "funds_amount"])
-        )
+    ytd = _sum_rows(
+        (r for r in scoped_rows if year_start <= r["month"] <= period.end),
+        ["signed_count", "signed_amount", "started_amount", "funds_amount"],
     )
     target = _target(region, period.year)
     elapsed = _elapsed_pct(period.year, through)
-    year_period = Period(dt.date(period.year, 1, 1), dt.date(period.year, 12, 31), "year", "")
+    year_period = Period(year_start, year_end, "year", "")
 
     def kpi(key, label, measure, value, *, money=True, target_key=None, ytd_key=None):
         card = {
@@ -228,8 +259,13 @@ def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
         ),
     ]
 
-    regions = {r.pk: r for r in Region.objects.all()}
-    chains = {c.pk: c for c in IndustryChain.objects.all()}
+    regions = {
+        pk: (code, name) for pk, code, name in Region.objects.values_list("pk", "code", "name")
+    }
+    chains = {
+        pk: (code, name)
+        for pk, code, name in IndustryChain.objects.values_list("pk", "code", "name")
+    }
 
     ranking_cols = [
         "signed_count",
@@ -238,57 +274,52 @@ def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
         "started_amount",
         "funds_amount",
     ]
+    by_region: dict[int, list[dict]] = {}
+    for row in in_period:
+        by_region.setdefault(row["region_id"], []).append(row)
     ranking = []
-    for row in in_period.values("region_id").annotate(**_sums(ranking_cols)):
-        r = regions.get(row["region_id"])
-        if r is None:
+    for region_id, rows in by_region.items():
+        if region_id not in regions:
             continue
+        code, name = regions[region_id]
         ranking.append(
             {
-                "code": r.code,
-                "name": r.name,
-                "is_current": bool(region and r.pk == region.pk),
-                "dashboard_url": reverse("dashboards:county", args=[r.code]),
-                "signed_url": measure_url("signed", period, region=r.code),
-                "expected_url": measure_url("expected_start", period, region=r.code),
-                "started_url": measure_url("started", period, region=r.code),
-                **_clean({c: row[c] for c in ranking_cols}),
+                "code": code,
+                "name": name,
+                "is_current": bool(region and region_id == region.pk),
+                "dashboard_url": _reverse("dashboards:county", (code,), get_script_prefix()),
+                "signed_url": measure_url("signed", period, region=code),
+                "expected_url": measure_url("expected_start", period, region=code),
+                "started_url": measure_url("started", period, region=code),
+                **_sum_rows(rows, ranking_cols),
             }
         )
     ranking.sort(key=lambda x: (-x["signed_amount"], -x["signed_count"], x["code"]))
 
-    trend_rows = RegionMonthRollup.objects.filter(
-        month__gte=dt.date(period.year, 1, 1), month__lte=dt.date(period.year, 12, 31)
-    )
-    if region:
-        trend_rows = trend_rows.filter(region_id=region.pk)
-    by_month = {
-        row["month"].month: _clean(row)
-        for row in trend_rows.values("month").annotate(
-            **_sums(
-                [
-                    "signed_count",
-                    "signed_amount",
-                    "started_amount",
-                    "expected_start_amount",
-                    "funds_amount",
-                ]
-            )
-        )
-    }
+    trend_cols = [
+        "signed_count",
+        "signed_amount",
+        "started_amount",
+        "expected_start_amount",
+        "funds_amount",
+    ]
+    by_month: dict[int, list[dict]] = {}
+    for row in scoped_rows:
+        if year_start <= row["month"] <= year_end:
+            by_month.setdefault(row["month"].month, []).append(row)
     trend = []
     for m in range(1, 13):
-        row = by_month.get(m, {})
+        row = _sum_rows(by_month.get(m, []), trend_cols)
         start = dt.date(period.year, m, 1)
         month_period = Period(start, _month_end(start), "month", "")
         trend.append(
             {
                 "label": f"{m}月",
-                "signed_count": row.get("signed_count", 0),
-                "signed_amount": row.get("signed_amount", ZERO),
-                "started_amount": row.get("started_amount", ZERO),
-                "expected_start_amount": row.get("expected_start_amount", ZERO),
-                "funds_amount": row.get("funds_amount", ZERO),
+                "signed_count": row["signed_count"],
+                "signed_amount": row["signed_amount"],
+                "started_amount": row["started_amount"],
+                "expected_start_amount": row["expected_start_amount"],
+                "funds_amount": row["funds_amount"],
                 "signed_url": measure_url("signed", month_period, **scope),
             }
         )
@@ -309,22 +340,27 @@ def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
             }
         )
 
+    chain_cells = RegionMonthChainRollup.objects.filter(
+        month__gte=period.start, month__lte=period.end
+    )
+    if region:
+        chain_cells = chain_cells.filter(region_id=region.pk)
     by_chain = []
-    for row in cells.values("chain_id").annotate(
-        **_sums(["signed_count", "signed_amount", "started_amount"])
+    for chain_id, signed_count, signed_amount, started_amount in (
+        chain_cells.values_list("chain_id")
+        .annotate(Sum("signed_count"), Sum("signed_amount"), Sum("started_amount"))
+        .order_by()
     ):
-        chain = chains.get(row["chain_id"])
-        if not (row["signed_count"] or row["started_amount"]):
+        if not (signed_count or started_amount):
             continue
+        code, name = chains.get(chain_id, (None, None))
         by_chain.append(
             {
-                "name": chain.name if chain else _("No chain given"),
-                "signed_url": measure_url(
-                    "signed", period, chain=chain.code if chain else None, **scope
-                )
-                if chain
-                else None,
-                **_clean({c: row[c] for c in ["signed_count", "signed_amount", "started_amount"]}),
+                "name": name if code else _("No chain given"),
+                "signed_url": measure_url("signed", period, chain=code, **scope) if code else None,
+                "signed_count": signed_count or 0,
+                "signed_amount": signed_amount or ZERO,
+                "started_amount": started_amount or ZERO,
             }
         )
     by_chain.sort(key=lambda x: -x["signed_amount"])
@@ -333,15 +369,17 @@ def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
     if region:
         stage_rows = stage_rows.filter(region_id=region.pk)
     stages = {
-        row["stage"]: row
-        for row in stage_rows.values("stage").annotate(n=Sum("project_count"), amount=Sum("amount"))
+        stage: (n, amount)
+        for stage, n, amount in stage_rows.values_list("stage")
+        .annotate(Sum("project_count"), Sum("amount"))
+        .order_by()
     }
     funnel = [
         {
             "stage": stage,
             "name": str(Stage(stage).label),
-            "count": stages.get(stage, {}).get("n") or 0,
-            "amount": stages.get(stage, {}).get("amount") or ZERO,
+            "count": stages.get(stage, (0, ZERO))[0] or 0,
+            "amount": stages.get(stage, (0, ZERO))[1] or ZERO,
             "url": projects_url(stage=stage, **scope),
         }
         for stage in [*PIPELINE, Stage.DROPPED]

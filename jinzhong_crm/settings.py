@@ -156,7 +156,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_TASK_TIME_LIMIT = 30 * 60
 # Must exceed the longest task, or Redis hands a still-running task to a second worker.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+# An unacknowledged task (worker killed mid-task) is handed out again after this many seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 60 * 60)
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_RESULT_EXPIRES = 24 * 60 * 60
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
@@ -178,6 +181,9 @@ CELERY_BEAT_SCHEDULE: dict = {
 ROLLUP_COALESCE_SECONDS = env.float("ROLLUP_COALESCE_SECONDS", default=2.0)
 # How long "a drain is queued" is remembered; if that task is lost, the sweep covers the gap.
 ROLLUP_DRAIN_PENDING_TTL = 60
+# Test hook only (tests/rollups/test_worker_killed.py): seconds a drain sleeps inside its
+# transaction, after recomputing and before committing, so a test can kill the worker mid-task.
+ROLLUP_TEST_DRAIN_DELAY = env.float("ROLLUP_TEST_DRAIN_DELAY", default=0.0)
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -21,6 +21,18 @@ MILESTONE_MEASURES = [
 ]
 MEASURES = [name for name, _field in MILESTONE_MEASURES] + ["funds"]
 MEASURE_COLUMNS = [f"{m}_{part}" for m in MEASURES for part in ("count", "amount")]
+# The fine cell's key, in order, and the measures the by-chain table keeps.
+CELL_KEY = [
+    "region_id",
+    "month",
+    "chain_id",
+    "method_id",
+    "park_id",
+    "is_confidential",
+    "is_foreign",
+    "is_out_of_province",
+]
+CHAIN_COLUMNS = ["signed_count", "signed_amount", "started_count", "started_amount"]
 
 
 class Outbox(models.Model):
@@ -43,17 +55,25 @@ class Outbox(models.Model):
 
 
 class MonthlyRollup(models.Model):
-    """Count and amount (万元) per region × month × industry chain × promotion method.
+    """Count and amount (万元) per region × month × industry chain × promotion method × park ×
+    confidential × foreign × out-of-province: the fine cells every other grouping is summed from
+    (the API groups by park; city-wide API clients must not see confidential projects; origin is
+    what investment-promotion reports split by).
 
-    `month` is the first day of the month; quarters and years are sums of months. A null chain or
-    method is "not given". Cells are written only by the grouped insert in rollups.services, which
-    yields one row per cell (the unique constraint cannot see null cells on every database).
+    `month` is the first day of the month; quarters and years are sums of months. A null chain,
+    method or park is "not given". Cells are written only by rollups.services, one row per cell
+    under its advisory lock (the unique constraint cannot see null cells on every database). A
+    cell whose figures are all zero is deleted.
     """
 
     region_id = models.IntegerField(_("region"))
     month = models.DateField(_("month"))
     chain_id = models.IntegerField(_("industry chain"), null=True)
     method_id = models.IntegerField(_("promotion method"), null=True)
+    park_id = models.IntegerField(_("park"), null=True)
+    is_confidential = models.BooleanField(_("confidential"), default=False)
+    is_foreign = models.BooleanField(_("foreign investment"), default=False)
+    is_out_of_province = models.BooleanField(_("out-of-province investment"), default=False)
     signed_count = models.PositiveIntegerField(default=0)
     signed_amount = models.DecimalField(**MONEY)
     started_count = models.PositiveIntegerField(default=0)
@@ -76,11 +96,23 @@ class MonthlyRollup(models.Model):
         verbose_name_plural = _("monthly rollups")
         constraints = [
             models.UniqueConstraint(
-                fields=["region_id", "month", "chain_id", "method_id"],
+                fields=[
+                    "region_id",
+                    "month",
+                    "chain_id",
+                    "method_id",
+                    "park_id",
+                    "is_confidential",
+                    "is_foreign",
+                    "is_out_of_province",
+                ],
                 name="monthlyrollup_unique_cell",
             )
         ]
-        indexes = [models.Index(fields=["month", "region_id"], name="monthlyrollup_month_region")]
+        indexes = [
+            models.Index(fields=["month", "region_id"], name="monthlyrollup_month_region"),
+            models.Index(fields=["region_id", "month"], name="monthlyrollup_region_month"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.region_id} {self.month:%Y-%m}"
@@ -120,6 +152,31 @@ class RegionMonthRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region_id} {self.month:%Y-%m}"
+
+
+class RegionMonthChainRollup(models.Model):
+    """Signed and started figures per region × month × industry chain: what the dashboard's
+    by-chain figure reads, so it does not read the fine cells that grow with the data. Derived
+    from MonthlyRollup in the same transaction that writes it."""
+
+    region_id = models.IntegerField(_("region"))
+    month = models.DateField(_("month"))
+    chain_id = models.IntegerField(_("industry chain"), null=True)
+    signed_count = models.PositiveIntegerField(default=0)
+    signed_amount = models.DecimalField(**MONEY)
+    started_count = models.PositiveIntegerField(default=0)
+    started_amount = models.DecimalField(**MONEY)
+
+    class Meta:
+        verbose_name = _("region-month-chain rollup")
+        verbose_name_plural = _("region-month-chain rollups")
+        indexes = [
+            models.Index(fields=["month", "region_id"], name="rmchainrollup_month_region"),
+            models.Index(fields=["region_id", "month"], name="rmchainrollup_region_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.month:%Y-%m} {self.chain_id}"
 
 
 class StageRollup(models.Model):

@@ -1,9 +1,13 @@
 """The one thing writers import: record which rollup buckets a change touched, inside the writer's
 transaction, and ask for a refresh once it commits.
 
-A bucket key is a string: ``m|<region id>|<YYYY-MM-01>`` (every monthly cell of that region and month)
-or ``s|<region id>|<stage>`` (the pipeline snapshot cell). Callers pass the keys of the project as it
-was before the change and as it is after, so the buckets a change *left* are refreshed too.
+A bucket key is a string:
+- ``c|<measure>|<region>|<YYYY-MM-01>|<chain>|<method>|<park>|<conf>|<foreign>|<out of province>``:
+  one measure of one fine cell (empty for a null id, 0/1 for the flags);
+- ``s|<region id>|<stage>``: the pipeline snapshot cell;
+- ``m|<region id>|<YYYY-MM-01>``: every cell of a region-month (a full recompute; migrations use it).
+Callers pass the keys of the project as it was before the change and as it is after, so the
+cells a change *left* are refreshed too.
 """
 
 from __future__ import annotations
@@ -33,20 +37,44 @@ def stage_key(region_id: int, stage: str) -> str:
     return f"s|{region_id}|{stage}"
 
 
+def _id(value) -> str:
+    return "" if value is None else str(value)
+
+
+def cell_key(measure: str, region_id: int, month: dt.date, dims: tuple) -> str:
+    """dims: (chain id, method id, park id, is_confidential, is_foreign, is_out_of_province)."""
+    chain, method, park, confidential, foreign, out_of_province = dims
+    return (
+        f"c|{measure}|{region_id}|{month.replace(day=1).isoformat()}|{_id(chain)}|{_id(method)}|"
+        f"{_id(park)}|{int(bool(confidential))}|{int(bool(foreign))}|{int(bool(out_of_province))}"
+    )
+
+
 def project_bucket_keys(project, *, with_funds: bool = True) -> set[str]:
-    """Every bucket the project counts in as it stands (in memory, plus its stored funds months
-    unless `with_funds=False`, for a project just created that has none). A soft-deleted project
-    still names its buckets: the refresh is what leaves it out."""
+    """Every cell measure the project counts in as it stands (in memory, plus its stored funds
+    months unless `with_funds=False`, for a project just created that has none). A soft-deleted
+    project still names its cells: the refresh is what leaves it out."""
     if project.region_id is None:
         return set()
-    months = {
-        value.replace(day=1)
-        for _measure, field in MILESTONE_MEASURES
+    dims = (
+        project.chain_id,
+        project.method_id,
+        project.park_id,
+        project.is_confidential,
+        project.is_foreign,
+        project.is_out_of_province,
+    )
+    region = project.region_id
+    keys = {
+        cell_key(measure, region, value, dims)
+        for measure, field in MILESTONE_MEASURES
         if (value := getattr(project, field)) is not None
     }
     if with_funds and project.pk is not None:
-        months.update(project.funds.values_list("month", flat=True))
-    keys = {month_key(project.region_id, month) for month in months}
+        keys.update(
+            cell_key("funds", region, month, dims)
+            for month in project.funds.values_list("month", flat=True)
+        )
     keys.add(stage_key(project.region_id, project.stage))
     return keys
 

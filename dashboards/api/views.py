@@ -79,7 +79,7 @@ class RollupView(JsonErrorsMixin, APIView):
             date_from=q.get("from"),
             date_to=q.get("to"),
         )
-        rows = live.rollup_live(user=request.user, group_by=q["group_by"], period=period)
+        rows = live.rollup_totals(user=request.user, group_by=q["group_by"], period=period)
         fmt = request.accepted_renderer.format
         if fmt in ("csv", "xlsx"):
             columns = list(rows[0]) if rows else list(live.MEASURES)

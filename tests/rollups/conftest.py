@@ -10,6 +10,7 @@ from django.core.cache import cache
 
 from core.models import IndustryChain, PromotionMethod, Region
 from enterprises import services as enterprise_services
+from enterprises.models import IndustrialPark
 from projects import services as project_services
 from rollups import services
 from rollups.models import MonthlyRollup, Outbox
@@ -34,6 +35,10 @@ class World:
         self.chains = list(IndustryChain.objects.order_by("id")[:2])
         self.methods = list(PromotionMethod.objects.order_by("id")[:2])
         self.investor = enterprise_services.enterprise_create(name="测试新能源科技有限公司")
+        self.parks = [
+            IndustrialPark.objects.create(name="测试榆次园区", region=self.yuci),
+            IndustrialPark.objects.create(name="测试太谷园区", region=self.taigu),
+        ]
 
     def project(self, **fields):
         fields.setdefault("name", "测试项目")

@@ -1,5 +1,5 @@
 """Property: after any sequence of edits (valid or rejected) and a drain, the rollups equal a live
-aggregate of the source rows."""
+aggregate of the source rows (moves between regions, chains, parks and origin flags included)."""
 
 import datetime as dt
 from decimal import Decimal
@@ -27,6 +27,8 @@ step = st.one_of(
     st.tuples(st.just("redate"), st.integers(0, 5), date, date),
     st.tuples(st.just("amount"), st.integers(0, 5), st.integers(1, 9)),
     st.tuples(st.just("chain"), st.integers(0, 5), st.integers(0, 1)),
+    st.tuples(st.just("park"), st.integers(0, 5), st.booleans()),
+    st.tuples(st.just("flags"), st.integers(0, 5), st.booleans(), st.booleans(), st.booleans()),
     st.tuples(st.just("funds"), st.integers(0, 5), date, st.integers(1, 9)),
     st.tuples(st.just("delete"), st.integers(0, 5)),
     st.tuples(st.just("restore"), st.integers(0, 5)),
@@ -35,6 +37,7 @@ step = st.one_of(
 
 def _apply(world, step_) -> None:
     regions = [world.yuci, world.taigu, world.qixian]
+    parks = {park.region_id: park for park in world.parks}
     kind, i, *args = step_
     projects = list(Project.all_objects.order_by("id"))
     if kind == "create":
@@ -59,7 +62,9 @@ def _apply(world, step_) -> None:
             project=project, to="dropped", on=args[0], by=None, reason="终止"
         )
     elif kind == "move":
-        project_services.project_update(project=project, by=None, region=regions[args[0]])
+        region = regions[args[0]]  # a project in a park moves to the new region's park (if any)
+        park = parks.get(region.pk) if project.park_id else None
+        project_services.project_update(project=project, by=None, region=region, park=park)
     elif kind == "redate":
         project_services.project_update(
             project=project, by=None, signed_on=args[0], planned_start_on=args[1]
@@ -70,6 +75,18 @@ def _apply(world, step_) -> None:
         )
     elif kind == "chain":
         project_services.project_update(project=project, by=None, chain=world.chains[args[0]])
+    elif kind == "park":  # into its region's park, or out of any
+        park = parks.get(project.region_id) if args[0] else None
+        project_services.project_update(project=project, by=None, park=park)
+    elif kind == "flags":
+        confidential, foreign, out_of_province = args
+        project_services.project_update(
+            project=project,
+            by=None,
+            is_confidential=confidential,
+            is_foreign=foreign,
+            is_out_of_province=out_of_province,
+        )
     elif kind == "funds":
         project_services.funds_record(
             project=project, month=args[0], amount=Decimal(args[1] * 100), by=None

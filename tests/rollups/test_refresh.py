@@ -18,7 +18,10 @@ JAN, FEB, MAR, APR = (dt.date(2023, m, 1) for m in (1, 2, 3, 4))
 def test_a_change_writes_an_outbox_row_in_its_own_transaction(world):
     world.project(signed_on=dt.date(2023, 2, 3), stage="signed")
     row = Outbox.objects.get()
-    assert f"m|{world.yuci.pk}|2023-02-01" in row.keys
+    chain, method = world.chains[0].pk, world.methods[0].pk
+    cell = f"{world.yuci.pk}|2023-02-01|{chain}|{method}||0|0|0"
+    assert f"c|signed|{cell}" in row.keys
+    assert f"c|registered|{world.yuci.pk}|2023-01-01|{chain}|{method}||0|0|0" in row.keys
     assert f"s|{world.yuci.pk}|signed" in row.keys
 
 

@@ -12,5 +12,5 @@ class Command(BaseCommand):
         self.stdout.write(
             f"rollups rebuilt; drift: {comparison.drift} cells "
             f"(monthly {comparison.monthly_cells}, stage {comparison.stage_cells}, "
-            f"region-month {comparison.region_month_cells})"
+            f"region-month {comparison.region_month_cells}, by-chain {comparison.chain_cells})"
         )

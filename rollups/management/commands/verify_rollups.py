@@ -24,7 +24,7 @@ class Command(BaseCommand):
             self.stderr.write(
                 f"rollups differ from the live aggregate: monthly {comparison.monthly_cells} "
                 f"cells, stage {comparison.stage_cells} cells, region-month "
-                f"{comparison.region_month_cells} cells"
+                f"{comparison.region_month_cells} cells, by-chain {comparison.chain_cells} cells"
             )
             sys.exit(1)
         self.stdout.write("rollups equal the live aggregate")

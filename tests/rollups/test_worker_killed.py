@@ -1,0 +1,109 @@
+"""A worker killed mid-task (SIGKILL, inside the refresh transaction) loses nothing: its transaction
+rolls back, the outbox row stays, and the unacknowledged task (acks_late) is handed to the next
+worker, whose refresh makes the rollups equal the live aggregate again."""
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from django.db import connection
+
+from jinzhong_crm.celery import app
+from rollups import services, tasks
+from rollups.models import Outbox
+
+from ..conftest import BASE_DIR, _database_url_for_worker
+from .conftest import assert_rollups_equal_live, cell_totals, wait_until_drained
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+QUEUE = f"rollups-kill-test-{os.getpid()}"  # only the workers started here listen on it
+FEB = dt.date(2023, 2, 1)
+
+
+def _start_worker(name: str, **env) -> subprocess.Popen:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "jinzhong_crm",
+            "worker",
+            "-P",
+            "solo",
+            "-l",
+            "warning",
+            "--without-gossip",
+            "--without-mingle",
+            "-Q",
+            QUEUE,
+            "-n",
+            f"{name}-{os.getpid()}@%h",
+        ],
+        cwd=BASE_DIR,
+        env={**os.environ, "DATABASE_URL": _database_url_for_worker(), **env},
+        start_new_session=True,
+    )
+    return proc
+
+
+def _stop(proc: subprocess.Popen, sig=signal.SIGTERM) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, sig)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def _refresh_in_progress() -> bool:
+    """Some session holds the rollups advisory lock: a drain is inside its transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objid = %s",
+            [services.LOCK_ID],
+        )
+        return cursor.fetchone() is not None
+
+
+def test_a_worker_killed_mid_refresh_is_replaced_and_the_totals_are_right(world, monkeypatch):
+    monkeypatch.setattr("rollups.outbox.request_drain", lambda: None)  # we publish by hand
+    world.project(stage="signed", signed_on=dt.date(2023, 2, 3))
+    assert Outbox.objects.count() == 1
+
+    doomed = _start_worker("doomed", ROLLUP_TEST_DRAIN_DELAY="60")
+    successor = None
+    try:
+        tasks.drain_outbox.apply_async(queue=QUEUE)
+        deadline = time.monotonic() + 30
+        while not _refresh_in_progress():
+            assert doomed.poll() is None, "the worker died on its own"
+            assert time.monotonic() < deadline, "the worker never started the refresh"
+            time.sleep(0.05)
+        _stop(doomed, signal.SIGKILL)  # mid-task: recomputed, not committed
+
+        # Its transaction rolled back: the row is still pending, the cell still empty.
+        deadline = time.monotonic() + 10
+        while _refresh_in_progress() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert Outbox.objects.count() == 1
+        assert cell_totals(world.yuci, FEB)["signed_count"] == 0
+
+        # A new worker gets the unacknowledged task back (acks_late; a short visibility timeout
+        # stands in for the production two hours) and finishes it.
+        successor = _start_worker("successor", CELERY_VISIBILITY_TIMEOUT="1")
+        wait_until_drained(timeout=30)
+        assert cell_totals(world.yuci, FEB)["signed_count"] == 1
+        assert_rollups_equal_live()
+    finally:
+        _stop(doomed, signal.SIGKILL)
+        if successor is not None:
+            _stop(successor)
+        with app.connection_for_write() as conn:  # nothing left for a later test's worker
+            conn.default_channel.queue_purge(QUEUE)
