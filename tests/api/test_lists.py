@@ -21,6 +21,10 @@ LIST_ENDPOINTS = [
     "/api/v1/promotion-methods/",
     "/api/v1/follow-ups/",
     "/api/v1/funds-in-place/",
+    "/api/v1/events/",
+    "/api/v1/signings/",
+    "/api/v1/agreements/",
+    "/api/v1/targets/",
 ]
 
 
