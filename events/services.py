@@ -310,9 +310,7 @@ def signing_update(
 ) -> Signing:
     """Correct a signing's amount, agreement kind or note (None leaves a field as it is). The
     project, event and date are the project's milestone: they are changed on the project."""
-    signing = (
-        Signing.objects.select_for_update().select_related("project", "event").get(pk=signing.pk)
-    )
+    signing = Signing.objects.select_for_update().get(pk=signing.pk)
     if signing.event is not None:
         check_can_edit_event(by, signing.event)
     check_can_edit_region(by, signing.project.region_id)

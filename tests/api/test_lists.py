@@ -49,7 +49,8 @@ def test_list_runs_the_same_number_of_queries_whatever_the_page_size(users, api_
 def test_cursor_pages_never_count(users, api_as, url):
     client = api_as(users["city_staff"])
     queries = _queries(client, f"{url}?cursor=&page_size=5")
-    assert not any("COUNT(" in q.upper() for q in queries)
+    # No row count (an aggregate column such as an event's signing count is fine).
+    assert not any("COUNT(*)" in q.upper() for q in queries)
     assert "count" not in client.get(f"{url}?cursor=").json()
 
 
