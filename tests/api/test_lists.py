@@ -116,3 +116,15 @@ def test_an_export_error_is_still_json(users, api_as):
     assert response.status_code == 400
     assert response["Content-Type"].startswith("application/json")
     assert response.json()["fields"]["region"]
+
+
+def test_a_filtered_project_page_takes_at_most_three_queries(users, api_as):
+    # Token (1) + COUNT (1) + page (1): validating the region / chain / method codes costs none
+    # once they are known, and `stage` adds no DISTINCT.
+    client = api_as(users["city_staff"])
+    url = "/api/v1/projects/?region=140702&stage=signed&stage=started&chain=nev&page_size=50"
+    client.get(url)
+    queries = _queries(client, url)
+    assert len(queries) <= 3, queries
+    assert not any("DISTINCT" in q.upper() for q in queries)
+    assert client.get("/api/v1/projects/?chain=nowhere").status_code == 400
