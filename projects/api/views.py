@@ -15,10 +15,10 @@ from core.api.permissions import CanEditOrReadOnly
 from core.api.views_base import ApiViewSet, ListMixin
 from core.scoping import scope_projects
 from projects import selectors, services
-from projects.filtersets import ProjectFilterSet
 from projects.models import FollowUp, FundsInPlace, Project
 
 from . import serializers
+from .filters import ProjectApiFilterSet
 
 PROJECT_EXAMPLE = OpenApiExample(
     "A signed project",
@@ -72,7 +72,7 @@ class ProjectViewSet(
     ApiViewSet,
 ):
     permission_classes = [*ApiViewSet.permission_classes, CanEditOrReadOnly]
-    filterset_class = ProjectFilterSet
+    filterset_class = ProjectApiFilterSet
     # `sort` (the page's parameter) orders the list; DRF's OrderingFilter and SearchFilter would
     # only duplicate `sort` and `q` under other names.
     filter_backends = [FilterBackend]
