@@ -94,6 +94,7 @@ class TargetViewSet(
         responses={201: serializers.TargetSerializer},
     )
     def create(self, request, *args, **kwargs):
+        services.check_can_set_targets(request.user)  # 403 before any 400
         data = serializers.TargetInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
@@ -107,6 +108,7 @@ class TargetViewSet(
     def update(self, request, *args, **kwargs):
         kwargs.pop("partial", None)
         target = self.get_object()
+        services.check_can_set_targets(request.user)
         data = serializers.TargetUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         fields = {"region": target.region, "year": target.year, **data.validated_data}

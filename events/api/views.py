@@ -166,6 +166,7 @@ class EventViewSet(
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
         event = self.get_object()
+        services.check_can_edit_event(request.user, event)  # 403 before any 400
         data = serializers.EventInputSerializer(data=request.data, partial=partial)
         data.is_valid(raise_exception=True)
         services.event_update(event=event, by=request.user, **data.validated_data)

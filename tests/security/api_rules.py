@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tests.security.url_rules import EDITORS, EVERYONE
+from tests.security.url_rules import CITY_EDITORS, EDITORS, EVERYONE
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,28 @@ API_RULES: dict[str, Op] = {
     "v1_funds_in_place_list": Op(),
     "v1_funds_in_place_create": Op(**WRITE),
     "v1_funds_in_place_retrieve": Op(obj="funds"),
+    # --- events (public news), their signings (scoped by the project) and orders / agreements
+    "v1_events_list": Op(),
+    "v1_events_create": Op(**WRITE),
+    "v1_events_retrieve": Op(obj="event"),
+    "v1_events_update": Op(obj="event", **UPDATE),
+    "v1_events_partial_update": Op(obj="event", **UPDATE),
+    "v1_signings_list": Op(),
+    "v1_signings_create": Op(**WRITE),
+    "v1_signings_retrieve": Op(obj="signing"),
+    "v1_signings_update": Op(obj="signing", **UPDATE),
+    "v1_signings_partial_update": Op(obj="signing", **UPDATE),
+    "v1_agreements_list": Op(),
+    "v1_agreements_create": Op(**WRITE),
+    "v1_agreements_retrieve": Op(obj="agreement"),
+    # --- region targets: read by all, set by city editors only
+    "v1_targets_list": Op(),
+    "v1_targets_create": Op(roles=CITY_EDITORS, ok=400),
+    "v1_targets_retrieve": Op(obj="region_target"),
+    "v1_targets_update": Op(obj="region_target", roles=CITY_EDITORS, writes=True, ok=(200, 400)),
+    "v1_targets_partial_update": Op(
+        obj="region_target", roles=CITY_EDITORS, writes=True, ok=(200, 400)
+    ),
     # --- aggregated figures: every caller reads every region's totals
     "v1_rollups_retrieve": Op(query="?year=2023"),
 }

@@ -16,6 +16,7 @@ from accounts import services as account_services
 from core.models import ChainLink, IndustryChain, PromotionMethod, Region
 from tests.security.api_rules import API_RULES, Op
 from tests.security.test_permission_matrix import (
+    EVERY_EVENT,
     VISIBLE,
     VISIBLE_BY_KIND,
     WRITABLE_BY_KIND,
@@ -31,6 +32,8 @@ API_VISIBLE = {
     "followup": VISIBLE,  # a project's records follow the project's scope
     "funds": VISIBLE,
     "signing": VISIBLE,
+    "agreement": EVERY_EVENT,  # an event's orders and agreements are public, like the event
+    "region_target": {user: {"yuci_open", "taigu_open"} for user in VISIBLE},  # aggregate figures
     "region": SHARED,
     "chain": SHARED,
     "chain_link": SHARED,
@@ -76,7 +79,35 @@ def api_objects(county_objects):
             "promotion_method": {"shared": PromotionMethod.objects.order_by("pk").first()},
         }
     )
+    county_objects.builders.update(
+        {
+            "agreement": lambda: {"agreement": _agreements(county_objects["event"])},
+            "region_target": lambda: {"region_target": _region_targets()},
+        }
+    )
     return county_objects  # the other kinds are built when a rule asks for them
+
+
+def _agreements(events: dict) -> dict:
+    """An order signed at each county's event (agreements are written by the event's editors)."""
+    from events.services import agreement_record
+
+    return {
+        variant: agreement_record(
+            event=event, by=None, kind="order", description=f"MXAGREEMENT{variant}订单"
+        )
+        for variant, event in events.items()
+    }
+
+
+def _region_targets() -> dict:
+    """A year's targets for 榆次 and 太谷: figures everyone reads, only city editors set."""
+    from dashboards.models import Target
+
+    return {
+        variant: Target.objects.create(region=Region.objects.get(code=code), year=2031)
+        for variant, code in (("yuci_open", "140702"), ("taigu_open", "140703"))
+    }
 
 
 def _url(path: str, params: list[str], obj) -> str:

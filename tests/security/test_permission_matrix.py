@@ -68,6 +68,11 @@ WRITABLE_BY_KIND = {
     "import": IMPORTS_SEEN,
 }
 WRITABLE_BY_KIND["event_attachment"] = WRITABLE_BY_KIND["event"]
+# A signing is corrected by whoever may change its project; region targets only by city editors.
+WRITABLE_BY_KIND["signing"] = WRITABLE_BY_KIND["project"]
+WRITABLE_BY_KIND["region_target"] = {
+    user: {"yuci_open", "taigu_open"} for user in ("admin", "city_staff")
+}
 # Files: their bytes are not searched for names (a PDF); the page that lists them is.
 FILE_KINDS = {"attachment", "event_attachment"}
 
