@@ -180,10 +180,15 @@ class RegionMonthChainRollup(models.Model):
 
 
 class StageRollup(models.Model):
-    """Pipeline now: count and amount of live projects per region and current stage (a snapshot)."""
+    """Pipeline now: count and amount of live projects per region × current stage × industry chain
+    × promotion method (a snapshot; the dashboard's funnel sums the chains and methods). The chain
+    and method keep the cells small, so a refresh recounts a few hundred projects, never a whole
+    region-stage. 0 stands for "not given" (plain ids, no foreign keys: derived data)."""
 
     region_id = models.IntegerField(_("region"))
     stage = models.CharField(_("stage"), max_length=12)
+    chain_id = models.IntegerField(_("industry chain"), default=0)
+    method_id = models.IntegerField(_("promotion method"), default=0)
     project_count = models.PositiveIntegerField(default=0)
     amount = models.DecimalField(**MONEY)
 
@@ -191,11 +196,14 @@ class StageRollup(models.Model):
         verbose_name = _("stage rollup")
         verbose_name_plural = _("stage rollups")
         constraints = [
-            models.UniqueConstraint(fields=["region_id", "stage"], name="stagerollup_unique_cell")
+            models.UniqueConstraint(
+                fields=["region_id", "stage", "chain_id", "method_id"],
+                name="stagerollup_unique_chain_method",
+            )
         ]
 
     def __str__(self) -> str:
-        return f"{self.region_id} {self.stage}"
+        return f"{self.region_id} {self.stage} {self.chain_id} {self.method_id}"
 
 
 class RollupStatus(models.Model):

@@ -4,7 +4,9 @@ transaction, and ask for a refresh once it commits.
 A bucket key is a string:
 - ``c|<measure>|<region>|<YYYY-MM-01>|<chain>|<method>|<park>|<conf>|<foreign>|<out of province>``:
   one measure of one fine cell (empty for a null id, 0/1 for the flags);
-- ``s|<region id>|<stage>``: the pipeline snapshot cell;
+- ``s|<region id>|<stage>|<chain>|<method>``: the pipeline snapshot cell (empty for a null id;
+  the older ``s|<region id>|<stage>``, from outbox rows written before the snapshot had chain and
+  method, recounts every chain and method of that region-stage);
 - ``m|<region id>|<YYYY-MM-01>``: every cell of a region-month (a full recompute; migrations use it).
 Callers pass the keys of the project as it was before the change and as it is after, so the
 cells a change *left* are refreshed too.
@@ -33,12 +35,12 @@ def month_key(region_id: int, month: dt.date) -> str:
     return f"m|{region_id}|{month.replace(day=1).isoformat()}"
 
 
-def stage_key(region_id: int, stage: str) -> str:
-    return f"s|{region_id}|{stage}"
-
-
 def _id(value) -> str:
     return "" if value is None else str(value)
+
+
+def stage_key(region_id: int, stage: str, chain_id: int | None, method_id: int | None) -> str:
+    return f"s|{region_id}|{stage}|{_id(chain_id)}|{_id(method_id)}"
 
 
 def cell_key(measure: str, region_id: int, month: dt.date, dims: tuple) -> str:
@@ -75,7 +77,7 @@ def project_bucket_keys(project, *, with_funds: bool = True) -> set[str]:
             cell_key("funds", region, month, dims)
             for month in project.funds.values_list("month", flat=True)
         )
-    keys.add(stage_key(project.region_id, project.stage))
+    keys.add(stage_key(region, project.stage, project.chain_id, project.method_id))
     return keys
 
 

@@ -207,9 +207,15 @@ CHAIN_SUMS = ", ".join(f"sum({c})" for c in CHAIN_COLUMNS)
 CHAIN_SUMS_AS = ", ".join(f"sum({c}) AS {c}" for c in CHAIN_COLUMNS)
 CHAIN_NONZERO = "sum(signed_count) + sum(started_count) > 0"
 ALL_ZERO = " AND ".join(f"{c} = 0" for c in COUNT_COLUMNS)
+# The stage snapshot's cell: region × stage × chain × method, 0 for a null chain or method.
+STAGE_CELL = ["region_id", "stage", "chain_id", "method_id"]
+STAGE_COLUMNS = ", ".join([*STAGE_CELL, "project_count", "amount"])
+STAGE_PROJECT_COLS = ["region_id", "stage", "coalesce(chain_id, 0)", "coalesce(method_id, 0)"]
+STAGE_PROJECT_KEY = ", ".join(STAGE_PROJECT_COLS)
 STAGE_SELECT = (
-    "SELECT region_id, stage, count(*), coalesce(sum(planned_investment), 0) "
-    "FROM projects_project WHERE NOT is_deleted {where} GROUP BY region_id, stage"
+    f"SELECT {STAGE_PROJECT_KEY}, count(*), coalesce(sum(planned_investment), 0) "
+    "FROM projects_project WHERE NOT is_deleted {where} "
+    f"GROUP BY {STAGE_PROJECT_KEY}"
 )
 
 
@@ -217,7 +223,8 @@ STAGE_SELECT = (
 class Keys:
     cells: list[tuple]  # (kind, region, month, chain, method, park, conf, foreign, oop)
     months: list[tuple[int, dt.date]]  # region-months to recompute whole
-    stages: list[tuple[int, str]]
+    stages: list[tuple[int, str, int, int]]  # (region, stage, chain or 0, method or 0)
+    region_stages: list[tuple[int, str]] = ()  # every chain and method (outbox rows of old)
 
 
 def _opt_int(value: str) -> int | None:
@@ -226,7 +233,7 @@ def _opt_int(value: str) -> int | None:
 
 def _parse_keys(keys: Iterable[str]) -> Keys:
     kinds = {name: i for i, name in enumerate(MEASURES)}
-    cells, months, stages = set(), set(), set()
+    cells, months, stages, region_stages = set(), set(), set(), set()
     for key in keys:
         kind, rest = key.split("|", 1)
         if kind == "c":
@@ -248,14 +255,19 @@ def _parse_keys(keys: Iterable[str]) -> Keys:
             region, month = rest.split("|")
             months.add((int(region), dt.date.fromisoformat(month)))
         elif kind == "s":
-            region, stage = rest.split("|")
-            stages.add((int(region), stage))
+            parts = rest.split("|")
+            if len(parts) == 2:  # written before the snapshot had chain and method
+                region_stages.add((int(parts[0]), parts[1]))
+            else:
+                region, stage, chain, method = parts
+                stages.add((int(region), stage, int(chain or 0), int(method or 0)))
     if not _pg():  # SQLite: recompute whole region-months (no LATERAL, no UPDATE in a CTE)
         months.update((c[1], c[2]) for c in cells)
         cells = set()
     months_set = {(r, m) for r, m in months}
     cells = {c for c in cells if (c[1], c[2]) not in months_set}  # a whole recompute covers them
-    return Keys(sorted(cells, key=str), sorted(months), sorted(stages))
+    stages = {s for s in stages if (s[0], s[1]) not in region_stages}
+    return Keys(sorted(cells, key=str), sorted(months), sorted(stages), sorted(region_stages))
 
 
 def _lock(cursor) -> None:
@@ -272,7 +284,7 @@ def _values(rows: list[tuple], casts: tuple[str, ...]) -> tuple[str, list]:
 
 CELL_ARRAY_TYPES = ["integer[]"] * 2 + ["date[]"] + ["integer[]"] * 3 + ["boolean[]"] * 3
 RM_ARRAY_TYPES = ["integer[]", "date[]"]
-STAGE_ARRAY_TYPES = ["integer[]", "varchar[]"]
+STAGE_ARRAY_TYPES = ["integer[]", "varchar[]", "integer[]", "integer[]"]
 _prepared: dict[tuple[int, int], set[str]] = {}  # (connection id, backend pid) -> statements
 
 
@@ -289,26 +301,31 @@ def _statements() -> dict[str, tuple[list[str], str]]:
             f"WITH _ck(kind, {', '.join(CELL)}) AS "
             f"(SELECT * FROM unnest({_arrays(CELL_ARRAY_TYPES)}))" + _upsert_cells_sql(),
         ),
+        # Recount the named stage cells; store the non-empty ones, delete the empty ones.
         "jz_rollup_stages": (
             STAGE_ARRAY_TYPES,
-            f"INSERT INTO {STAGES} (region_id, stage, project_count, amount) "
-            f"SELECT t.region_id, t.stage, x.n, x.amount "
-            f"FROM unnest({_arrays(STAGE_ARRAY_TYPES)}) AS t(region_id, stage) "
-            # LATERAL: one index-only count per (region, stage) on rollup_prj_stage, never a
-            # hash join over the whole table (the generic plan cannot see how few pairs come).
+            f"WITH _x AS (SELECT t.*, x.n, x.amount "
+            f"FROM unnest({_arrays(STAGE_ARRAY_TYPES)}) AS t({', '.join(STAGE_CELL)}) "
+            # LATERAL: one index-only count per cell on rollup_prj_stage_cell (a few hundred
+            # entries), never a hash join over the whole table (the generic plan cannot see how
+            # few cells come).
             f"CROSS JOIN LATERAL (SELECT count(*) AS n, coalesce(sum(p.planned_investment), 0) "
             f"AS amount FROM projects_project p WHERE p.region_id = t.region_id "
-            f"AND p.stage = t.stage AND NOT p.is_deleted) x "
-            f"ON CONFLICT (region_id, stage) DO UPDATE SET "
+            f"AND p.stage = t.stage AND coalesce(p.chain_id, 0) = t.chain_id "
+            f"AND coalesce(p.method_id, 0) = t.method_id AND NOT p.is_deleted) x), "
+            f"_d AS (DELETE FROM {STAGES} s USING _x WHERE _x.n = 0 "
+            + "".join(f"AND s.{c} = _x.{c} " for c in STAGE_CELL)
+            + f") INSERT INTO {STAGES} ({STAGE_COLUMNS}) "
+            f"SELECT {', '.join(STAGE_CELL)}, n, amount FROM _x WHERE n > 0 "
+            f"ON CONFLICT ({', '.join(STAGE_CELL)}) DO UPDATE SET "
             f"project_count = EXCLUDED.project_count, amount = EXCLUDED.amount",
         ),
-        # Drop all-zero fine cells and stage cells, and the coarse rows about to be re-derived.
+        # Drop all-zero fine cells, and the coarse rows about to be re-derived.
         "jz_rollup_clear": (
             RM_ARRAY_TYPES,
             f"WITH {t}, "
             f"_z AS (DELETE FROM {MONTHLY} r USING _t WHERE r.region_id = _t.region_id "
             f"AND r.month = _t.month AND {ALL_ZERO}), "
-            f"_s AS (DELETE FROM {STAGES} WHERE project_count = 0), "
             f"_c AS (DELETE FROM {CHAINS} r USING _t WHERE r.region_id = _t.region_id "
             f"AND r.month = _t.month) "
             f"DELETE FROM {REGION_MONTHS} r USING _t WHERE r.region_id = _t.region_id "
@@ -364,6 +381,8 @@ def refresh_buckets(keys: Iterable[str], *, tuned: bool = False) -> None:
             cursor.execute(
                 f"{cte}INSERT INTO {MONTHLY} ({MONTHLY_COLUMNS}) {_monthly_select(True)}", params
             )
+        if parsed.region_stages:  # whole region-stages (outbox rows written before 0005)
+            _recount_stages(cursor, parsed.region_stages, ["region_id", "stage"])
         if not _pg():
             _refresh_sqlite(cursor, touched, parsed.stages)
             return
@@ -372,8 +391,8 @@ def refresh_buckets(keys: Iterable[str], *, tuned: bool = False) -> None:
         if parsed.cells:
             _execute(cursor, "jz_rollup_cells", _columns(parsed.cells, len(CELL_ARRAY_TYPES)))
         if parsed.stages:
-            _execute(cursor, "jz_rollup_stages", _columns(parsed.stages, 2))
-        if touched or parsed.stages:
+            _execute(cursor, "jz_rollup_stages", _columns(parsed.stages, len(STAGE_CELL)))
+        if touched:
             _execute(cursor, "jz_rollup_clear", _columns(touched, 2))
         if touched:
             _execute(cursor, "jz_rollup_coarse", _columns(touched, 2))
@@ -400,14 +419,22 @@ def _refresh_sqlite(cursor, touched: list[tuple[int, dt.date]], stages) -> None:
             params,
         )
     if stages:
-        values, params = _values(stages, ("integer", "varchar(12)"))
-        where = f"(region_id, stage) IN (VALUES {values})"
-        cursor.execute(f"DELETE FROM {STAGES} WHERE {where}", params)
-        cursor.execute(
-            f"INSERT INTO {STAGES} (region_id, stage, project_count, amount) "
-            + STAGE_SELECT.format(where="AND " + where),
-            params,
-        )
+        _recount_stages(cursor, stages, STAGE_CELL)
+
+
+def _recount_stages(cursor, keys: list[tuple], columns: list[str]) -> None:
+    """Plain statements: replace the stage cells under the given keys (whole region-stages, or
+    cells) with a recount. Every database; the PostgreSQL refresh uses jz_rollup_stages."""
+    casts = ("integer", "varchar(12)", "integer", "integer")[: len(columns)]
+    values, params = _values(keys, casts)
+    stored = f"({', '.join(columns)}) IN (VALUES {values})"
+    source = STAGE_PROJECT_COLS[: len(columns)]
+    cursor.execute(f"DELETE FROM {STAGES} WHERE {stored}", params)
+    cursor.execute(
+        f"INSERT INTO {STAGES} ({STAGE_COLUMNS}) "
+        + STAGE_SELECT.format(where=f"AND ({', '.join(source)}) IN (VALUES {values})"),
+        params,
+    )
 
 
 def _take_outbox_rows(cursor) -> list[tuple]:
@@ -523,9 +550,9 @@ def _diff(cursor) -> Comparison:
     )
     monthly, region_month, chain = cursor.fetchone()
     cursor.execute(
-        f"WITH _ls(region_id, stage, project_count, amount) AS ({STAGE_SELECT.format(where='')}) "
+        f"WITH _ls({STAGE_COLUMNS}) AS ({STAGE_SELECT.format(where='')}) "
         f"SELECT count(*) FROM _ls l FULL JOIN {STAGES} r "
-        f"ON l.region_id = r.region_id AND l.stage = r.stage WHERE l.region_id IS NULL "
+        f"ON {' AND '.join(f'l.{c} = r.{c}' for c in STAGE_CELL)} WHERE l.region_id IS NULL "
         f"OR r.region_id IS NULL OR l.project_count <> r.project_count OR l.amount <> r.amount"
     )
     return Comparison(
@@ -549,10 +576,7 @@ def _rewrite_all(cursor) -> None:
         f"INSERT INTO {CHAINS} ({CHAIN_TABLE_COLUMNS}) SELECT region_id, month, chain_id, "
         f"{CHAIN_SUMS} FROM {MONTHLY} GROUP BY region_id, month, chain_id HAVING {CHAIN_NONZERO}"
     )
-    cursor.execute(
-        f"INSERT INTO {STAGES} (region_id, stage, project_count, amount) "
-        + STAGE_SELECT.format(where="")
-    )
+    cursor.execute(f"INSERT INTO {STAGES} ({STAGE_COLUMNS}) " + STAGE_SELECT.format(where=""))
 
 
 def rebuild_all() -> Comparison:

@@ -9,6 +9,7 @@ import pytest
 from projects import services as project_services
 from rollups import services
 from rollups.models import MonthlyRollup, Outbox, StageRollup
+from rollups.outbox import project_bucket_keys
 
 from .conftest import assert_rollups_equal_live, cell_totals
 
@@ -22,7 +23,7 @@ def test_a_change_writes_an_outbox_row_in_its_own_transaction(world):
     cell = f"{world.yuci.pk}|2023-02-01|{chain}|{method}||0|0|0"
     assert f"c|signed|{cell}" in row.keys
     assert f"c|registered|{world.yuci.pk}|2023-01-01|{chain}|{method}||0|0|0" in row.keys
-    assert f"s|{world.yuci.pk}|signed" in row.keys
+    assert f"s|{world.yuci.pk}|signed|{chain}|{method}" in row.keys
 
 
 def test_signed_and_started_count_in_the_months_of_their_dates_not_the_current_stage(world):
@@ -121,6 +122,29 @@ def test_refreshing_the_same_buckets_twice_gives_the_same_rows(world):
     services.refresh_buckets(keys)
     assert snapshot() == first
     assert len(first[0]) == 2  # one cell per chain
+
+
+def test_stage_cells_are_keyed_by_chain_and_method_and_refresh_in_any_order(world):
+    a = world.project(stage="signed", signed_on=dt.date(2023, 2, 3), chain=world.chains[1])
+    world.project(stage="signed", signed_on=dt.date(2023, 2, 9))
+    services.drain_outbox()
+    rows = StageRollup.objects.filter(region_id=world.yuci.pk, stage="signed")
+    assert sorted(rows.values_list("chain_id", "project_count")) == sorted(
+        [(world.chains[0].pk, 1), (world.chains[1].pk, 1)]
+    )
+    before = project_bucket_keys(a)
+    a = project_services.project_update(project=a, by=None, chain=world.chains[0])
+    after = project_bucket_keys(a)
+    Outbox.objects.all().delete()
+    fields = ["region_id", "stage", "chain_id", "method_id", "project_count", "amount"]
+    results = []
+    for first, second in ((before, after), (after, before), (before | after, before | after)):
+        services.refresh_buckets(first)
+        services.refresh_buckets(second)
+        results.append(sorted(StageRollup.objects.values_list(*fields)))
+    assert results[0] == results[1] == results[2]
+    assert rows.get().project_count == 2  # the emptied chain's cell is deleted
+    assert_rollups_equal_live()
 
 
 def test_rebuild_reports_and_fixes_drift(world, caplog):
