@@ -1,6 +1,8 @@
 """What the dashboards show, read from the rollup tables and small reference tables only (never a
 scan of projects), with the project-list link behind every figure."""
 
+# The dashboard's SQL is assembled only from module constants; values are always parameters.
+# ruff: noqa: S608
 from __future__ import annotations
 
 import datetime as dt
@@ -9,25 +11,19 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.core.signals import setting_changed
-from django.db.models import Count, Max, Q, Sum
+from django.db import connection
+from django.db.models import Max
 from django.dispatch import receiver
 from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from core.models import IndustryChain, Region
-from enterprises.models import Enterprise, SupplierLink, Tier
+from core.models import Region
+from enterprises.models import Tier
 from projects.models import PIPELINE, Stage
-from rollups.models import (
-    MEASURE_COLUMNS,
-    Outbox,
-    RegionMonthChainRollup,
-    RegionMonthRollup,
-    RollupStatus,
-    StageRollup,
-)
+from rollups.models import MEASURE_COLUMNS, RegionMonthRollup
 
-from .models import Target
 from .periods import Period
 
 CITY_CODE = "140700"
@@ -59,19 +55,27 @@ def _reverse(name: str, args: tuple, prefix: str) -> str:
     return reverse(name, args=args)
 
 
+@functools.lru_cache(maxsize=4096)
+def _list_url(prefix: str, params: tuple) -> str:
+    """A project-list URL: a dashboard links ~90 of them, the same ones for every viewer of a
+    period and region, so each is built (reverse + urlencode) once per process."""
+    try:
+        base = _reverse("projects:list", (), prefix)
+    except NoReverseMatch:
+        base = "/projects/"
+    return f"{base}?{urlencode(params)}" if params else base
+
+
 @receiver(setting_changed)
 def _forget_urls(*, setting, **kwargs) -> None:  # tests that swap the URLconf
     if setting == "ROOT_URLCONF":
         _reverse.cache_clear()
+        _list_url.cache_clear()
 
 
 def projects_url(**params) -> str:
-    try:
-        base = _reverse("projects:list", (), get_script_prefix())
-    except NoReverseMatch:
-        base = "/projects/"
-    clean = {k: v for k, v in params.items() if v not in (None, "")}
-    return f"{base}?{urlencode(clean)}" if clean else base
+    clean = tuple((k, str(v)) for k, v in params.items() if v not in (None, ""))
+    return _list_url(get_script_prefix(), clean)
 
 
 def measure_url(measure: str, period: Period | None, **params) -> str | None:
@@ -83,10 +87,6 @@ def measure_url(measure: str, period: Period | None, **params) -> str | None:
         params[f"{prefix}_from"] = period.start.isoformat()
         params[f"{prefix}_to"] = period.end.isoformat()
     return projects_url(**params)
-
-
-def _sums(columns=MEASURE_COLUMNS) -> dict:
-    return {c: Sum(c) for c in columns}
 
 
 def _clean(row: dict) -> dict:
@@ -115,65 +115,141 @@ def _month_end(first: dt.date) -> dt.date:
     return (first + dt.timedelta(days=31)).replace(day=1) - dt.timedelta(days=1)
 
 
+# The dashboard reads with fixed SQL on a plain cursor: the ORM's query building cost more than
+# the database took to answer (docs/PERFORMANCE.md). Values are always parameters.
+TARGET_FIELDS = ["signed_count", "signed_amount", "new_start_amount", "funds_amount"]
+_TARGET_COLS = ", ".join(f"t.{f}" for f in TARGET_FIELDS)
+TARGET_OWN_SQL = (
+    f"SELECT 0, {_TARGET_COLS} FROM dashboards_target t JOIN core_region r ON r.id = t.region_id "
+    "WHERE t.year = %s AND r.code = %s"
+)
+TARGET_SUM_SQL = (
+    f"{TARGET_OWN_SQL} UNION ALL SELECT 1, {', '.join(f'sum({f})' for f in TARGET_FIELDS)} "
+    "FROM dashboards_target WHERE year = %s"
+)
+STATUS_SQL = (
+    "SELECT (SELECT refreshed_at FROM rollups_rollupstatus WHERE id = 1), "
+    "(SELECT rebuild_requested_at FROM rollups_rollupstatus WHERE id = 1), "
+    "(SELECT count(*) FROM rollups_outbox)"
+)
+RM_TABLE = "rollups_regionmonthrollup"
+_RM_SUMS = ", ".join(f"sum({c})" for c in MEASURE_COLUMNS)
+RM_BY_MONTH_SQL = (
+    f"SELECT month, {_RM_SUMS} FROM {RM_TABLE} WHERE month >= %s AND month <= %s "
+    "{scope} GROUP BY month ORDER BY month"
+)
+RANKING_COLS = [
+    "signed_count",
+    "signed_amount",
+    "expected_start_amount",
+    "started_amount",
+    "funds_amount",
+]
+RANKING_SQL = (
+    f"SELECT m.region_id, r.code, r.name, {', '.join(f'sum(m.{c})' for c in RANKING_COLS)} "
+    f"FROM {RM_TABLE} m JOIN core_region r ON r.id = m.region_id "
+    "WHERE m.month >= %s AND m.month <= %s GROUP BY m.region_id, r.code, r.name"
+)
+CHAIN_SQL = (
+    "SELECT c.code, c.name, sum(m.signed_count), sum(m.signed_amount), sum(m.started_amount) "
+    "FROM rollups_regionmonthchainrollup m LEFT JOIN core_industrychain c ON c.id = m.chain_id "
+    "WHERE m.month >= %s AND m.month <= %s {scope} GROUP BY m.chain_id, c.code, c.name"
+)
+STAGE_SQL = (
+    "SELECT stage, sum(project_count), sum(amount) FROM rollups_stagerollup "
+    "WHERE 1 = 1 {scope} GROUP BY stage"
+)
+TIER_SQL = (
+    "SELECT tier, count(*) FROM enterprises_enterprise WHERE NOT is_deleted {scope} GROUP BY tier"
+)
+SUPPORT_SQL = (
+    "SELECT count(*), count(CASE WHEN l.is_local THEN 1 END) FROM enterprises_supplierlink l {join}"
+)
+SUPPORT_JOIN = "JOIN enterprises_enterprise e ON e.id = l.leader_id WHERE e.region_id = %s"
+
+
+def _fetch(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if connection.vendor != "postgresql":  # `make run` on SQLite: dates as text, sums as float
+        rows = [tuple(_from_sqlite(v) for v in row) for row in rows]
+    return rows
+
+
+def _from_sqlite(value):
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _aware(value):
+    """A timestamp column read on a plain cursor (text on SQLite)."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is not None and timezone.is_naive(value):
+        value = timezone.make_aware(value, dt.UTC)
+    return value
+
+
 def _target(region: Region | None, year: int) -> dict | None:
-    fields = ["signed_count", "signed_amount", "new_start_amount", "funds_amount"]
+    """The county's own row; for the city its own row (140700), else the counties' sum."""
     if region is not None and region.code != CITY_CODE:
-        row = Target.objects.filter(region=region, year=year).values(*fields).first()
-        return row
-    own = Target.objects.filter(region__code=CITY_CODE, year=year).values(*fields).first()
-    if own:
-        return own
-    summed = Target.objects.filter(year=year).aggregate(**{f: Sum(f) for f in fields})
-    return summed if any(summed.values()) else None
+        rows = _fetch(TARGET_OWN_SQL, [year, region.code])
+    else:
+        rows = _fetch(TARGET_SUM_SQL, [year, CITY_CODE, year])
+    for kind, *values in sorted(rows, key=lambda row: row[0]):
+        target = dict(zip(TARGET_FIELDS, values, strict=True))
+        if kind == 0 or any(values):
+            return target
+    return None
 
 
 def rollup_status() -> dict:
-    status = RollupStatus.objects.filter(pk=1).first()
-    return {
-        "as_of": status.refreshed_at if status else None,
-        "rebuilding": bool(status and status.rebuild_requested_at),
-        "pending": Outbox.objects.count(),
-    }
-
-
-def _sum_rows(rows, columns: list[str]) -> dict:
-    """Column sums of region-month rows (dicts), counts as int and amounts as Decimal."""
-    out = {c: (0 if c.endswith("_count") else ZERO) for c in columns}
-    for row in rows:
-        for c in columns:
-            out[c] += row[c]
-    return out
+    as_of, requested, pending = _fetch(STATUS_SQL, [])[0]
+    return {"as_of": _aware(as_of), "rebuilding": bool(requested), "pending": pending}
 
 
 def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
     """Everything a city (region None) or county dashboard shows for a period.
 
-    Lean on purpose (its cost must not grow with the data): one read of the region-month rows
-    that cover the period and its year (every region: the ranking needs them), from which totals,
-    year-to-date, ranking and trend are summed in Python; one grouped read of the region-month-
-    chain table; one of the stage snapshot; and the small reference tables."""
+    Lean on purpose (its cost must not grow with the data): fixed SQL on the coarse rollup tables
+    and small reference tables, grouped by the database: the region's months covering the period
+    and its year (totals, year to date and trend are taken from them), the period's ranking by
+    region, the by-chain sums, the stage snapshot, the enterprise tiers, the supplier links, the
+    target and the refresh status. Eight statements, whatever the size."""
     today = timezone.localdate()
     scope = {"region": region.code} if region else {}
+    in_region = " AND region_id = %s" if region else ""
+    region_param = [region.pk] if region else []
     year_start, year_end = dt.date(period.year, 1, 1), dt.date(period.year, 12, 31)
     columns = list(MEASURE_COLUMNS)
-    rm_rows = [
-        dict(zip(["region_id", "month", *columns], values, strict=True))
-        for values in RegionMonthRollup.objects.filter(
-            month__gte=min(year_start, period.start), month__lte=max(year_end, period.end)
-        ).values_list("region_id", "month", *columns)
-    ]
-    scoped_rows = [r for r in rm_rows if region is None or r["region_id"] == region.pk]
-    in_period = [r for r in rm_rows if period.start <= r["month"] <= period.end]
-    totals = _sum_rows(
-        (r for r in scoped_rows if period.start <= r["month"] <= period.end), columns
-    )
+    months = {
+        row[0]: row[1:]
+        for row in _fetch(
+            RM_BY_MONTH_SQL.format(scope=in_region),
+            [min(year_start, period.start), max(year_end, period.end), *region_param],
+        )
+    }
+    totals = {c: (0 if c.endswith("_count") else ZERO) for c in columns}
+    ytd_cols = ["signed_count", "signed_amount", "started_amount", "funds_amount"]
+    ytd_index = [columns.index(c) for c in ytd_cols]
+    ytd = {c: totals[c] for c in ytd_cols}
+    for month, values in months.items():
+        if period.start <= month <= period.end:
+            for i, c in enumerate(columns):
+                totals[c] += values[i]
+        if year_start <= month <= period.end:
+            for i, c in zip(ytd_index, ytd_cols, strict=True):
+                ytd[c] += values[i]
 
     # Year to the end of the period, for completion against the year's target.
     through = min(period.end, today)
-    ytd = _sum_rows(
-        (r for r in scoped_rows if year_start <= r["month"] <= period.end),
-        ["signed_count", "signed_amount", "started_amount", "funds_amount"],
-    )
     target = _target(region, period.year)
     elapsed = _elapsed_pct(period.year, through)
     year_period = Period(year_start, year_end, "year", "")
@@ -259,29 +335,8 @@ def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
         ),
     ]
 
-    regions = {
-        pk: (code, name) for pk, code, name in Region.objects.values_list("pk", "code", "name")
-    }
-    chains = {
-        pk: (code, name)
-        for pk, code, name in IndustryChain.objects.values_list("pk", "code", "name")
-    }
-
-    ranking_cols = [
-        "signed_count",
-        "signed_amount",
-        "expected_start_amount",
-        "started_amount",
-        "funds_amount",
-    ]
-    by_region: dict[int, list[dict]] = {}
-    for row in in_period:
-        by_region.setdefault(row["region_id"], []).append(row)
     ranking = []
-    for region_id, rows in by_region.items():
-        if region_id not in regions:
-            continue
-        code, name = regions[region_id]
+    for region_id, code, name, *sums in _fetch(RANKING_SQL, [period.start, period.end]):
         ranking.append(
             {
                 "code": code,
@@ -291,7 +346,7 @@ def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
                 "signed_url": measure_url("signed", period, region=code),
                 "expected_url": measure_url("expected_start", period, region=code),
                 "started_url": measure_url("started", period, region=code),
-                **_sum_rows(rows, ranking_cols),
+                **dict(zip(RANKING_COLS, sums, strict=True)),
             }
         )
     ranking.sort(key=lambda x: (-x["signed_amount"], -x["signed_count"], x["code"]))
@@ -303,23 +358,20 @@ def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
         "expected_start_amount",
         "funds_amount",
     ]
-    by_month: dict[int, list[dict]] = {}
-    for row in scoped_rows:
-        if year_start <= row["month"] <= year_end:
-            by_month.setdefault(row["month"].month, []).append(row)
+    trend_index = [columns.index(c) for c in trend_cols]
     trend = []
     for m in range(1, 13):
-        row = _sum_rows(by_month.get(m, []), trend_cols)
         start = dt.date(period.year, m, 1)
+        values = months.get(start)
+        row = {
+            c: (values[i] if values else (0 if c.endswith("_count") else ZERO))
+            for c, i in zip(trend_cols, trend_index, strict=True)
+        }
         month_period = Period(start, _month_end(start), "month", "")
         trend.append(
             {
                 "label": f"{m}月",
-                "signed_count": row["signed_count"],
-                "signed_amount": row["signed_amount"],
-                "started_amount": row["started_amount"],
-                "expected_start_amount": row["expected_start_amount"],
-                "funds_amount": row["funds_amount"],
+                **row,
                 "signed_url": measure_url("signed", month_period, **scope),
             }
         )
@@ -340,20 +392,13 @@ def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
             }
         )
 
-    chain_cells = RegionMonthChainRollup.objects.filter(
-        month__gte=period.start, month__lte=period.end
-    )
-    if region:
-        chain_cells = chain_cells.filter(region_id=region.pk)
     by_chain = []
-    for chain_id, signed_count, signed_amount, started_amount in (
-        chain_cells.values_list("chain_id")
-        .annotate(Sum("signed_count"), Sum("signed_amount"), Sum("started_amount"))
-        .order_by()
+    chain_scope = " AND m.region_id = %s" if region else ""
+    for code, name, signed_count, signed_amount, started_amount in _fetch(
+        CHAIN_SQL.format(scope=chain_scope), [period.start, period.end, *region_param]
     ):
         if not (signed_count or started_amount):
             continue
-        code, name = chains.get(chain_id, (None, None))
         by_chain.append(
             {
                 "name": name if code else _("No chain given"),
@@ -365,14 +410,9 @@ def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
         )
     by_chain.sort(key=lambda x: -x["signed_amount"])
 
-    stage_rows = StageRollup.objects.all()
-    if region:
-        stage_rows = stage_rows.filter(region_id=region.pk)
     stages = {
         stage: (n, amount)
-        for stage, n, amount in stage_rows.values_list("stage")
-        .annotate(Sum("project_count"), Sum("amount"))
-        .order_by()
+        for stage, n, amount in _fetch(STAGE_SQL.format(scope=in_region), region_param)
     }
     funnel = [
         {
@@ -385,20 +425,14 @@ def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
         for stage in [*PIPELINE, Stage.DROPPED]
     ]
 
-    enterprises = Enterprise.objects.all()
-    if region:
-        enterprises = enterprises.filter(region=region)
-    tier_counts = dict(enterprises.values_list("tier").annotate(n=Count("id")).order_by())
+    tier_counts = dict(_fetch(TIER_SQL.format(scope=in_region), region_param))
     tiers = [
         {"name": str(Tier(t).label), "count": tier_counts.get(t, 0), "goal": goal}
         for t, goal in TIER_GOALS
     ]
 
-    links = SupplierLink.objects.all()
-    if region:
-        links = links.filter(leader__region=region)
-    support = links.aggregate(total=Count("id"), local=Count("id", filter=Q(is_local=True)))
-    support["rate"] = _pct(support["local"], support["total"])
+    total, local = _fetch(SUPPORT_SQL.format(join=SUPPORT_JOIN if region else ""), region_param)[0]
+    support = {"total": total, "local": local, "rate": _pct(local, total)}
 
     return {
         "period": period,
