@@ -285,6 +285,7 @@ def _values(rows: list[tuple], casts: tuple[str, ...]) -> tuple[str, list]:
 CELL_ARRAY_TYPES = ["integer[]"] * 2 + ["date[]"] + ["integer[]"] * 3 + ["boolean[]"] * 3
 RM_ARRAY_TYPES = ["integer[]", "date[]"]
 STAGE_ARRAY_TYPES = ["integer[]", "varchar[]", "integer[]", "integer[]"]
+DERIVE_ARRAY_TYPES = [*RM_ARRAY_TYPES, *STAGE_ARRAY_TYPES, "timestamptz"]
 _prepared: dict[tuple[int, int], set[str]] = {}  # (connection id, backend pid) -> statements
 
 
@@ -294,54 +295,59 @@ def _arrays(types: list[str], first: int = 1) -> str:
 
 def _statements() -> dict[str, tuple[list[str], str]]:
     """The refresh's statements: fixed text, keys passed as arrays (so they can be prepared)."""
-    t = f"_t(region_id, month) AS (SELECT * FROM unnest({_arrays(RM_ARRAY_TYPES)}))"
     return {
         "jz_rollup_cells": (
             CELL_ARRAY_TYPES,
             f"WITH _ck(kind, {', '.join(CELL)}) AS "
             f"(SELECT * FROM unnest({_arrays(CELL_ARRAY_TYPES)}))" + _upsert_cells_sql(),
         ),
-        # Recount the named stage cells; store the non-empty ones, delete the empty ones.
-        "jz_rollup_stages": (
-            STAGE_ARRAY_TYPES,
-            f"WITH _x AS (SELECT t.*, x.n, x.amount "
-            f"FROM unnest({_arrays(STAGE_ARRAY_TYPES)}) AS t({', '.join(STAGE_CELL)}) "
-            # LATERAL: one index-only count per cell on rollup_prj_stage_cell (a few hundred
-            # entries), never a hash join over the whole table (the generic plan cannot see how
-            # few cells come).
+        # Everything derived from the fine cells just written, the stage cells and the status, in
+        # one statement (one round trip): each data-modifying CTE runs once and they all see the
+        # same snapshot, so the coarse sums read the fine cells as the cell statement left them
+        # (all-zero cells add nothing) and each CTE writes rows no other CTE writes.
+        "jz_rollup_derive": (
+            DERIVE_ARRAY_TYPES,
+            f"WITH _t(region_id, month) AS (SELECT * FROM unnest($1::integer[], $2::date[])), "
+            # The stage cells: recount, store the non-empty ones, delete the empty ones. LATERAL:
+            # one index-only count per cell on rollup_prj_stage_cell (a few hundred entries),
+            # never a hash join over the whole table (the generic plan cannot see how few come).
+            f"_x AS (SELECT t.*, x.n, x.amount FROM unnest($3::integer[], $4::varchar[], "
+            f"$5::integer[], $6::integer[]) AS t({', '.join(STAGE_CELL)}) "
             f"CROSS JOIN LATERAL (SELECT count(*) AS n, coalesce(sum(p.planned_investment), 0) "
             f"AS amount FROM projects_project p WHERE p.region_id = t.region_id "
             f"AND p.stage = t.stage AND coalesce(p.chain_id, 0) = t.chain_id "
             f"AND coalesce(p.method_id, 0) = t.method_id AND NOT p.is_deleted) x), "
-            f"_d AS (DELETE FROM {STAGES} s USING _x WHERE _x.n = 0 "
+            f"_sd AS (DELETE FROM {STAGES} s USING _x WHERE _x.n = 0 "
             + "".join(f"AND s.{c} = _x.{c} " for c in STAGE_CELL)
-            + f") INSERT INTO {STAGES} ({STAGE_COLUMNS}) "
+            + f"), _si AS (INSERT INTO {STAGES} ({STAGE_COLUMNS}) "
             f"SELECT {', '.join(STAGE_CELL)}, n, amount FROM _x WHERE n > 0 "
             f"ON CONFLICT ({', '.join(STAGE_CELL)}) DO UPDATE SET "
-            f"project_count = EXCLUDED.project_count, amount = EXCLUDED.amount",
-        ),
-        # Drop all-zero fine cells, and the coarse rows about to be re-derived.
-        "jz_rollup_clear": (
-            RM_ARRAY_TYPES,
-            f"WITH {t}, "
-            f"_z AS (DELETE FROM {MONTHLY} r USING _t WHERE r.region_id = _t.region_id "
-            f"AND r.month = _t.month AND {ALL_ZERO}), "
-            f"_c AS (DELETE FROM {CHAINS} r USING _t WHERE r.region_id = _t.region_id "
-            f"AND r.month = _t.month) "
-            f"DELETE FROM {REGION_MONTHS} r USING _t WHERE r.region_id = _t.region_id "
-            f"AND r.month = _t.month",
-        ),
-        "jz_rollup_coarse": (
-            RM_ARRAY_TYPES,
-            f"WITH {t}, "
-            f"_c AS (INSERT INTO {CHAINS} ({CHAIN_TABLE_COLUMNS}) "
-            f"SELECT m.region_id, m.month, m.chain_id, {CHAIN_SUMS} FROM {MONTHLY} m "
-            f"JOIN _t ON m.region_id = _t.region_id AND m.month = _t.month "
-            f"GROUP BY m.region_id, m.month, m.chain_id HAVING {CHAIN_NONZERO}) "
-            f"INSERT INTO {REGION_MONTHS} ({REGION_MONTH_COLUMNS}) "
-            f"SELECT m.region_id, m.month, {REGION_MONTH_SUMS} FROM {MONTHLY} m "
-            f"JOIN _t ON m.region_id = _t.region_id AND m.month = _t.month "
-            f"GROUP BY m.region_id, m.month",
+            f"project_count = EXCLUDED.project_count, amount = EXCLUDED.amount), "
+            # Fine cells left all zero go; the region-month sums are upserted where any count is
+            # left and deleted where none is; the by-chain rows are replaced.
+            # The touched region-months' fine cells, read once (materialised: used three times).
+            f"_m AS MATERIALIZED (SELECT m.* FROM {MONTHLY} m "
+            f"JOIN _t ON m.region_id = _t.region_id AND m.month = _t.month), "
+            f"_z AS (DELETE FROM {MONTHLY} r USING _m WHERE r.id = _m.id "
+            f"AND {' AND '.join(f'_m.{c} = 0' for c in COUNT_COLUMNS)}), "
+            f"_s AS (SELECT region_id, month, {REGION_MONTH_SUMS_AS}, "
+            f"{' + '.join(f'sum({c})' for c in COUNT_COLUMNS)} AS _n FROM _m "
+            f"GROUP BY region_id, month), "
+            f"_rd AS (DELETE FROM {REGION_MONTHS} r USING _t WHERE r.region_id = _t.region_id "
+            f"AND r.month = _t.month AND NOT EXISTS (SELECT 1 FROM _s WHERE _s._n > 0 "
+            f"AND _s.region_id = r.region_id AND _s.month = r.month)), "
+            f"_ri AS (INSERT INTO {REGION_MONTHS} ({REGION_MONTH_COLUMNS}) "
+            f"SELECT region_id, month, {', '.join(MEASURE_COLUMNS)} FROM _s WHERE _n > 0 "
+            f"ON CONFLICT (region_id, month) DO UPDATE SET "
+            f"{', '.join(f'{c} = EXCLUDED.{c}' for c in MEASURE_COLUMNS)}), "
+            f"_cd AS (DELETE FROM {CHAINS} r USING _t WHERE r.region_id = _t.region_id "
+            f"AND r.month = _t.month), "
+            f"_ci AS (INSERT INTO {CHAINS} ({CHAIN_TABLE_COLUMNS}) "
+            f"SELECT region_id, month, chain_id, {CHAIN_SUMS} FROM _m "
+            f"GROUP BY region_id, month, chain_id HAVING {CHAIN_NONZERO}), "
+            f"_st AS (UPDATE rollups_rollupstatus SET refreshed_at = $7 WHERE id = 1 "
+            f"AND $7 IS NOT NULL RETURNING 1) "
+            f"SELECT count(*) FROM _st",
         ),
     }
 
@@ -363,9 +369,13 @@ def _columns(rows: list[tuple], width: int) -> list[list]:
     return [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * width
 
 
-def refresh_buckets(keys: Iterable[str], *, tuned: bool = False) -> None:
+def refresh_buckets(
+    keys: Iterable[str], *, tuned: bool = False, stamp: dt.datetime | None = None
+) -> bool:
     """Recompute the given cells from source and store them. Call inside a transaction that holds
-    the advisory lock (drain_outbox does; `tuned`: it also chose generic plans already)."""
+    the advisory lock (drain_outbox does; `tuned`: it also chose generic plans already). With
+    `stamp`, also set RollupStatus.refreshed_at in the same statement where there is one; returns
+    whether it did (the caller stamps otherwise)."""
     parsed = _parse_keys(keys)
     touched = sorted({(c[1], c[2]) for c in parsed.cells} | set(parsed.months))
     with connection.cursor() as cursor:
@@ -385,17 +395,23 @@ def refresh_buckets(keys: Iterable[str], *, tuned: bool = False) -> None:
             _recount_stages(cursor, parsed.region_stages, ["region_id", "stage"])
         if not _pg():
             _refresh_sqlite(cursor, touched, parsed.stages)
-            return
+            return False
         if not tuned:
             cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
         if parsed.cells:
             _execute(cursor, "jz_rollup_cells", _columns(parsed.cells, len(CELL_ARRAY_TYPES)))
-        if parsed.stages:
-            _execute(cursor, "jz_rollup_stages", _columns(parsed.stages, len(STAGE_CELL)))
-        if touched:
-            _execute(cursor, "jz_rollup_clear", _columns(touched, 2))
-        if touched:
-            _execute(cursor, "jz_rollup_coarse", _columns(touched, 2))
+        if not (touched or parsed.stages):
+            return False
+        _execute(
+            cursor,
+            "jz_rollup_derive",
+            [
+                *_columns(touched, 2),
+                *_columns(parsed.stages, len(STAGE_CELL)),
+                stamp,
+            ],
+        )
+        return cursor.fetchone()[0] > 0
 
 
 def _refresh_sqlite(cursor, touched: list[tuple[int, dt.date]], stages) -> None:
@@ -424,7 +440,7 @@ def _refresh_sqlite(cursor, touched: list[tuple[int, dt.date]], stages) -> None:
 
 def _recount_stages(cursor, keys: list[tuple], columns: list[str]) -> None:
     """Plain statements: replace the stage cells under the given keys (whole region-stages, or
-    cells) with a recount. Every database; the PostgreSQL refresh uses jz_rollup_stages."""
+    cells) with a recount. Every database; the PostgreSQL refresh uses jz_rollup_derive."""
     casts = ("integer", "varchar(12)", "integer", "integer")[: len(columns)]
     values, params = _values(keys, casts)
     stored = f"({', '.join(columns)}) IN (VALUES {values})"
@@ -481,13 +497,12 @@ def drain_outbox() -> int:
             keys = set()
             for _id, row_keys in rows:
                 keys.update(json.loads(row_keys) if isinstance(row_keys, str) else row_keys)
-            refresh_buckets(keys, tuned=True)
+            now = timezone.now()
+            stamped = refresh_buckets(keys, tuned=True, stamp=now)
             if settings.ROLLUP_TEST_DRAIN_DELAY:  # test hook: a worker killed before commit
                 time.sleep(settings.ROLLUP_TEST_DRAIN_DELAY)
-            if not RollupStatus.objects.filter(pk=1).update(refreshed_at=timezone.now()):
-                RollupStatus.objects.update_or_create(
-                    pk=1, defaults={"refreshed_at": timezone.now()}
-                )
+            if not stamped and not RollupStatus.objects.filter(pk=1).update(refreshed_at=now):
+                RollupStatus.objects.update_or_create(pk=1, defaults={"refreshed_at": now})
             drained += len(rows)
         if len(rows) < DRAIN_BATCH:
             break
