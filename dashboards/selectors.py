@@ -71,6 +71,7 @@ def _forget_urls(*, setting, **kwargs) -> None:  # tests that swap the URLconf
     if setting == "ROOT_URLCONF":
         _reverse.cache_clear()
         _list_url.cache_clear()
+        _measure_url.cache_clear()
 
 
 def projects_url(**params) -> str:
@@ -78,15 +79,23 @@ def projects_url(**params) -> str:
     return _list_url(get_script_prefix(), clean)
 
 
+@functools.lru_cache(maxsize=4096)
+def _measure_url(prefix: str, measure: str, start, end, items: tuple) -> str | None:
+    date_key = DATE_FILTER.get(measure)
+    if date_key is None:
+        return None
+    params = dict(items)
+    if start is not None:
+        params[f"{date_key}_from"] = start.isoformat()
+        params[f"{date_key}_to"] = end.isoformat()
+    clean = tuple((k, str(v)) for k, v in params.items() if v not in (None, ""))
+    return _list_url(prefix, clean)
+
+
 def measure_url(measure: str, period: Period | None, **params) -> str | None:
     """The project list behind a figure; None where the list has no matching filter."""
-    prefix = DATE_FILTER.get(measure)
-    if prefix is None:
-        return None
-    if period is not None:
-        params[f"{prefix}_from"] = period.start.isoformat()
-        params[f"{prefix}_to"] = period.end.isoformat()
-    return projects_url(**params)
+    start, end = (period.start, period.end) if period is not None else (None, None)
+    return _measure_url(get_script_prefix(), measure, start, end, tuple(params.items()))
 
 
 def _clean(row: dict) -> dict:
@@ -225,6 +234,11 @@ def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
     target and the refresh status. Eight statements, whatever the size."""
     today = timezone.localdate()
     scope = {"region": region.code} if region else {}
+    prefix = get_script_prefix()
+
+    def url(measure: str, per: Period, **params) -> str | None:  # measure_url, one prefix
+        return _measure_url(prefix, measure, per.start, per.end, tuple(params.items()))
+
     in_region = " AND region_id = %s" if region else ""
     region_param = [region.pk] if region else []
     year_start, year_end = dt.date(period.year, 1, 1), dt.date(period.year, 12, 31)
@@ -260,14 +274,14 @@ def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
             "label": label,
             "value": value,
             "money": money,
-            "url": measure_url(measure, period, **scope),
+            "url": url(measure, period, **scope),
         }
         if target and target_key and target.get(target_key):
             card["target"] = target[target_key]
             card["ytd"] = ytd[ytd_key]
             card["completion"] = _pct(ytd[ytd_key], target[target_key])
             card["elapsed"] = elapsed
-            card["ytd_url"] = measure_url(
+            card["ytd_url"] = url(
                 measure, Period(year_period.start, period.end, "range", ""), **scope
             )
         return card
@@ -342,10 +356,10 @@ def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
                 "code": code,
                 "name": name,
                 "is_current": bool(region and region_id == region.pk),
-                "dashboard_url": _reverse("dashboards:county", (code,), get_script_prefix()),
-                "signed_url": measure_url("signed", period, region=code),
-                "expected_url": measure_url("expected_start", period, region=code),
-                "started_url": measure_url("started", period, region=code),
+                "dashboard_url": _reverse("dashboards:county", (code,), prefix),
+                "signed_url": url("signed", period, region=code),
+                "expected_url": url("expected_start", period, region=code),
+                "started_url": url("started", period, region=code),
                 **dict(zip(RANKING_COLS, sums, strict=True)),
             }
         )
@@ -372,7 +386,7 @@ def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
             {
                 "label": f"{m}月",
                 **row,
-                "signed_url": measure_url("signed", month_period, **scope),
+                "signed_url": url("signed", month_period, **scope),
             }
         )
     quarters = []
@@ -388,7 +402,7 @@ def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
                 "started_amount": sum((m["started_amount"] for m in months), ZERO),
                 "expected_start_amount": sum((m["expected_start_amount"] for m in months), ZERO),
                 "funds_amount": sum((m["funds_amount"] for m in months), ZERO),
-                "signed_url": measure_url("signed", Period(start, q_end, "quarter", ""), **scope),
+                "signed_url": url("signed", Period(start, q_end, "quarter", ""), **scope),
             }
         )
 
@@ -402,7 +416,7 @@ def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
         by_chain.append(
             {
                 "name": name if code else _("No chain given"),
-                "signed_url": measure_url("signed", period, chain=code, **scope) if code else None,
+                "signed_url": url("signed", period, chain=code, **scope) if code else None,
                 "signed_count": signed_count or 0,
                 "signed_amount": signed_amount or ZERO,
                 "started_amount": started_amount or ZERO,
@@ -420,7 +434,7 @@ def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
             "name": str(Stage(stage).label),
             "count": stages.get(stage, (0, ZERO))[0] or 0,
             "amount": stages.get(stage, (0, ZERO))[1] or ZERO,
-            "url": projects_url(stage=stage, **scope),
+            "url": _list_url(prefix, (("stage", str(stage)), *scope.items())),
         }
         for stage in [*PIPELINE, Stage.DROPPED]
     ]
