@@ -193,7 +193,7 @@ def replay(dsn_conn, statements: list[str]) -> None:
 
 
 def measure(n: int) -> dict:
-    result: dict = {"n": n}
+    result: dict = {"n": n, "load_start": os.getloadavg()[0]}
     with connection.cursor() as cur:
         cur.execute("SELECT count(*) FROM projects_project")
         present = cur.fetchone()[0]
@@ -285,6 +285,7 @@ def measure(n: int) -> dict:
     raw.close()
     comparison = services.compare_with_live()
     result["drift_after"] = comparison.drift
+    result["load_end"] = os.getloadavg()[0]
     return result
 
 
@@ -366,6 +367,14 @@ def write_report(results: list[dict]) -> Path:
         "",
         "Drift after each run (rollups vs live aggregate): "
         + ", ".join(f"{r['n']:,}: {r['drift_after']}" for r in results),
+        "",
+        "Load average (1 minute) at the start and end of each size's measurements, on 2 cores: "
+        + ", ".join(
+            f"{r['n']:,}: {r['load_start']:.1f} → {r['load_end']:.1f}"
+            if "load_start" in r
+            else f"{r['n']:,}: not recorded"
+            for r in results
+        ),
         "",
     ]
     if len(results) > 1:
