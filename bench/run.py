@@ -410,18 +410,30 @@ NOTES = [
     "snapshot; rows are rewritten only when something drifted. It and its floor both run with "
     "`work_mem = 256MB`, JIT off and merge joins off for their transaction "
     "(rollups.services.BULK_SETTINGS), so the ratio is the comparison's cost, not the settings'.",
-    "- The dashboard reads one region × month slice (totals, year to date, ranking and trend are "
-    "summed in Python), one grouped read of the by-chain table, the stage snapshot and small "
-    "reference tables; its floor replays those exact statements through psycopg, so the gap is "
-    "the ORM and Python building the page data.",
+    "- The dashboard reads with eight fixed SQL statements on a plain cursor (no ORM), each grouped "
+    "by the database: the region's months covering the period and its year (totals, year to date "
+    "and trend come from these ≤ 24 rows), the period's ranking by region (with the region names), "
+    "the by-chain sums (with the chain names), the stage snapshot by stage, the enterprise tiers, "
+    "the supplier links, the target and the refresh status. Its floor replays those exact "
+    "statements through psycopg, so the gap is Python building the page data (~90 project-list "
+    "URLs, built once per process and cached). Until commit 8f8430e the dashboard ran 10–11 ORM "
+    "statements and summed ~160 region-month rows in Python: its floor did not include that "
+    "summing and this one does, so compare the absolute medians too, not only the ratios.",
     "- The refresh recomputes only the (measure, cell) pairs an outbox row names — the cells the "
     "change left and entered — each an index-only range scan of one region-month on a covering "
     "`(region, milestone date) INCLUDE (cell keys, amount)` index, in one statement that updates "
-    "the cells found and inserts the missing ones; then all-zero cells are deleted and the coarse "
-    "rows of the touched region-months re-derived. Its four statements are prepared once per "
-    "connection with generic plans (planning the cell statement costs ~6 ms, running it <1 ms).",
+    "the cells found and inserts the missing ones. A second statement (writable CTEs, one "
+    "snapshot) recounts the named stage cells — region × stage × chain × method, ~180 projects "
+    "each at 10^6 on the covering index rollup_prj_stage_cell, where the region × stage snapshot "
+    "recounted ~16,000 — deletes the all-zero fine cells, upserts the region-month sums and "
+    "replaces the by-chain rows of the touched region-months from one read of their fine cells, "
+    "and stamps the status row. Both are recomputes from source (running one twice, or two in "
+    "either order, gives the same rows), prepared once per connection with generic plans "
+    "(planning the cell statement costs ~6 ms, running it <1 ms). A drain is the lock, the "
+    "outbox claim, these two statements and the commit (it was seven statements and the commit).",
     "- The machine is shared (2 cores; other sessions ran test suites and benchmarks during this "
-    "run, load average 4–8): absolute times are inflated and noisy, ratios less so.",
+    "run; the load average per size is above): absolute times are inflated and noisy, ratios "
+    "less so.",
 ]
 
 # Hand-written remarks on this run (kept with the code so a rerun writes them again).
