@@ -5,6 +5,7 @@ tables hold plain ids (no foreign-key constraints): they are derived data, rebui
 """
 
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 MONEY = {"max_digits": 20, "decimal_places": 6, "default": 0}
@@ -170,6 +171,15 @@ class RegionMonthChainRollup(models.Model):
     class Meta:
         verbose_name = _("region-month-chain rollup")
         verbose_name_plural = _("region-month-chain rollups")
+        constraints = [
+            # Null chain as 0: one row per region-month-chain, so the refresh can upsert.
+            models.UniqueConstraint(
+                "region_id",
+                "month",
+                Coalesce("chain_id", 0),
+                name="rmchainrollup_unique_chain",
+            )
+        ]
         indexes = [
             models.Index(fields=["month", "region_id"], name="rmchainrollup_month_region"),
             models.Index(fields=["region_id", "month"], name="rmchainrollup_region_month"),

@@ -293,6 +293,12 @@ def _arrays(types: list[str], first: int = 1) -> str:
     return ", ".join(f"${first + i}::{t}" for i, t in enumerate(types))
 
 
+def _changed(table: str, columns: list[str]) -> str:
+    """An upsert's condition: write the stored row only if its figures differ."""
+    stored = ", ".join(f"{table}.{c}" for c in columns)
+    return f"({stored}) IS DISTINCT FROM ({', '.join(f'EXCLUDED.{c}' for c in columns)})"
+
+
 def _statements() -> dict[str, tuple[list[str], str]]:
     """The refresh's statements: fixed text, keys passed as arrays (so they can be prepared)."""
     return {
@@ -322,9 +328,12 @@ def _statements() -> dict[str, tuple[list[str], str]]:
             + f"), _si AS (INSERT INTO {STAGES} ({STAGE_COLUMNS}) "
             f"SELECT {', '.join(STAGE_CELL)}, n, amount FROM _x WHERE n > 0 "
             f"ON CONFLICT ({', '.join(STAGE_CELL)}) DO UPDATE SET "
-            f"project_count = EXCLUDED.project_count, amount = EXCLUDED.amount), "
-            # Fine cells left all zero go; the region-month sums are upserted where any count is
-            # left and deleted where none is; the by-chain rows are replaced.
+            f"project_count = EXCLUDED.project_count, amount = EXCLUDED.amount "
+            f"WHERE ({STAGES}.project_count, {STAGES}.amount) "
+            f"IS DISTINCT FROM (EXCLUDED.project_count, EXCLUDED.amount)), "
+            # Fine cells left all zero go; the region-month and by-chain sums are upserted where
+            # any count is left (rows whose figures did not change are not written) and deleted
+            # where none is.
             # The touched region-months' fine cells, read once (materialised: used three times).
             f"_m AS MATERIALIZED (SELECT m.* FROM {MONTHLY} m "
             f"JOIN _t ON m.region_id = _t.region_id AND m.month = _t.month), "
@@ -339,12 +348,19 @@ def _statements() -> dict[str, tuple[list[str], str]]:
             f"_ri AS (INSERT INTO {REGION_MONTHS} ({REGION_MONTH_COLUMNS}) "
             f"SELECT region_id, month, {', '.join(MEASURE_COLUMNS)} FROM _s WHERE _n > 0 "
             f"ON CONFLICT (region_id, month) DO UPDATE SET "
-            f"{', '.join(f'{c} = EXCLUDED.{c}' for c in MEASURE_COLUMNS)}), "
-            f"_cd AS (DELETE FROM {CHAINS} r USING _t WHERE r.region_id = _t.region_id "
-            f"AND r.month = _t.month), "
-            f"_ci AS (INSERT INTO {CHAINS} ({CHAIN_TABLE_COLUMNS}) "
-            f"SELECT region_id, month, chain_id, {CHAIN_SUMS} FROM _m "
+            f"{', '.join(f'{c} = EXCLUDED.{c}' for c in MEASURE_COLUMNS)} "
+            f"WHERE {_changed(REGION_MONTHS, MEASURE_COLUMNS)}), "
+            f"_cs AS (SELECT region_id, month, chain_id, {CHAIN_SUMS_AS} FROM _m "
             f"GROUP BY region_id, month, chain_id HAVING {CHAIN_NONZERO}), "
+            f"_cd AS (DELETE FROM {CHAINS} r USING _t WHERE r.region_id = _t.region_id "
+            f"AND r.month = _t.month AND NOT EXISTS (SELECT 1 FROM _cs "
+            f"WHERE _cs.region_id = r.region_id AND _cs.month = r.month "
+            f"AND coalesce(_cs.chain_id, 0) = coalesce(r.chain_id, 0))), "
+            f"_ci AS (INSERT INTO {CHAINS} ({CHAIN_TABLE_COLUMNS}) "
+            f"SELECT region_id, month, chain_id, {', '.join(CHAIN_COLUMNS)} FROM _cs "
+            f"ON CONFLICT (region_id, month, (coalesce(chain_id, 0))) DO UPDATE SET "
+            f"{', '.join(f'{c} = EXCLUDED.{c}' for c in CHAIN_COLUMNS)} "
+            f"WHERE {_changed(CHAINS, CHAIN_COLUMNS)}), "
             f"_st AS (UPDATE rollups_rollupstatus SET refreshed_at = $7 WHERE id = 1 "
             f"AND $7 IS NOT NULL RETURNING 1) "
             f"SELECT count(*) FROM _st",

@@ -19,7 +19,9 @@ COARSE = (
 )
 CREATE_INDEX = (
     "CREATE INDEX IF NOT EXISTS rollup_prj_stage_cell ON projects_project (region_id, stage, "
-    "(coalesce(chain_id, 0)), (coalesce(method_id, 0))) INCLUDE (planned_investment) "
+    "(coalesce(chain_id, 0)), (coalesce(method_id, 0))) "
+    # The raw columns too: an index-only scan needs every column the query names.
+    "INCLUDE (chain_id, method_id, planned_investment) "
     "WHERE NOT is_deleted"
 )
 OLD_INDEX = (
