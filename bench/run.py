@@ -439,34 +439,35 @@ NOTES = [
 # Hand-written remarks on this run (kept with the code so a rerun writes them again).
 EXTRA_NOTES: list[str] = [
     "",
-    "## Remarks on the 2026-11-28 run (hand-written; update them with the figures)",
+    "## Remarks on the 2026-11-28 01:30–01:47 UTC runs (hand-written; update them with the figures)",
     "",
-    "- The 10^4 and 10^5 rows come from a full run at commit 2e6b53f; the 10^6 row was measured "
-    "again at commit ee2c111 on the same generated data (`BENCH_REUSE=1 BENCH_SIZES=1000000`) after the last two "
-    "refresh changes (one DELETE … RETURNING to claim outbox rows; the funds branch reading the "
-    "cell index index-only). The first 10^6 run, before those changes, gave: rebuild 1.07× its "
-    "floor, dashboard p95 4.8× / 4.3× its floor, refresh median 66 ms / p95 119 ms.",
-    "- Load: other sessions ran test suites and benchmarks throughout (load average 4–8 on 2 "
-    "cores). The bare UPDATE, ~0.5 ms on a quiet machine, took 2–5 ms here, and the rebuild ratio "
-    "moved from 1.07× to 1.46× between two runs on the same data with no change to the rebuild: "
-    "with two samples per figure at 10^6 the rebuild ratio is within noise of the 1.2× goal, not "
-    "proven either way. The refresh goal is absolute (15 ms) and cannot be judged from a run this "
-    "loaded; relative to the bare UPDATE of the same run it costs ~10× (10^6) and ~11× (10^5). "
-    "Rerun `make bench BENCH_PARTS=rollups BENCH_SIZES=10000,100000,1000000` on a quiet machine.",
-    "- Known remaining costs of the refresh, from EXPLAIN ANALYZE at 10^6 (loaded): the cell "
-    "statement's milestone branches take 0.02–0.1 ms each (index-only range scans); the funds "
-    "branch took most of its ~8 ms before the cell index became covering; the stage "
-    "snapshot recount reads one region's whole stage (~16,000 index-only entries, ~8 ms). Next "
-    "step for the latter: key the stage snapshot by chain too (a tenth of the entries per "
-    "recount) or keep per-project stage rows. The first refresh on a new connection also pays "
-    "~6 ms to plan the prepared statements.",
-    "- Dashboard: 10–11 statements whatever the size (was 13–14), reading only fixed-size coarse "
-    "tables, so it is flat (0.7× from 10^4 to 10^6 in this run; the 10^4 row ran under heavier "
-    "load). Against its floor it is 3.6× at p95: the SQL replay takes ~3 ms quiet, and the ORM "
-    "query building plus ~90 project-list URLs cost more than that. Next steps: cache the "
-    "reference names, build the URLs from one reversed base (done for `reverse`), or fetch the "
-    "coarse rows with one raw statement.",
-    "- The fine cells grew from 132k to 227k at 10^6 because they are now split by park, "
+    "- Rows: 10^4 from a run at commit 3caf06d, 10^5 from a run at commit 8d8637e (before the URL "
+    "cache and the write-only-what-changed upserts), 10^6 measured last on the data generated at "
+    "3caf06d (`BENCH_REUSE=1 BENCH_SIZES=1000000`) after those two changes. The run at 3caf06d "
+    "gave at 10^6: dashboard p95 1.08× (city) / 1.69× (county) its floor, refresh 15.4 ms median "
+    "/ 26.5 ms p95, rebuild 1.22× its floor.",
+    "- Load: other sessions ran tests during every run (load average 2–4 on 2 cores, recorded "
+    "above). With 30 samples a p95 is the second-worst sample, so single stalls decide it: the "
+    "dashboard's p95 fell below its floor's at 10^6 (0.78×) and the county 10^4 ratio rose to "
+    "3.15× while its median was 5.8 ms, the same as at 10^6. Read the medians too.",
+    "- Dashboard, before → after, same machine and the same day: 10–11 ORM statements and ~160 "
+    "region-month rows summed in Python took 31–36 ms median at 10^6 (3.6× its floor); eight "
+    "grouped statements on a plain cursor take 5.6–8.2 ms median (0.8–1.7× at p95). Met in every "
+    "run at 10^6; at 10^4 and 10^5 the p95 ratio was 1.1–3.2×: not met in every run, under load.",
+    "- Refresh at 10^6: 47 ms median / 64 ms p95 before; 15 ms / 26 ms (3caf06d) and 15 ms / 54 ms "
+    "(last run) now — the 15 ms p95 goal is NOT met. What changed: the stage snapshot is keyed by "
+    "region × stage × chain × method, so its recount reads ~260 index entries instead of ~16,000 "
+    "(0.1–0.5 ms); the coarse rows and the status stamp are one statement with the stage recount, "
+    "reading the touched fine cells once and writing only rows whose figures changed. EXPLAIN "
+    "ANALYZE of that statement: 2–5 ms, half of it the by-chain upsert. What is left: the cell "
+    "statement takes 5–7 ms at 10^6 (1–2 ms at 10^5) because each (measure, cell) pair range-scans "
+    "its whole region-month on `(region, date)` and filters the other keys (~600 entries per "
+    "pair); indexes led by the cell keys, `(region, chain, method, …, date)`, would read only the "
+    "cell's entries — the next step. The commit (WAL flush) takes 1–3 ms under this load.",
+    "- Rebuild: 1.22× and 1.58× its floor at 10^6 in two runs on the same data with the same code "
+    "(two samples each): within noise of the 1.2× goal, not proven either way; unchanged here "
+    "except that the stage snapshot groups by chain and method too.",
+    "- The fine cells grew from 132k to 227k at 10^6 because they are split by park, "
     "confidential and origin (foreign, out-of-province); the API needs the first two (group_by "
     "park; city-wide API clients must not see confidential projects).",
 ]
