@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
 
+from core.bulk import copy_insert
 from core.money import format_wan
 from core.requestinfo import client_ip
 
@@ -37,7 +38,8 @@ def history(*, excluded_fields: tuple[str, ...] = ("updated_at",), **options) ->
 
 def bulk_history(objs: list, *, user=None, update: bool = False, batch_size: int = 2000) -> list:
     """Change-history records for objects written in bulk (bulk_create / bulk_update skip the
-    per-save signal that writes them): one INSERT per `batch_size` records. The pre- and
+    per-save signal that writes them): one COPY for all of them (`core.bulk.copy_insert`;
+    `batch_size` is kept for callers and no longer used). The pre- and
     post-create signals are sent for every record, as a single save would, so the receivers
     that tag a record (client IP, an import batch) see bulk writes too."""
     from django.db import router
@@ -70,7 +72,7 @@ def bulk_history(objs: list, *, user=None, update: bool = False, batch_size: int
             history_instance=record,
         )
         records.append(record)
-    record_model.objects.using(using).bulk_create(records, batch_size=batch_size)
+    copy_insert(records, using=using)
     for obj, record in zip(objs, records, strict=True):
         post_create_historical_record.send(
             sender=record_model,

@@ -234,8 +234,17 @@ def parse_cell(col: Column, raw, refs: Refs, parsed: dict):
     raise AssertionError(col.parser)
 
 
+# Parsers whose result depends on the cell alone (not on reference data or the database).
+PURE_PARSERS = frozenset({"text", "money", "date", "month", "bool", "int", "choice"})
+
+
 def parse_rows(table: Table, columns: list[Column], refs: Refs) -> list[tuple[RowPlan, dict]]:
+    """Every row's cells parsed. Cells of pure columns (text, amounts, dates …) that parsed
+    cleanly are remembered on the table, which the import re-reads from the per-process cache
+    of the preview's file: its check inside the transaction then resolves only the references
+    (regions, chains …) again, against the database as it is now."""
     index = map_columns(table, columns)
+    memo: dict = table.__dict__.setdefault("_pure_cells", {})
     out = []
     for row_no, cells in table.rows:
         plan = RowPlan(row=row_no)
@@ -244,11 +253,20 @@ def parse_rows(table: Table, columns: list[Column], refs: Refs) -> list[tuple[Ro
             if col.key not in index:
                 continue
             raw = cells[index[col.key]]
+            pure = col.parser in PURE_PARSERS and not (col.required and values.is_blank(raw))
+            if pure:
+                memo_key = (row_no, col.key, col.parser, col.max_length)
+                if memo_key in memo:
+                    parsed[col.key] = memo[memo_key]
+                    continue
             try:
                 parsed[col.key] = parse_cell(col, raw, refs, parsed)
             except ValidationError as exc:
                 plan.error(col.header, "；".join(exc.messages))
                 parsed[col.key] = None
+            else:
+                if pure:
+                    memo[memo_key] = parsed[col.key]
         out.append((plan, parsed))
     return out
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.signals import post_create_historical_record, pre_create_historical_record
 
+from core.bulk import copy_insert
 from core.credit_code import normalize_credit_code
 from core.models import Region
 from core.textnorm import normalize_name
@@ -430,13 +431,12 @@ def _bulk_projects(plans: list[RowPlan], *, batch: ImportBatch, by, context: dic
                 kind=Kind.PROJECTS, key__in={k for _r, k in wanted_keys}
             ).values_list("region_id", "key")
         )
-        keys = LedgerKey.objects.bulk_create(
+        keys = copy_insert(
             [
                 LedgerKey(kind=Kind.PROJECTS, region_id=r, key=k, object_id=pk)
                 for (r, k), pk in wanted_keys.items()
                 if (r, k) not in have
-            ],
-            batch_size=2000,
+            ]
         )
         batch.ledger_keys.extend(k.pk for k in keys)
 

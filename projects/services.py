@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.bulk import copy_insert
 from core.history import bulk_history
 from core.money import parse_amount, validate_amount
 from core.scoping import check_can_edit_region
@@ -299,7 +300,7 @@ def project_create(
 @transaction.atomic
 def project_bulk_create(*, by, rows: list[dict], batch_size: int = 2000) -> list[Project]:
     """Create many projects at once (ledger imports): the same rules as project_create, row by
-    row, then one INSERT per `batch_size` projects, their change history, their first
+    row, then one COPY of the projects (`core.bulk.copy_insert`), their change history, their first
     StageChange and one rollup outbox row naming every bucket they count in.
 
     Each row is project_create's keyword arguments (`stage` included). Foreign keys must be
@@ -332,9 +333,9 @@ def project_bulk_create(*, by, rows: list[dict], batch_size: int = 2000) -> list
         projects.append(project)
     if not projects:
         return []
-    Project.objects.bulk_create(projects, batch_size=batch_size)
+    copy_insert(projects)
     bulk_history(projects, user=by)
-    StageChange.objects.bulk_create(
+    copy_insert(
         [
             StageChange(
                 project=p,
@@ -344,8 +345,7 @@ def project_bulk_create(*, by, rows: list[dict], batch_size: int = 2000) -> list
                 changed_by=by,
             )
             for p in projects
-        ],
-        batch_size=batch_size,
+        ]
     )
     keys: set[str] = set()
     for p in projects:
