@@ -4,7 +4,7 @@ plus a COPY of the same rows into a scratch table), with queries per 1,000 rows.
 
     DATABASE_URL=... .venv/bin/python bench/import_bench.py --rows 1000 --base 10000
 
-It creates a scratch database (bench_imports), so it never touches the development data, and
+It creates a scratch database (<database>_bench_imports), so it never touches the development data, and
 writes docs/PERFORMANCE-IMPORT.md. The issue's full setting (10,000 rows on 10^6 projects) is
 `--rows 10000 --base 1000000`; the base is filled with one multi-row INSERT per 10,000 projects.
 """
@@ -41,8 +41,10 @@ def main() -> None:
     from django.db import connection
     from django.test.utils import setup_databases, teardown_databases
 
-    settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = "bench_imports"
-    connection.settings_dict.setdefault("TEST", {})["NAME"] = "bench_imports"
+    # Named after the configured database, so benches of several checkouts never share one.
+    scratch = f"{settings.DATABASES['default']['NAME']}_bench_imports"
+    settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = scratch
+    connection.settings_dict.setdefault("TEST", {})["NAME"] = scratch
     old = setup_databases(verbosity=0, interactive=False, keepdb=False)
     try:
         report = run(args.rows, args.base, connection)
