@@ -29,7 +29,7 @@ from enterprises.services import enterprise_validate
 from events.models import EventKind, PromotionEvent, Signing
 from events.services import check_can_edit_event, event_validate
 from projects.models import MILESTONE_FIELD, FundsInPlace, Project, Stage
-from projects.services import validate_project
+from projects.services import new_project, validate_new_project, validate_project
 
 from . import values
 from .columns import (
@@ -365,7 +365,9 @@ def plan_projects(
                 continue
             target = same[0] if same else None
         plan.extra["ledger_id"] = ledger_id
-        _plan_project_row(plan, parsed, target, investors, validate=not (writing and not target))
+        _plan_project_row(
+            plan, parsed, target, investors, user=user, validate=not (writing and not target)
+        )
     if progress:
         progress(total, total)
     return [plan for plan, _parsed in rows]
@@ -398,7 +400,13 @@ def find_investor(investors: dict, name: str, code: str) -> Enterprise | None:
 
 
 def _plan_project_row(
-    plan: RowPlan, parsed: dict, target: Project | None, investors, *, validate: bool = True
+    plan: RowPlan,
+    parsed: dict,
+    target: Project | None,
+    investors,
+    *,
+    user=None,
+    validate: bool = True,
 ) -> None:
     investor = find_investor(
         investors, parsed.get("investor_name") or "", parsed.get("investor_credit_code") or ""
@@ -424,7 +432,21 @@ def _plan_project_row(
             plan.fields, plan.action = fields, NEW
             plan.extra.update(stage=stage, investor=investor)
         return
-    candidate = copy.copy(target) if target is not None else Project()
+    if target is None:
+        if plan.errors:
+            return
+        # The very object project_bulk_create will write, checked by its validation.
+        candidate = new_project(by=user, row={**fields, "stage": stage, "investor": investor})
+        try:
+            validate_new_project(candidate)
+        except ValidationError as exc:
+            for column, message in _messages_by_column(exc, PROJECT_HEADERS):
+                plan.error(column, message)
+            return
+        plan.fields, plan.action = fields, NEW
+        plan.extra.update(stage=stage, investor=investor)
+        return
+    candidate = copy.copy(target)
     for key, value in fields.items():
         setattr(candidate, key, value)
     if investor is not None:

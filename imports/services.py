@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import gc
 import hashlib
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -93,6 +94,22 @@ def _progress_setter(batch: ImportBatch, phase: str) -> Callable[[int, int], Non
     return set_progress
 
 
+@contextmanager
+def _gc_paused():
+    """Python's cyclic garbage collector paused while a file is checked or written: those steps
+    allocate tens of thousands of long-lived objects (cells, plans, model instances), and each
+    allocation burst otherwise triggers full collections that rescan all of them (about a fifth
+    of an import's time for 10,000 rows). Nothing here relies on cycles being freed early; the
+    collector runs again as soon as the step ends."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 # --- upload and preview ---------------------------------------------------------------------------
 def batch_create(*, kind: str, filename: str, data: bytes, by) -> ImportBatch:
     """Record an upload. Whether it is checked here or by a worker is the caller's choice."""
@@ -144,13 +161,14 @@ def batch_preview(*, batch: ImportBatch) -> ImportBatch:
     """Check the file row by row and store the preview; writes nothing else."""
     data = bytes(batch.file_data)
     try:
-        plans = plan_file(
-            kind=batch.kind,
-            data=data,
-            filename=batch.filename,
-            by=batch.created_by,
-            progress=_progress_setter(batch, "preview"),
-        )
+        with _gc_paused():
+            plans = plan_file(
+                kind=batch.kind,
+                data=data,
+                filename=batch.filename,
+                by=batch.created_by,
+                progress=_progress_setter(batch, "preview"),
+            )
     except LedgerFileError as exc:
         batch.status = ImportBatch.Status.REJECTED
         batch.message = str(exc)
@@ -182,7 +200,7 @@ def batch_import(*, batch: ImportBatch, by) -> ImportBatch:
     batch.history, batch.created, batch.updated, batch.ledger_keys = [], {}, {}, []
     set_progress = _progress_setter(batch, "import")
     try:
-        with transaction.atomic():
+        with _gc_paused(), transaction.atomic():
             plans = plan_file(
                 kind=batch.kind,
                 data=bytes(batch.file_data),
