@@ -100,7 +100,9 @@ def copy_insert(objs: list, *, using: str | None = None) -> list:
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
             [meta.db_table, pk.column, len(objs)],
         )
-        ids = sorted(row[0] for row in cursor.fetchall())
+        ids = sorted(row[0] for row in cursor.fetchall() if row[0] is not None)
+        if len(ids) != len(objs):
+            raise TypeError(f"copy_insert needs a sequence-backed primary key ({meta.label})")
         buf = io.StringIO()
         columns = [(f.attname, _formatter(f)) for f in fields]
         for obj, new_id in zip(objs, ids, strict=True):
