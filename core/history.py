@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
 
+from core.bulk import copy_insert
 from core.money import format_wan
 from core.requestinfo import client_ip
 
@@ -37,7 +38,8 @@ def history(*, excluded_fields: tuple[str, ...] = ("updated_at",), **options) ->
 
 def bulk_history(objs: list, *, user=None, update: bool = False, batch_size: int = 2000) -> list:
     """Change-history records for objects written in bulk (bulk_create / bulk_update skip the
-    per-save signal that writes them): one INSERT per `batch_size` records. The pre- and
+    per-save signal that writes them): one COPY for all of them (`core.bulk.copy_insert`;
+    `batch_size` is kept for callers and no longer used). The pre- and
     post-create signals are sent for every record, as a single save would, so the receivers
     that tag a record (client IP, an import batch) see bulk writes too."""
     from django.db import router
@@ -50,16 +52,30 @@ def bulk_history(objs: list, *, user=None, update: bool = False, batch_size: int
     now = timezone.now()
     using = router.db_for_write(model)
     records = []
+    # Built from positional values in the table's column order (Django's fast path for model
+    # instances; keyword construction costs several times more per record).
+    columns = record_model._meta.concrete_fields
+    defaults = {f.attname: f.get_default() for f in columns}
+    tracked = [f.attname for f in record_model.tracked_fields]
+    history_type = "~" if update else "+"
     for obj in objs:
-        record = record_model(
-            history_date=now,
-            history_user=getattr(obj, "_history_user", None)
+        history_user = (
+            getattr(obj, "_history_user", None)
             or user
-            or record_model.get_default_history_user(obj),
-            history_change_reason="",
-            history_type="~" if update else "+",
-            **{f.attname: getattr(obj, f.attname) for f in record_model.tracked_fields},
+            or record_model.get_default_history_user(obj)
         )
+        values = dict(defaults)
+        for attname in tracked:
+            values[attname] = getattr(obj, attname)
+        values.update(
+            history_id=None,
+            history_date=now,
+            history_user_id=getattr(history_user, "pk", None),
+            history_change_reason="",
+            history_type=history_type,
+        )
+        record = record_model(*[values[f.attname] for f in columns])
+        record._state.fields_cache["history_user"] = history_user
         pre_create_historical_record.send(
             sender=record_model,
             instance=obj,
@@ -70,7 +86,7 @@ def bulk_history(objs: list, *, user=None, update: bool = False, batch_size: int
             history_instance=record,
         )
         records.append(record)
-    record_model.objects.using(using).bulk_create(records, batch_size=batch_size)
+    copy_insert(records, using=using)
     for obj, record in zip(objs, records, strict=True):
         post_create_historical_record.send(
             sender=record_model,

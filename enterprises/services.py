@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from core.bulk import copy_insert
 from core.credit_code import normalize_credit_code, validate_credit_code
 from core.history import bulk_history
 from core.money import parse_amount, validate_amount
@@ -178,8 +179,8 @@ def enterprise_bulk_create(
     *, by: User | None = None, rows: list[dict], batch_size: int = 2000
 ) -> list[Enterprise]:
     """Create many enterprises at once (ledger imports): enterprise_create's rules row by row,
-    credit-code clashes checked with one query for all rows, then one INSERT per `batch_size`
-    rows and their change history. Foreign keys must be objects loaded from the database. A
+    credit-code clashes checked with one query for all rows, then one COPY of the rows
+    (`core.bulk.copy_insert`; `batch_size` is no longer used) and their change history. Foreign keys must be objects loaded from the database. A
     row that breaks a rule raises its ValidationError with `row_index` set; nothing is written."""
     enterprises = []
     checked_regions: set = set()
@@ -220,7 +221,7 @@ def enterprise_bulk_create(
                 raise exc
     if not enterprises:
         return []
-    Enterprise.objects.bulk_create(enterprises, batch_size=batch_size)
+    copy_insert(enterprises)
     bulk_history(enterprises, user=by)
     return enterprises
 

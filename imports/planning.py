@@ -29,7 +29,7 @@ from enterprises.services import enterprise_validate
 from events.models import EventKind, PromotionEvent, Signing
 from events.services import check_can_edit_event, event_validate
 from projects.models import MILESTONE_FIELD, FundsInPlace, Project, Stage
-from projects.services import validate_project
+from projects.services import new_project, validate_new_project, validate_project
 
 from . import values
 from .columns import (
@@ -234,8 +234,17 @@ def parse_cell(col: Column, raw, refs: Refs, parsed: dict):
     raise AssertionError(col.parser)
 
 
+# Parsers whose result depends on the cell alone (not on reference data or the database).
+PURE_PARSERS = frozenset({"text", "money", "date", "month", "bool", "int", "choice"})
+
+
 def parse_rows(table: Table, columns: list[Column], refs: Refs) -> list[tuple[RowPlan, dict]]:
+    """Every row's cells parsed. Cells of pure columns (text, amounts, dates …) that parsed
+    cleanly are remembered on the table, which the import re-reads from the per-process cache
+    of the preview's file: its check inside the transaction then resolves only the references
+    (regions, chains …) again, against the database as it is now."""
     index = map_columns(table, columns)
+    memo: dict = table.__dict__.setdefault("_pure_cells", {})
     out = []
     for row_no, cells in table.rows:
         plan = RowPlan(row=row_no)
@@ -244,11 +253,20 @@ def parse_rows(table: Table, columns: list[Column], refs: Refs) -> list[tuple[Ro
             if col.key not in index:
                 continue
             raw = cells[index[col.key]]
+            pure = col.parser in PURE_PARSERS and not (col.required and values.is_blank(raw))
+            if pure:
+                memo_key = (row_no, col.key, col.parser, col.max_length)
+                if memo_key in memo:
+                    parsed[col.key] = memo[memo_key]
+                    continue
             try:
                 parsed[col.key] = parse_cell(col, raw, refs, parsed)
             except ValidationError as exc:
                 plan.error(col.header, "；".join(exc.messages))
                 parsed[col.key] = None
+            else:
+                if pure:
+                    memo[memo_key] = parsed[col.key]
         out.append((plan, parsed))
     return out
 
@@ -347,7 +365,9 @@ def plan_projects(
                 continue
             target = same[0] if same else None
         plan.extra["ledger_id"] = ledger_id
-        _plan_project_row(plan, parsed, target, investors, validate=not (writing and not target))
+        _plan_project_row(
+            plan, parsed, target, investors, user=user, validate=not (writing and not target)
+        )
     if progress:
         progress(total, total)
     return [plan for plan, _parsed in rows]
@@ -380,7 +400,13 @@ def find_investor(investors: dict, name: str, code: str) -> Enterprise | None:
 
 
 def _plan_project_row(
-    plan: RowPlan, parsed: dict, target: Project | None, investors, *, validate: bool = True
+    plan: RowPlan,
+    parsed: dict,
+    target: Project | None,
+    investors,
+    *,
+    user=None,
+    validate: bool = True,
 ) -> None:
     investor = find_investor(
         investors, parsed.get("investor_name") or "", parsed.get("investor_credit_code") or ""
@@ -406,7 +432,21 @@ def _plan_project_row(
             plan.fields, plan.action = fields, NEW
             plan.extra.update(stage=stage, investor=investor)
         return
-    candidate = copy.copy(target) if target is not None else Project()
+    if target is None:
+        if plan.errors:
+            return
+        # The very object project_bulk_create will write, checked by its validation.
+        candidate = new_project(by=user, row={**fields, "stage": stage, "investor": investor})
+        try:
+            validate_new_project(candidate)
+        except ValidationError as exc:
+            for column, message in _messages_by_column(exc, PROJECT_HEADERS):
+                plan.error(column, message)
+            return
+        plan.fields, plan.action = fields, NEW
+        plan.extra.update(stage=stage, investor=investor)
+        return
+    candidate = copy.copy(target)
     for key, value in fields.items():
         setattr(candidate, key, value)
     if investor is not None:

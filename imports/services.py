@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import gc
 import hashlib
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.signals import post_create_historical_record, pre_create_historical_record
 
+from core.bulk import copy_insert
 from core.credit_code import normalize_credit_code
 from core.models import Region
 from core.textnorm import normalize_name
@@ -92,6 +94,22 @@ def _progress_setter(batch: ImportBatch, phase: str) -> Callable[[int, int], Non
     return set_progress
 
 
+@contextmanager
+def _gc_paused():
+    """Python's cyclic garbage collector paused while a file is checked or written: those steps
+    allocate tens of thousands of long-lived objects (cells, plans, model instances), and each
+    allocation burst otherwise triggers full collections that rescan all of them (about a fifth
+    of an import's time for 10,000 rows). Nothing here relies on cycles being freed early; the
+    collector runs again as soon as the step ends."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 # --- upload and preview ---------------------------------------------------------------------------
 def batch_create(*, kind: str, filename: str, data: bytes, by) -> ImportBatch:
     """Record an upload. Whether it is checked here or by a worker is the caller's choice."""
@@ -143,13 +161,14 @@ def batch_preview(*, batch: ImportBatch) -> ImportBatch:
     """Check the file row by row and store the preview; writes nothing else."""
     data = bytes(batch.file_data)
     try:
-        plans = plan_file(
-            kind=batch.kind,
-            data=data,
-            filename=batch.filename,
-            by=batch.created_by,
-            progress=_progress_setter(batch, "preview"),
-        )
+        with _gc_paused():
+            plans = plan_file(
+                kind=batch.kind,
+                data=data,
+                filename=batch.filename,
+                by=batch.created_by,
+                progress=_progress_setter(batch, "preview"),
+            )
     except LedgerFileError as exc:
         batch.status = ImportBatch.Status.REJECTED
         batch.message = str(exc)
@@ -181,7 +200,7 @@ def batch_import(*, batch: ImportBatch, by) -> ImportBatch:
     batch.history, batch.created, batch.updated, batch.ledger_keys = [], {}, {}, []
     set_progress = _progress_setter(batch, "import")
     try:
-        with transaction.atomic():
+        with _gc_paused(), transaction.atomic():
             plans = plan_file(
                 kind=batch.kind,
                 data=bytes(batch.file_data),
@@ -430,13 +449,12 @@ def _bulk_projects(plans: list[RowPlan], *, batch: ImportBatch, by, context: dic
                 kind=Kind.PROJECTS, key__in={k for _r, k in wanted_keys}
             ).values_list("region_id", "key")
         )
-        keys = LedgerKey.objects.bulk_create(
+        keys = copy_insert(
             [
                 LedgerKey(kind=Kind.PROJECTS, region_id=r, key=k, object_id=pk)
                 for (r, k), pk in wanted_keys.items()
                 if (r, k) not in have
-            ],
-            batch_size=2000,
+            ]
         )
         batch.ledger_keys.extend(k.pk for k in keys)
 

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.bulk import copy_insert
 from core.history import bulk_history
 from core.money import parse_amount, validate_amount
 from core.scoping import check_can_edit_region
@@ -296,10 +297,66 @@ def project_create(
     return project
 
 
+def new_project(*, by, row: dict) -> Project:
+    """The unsaved project project_bulk_create writes for one row (project_create's keyword
+    arguments, `stage` included): defaults, owner and CNY equivalent filled in, not validated.
+    The import's preview checks this very object, so it shows what the import will write."""
+    fields = dict(row)
+    stage = fields.pop("stage", None) or Stage.LEAD
+    unknown = set(fields) - EDITABLE_FIELDS - {"dropped_on", "drop_reason"}
+    if unknown:
+        raise TypeError(f"unknown project fields: {sorted(unknown)}")
+    fields.setdefault("registered_on", today())
+    if by is not None and "owner" not in fields:
+        fields["owner"] = by
+    project = Project(stage=stage, **fields)
+    _apply_currency(project)
+    return project
+
+
+# Fields whose value validate_project never reads when relations are loaded (their existence is
+# the caller's promise, and the investor only decides what full_clean skips, all of it skipped).
+_UNREAD_BY_VALIDATION = {"id", "investor_id", "owner_id", "created_at", "updated_at"}
+_VALIDATED_ATTNAMES = [
+    f.attname for f in Project._meta.concrete_fields if f.attname not in _UNREAD_BY_VALIDATION
+]
+# New projects that passed validate_project, by everything the rules read -> the values they had
+# after it (it strips the name and rounds amounts). A ledger import checks each row in its preview
+# and again inside its transaction, in the same process as a rule; the second check of an
+# identical row is then a lookup. Anything the rules read that changed in between (a cell, the
+# date, a park's region, a chain link's chain) misses and is checked again in full.
+_validated_new: dict[tuple, tuple] = {}
+_VALIDATED_MAX = 100_000
+
+
+def validate_new_project(project: Project) -> None:
+    """validate_project(project, relations_loaded=True) for an unsaved project, remembered: an
+    identical project validated before (same values, same related park region and chain link
+    chain, same day) is not checked again."""
+    values = project.__dict__
+    key = (
+        today(),
+        tuple(values[a] for a in _VALIDATED_ATTNAMES),
+        project.park.region_id if project.park_id else None,
+        project.chain_link.chain_id if project.chain_link_id else None,
+    )
+    done = _validated_new.get(key)
+    if done is not None:
+        for attname, value in zip(_VALIDATED_ATTNAMES, done, strict=True):
+            values[attname] = value
+        return
+    validate_project(project, db_constraints=False, relations_loaded=True)
+    if project.creation_token is not None:
+        return  # checked for uniqueness against the table: never remembered
+    if len(_validated_new) >= _VALIDATED_MAX:
+        _validated_new.clear()
+    _validated_new[key] = tuple(values[a] for a in _VALIDATED_ATTNAMES)
+
+
 @transaction.atomic
 def project_bulk_create(*, by, rows: list[dict], batch_size: int = 2000) -> list[Project]:
     """Create many projects at once (ledger imports): the same rules as project_create, row by
-    row, then one INSERT per `batch_size` projects, their change history, their first
+    row, then one COPY of the projects (`core.bulk.copy_insert`), their change history, their first
     StageChange and one rollup outbox row naming every bucket they count in.
 
     Each row is project_create's keyword arguments (`stage` included). Foreign keys must be
@@ -309,32 +366,23 @@ def project_bulk_create(*, by, rows: list[dict], batch_size: int = 2000) -> list
     projects = []
     checked_regions: set = set()
     for index, row in enumerate(rows):
-        fields = dict(row)
-        stage = fields.pop("stage", None) or Stage.LEAD
-        unknown = set(fields) - EDITABLE_FIELDS - {"dropped_on", "drop_reason"}
-        if unknown:
-            raise TypeError(f"unknown project fields: {sorted(unknown)}")
-        region = fields.get("region")
+        region = row.get("region")
         region_key = getattr(region, "pk", region)
         if region_key not in checked_regions:
             check_can_edit_region(by, region)
             checked_regions.add(region_key)
-        fields.setdefault("registered_on", today())
-        if by is not None and "owner" not in fields:
-            fields["owner"] = by
-        project = Project(stage=stage, **fields)
-        _apply_currency(project)
+        project = new_project(by=by, row=row)
         try:
-            validate_project(project, db_constraints=False, relations_loaded=True)
+            validate_new_project(project)
         except ValidationError as exc:
             exc.row_index = index
             raise
         projects.append(project)
     if not projects:
         return []
-    Project.objects.bulk_create(projects, batch_size=batch_size)
+    copy_insert(projects)
     bulk_history(projects, user=by)
-    StageChange.objects.bulk_create(
+    copy_insert(
         [
             StageChange(
                 project=p,
@@ -344,8 +392,7 @@ def project_bulk_create(*, by, rows: list[dict], batch_size: int = 2000) -> list
                 changed_by=by,
             )
             for p in projects
-        ],
-        batch_size=batch_size,
+        ]
     )
     keys: set[str] = set()
     for p in projects:
