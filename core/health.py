@@ -35,7 +35,9 @@ def check_redis() -> Check:
         return Check(False, _one_line(exc))
 
 
-def check_celery(timeout: float = 1.5) -> Check:
+def check_celery(timeout: float | None = None) -> Check:
+    if timeout is None:
+        timeout = settings.HEALTHZ_CELERY_TIMEOUT
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return Check(True, "eager (tasks run in-process)")
     from jinzhong_crm.celery import app

@@ -143,6 +143,8 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 # Without a broker, tasks run in the caller's process so `make run` needs nothing but Python.
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+# How long /healthz waits for Celery workers to answer a ping (seconds).
+HEALTHZ_CELERY_TIMEOUT = env.float("HEALTHZ_CELERY_TIMEOUT", default=1.5)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"

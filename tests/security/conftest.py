@@ -24,6 +24,13 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 @pytest.fixture(autouse=True)
+def _short_worker_ping(settings):
+    """/healthz waits its whole ping timeout for workers that may not run here (the matrix calls
+    it once per role): status, not the wait, is what these tests check."""
+    settings.HEALTHZ_CELERY_TIMEOUT = 0.2
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """Seven demo users per test: PBKDF2's deliberate slowness would dominate the matrix's run time."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
