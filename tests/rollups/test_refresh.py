@@ -194,3 +194,18 @@ def test_deleting_a_funds_record_refreshes_the_month_it_left(world):
     services.drain_outbox()
     assert cell_totals(world.yuci, MAR)["funds_amount"] == 0
     assert_rollups_equal_live()
+
+
+def test_deleting_a_park_moves_its_projects_figures_to_no_park(world):
+    from enterprises.models import IndustrialPark
+
+    park = IndustrialPark.objects.create(name="测试园区", region=world.yuci)
+    project = world.project(stage="signed", signed_on=dt.date(2023, 2, 3))
+    project_services.project_update(project=project, by=None, park=park)
+    services.drain_outbox()
+    assert MonthlyRollup.objects.filter(park_id=park.pk).exists()
+    park_id = park.pk
+    park.delete()  # the database sets the projects' park to none: no project service runs
+    services.drain_outbox()
+    assert not MonthlyRollup.objects.filter(park_id=park_id).exists()
+    assert_rollups_equal_live()
