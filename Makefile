@@ -38,7 +38,7 @@ run: $(VENV)/.run-deps messages
 test: $(VENV)/.dev-deps messages
 	@$(TEST_ENV) $(PY) -m jinzhong_crm.preflight --need-postgres
 	@$(TEST_ENV) $(PY) manage.py collectstatic --noinput -v0
-	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(PY) scripts/run_tests.py $(PYTEST_ARGS)
 
 worker: $(VENV)/.run-deps
 	$(PY) -m jinzhong_crm.preflight
