@@ -262,6 +262,14 @@ def _object_label(rec, related: dict) -> str:
     for name in ("name", "username", "title"):
         if hasattr(rec, name) and getattr(rec, name):
             return str(getattr(rec, name))
+    # A monthly figure (funds in place, completed investment) reads as its project and month; the
+    # project was fetched with the page's other related names, so this costs no query.
+    project_field = next((f for f in _tracked_fields(type(rec)) if f.name == "project"), None)
+    if project_field is not None and getattr(rec, "project_id", None):
+        project = related.get((project_field.related_model, rec.project_id))
+        month = getattr(rec, "month", None)
+        if project is not None:
+            return f"{project} · {month:%Y-%m}" if month else str(project)
     try:
         return str(rec.instance)
     except Exception:  # a half-built instance (missing relation) must not break the page

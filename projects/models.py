@@ -330,6 +330,12 @@ class MonthlyAmount(TimeStampedModel):
         abstract = True
         ordering = ["project", "month"]
 
+    def __str__(self) -> str:
+        # No project name: that would cost a query per row wherever these are listed.
+        month = f"{self.month:%Y-%m}" if self.month else "—"
+        amount = "—" if self.amount is None else f"{self.amount.normalize():f}"
+        return f"{self._meta.verbose_name} {month}: {amount} 万元"
+
 
 class FundsInPlace(MonthlyAmount):
     """到位资金: money actually invested in a month (the realised side of a signed amount)."""

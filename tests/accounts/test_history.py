@@ -138,3 +138,19 @@ def test_user_changes_are_searchable(demo_users):
     entry = response.context["entries"][0]
     assert entry.object_label == "yuci_official"
     assert any(c.old != c.new for c in entry.changes)
+
+
+def test_funds_records_read_as_project_and_month(demo_users, county_objects):
+    from projects.services import funds_record
+
+    project = county_objects["project"]["yuci_open"]
+    record = funds_record(
+        project=project, month=dt.date(2023, 2, 1), amount=Decimal("1200"), by=demo_users["admin"]
+    )
+    assert str(record).endswith(" 2023-02: 1200 万元")  # the admin and other plain listings
+    client = Client()
+    client.force_login(demo_users["admin"])
+    response = client.get("/accounts/history/", {"model": "projects.fundsinplace"})
+    labels = [e.object_label for e in response.context["entries"]]
+    assert f"{project.name} · 2023-02" in labels
+    assert "FundsInPlace object" not in response.content.decode()
