@@ -19,7 +19,13 @@ from core.money import parse_amount, validate_amount
 from core.scoping import check_can_edit_region
 from enterprises import services as enterprise_services
 from enterprises.models import Enterprise
-from rollups.outbox import enqueue_refresh, project_bucket_keys
+from rollups.outbox import (
+    ProjectBuckets,
+    changed_bucket_keys,
+    enqueue_refresh,
+    project_bucket_keys,
+    project_buckets,
+)
 
 from .models import (
     MILESTONE_FIELD,
@@ -248,11 +254,18 @@ def _apply_currency(project: Project) -> None:
         )
 
 
-def _record_change(project: Project, *, before: set[str] | frozenset[str] = frozenset()) -> None:
+def _record_change(
+    project: Project, *, before: set[str] | frozenset[str] | ProjectBuckets = frozenset()
+) -> None:
     """Work that follows any change to a project: an outbox row (in this transaction) naming the
     rollup buckets the project counted in `before` the change and counts in now, so the refresh
-    recomputes both the buckets it left and those it entered."""
-    enqueue_refresh(keys=set(before) | project_bucket_keys(project))
+    recomputes both the buckets it left and those it entered. With a snapshot taken before the
+    change (project_buckets), only the buckets whose figures the change can have moved: an edit
+    of the amount leaves the funds cells alone, an edit of the notes touches nothing."""
+    if isinstance(before, ProjectBuckets):
+        enqueue_refresh(keys=changed_bucket_keys(before, project))
+    else:
+        enqueue_refresh(keys=set(before) | project_bucket_keys(project))
 
 
 # --- create / update ------------------------------------------------------------------------------
@@ -414,7 +427,7 @@ def project_update(*, project: Project, by, **fields: Any) -> Project:
         raise TypeError(f"unknown or read-only project fields: {sorted(unknown)}")
     project = Project.objects.select_for_update().get(pk=project.pk)
     check_can_edit_region(by, project.region)
-    before = project_bucket_keys(project)
+    before = project_buckets(project)
     co_investors = fields.pop("co_investors", None)
     for key, value in fields.items():
         setattr(project, key, value)
@@ -442,7 +455,7 @@ def project_advance_stage(
     """
     project = Project.objects.select_for_update().get(pk=project.pk)
     check_can_edit_region(by, project.region)
-    before = project_bucket_keys(project)
+    before = project_buckets(project)
     if to not in Stage.values:
         raise ValidationError({"stage": _("Unknown stage “%(stage)s”.") % {"stage": to}})
     reason = (reason or "").strip()
@@ -723,7 +736,7 @@ def funds_delete(*, record: FundsInPlace, by) -> None:
     """Remove a month's funds record (e.g. undoing an import); the change history keeps it."""
     check_can_edit_region(by, record.project.region)
     project = record.project
-    before = project_bucket_keys(project)  # still names the month being deleted
+    before = project_buckets(project)  # still names the month being deleted
     record.delete()
     _record_change(project, before=before)
 

@@ -96,18 +96,18 @@ class MonthlyRollup(models.Model):
         verbose_name = _("monthly rollup")
         verbose_name_plural = _("monthly rollups")
         constraints = [
+            # 0 for a null id, so a null cell is unique too and the refresh finds a cell with
+            # one exact index probe (rollups.services compares the same expressions).
             models.UniqueConstraint(
-                fields=[
-                    "region_id",
-                    "month",
-                    "chain_id",
-                    "method_id",
-                    "park_id",
-                    "is_confidential",
-                    "is_foreign",
-                    "is_out_of_province",
-                ],
-                name="monthlyrollup_unique_cell",
+                "region_id",
+                "month",
+                Coalesce("chain_id", 0),
+                Coalesce("method_id", 0),
+                Coalesce("park_id", 0),
+                "is_confidential",
+                "is_foreign",
+                "is_out_of_province",
+                name="monthlyrollup_unique_cell_key",
             )
         ]
         indexes = [

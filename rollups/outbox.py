@@ -18,6 +18,7 @@ import contextlib
 import datetime as dt
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
@@ -79,6 +80,39 @@ def project_bucket_keys(project, *, with_funds: bool = True) -> set[str]:
         )
     keys.add(stage_key(region, project.stage, project.chain_id, project.method_id))
     return keys
+
+
+@dataclass(frozen=True)
+class ProjectBuckets:
+    """What a project counted in before a change: its keys and the two things besides them that
+    decide its share of every cell (whether it counts at all, and its amount)."""
+
+    keys: frozenset[str]
+    is_deleted: bool
+    planned_investment: object
+
+
+def project_buckets(project) -> ProjectBuckets:
+    """Snapshot a project before changing it (in memory, plus its stored funds months)."""
+    return ProjectBuckets(
+        frozenset(project_bucket_keys(project)), project.is_deleted, project.planned_investment
+    )
+
+
+def changed_bucket_keys(before: ProjectBuckets, project) -> set[str]:
+    """The keys whose figures the change from `before` to `project` (as it stands now) can have
+    changed. A key the project counted in before and counts in now names a cell whose key fields
+    (region, month, chain, method, park, flags; for the snapshot, stage) did not change, so its
+    figures changed only if the project was deleted or restored, or — for a milestone or stage
+    cell — its amount changed; a funds cell sums the funds rows, which a project edit does not
+    touch. Every key it left or entered is kept. Funds record changes name their own cells."""
+    after = project_bucket_keys(project)
+    if before.is_deleted != project.is_deleted:
+        return set(before.keys) | after
+    kept = set(before.keys) ^ after
+    if before.planned_investment != project.planned_investment:
+        kept |= {key for key in before.keys & after if not key.startswith("c|funds|")}
+    return kept
 
 
 def enqueue_refresh(*, keys: Iterable[str]) -> None:

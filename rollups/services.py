@@ -5,9 +5,9 @@
 and the comparison with a live aggregate.
 
 The refresh recomputes exactly the cell measures an outbox row names (the cells a change left and
-entered), each with an index-only range scan of one region-month (the rollup_prj_* covering indexes,
-rollups migration 0004), in one grouped statement that updates the cells it finds and inserts the
-ones it does not; cells left all zero are deleted. The coarse region-month and region-month-chain
+entered), each with an index-only scan of that cell's own entries (the rollup_prj_*_by_cell
+covering indexes, led by the cell key: rollups migration 0007), in one grouped statement that
+updates the cells it finds and inserts the ones it does not; cells left all zero are deleted. The coarse region-month and region-month-chain
 tables are then re-derived for the region-months touched, from the fine cells. Every write is a
 recompute from source, so running a refresh twice, or in either order with another, gives the same
 rows. Refreshes and rebuilds take one PostgreSQL advisory lock so a slow refresh can never write an
@@ -70,14 +70,12 @@ def _next_month(expr: str) -> str:
     return f"({expr} + interval '1 month')::date" if _pg() else f"date({expr}, '+1 month')"
 
 
-def _same_cell(a: str, b: str, *, hashable: bool = False) -> str:
-    """Join condition on the fine cell key (nullable ids compared as equal when both null)."""
+def _same_cell(a: str, b: str) -> str:
+    """Join condition on the fine cell key: a null id as 0, the expressions of the unique key
+    monthlyrollup_unique_cell_key, so a stored cell is one exact index probe (and a FULL JOIN
+    gets the hash-joinable condition it needs)."""
     parts = [f"{a}.region_id = {b}.region_id", f"{a}.month = {b}.month"]
-    for col in NULLABLE_DIMS:
-        if hashable:  # FULL JOIN needs a hash- or merge-joinable condition
-            parts.append(f"coalesce({a}.{col}, 0) = coalesce({b}.{col}, 0)")
-        else:
-            parts.append(f"{a}.{col} IS NOT DISTINCT FROM {b}.{col}")
+    parts += [f"coalesce({a}.{col}, 0) = coalesce({b}.{col}, 0)" for col in NULLABLE_DIMS]
     parts += [f"{a}.{col} = {b}.{col}" for col in FLAG_DIMS]
     return " AND ".join(parts)
 
@@ -129,7 +127,9 @@ def _monthly_select(keyed: bool) -> str:
         )
     measures = []
     for i in range(funds_kind + 1):
-        measures.append(f"count(*) FILTER (WHERE kind = {i})")
+        # integer, the stored type: the rebuild's comparison sums these again, and a sum of
+        # integers is a bigint where a sum of bigints (count's type) is a slower numeric.
+        measures.append(f"CAST(count(*) FILTER (WHERE kind = {i}) AS integer)")
         measures.append(f"coalesce(sum(amount) FILTER (WHERE kind = {i}), 0)")
     union = "\nUNION ALL\n".join(branches)
     cell = ", ".join(CELL)
@@ -139,26 +139,25 @@ def _monthly_select(keyed: bool) -> str:
 def _cell_measure_select() -> str:
     """Recompute named (measure, cell) pairs: a CTE `_ck(kind, <cell key>)` (prepended by the
     caller) lists them; each pair runs only its own branch (the others are cut by a one-time
-    filter on k.kind), an index-only range scan of one region-month on a covering index."""
+    filter on k.kind), an index-only scan of its own entries on a covering index led by the cell
+    key, `(region, chain, method, park, flags, milestone date)` (rollups migration 0007)."""
+    # The index's expressions (0 for a null id), so every key is an index condition.
     dims = " AND ".join(
-        [f"p.{d} IS NOT DISTINCT FROM k.{d}" for d in NULLABLE_DIMS]
+        [f"coalesce(p.{d}, 0) = coalesce(k.{d}, 0)" for d in NULLABLE_DIMS]
         + [f"p.{d} = k.{d}" for d in FLAG_DIMS]
     )
     branches = [
         f"SELECT p.planned_investment AS amount FROM projects_project p WHERE k.kind = {i} "
-        f"AND p.region_id = k.region_id AND p.{field} >= k.month "
-        f"AND p.{field} < {_next_month('k.month')} AND NOT p.is_deleted AND {dims}"
+        f"AND p.region_id = k.region_id AND {dims} AND p.{field} >= k.month "
+        f"AND p.{field} < {_next_month('k.month')} AND NOT p.is_deleted"
         for i, (_measure, field) in enumerate(MILESTONE_MEASURES)
     ]
-    # Funds: the cell's projects (rollup_prj_cell), then each one's funds row of the month.
-    funds_dims = " AND ".join(
-        [f"coalesce(p.{d}, 0) = coalesce(k.{d}, 0)" for d in NULLABLE_DIMS]
-        + [f"p.{d} = k.{d}" for d in FLAG_DIMS]
-    )
+    # Funds: the cell's projects (every live project is on the registered_on index, which
+    # includes the id), then each one's funds row of the month.
     branches.append(
         f"SELECT f.amount FROM projects_project p JOIN projects_fundsinplace f "
         f"ON f.project_id = p.id AND f.month = k.month WHERE k.kind = {len(MILESTONE_MEASURES)} "
-        f"AND p.region_id = k.region_id AND NOT p.is_deleted AND {funds_dims}"
+        f"AND p.region_id = k.region_id AND NOT p.is_deleted AND {dims}"
     )
     union = " UNION ALL ".join(branches)
     return (
@@ -342,9 +341,11 @@ def _statements() -> dict[str, tuple[list[str], str]]:
             f"_s AS (SELECT region_id, month, {REGION_MONTH_SUMS_AS}, "
             f"{' + '.join(f'sum({c})' for c in COUNT_COLUMNS)} AS _n FROM _m "
             f"GROUP BY region_id, month), "
-            f"_rd AS (DELETE FROM {REGION_MONTHS} r USING _t WHERE r.region_id = _t.region_id "
-            f"AND r.month = _t.month AND NOT EXISTS (SELECT 1 FROM _s WHERE _s._n > 0 "
-            f"AND _s.region_id = r.region_id AND _s.month = r.month)), "
+            # (The emptied region-months first, then their rows: one index probe each, where a
+            # join of the table with _t was planned as a scan of the whole table.)
+            f"_rd AS (DELETE FROM {REGION_MONTHS} r WHERE (r.region_id, r.month) IN "
+            f"(SELECT _t.region_id, _t.month FROM _t LEFT JOIN _s ON _s.region_id = _t.region_id "
+            f"AND _s.month = _t.month WHERE coalesce(_s._n, 0) = 0)), "
             f"_ri AS (INSERT INTO {REGION_MONTHS} ({REGION_MONTH_COLUMNS}) "
             f"SELECT region_id, month, {', '.join(MEASURE_COLUMNS)} FROM _s WHERE _n > 0 "
             f"ON CONFLICT (region_id, month) DO UPDATE SET "
@@ -476,9 +477,14 @@ def _take_outbox_rows(cursor) -> list[tuple]:
         rows = list(Outbox.objects.order_by("id").values_list("id", "keys")[:DRAIN_BATCH])
         Outbox.objects.filter(id__in=[i for i, _k in rows]).delete()
         return rows
+    # synchronous_commit off for this transaction: its commit returns without waiting for the
+    # WAL flush (1–3 ms, far more when the disk stalls). Safe here: the transaction both writes
+    # the rollups and deletes the outbox rows it drained, so a crash that loses it loses both and
+    # the rows are drained again; a later synchronous commit flushes it too (WAL is sequential).
     cursor.execute(
         "SELECT pg_advisory_xact_lock(%s), "
-        "set_config('plan_cache_mode', 'force_generic_plan', true)",
+        "set_config('plan_cache_mode', 'force_generic_plan', true), "
+        "set_config('synchronous_commit', 'off', true)",
         [LOCK_ID],
     )
     cursor.execute(
@@ -569,7 +575,7 @@ def _diff(cursor) -> Comparison:
     cursor.execute(
         f"WITH _live({live_cols}) AS {materialized}({_monthly_select(False)}) "
         f"SELECT (SELECT count(*) FROM _live l FULL JOIN {MONTHLY} r "
-        f"ON {_same_cell('l', 'r', hashable=True)} WHERE l.region_id IS NULL "
+        f"ON {_same_cell('l', 'r')} WHERE l.region_id IS NULL "
         f"OR r.region_id IS NULL OR {_differs(MEASURE_COLUMNS)}), "
         f"(SELECT count(*) FROM (SELECT region_id, month, {REGION_MONTH_SUMS_AS} FROM _live "
         f"GROUP BY region_id, month) l FULL JOIN {REGION_MONTHS} r ON {rm_key} "
@@ -598,7 +604,12 @@ def _rewrite_all(cursor) -> None:
     """Replace every rollup row with a fresh computation (only after drift was found)."""
     for table in (MONTHLY, REGION_MONTHS, CHAINS, STAGES):
         cursor.execute(f"DELETE FROM {table}")
-    cursor.execute(f"INSERT INTO {MONTHLY} ({MONTHLY_COLUMNS}) {_monthly_select(False)}")
+    # In region-month order: a refresh reads a region-month's cells, which then share a few
+    # pages (the grouped query's hash order would put each on a page of its own).
+    cursor.execute(
+        f"INSERT INTO {MONTHLY} ({MONTHLY_COLUMNS}) {_monthly_select(False)} "
+        f"ORDER BY region_id, month"
+    )
     cursor.execute(
         f"INSERT INTO {REGION_MONTHS} ({REGION_MONTH_COLUMNS}) SELECT region_id, month, "
         f"{REGION_MONTH_SUMS} FROM {MONTHLY} GROUP BY region_id, month"

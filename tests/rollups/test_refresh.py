@@ -209,3 +209,54 @@ def test_deleting_a_park_moves_its_projects_figures_to_no_park(world):
     services.drain_outbox()
     assert not MonthlyRollup.objects.filter(park_id=park_id).exists()
     assert_rollups_equal_live()
+
+
+def test_an_edit_names_only_the_cells_whose_figures_it_can_change(world):
+    project = world.project(
+        stage="started", signed_on=dt.date(2023, 1, 9), started_on=dt.date(2023, 2, 1)
+    )
+    project_services.funds_record(project=project, month=MAR, amount="2500", by=None)
+    services.drain_outbox()
+    project.refresh_from_db()
+    # The amount: every milestone cell and the stage cell, not the funds cells (they sum funds).
+    project = project_services.project_update(
+        project=project, by=None, planned_investment=Decimal("12000")
+    )
+    keys = Outbox.objects.get().keys
+    assert set(keys) == {k for k in project_bucket_keys(project) if not k.startswith("c|funds|")}
+    services.drain_outbox()
+    # A field no rollup reads: nothing to refresh, no outbox row.
+    project = project_services.project_update(project=project, by=None, notes="补充说明")
+    assert not Outbox.objects.exists()
+    # A re-dating within the same month leaves every cell as it was; one into another month
+    # names the month left and the month entered.
+    project = project_services.project_update(
+        project=project, by=None, signed_on=dt.date(2023, 1, 20)
+    )
+    assert not Outbox.objects.exists()
+    project_services.project_update(project=project, by=None, signed_on=dt.date(2023, 2, 1))
+    keys = Outbox.objects.get().keys
+    chain, method = world.chains[0].pk, world.methods[0].pk
+    assert sorted(keys) == [
+        f"c|signed|{world.yuci.pk}|2023-01-01|{chain}|{method}||0|0|0",
+        f"c|signed|{world.yuci.pk}|2023-02-01|{chain}|{method}||0|0|0",
+    ]
+    services.drain_outbox()
+    # A region move names every cell it left and entered, the funds cells included.
+    project_services.project_update(project=project, by=None, region=world.taigu)
+    keys = Outbox.objects.get().keys
+    assert f"c|funds|{world.yuci.pk}|2023-03-01|{chain}|{method}||0|0|0" in keys
+    assert f"c|funds|{world.taigu.pk}|2023-03-01|{chain}|{method}||0|0|0" in keys
+    services.drain_outbox()
+    assert cell_totals(world.taigu, MAR)["funds_amount"] == Decimal("2500")
+    assert cell_totals(world.taigu, FEB)["signed_amount"] == Decimal("12000")
+    assert_rollups_equal_live()
+
+
+def test_a_cell_with_no_chain_method_or_park_is_stored_once(world):
+    from django.db import IntegrityError, transaction
+
+    cell = {"region_id": world.yuci.pk, "month": JAN, "chain_id": None, "method_id": None}
+    MonthlyRollup.objects.create(**cell, signed_count=1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        MonthlyRollup.objects.create(**cell, signed_count=2)
