@@ -70,13 +70,19 @@ from projects import services as project_services  # noqa: E402
 from projects.models import Project  # noqa: E402
 from rollups import outbox, services  # noqa: E402
 from rollups.services import (  # noqa: E402
+    CHAIN_NONZERO,
+    CHAIN_SUMS,
+    CHAIN_TABLE_COLUMNS,
     MONTHLY_COLUMNS,
+    REGION_MONTH_COLUMNS,
+    REGION_MONTH_SUMS,
     STAGE_COLUMNS,
     STAGE_SELECT,
     _monthly_select,
 )
 
 RUNS = int(os.environ.get("BENCH_RUNS", "30"))
+REBUILD_RUNS = 3
 SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "10000,100000").split(",") if s.strip()]
 COUNTY = "140702"
 YEAR = 2021
@@ -174,13 +180,41 @@ def generate(n: int) -> float:
     return time.perf_counter() - start
 
 
+def _backend_cpu() -> float:
+    """CPU seconds (user + system) the database backend of this connection has used so far
+    (/proc: the bench runs on the database's machine). No parallel workers to add: the rebuild
+    and its floor run without them (rollups.services.BULK_SETTINGS)."""
+    connection.ensure_connection()
+    pid = connection.connection.info.backend_pid
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def floor_group_by() -> None:
-    """The hand-written floor: INSERT ... SELECT ... GROUP BY of the same figures, nothing else."""
+    """The hand-written floor: INSERT ... SELECT ... GROUP BY of the same figures the rebuild
+    computes — the fine cells, the region-month and by-chain sums of them, the stage snapshot —
+    into temporary tables, nothing else (no comparison with what is stored)."""
     with transaction.atomic(), connection.cursor() as cur:
         services.tune_for_bulk(cur)  # the same memory and JIT settings as the rebuild
-        cur.execute("DROP TABLE IF EXISTS _floor_m; DROP TABLE IF EXISTS _floor_s")
+        for table in ("_floor_m", "_floor_rm", "_floor_c", "_floor_s"):
+            cur.execute(f"DROP TABLE IF EXISTS {table}")
         cur.execute("CREATE TEMP TABLE _floor_m AS SELECT * FROM rollups_monthlyrollup WHERE 1 = 0")
         cur.execute(f"INSERT INTO _floor_m ({MONTHLY_COLUMNS}) {_monthly_select(False)}")
+        cur.execute(
+            "CREATE TEMP TABLE _floor_rm AS SELECT * FROM rollups_regionmonthrollup WHERE 1 = 0"
+        )
+        cur.execute(  # SQL from module constants only
+            f"INSERT INTO _floor_rm ({REGION_MONTH_COLUMNS}) SELECT region_id, month, "  # noqa: S608
+            f"{REGION_MONTH_SUMS} FROM _floor_m GROUP BY region_id, month"
+        )
+        cur.execute(
+            "CREATE TEMP TABLE _floor_c AS SELECT * FROM rollups_regionmonthchainrollup WHERE 1 = 0"
+        )
+        cur.execute(  # SQL from module constants only
+            f"INSERT INTO _floor_c ({CHAIN_TABLE_COLUMNS}) SELECT region_id, month, chain_id, "  # noqa: S608
+            f"{CHAIN_SUMS} FROM _floor_m GROUP BY region_id, month, chain_id "
+            f"HAVING {CHAIN_NONZERO}"
+        )
         cur.execute("CREATE TEMP TABLE _floor_s AS SELECT * FROM rollups_stagerollup WHERE 1 = 0")
         cur.execute(f"INSERT INTO _floor_s ({STAGE_COLUMNS}) " + STAGE_SELECT.format(where=""))
 
@@ -204,9 +238,36 @@ def measure(n: int) -> dict:
     start = time.perf_counter()
     services.rebuild_all()
     result["first_build_s"] = time.perf_counter() - start
-    rebuild_runs = 3 if n < 1_000_000 else 2
-    result["rebuild"] = _time(services.rebuild_all, rebuild_runs)
-    result["rebuild_floor"] = _time(floor_group_by, rebuild_runs)
+    with connection.cursor() as cur:  # what autovacuum does after the first build's writes
+        for table in (
+            "rollups_monthlyrollup",
+            "rollups_regionmonthrollup",
+            "rollups_regionmonthchainrollup",
+            "rollups_stagerollup",
+        ):
+            cur.execute(f"VACUUM ANALYZE {table}")
+    # Rebuild and floor alternate, three samples each after one unmeasured floor (the rebuild
+    # just ran), so a stall or a change of load on the shared machine falls on both.
+    # Beside the wall time, the CPU time of the database backend that runs them: other sessions
+    # on the machine stretch the first, hardly the second.
+    floor_group_by()
+    rebuild_samples, floor_samples, rebuild_cpu, floor_cpu = [], [], [], []
+    for _ in range(REBUILD_RUNS):
+        for fn, samples, cpu in (
+            (services.rebuild_all, rebuild_samples, rebuild_cpu),
+            (floor_group_by, floor_samples, floor_cpu),
+        ):
+            cpu_start = _backend_cpu()
+            start = time.perf_counter()
+            fn()
+            samples.append(_ms(time.perf_counter() - start))
+            cpu.append(_ms(_backend_cpu() - cpu_start))
+    result["rebuild"] = _stats(rebuild_samples)
+    result["rebuild_floor"] = _stats(floor_samples)
+    result["rebuild_samples"] = rebuild_samples
+    result["rebuild_floor_samples"] = floor_samples
+    result["rebuild_cpu"] = rebuild_cpu
+    result["rebuild_floor_cpu"] = floor_cpu
     result["monthly_cells"] = (
         services.MonthlyRollup.objects.count() if hasattr(services, "MonthlyRollup") else None
     )
@@ -318,7 +379,8 @@ def write_report(results: list[dict]) -> Path:
         "",
         f"Written by `make bench` (bench/run.py) on {now}, commit {commit}.",
         f"Machine: {machine()}.",
-        f"Runs per figure: {RUNS} (rebuild: 3, or 2 at 10^6). Times in ms unless marked s.",
+        f"Runs per figure: {RUNS} (rebuild and its floor: {REBUILD_RUNS} each, alternating; "
+        "medians). Times in ms unless marked s.",
         "Each figure stands next to its floor, measured in the same run on the same data; compare "
         "ratios, not absolute times (the machine is shared).",
         "",
@@ -331,6 +393,59 @@ def write_report(results: list[dict]) -> Path:
             f"{r['rebuild']['median'] / 1000:.3f} | {r['rebuild_floor']['median'] / 1000:.3f} | "
             f"{_ratio(r['rebuild']['median'], r['rebuild_floor']['median'])} |"
         )
+    sampled = [r for r in results if "rebuild_samples" in r]
+    if sampled:
+        lines += [
+            "",
+            "Rebuild and floor samples in the order taken, alternating (s): "
+            + "; ".join(
+                f"{r['n']:,}: "
+                + ", ".join(
+                    f"{a / 1000:.2f} / {b / 1000:.2f}"
+                    for a, b in zip(r["rebuild_samples"], r["rebuild_floor_samples"], strict=True)
+                )
+                for r in sampled
+            )
+            + " (rebuild / floor).",
+        ]
+        lines += [
+            "",
+            (
+                "The same samples as CPU time of the database backend (s): "
+                + "; ".join(
+                    f"{r['n']:,}: "
+                    + ", ".join(
+                        f"{a / 1000:.2f} / {b / 1000:.2f}"
+                        for a, b in zip(r["rebuild_cpu"], r["rebuild_floor_cpu"], strict=True)
+                    )
+                    + " — median ratio "
+                    + _ratio(
+                        statistics.median(r["rebuild_cpu"]),
+                        statistics.median(r["rebuild_floor_cpu"]),
+                    )
+                    for r in sampled
+                    if "rebuild_cpu" in r
+                )
+                + "; "
+                if any("rebuild_cpu" in r for r in sampled)
+                else ""
+            )
+            + "Median of the per-pair wall-time ratios: "
+            + "; ".join(
+                f"{r['n']:,}: "
+                + _ratio(
+                    statistics.median(
+                        a / b
+                        for a, b in zip(
+                            r["rebuild_samples"], r["rebuild_floor_samples"], strict=True
+                        )
+                    ),
+                    1,
+                )
+                for r in sampled
+            )
+            + ".",
+        ]
     lines += [
         "",
         f"Dashboard data for the year {YEAR} (dashboards.selectors.dashboard_data) next to its "

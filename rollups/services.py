@@ -552,6 +552,10 @@ BULK_SETTINGS = [
     "SET LOCAL work_mem = '256MB'",
     "SET LOCAL jit = off",
     "SET LOCAL enable_mergejoin = off",
+    # One process: the floor's INSERT … SELECT cannot have parallel workers (PostgreSQL 15), so
+    # with them the rebuild would be compared on other terms; and at night on a small server they
+    # would only take cores from the web workers.
+    "SET LOCAL max_parallel_workers_per_gather = 0",
 ]
 
 
