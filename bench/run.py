@@ -522,9 +522,15 @@ NOTES = [
     "tables derived from them; the API (`/api/v1/rollups/`) reads the fine cells.",
     "- The rebuild is one task: one statement compares the live grouped aggregate (a materialised "
     "CTE) with the fine, region-month and by-chain tables (hash full joins), one more the stage "
-    "snapshot; rows are rewritten only when something drifted. It and its floor both run with "
-    "`work_mem = 256MB`, JIT off and merge joins off for their transaction "
-    "(rollups.services.BULK_SETTINGS), so the ratio is the comparison's cost, not the settings'.",
+    "snapshot; rows are rewritten only when something drifted. Its floor is the hand-written "
+    "`INSERT … SELECT … GROUP BY` of the same four aggregates into temporary tables (the fine "
+    "cells, the region-month and by-chain sums of them, the stage snapshot; until commit 9e87e20 "
+    "it left out the two sums the rebuild also computes), so the ratio is the comparison's cost. "
+    "Both run with `work_mem = 256MB`, JIT off, merge joins off and no parallel workers for their "
+    "transaction (rollups.services.BULK_SETTINGS; PostgreSQL 15 gives an INSERT … SELECT none). "
+    "They alternate, three samples each after an unmeasured floor; the table gives the ratio of "
+    "the medians, and the samples, the median per-pair ratio and the backend's CPU time stand "
+    "below it, because one stall of the shared machine moves a single wall-time sample by 40%.",
     "- The dashboard reads with eight fixed SQL statements on a plain cursor (no ORM), each grouped "
     "by the database: the region's months covering the period and its year (totals, year to date "
     "and trend come from these ≤ 24 rows), the period's ranking by region (with the region names), "
@@ -534,18 +540,25 @@ NOTES = [
     "URLs, built once per process and cached). Until commit 8f8430e the dashboard ran 10–11 ORM "
     "statements and summed ~160 region-month rows in Python: its floor did not include that "
     "summing and this one does, so compare the absolute medians too, not only the ratios.",
-    "- The refresh recomputes only the (measure, cell) pairs an outbox row names — the cells the "
-    "change left and entered — each an index-only range scan of one region-month on a covering "
-    "`(region, milestone date) INCLUDE (cell keys, amount)` index, in one statement that updates "
-    "the cells found and inserts the missing ones. A second statement (writable CTEs, one "
-    "snapshot) recounts the named stage cells — region × stage × chain × method, ~180 projects "
-    "each at 10^6 on the covering index rollup_prj_stage_cell, where the region × stage snapshot "
-    "recounted ~16,000 — deletes the all-zero fine cells, upserts the region-month sums and "
-    "replaces the by-chain rows of the touched region-months from one read of their fine cells, "
-    "and stamps the status row. Both are recomputes from source (running one twice, or two in "
-    "either order, gives the same rows), prepared once per connection with generic plans "
-    "(planning the cell statement costs ~6 ms, running it <1 ms). A drain is the lock, the "
-    "outbox claim, these two statements and the commit (it was seven statements and the commit).",
+    "- The refresh recomputes only the (measure, cell) pairs an outbox row names: the cells a "
+    "change left and entered, and of the cells it stayed in only those whose figures it can have "
+    "moved (an amount edit names the milestone and stage cells, not the funds cells, which sum "
+    "funds rows; a notes edit names nothing). Each pair is an index-only scan of the cell's own "
+    "entries on a covering index led by the cell key, `(region, chain, method, park, "
+    "confidential, foreign, out-of-province, milestone date) INCLUDE (amount)` (rollups migration "
+    "0007: ~5 entries per pair at 10^6, where the `(region, date)` indexes it replaced read ~600), "
+    "in one statement that updates the cells found — one probe each on the fine cells' unique key "
+    "`(region, month, coalesce(chain, 0), …)` — and inserts the missing ones. A second statement "
+    "(writable CTEs, one snapshot) recounts the named stage cells (region × stage × chain × "
+    "method, on the covering index rollup_prj_stage_cell), deletes the all-zero fine cells, "
+    "upserts the region-month sums and the by-chain rows of the touched region-months from one "
+    "read of their fine cells (a few pages: the rebuild writes the cells in region-month order "
+    "and the rollup tables keep 10% of each page free, so updates stay on their page), and "
+    "stamps the status row. Both are recomputes from source (running one twice, or two in either "
+    "order, gives the same rows), prepared once per connection with generic plans. A drain is "
+    "the lock, the outbox claim, these two statements and a commit that does not wait for the WAL "
+    "flush (synchronous_commit off for that transaction only: a crash loses the refresh together "
+    "with the deletion of its outbox rows, which are then drained again).",
     "- The machine is shared (2 cores; other sessions ran test suites and benchmarks during this "
     "run; the load average per size is above): absolute times are inflated and noisy, ratios "
     "less so.",
@@ -554,34 +567,46 @@ NOTES = [
 # Hand-written remarks on this run (kept with the code so a rerun writes them again).
 EXTRA_NOTES: list[str] = [
     "",
-    "## Remarks on the 2026-11-28 01:30–01:47 UTC runs (hand-written; update them with the figures)",
+    "## Remarks on the 2026-11-28 03:28–03:54 UTC runs (hand-written; update them with the figures)",
     "",
-    "- Rows: 10^4 from a run at commit 3caf06d, 10^5 from a run at commit 8d8637e (before the URL "
-    "cache and the write-only-what-changed upserts), 10^6 measured last on the data generated at "
-    "3caf06d (`BENCH_REUSE=1 BENCH_SIZES=1000000`) after those two changes. The run at 3caf06d "
-    "gave at 10^6: dashboard p95 1.08× (city) / 1.69× (county) its floor, refresh 15.4 ms median "
-    "/ 26.5 ms p95, rebuild 1.22× its floor.",
-    "- Load: other sessions ran tests during every run (load average 2–4 on 2 cores, recorded "
-    "above). With 30 samples a p95 is the second-worst sample, so single stalls decide it: the "
-    "dashboard's p95 fell below its floor's at 10^6 (0.78×) and the county 10^4 ratio rose to "
-    "3.15× while its median was 5.8 ms, the same as at 10^6. Read the medians too.",
-    "- Dashboard, before → after, same machine and the same day: 10–11 ORM statements and ~160 "
-    "region-month rows summed in Python took 31–36 ms median at 10^6 (3.6× its floor); eight "
-    "grouped statements on a plain cursor take 5.6–8.2 ms median (0.8–1.7× at p95). Met in every "
-    "run at 10^6; at 10^4 and 10^5 the p95 ratio was 1.1–3.2×: not met in every run, under load.",
-    "- Refresh at 10^6: 47 ms median / 64 ms p95 before; 15 ms / 26 ms (3caf06d) and 15 ms / 54 ms "
-    "(last run) now — the 15 ms p95 goal is NOT met. What changed: the stage snapshot is keyed by "
-    "region × stage × chain × method, so its recount reads ~260 index entries instead of ~16,000 "
-    "(0.1–0.5 ms); the coarse rows and the status stamp are one statement with the stage recount, "
-    "reading the touched fine cells once and writing only rows whose figures changed. EXPLAIN "
-    "ANALYZE of that statement: 2–5 ms, half of it the by-chain upsert. What is left: the cell "
-    "statement takes 5–7 ms at 10^6 (1–2 ms at 10^5) because each (measure, cell) pair range-scans "
-    "its whole region-month on `(region, date)` and filters the other keys (~600 entries per "
-    "pair); indexes led by the cell keys, `(region, chain, method, …, date)`, would read only the "
-    "cell's entries — the next step. The commit (WAL flush) takes 1–3 ms under this load.",
-    "- Rebuild: 1.22× and 1.58× its floor at 10^6 in two runs on the same data with the same code "
-    "(two samples each): within noise of the 1.2× goal, not proven either way; unchanged here "
-    "except that the stage snapshot groups by chain and method too.",
+    "- Rows: 10^6 from the second of two runs at commit 9e87e20 on data generated earlier the "
+    "same day (`BENCH_REUSE=1 BENCH_SIZES=1000000`), 10^4 and 10^5 generated and measured right "
+    "after it (`BENCH_SIZES=10000,100000`). The first 10^6 run (commit b29a603: the new indexes "
+    "and refresh, the old two-sample rebuild timing replaced by the alternating one, load 1.9 → "
+    "4.5) gave refresh 4.30 ms median / 5.45 ms p95 and rebuild 16.53 s against a floor of "
+    "16.15 s (1.02× of the medians; the pairs 26.16 / 18.12, 16.53 / 16.15, 11.95 / 7.36 s: other "
+    "sessions' benchmarks ran meanwhile).",
+    "- Refresh at 10^6: 15 ms median / 26–54 ms p95 before (commit 121c66d), 4.3–5.1 ms / "
+    "5.5–7.0 ms now — met. EXPLAIN (ANALYZE, BUFFERS) of one drain after an amount edit: the cell "
+    "statement read ~3,700 buffers in 4.5–5.5 ms when the edit named funds cells (a funds pair "
+    "reads every live project of the cell key, all months, ~570 at 10^6, and probes each one's "
+    "funds row) and ~300 in ~1 ms otherwise; now an amount edit names no funds cells and a "
+    "milestone pair reads 5–6 buffers, so the statement takes 0.4–0.7 ms. The second statement "
+    "takes 1.4–2.5 ms (its read of the touched region-months' fine cells was ~470 pages, one per "
+    "cell, before the region-month order and free space). Claim 0.4 ms, commit 0.1–0.2 ms without "
+    "the WAL flush (1–3 ms with it under load), the Redis flag 0.5 ms. A drain that names funds "
+    "cells (a move between cells, a delete or restore, a funds record) still pays the funds "
+    "pairs' 3–5 ms.",
+    "- Indexes on projects_project: 33 → 32; the refresh's eight (seven `(region, date)` and the "
+    "per-cell one) became seven. Built fresh on the 10^6 data, the eight took 349 MB and the seven "
+    "take 332 MB (as the generator left them, grown by inserts: 378 MB); all indexes on the table "
+    "658 MB → 612 MB.",
+    "- Rebuild at 10^6: 1.22× and 1.58× its floor before (two samples each, the rebuild's first, "
+    "the floor's after, and a floor without the region-month and by-chain sums). Now alternating "
+    "three pairs: 1.00× of the medians, 1.04× per pair, 1.03× in backend CPU time (7.3–8.0 s "
+    "against 7.2–7.5 s) — met. What the rebuild does beyond the floor: the materialised CTE "
+    "(~0.15 s), the hash full join with the 227k stored fine cells and the comparison of their 16 "
+    "figures (~0.45–0.6 s), against the floor's writing of the same rows into a temporary table; "
+    "the counts are summed as integers now (a sum of bigints is a numeric). EXPLAIN ANALYZE of "
+    "both at 10^6: 7.9 s each, of which the grouped query over ~4M milestone rows is ~6 s.",
+    "- Rebuild at 10^4 and 10^5 (a quiet machine, load 0.1–0.5): 1.27× and 1.22× the floor, "
+    "1.25× and 1.22× in CPU time — above 1.2×: there the stored fine cells are as many as a "
+    "third to a half of the milestone rows the grouped query reads (19k cells from ~44k rows at "
+    "10^4, 227k from ~4M at 10^6), so comparing with them weighs more. The goal is stated at 10^6.",
+    "- Dashboard: unchanged here; p95 0.96–1.62× its floor at every size in these runs.",
+    "- Load: other sessions ran tests and benchmarks during these runs (load average recorded "
+    "above). With 30 samples a p95 is the second-worst sample, so single stalls decide it; read "
+    "the medians too.",
     "- The fine cells grew from 132k to 227k at 10^6 because they are split by park, "
     "confidential and origin (foreign, out-of-province); the API needs the first two (group_by "
     "park; city-wide API clients must not see confidential projects).",
