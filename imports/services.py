@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.signals import post_create_historical_record, pre_create_historical_record
 
-from core.bulk import copy_insert
+from core.bulk import copy_insert, new_instance
 from core.credit_code import normalize_credit_code
 from core.models import Region
 from core.textnorm import normalize_name
@@ -451,7 +451,9 @@ def _bulk_projects(plans: list[RowPlan], *, batch: ImportBatch, by, context: dic
         )
         keys = copy_insert(
             [
-                LedgerKey(kind=Kind.PROJECTS, region_id=r, key=k, object_id=pk)
+                new_instance(
+                    LedgerKey, {"kind": Kind.PROJECTS, "region_id": r, "key": k, "object_id": pk}
+                )
                 for (r, k), pk in wanted_keys.items()
                 if (r, k) not in have
             ]
