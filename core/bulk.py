@@ -117,9 +117,9 @@ def new_instance(model, values: dict):
     (tests/imports checks). Unknown names raise TypeError, as the constructor does."""
     static, dynamic, relations, attnames = _blank(model)
     obj = model.__new__(model)
-    state = obj._state = ModelState()
-    data = obj.__dict__
-    data.update(static)
+    state = ModelState()
+    obj.__dict__ = data = static.copy()
+    data["_state"] = state
     for f in dynamic:
         data[f.attname] = f.get_default()
     for key, value in values.items():
