@@ -213,53 +213,62 @@ Goals in issue 8: ≤ 3× the floor and ≤ 10 queries per 1,000 rows, for 10,00
 projects. Status of this run: **{status}**.
 
 How it works. The preview parses the file once (the parsed table is kept per process, keyed by the
-file's hash, together with the parsed text, amount and date cells), resolves regions, parks,
-chains, links, methods, investors (credit code, then name), ledger ids and existing projects with
-one query per kind of lookup, and checks every new row by building the very object
-`projects.services.project_bulk_create` will write (`new_project`) and running
-`validate_new_project` on it (`validate_project` without per-row database checks: every foreign
-key is an object just loaded). The import re-plans inside its transaction, resolving every
-reference again against the database as it is then (only the pure cell parsing is reused), and
-writes new investors through `enterprises.services.enterprise_bulk_create` and new projects
-through `project_bulk_create`. Their re-check is a lookup when the row is identical to one the
-preview checked in the same process: the memo is keyed by every value the rules read (all the
-project's fields, the day, the park's region, the chain link's chain), so a changed cell, a new
-day, a park moved to another county or a link moved to another chain is checked again in full,
-and a preview run by a worker in another process simply means a full check. Projects, their
-change-history rows (`core.history.bulk_history`, which still sends simple-history's signals so
-each record is tagged with the import batch), their first StageChange rows, new investors and
-ledger ids are written with PostgreSQL COPY (`core.bulk.copy_insert`: ids drawn from the table's
-sequence in one query, then one COPY per table), plus one rollup outbox row naming every bucket
-the new projects count in. Python's garbage collector is paused while a file is checked or
-written (it otherwise rescans the tens of thousands of live objects on every allocation burst).
-Rows that update an existing project still go one by one through the pipeline services (stage
-moves need `project_advance_stage`), so a ledger of mostly updates is slower than this one. The
-query column counts statements through Django's cursor; the six COPY statements of an import
-(investors, their history, projects, their history, stage changes, ledger ids) bypass it and add
-0.6 per 1,000 rows at 10,000 rows.
+file's hash, together with the parsed text, amount and date cells). A sheet's size is taken from
+its `<dimension>` record only: openpyxl looks for that record by parsing the sheet to the end of
+its data, so a sheet without one (this bench's file, written by openpyxl's write-only mode) is
+parsed twice by plain `load_workbook`, and the floor pays that; Excel's own files have the record
+at the top and both read them once. Regions, parks, chains, links, methods, investors (credit
+code, then name), ledger ids and existing projects (by name, through an index on the name) are
+resolved with one query per kind of lookup, and every new row is checked by building the very
+object `projects.services.project_bulk_create` will write (`new_project`, built by
+`core.bulk.new_instance` without Django's model constructor: defaults and values straight into
+the instance) and running `validate_new_project` on it: `validate_project`'s rules, then each
+field's own check (what `full_clean` runs) remembered by value (`core.bulk.clean_fields_remembered`:
+10,000 rows share a handful of stages, dates and empty cells). Property tests in
+tests/imports/test_lean_checks.py prove both agree with Django's constructor and `full_clean` on
+random rows. The import re-plans inside its transaction, resolving every reference again against
+the database as it is then (only the pure cell parsing is reused), and writes new investors
+through `enterprises.services.enterprise_bulk_create` and new projects through
+`project_bulk_create`. Their re-check is a lookup when the row is identical to one the preview
+checked in the same process: the memo is keyed by every value the rules read (all the project's
+fields, the day, the park's region, the chain link's chain), so a changed cell, a new day, a park
+moved to another county or a link moved to another chain is checked again in full, and a preview
+run by a worker in another process simply means a full check. Projects, their change-history rows
+(`core.history.bulk_history`, which still sends simple-history's signals so each record is tagged
+with the import batch), their first StageChange rows, new investors and ledger ids are built
+without the model constructor and written with PostgreSQL COPY (`core.bulk.copy_insert`: ids
+drawn from the table's sequence in one query, then one COPY per table), plus one rollup outbox row
+naming every bucket the new projects count in. The batch row is saved without rewriting the
+uploaded file, and the import does not load the preview it replaces. Python's garbage collector is
+paused while a file is checked or written. Rows that update an existing project still go one by
+one through the pipeline services (stage moves need `project_advance_stage`), so a ledger of
+mostly updates is slower than this one. The query column counts statements through Django's
+cursor; the six COPY statements of an import (investors, their history, projects, their history,
+stage changes, ledger ids) bypass it and add 0.6 per 1,000 rows at 10,000 rows.
 
-Where the remaining time goes (timed by phase at 10,000 rows on 10^4 projects, machine loaded):
-reading the xlsx ≈ the floor by itself (openpyxl's XML parsing; the floor pays it too, then only
-COPYs into an unindexed scratch table); in the preview, building and checking 10,000 project
-objects (Django model construction and `full_clean` over ~40 fields, ≈ 0.4 ms a row); in the
-import, the COPYs into tables that carry their real indexes (33 on projects, 18 on their history,
-for the list filters and the rollup cells: index maintenance is database time the floor does not
-pay, and it grows with the 10^6 rows already there), building the history records and sending
-their signals, and building the StageChange rows and rollup keys. Django's INSERT path is gone
-(it cost about twice the database's own time). The re-import line reuses the parsed table of the
-first run (same file, same process), so it shows the planning cost without the parse.
+Where the remaining time goes (timed by phase at 10,000 rows on 10^4 and 10^6 projects, machine
+shared): reading the xlsx is most of the preview (openpyxl's XML parsing, about 0.75 of the
+floor); checking the 10,000 new rows about 0.5 s. In the import, about a third is database time:
+the COPYs into tables that carry their real indexes (34 on projects, for the list filters, the
+rollup cells and the name match; inserting 10,000 rows into the 10^6-row table costs about 0.3 s
+against 0.01 s into an unindexed one), the deferred foreign-key checks at commit (about 0.2 s)
+and the re-plan's lookups; the rest is formatting the COPY rows (projects and history, ~45
+columns each), building the history records and sending their signals, and the re-plan.
 
 History: 1,000 rows on 10^4 projects, every row through the single-row services: 139× the
 floor, about 74,500 queries per 1,000 rows. Bulk services with Django's `bulk_create`: 6.8× at
 10,000 rows on 10^6 projects (floor 5.35 s; preview 12.09 s, import 24.23 s), 4.9 queries per
-1,000 rows.
+1,000 rows. COPY writes: 4.4× (floor 3.03 s; preview 6.56 s, import 6.76 s), 3.3 queries per
+1,000 rows; then the constructor-free instances, the remembered field checks, the name index and
+the single read of a sheet without a dimension record gave the figures above.
 
-Not done, and what reaching 3× would take: skip model instances on the write path altogether
-(format COPY rows straight from the checked values, and history rows from the same values,
-instead of building a Project, a historical record and a StageChange per row); build the
-preview's check object without Django's model constructor; and either drop the indexes the
-import's rows do not need at once (not an option on a live table) or accept that index
-maintenance on a 10^6-row table costs more than the floor's unindexed COPY.
+Indexes on projects_project that look redundant (left in place; dropping the three below saves
+about 0.04 s of the 0.3 s index time per 10,000 rows at 10^6): `projects_project_region_id`
+(every `(region_id, …)` index serves it), `projects_project_stage_…_like` (pattern ops on a choice
+field nobody searches with LIKE), `projects_project_is_deleted` (a boolean, and every list query
+already uses a partial index on `NOT is_deleted`); the plain `project_rgn_<milestone>` indexes
+duplicate the leading columns of the rollups' covering `rollup_prj_<milestone>` ones, which are
+being reworked in the rollups app, so they were left alone.
 """
 
 

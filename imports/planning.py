@@ -29,7 +29,7 @@ from enterprises.services import enterprise_validate
 from events.models import EventKind, PromotionEvent, Signing
 from events.services import check_can_edit_event, event_validate
 from projects.models import MILESTONE_FIELD, FundsInPlace, Project, Stage
-from projects.services import new_project, validate_new_project, validate_project
+from projects.services import new_project, today, validate_new_project, validate_project
 
 from . import values
 from .columns import (
@@ -244,15 +244,17 @@ def parse_rows(table: Table, columns: list[Column], refs: Refs) -> list[tuple[Ro
     of the preview's file: its check inside the transaction then resolves only the references
     (regions, chains …) again, against the database as it is now."""
     index = map_columns(table, columns)
+    present = [(col, index[col.key]) for col in columns if col.key in index]
     memo: dict = table.__dict__.setdefault("_pure_cells", {})
     out = []
     for row_no, cells in table.rows:
         plan = RowPlan(row=row_no)
         parsed: dict = {}
-        for col in columns:
-            if col.key not in index:
+        for col, position in present:
+            raw = cells[position]
+            if raw is None and not col.required:
+                parsed[col.key] = None  # what parse_cell gives an empty optional cell
                 continue
-            raw = cells[index[col.key]]
             pure = col.parser in PURE_PARSERS and not (col.required and values.is_blank(raw))
             if pure:
                 memo_key = (row_no, col.key, col.parser, col.max_length)
@@ -329,6 +331,7 @@ def plan_projects(
 
     seen: dict[tuple, int] = {}
     total = len(rows)
+    day = today()
     for i, (plan, parsed) in enumerate(rows, 1):
         if progress and i % 200 == 0:
             progress(i, total)
@@ -366,7 +369,13 @@ def plan_projects(
             target = same[0] if same else None
         plan.extra["ledger_id"] = ledger_id
         _plan_project_row(
-            plan, parsed, target, investors, user=user, validate=not (writing and not target)
+            plan,
+            parsed,
+            target,
+            investors,
+            user=user,
+            validate=not (writing and not target),
+            day=day,
         )
     if progress:
         progress(total, total)
@@ -407,6 +416,7 @@ def _plan_project_row(
     *,
     user=None,
     validate: bool = True,
+    day: dt.date | None = None,
 ) -> None:
     investor = find_investor(
         investors, parsed.get("investor_name") or "", parsed.get("investor_credit_code") or ""
@@ -436,9 +446,11 @@ def _plan_project_row(
         if plan.errors:
             return
         # The very object project_bulk_create will write, checked by its validation.
-        candidate = new_project(by=user, row={**fields, "stage": stage, "investor": investor})
+        candidate = new_project(
+            by=user, row={**fields, "stage": stage, "investor": investor}, day=day
+        )
         try:
-            validate_new_project(candidate)
+            validate_new_project(candidate, day=day)
         except ValidationError as exc:
             for column, message in _messages_by_column(exc, PROJECT_HEADERS):
                 plan.error(column, message)
@@ -467,7 +479,7 @@ def _plan_project_row(
         return
     try:
         if validate:
-            validate_project(candidate, db_constraints=False, relations_loaded=True)
+            validate_project(candidate, db_constraints=False, relations_loaded=True, day=day)
     except ValidationError as exc:
         for column, message in _messages_by_column(exc, PROJECT_HEADERS):
             plan.error(column, message)

@@ -126,13 +126,58 @@ def _present(value) -> bool:
     return value is not None and not (isinstance(value, str) and not value.strip())
 
 
-def _read_xlsx(data: bytes, sheet_names: tuple[str, ...]) -> Table:
-    from openpyxl import load_workbook
+def _load_workbook(data: bytes):
+    """openpyxl's `load_workbook(read_only=True, data_only=False)`, except that a sheet's size is
+    taken from its <dimension> record only. openpyxl looks for that record by parsing the sheet up
+    to the *end* of its data, so a sheet without one (openpyxl's own write-only files, some
+    generators) is parsed in full once just to learn that it has none; Excel's files have it at
+    the top. Either way the sheet gets the same size as openpyxl would give it."""
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+    from openpyxl.worksheet._reader import DATA_TAG, DIMENSION_TAG
+    from openpyxl.worksheet.dimensions import SheetDimension
+    from openpyxl.xml.functions import iterparse
 
+    class Sheet(ReadOnlyWorksheet):
+        def _get_size(self) -> None:
+            src = self._get_source()
+            try:
+                for _event, element in iterparse(src, events=("start",)):
+                    if element.tag == DIMENSION_TAG:
+                        (
+                            self._min_column,
+                            self._min_row,
+                            self._max_column,
+                            self._max_row,
+                        ) = SheetDimension.from_tree(element).boundaries
+                        return
+                    if element.tag == DATA_TAG:
+                        return  # the rows begin: no dimension record
+            finally:
+                src.close()
+
+    class Reader(ExcelReader):
+        def read_worksheets(self) -> None:  # the read-only branch of openpyxl's
+            for sheet, rel in self.parser.find_sheets():
+                if rel.target not in self.valid_files:
+                    continue
+                if "chartsheet" in rel.Type:
+                    self.read_chartsheet(sheet, rel)
+                    continue
+                ws = Sheet(self.wb, sheet.name, rel.target, self.shared_strings)
+                ws.sheet_state = sheet.state
+                self.wb._sheets.append(ws)
+
+    reader = Reader(io.BytesIO(data), read_only=True, data_only=False)
+    reader.read()
+    return reader.wb
+
+
+def _read_xlsx(data: bytes, sheet_names: tuple[str, ...]) -> Table:
     try:
-        # Not read_only: a read-only sheet cannot tell us a cell holds a formula reliably, and
+        # Read-only, with formulas kept (data_only=False) so a formula cell can be refused;
         # the row limit keeps memory bounded (10 MB of xlsx).
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        wb = _load_workbook(data)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
         raise LedgerFileError(
             _("The file is not a valid Excel workbook (.xlsx); open it in Excel and save it again.")

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.signals import post_create_historical_record, pre_create_historical_record
 
-from core.bulk import copy_insert
+from core.bulk import copy_insert, new_instance
 from core.credit_code import normalize_credit_code
 from core.models import Region
 from core.textnorm import normalize_name
@@ -128,7 +128,7 @@ def batch_create(*, kind: str, filename: str, data: bytes, by) -> ImportBatch:
 def count_rows(data: bytes, filename: str, kind: str) -> int:
     """Rows in the file, or 0 when the file is unreadable (the preview then says why)."""
     try:
-        return len(read_table(data, filename, sheet_names=planning.SHEET_NAMES[kind]).rows)
+        return len(_read_cached(data, filename, kind).rows)
     except LedgerFileError:
         return 0
 
@@ -179,8 +179,25 @@ def batch_preview(*, batch: ImportBatch) -> ImportBatch:
         batch.summary = planning.summarise(plans)
         batch.row_count = len(plans)
         batch.message = ""
-    batch.save()
+    # Not the file itself: it has not changed, and rewriting it costs as much as the preview.
+    batch.save(update_fields=_RESULT_FIELDS)
     return batch
+
+
+# What a preview or an import changes on its batch.
+_RESULT_FIELDS = [
+    "status",
+    "message",
+    "preview",
+    "summary",
+    "row_count",
+    "history",
+    "created",
+    "updated",
+    "ledger_keys",
+    "imported_at",
+    "updated_at",
+]
 
 
 # --- import ---------------------------------------------------------------------------------------
@@ -194,7 +211,8 @@ def batch_import(*, batch: ImportBatch, by) -> ImportBatch:
     The file is checked again inside the transaction (the database may have moved since the
     preview); any row in error, at checking or at writing, rolls everything back.
     """
-    batch = ImportBatch.objects.get(pk=batch.pk)
+    # The stored preview is not read: the import checks the file again and replaces it.
+    batch = ImportBatch.objects.defer("preview").get(pk=batch.pk)
     if batch.status not in (ImportBatch.Status.PREVIEWED, ImportBatch.Status.IMPORTING):
         raise ValidationError(_("This batch cannot be imported in its current state."))
     batch.history, batch.created, batch.updated, batch.ledger_keys = [], {}, {}, []
@@ -240,7 +258,7 @@ def batch_import(*, batch: ImportBatch, by) -> ImportBatch:
             batch.summary = planning.summarise(plans)
             batch.row_count = len(plans)
             batch.message = ""
-            batch.save()
+            batch.save(update_fields=_RESULT_FIELDS)
     except _Abort as abort:
         plans = abort.args[0]
         batch.history, batch.created, batch.updated, batch.ledger_keys = [], {}, {}, []
@@ -250,11 +268,11 @@ def batch_import(*, batch: ImportBatch, by) -> ImportBatch:
         batch.message = _("Nothing was imported: %(n)d rows have errors.") % {
             "n": batch.summary[ERROR]
         }
-        batch.save()
+        batch.save(update_fields=_RESULT_FIELDS)
     except LedgerFileError as exc:
         batch.status = ImportBatch.Status.REJECTED
         batch.message = str(exc)
-        batch.save()
+        batch.save(update_fields=["status", "message", "updated_at"])
     return batch
 
 
@@ -451,7 +469,9 @@ def _bulk_projects(plans: list[RowPlan], *, batch: ImportBatch, by, context: dic
         )
         keys = copy_insert(
             [
-                LedgerKey(kind=Kind.PROJECTS, region_id=r, key=k, object_id=pk)
+                new_instance(
+                    LedgerKey, {"kind": Kind.PROJECTS, "region_id": r, "key": k, "object_id": pk}
+                )
                 for (r, k), pk in wanted_keys.items()
                 if (r, k) not in have
             ]

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.bulk import copy_insert
+from core.bulk import clean_fields_remembered, copy_insert, new_instance
 from core.history import bulk_history
 from core.money import parse_amount, validate_amount
 from core.scoping import check_can_edit_region
@@ -92,7 +92,11 @@ def today() -> dt.date:
 
 # --- validation ---------------------------------------------------------------------------------
 def validate_project(
-    project: Project, *, db_constraints: bool = False, relations_loaded: bool = False
+    project: Project,
+    *,
+    db_constraints: bool = False,
+    relations_loaded: bool = False,
+    day: dt.date | None = None,
 ) -> None:
     """All rules a project must satisfy whatever wrote it. Raises ValidationError keyed by field.
 
@@ -103,7 +107,9 @@ def validate_project(
     the Python rules and the constraints agree). `relations_loaded=True` says every foreign key was
     set from an object the caller loaded from the database, so their existence is not re-queried
     one row at a time. Imports check thousands of rows this way (the database still enforces
-    both at the insert)."""
+    both at the insert), and then each field's own check (`full_clean`'s `clean_fields`) is
+    remembered by value (`core.bulk.clean_fields_remembered`). `day`: today's date, when the
+    caller checks many rows and has it already."""
     errors: dict[str, list[str]] = {}
 
     def add(field: str, message: str) -> None:
@@ -140,7 +146,7 @@ def validate_project(
         if project.exchange_rate is not None and project.exchange_rate <= 0:
             add("exchange_rate", _("The exchange rate must be greater than zero."))
 
-    now = today()
+    now = day or today()
     for field in [*ORDERED_MILESTONES, "dropped_on"]:
         value = getattr(project, field)
         if value and value > now:
@@ -222,6 +228,9 @@ def validate_project(
         raise ValidationError(errors)
     exclude = ["investor", "co_investors"] if not project.investor_id else []
     if relations_loaded:
+        if project.creation_token is None and not db_constraints:
+            clean_fields_remembered(project, _RELATIONS | set(exclude))
+            return
         exclude += [f.name for f in Project._meta.concrete_fields if f.is_relation]
     project.full_clean(
         exclude=exclude or None,
@@ -229,6 +238,9 @@ def validate_project(
         validate_unique=not relations_loaded or project.creation_token is not None,
         validate_constraints=db_constraints,
     )
+
+
+_RELATIONS = frozenset(f.name for f in Project._meta.concrete_fields if f.is_relation)
 
 
 def _label(field: str) -> str:
@@ -310,7 +322,7 @@ def project_create(
     return project
 
 
-def new_project(*, by, row: dict) -> Project:
+def new_project(*, by, row: dict, day: dt.date | None = None) -> Project:
     """The unsaved project project_bulk_create writes for one row (project_create's keyword
     arguments, `stage` included): defaults, owner and CNY equivalent filled in, not validated.
     The import's preview checks this very object, so it shows what the import will write."""
@@ -319,10 +331,12 @@ def new_project(*, by, row: dict) -> Project:
     unknown = set(fields) - EDITABLE_FIELDS - {"dropped_on", "drop_reason"}
     if unknown:
         raise TypeError(f"unknown project fields: {sorted(unknown)}")
-    fields.setdefault("registered_on", today())
+    if "registered_on" not in fields:
+        fields["registered_on"] = day or today()
     if by is not None and "owner" not in fields:
         fields["owner"] = by
-    project = Project(stage=stage, **fields)
+    # What Project(stage=stage, **fields) builds, without the constructor's per-field work.
+    project = new_instance(Project, {"stage": stage, **fields})
     _apply_currency(project)
     return project
 
@@ -342,13 +356,14 @@ _validated_new: dict[tuple, tuple] = {}
 _VALIDATED_MAX = 100_000
 
 
-def validate_new_project(project: Project) -> None:
+def validate_new_project(project: Project, *, day: dt.date | None = None) -> None:
     """validate_project(project, relations_loaded=True) for an unsaved project, remembered: an
     identical project validated before (same values, same related park region and chain link
     chain, same day) is not checked again."""
+    day = day or today()
     values = project.__dict__
     key = (
-        today(),
+        day,
         tuple(values[a] for a in _VALIDATED_ATTNAMES),
         project.park.region_id if project.park_id else None,
         project.chain_link.chain_id if project.chain_link_id else None,
@@ -358,7 +373,7 @@ def validate_new_project(project: Project) -> None:
         for attname, value in zip(_VALIDATED_ATTNAMES, done, strict=True):
             values[attname] = value
         return
-    validate_project(project, db_constraints=False, relations_loaded=True)
+    validate_project(project, db_constraints=False, relations_loaded=True, day=day)
     if project.creation_token is not None:
         return  # checked for uniqueness against the table: never remembered
     if len(_validated_new) >= _VALIDATED_MAX:
@@ -378,15 +393,16 @@ def project_bulk_create(*, by, rows: list[dict], batch_size: int = 2000) -> list
     nothing is written then."""
     projects = []
     checked_regions: set = set()
+    day = today()
     for index, row in enumerate(rows):
         region = row.get("region")
         region_key = getattr(region, "pk", region)
         if region_key not in checked_regions:
             check_can_edit_region(by, region)
             checked_regions.add(region_key)
-        project = new_project(by=by, row=row)
+        project = new_project(by=by, row=row, day=day)
         try:
-            validate_new_project(project)
+            validate_new_project(project, day=day)
         except ValidationError as exc:
             exc.row_index = index
             raise
@@ -397,12 +413,15 @@ def project_bulk_create(*, by, rows: list[dict], batch_size: int = 2000) -> list
     bulk_history(projects, user=by)
     copy_insert(
         [
-            StageChange(
-                project=p,
-                from_stage="",
-                to_stage=p.stage,
-                on=_milestone_date(p, p.stage),
-                changed_by=by,
+            new_instance(
+                StageChange,
+                {
+                    "project": p,
+                    "from_stage": "",
+                    "to_stage": p.stage,
+                    "on": _milestone_date(p, p.stage),
+                    "changed_by": by,
+                },
             )
             for p in projects
         ]

@@ -112,3 +112,27 @@ def test_other_file_types_are_refused(reference_data):
 def test_binary_that_is_no_text_is_refused(reference_data):
     batch = _check(bytes(range(256)) * 4, "a.csv")
     assert batch.status == ImportBatch.Status.REJECTED
+
+
+@pytest.mark.parametrize("write_only", [False, True])
+def test_workbook_reads_as_openpyxl_reads_it_with_or_without_a_dimension_record(write_only):
+    """Excel writes a sheet's size at its top; openpyxl's write-only mode writes none, and the
+    reader then skips openpyxl's full pass that only finds out there is none. Same table, gaps
+    (an empty row, a short row, a row wider than the header) included."""
+    from openpyxl import load_workbook
+
+    wb = Workbook(write_only=write_only)
+    ws = wb.create_sheet("项目台账") if write_only else wb.active
+    rows = [["台账编号", "项目名称", None], ["A-1", "甲"], [], ["A-2", "乙", None, "多余"]]
+    for row in rows:
+        ws.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    data = out.getvalue()
+    table = readers.read_table(data, "a.xlsx")
+    plain = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    expected = readers._table_from_rows(
+        [[c.value for c in row] for row in plain.worksheets[0].iter_rows()], sheet=table.sheet
+    )
+    assert (table.header, table.rows) == (expected.header, expected.rows)
+    assert table.rows == [(2, ["A-1", "甲"]), (4, ["A-2", "乙"])]
