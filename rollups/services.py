@@ -277,7 +277,8 @@ def _lock(cursor) -> None:
 def _values(rows: list[tuple], casts: tuple[str, ...]) -> tuple[str, list]:
     """A VALUES list the planner sizes exactly (a temp table would be guessed at ~2,000 rows and
     scanned into a merge join over a whole region)."""
-    row = "(" + ", ".join(f"CAST(%s AS {cast})" for cast in casts) + ")"
+    # SQLite: no casts (CAST('2023-01-01' AS date) is the number 2023 there); its dates are text.
+    row = "(" + ", ".join(f"CAST(%s AS {cast})" if _pg() else "%s" for cast in casts) + ")"
     return ", ".join([row] * len(rows)), [value for values in rows for value in values]
 
 
@@ -395,9 +396,12 @@ def refresh_buckets(
     whether it did (the caller stamps otherwise)."""
     parsed = _parse_keys(keys)
     touched = sorted({(c[1], c[2]) for c in parsed.cells} | set(parsed.months))
+    # SQLite (make run) has no LATERAL for the per-cell statement: it recomputes the whole
+    # region-months the named cells lie in.
+    whole_months = parsed.months if _pg() else touched
     with connection.cursor() as cursor:
-        if parsed.months:  # whole region-months (migrations; every refresh on SQLite)
-            values, params = _values(parsed.months, ("integer", "date"))
+        if whole_months:  # whole region-months (migrations; every refresh on SQLite)
+            values, params = _values(whole_months, ("integer", "date"))
             cte = f"WITH _rk(region_id, month) AS (VALUES {values}) "
             cursor.execute(
                 f"{cte}DELETE FROM {MONTHLY} WHERE EXISTS (SELECT 1 FROM _rk k "
