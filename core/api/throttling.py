@@ -3,8 +3,8 @@
 DRF's throttles keep a list of every request's time in the cache and read and rewrite the whole list
 on each request: two round trips and a pickled list of up to `rate` floats (1,200 for a token). These
 count instead, with the sliding-window estimate (the current window's count plus the previous
-window's, weighted by how much of it still overlaps the last `duration` seconds): one pipelined
-INCR / EXPIRE / GET. Same scopes, rates, cache keys' identities and 429 answers as DRF's.
+window's, weighted by how much of it still overlaps the last `duration` seconds): one Redis
+command (a small Lua script: INCR, EXPIRE on a window's first request, GET). Same scopes, rates, cache keys' identities and 429 answers as DRF's.
 """
 
 from __future__ import annotations
@@ -14,19 +14,27 @@ from django.core.cache import cache as default_cache
 from django.core.cache.backends.redis import RedisCache
 from rest_framework import throttling
 
-_clients: dict[int, object] = {}
+# One command: count this request in the current window (which expires two windows on) and read
+# the previous window's count.
+_COUNT = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return {count, tonumber(redis.call('GET', KEYS[2]) or '0')}
+"""
+_scripts: dict[int, object] = {}
 
 
-def _redis_client(key: str):
-    """The redis-py client behind Django's RedisCache, or None for another backend. Django makes a
-    new client object (on the same connection pool) at every call; one per process does."""
+def _redis_script(key: str):
+    """The counting script on the redis-py client behind Django's RedisCache, or None for another
+    backend. (Django makes a new client object at every call; one per process does.)"""
     backend = caches[DEFAULT_CACHE_ALIAS]
     if not isinstance(backend, RedisCache):
         return None
-    client = _clients.get(id(backend._cache))
-    if client is None:
-        client = _clients[id(backend._cache)] = backend._cache.get_client(key, write=True)
-    return client
+    script = _scripts.get(id(backend._cache))
+    if script is None:
+        client = backend._cache.get_client(key, write=True)
+        script = _scripts[id(backend._cache)] = client.register_script(_COUNT)
+    return script
 
 
 class WindowCounterMixin:
@@ -42,14 +50,9 @@ class WindowCounterMixin:
         window = int(self.now // self.duration)
         current = self.cache.make_and_validate_key(f"{self.key}:{window}")
         previous = self.cache.make_and_validate_key(f"{self.key}:{window - 1}")
-        client = _redis_client(current)
-        if client is not None:
-            pipe = client.pipeline(transaction=False)
-            pipe.incr(current)
-            pipe.expire(current, 2 * self.duration)
-            pipe.get(previous)
-            count, _ok, before = pipe.execute()
-            before = int(before or 0)
+        script = _redis_script(current)
+        if script is not None:
+            count, before = script(keys=[current, previous], args=[2 * self.duration])
         else:  # e.g. the local-memory cache of `make run` without Redis
             self.cache.add(f"{self.key}:{window}", 0, 2 * self.duration)
             count = self.cache.incr(f"{self.key}:{window}")
@@ -58,8 +61,8 @@ class WindowCounterMixin:
         self.elapsed = self.now - window * self.duration
         if self._estimate(count) > self.num_requests:
             # A refused request does not count (as with DRF's throttles).
-            if client is not None:
-                client.decr(current)
+            if script is not None:
+                script.registered_client.decr(current)
             else:
                 self.cache.decr(f"{self.key}:{window}")
             self.count -= 1
