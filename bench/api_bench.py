@@ -339,7 +339,8 @@ def report(sections: list[dict]) -> str:
             f"## {s['n']:,} projects (generated in {s['generate_s']:.0f} s)",
             "",
             f"In-process, {REPEAT} requests each, full middleware stack with a token. Times in ms;",
-            "queries include the token lookup (1).",
+            "queries as counted on a repeated request (the token is remembered for a few seconds,",
+            "see the notes; a token's first request in a process adds its lookup: 1 more).",
             "",
             "| request | median | p95 | queries | p95 / floor p95 |",
             "|---|---:|---:|---:|---:|",
@@ -370,7 +371,131 @@ def report(sections: list[dict]) -> str:
                 f"| {r['p50']:.1f} | {r['p95']:.1f} | {r['requests']} | {r['errors']} |"
             )
         lines.append("")
+    lines += status(sections)
+    lines += NOTES.strip("\n").splitlines()
+    lines.append("")
     return "\n".join(lines)
+
+
+def _mark(ok: bool) -> str:
+    return "**met**" if ok else "**not met**"
+
+
+def status(sections: list[dict]) -> list[str]:
+    """The goals, checked against this run's figures (so the verdicts cannot go stale)."""
+    rows = []
+    for s in sections:
+        floors = dict(s["in_process"])
+        ratios = []
+        for name, r in s["in_process"]:
+            if name.startswith("floor"):
+                continue
+            floor = floors["floor, filtered" if "filtered" in name else "floor: raw SQL + orjson"]
+            ratios.append((name, r["p95"] / floor["p95"]))
+        over = [f"{name} {ratio:.2f}×" for name, ratio in ratios if ratio > 2]
+        met = not over
+        detail = "all within 2×" if met else "over 2×: " + ", ".join(over)
+        rows.append(f"| in-process p95 ≤ 2× floor, {s['n']:,} | {_mark(met)}: {detail} |")
+        most = max(r["queries"] for _name, r in s["in_process"])
+        rows.append(
+            f"| ≤ 3 queries per request, {s['n']:,} | {_mark(most + 1 <= 3)}: at most {most} on a "
+            f"repeated request, {most + 1} on a token's first |"
+        )
+        if isinstance(s["http"], list):
+            floor_rps = {(n, c): r["rps"] for n, c, r in s["http"] if n.startswith("floor")}
+            api = [
+                (n, c, r["rps"] / floor_rps[("floor, filtered" if "filtered" in n else "floor", c)])
+                for n, c, r in s["http"]
+                if not n.startswith("floor")
+            ]
+            low = [f"{n} @ {c} {x:.2f}×" for n, c, x in api if x < 0.5]
+            span = f"{min(x for *_, x in api):.2f}–{max(x for *_, x in api):.2f}×"
+            rows.append(
+                f"| HTTP throughput ≥ 0.5× floor, {s['n']:,} | {_mark(not low)}: {span}"
+                + (f" (below: {', '.join(low)})" if low else "")
+                + " |"
+            )
+            errors = sum(r["errors"] for _n, _c, r in s["http"])
+            rows.append(f"| 0 errors, {s['n']:,} | {_mark(errors == 0)}: {errors} |")
+    if len(sections) > 1:
+        first, last = sections[0], sections[-1]
+        p95 = [{name: r["p95"] for name, r in x["in_process"]} for x in (first, last)]
+        growth = []
+        for name in p95[0]:
+            if name.startswith("floor"):
+                continue
+            floor = "floor, filtered" if "filtered" in name else "floor: raw SQL + orjson"
+            # Flat means: the API's time grows no more than its floor's (the query's own growth).
+            ratio_then = p95[0][name] / p95[0][floor]
+            ratio_now = p95[1][name] / p95[1][floor]
+            growth.append((name, ratio_then, ratio_now))
+        flat = [n for n, a, b in growth if b <= max(2.0, a * 1.25)]
+        steep = [f"{n} {a:.2f}× → {b:.2f}×" for n, a, b in growth if n not in flat]
+        rows.append(
+            f"| flat {first['n']:,} → {last['n']:,} (ratio to the floor stays ≤ 2× or grows < 25 %) | "
+            f"{_mark(not steep)}" + (f": grows for {', '.join(steep)}" if steep else "") + " |"
+        )
+    return [
+        "## Status against the goals (issue 6), from the figures above",
+        "",
+        "| goal | status |",
+        "|---|---|",
+        *rows,
+        "",
+    ]
+
+
+NOTES = """
+## Notes
+
+**Why the API is close to its floor.** The floor (bench/api_urls.py) is one hand-written SQL query
+whose rows go straight to orjson; both run under the same middleware stack, and PostgreSQL's
+planning of the six-table join (~2 ms on this machine) is most of the floor's time. What the API
+adds per request, and how it is kept small:
+
+- *Authentication.* A token found valid is remembered by the worker process for
+  `API_TOKEN_CACHE_SECONDS` (3 s, keyed by its hash; core/api/auth.py), so a client's requests cost
+  no query for it. Expiry is still checked on every request. Revoking a token (profile page, admin,
+  `DELETE /api/v1/auth/token/`), changing it, or saving its user (deactivation, a new role or
+  region) forgets it at once in the process that did it; another gunicorn worker reads it afresh
+  within those 3 s. Tested in tests/api/test_token_memory_and_throttle.py.
+- *Throttling.* DRF's throttles read and rewrite a pickled list of every request's time (up to the
+  rate: 1,200 per token per minute, two Redis round trips). core/api/throttling.py counts instead
+  (current and previous window, the previous one weighted by its overlap — the sliding-window
+  estimate), in one Redis command; a refused request does not count. Same scopes and rates, same
+  429 body and `Retry-After`.
+- *Filtering.* Only the filters a request names are copied (shallowly) and validated, by a plain
+  form whose class is made once per set of names; region, chain, method and park codes are
+  checked against a per-process map, not a query (projects/api/filters.py).
+- *The list itself.* `.values()` rows rendered by orjson (no model instances, no serializer per
+  row; money stays an exact decimal string); no `select_related` built for a `.values()` read;
+  cursor pages never COUNT; page-number COUNTs count primary keys without the joins
+  (pagination.LeanCountPaginator).
+
+What is left is Django's ORM building and compiling the query (~0.5–1 ms), DRF's request,
+negotiation and pagination (~0.5 ms), the throttle's Redis round trip (~0.1–0.3 ms) and form
+validation of the filters; the floor has none of these.
+
+**Page numbers at 10^6.** `?page=` answers `{count, next, previous, results}` with an exact
+`count`: clients use it (the schema-only client checks 39 projects for 2023 Q1), so it is neither
+estimated nor capped. An unfiltered count of a million rows is PostgreSQL reading the whole primary
+key index (0.1–0.5 s here, depending on the load), and no per-request trick makes an exact count of 10^6 rows cheap. A
+filtered page counts only the matching rows. Clients that walk a large list use `?cursor=` (the
+README's example does), which never counts: its pages cost the same at 10^6 rows as at 10^4. So
+the page-number row at 10^6 is expected to miss the 2× goal, by design.
+
+**HTTP.** gunicorn (2 sync workers), wrk and PostgreSQL share the machine's 2 cores, so throughput
+is CPU time per request: the floor's is mostly PostgreSQL planning, the API's that plus the Python
+above. wrk runs with `--timeout 10s` (its default 2 s counted timeouts at 32 connections when the
+machine was saturated by other work).
+
+**Noise.** Other sessions' test suites share these 2 cores, so absolute times vary several-fold
+between runs, and a p95 of 60 requests moves with a single slow one. Compare within a table (the
+floor ran in the same minute); re-run `make bench BENCH_PARTS=api` (add
+`BENCH_SIZES=10000,1000000` for 10^6, ~12 min, most of it generating rows) on a quiet machine for
+cleaner figures. wrk comes from Debian (`apt-get install -y wrk`); without it the HTTP part is
+skipped with a message.
+"""
 
 
 def main() -> None:
@@ -393,11 +518,7 @@ def main() -> None:
         section["http"] = over_http(headers)
         sections.append(section)
     connection.close()
-    text = report(sections)
-    notes = OUT.read_text(encoding="utf-8").split("<!-- notes -->", 1) if OUT.exists() else []
-    if len(notes) == 2:
-        text += "\n<!-- notes -->" + notes[1]
-    OUT.write_text(text, encoding="utf-8")
+    OUT.write_text(report(sections), encoding="utf-8")
     print("wrote", OUT)
     drop = psycopg2.connect(dbname="postgres", **DSN)
     drop.autocommit = True

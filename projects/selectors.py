@@ -14,10 +14,13 @@ from .filtersets import ProjectFilterSet
 from .models import ClaimConflict, FollowUp, Project, Stage
 
 
-def project_queryset(*, user) -> QuerySet[Project]:
-    return scope_projects(Project.objects.all(), user).select_related(
-        "investor", "region", "park", "chain", "chain_link", "method", "owner"
-    )
+def project_queryset(*, user, related: bool = True) -> QuerySet[Project]:
+    """The projects `user` may see; `related=False` for a `.values()` read, which makes its own
+    joins (select_related would only be built to be ignored)."""
+    qs = scope_projects(Project.objects.all(), user)
+    if not related:
+        return qs
+    return qs.select_related("investor", "region", "park", "chain", "chain_link", "method", "owner")
 
 
 def project_list(*, user, params) -> tuple[ProjectFilterSet, QuerySet[Project]]:

@@ -5,17 +5,21 @@ same meaning, but no query per request to validate a code, and no DISTINCT.
   the reference rows (re-read on a miss, so a code added a second ago is known), then filtered
   through the join the list already makes. django-filter's ModelChoiceFilter would fetch the row
   first: one more query per request.
-- only the filters a request names are built (see ProjectApiFilterSet);
+- only the filters a request names are built, copied shallowly, and validated by a plain form whose
+  class is made once per set of names (see ProjectApiFilterSet);
 - `stage` filters a plain column: no DISTINCT (MultipleChoiceFilter's default), which would make
   PostgreSQL sort every selected column of the page.
 """
 
 from __future__ import annotations
 
+import copy
 import time
 
 import django_filters as filters
 from django import forms
+from django.http import QueryDict
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -75,15 +79,42 @@ class KnownIdFilter(KnownValueFilter):
 
 class ProjectApiFilterSet(ProjectFilterSet):
     """Only the filters a request names are copied and validated: django-filter deep-copies every
-    filter of the set (25 here) and builds a form field for each on every request, which cost more
-    than the page's query. (Each filter's query parameter is its own name in this set.)"""
+    filter of the set (25 here) and builds a form class, and a form field for each filter, on every
+    request, which cost more than the page's query. (Each filter's query parameter is its own name
+    in this set.) Here the named filters are copied shallowly (a filter keeps no per-request state
+    but its `model` and `parent`, set below), and the form class for a set of names is made once
+    per process and language; its fields are deep-copied by each form as usual. The form is a plain
+    Django form: the page's FilterForm styles widgets for HTML, which an API never shows."""
 
-    def __init__(self, data=None, *args, **kwargs):
+    _form_classes: dict[tuple, type] = {}
+
+    class Meta:
+        form = forms.Form
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        names = type(self).base_filters
         if data is not None:
-            self.base_filters = {
-                name: f for name, f in type(self).base_filters.items() if name in data
-            }
-        super().__init__(data, *args, **kwargs)
+            names = {name: f for name, f in names.items() if name in data}
+        if queryset is None:
+            queryset = self._meta.model._default_manager.all()
+        self.is_bound = data is not None
+        self.data = data or QueryDict()
+        self.queryset = queryset
+        self.request = request
+        self.form_prefix = prefix
+        self.filters = {name: copy.copy(f) for name, f in names.items()}
+        for filter_ in self.filters.values():
+            filter_.model = queryset.model
+            filter_.parent = self
+
+    def get_form_class(self):
+        key = (type(self), tuple(self.filters), translation.get_language())
+        form_class = self._form_classes.get(key)
+        if form_class is None:
+            form_class = super().get_form_class()
+            if len(self._form_classes) < 1000:  # a bound on odd combinations of names
+                self._form_classes[key] = form_class
+        return form_class
 
     region = KnownValueFilter(
         field_name="region__code",
