@@ -7,12 +7,12 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db import models
+from django.db import connections, models, router
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
-from simple_history.signals import pre_create_historical_record
+from simple_history.signals import post_create_historical_record, pre_create_historical_record
 
 from core.bulk import copy_insert, new_instance
 from core.money import format_wan
@@ -36,52 +36,82 @@ def history(*, excluded_fields: tuple[str, ...] = ("updated_at",), **options) ->
     )
 
 
-def bulk_history(objs: list, *, user=None, update: bool = False, batch_size: int = 2000) -> list:
-    """Change-history records for objects written in bulk (bulk_create / bulk_update skip the
-    per-save signal that writes them): one COPY for all of them (`core.bulk.copy_insert`;
-    `batch_size` is kept for callers and no longer used). The pre- and
-    post-create signals are sent for every record, as a single save would, so the receivers
-    that tag a record (client IP, an import batch) see bulk writes too."""
-    from django.db import router
-    from simple_history.signals import post_create_historical_record
+def uniform_history_receiver(func):
+    """Marks a `pre_create_historical_record` receiver whose changes to a record depend on the
+    context only (the request, an import batch), never on the object or the record's values:
+    `bulk_history` may run it on one record and give every record of the call what it set."""
+    func.history_uniform = True
+    return func
 
+
+def bulk_history_listener(bulk):
+    """Marks a `post_create_historical_record` receiver as replaced, when `bulk_history` writes
+    its records in SQL without building them, by `bulk(record_model, pairs)`: `pairs` are the
+    (object id, history id) of every record written, in history id order."""
+
+    def mark(func):
+        func.history_bulk = bulk
+        return func
+
+    return mark
+
+
+def _receivers(signal, sender) -> list:
+    found = signal._live_receivers(sender)
+    if isinstance(found, tuple):  # Django 5: (sync, async)
+        return [r for group in found for r in group]
+    return list(found)
+
+
+def bulk_history(objs: list, *, user=None, update: bool = False, batch_size: int = 2000):
+    """Change-history records for objects written in bulk (bulk_create / bulk_update skip the
+    per-save signal that writes them); `objs` must hold what the database holds (just written).
+    `batch_size` is kept for callers and no longer used.
+
+    When every receiver of simple-history's signals is known to treat all records of one call
+    alike (`uniform_history_receiver`, `bulk_history_listener`: the client IP, the import
+    batch's reason and list) and every object has the same history user, the records are
+    written by one `INSERT … SELECT` from the objects' own rows: the receivers run on one record
+    built for the first object, and what they set (change reason, IP, …) is given to all;
+    the listeners get every (object id, history id) pair at once. Returns the records as a lazy
+    queryset. Otherwise each record is built, the pre- and post-create signals are sent for
+    every record as a single save would, and the records are written with one COPY
+    (`core.bulk.copy_insert`); returns the list of records."""
     if not objs:
         return []
     model = type(objs[0])
     record_model = model.history.model
     now = timezone.now()
     using = router.db_for_write(model)
-    records = []
-    # Built without the model constructor (`core.bulk.new_instance`): its per-field work costs
-    # several times more than the values themselves.
-    tracked = [f.attname for f in record_model.tracked_fields]
     history_type = "~" if update else "+"
-    for obj in objs:
-        history_user = (
-            getattr(obj, "_history_user", None)
-            or user
-            or record_model.get_default_history_user(obj)
+    users = [
+        getattr(obj, "_history_user", None) or user or record_model.get_default_history_user(obj)
+        for obj in objs
+    ]
+    first = _record(record_model, objs[0], users[0], now, history_type)
+    pre = _receivers(pre_create_historical_record, record_model)
+    post = _receivers(post_create_historical_record, record_model)
+    uniform = (
+        all(getattr(r, "history_uniform", False) for r in pre)
+        and all(getattr(r, "history_bulk", None) for r in post)
+        and all(_user_key(u) == _user_key(users[0]) for u in users)
+    )
+    if uniform:
+        _send_pre(first, objs[0], now, using)
+        pairs = _insert_select(record_model, model, objs, first, using)
+        for receiver_ in post:
+            receiver_.history_bulk(record_model, pairs)
+        return (
+            record_model.objects.using(using)
+            .filter(history_id__in=[h for _, h in pairs])
+            .order_by("history_id")
         )
-        data = obj.__dict__
-        values = {a: data[a] if a in data else getattr(obj, a) for a in tracked}
-        values.update(
-            history_id=None,
-            history_date=now,
-            history_user=history_user,
-            history_change_reason="",
-            history_type=history_type,
-        )
-        record = new_instance(record_model, values)
-        pre_create_historical_record.send(
-            sender=record_model,
-            instance=obj,
-            history_date=now,
-            history_user=record.history_user,
-            history_change_reason="",
-            using=using,
-            history_instance=record,
-        )
-        records.append(record)
+    records = [first] + [
+        _record(record_model, obj, u, now, history_type)
+        for obj, u in zip(objs[1:], users[1:], strict=True)
+    ]
+    for obj, record in zip(objs, records, strict=True):
+        _send_pre(record, obj, now, using)
     copy_insert(records, using=using)
     for obj, record in zip(objs, records, strict=True):
         post_create_historical_record.send(
@@ -96,7 +126,81 @@ def bulk_history(objs: list, *, user=None, update: bool = False, batch_size: int
     return records
 
 
+def _user_key(user):
+    return None if user is None else (type(user), user.pk)
+
+
+def _record(record_model, obj, history_user, now, history_type):
+    # Built without the model constructor (`core.bulk.new_instance`): its per-field work costs
+    # several times more than the values themselves.
+    tracked = _TRACKED.get(record_model)
+    if tracked is None:
+        tracked = _TRACKED[record_model] = [f.attname for f in record_model.tracked_fields]
+    data = obj.__dict__
+    values = {a: data[a] if a in data else getattr(obj, a) for a in tracked}
+    values.update(
+        history_id=None,
+        history_date=now,
+        history_user=history_user,
+        history_change_reason="",
+        history_type=history_type,
+    )
+    return new_instance(record_model, values)
+
+
+_TRACKED: dict = {}
+
+
+def _send_pre(record, obj, now, using) -> None:
+    pre_create_historical_record.send(
+        sender=type(record),
+        instance=obj,
+        history_date=now,
+        history_user=record.history_user,
+        history_change_reason="",
+        using=using,
+        history_instance=record,
+    )
+
+
+def _insert_select(record_model, model, objs, first, using) -> list[tuple[int, int]]:
+    """One INSERT … SELECT: the tracked columns from the objects' rows, every other column of
+    the record (date, type, user, reason, IP …) as `first` holds it. Returns the (object id,
+    history id) pairs in history id order."""
+    connection = connections[using]
+    qn = connection.ops.quote_name
+    tracked = {f.name for f in record_model.tracked_fields}
+    pk = record_model._meta.pk
+    columns, selected, params = [], [], []
+    for f in record_model._meta.concrete_fields:
+        if f is pk:
+            continue
+        columns.append(qn(f.column))
+        if f.name in tracked:
+            selected.append("t." + qn(model._meta.get_field(f.name).column))
+        else:
+            selected.append(f"CAST(%s AS {f.cast_db_type(connection)})")
+            params.append(f.get_db_prep_save(getattr(first, f.attname), connection))
+    source_pk = qn(model._meta.pk.column)
+    record_id = qn(record_model._meta.get_field(model._meta.pk.name).column)
+    params.append([obj.pk for obj in objs])
+    # Only quoted table and column names from the models are formatted in; values are params.
+    sql = (
+        f"INSERT INTO {qn(record_model._meta.db_table)} ({', '.join(columns)}) "  # noqa: S608
+        f"SELECT {', '.join(selected)} FROM {qn(model._meta.db_table)} t "
+        f"WHERE t.{source_pk} = ANY(%s) ORDER BY t.{source_pk} "
+        f"RETURNING {record_id}, {qn(pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        pairs = sorted(cursor.fetchall(), key=lambda row: row[1])
+    if len(pairs) != len(objs):
+        raise ValueError(f"bulk_history: {len(objs) - len(pairs)} objects are not in the database")
+    return [(obj_id, history_id) for obj_id, history_id in pairs]
+
+
 @receiver(pre_create_historical_record)
+@uniform_history_receiver
 def _record_ip(sender, **kwargs) -> None:
     request = getattr(HistoricalRecords.context, "request", None)
     if request is not None:

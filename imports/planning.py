@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -318,11 +319,10 @@ def plan_projects(
         for k in LedgerKey.objects.filter(kind=Kind.PROJECTS, key__in=ledger_ids)
     }
     names = {p["name"] for _pl, p in rows if p.get("name")}
-    existing = Project.objects.filter(name__in=names) | Project.objects.filter(
-        pk__in=list(keyed.values())
-    )
     existing = list(
-        existing.select_related("investor", "region", "park", "chain", "chain_link", "method")
+        Project.objects.filter(pk__in=_project_ids(names, keyed.values())).select_related(
+            "investor", "region", "park", "chain", "chain_link", "method"
+        )
     )
     by_pk = {p.pk: p for p in existing}
     by_name: dict[tuple[int, str], list[Project]] = {}
@@ -380,6 +380,21 @@ def plan_projects(
     if progress:
         progress(total, total)
     return [plan for plan, _parsed in rows]
+
+
+def _project_ids(names, ids) -> list[int]:
+    """Ids of the projects with one of `names` or one of `ids`: a single array parameter each,
+    so a file of 10,000 new names costs one short statement, not 10,000 placeholders compiled
+    into a six-way join (and no second query when nothing matches)."""
+    if not names and not ids:
+        return []
+    table = connection.ops.quote_name(Project._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {table} WHERE name = ANY(%s::text[]) OR id = ANY(%s::bigint[])",  # noqa: S608
+            [sorted(names), sorted(ids)],
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def _investor_lookup(parsed_rows) -> dict:

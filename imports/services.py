@@ -21,6 +21,7 @@ from simple_history.signals import post_create_historical_record, pre_create_his
 
 from core.bulk import copy_insert, new_instance
 from core.credit_code import normalize_credit_code
+from core.history import bulk_history_listener, uniform_history_receiver
 from core.models import Region
 from core.textnorm import normalize_name
 from dashboards import services as dashboard_services
@@ -61,13 +62,22 @@ def _recording(batch: ImportBatch, reason: str):
 
 
 @receiver(pre_create_historical_record)
+@uniform_history_receiver
 def _tag_history(sender, history_instance, **kwargs) -> None:
     batch = _current_batch.get()
     if batch is not None:
         history_instance.history_change_reason = f"{batch._history_reason} #{batch.pk}"
 
 
+def _list_history_bulk(record_model, pairs) -> None:
+    batch = _current_batch.get()
+    if batch is not None:
+        label = record_model.instance_type._meta.label_lower
+        batch.history.extend([label, history_id] for _obj_id, history_id in pairs)
+
+
 @receiver(post_create_historical_record)
+@bulk_history_listener(_list_history_bulk)
 def _list_history(sender, instance, history_instance, **kwargs) -> None:
     batch = _current_batch.get()
     if batch is not None:
