@@ -217,7 +217,12 @@ file's hash, together with the parsed text, amount and date cells). A sheet's si
 its `<dimension>` record only: openpyxl looks for that record by parsing the sheet to the end of
 its data, so a sheet without one (this bench's file, written by openpyxl's write-only mode) is
 parsed twice by plain `load_workbook`, and the floor pays that; Excel's own files have the record
-at the top and both read them once. Regions, parks, chains, links, methods, investors (credit
+at the top and both read them once. The sheet is read with openpyxl's own parser, except that a
+string's text (inline, as openpyxl writes every string, or in the shared-string table, as Excel
+does) is taken straight from the XML rather than through openpyxl's rich-text objects, and the
+values come from the parser's cell records without a cell object each (tests/imports/test_readers.py
+compares every value with openpyxl's read-only `iter_rows`): 0.6 s instead of 1.0 s for this
+file. Regions, parks, chains, links, methods, investors (credit
 code, then name), ledger ids and existing projects (by name, through an index on the name: the names are sent as one
 array parameter, `name = ANY(%s)`, not as 10,000 placeholders) are resolved with one query per
 kind of lookup, and every new row is checked by building the very
@@ -237,14 +242,18 @@ moved to another county or a link moved to another chain is checked again in ful
 run by a worker in another process simply means a full check. Projects, their first StageChange
 rows, new investors and ledger ids are built without the model constructor and written with
 PostgreSQL COPY (`core.bulk.copy_insert`: ids drawn from the table's sequence in one query, then
-one COPY per table), plus one rollup outbox row naming every bucket the new projects count in.
+one COPY per table, its text formatted a column at a time, each distinct value of a column once
+where equal values always give the same text, and joined by `str.join`), plus one rollup outbox row naming every bucket the new projects count in.
 Their change-history rows (`core.history.bulk_history`) are written by one `INSERT … SELECT`
 from the rows just copied: the receivers of simple-history's signals connected here (client IP,
 the import batch's reason and list) are marked as treating every record of a call alike, so they
 run once on a record built for the first object, the batch gets every (object, history id) pair
 from the statement's `RETURNING`, and no per-record object is built; any other receiver brings
-back the per-record path (built records, both signals per record, COPY). The batch row is saved without rewriting the
-uploaded file, and the import does not load the preview it replaces. Python's garbage collector is
+back the per-record path (built records, both signals per record, COPY). The batch row is saved once by the preview and once by the
+import, never rewriting the uploaded file; the import does not load the preview, and does not
+write it again when its re-check gives the preview this process stored and the row has not been
+saved since (its `updated_at`). Progress goes to Redis at most every 0.25 s (and at the end),
+not every 100 or 200 rows. Python's garbage collector is
 paused while a file is checked or written. Rows that update an existing project still go one by
 one through the pipeline services (stage moves need `project_advance_stage`), so a ledger of
 mostly updates is slower than this one. The query column counts statements through Django's
@@ -252,15 +261,16 @@ cursor; the four COPY statements of an import (investors, projects, stage change
 it and add 0.4 per 1,000 rows at 10,000 rows.
 
 Where the remaining time goes (timed by phase at 10,000 rows on 10^4 and 10^6 projects, machine
-shared): reading the xlsx is most of the preview (openpyxl's XML parsing, about 0.75 of the
-floor); checking the 10,000 new rows about 0.5 s. In the import, about a third is database time:
+shared): reading the xlsx is most of the preview (the XML parsing, about half the floor);
+checking the 10,000 new rows about 0.5 s. In the import, about a third is database time:
 the COPYs into tables that carry their real indexes (34 on projects, for the list filters, the
 rollup cells and the name match; inserting 10,000 rows into the 10^6-row table costs about 0.3 s
 against 0.01 s into an unindexed one), the deferred foreign-key checks at commit (about 0.2 s)
 and the re-plan's lookups, and the history `INSERT … SELECT` (about 0.15 s); the rest is
-formatting the projects' COPY rows (~45 columns each), building and checking the projects, and
-the re-plan. Each save of the batch row stores the preview (10,000 small JSON objects, 1.2 MB
-with Chinese escaped as \\uXXXX): about 0.08 s each for the preview and the import.
+building and checking the projects and the re-plan (formatting the COPY text is now about
+0.07 s). The preview's save of the batch row stores the preview (10,000 small JSON objects,
+1.2 MB with Chinese escaped as \\uXXXX): about 0.08 s; an import run by a worker other than the
+one that previewed writes it again.
 
 History: 1,000 rows on 10^4 projects, every row through the single-row services: 139× the
 floor, about 74,500 queries per 1,000 rows. Bulk services with Django's `bulk_create`: 6.8× at
@@ -268,8 +278,11 @@ floor, about 74,500 queries per 1,000 rows. Bulk services with Django's `bulk_cr
 1,000 rows. COPY writes: 4.4× (floor 3.03 s; preview 6.56 s, import 6.76 s), 3.3 queries per
 1,000 rows; then the constructor-free instances, the remembered field checks, the name index and
 the single read of a sheet without a dimension record: 3.4× (floor 1.88 s; preview 2.94 s,
-import 3.38 s); then history by `INSERT … SELECT` and the names as one array parameter gave
-the figures above.
+import 3.38 s); then history by `INSERT … SELECT` and the names as one array parameter: 3.0-3.3×
+over several runs (floor 1.35-1.55 s; preview 2.3-2.6 s, import 2.0-2.4 s); then the string
+text read straight from the XML without cell objects, the column-at-a-time COPY text, the
+preview not rewritten and the throttled progress gave the figures above (at 10,000 rows on
+10^4 projects, same machine minutes apart: 2.8× before these, 2.5× after).
 
 Indexes on projects_project that look redundant (left in place; dropping the three below saves
 about 0.04 s of the 0.3 s index time per 10,000 rows at 10^6): `projects_project_region_id`

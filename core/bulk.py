@@ -134,6 +134,27 @@ def new_instance(model, values: dict):
     return obj
 
 
+# Value types whose equal values (of one type) always have the same COPY text: a column of only
+# these is formatted once per distinct (value, type). Not Decimal or float (1.0 and 1.00, 0.0 and
+# -0.0 are equal but written differently) nor containers (unhashable).
+_MEMO_TYPES = frozenset({str, int, bool, type(None), dt.date, dt.datetime, uuid.UUID})
+
+
+def _format_column(column: tuple, fmt) -> list[str]:
+    """One column's COPY texts, each distinct value formatted once where that is safe."""
+    types = set(map(type, column))
+    if types <= _MEMO_TYPES:
+        keys = column if len(types) == 1 else list(zip(column, map(type, column), strict=True))
+        distinct = set(keys)
+        if len(distinct) * 2 <= len(keys):
+            if len(types) == 1:
+                memo = {v: "\\N" if v is None else fmt(v) for v in distinct}
+            else:
+                memo = {k: "\\N" if k[0] is None else fmt(k[0]) for k in distinct}
+            return list(map(memo.__getitem__, keys))
+    return ["\\N" if v is None else fmt(v) for v in column]
+
+
 def copy_insert(objs: list, *, using: str | None = None) -> list:
     """Insert unsaved instances of one model with COPY; sets their primary keys (drawn from the
     table's sequence) and their auto timestamps, and marks them saved. Returns `objs`."""
@@ -154,8 +175,6 @@ def copy_insert(objs: list, *, using: str | None = None) -> list:
         ids = sorted(row[0] for row in cursor.fetchall() if row[0] is not None)
         if len(ids) != len(objs):
             raise TypeError(f"copy_insert needs a sequence-backed primary key ({meta.label})")
-        buf = io.StringIO()
-        write = buf.write
         formatters = [_formatter(f) for f in fields]
         row_of = operator.itemgetter(*[f.attname for f in fields])
         # One timestamp for the whole statement (a save would take one per row, microseconds
@@ -164,6 +183,7 @@ def copy_insert(objs: list, *, using: str | None = None) -> list:
         stamped = [f.attname for f in auto if isinstance(f, models.DateTimeField)]
         others = [f for f in auto if not isinstance(f, models.DateTimeField)]
         pk_attname = pk.attname
+        rows = []
         for obj, new_id in zip(objs, ids, strict=True):
             values = obj.__dict__
             values[pk_attname] = new_id
@@ -171,18 +191,21 @@ def copy_insert(objs: list, *, using: str | None = None) -> list:
                 values[attname] = now
             for f in others:
                 f.pre_save(obj, add=True)
-            write(
-                "\t".join(
-                    [
-                        "\\N" if v is None else fmt(v)
-                        for v, fmt in zip(row_of(values), formatters, strict=True)
-                    ]
-                )
-            )
-            write("\n")
+            rows.append(row_of(values))
             state = obj._state
             state.adding = False
             state.db = using
+        if len(fields) == 1:
+            rows = [(row,) for row in rows]
+        # Formatted a column at a time: most columns of a ledger's rows hold a handful of values
+        # (defaults, a stage, a date, the timestamps), each formatted once.
+        columns = [
+            _format_column(column, fmt)
+            for column, fmt in zip(zip(*rows, strict=True), formatters, strict=True)
+        ]
+        buf = io.StringIO()
+        buf.write("\n".join(map("\t".join, zip(*columns, strict=True))))
+        buf.write("\n")
         buf.seek(0)
         names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
         table = connection.ops.quote_name(meta.db_table)

@@ -126,6 +126,34 @@ def _present(value) -> bool:
     return value is not None and not (isinstance(value, str) and not value.strip())
 
 
+class FormulaCell(Exception):
+    """A formula cell, at the coordinate given (refused: formulas are not imported)."""
+
+
+def _localname(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def inline_text(node) -> str:
+    """`openpyxl.cell.text.Text.from_tree(node).content` for an inline string (<is>) or a shared
+    one (<si>): the plain <t> text, then each rich run's <t> text; tags matched by local name,
+    the last of repeated ones kept, phonetic runs left out (as openpyxl does)."""
+    plain = None
+    runs = []
+    for child in node:
+        tag = _localname(child.tag)
+        if tag == "t":
+            plain = child.text
+        elif tag == "r":
+            text = None
+            for part in child:
+                if _localname(part.tag) == "t":
+                    text = part.text
+            if text is not None:
+                runs.append(text)
+    return "".join(runs) if plain is None else plain + "".join(runs)
+
+
 def _load_workbook(data: bytes):
     """openpyxl's `load_workbook(read_only=True, data_only=False)`, except that a sheet's size is
     taken from its <dimension> record only. openpyxl looks for that record by parsing the sheet up
@@ -133,12 +161,91 @@ def _load_workbook(data: bytes):
     generators) is parsed in full once just to learn that it has none; Excel's files have it at
     the top. Either way the sheet gets the same size as openpyxl would give it."""
     from openpyxl.reader.excel import ExcelReader
+    from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
-    from openpyxl.worksheet._reader import DATA_TAG, DIMENSION_TAG
+    from openpyxl.worksheet._reader import (
+        DATA_TAG,
+        DIMENSION_TAG,
+        FORMULA_TAG,
+        INLINE_STRING,
+        WorkSheetParser,
+    )
     from openpyxl.worksheet.dimensions import SheetDimension
     from openpyxl.xml.functions import iterparse
 
+    class Parser(WorkSheetParser):
+        def parse_cell(self, element):
+            # openpyxl's parse_cell, but an inline string's text (every string openpyxl itself
+            # writes) read straight from the tree: `Text.from_tree(...).content` builds the
+            # descriptor objects of a rich text only to join their text again.
+            if element.get("t") != "inlineStr":
+                return super().parse_cell(element)
+            style_id = element.get("s", 0)
+            if style_id:
+                style_id = int(style_id)
+            coordinate = element.get("r")
+            if coordinate:
+                row, column = coordinate_to_tuple(coordinate)
+                self.col_counter = column
+            else:
+                self.col_counter += 1
+                row, column = self.row_counter, self.col_counter
+            data_type, value = "inlineStr", None
+            if not self.data_only and element.find(FORMULA_TAG) is not None:
+                data_type, value = "f", self.parse_formula(element)
+            else:
+                child = element.find(INLINE_STRING)
+                if child is not None:
+                    data_type, value = "s", inline_text(child)
+            return {
+                "row": row,
+                "column": column,
+                "value": value,
+                "data_type": data_type,
+                "style_id": style_id,
+            }
+
     class Sheet(ReadOnlyWorksheet):
+        def value_rows(self):
+            """`iter_rows()` as lists of values (openpyxl's `_cells_by_row` and `_get_row` from
+            A1, same placement of missing rows and cells), without a cell object per value;
+            raises FormulaCell at the first formula."""
+            max_col, max_row = self.max_column, self.max_row
+            empty_row = [None] * max_col if max_col is not None else []
+            counter = idx = 1
+            with self._get_source() as src:
+                parser = Parser(
+                    src,
+                    self._shared_strings,
+                    data_only=self.parent.data_only,
+                    epoch=self.parent.epoch,
+                    date_formats=self.parent._date_formats,
+                    timedelta_formats=self.parent._timedelta_formats,
+                )
+                for idx, cells in parser.parse():
+                    if max_row is not None and idx > max_row:
+                        break
+                    for _ in range(counter, idx):
+                        counter += 1
+                        yield list(empty_row)
+                    if counter <= idx:
+                        counter += 1
+                        if not cells and not max_col:
+                            yield []
+                            continue
+                        width = max_col or cells[-1]["column"]
+                        values = [None] * width
+                        for cell in cells:
+                            column = cell["column"]
+                            if 1 <= column <= width:
+                                if cell["data_type"] == "f":
+                                    raise FormulaCell(f"{get_column_letter(column)}{cell['row']}")
+                                values[column - 1] = cell["value"]
+                        yield values
+            if max_row is not None and max_row < idx:
+                for _ in range(counter, max_row + 1):
+                    yield list(empty_row)
+
         def _get_size(self) -> None:
             src = self._get_source()
             try:
@@ -157,6 +264,23 @@ def _load_workbook(data: bytes):
                 src.close()
 
     class Reader(ExcelReader):
+        def read_strings(self) -> None:  # openpyxl's, with each <si> read by inline_text
+            from openpyxl.reader.excel import SHARED_STRINGS
+            from openpyxl.xml.constants import SHEET_MAIN_NS
+            from openpyxl.xml.functions import iterparse
+
+            found = self.package.find(SHARED_STRINGS)
+            if found is None:
+                return
+            string_tag = f"{{{SHEET_MAIN_NS}}}si"
+            strings = []
+            with self.archive.open(found.PartName[1:]) as src:
+                for _event, node in iterparse(src):
+                    if node.tag == string_tag:
+                        strings.append(inline_text(node).replace("x005F_", ""))
+                        node.clear()
+            self.shared_strings = strings
+
         def read_worksheets(self) -> None:  # the read-only branch of openpyxl's
             for sheet, rel in self.parser.find_sheets():
                 if rel.target not in self.valid_files:
@@ -200,29 +324,21 @@ def _read_xlsx(data: bytes, sheet_names: tuple[str, ...]) -> Table:
                 )
         ws = wb[chosen]
         all_rows = []
-        for row in ws.iter_rows():
-            cells = []
-            for cell in row:
-                if getattr(cell, "data_type", None) == "f" or (
-                    isinstance(cell.value, str)
-                    and cell.value.startswith("=")
-                    and len(cell.value) > 1
-                    and getattr(cell, "data_type", None) == "f"
-                ):
-                    raise LedgerFileError(
-                        _(
-                            "Cell %(cell)s holds a formula. Formulas are not imported: copy the "
-                            "sheet and paste it as values, then upload again."
-                        )
-                        % {"cell": cell.coordinate}
-                    )
-                cells.append(cell.value)
+        for cells in ws.value_rows():
             all_rows.append(cells)
             if len(all_rows) > MAX_ROWS + 10:
                 raise LedgerFileError(
                     _("The file has more than %(max)d rows; split it into several files.")
                     % {"max": MAX_ROWS}
                 )
+    except FormulaCell as formula:
+        raise LedgerFileError(
+            _(
+                "Cell %(cell)s holds a formula. Formulas are not imported: copy the "
+                "sheet and paste it as values, then upload again."
+            )
+            % {"cell": formula.args[0]}
+        ) from None
     except LedgerFileError:
         raise
     except Exception as exc:

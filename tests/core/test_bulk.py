@@ -43,3 +43,37 @@ def test_copy_text_formats():
     assert _copy_text(Decimal("1E+3")) == "1000"
     with pytest.raises(TypeError):
         _copy_text(object())
+
+
+def test_format_column_formats_each_distinct_value_once_and_keeps_types_apart():
+    from core.bulk import _copy_text, _format_column
+
+    calls = []
+
+    def fmt(v):
+        calls.append(v)
+        return _copy_text(v)
+
+    # Repeated values: one call per distinct (value, type); True and 1 stay apart.
+    column = (1, True, 1, True, None, 1, True, None)
+    assert _format_column(column, fmt) == ["1", "t", "1", "t", "\\N", "1", "t", "\\N"]
+    assert sorted(map(repr, calls)) == ["1", "True"]
+    # Decimals are not remembered: equal values written as given.
+    column = (Decimal("1.0"), Decimal("1.00"), Decimal("1.0"), Decimal("1.00"))
+    assert _format_column(column, _copy_text) == ["1.0", "1.00", "1.0", "1.00"]
+    # Mostly distinct values: formatted one by one, same result.
+    assert _format_column(("a\tb", "c", None), _copy_text) == ["a\\tb", "c", "\\N"]
+
+
+@pytest.mark.django_db
+def test_copy_insert_many_rows_sharing_values():
+    rows = [
+        Enterprise(name=f"企业{i}", normalized_name=f"企业{i}", notes="同\t一" if i % 2 else "")
+        for i in range(10)
+    ]
+    copy_insert(rows)
+    stored = {e.pk: e for e in Enterprise.objects.filter(pk__in=[r.pk for r in rows])}
+    for i, row in enumerate(rows):
+        assert stored[row.pk].name == f"企业{i}"
+        assert stored[row.pk].notes == ("同\t一" if i % 2 else "")
+        assert stored[row.pk].created_at == row.created_at

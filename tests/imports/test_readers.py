@@ -136,3 +136,105 @@ def test_workbook_reads_as_openpyxl_reads_it_with_or_without_a_dimension_record(
     )
     assert (table.header, table.rows) == (expected.header, expected.rows)
     assert table.rows == [(2, ["A-1", "甲"]), (4, ["A-2", "乙"])]
+
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+@pytest.mark.parametrize(
+    "inner",
+    [
+        "<t>甲乙</t>",
+        "<t xml:space='preserve'>  前后空格  </t>",
+        "<t/>",
+        "",
+        "<r><t>粗</t></r><r><rPr><b/></rPr><t>体</t></r>",
+        "<t>前</t><r><t>中</t></r><r><t/></r><rPh sb='0' eb='1'><t>注音</t></rPh>",
+        "<t>一</t><t>二</t>",
+        "<r><t>a</t><t>b</t></r>",
+        "<t>&lt;tag&gt; &amp; x005F_x000D_</t>",
+    ],
+)
+def test_inline_text_is_openpyxls_text_content(inner):
+    from openpyxl.cell.text import Text
+    from openpyxl.xml.functions import fromstring
+
+    node = fromstring(f"<is xmlns='{_MAIN}'>{inner}</is>")
+    assert readers.inline_text(node) == Text.from_tree(node).content
+
+
+def _with_shared_strings(data: bytes) -> bytes:
+    """openpyxl writes every string inline; Excel writes them to a shared-string table. The same
+    workbook with its inline strings moved to such a table."""
+    import re
+    import zipfile
+
+    src = zipfile.ZipFile(io.BytesIO(data))
+    strings: list[str] = []
+
+    def shared(match):
+        strings.append(match.group(2))
+        return f'<c{match.group(1)} t="s"><v>{len(strings) - 1}</v></c>'
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            body = src.read(item.filename)
+            if item.filename.startswith("xl/worksheets/sheet"):
+                body = re.sub(
+                    r'<c([^>]*?) t="inlineStr"><is>(.*?)</is></c>', shared, body.decode()
+                ).encode()
+            elif item.filename == "[Content_Types].xml":
+                body = body.replace(
+                    b"</Types>",
+                    b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                    b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+                )
+            elif item.filename == "xl/_rels/workbook.xml.rels":
+                body = body.replace(
+                    b"</Relationships>",
+                    b'<Relationship Id="rIdSS" Target="sharedStrings.xml" Type="http://schemas.'
+                    b'openxmlformats.org/officeDocument/2006/relationships/sharedStrings"/>'
+                    b"</Relationships>",
+                )
+            dst.writestr(item, body)
+        table = "".join(f"<si>{s}</si>" for s in strings)
+        dst.writestr(
+            "xl/sharedStrings.xml",
+            f'<sst xmlns="{_MAIN}" count="{len(strings)}" uniqueCount="{len(strings)}">{table}</sst>',
+        )
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("shared", [False, True])
+@pytest.mark.parametrize("write_only", [False, True])
+def test_sheet_values_are_openpyxls_cell_by_cell(write_only, shared):
+    """Every value as openpyxl's own read-only iter_rows gives it: inline or shared strings,
+    numbers, dates, booleans, empty and missing rows and cells."""
+    import datetime as dt
+
+    from openpyxl import load_workbook
+
+    wb = Workbook(write_only=write_only)
+    ws = wb.create_sheet("项目台账") if write_only else wb.active
+    rows = [
+        ["台账编号", "项目名称", "金额", "日期", "是否", None],
+        ["A-1", "  甲 \t乙 ", 12.5, dt.datetime(2024, 3, 1), True, "<&>"],
+        [],
+        [None, "", 0, None, False],
+        ["x005F_x000D_", "丙", 10**12, dt.date(2023, 1, 2), None, None, "多余"],
+    ]
+    for row in rows:
+        ws.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    data = _with_shared_strings(out.getvalue()) if shared else out.getvalue()
+
+    ours = readers._load_workbook(data)
+    got = list(ours.worksheets[0].value_rows())
+    plain = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    expected = [[c.value for c in row] for row in plain.worksheets[0].iter_rows()]
+    assert got == expected
+    assert got[1][1] == "  甲 \t乙 " and got[4][0] == ("x005F_x000D_" if not shared else "x000D_")
+    if shared:
+        assert ours._archive.namelist().count("xl/sharedStrings.xml") == 1
