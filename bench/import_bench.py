@@ -194,7 +194,7 @@ def run(rows: int, base: int, connection) -> str:
     )
     return f"""# Ledger import performance
 
-Measured {dt.datetime.now():%Y-%m-%d %H:%M} on {platform.node()} ({os.cpu_count()} cores, shared with other
+Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} ({os.cpu_count()} cores, shared with other
 jobs while it ran: 1-minute load average {load_before:.1f} before the run, {load_after:.1f} after it),
 PostgreSQL, `BENCH_IMPORT_ROWS={rows} BENCH_IMPORT_BASE={base} bench/import_bench.py`
 (`make bench BENCH_PARTS=import` runs it with the environment's values; defaults 10,000 rows on
