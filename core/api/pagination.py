@@ -25,6 +25,28 @@ class LeanCountPaginator(Paginator):
             return qs.order_by().values("pk").count()
         return len(qs)
 
+    def page(self, number):
+        """The page's rows first: a page shorter than the page size is the last one, so the total
+        is known exactly without COUNT(*) (most filtered lists fit on one page). A full page, or
+        a page past the end, counts as usual."""
+        if self.orphans or not hasattr(self.object_list, "query"):
+            return super().page(number)
+        try:
+            n = int(number)
+        except (TypeError, ValueError):
+            return super().page(number)  # the usual "not an integer" error
+        if n < 1:
+            return super().page(number)
+        bottom = (n - 1) * self.per_page
+        rows = list(self.object_list[bottom : bottom + self.per_page])
+        if not rows and n > 1:
+            return super().page(number)  # past the end: the usual error
+        if len(rows) < self.per_page:
+            self.__dict__["count"] = bottom + len(rows)  # the cached_property's slot
+        else:
+            self.validate_number(n)  # COUNT(*)
+        return self._get_page(rows, n, self)
+
 
 class _Pages(PageNumberPagination):
     page_size_query_param = "page_size"
