@@ -573,6 +573,14 @@ def _differs(columns) -> str:
     return " OR ".join(f"l.{c} IS DISTINCT FROM r.{c}" for c in columns)
 
 
+# The fine cells that add to a by-chain row: a cell with no signed and no started project has
+# zero signed and started amounts too (each is the sum over those projects), so leaving it out of
+# the by-chain sums changes none of them, and a (region, month, chain) left with no cell is exactly
+# one that CHAIN_NONZERO drops. At 10^4 projects this leaves less than half the fine cells (8.7k of
+# 19k), and the numeric sum states of the dropped groups are never made.
+CHAIN_CELL = "(signed_count > 0 OR started_count > 0)"
+
+
 def _diff(cursor) -> Comparison:
     """Compare the stored tables with a live aggregate, in two statements: the fine grouped query
     runs once (a materialised CTE), and the region-month and by-chain sums are taken from it."""
@@ -589,7 +597,7 @@ def _diff(cursor) -> Comparison:
         f"GROUP BY region_id, month) l FULL JOIN {REGION_MONTHS} r ON {rm_key} "
         f"WHERE l.region_id IS NULL OR r.region_id IS NULL OR {_differs(MEASURE_COLUMNS)}), "
         f"(SELECT count(*) FROM (SELECT region_id, month, chain_id, {CHAIN_SUMS_AS} FROM _live "
-        f"GROUP BY region_id, month, chain_id HAVING {CHAIN_NONZERO}) l FULL JOIN {CHAINS} r "
+        f"WHERE {CHAIN_CELL} GROUP BY region_id, month, chain_id) l FULL JOIN {CHAINS} r "
         f"ON {chain_key} WHERE l.region_id IS NULL OR r.region_id IS NULL "
         f"OR {_differs(CHAIN_COLUMNS)})"
     )
@@ -649,15 +657,15 @@ def rebuild_all() -> Comparison:
             )
             _rewrite_all(cursor)
         now = timezone.now()
-        RollupStatus.objects.update_or_create(
-            pk=1,
-            defaults={
-                "rebuilt_at": now,
-                "refreshed_at": now,
-                "last_drift": comparison.drift,
-                "rebuild_requested_at": None,
-            },
-        )
+        fields = {
+            "rebuilt_at": now,
+            "refreshed_at": now,
+            "last_drift": comparison.drift,
+            "rebuild_requested_at": None,
+        }
+        # One UPDATE; update_or_create's savepoint and SELECT … FOR UPDATE only the first time.
+        if not RollupStatus.objects.filter(pk=1).update(**fields):
+            RollupStatus.objects.update_or_create(pk=1, defaults=fields)
     return comparison
 
 
