@@ -521,8 +521,10 @@ NOTES = [
     "out-of-province. The dashboards read the coarse region × month and region × month × chain "
     "tables derived from them; the API (`/api/v1/rollups/`) reads the fine cells.",
     "- The rebuild is one task: one statement compares the live grouped aggregate (a materialised "
-    "CTE) with the fine, region-month and by-chain tables (hash full joins), one more the stage "
-    "snapshot; rows are rewritten only when something drifted. Its floor is the hand-written "
+    "CTE) with the fine, region-month and by-chain tables (hash full joins; the by-chain sums "
+    "read only the cells with a signed or started project, the only ones that add to them) and "
+    "the stage snapshot grouped from the projects with its table; rows are rewritten only when "
+    "something drifted. Its floor is the hand-written "
     "`INSERT … SELECT … GROUP BY` of the same four aggregates into temporary tables (the fine "
     "cells, the region-month and by-chain sums of them, the stage snapshot; until commit 9e87e20 "
     "it left out the two sums the rebuild also computes), so the ratio is the comparison's cost. "
@@ -567,11 +569,12 @@ NOTES = [
 # Hand-written remarks on this run (kept with the code so a rerun writes them again).
 EXTRA_NOTES: list[str] = [
     "",
-    "## Remarks on the 2026-11-28 03:28–03:54 UTC runs (hand-written; update them with the figures)",
+    "## Remarks on the 2026-11-28 04:31–04:37 UTC runs (hand-written; update them with the figures)",
     "",
-    "- Rows: 10^6 from the second of two runs at commit 9e87e20 on data generated earlier the "
-    "same day (`BENCH_REUSE=1 BENCH_SIZES=1000000`), 10^4 and 10^5 generated and measured right "
-    "after it (`BENCH_SIZES=10000,100000`). The first 10^6 run (commit b29a603: the new indexes "
+    "- Rows: 10^6 generated and measured at commit 78377c6 (`BENCH_SIZES=1000000`, load 2.2–2.5), "
+    "10^4 and 10^5 generated and measured right after it (`BENCH_SIZES=10000,100000`, load "
+    "1.3–1.8). The runs before, at commit 9e87e20 (the rebuild's comparison as it was before "
+    "ea7a3b5), are quoted below where they differ. The first 10^6 run at b29a603 (the new indexes "
     "and refresh, the old two-sample rebuild timing replaced by the alternating one, load 1.9 → "
     "4.5) gave refresh 4.30 ms median / 5.45 ms p95 and rebuild 16.53 s against a floor of "
     "16.15 s (1.02× of the medians; the pairs 26.16 / 18.12, 16.53 / 16.15, 11.95 / 7.36 s: other "
@@ -586,23 +589,42 @@ EXTRA_NOTES: list[str] = [
     "cell, before the region-month order and free space). Claim 0.4 ms, commit 0.1–0.2 ms without "
     "the WAL flush (1–3 ms with it under load), the Redis flag 0.5 ms. A drain that names funds "
     "cells (a move between cells, a delete or restore, a funds record) still pays the funds "
-    "pairs' 3–5 ms.",
+    "pairs' 3–5 ms. This run, under load 2.2–2.5 and with the refresh unchanged since 9e87e20: "
+    "7.35 ms median / 8.82 ms p95.",
     "- Indexes on projects_project: 33 → 32; the refresh's eight (seven `(region, date)` and the "
     "per-cell one) became seven. Built fresh on the 10^6 data, the eight took 349 MB and the seven "
     "take 332 MB (as the generator left them, grown by inserts: 378 MB); all indexes on the table "
     "658 MB → 612 MB.",
-    "- Rebuild at 10^6: 1.22× and 1.58× its floor before (two samples each, the rebuild's first, "
-    "the floor's after, and a floor without the region-month and by-chain sums). Now alternating "
-    "three pairs: 1.00× of the medians, 1.04× per pair, 1.03× in backend CPU time (7.3–8.0 s "
-    "against 7.2–7.5 s) — met. What the rebuild does beyond the floor: the materialised CTE "
+    "- Rebuild at 10^6: 1.22× and 1.58× its floor before commit 9e87e20 (two samples each, the "
+    "rebuild's first, the floor's after, and a floor without the region-month and by-chain sums). "
+    "Alternating three pairs: at 9e87e20 1.00× of the medians, 1.04× per pair, 1.03× in backend "
+    "CPU time; now 1.02×, 1.03× and 1.04× (CPU 7.1–7.5 s against 7.0–7.1 s) — met. What the "
+    "rebuild does beyond the floor: the materialised CTE "
     "(~0.15 s), the hash full join with the 227k stored fine cells and the comparison of their 16 "
     "figures (~0.45–0.6 s), against the floor's writing of the same rows into a temporary table; "
     "the counts are summed as integers now (a sum of bigints is a numeric). EXPLAIN ANALYZE of "
     "both at 10^6: 7.9 s each, of which the grouped query over ~4M milestone rows is ~6 s.",
-    "- Rebuild at 10^4 and 10^5 (a quiet machine, load 0.1–0.5): 1.27× and 1.22× the floor, "
-    "1.25× and 1.22× in CPU time — above 1.2×: there the stored fine cells are as many as a "
-    "third to a half of the milestone rows the grouped query reads (19k cells from ~44k rows at "
-    "10^4, 227k from ~4M at 10^6), so comparing with them weighs more. The goal is stated at 10^6.",
+    "- Rebuild at 10^4 and 10^5: at 9e87e20 (a quiet machine, load 0.1–0.5) 1.27× and 1.22× the "
+    "floor, 1.25× and 1.22× in CPU time: there the stored fine cells are many beside the "
+    "milestone rows the grouped query reads (19k cells from ~44k rows at 10^4, 130k from ~400k "
+    "at 10^5, 227k from ~4M at 10^6), so comparing with them weighs more. Now 1.14× and 1.17× of "
+    "the medians, 1.15× and 1.17× in CPU time, 1.27× and 1.17× per pair (at 10^4 one floor "
+    "sample of 0.11 s beside two of 0.13 s). What changed (commits ea7a3b5, 78377c6): the "
+    "by-chain comparison sums only the fine cells with a signed or started project (8.7k of 19k "
+    "at 10^4): the others add nothing to its four figures, and the groups they alone made are "
+    "the ones its HAVING dropped, so each dropped group's numeric sum states are never made (the "
+    "floor's by-chain INSERT, like the rewrite after drift, still groups every fine cell); the "
+    "stage comparison joined the same statement; the status row is one UPDATE. Measured apart on "
+    "the 10^4 data (backend CPU, medians of 9–11): the grouped query with its CTE ~60 ms, the "
+    "hash full join with the stored fine cells ~20 ms and the comparison of their 16 figures "
+    "~14 ms, the region-month sums 17–27 ms, the by-chain sums 24–35 ms before and ~10 ms less "
+    "now; the floor's INSERT of the fine cells costs ~5 ms more than the CTE (~50 ms at 10^5). "
+    "Tried and not kept "
+    "(no gain or slower at 10^5): joining on plain 0-for-null key columns, `<>` or one row "
+    "comparison instead of 16 IS DISTINCT FROM, summing by chain with all 16 figures and the "
+    "region-month from those, one aggregate over the fine join that counts drift and sums by "
+    "chain (no materialised CTE; 1.38× the floor at 10^5), FILTER on the region-month amount sums. A "
+    "hash or checksum of the figures would not be exact.",
     "- Dashboard: unchanged here; p95 0.96–1.62× its floor at every size in these runs.",
     "- Load: other sessions ran tests and benchmarks during these runs (load average recorded "
     "above). With 30 samples a p95 is the second-worst sample, so single stalls decide it; read "

@@ -573,15 +573,25 @@ def _differs(columns) -> str:
     return " OR ".join(f"l.{c} IS DISTINCT FROM r.{c}" for c in columns)
 
 
+# The fine cells that add to a by-chain row: a cell with no signed and no started project has
+# zero signed and started amounts too (each is the sum over those projects), so leaving it out of
+# the by-chain sums changes none of them, and a (region, month, chain) left with no cell is exactly
+# one that CHAIN_NONZERO drops. At 10^4 projects this leaves less than half the fine cells (8.7k of
+# 19k), and the numeric sum states of the dropped groups are never made.
+CHAIN_CELL = "(signed_count > 0 OR started_count > 0)"
+
+
 def _diff(cursor) -> Comparison:
-    """Compare the stored tables with a live aggregate, in two statements: the fine grouped query
-    runs once (a materialised CTE), and the region-month and by-chain sums are taken from it."""
+    """Compare the stored tables with a live aggregate in one statement: the fine grouped query
+    runs once (a materialised CTE), and the region-month and by-chain sums are taken from it; the
+    stage snapshot is grouped from the projects beside it."""
     rm_key = "l.region_id = r.region_id AND l.month = r.month"
     chain_key = f"{rm_key} AND coalesce(l.chain_id, 0) = coalesce(r.chain_id, 0)"
     materialized = "MATERIALIZED " if _pg() else ""
     live_cols = ", ".join(CELL + MEASURE_COLUMNS)
     cursor.execute(
-        f"WITH _live({live_cols}) AS {materialized}({_monthly_select(False)}) "
+        f"WITH _live({live_cols}) AS {materialized}({_monthly_select(False)}), "
+        f"_ls({STAGE_COLUMNS}) AS ({STAGE_SELECT.format(where='')}) "
         f"SELECT (SELECT count(*) FROM _live l FULL JOIN {MONTHLY} r "
         f"ON {_same_cell('l', 'r')} WHERE l.region_id IS NULL "
         f"OR r.region_id IS NULL OR {_differs(MEASURE_COLUMNS)}), "
@@ -589,20 +599,17 @@ def _diff(cursor) -> Comparison:
         f"GROUP BY region_id, month) l FULL JOIN {REGION_MONTHS} r ON {rm_key} "
         f"WHERE l.region_id IS NULL OR r.region_id IS NULL OR {_differs(MEASURE_COLUMNS)}), "
         f"(SELECT count(*) FROM (SELECT region_id, month, chain_id, {CHAIN_SUMS_AS} FROM _live "
-        f"GROUP BY region_id, month, chain_id HAVING {CHAIN_NONZERO}) l FULL JOIN {CHAINS} r "
+        f"WHERE {CHAIN_CELL} GROUP BY region_id, month, chain_id) l FULL JOIN {CHAINS} r "
         f"ON {chain_key} WHERE l.region_id IS NULL OR r.region_id IS NULL "
-        f"OR {_differs(CHAIN_COLUMNS)})"
-    )
-    monthly, region_month, chain = cursor.fetchone()
-    cursor.execute(
-        f"WITH _ls({STAGE_COLUMNS}) AS ({STAGE_SELECT.format(where='')}) "
-        f"SELECT count(*) FROM _ls l FULL JOIN {STAGES} r "
+        f"OR {_differs(CHAIN_COLUMNS)}), "
+        f"(SELECT count(*) FROM _ls l FULL JOIN {STAGES} r "
         f"ON {' AND '.join(f'l.{c} = r.{c}' for c in STAGE_CELL)} WHERE l.region_id IS NULL "
-        f"OR r.region_id IS NULL OR l.project_count <> r.project_count OR l.amount <> r.amount"
+        f"OR r.region_id IS NULL OR l.project_count <> r.project_count OR l.amount <> r.amount)"
     )
+    monthly, region_month, chain, stage = cursor.fetchone()
     return Comparison(
         monthly_cells=monthly,
-        stage_cells=cursor.fetchone()[0],
+        stage_cells=stage,
         region_month_cells=region_month,
         chain_cells=chain,
     )
@@ -649,15 +656,15 @@ def rebuild_all() -> Comparison:
             )
             _rewrite_all(cursor)
         now = timezone.now()
-        RollupStatus.objects.update_or_create(
-            pk=1,
-            defaults={
-                "rebuilt_at": now,
-                "refreshed_at": now,
-                "last_drift": comparison.drift,
-                "rebuild_requested_at": None,
-            },
-        )
+        fields = {
+            "rebuilt_at": now,
+            "refreshed_at": now,
+            "last_drift": comparison.drift,
+            "rebuild_requested_at": None,
+        }
+        # One UPDATE; update_or_create's savepoint and SELECT … FOR UPDATE only the first time.
+        if not RollupStatus.objects.filter(pk=1).update(**fields):
+            RollupStatus.objects.update_or_create(pk=1, defaults=fields)
     return comparison
 
 

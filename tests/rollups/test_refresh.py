@@ -8,7 +8,13 @@ import pytest
 
 from projects import services as project_services
 from rollups import services
-from rollups.models import MonthlyRollup, Outbox, StageRollup
+from rollups.models import (
+    MonthlyRollup,
+    Outbox,
+    RegionMonthChainRollup,
+    RegionMonthRollup,
+    StageRollup,
+)
 from rollups.outbox import project_bucket_keys
 
 from .conftest import assert_rollups_equal_live, cell_totals
@@ -156,6 +162,24 @@ def test_rebuild_reports_and_fixes_drift(world, caplog):
     comparison = services.rebuild_all()
     assert (comparison.monthly_cells, comparison.stage_cells) == (2, 1)
     assert "drifted" in caplog.text
+    assert services.rebuild_all().drift == 0
+    assert_rollups_equal_live()
+
+
+def test_rebuild_counts_region_month_and_by_chain_drift_per_table(world):
+    world.project(stage="signed", signed_on=dt.date(2023, 2, 3))
+    services.drain_outbox()
+    chain = world.chains[0].pk
+    # January has a fine cell (registered) but no by-chain row: nothing signed or started there.
+    assert not RegionMonthChainRollup.objects.filter(month=JAN).exists()
+    RegionMonthChainRollup.objects.filter(month=FEB).update(started_amount=Decimal("1"))
+    # A stray by-chain row, all zero, where the live cells have no signed or started project.
+    RegionMonthChainRollup.objects.create(region_id=world.yuci.pk, month=JAN, chain_id=chain)
+    RegionMonthRollup.objects.filter(month=JAN).update(registered_count=5)
+    comparison = services.compare_with_live()
+    assert (comparison.monthly_cells, comparison.stage_cells) == (0, 0)
+    assert (comparison.region_month_cells, comparison.chain_cells) == (1, 2)
+    assert services.rebuild_all().drift == 3
     assert services.rebuild_all().drift == 0
     assert_rollups_equal_live()
 
