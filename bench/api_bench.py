@@ -469,7 +469,9 @@ adds per request, and how it is kept small:
   checked against a per-process map, not a query (projects/api/filters.py).
 - *The list itself.* `.values()` rows rendered by orjson (no model instances, no serializer per
   row; money stays an exact decimal string); no `select_related` built for a `.values()` read;
-  cursor pages never COUNT; page-number COUNTs count primary keys without the joins
+  cursor pages never COUNT; a page-number page reads its rows first and, when it is shorter than
+  its size (the last page: most filtered lists fit on one), takes the count from them without a
+  COUNT; other page-number pages count primary keys without the joins
   (pagination.LeanCountPaginator).
 
 What is left is Django's ORM building and compiling the query (~0.5–1 ms), DRF's request,
