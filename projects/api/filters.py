@@ -18,6 +18,8 @@ import time
 
 import django_filters as filters
 from django import forms
+from django.core.validators import EMPTY_VALUES
+from django.db.models import Subquery
 from django.http import QueryDict
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -63,13 +65,27 @@ class _KnownValueField(forms.CharField):
 
 
 class KnownValueFilter(filters.CharFilter):
-    """`field_name=value` for a value checked against the reference table's (cached) values."""
+    """`field_name=value` for a value checked against the reference table's (cached) values.
+
+    A related code (`region__code`) filters the foreign key by a scalar subquery,
+    `region_id = (SELECT id FROM core_region WHERE code = …)`, not through a join: each join is
+    one more table in PostgreSQL's search for a join order, which costs a page more than its
+    execution (see core.api.views_base.ApiViewSet.page_values)."""
 
     field_class = _KnownValueField
 
     def __init__(self, *, model, lookup: str, **kwargs):
         super().__init__(**kwargs)
         self.extra.update(model=model, lookup=lookup)
+
+    def filter(self, qs, value):
+        head, sep, rest = self.field_name.partition("__")
+        if value in EMPTY_VALUES or not sep:
+            return super().filter(qs, value)
+        match = (
+            self.extra["model"]._base_manager.filter(**{rest: value}).order_by().values("pk")[:1]
+        )
+        return qs.filter(**{head: Subquery(match)})
 
 
 @extend_schema_field(OpenApiTypes.INT)
