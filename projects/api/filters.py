@@ -122,6 +122,10 @@ class ProjectApiFilterSet(ProjectFilterSet):
         for filter_ in self.filters.values():
             filter_.model = queryset.model
             filter_.parent = self
+            if filter_.method is not None:
+                # A shallow copy shares the original's FilterMethod, which would look for the
+                # method on the original's parent (it has none): bind one to the copy.
+                filter_.method = filter_.method
 
     def get_form_class(self):
         key = (type(self), tuple(self.filters), translation.get_language())

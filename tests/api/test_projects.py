@@ -377,3 +377,13 @@ def test_only_city_staff_set_targets(users, api_as):
     # Every signed-in user reads them.
     rows = api_as(users["yuci_official"]).get("/api/v1/targets/?year=2024").json()["results"]
     assert [r["region"] for r in rows] == ["140702"]
+
+
+def test_the_api_searches_like_the_page(users, api_as):
+    client = api_as(users["city_staff"])
+    found = client.get("/api/v1/projects/?q=吉利&page_size=500").json()
+    assert found["count"] >= 1
+    for row in found["results"]:
+        project = Project.objects.select_related("investor").get(pk=row["id"])
+        assert "吉利" in project.name + project.investor.name + project.notes
+    assert client.get("/api/v1/projects/?q=不存在的项目名称xyz").json()["count"] == 0
