@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 
 MAX_PAGE_SIZE = 500
@@ -67,7 +68,13 @@ class _Cursor(CursorPagination):
         # `?cursor=` with no value starts a cursor walk at the first page.
         if not request.query_params.get(self.cursor_query_param):
             return None
-        return super().decode_cursor(request)
+        cursor = super().decode_cursor(request)
+        # Positions are primary keys (see ApiViewSet.cursor_ordering): a cursor made by hand with
+        # another position is as invalid as one that does not decode (it was a 500).
+        position = cursor.position
+        if position is not None and not (position.isascii() and position.lstrip("-").isdigit()):
+            raise NotFound(self.invalid_cursor_message)
+        return cursor
 
 
 class PageOrCursorPagination:

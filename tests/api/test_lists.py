@@ -1,5 +1,6 @@
 """Pagination (page numbers up to 500, cursors without COUNT), constant query counts, CSV / xlsx."""
 
+import base64
 import csv
 import io
 
@@ -84,6 +85,16 @@ def test_cursor_walk_returns_every_project_once(users, api_as):
         seen += [row["id"] for row in body["results"]]
         url = body["next"]
     assert len(seen) == len(set(seen)) == Project.objects.count()
+
+
+@pytest.mark.parametrize("position", [b"p=abc", b"p=1.5&r=1", b"p=%EF%BC%91"])
+def test_a_hand_made_cursor_is_a_json_404_not_a_500(users, api_as, position):
+    client = api_as(users["city_staff"])
+    client.raise_request_exception = False
+    cursor = base64.b64encode(position).decode()
+    response = client.get(f"/api/v1/projects/?cursor={cursor}")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
 
 
 def test_page_size_is_capped_at_500(users, api_as):
