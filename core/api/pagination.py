@@ -12,6 +12,8 @@ from django.utils.functional import cached_property
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 
+from .plans import PlannedRows
+
 MAX_PAGE_SIZE = 500
 
 
@@ -22,6 +24,8 @@ class LeanCountPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         qs = getattr(self.object_list, "count_source", self.object_list)
+        if isinstance(qs, PlannedRows):
+            return qs.count()
         if hasattr(qs, "query"):
             return qs.order_by().values("pk").count()
         return len(qs)
@@ -30,7 +34,8 @@ class LeanCountPaginator(Paginator):
         """The page's rows first: a page shorter than the page size is the last one, so the total
         is known exactly without COUNT(*) (most filtered lists fit on one page). A full page, or
         a page past the end, counts as usual."""
-        if self.orphans or not hasattr(self.object_list, "query"):
+        lean = hasattr(self.object_list, "query") or isinstance(self.object_list, PlannedRows)
+        if self.orphans or not lean:
             return super().page(number)
         try:
             n = int(number)

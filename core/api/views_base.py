@@ -12,10 +12,15 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import connection
 from django.db.models.expressions import RawSQL
 from django.http import FileResponse, Http404, StreamingHttpResponse
+from django_filters.utils import translate_validation
 from openpyxl import Workbook
 from rest_framework import mixins, viewsets
 from rest_framework.response import Response
 
+from core.scoping import scope_key
+
+from .filters import FilterBackend
+from .plans import NotPlannable, PlannedRows, split_filter_values
 from .renderers import CSVRenderer, FastJSONRenderer, XLSXRenderer, neutralise
 
 EXPORT_CHUNK = 2000
@@ -83,6 +88,7 @@ class ApiViewSet(JsonErrorsMixin, viewsets.GenericViewSet):
     """
 
     list_fields: dict[str, str] | None = None
+    planned_pages = False  # see planned_rows
     export_name = "export"
     cursor_ordering = "-id"
 
@@ -123,19 +129,52 @@ class ApiViewSet(JsonErrorsMixin, viewsets.GenericViewSet):
         values are the same. Their SQL is made once per model and path (see `_scalar_sql`); exports,
         which read every row, keep the joins. Returns the rows and, per output name, its key in
         a row."""
-        keys: dict[str, str] = {}
+        keys = _page_keys(queryset.model, tuple(self.list_fields.items()))
         annotations = {}
         for name, path in self.list_fields.items():
-            scalar = _page_scalars(queryset.model, path)
-            if scalar is None:
-                keys[name] = path
-                continue
-            alias = f"page_{name}"
-            # Identifiers from model metadata, quoted; no value from the request.
-            annotations[alias] = RawSQL(scalar[0], (), output_field=scalar[1])  # noqa: S611  # nosec B611
-            keys[name] = alias
+            if keys[name] != path:
+                scalar = _page_scalars(queryset.model, path)
+                # Identifiers from model metadata, quoted; no value from the request.
+                annotations[keys[name]] = RawSQL(scalar[0], (), output_field=scalar[1])  # noqa: S611  # nosec B611
         rows = queryset.annotate(**annotations).values(*dict.fromkeys(keys.values()))
         return rows, keys
+
+    def planned_rows(self, request) -> tuple[PlannedRows, dict[str, str]] | None:
+        """The page's rows through a plan compiled once per shape of request (core.api.plans), or
+        None where this view's list is built by the ORM on every request. A view opts in with
+        `planned_pages = True` when its `get_queryset()` for a list depends on nothing but the
+        user's scope (core.scoping.scope_key) and it filters with FilterBackend alone."""
+        if not self.planned_pages or list(self.filter_backends) != [FilterBackend]:
+            return None
+        queryset = self.get_queryset()
+        backend = FilterBackend()
+        filterset = None
+        if backend.names_a_filter(request, queryset, self):
+            filterset = backend.get_filterset(request, queryset, self)
+            if not filterset.is_valid():
+                raise translate_validation(filterset.errors)
+        try:
+            shape, free = split_filter_values(filterset) if filterset is not None else ((), {})
+        except NotPlannable:
+            return None
+        cleaned = filterset.form.cleaned_data if filterset is not None else {}
+
+        def filtered(values: dict):
+            qs = queryset
+            for name, value in cleaned.items():  # as django-filter's FilterSet.filter_queryset
+                qs = filterset.filters[name].filter(qs, values.get(name, value))
+            return qs
+
+        model = queryset.model
+        fields = tuple(self.list_fields.items())
+        rows = PlannedRows(
+            key=(type(self), fields, scope_key(model, request.user), shape),
+            values=free,
+            build=lambda values: self.page_values(filtered(values))[0],
+            count_build=filtered,
+            model=model,
+        )
+        return rows, _page_keys(model, fields)
 
     def export(self, queryset, fmt: str):
         if self.list_fields is not None:
@@ -156,8 +195,15 @@ class ListMixin(mixins.ListModelMixin):
     """List with pagination, the `.values()` fast path and CSV / xlsx export (see ApiViewSet)."""
 
     def list(self, request, *args, **kwargs):
-        queryset = self.filter_queryset(self.get_queryset())
         fmt = request.accepted_renderer.format
+        planned = self.planned_rows(request) if fmt not in ("csv", "xlsx") else None
+        if planned is not None and self.paginator is not None:
+            rows, keys = planned
+            rows.count_source = rows  # see pagination.LeanCountPaginator
+            page = self.paginate_queryset(rows)
+            if page is not None:
+                return self.get_paginated_response(self._rename(page, keys))
+        queryset = self.filter_queryset(self.get_queryset())
         if fmt in ("csv", "xlsx"):
             return self.export(queryset, fmt)
         if self.list_fields is None:
@@ -172,6 +218,16 @@ class ListMixin(mixins.ListModelMixin):
             paths = dict.fromkeys(self.list_fields.values())
             return Response(self._rename(list(queryset.values(*paths))))
         return self.get_paginated_response(self._rename(page, keys))
+
+
+@functools.cache
+def _page_keys(model, fields: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """Per output name, its key in a page's row: the path itself, or the alias of the scalar
+    subquery that reads it (see ApiViewSet.page_values)."""
+    return {
+        name: (path if _page_scalars(model, path) is None else f"page_{name}")
+        for name, path in fields
+    }
 
 
 @functools.cache

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from core.api.plans import register_plain_filter
 from core.models import IndustryChain, PromotionMethod, Region
 from enterprises.models import IndustrialPark
 from projects.filtersets import ProjectFilterSet
@@ -64,6 +65,7 @@ class _KnownValueField(forms.CharField):
         return value
 
 
+@register_plain_filter
 class KnownValueFilter(filters.CharFilter):
     """`field_name=value` for a value checked against the reference table's (cached) values.
 
@@ -88,6 +90,7 @@ class KnownValueFilter(filters.CharFilter):
         return qs.filter(**{head: Subquery(match)})
 
 
+@register_plain_filter
 @extend_schema_field(OpenApiTypes.INT)
 class KnownIdFilter(KnownValueFilter):
     pass
