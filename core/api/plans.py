@@ -75,10 +75,13 @@ class Plan:
     using: str
     empty: bool = False  # the query can match nothing (e.g. an inactive user's scope)
 
+    def _params(self, values: dict) -> list:
+        return [(_adapted(p, values[p.name]) if isinstance(p, _Slot) else p) for p in self.params]
+
     def run(self, values: dict) -> list[dict]:
         if self.empty:
             return []
-        params = [(_adapted(p, values[p.name]) if isinstance(p, _Slot) else p) for p in self.params]
+        params = self._params(values)
         connection = connections[self.using]
         with connection.cursor() as cursor:
             cursor.execute(self.sql, params)
@@ -97,7 +100,7 @@ class Plan:
     def count(self, values: dict) -> int:
         if self.empty:
             return 0
-        params = [(_adapted(p, values[p.name]) if isinstance(p, _Slot) else p) for p in self.params]
+        params = self._params(values)
         with connections[self.using].cursor() as cursor:
             cursor.execute(self.sql, params)
             return cursor.fetchone()[0]

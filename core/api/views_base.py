@@ -199,7 +199,6 @@ class ListMixin(mixins.ListModelMixin):
         planned = self.planned_rows(request) if fmt not in ("csv", "xlsx") else None
         if planned is not None and self.paginator is not None:
             rows, keys = planned
-            rows.count_source = rows  # see pagination.LeanCountPaginator
             page = self.paginate_queryset(rows)
             if page is not None:
                 return self.get_paginated_response(self._rename(page, keys))
