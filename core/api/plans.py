@@ -31,6 +31,8 @@ What keeps this exact:
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import operator
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -78,7 +80,9 @@ class Plan:
     def _params(self, values: dict) -> list:
         return [(_adapted(p, values[p.name]) if isinstance(p, _Slot) else p) for p in self.params]
 
-    def run(self, values: dict) -> list[dict]:
+    def run(self, values: dict, output: tuple) -> list[dict]:
+        """The rows as dicts keyed by the output names of `output`: (output name, `.values()`
+        name) pairs."""
         if self.empty:
             return []
         params = self._params(values)
@@ -86,7 +90,7 @@ class Plan:
         with connection.cursor() as cursor:
             cursor.execute(self.sql, params)
             rows = cursor.fetchall()
-        names, converters = self.names, self.converters
+        converters = self.converters
         if converters:
             rows = [list(row) for row in rows]
             for row in rows:
@@ -95,7 +99,8 @@ class Plan:
                     for function in functions:
                         value = function(value, expression, connection)
                     row[i] = value
-        return [dict(zip(names, row, strict=True)) for row in rows]
+        names, pick = _picker(self.names, output)
+        return [dict(zip(names, pick(row), strict=True)) for row in rows]
 
     def count(self, values: dict) -> int:
         if self.empty:
@@ -104,6 +109,16 @@ class Plan:
         with connections[self.using].cursor() as cursor:
             cursor.execute(self.sql, params)
             return cursor.fetchone()[0]
+
+
+@functools.lru_cache(maxsize=256)
+def _picker(names: tuple[str, ...], output: tuple) -> tuple[tuple[str, ...], Callable]:
+    """The output names, and a function that picks their columns from a row, in that order."""
+    indexes = [names.index(key) for _name, key in output]
+    if len(indexes) == 1:
+        only = indexes[0]
+        return (output[0][0],), lambda row: (row[only],)
+    return tuple(name for name, _key in output), operator.itemgetter(*indexes)
 
 
 def _adapted(slot: _Slot, value):
@@ -269,14 +284,15 @@ class PlannedRows:
 
     `build(values)` makes the ORM's `.values()` queryset for the given free values (the request's,
     or markers); `count_build(values)` the queryset whose rows are counted; `key` the shape of
-    everything else. Supports what the pagination classes call: `order_by`, one `filter` (the
+    everything else; `output` ((output name, `.values()` name) pairs) the keys of the rows it
+    gives, made as the rows are read (no second dict per row). Supports what the pagination classes call: `order_by`, one `filter` (the
     cursor's position), slicing, iteration, `len` and `count`."""
 
     ordered = True
 
-    def __init__(self, *, key: tuple, values: dict, build, count_build, model):
+    def __init__(self, *, key: tuple, values: dict, build, count_build, model, output: tuple):
         self.key, self.values, self.build, self.count_build = key, values, build, count_build
-        self.model = model
+        self.model, self.output = model, output
         self.ops: tuple = ()
         self._rows: list[dict] | None = None
 
@@ -287,6 +303,7 @@ class PlannedRows:
             build=self.build,
             count_build=self.count_build,
             model=self.model,
+            output=self.output,
         )
         clone.ops = (*self.ops, op)
         return clone
@@ -332,9 +349,11 @@ class PlannedRows:
                 lambda: compile_plan(self._apply(self.build(markers), markers), markers),
             )
             if plan is None:
-                self._rows = list(self._apply(self.build(values), values))
+                output = self.output
+                rows = self._apply(self.build(values), values)
+                self._rows = [{name: row[key] for name, key in output} for row in rows]
             else:
-                self._rows = plan.run(values)
+                self._rows = plan.run(values, self.output)
         return self._rows
 
     def __iter__(self):

@@ -88,7 +88,7 @@ class ApiViewSet(JsonErrorsMixin, viewsets.GenericViewSet):
     """
 
     list_fields: dict[str, str] | None = None
-    planned_pages = False  # see planned_rows
+    planned_model = None  # the listed model, for lists read through plans: see planned_rows
     export_name = "export"
     cursor_ordering = "-id"
 
@@ -139,18 +139,23 @@ class ApiViewSet(JsonErrorsMixin, viewsets.GenericViewSet):
         rows = queryset.annotate(**annotations).values(*dict.fromkeys(keys.values()))
         return rows, keys
 
-    def planned_rows(self, request) -> tuple[PlannedRows, dict[str, str]] | None:
-        """The page's rows through a plan compiled once per shape of request (core.api.plans), or
-        None where this view's list is built by the ORM on every request. A view opts in with
-        `planned_pages = True` when its `get_queryset()` for a list depends on nothing but the
-        user's scope (core.scoping.scope_key) and it filters with FilterBackend alone."""
-        if not self.planned_pages or list(self.filter_backends) != [FilterBackend]:
+    def planned_rows(self, request) -> PlannedRows | None:
+        """The page's rows, keyed by output name, through a plan compiled once per shape of
+        request (core.api.plans), or None where this view's list is built by the ORM on every
+        request. A view opts in by naming the listed model as `planned_model` when its
+        `get_queryset()` for a list depends on nothing but the user's scope
+        (core.scoping.scope_key), it filters with FilterBackend alone, and `list_fields` names the
+        cursor's ordering field as itself (`"id": "id"`)."""
+        model = self.planned_model
+        if model is None or list(self.filter_backends) != [FilterBackend]:
             return None
-        queryset = self.get_queryset()
         backend = FilterBackend()
+        # The view's queryset is built only where it is used: by a filter set, or to make a plan
+        # (an unfiltered page whose plan is made reads none of it).
+        base = functools.cache(self.get_queryset)
         filterset = None
-        if backend.names_a_filter(request, queryset, self):
-            filterset = backend.get_filterset(request, queryset, self)
+        if backend.names_a_filter(request, None, self):
+            filterset = backend.get_filterset(request, base(), self)
             if not filterset.is_valid():
                 raise translate_validation(filterset.errors)
         try:
@@ -160,21 +165,20 @@ class ApiViewSet(JsonErrorsMixin, viewsets.GenericViewSet):
         cleaned = filterset.form.cleaned_data if filterset is not None else {}
 
         def filtered(values: dict):
-            qs = queryset
+            qs = base()
             for name, value in cleaned.items():  # as django-filter's FilterSet.filter_queryset
                 qs = filterset.filters[name].filter(qs, values.get(name, value))
             return qs
 
-        model = queryset.model
         fields = tuple(self.list_fields.items())
-        rows = PlannedRows(
+        return PlannedRows(
             key=(type(self), fields, scope_key(model, request.user), shape),
             values=free,
             build=lambda values: self.page_values(filtered(values))[0],
             count_build=filtered,
             model=model,
+            output=tuple(_page_keys(model, fields).items()),
         )
-        return rows, _page_keys(model, fields)
 
     def export(self, queryset, fmt: str):
         if self.list_fields is not None:
@@ -198,10 +202,9 @@ class ListMixin(mixins.ListModelMixin):
         fmt = request.accepted_renderer.format
         planned = self.planned_rows(request) if fmt not in ("csv", "xlsx") else None
         if planned is not None and self.paginator is not None:
-            rows, keys = planned
-            page = self.paginate_queryset(rows)
+            page = self.paginate_queryset(planned)
             if page is not None:
-                return self.get_paginated_response(self._rename(page, keys))
+                return self.get_paginated_response(page)
         queryset = self.filter_queryset(self.get_queryset())
         if fmt in ("csv", "xlsx"):
             return self.export(queryset, fmt)

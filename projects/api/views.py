@@ -77,7 +77,7 @@ class ProjectViewSet(
     # only duplicate `sort` and `q` under other names.
     filter_backends = [FilterBackend]
     list_fields = serializers.PROJECT_LIST_FIELDS
-    planned_pages = True  # the list's queryset depends on the user's scope only
+    planned_model = Project  # the list's queryset depends on the user's scope only
     export_name = "projects"
 
     def get_queryset(self):

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from core.api import plans
 from core.models import IndustryChain, PromotionMethod, Region
 from enterprises.models import IndustrialPark
+from projects.api.serializers import PROJECT_LIST_FIELDS
 from projects.api.views import ProjectViewSet
 from projects.models import Project
 
@@ -50,12 +51,12 @@ def _both(client, url) -> tuple[dict, dict]:
     """(planned, ORM) answers to `url`: status, JSON and the page query's SQL as run."""
     answers = {}
     for planned in (True, False):
-        ProjectViewSet.planned_pages = planned
+        ProjectViewSet.planned_model = Project if planned else None
         try:
             with CaptureQueriesContext(connection) as ctx:
                 response = client.get(url)
         finally:
-            ProjectViewSet.planned_pages = True
+            ProjectViewSet.planned_model = Project
         page_sql = [  # the page's rows (the count is compared through the answer's `count`)
             q["sql"]
             for q in ctx.captured_queries
@@ -175,3 +176,26 @@ def test_every_filter_of_the_project_list_but_search_is_planned(users, api_as):
     plans.forget_plans()
     assert client.get("/api/v1/projects/?q=jili").status_code == 200
     assert not any(p is not None for p in plans._plans.values())
+
+
+def test_a_shape_whose_plan_cannot_be_made_is_read_by_the_orm_with_the_same_keys(
+    users, api_as, monkeypatch
+):
+    client = api_as(users["city_staff"])
+
+    def refuse(*args, **kwargs):
+        raise plans.NotPlannable
+
+    monkeypatch.setattr(plans, "compile_plan", refuse)
+    plans.forget_plans()
+    for url in (
+        "/api/v1/projects/?stage=signed&page_size=5",
+        "/api/v1/projects/?cursor=&page_size=3&signed_from=2023-01-01",
+        "/api/v1/projects/?page_size=2",
+    ):
+        planned, orm = _both(client, url)
+        assert planned["status"] == orm["status"] == 200, url
+        assert planned["body"] == orm["body"], url
+        assert planned["body"]["results"], url
+        assert set(planned["body"]["results"][0]) == set(PROJECT_LIST_FIELDS), url
+    assert plans._plans and not any(p is not None for p in plans._plans.values())
