@@ -4,6 +4,7 @@ and deactivation still take effect; the throttles count in one Redis round trip 
 import datetime as dt
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -12,7 +13,7 @@ from rest_framework.test import APIClient, APIRequestFactory
 
 from accounts import services
 from accounts.models import ApiToken
-from core.api import auth
+from core.api import auth, throttling
 from core.api.throttling import UserRateThrottle
 
 
@@ -112,3 +113,28 @@ def test_throttle_window_slides(users, monkeypatch):
     assert [allowed(), allowed(), allowed()] == [True, True, False]
     clock[0] += 60  # half-way into the window after: the last one's 2 weigh 1
     assert [allowed(), allowed(), allowed(), allowed()] == [True, True, True, False]
+
+
+def test_a_high_rate_is_counted_in_leases_and_never_exceeded(users, monkeypatch):
+    clock = [12000.0]  # the start of a one-minute window
+    monkeypatch.setattr(UserRateThrottle, "timer", lambda self: clock[0])
+    user = users["api_reader"]
+
+    def allowed() -> bool:
+        request = Request(APIRequestFactory().get("/"))
+        request.user = user
+        throttle = UserRateThrottle()
+        throttle.rate, throttle.num_requests, throttle.duration = "1000/min", 1000, 60
+        return throttle.allow_request(request, None)
+
+    counted = f"throttle_user_{user.pk}:{int(clock[0] // 60)}"
+    assert throttling.lease_size(1000) == 10
+    assert [allowed() for _ in range(25)] == [True] * 25
+    assert cache.get(counted) == 30  # three round trips to Redis for 25 requests
+    answers = [allowed() for _ in range(1000)]
+    assert answers == [True] * 975 + [False] * 25  # exactly the rate, no more
+    assert cache.get(counted) == 1000  # refused requests do not count
+    throttling.forget_leases()  # as another worker process: nothing leased there
+    assert not allowed()
+    clock[0] += 90  # half-way into the next window: the previous 1,000 weigh 500
+    assert sum(allowed() for _ in range(600)) == 500
