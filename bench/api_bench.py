@@ -364,8 +364,8 @@ def report(sections: list[dict]) -> str:
         "",
         f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC with `make bench BENCH_PARTS=api`",
         f"(BENCH_SIZES={','.join(str(s['n']) for s in sections)}) on {machine()}.",
-        "The machine's 2 cores were shared with other sessions' work during the run, so absolute",
-        "times are noisy; compare within a table (the floor ran in the same minute).",
+        "The machine is a virtual one whose speed varies from minute to minute, so absolute times",
+        "are noisy; compare within a table (the cases take turns with their floor, see the notes).",
         "",
         "Goals (issue 6): in-process p95 ≤ 2× the floor's and flat from 10^4 to 10^6; at most 3",
         "queries per request; HTTP throughput ≥ 0.5× the floor's; 0 errors.",
@@ -571,13 +571,13 @@ is CPU time per request: the floor's is mostly PostgreSQL's, the API's that plus
 above. wrk runs with `--timeout 10s` (its default 2 s counted timeouts at 32 connections when the
 machine was saturated by other work).
 
-**Noise.** Other sessions' test suites share these 2 cores, so absolute times vary several-fold
-between runs; the in-process cases take turns in rounds of ten requests so that a slow moment
-falls on the API and its floor alike. Compare within a table (the
-floor ran in the same minute); re-run `make bench BENCH_PARTS=api` (add
-`BENCH_SIZES=10000,1000000` for 10^6, ~12 min, most of it generating rows) on a quiet machine for
-cleaner figures. wrk comes from Debian (`apt-get install -y wrk`); without it the HTTP part is
-skipped with a message.
+**Noise.** The machine is a virtual one with 2 cores whose speed varies from minute to minute
+(and, on a shared machine, with other work), so absolute times vary several-fold between runs.
+The cases take turns (in-process, rounds of ten requests each; over HTTP, four slices each) so
+that a slow moment falls on the API and its floor alike; compare within a table. Re-run
+`make bench BENCH_PARTS=api` (add `BENCH_SIZES=10000,1000000` for 10^6, ~15 min, most of it
+generating rows and the HTTP slices) for fresh figures. wrk comes from Debian
+(`apt-get install -y wrk`); without it the HTTP part is skipped with a message.
 """
 
 

@@ -285,8 +285,9 @@ class PlannedRows:
     `build(values)` makes the ORM's `.values()` queryset for the given free values (the request's,
     or markers); `count_build(values)` the queryset whose rows are counted; `key` the shape of
     everything else; `output` ((output name, `.values()` name) pairs) the keys of the rows it
-    gives, made as the rows are read (no second dict per row). Supports what the pagination classes call: `order_by`, one `filter` (the
-    cursor's position), slicing, iteration, `len` and `count`."""
+    gives, made as the rows are read (no second dict per row). Supports what the pagination
+    classes call: `order_by`, one `filter` (the cursor's position), slicing, iteration, `len`
+    and `count`."""
 
     ordered = True
 
