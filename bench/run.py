@@ -204,14 +204,14 @@ def floor_group_by() -> None:
             "CREATE TEMP TABLE _floor_rm AS SELECT * FROM rollups_regionmonthrollup WHERE 1 = 0"
         )
         cur.execute(  # SQL from module constants only
-            f"INSERT INTO _floor_rm ({REGION_MONTH_COLUMNS}) SELECT region_id, month, "  # noqa: S608
+            f"INSERT INTO _floor_rm ({REGION_MONTH_COLUMNS}) SELECT region_id, month, "  # noqa: S608  # nosec B608
             f"{REGION_MONTH_SUMS} FROM _floor_m GROUP BY region_id, month"
         )
         cur.execute(
             "CREATE TEMP TABLE _floor_c AS SELECT * FROM rollups_regionmonthchainrollup WHERE 1 = 0"
         )
         cur.execute(  # SQL from module constants only
-            f"INSERT INTO _floor_c ({CHAIN_TABLE_COLUMNS}) SELECT region_id, month, chain_id, "  # noqa: S608
+            f"INSERT INTO _floor_c ({CHAIN_TABLE_COLUMNS}) SELECT region_id, month, chain_id, "  # noqa: S608  # nosec B608
             f"{CHAIN_SUMS} FROM _floor_m GROUP BY region_id, month, chain_id "
             f"HAVING {CHAIN_NONZERO}"
         )

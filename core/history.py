@@ -186,7 +186,7 @@ def _insert_select(record_model, model, objs, first, using) -> list[tuple[int, i
     params.append([obj.pk for obj in objs])
     # Only quoted table and column names from the models are formatted in; values are params.
     sql = (
-        f"INSERT INTO {qn(record_model._meta.db_table)} ({', '.join(columns)}) "  # noqa: S608
+        f"INSERT INTO {qn(record_model._meta.db_table)} ({', '.join(columns)}) "  # noqa: S608  # nosec B608
         f"SELECT {', '.join(selected)} FROM {qn(model._meta.db_table)} t "
         f"WHERE t.{source_pk} = ANY(%s) ORDER BY t.{source_pk} "
         f"RETURNING {record_id}, {qn(pk.column)}"

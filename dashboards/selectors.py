@@ -129,11 +129,11 @@ def _month_end(first: dt.date) -> dt.date:
 TARGET_FIELDS = ["signed_count", "signed_amount", "new_start_amount", "funds_amount"]
 _TARGET_COLS = ", ".join(f"t.{f}" for f in TARGET_FIELDS)
 TARGET_OWN_SQL = (
-    f"SELECT 0, {_TARGET_COLS} FROM dashboards_target t JOIN core_region r ON r.id = t.region_id "
+    f"SELECT 0, {_TARGET_COLS} FROM dashboards_target t JOIN core_region r ON r.id = t.region_id "  # nosec B608
     "WHERE t.year = %s AND r.code = %s"
 )
 TARGET_SUM_SQL = (
-    f"{TARGET_OWN_SQL} UNION ALL SELECT 1, {', '.join(f'sum({f})' for f in TARGET_FIELDS)} "
+    f"{TARGET_OWN_SQL} UNION ALL SELECT 1, {', '.join(f'sum({f})' for f in TARGET_FIELDS)} "  # nosec B608
     "FROM dashboards_target WHERE year = %s"
 )
 STATUS_SQL = (
@@ -144,7 +144,7 @@ STATUS_SQL = (
 RM_TABLE = "rollups_regionmonthrollup"
 _RM_SUMS = ", ".join(f"sum({c})" for c in MEASURE_COLUMNS)
 RM_BY_MONTH_SQL = (
-    f"SELECT month, {_RM_SUMS} FROM {RM_TABLE} WHERE month >= %s AND month <= %s "
+    f"SELECT month, {_RM_SUMS} FROM {RM_TABLE} WHERE month >= %s AND month <= %s "  # nosec B608
     "{scope} GROUP BY month ORDER BY month"
 )
 RANKING_COLS = [
@@ -155,7 +155,7 @@ RANKING_COLS = [
     "funds_amount",
 ]
 RANKING_SQL = (
-    f"SELECT m.region_id, r.code, r.name, {', '.join(f'sum(m.{c})' for c in RANKING_COLS)} "
+    f"SELECT m.region_id, r.code, r.name, {', '.join(f'sum(m.{c})' for c in RANKING_COLS)} "  # nosec B608
     f"FROM {RM_TABLE} m JOIN core_region r ON r.id = m.region_id "
     "WHERE m.month >= %s AND m.month <= %s GROUP BY m.region_id, r.code, r.name"
 )

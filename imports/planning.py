@@ -391,7 +391,7 @@ def _project_ids(names, ids) -> list[int]:
     table = connection.ops.quote_name(Project._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id FROM {table} WHERE name = ANY(%s::text[]) OR id = ANY(%s::bigint[])",  # noqa: S608
+            f"SELECT id FROM {table} WHERE name = ANY(%s::text[]) OR id = ANY(%s::bigint[])",  # noqa: S608  # nosec B608
             [sorted(names), sorted(ids)],
         )
         return [row[0] for row in cursor.fetchall()]

@@ -264,4 +264,4 @@ def _scalar_sql(model, outer_table: str, path: str):
         value = f"{qn(table)}.{qn(output.column)}"
     key = f"{qn(table)}.{qn(field.target_field.column)}"
     outer = f"{qn(outer_table)}.{qn(field.column)}"
-    return f"(SELECT {value} FROM {qn(table)} WHERE {key} = {outer})", output  # noqa: S608
+    return f"(SELECT {value} FROM {qn(table)} WHERE {key} = {outer})", output  # noqa: S608  # nosec B608

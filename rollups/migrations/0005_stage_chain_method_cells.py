@@ -7,13 +7,13 @@ from django.db import migrations, models
 
 STAGES = "rollups_stagerollup"
 FINE = (
-    f"INSERT INTO {STAGES} (region_id, stage, chain_id, method_id, project_count, amount) "
+    f"INSERT INTO {STAGES} (region_id, stage, chain_id, method_id, project_count, amount) "  # nosec B608
     "SELECT region_id, stage, coalesce(chain_id, 0), coalesce(method_id, 0), count(*), "
     "coalesce(sum(planned_investment), 0) FROM projects_project WHERE NOT is_deleted "
     "GROUP BY region_id, stage, coalesce(chain_id, 0), coalesce(method_id, 0)"
 )
 COARSE = (
-    f"INSERT INTO {STAGES} (region_id, stage, project_count, amount) "
+    f"INSERT INTO {STAGES} (region_id, stage, project_count, amount) "  # nosec B608
     "SELECT region_id, stage, count(*), coalesce(sum(planned_investment), 0) "
     "FROM projects_project WHERE NOT is_deleted GROUP BY region_id, stage"
 )
@@ -52,7 +52,7 @@ class Migration(migrations.Migration):
     operations = [
         # Backwards, last: the coarse rows again, once the old key is back.
         migrations.RunPython(_noop, _run(COARSE)),
-        migrations.RunPython(_run(f"DELETE FROM {STAGES}"), _run(f"DELETE FROM {STAGES}")),
+        migrations.RunPython(_run(f"DELETE FROM {STAGES}"), _run(f"DELETE FROM {STAGES}")),  # nosec B608
         migrations.RemoveConstraint(
             model_name="stagerollup",
             name="stagerollup_unique_cell",
@@ -74,7 +74,7 @@ class Migration(migrations.Migration):
                 name="stagerollup_unique_chain_method",
             ),
         ),
-        migrations.RunPython(_run(FINE), _run(f"DELETE FROM {STAGES}")),
+        migrations.RunPython(_run(FINE), _run(f"DELETE FROM {STAGES}")),  # nosec B608
         migrations.RunPython(
             _run(CREATE_INDEX, "DROP INDEX IF EXISTS rollup_prj_stage", pg_only=True),
             _run(OLD_INDEX, "DROP INDEX IF EXISTS rollup_prj_stage_cell", pg_only=True),
