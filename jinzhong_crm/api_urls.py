@@ -1,7 +1,12 @@
 """/api/: version 1 of the REST API, its OpenAPI schema and the offline docs."""
 
+from csp.decorators import csp_update
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
 
 from accounts.api.views import TokenView
 from core.api.errors import json_not_found
@@ -25,7 +30,26 @@ v1 = [
 urlpatterns = [
     path("v1/", include((v1, "api"), namespace="v1")),
     path("schema/", SchemaView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    # The split view serves Swagger UI's start-up script as a file (`?script`): the site's CSP
+    # refuses inline scripts. Both templates drop drf-spectacular's inline styles (and Redoc's
+    # Google Fonts). Redoc itself writes its styles into <style> elements (styled-components,
+    # with no nonce support in its bundle) and runs its search in a worker made from a blob: URL,
+    # so that one page of our own schema allows inline styles and blob: workers; scripts stay
+    # 'self' only. (Its footer's Redocly logo, an image on cdn.redoc.ly, stays refused: img-src
+    # 'self'; the link's text shows instead.)
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api-schema", template_name="api/swagger_ui.html"
+        ),
+        name="api-docs",
+    ),
+    path(
+        "redoc/",
+        csp_update({"style-src": ["'unsafe-inline'"], "worker-src": ["'self'", "blob:"]})(
+            SpectacularRedocView.as_view(url_name="api-schema", template_name="api/redoc.html")
+        ),
+        name="api-redoc",
+    ),
     re_path(r"^.*$", json_not_found),
 ]

@@ -47,6 +47,8 @@ def test_docs_are_served_from_local_files(users, url):
     html = client.get(url).content.decode()
     assert "/static/drf_spectacular_sidecar/" in html
     assert "cdn" not in html.lower() and "unpkg" not in html.lower()
+    assert "googleapis" not in html and "gstatic" not in html  # Redoc's template's fonts
+    assert "<script>" not in html and "<style>" not in html  # the site's CSP refuses inline ones
 
 
 # --- schemathesis ----------------------------------------------------------------------------
