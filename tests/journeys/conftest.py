@@ -1,0 +1,299 @@
+"""Journeys run against the product as it is started for real, on both stacks:
+
+- `embedded`: what `make run` serves — SQLite, in-process tasks, DEBUG on, `runserver`;
+- `postgres`: PostgreSQL + Redis + gunicorn (2 workers) + a real Celery worker, DEBUG off.
+
+Each stack is a set of subprocesses on a fresh database with the demo loaded (`migrate`, `load_demo`),
+started once per test session. A journey only sees the site through Chromium: it starts at the login
+page and moves by clicks, typing and the page's own controls. It never builds a URL by hand (beyond
+the site's root) and never reads the database. Journeys change data (they log leads, sign, import),
+so each uses names of its own and asserts what it added, not totals others may have moved — except
+the figures of the past (2023), which no journey touches.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+PASSWORD = "demo12345"
+STACKS = ["embedded", "postgres"]
+
+
+@dataclass
+class Stack:
+    name: str
+    url: str
+    procs: list[subprocess.Popen] = field(default_factory=list)
+    logs: Path | None = None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_http(url: str, proc: subprocess.Popen, log: Path, seconds: float = 120) -> None:
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            urllib.request.urlopen(url, timeout=2).close()  # noqa: S310 (our own loopback server)
+            return
+        except urllib.error.HTTPError:
+            return  # it answers
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(
+        f"server did not answer {url} within {seconds:.0f} s:\n{log.read_text()[-3000:]}"
+    )
+
+
+def _run(cmd: list[str], env: dict, log: Path) -> None:
+    with log.open("a") as out:
+        rc = subprocess.call(cmd, cwd=BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT)
+    if rc != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({rc}):\n{log.read_text()[-3000:]}")
+
+
+def _base_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "DJANGO_SETTINGS"))}
+    for name in ("DATABASE_URL", "REDIS_URL", "DEBUG", "HTTPS", "SECRET_KEY", "DEMO"):
+        env.pop(name, None)
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def _start_embedded(tmp: Path) -> Stack:
+    """`make run`, minus the venv and message steps the test run has already done."""
+    env = {**_base_env(), "SQLITE_PATH": str(tmp / "db.sqlite3"), "MEDIA_ROOT": str(tmp / "media")}
+    log = tmp / "embedded.log"
+    _run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], env, log)
+    _run([sys.executable, "manage.py", "load_demo"], env, log)
+    port = _free_port()
+    out = log.open("a")
+    proc = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    _wait_http(f"{url}/accounts/login/", proc, log)
+    return Stack("embedded", url, [proc], log)
+
+
+def _with_path(url: str, path: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path=path))
+
+
+def _start_postgres(tmp: Path) -> Stack:
+    """Production's shape on one machine: gunicorn + a Celery worker on PostgreSQL and Redis."""
+    database = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/jinzhong_crm")
+    redis = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    name = urlsplit(database).path.strip("/") + "_journeys"
+    redis_db = (int(urlsplit(redis).path.strip("/") or 0) + 8) % 16
+    env = {
+        **_base_env(),
+        "DATABASE_URL": _with_path(database, f"/{name}"),
+        "REDIS_URL": _with_path(redis, f"/{redis_db}"),
+        "SECRET_KEY": "journey-only-secret-key-never-used-in-production-0123456789",
+        "DEBUG": "0",
+        "HTTPS": "0",
+        "DEMO": "1",
+        "DEMO_PASSWORD": PASSWORD,
+        "MEDIA_ROOT": str(tmp / "media"),
+    }
+    log = tmp / "postgres.log"
+    admin = _with_path(database, "/postgres")
+    _run(
+        [sys.executable, "-c", _RECREATE_DB, admin, name],
+        env,
+        log,
+    )
+    subprocess.call(
+        ["redis-cli", "-u", env["REDIS_URL"], "flushdb"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    _run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], env, log)
+    if not (BASE_DIR / "staticfiles" / "staticfiles.json").exists():  # `make test` has run it
+        _run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], env, log)
+    _run([sys.executable, "manage.py", "load_demo"], env, log)
+    port = _free_port()
+    out = log.open("a")
+    web = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "jinzhong_crm.wsgi",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            "2",
+            "--timeout",
+            "60",
+        ],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "jinzhong_crm",
+            "worker",
+            "-P",
+            "solo",
+            "-l",
+            "warning",
+            "--without-gossip",
+            "--without-mingle",
+            "-n",
+            f"journeys-{os.getpid()}@%h",
+        ],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    _wait_http(f"{url}/accounts/login/", web, log)
+    return Stack("postgres", url, [web, worker], log)
+
+
+# Drop and create the journeys' own database (connections from an earlier killed run are ended).
+_RECREATE_DB = """
+import sys, psycopg2
+conn = psycopg2.connect(sys.argv[1]); conn.autocommit = True; cur = conn.cursor()
+cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [sys.argv[2]])
+cur.execute('DROP DATABASE IF EXISTS "%s"' % sys.argv[2])
+cur.execute('CREATE DATABASE "%s"' % sys.argv[2])
+"""
+
+
+def _stop(stack: Stack) -> None:
+    for proc in stack.procs:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+    for proc in stack.procs:
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="session", params=STACKS)
+def stack(request) -> Iterator[Stack]:
+    tmp = Path(tempfile.mkdtemp(prefix=f"journey-{request.param}-"))
+    start = _start_embedded if request.param == "embedded" else _start_postgres
+    try:
+        running = start(tmp)
+    except RuntimeError as exc:
+        pytest.fail(f"the {request.param} stack did not start: {exc}", pytrace=False)
+    yield running
+    _stop(running)
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+# --- The browser, watched -----------------------------------------------------------------------
+class ConsoleWatch:
+    """Every console error and uncaught exception of a page; a journey fails on any."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    def attach(self, page) -> None:
+        page.on(
+            "console",
+            lambda msg: (
+                self.errors.append(f"console.{msg.type}: {msg.text} ({page.url})")
+                if msg.type == "error"
+                else None
+            ),
+        )
+        page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc} ({page.url})"))
+
+
+@pytest.fixture
+def console(page) -> Iterator[ConsoleWatch]:
+    watch = ConsoleWatch()
+    watch.attach(page)
+    yield watch
+    assert not watch.errors, "console errors:\n" + "\n".join(watch.errors)
+
+
+@pytest.fixture
+def user(page, stack, console):
+    """A person at the browser: logs in through the login page and counts interactions."""
+    return Person(page, stack)
+
+
+class Person:
+    """Drives the page as a person does, and counts interactions: clicks and field changes
+    (choosing an option, ticking a box); typing text into a field does not count."""
+
+    def __init__(self, page, stack: Stack) -> None:
+        self.page = page
+        self.stack = stack
+        self.interactions = 0
+        page.set_default_timeout(20_000)
+
+    def open_site(self) -> None:
+        self.page.goto(self.stack.url + "/")
+
+    def login(self, username: str, password: str = PASSWORD) -> None:
+        self.open_site()
+        self.page.get_by_label("用户名").fill(username)
+        self.page.get_by_label("密码").fill(password)
+        self.page.get_by_role("button", name="登录").click()
+        self.page.wait_for_load_state()
+        self.interactions = 0
+
+    def click(self, locator) -> None:
+        locator.click()
+        self.interactions += 1
+
+    def choose(self, locator, **option) -> None:
+        locator.select_option(**option)
+        self.interactions += 1
+
+    def type(self, locator, text: str) -> None:
+        locator.fill(text)
+
+    def menu(self, name: str) -> None:
+        """Open a top-level menu item, through the collapsed menu on a phone."""
+        nav = self.page.locator("#navbar-menu")
+        toggler = self.page.locator(".navbar-toggler")
+        if toggler.is_visible() and not nav.is_visible():
+            self.click(toggler)
+        self.click(nav.get_by_role("link", name=re.compile(name)).first)
+        self.page.wait_for_load_state()
