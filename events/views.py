@@ -221,12 +221,15 @@ def event_signings(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def signing_new(request: HttpRequest) -> HttpResponse:
-    """Sign one project (?project=<id>) from its page, at an event or outside any. Another
-    region's project is not found; a role that may not write is refused."""
+def signing_new(request: HttpRequest, project_pk: int) -> HttpResponse:
+    """Sign one project from its page, at an event or outside any. A role that may not write is
+    refused whatever the project; a project out of the user's scope is not found. (The project is
+    in the path, not the query string, so the permission matrix tries every role on it.)"""
+    if not can_edit(request.user):
+        raise PermissionDenied
     project = get_project_or_404(
         request.user,
-        request.GET.get("project"),
+        project_pk,
         queryset=Project.objects.select_related("region", "investor"),
     )
     check_can_edit_region(request.user, project.region)

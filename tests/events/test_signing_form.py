@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _url(project) -> str:
-    return f"{reverse('events:signing_new')}?project={project.pk}"
+    return reverse("events:signing_new", args=[project.pk])
 
 
 @pytest.fixture
@@ -179,9 +179,8 @@ def test_read_only_roles_are_refused(client, demo_users, make_project, username)
     assert not Signing.objects.exists()
 
 
-def test_unknown_or_missing_project_is_not_found(staff_client):
-    assert staff_client.get(reverse("events:signing_new")).status_code == 404
-    assert staff_client.get(f"{reverse('events:signing_new')}?project=x").status_code == 404
+def test_unknown_project_is_not_found(staff_client):
+    assert staff_client.get(reverse("events:signing_new", args=[999999])).status_code == 404
 
 
 def test_project_page_links_the_sign_actions_to_the_signing_form(staff_client, make_project):
@@ -190,7 +189,7 @@ def test_project_page_links_the_sign_actions_to_the_signing_form(staff_client, m
 
     for project, label in ((lead, "直接签约"), (negotiating, "推进到“签约”")):
         body = staff_client.get(reverse("projects:detail", args=[project.pk])).content.decode()
-        link = f'href="{reverse("events:signing_new")}?project={project.pk}"'
+        link = f'href="{reverse("events:signing_new", args=[project.pk])}"'
         assert re.search(rf"<a [^>]*{re.escape(link)}[^>]*>{label}</a>", body), label
         # The date-only stage form for 签约 is gone; the other stage actions stay.
         assert 'id="stage-signed"' not in body
