@@ -208,3 +208,5 @@ def test_project_page_shows_a_signing_made_at_an_event_page(staff_client, make_p
     signings = body[body.index('data-testid="project-signings"') :]
     assert "2023-02-03" in signings and "5,000.00" in signings and "正式合同" in signings
     assert "二月推介会" in signings
+    # A later agreement (a formal contract after a framework one) is signed from the same card.
+    assert f'href="{reverse("events:signing_new", args=[project.pk])}"' in signings
