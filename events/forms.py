@@ -3,12 +3,14 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import MoneyField, StyledFormMixin
 from core.models import IndustryChain, Region
 from core.scoping import scope_projects
 from enterprises.models import Enterprise
 from projects.models import Currency, Project, Stage
 
-from .models import AgreementKind, BatchMilestone, EventAgreement, EventKind
+from . import selectors
+from .models import AgreementKind, BatchMilestone, EventAgreement, EventKind, PromotionEvent
 
 
 class DateInput(forms.DateInput):
@@ -163,6 +165,35 @@ class BaseSigningFormSet(forms.BaseFormSet):
 SigningFormSet = forms.formset_factory(
     SigningRowForm, formset=BaseSigningFormSet, extra=4, max_num=50, validate_max=True
 )
+
+
+class ProjectSigningForm(StyledFormMixin, forms.Form):
+    """Sign one project from its own page, at an event or outside any (the fields of
+    `services.signing_record`, which holds every rule)."""
+
+    signed_on = forms.DateField(label=_("Signing date"), widget=DateInput())
+    amount = MoneyField(
+        label=_("Signed amount (万元)"),
+        help_text=_("The project's planned investment unless the agreement says otherwise."),
+    )
+    agreement_kind = forms.ChoiceField(
+        label=_("Agreement kind"), choices=AgreementKind.choices, initial=AgreementKind.FORMAL
+    )
+    event = forms.ModelChoiceField(
+        label=_("Promotion event"),
+        queryset=PromotionEvent.objects.none(),
+        required=False,
+        empty_label=_("— signed outside an event —"),
+        help_text=_("A signing at an event falls within the event's dates."),
+    )
+    note = forms.CharField(
+        label=_("Notes"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["event"].queryset = selectors.events_for_signing(user=user)
+        self.fields["event"].label_from_instance = lambda e: f"{e.start_on:%Y-%m-%d} {e.title}"
 
 
 class AttachmentForm(BootstrapMixin, forms.Form):

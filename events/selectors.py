@@ -16,7 +16,7 @@ from django.db.models import Count, Prefetch, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from core.models import Region
-from core.scoping import scope_projects
+from core.scoping import CITY_EDIT_ROLES, scope, scope_projects
 from projects.models import Project
 
 from .models import BatchMilestone, PromotionEvent, Signing, StatsGroup
@@ -82,6 +82,25 @@ def event_signings(*, event: PromotionEvent, user) -> list[SigningRow]:
         .values_list("pk", flat=True)
     )
     return [SigningRow(s, s.project_id in visible) for s in signings]
+
+
+def project_signings(*, project: Project, user) -> QuerySet[Signing]:
+    """A project's signings, oldest first, with their events (the project page's 签约记录)."""
+    return scope(Signing.objects.filter(project=project).select_related("event"), user).order_by(
+        "signed_on", "id"
+    )
+
+
+def events_for_signing(*, user) -> QuerySet[PromotionEvent]:
+    """The events `user` may record a signing at, newest first: every event they can see, narrowed
+    to those their region organises unless they edit city-wide (the rule of
+    `services.can_edit_event`, so the form never offers an event the service would refuse)."""
+    qs = scope(PromotionEvent.objects.all(), user).order_by("-start_on", "-id")
+    if not (user.is_superuser or user.role in CITY_EDIT_ROLES):
+        if user.region_id is None:
+            return qs.none()
+        qs = qs.filter(organisers=user.region_id)
+    return qs
 
 
 def event_totals(*, event: PromotionEvent) -> EventTotals:

@@ -6,6 +6,7 @@ app_name = "events"
 urlpatterns = [
     path("", views.event_list, name="list"),
     path("new/", views.event_create, name="new"),
+    path("signings/new/<int:project_pk>/", views.signing_new, name="signing_new"),
     path("stats/", views.event_stats, name="stats"),
     path("<int:pk>/", views.event_detail, name="detail"),
     path("<int:pk>/edit/", views.event_edit, name="edit"),

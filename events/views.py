@@ -12,9 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.scoping import can_edit, scope_projects
+from core.forms import apply_errors
+from core.scoping import can_edit, check_can_edit_region, get_project_or_404, scope_projects
 from imports.exporters import export_query, export_requested
 from imports.ledger_exports import event_export_columns, event_export_rows
+from projects.models import Project
 
 from . import selectors, services
 from .exports import stats_workbook
@@ -24,10 +26,11 @@ from .forms import (
     BatchForm,
     EventFilterForm,
     EventForm,
+    ProjectSigningForm,
     SigningFormSet,
     StatsForm,
 )
-from .models import EventAttachment, PromotionEvent
+from .models import AgreementKind, EventAttachment, PromotionEvent
 
 
 def _apply_errors(form, exc: ValidationError) -> None:
@@ -215,6 +218,48 @@ def event_signings(request: HttpRequest, pk: int) -> HttpResponse:
             )
             return redirect("events:detail", pk=event.pk)
     return render(request, "events/signings_form.html", {"event": event, "formset": formset})
+
+
+@login_required
+def signing_new(request: HttpRequest, project_pk: int) -> HttpResponse:
+    """Sign one project from its page, at an event or outside any. A role that may not write is
+    refused whatever the project; a project out of the user's scope is not found. (The project is
+    in the path, not the query string, so the permission matrix tries every role on it.)"""
+    if not can_edit(request.user):
+        raise PermissionDenied
+    project = get_project_or_404(
+        request.user,
+        project_pk,
+        queryset=Project.objects.select_related("region", "investor"),
+    )
+    check_can_edit_region(request.user, project.region)
+    form = ProjectSigningForm(
+        request.POST or None,
+        user=request.user,
+        initial={"amount": project.planned_investment, "agreement_kind": AgreementKind.FORMAL},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.signing_record(
+                by=request.user,
+                project=project,
+                signed_on=data["signed_on"],
+                amount=data["amount"],
+                agreement_kind=data["agreement_kind"],
+                event=data["event"],
+                note=data["note"],
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Signing of “%(project)s” recorded (%(date)s).")
+                % {"project": project.name, "date": data["signed_on"].isoformat()},
+            )
+            return redirect("projects:detail", pk=project.pk)
+    return render(request, "events/signing_form.html", {"form": form, "project": project})
 
 
 @login_required

@@ -126,6 +126,8 @@ def _stage_actions(project: Project) -> list[dict]:
         )
         return actions
     i = PIPELINE.index(project.stage)
+    # Moving forward to signed records a signing (date, amount, agreement kind, event): the page
+    # links to the events app's signing form for it instead of the date-only stage form.
     if i + 1 < len(PIPELINE):
         nxt = PIPELINE[i + 1]
         actions.append(
@@ -134,6 +136,7 @@ def _stage_actions(project: Project) -> list[dict]:
                 "label": _("Move to %(stage)s") % {"stage": Stage(nxt).label},
                 "style": "primary",
                 "needs_reason": False,
+                "signing_form": nxt == Stage.SIGNED,
             }
         )
     if project.stage == Stage.LEAD:
@@ -143,6 +146,7 @@ def _stage_actions(project: Project) -> list[dict]:
                 "label": _("Signed directly"),
                 "style": "outline-primary",
                 "needs_reason": False,
+                "signing_form": True,
             }
         )
     if i > 0:

@@ -4,6 +4,7 @@ from django import template
 from django.urls import NoReverseMatch, reverse
 
 from core.money import format_wan, format_yi
+from events import selectors
 
 register = template.Library()
 
@@ -27,3 +28,10 @@ def project_url(project) -> str:
         return reverse("projects:detail", args=[project.pk])
     except NoReverseMatch:
         return ""
+
+
+@register.simple_tag(takes_context=True)
+def project_signings(context, project):
+    """A project's signings for the project page (`{% load project_signings from event_tags %}`):
+    the projects app never imports events, so its page asks for them here."""
+    return list(selectors.project_signings(project=project, user=context["request"].user))

@@ -27,12 +27,11 @@ def test_log_a_lead_sign_it_and_find_it_in_the_filtered_list(page, live_server, 
     expect(page.get_by_role("alert").first).to_contain_text("线索“榆次区氢能重卡配套项目”已保存")
     expect(page.get_by_test_id("planned-investment")).to_have_text("25,000.00")
 
-    page.get_by_role("button", name="直接签约").click()
-    form = page.locator("#stage-signed")
+    page.get_by_role("link", name="直接签约").click()
     today = services.today().isoformat()
-    form.locator("input[name=on]").fill(today)
-    form.get_by_role("button", name="确认").click()
-    expect(page.get_by_role("alert").first).to_contain_text("阶段已变更为“签约”")
+    page.fill("#id_signed_on", today)
+    page.get_by_role("button", name="确认签约").click()
+    expect(page.get_by_role("alert").first).to_contain_text("已录入“榆次区氢能重卡配套项目”的签约")
     expect(page.get_by_test_id("timeline")).to_contain_text(today)
 
     page.goto(

@@ -126,6 +126,8 @@ RULES: dict[str, Rule] = {
     "events:detail": Rule(obj="event"),
     "events:edit": Rule(roles=EDITORS, obj="event", writes=True),
     "events:signings": Rule(roles=EDITORS, obj="event", writes=True),
+    # Signing one project from its page: whoever may change the project.
+    "events:signing_new": Rule(roles=EDITORS, obj="project", writes=True),
     "events:attachment_upload": Rule(
         roles=EDITORS, obj="event", writes=True, method="POST", ok=302
     ),
