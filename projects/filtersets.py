@@ -63,6 +63,7 @@ class ProjectFilterSet(filters.FilterSet):
         field_name="is_out_of_province", label=_("Out-of-province")
     )
     foreign = filters.BooleanFilter(field_name="is_foreign", label=_("Foreign"))
+    late_entry = filters.BooleanFilter(field_name="late_entry", label=_("Late entry (补录)"))
     sort = filters.OrderingFilter(
         fields=(
             ("registered_on", "registered"),
