@@ -97,4 +97,32 @@ class StyledFormMixin:
 
 
 class FilterForm(StyledFormMixin, forms.Form):
-    """Base form for django-filter FilterSets (Meta.form), so filter widgets are styled too."""
+    """Base form for django-filter FilterSets (Meta.form), so filter widgets are styled too.
+
+    A browser submits every control of a filter form, the untouched ones as empty strings
+    (`stage=` for 全部). Empty means "no condition" for every control, so blank values are
+    dropped before validation: a multiple-choice field would otherwise reject "" as an unknown
+    choice and the whole filter would fail."""
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None:
+            data = _without_blanks(data)
+        super().__init__(data, *args, **kwargs)
+
+
+def _without_blanks(data):
+    """A copy of a QueryDict (or dict) without blank values; a key left with none is removed."""
+    if hasattr(data, "getlist"):
+        cleaned = data.copy()
+        for key in list(cleaned.keys()):
+            values = [v for v in cleaned.getlist(key) if not _is_blank(v)]
+            if values:
+                cleaned.setlist(key, values)
+            else:
+                del cleaned[key]
+        return cleaned
+    return {k: v for k, v in data.items() if not _is_blank(v)}
+
+
+def _is_blank(value) -> bool:
+    return isinstance(value, str) and not value.strip()

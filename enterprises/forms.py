@@ -14,6 +14,7 @@ from core.credit_code import normalize_credit_code, validate_credit_code
 from core.forms import MoneyField, StyledFormMixin
 from core.models import ChainLink, IndustryChain, Region
 from core.scoping import is_city_wide
+from core.validators import validate_phone
 
 from .models import Enterprise, IndustrialPark, InvestorOrigin, Ownership
 
@@ -154,6 +155,7 @@ class ContactForm(StyledFormMixin, forms.Form):
         label=_("Phone"),
         max_length=30,
         required=False,
+        validators=[validate_phone],
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
     )
     email = forms.EmailField(label=_("E-mail"), max_length=254, required=False)

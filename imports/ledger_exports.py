@@ -16,7 +16,8 @@ from .models import Kind, LedgerKey
 
 
 def project_export_columns() -> list[ExportColumn]:
-    return columns_from(PROJECT_COLUMNS)
+    # 补录 is derived from the dates, so it is exported but never imported.
+    return [*columns_from(PROJECT_COLUMNS), ExportColumn("补录", lambda p: p.late_entry)]
 
 
 def enterprise_export_columns() -> list[ExportColumn]:

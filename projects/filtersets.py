@@ -47,6 +47,7 @@ class ProjectFilterSet(filters.FilterSet):
         field_name="investor__investor_origin",
         choices=InvestorOrigin.choices,
         label=_("Investor origin"),
+        empty_label=_("All"),
     )
     amount_min = filters.NumberFilter(
         field_name="planned_investment", lookup_expr="gte", label=_("Investment from (万元)")
@@ -63,6 +64,7 @@ class ProjectFilterSet(filters.FilterSet):
         field_name="is_out_of_province", label=_("Out-of-province")
     )
     foreign = filters.BooleanFilter(field_name="is_foreign", label=_("Foreign"))
+    late_entry = filters.BooleanFilter(field_name="late_entry", label=_("Late entry (补录)"))
     sort = filters.OrderingFilter(
         fields=(
             ("registered_on", "registered"),
@@ -73,6 +75,7 @@ class ProjectFilterSet(filters.FilterSet):
             ("region__sort_order", "region"),
         ),
         label=_("Sort"),
+        empty_label=_("Newest registered first"),
     )
 
     class Meta:

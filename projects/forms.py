@@ -1,13 +1,16 @@
 from django import forms
+from django.db.models import Q
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from core.forms import DateInput, MoneyField, StyledFormMixin
 from core.models import ChainLink, IndustryChain, PromotionMethod, Region
+from core.validators import validate_phone
 from enterprises.models import Enterprise, IndustrialPark
 
 from .models import ClaimConflict, FollowUp, Stage
+from .selectors import owner_candidates
 
 
 class QuickLeadForm(StyledFormMixin, forms.Form):
@@ -23,6 +26,13 @@ class QuickLeadForm(StyledFormMixin, forms.Form):
                 "autocomplete": "off",
                 "list": "investor-suggestions",
                 "data-autocomplete": reverse_lazy("enterprises:autocomplete"),
+                # Says under the field whether the lead will reuse a known enterprise or create one.
+                "hx-get": reverse_lazy("projects:investor_status"),
+                "hx-trigger": "input changed delay:400ms, change",
+                "hx-target": "#investor-status",
+                "hx-swap": "outerHTML",
+                "hx-include": "[name=credit_code]",
+                "hx-sync": "this:replace",
             }
         ),
         help_text=_(
@@ -42,6 +52,7 @@ class QuickLeadForm(StyledFormMixin, forms.Form):
         label=_("Contact mobile"),
         max_length=30,
         required=False,
+        validators=[validate_phone],
         widget=forms.TextInput(attrs={"inputmode": "tel"}),
     )
 
@@ -57,11 +68,67 @@ class QuickLeadForm(StyledFormMixin, forms.Form):
             self.fields["region"].initial = user.region_id
 
 
+class EnterpriseByNameField(forms.CharField):
+    """An existing enterprise, typed by name (or credit code) with the enterprise autocomplete,
+    instead of a select of every enterprise in the city."""
+
+    default_error_messages = {
+        "unknown": _(
+            "No enterprise is named “%(name)s”. Pick one from the suggestions, or register it "
+            "under Enterprises first."
+        ),
+        "ambiguous": _(
+            "Several enterprises are named “%(name)s”: enter the unified social credit code instead."
+        ),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(
+                attrs={
+                    "autocomplete": "off",
+                    "list": "investor-suggestions",
+                    "data-autocomplete": reverse_lazy("enterprises:autocomplete"),
+                }
+            ),
+        )
+        kwargs.setdefault("max_length", 200)
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, Enterprise):
+            return value.name
+        return value
+
+    def clean(self, value):
+        text = super().clean(value)  # the typed text: required, max_length
+        if text in self.empty_values:
+            return None
+        matches = list(
+            Enterprise.objects.filter(Q(name=text) | Q(credit_code=text.upper())).order_by("id")[:2]
+        )
+        if not matches:
+            raise forms.ValidationError(
+                self.error_messages["unknown"], code="unknown", params={"name": text}
+            )
+        if len(matches) > 1:
+            raise forms.ValidationError(
+                self.error_messages["ambiguous"], code="ambiguous", params={"name": text}
+            )
+        return matches[0]
+
+
 class ProjectForm(StyledFormMixin, forms.Form):
     """Editing a project's fields (not its stage). Saved through projects.services.project_update."""
 
     name = forms.CharField(label=_("Project name"), max_length=200)
-    investor = forms.ModelChoiceField(label=_("Investor"), queryset=Enterprise.objects.all())
+    investor = EnterpriseByNameField(
+        label=_("Investor"),
+        help_text=_(
+            "Type Chinese, pinyin or initials (e.g. jl for 吉利) to pick a known enterprise."
+        ),
+    )
     region = forms.ModelChoiceField(label=_("Region"), queryset=Region.objects.all())
     park = forms.ModelChoiceField(
         label=_("Park"), queryset=IndustrialPark.objects.all(), required=False
@@ -116,6 +183,13 @@ class ProjectForm(StyledFormMixin, forms.Form):
     notes = forms.CharField(
         label=_("Notes"), widget=forms.Textarea(attrs={"rows": 4}), max_length=10000, required=False
     )
+
+    def __init__(self, *args, project=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only people who may edit the project can own it (not leaders, officials, API clients).
+        self.fields["owner"].queryset = owner_candidates(
+            region=project.region_id if project is not None else None
+        )
 
     @classmethod
     def initial_for(cls, project) -> dict:

@@ -43,7 +43,9 @@ MILESTONE_FIELD = {
     Stage.AT_CAPACITY: "at_capacity_on",
     Stage.DROPPED: "dropped_on",
 }
-# Milestones whose dates must never run backwards (registered_on may precede all of them).
+# Milestones whose dates must never run backwards (registered_on may precede all of them), except
+# that a late entry (补录: first reported after it was signed) keeps its real registration date,
+# later than its earlier milestones.
 ORDERED_MILESTONES = [
     "registered_on",
     "negotiating_on",
@@ -58,13 +60,15 @@ PLANNED_FIELDS = ["planned_sign_on", "planned_start_on", "planned_production_on"
 def _milestone_order_constraints() -> list[models.CheckConstraint]:
     constraints = []
     for earlier, later in combinations(ORDERED_MILESTONES, 2):
+        condition = (
+            Q(**{f"{earlier}__isnull": True})
+            | Q(**{f"{later}__isnull": True})
+            | Q(**{f"{later}__gte": F(earlier)})
+        )
+        if earlier == "registered_on":
+            condition |= Q(late_entry=True)
         constraints.append(
-            models.CheckConstraint(
-                condition=Q(**{f"{earlier}__isnull": True})
-                | Q(**{f"{later}__isnull": True})
-                | Q(**{f"{later}__gte": F(earlier)}),
-                name=f"project_{later}_after_{earlier}",
-            )
+            models.CheckConstraint(condition=condition, name=f"project_{later}_after_{earlier}")
         )
     return constraints
 
@@ -185,6 +189,14 @@ class Project(SoftDeleteModel, TimeStampedModel):
     )
     planned_production_on = models.DateField(_("planned production date"), null=True, blank=True)
 
+    # Set by the services from the dates (signed before registered), stored so that lists, the
+    # API and exports can filter on it; assessment rules will treat such projects differently.
+    late_entry = models.BooleanField(
+        _("late entry (补录)"),
+        default=False,
+        editable=False,
+        help_text=_("First reported after it was signed: the signing date precedes registration."),
+    )
     is_out_of_province = models.BooleanField(_("out-of-province investment (省外)"), default=False)
     is_foreign = models.BooleanField(_("foreign investment (外资)"), default=False)
     is_confidential = models.BooleanField(

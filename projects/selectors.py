@@ -8,7 +8,8 @@ from decimal import Decimal
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
 from django.http import Http404
 
-from core.scoping import scope_projects
+from accounts.models import Role, User
+from core.scoping import CITY_EDIT_ROLES, scope_projects
 
 from .filtersets import ProjectFilterSet
 from .models import ClaimConflict, FollowUp, Project, Stage
@@ -30,6 +31,17 @@ def project_list(*, user, params) -> tuple[ProjectFilterSet, QuerySet[Project]]:
     if not params.get("sort"):
         qs = qs.order_by("-registered_on", "-id")
     return filterset, qs
+
+
+def owner_candidates(*, region) -> QuerySet[User]:
+    """The people who may own a project of `region` (a Region, its pk or None): city staff and
+    administrators, and the county staff of that region. Not leaders, officials or API clients,
+    who may not edit it."""
+    region_id = getattr(region, "pk", region)
+    may_own = Q(is_superuser=True) | Q(role__in=CITY_EDIT_ROLES)
+    if region_id is not None:
+        may_own |= Q(role=Role.COUNTY_STAFF, region_id=region_id)
+    return User.objects.filter(may_own, is_active=True).order_by("username")
 
 
 def project_totals(qs: QuerySet[Project]) -> dict:

@@ -41,6 +41,7 @@ from .models import (
     Stage,
     StageChange,
 )
+from .selectors import owner_candidates
 
 PLANNED_HORIZON_YEARS = 10
 EDITABLE_FIELDS = {
@@ -152,8 +153,11 @@ def validate_project(
         if value and value > now:
             add(
                 field,
-                _("A milestone that has happened cannot be in the future (%(date)s).")
-                % {"date": value},
+                _(
+                    "A milestone that has happened cannot be after today (%(today)s); "
+                    "the date entered is %(date)s."
+                )
+                % {"today": now.isoformat(), "date": value.isoformat()},
             )
         if value and value.year < 1990:
             add(field, _("The date %(date)s is too far in the past.") % {"date": value})
@@ -173,7 +177,13 @@ def validate_project(
         if value and value.year < 1990:
             add(field, _("The date %(date)s is too far in the past.") % {"date": value})
 
-    dated = [(f, getattr(project, f)) for f in ORDERED_MILESTONES if getattr(project, f)]
+    # 补录: a project first reported after it was signed keeps its real registration date, later
+    # than its signing; the other milestones still run in order among themselves.
+    project.late_entry = bool(
+        project.signed_on and project.registered_on and project.signed_on < project.registered_on
+    )
+    ordered = ORDERED_MILESTONES[1:] if project.late_entry else ORDERED_MILESTONES
+    dated = [(f, getattr(project, f)) for f in ordered if getattr(project, f)]
     for (earlier, d1), (later, d2) in zip(dated, dated[1:], strict=False):
         if d2 < d1:
             add(
@@ -448,10 +458,24 @@ def project_update(*, project: Project, by, **fields: Any) -> Project:
     check_can_edit_region(by, project.region)
     before = project_buckets(project)
     co_investors = fields.pop("co_investors", None)
+    old_owner_id = project.owner_id
     for key, value in fields.items():
         setattr(project, key, value)
     check_can_edit_region(by, project.region)  # a county may not move a project out of reach
     _apply_currency(project)
+    if (
+        project.owner_id is not None
+        and (project.owner_id != old_owner_id or "region" in fields)
+        and not owner_candidates(region=project.region_id).filter(pk=project.owner_id).exists()
+    ):
+        raise ValidationError(
+            {
+                "owner": _(
+                    "The owner must be someone who may edit this project: city staff or the "
+                    "staff of its region."
+                )
+            }
+        )
     validate_project(project)
     project.save()
     if co_investors is not None:
@@ -601,7 +625,7 @@ def quick_lead_create(
     matches = enterprise_services.find_investor_matches(
         credit_code=credit_code, name=investor_name, mobile=contact_mobile
     )
-    investor = next((e for e, how in matches if how in ("credit_code", "name")), None)
+    investor = _lead_investor(matches)
     if investor is None:
         investor = enterprise_services.enterprise_create(
             name=investor_name, credit_code=credit_code
@@ -630,6 +654,21 @@ def quick_lead_create(
     )
     conflicts = register_claim_conflicts(project=project, matches=matches)
     return project, conflicts
+
+
+def _lead_investor(matches: list[tuple[Enterprise, str]]) -> Enterprise | None:
+    # A mobile number alone names a person, not the company: it flags a conflict, never reuses.
+    return next((e for e, how in matches if how in ("credit_code", "name")), None)
+
+
+def quick_lead_investor(*, investor_name: str, credit_code: str = "") -> Enterprise | None:
+    """The known enterprise quick_lead_create would use for this investor, or None when it would
+    create a new one (so the form can say so before it is saved)."""
+    if not (investor_name or "").strip() and not (credit_code or "").strip():
+        return None
+    return _lead_investor(
+        enterprise_services.find_investor_matches(credit_code=credit_code, name=investor_name)
+    )
 
 
 def register_claim_conflicts(

@@ -6,6 +6,7 @@ app_name = "projects"
 urlpatterns = [
     path("", views.project_list, name="list"),
     path("new/", views.quick_lead, name="new"),
+    path("new/investor-status/", views.quick_lead_investor_status, name="investor_status"),
     path("deleted/", views.deleted_list, name="deleted"),
     path("conflicts/", views.conflict_list, name="conflicts"),
     path("conflicts/<int:pk>/decide/", views.conflict_decide, name="conflict_decide"),

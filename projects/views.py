@@ -52,6 +52,11 @@ def project_list(request: HttpRequest) -> HttpResponse:
         return export
     totals = selectors.project_totals(qs)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    active_filters = sum(
+        1
+        for k in filterset.form.fields
+        if k != "sort" and any(v.strip() for v in request.GET.getlist(k))
+    )
     return render(
         request,
         "projects/project_list.html",
@@ -62,6 +67,9 @@ def project_list(request: HttpRequest) -> HttpResponse:
             "stages": Stage.choices,
             "can_edit": can_edit(request.user),
             "export_query": export_query(request),
+            "active_filters": active_filters,
+            # On phones the form is folded; it opens by itself only to show what was refused.
+            "filter_open": bool(filterset.errors),
             "advanced_open": any(
                 request.GET.get(k)
                 for k in filterset.form.fields
@@ -78,6 +86,9 @@ def quick_lead(request: HttpRequest) -> HttpResponse:
         form = QuickLeadForm(request.POST, user=request.user)
         if form.is_valid():
             data = form.cleaned_data
+            known = services.quick_lead_investor(
+                investor_name=data["investor_name"], credit_code=data["credit_code"]
+            )
             try:
                 project, conflicts = services.quick_lead_create(
                     by=request.user,
@@ -95,6 +106,12 @@ def quick_lead(request: HttpRequest) -> HttpResponse:
                 apply_errors(form, exc)
             else:
                 messages.success(request, _("Lead “%(name)s” saved.") % {"name": project.name})
+                if known is None and project.investor_id:
+                    messages.info(
+                        request,
+                        _("A new enterprise “%(name)s” was created.")
+                        % {"name": project.investor.name},
+                    )
                 for conflict in conflicts:
                     messages.warning(
                         request,
@@ -109,6 +126,20 @@ def quick_lead(request: HttpRequest) -> HttpResponse:
     else:
         form = QuickLeadForm(initial={"token": uuid.uuid4()}, user=request.user)
     return render(request, "projects/quick_lead.html", {"form": form})
+
+
+@login_required
+def quick_lead_investor_status(request: HttpRequest) -> HttpResponse:
+    """The line under the quick-lead investor field (htmx): whether the typed investor is a known
+    enterprise or a new one the lead will create."""
+    name = request.GET.get("investor_name", "").strip()[:200]
+    credit_code = request.GET.get("credit_code", "").strip()[:30]
+    known = services.quick_lead_investor(investor_name=name, credit_code=credit_code)
+    return render(
+        request,
+        "projects/_investor_status.html",
+        {"name": name, "known": known, "checked": bool(name or credit_code)},
+    )
 
 
 def _stage_actions(project: Project) -> list[dict]:
@@ -208,7 +239,7 @@ def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
     _require_editor(request)
     project = selectors.project_get(user=request.user, pk=pk)
     if request.method == "POST":
-        form = ProjectForm(request.POST)
+        form = ProjectForm(request.POST, project=project)
         if form.is_valid():
             try:
                 services.project_update(project=project, by=request.user, **form.changed_values())
@@ -218,7 +249,7 @@ def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Project saved."))
                 return redirect("projects:detail", pk=project.pk)
     else:
-        form = ProjectForm(initial=ProjectForm.initial_for(project))
+        form = ProjectForm(initial=ProjectForm.initial_for(project), project=project)
     return render(request, "projects/project_form.html", {"form": form, "project": project})
 
 

@@ -235,8 +235,9 @@ def test_stage_button_with_a_bad_date_shows_the_error_and_keeps_the_stage(
 ):
     project = make_project(registered_on=D(2023, 1, 10))
     client.force_login(demo_users["yuci_staff"])
-    response = client.post(f"/projects/{project.pk}/stage/", {"to": "signed", "on": "2023-01-01"})
-    assert response.status_code == 400 and "不能早于" in response.content.decode()
+    future = (services.today() + dt.timedelta(days=3)).isoformat()
+    response = client.post(f"/projects/{project.pk}/stage/", {"to": "signed", "on": future})
+    assert response.status_code == 400 and "不能晚于今天" in response.content.decode()
     project.refresh_from_db()
     assert project.stage == Stage.LEAD
     response = client.post(f"/projects/{project.pk}/stage/", {"to": "signed", "on": "2023年2月3日"})
@@ -274,7 +275,7 @@ def test_edit_form_saves_through_the_service_and_shows_the_change_in_history(
     data = {k: v for k, v in form.initial.items() if v not in (None, False)}
     data.update(
         {
-            "investor": project.investor_id,
+            "investor": project.investor.name,
             "region": project.region_id,
             "owner": demo_users["yuci_staff"].pk,
             "planned_investment": "1.2亿",

@@ -1,0 +1,139 @@
+"""The project list's own filter form, submitted as a browser submits it: every control present,
+the untouched ones as empty strings (empty means 全部)."""
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+class _FormControls(HTMLParser):
+    """The named controls of the filter form (#project-filters) and the value a browser would
+    send for each when the user touched nothing: text inputs their value, selects their selected
+    (or first) option."""
+
+    def __init__(self):
+        super().__init__()
+        self.in_form = False
+        self.controls: dict[str, str] = {}
+        self._select: str | None = None
+        self._first_option: str | None = None
+        self._selected: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form" and a.get("id") == "project-filters":
+            self.in_form = True
+        if not self.in_form:
+            return
+        if tag == "input" and a.get("name") and a.get("type") not in ("submit", "button"):
+            self.controls[a["name"]] = a.get("value") or ""
+        elif tag == "select" and a.get("name"):
+            self._select, self._first_option, self._selected = a["name"], None, None
+        elif tag == "option" and self._select:
+            value = a.get("value", "")
+            if self._first_option is None:
+                self._first_option = value
+            if "selected" in a:
+                self._selected = value
+
+    def handle_endtag(self, tag):
+        if tag == "select" and self._select:
+            self.controls[self._select] = (
+                self._selected if self._selected is not None else self._first_option or ""
+            )
+            self._select = None
+        elif tag == "form" and self.in_form:
+            self.in_form = False
+
+
+def _form_controls(client) -> dict[str, str]:
+    parser = _FormControls()
+    parser.feed(client.get("/projects/").content.decode())
+    assert parser.controls, "the filter form has no controls"
+    return parser.controls
+
+
+def _totals(body: str) -> tuple[int, str]:
+    count = re.search(r'data-testid="total-count">\s*(\d+)\s*<', body).group(1)
+    amount = re.search(r'data-testid="total-amount">\s*([\d,.]+)\s*<', body).group(1)
+    return int(count), amount
+
+
+def test_signed_date_range_from_the_form_shows_q1_2023_signings(client, demo_data, demo_users):
+    client.force_login(demo_users["city_staff"])
+    data = _form_controls(client)
+    assert "stage" in data and data["stage"] == ""  # the form does send stage= for 全部
+    data.update(signed_from="2023-01-01", signed_to="2023-03-31")
+    body = client.get("/projects/", data).content.decode()
+    assert "部分筛选条件无效" not in body
+    assert _totals(body) == (39, "356.69")
+
+
+def test_every_blank_control_of_the_form_means_all(client, demo_data, demo_users):
+    client.force_login(demo_users["city_staff"])
+    everything = _totals(client.get("/projects/").content.decode())
+    controls = _form_controls(client)
+    for name in controls:
+        body = client.get("/projects/", {name: ""}).content.decode()
+        assert "部分筛选条件无效" not in body, name
+        assert _totals(body) == everything, name
+    blank = dict.fromkeys(controls, "")
+    body = client.get("/projects/", blank).content.decode()
+    assert "部分筛选条件无效" not in body
+    assert _totals(body) == everything
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("q", "吉利"),
+        ("region", "140703"),
+        ("stage", "signed"),
+        ("chain", "nev"),
+        ("origin", "jjj"),
+        ("sort", "-amount"),
+        ("amount_min", "100000"),
+        ("amount_max", "5000"),
+        ("signed_from", "2023-02-03"),
+        ("signed_to", "2023-02-03"),
+        ("started_from", "2023-01-01"),
+        ("started_to", "2023-06-30"),
+        ("planned_start_from", "2023-01-01"),
+        ("planned_start_to", "2023-03-31"),
+        ("late_entry", "false"),
+    ],
+)
+def test_each_control_filters_alone_with_the_others_blank(
+    client, demo_data, demo_users, field, value
+):
+    client.force_login(demo_users["city_staff"])
+    data = dict.fromkeys(_form_controls(client), "")
+    assert field in data, f"{field} is not a control of the form"
+    alone = client.get("/projects/", {field: value}).content.decode()
+    with_blanks = client.get("/projects/", {**data, field: value}).content.decode()
+    assert "部分筛选条件无效" not in with_blanks
+    assert _totals(with_blanks) == _totals(alone)
+
+
+def test_park_and_method_controls_filter_with_the_others_blank(client, demo_data, demo_users):
+    from core.models import PromotionMethod
+    from enterprises.models import IndustrialPark
+    from projects.models import Project
+
+    client.force_login(demo_users["city_staff"])
+    data = dict.fromkeys(_form_controls(client), "")
+    park = IndustrialPark.objects.filter(projects__isnull=False).first()
+    method = PromotionMethod.objects.filter(projects__isnull=False).first()
+    body = client.get("/projects/", {**data, "park": park.pk}).content.decode()
+    assert _totals(body)[0] == Project.objects.filter(park=park).count() > 0
+    body = client.get("/projects/", {**data, "method": method.code}).content.decode()
+    assert _totals(body)[0] == Project.objects.filter(method=method).count() > 0
+    combined = {**data, "method": method.code, "stage": "signed", "signed_from": "2023-01-01"}
+    body = client.get("/projects/", combined).content.decode()
+    expected = Project.objects.filter(
+        method=method, stage="signed", signed_on__gte="2023-01-01"
+    ).count()
+    assert _totals(body)[0] == expected
