@@ -213,6 +213,11 @@ def _stop(stack: Stack) -> None:
 
 @pytest.fixture(scope="session", params=STACKS)
 def stack(request) -> Iterator[Stack]:
+    # While writing a journey: JOURNEY_EMBEDDED_URL=http://127.0.0.1:8000 reuses a running `make run`.
+    running_url = os.environ.get(f"JOURNEY_{request.param.upper()}_URL")
+    if running_url:
+        yield Stack(request.param, running_url.rstrip("/"))
+        return
     tmp = Path(tempfile.mkdtemp(prefix=f"journey-{request.param}-"))
     start = _start_embedded if request.param == "embedded" else _start_postgres
     try:
