@@ -150,3 +150,36 @@ def test_the_project_list_filter_counts_what_the_signed_figure_counts(world, fra
     figures = cell_totals(world.yuci, FEB)
     assert listed.count() == figures["signed_count"] == (3 if framework_counts else 2)
     assert sum(p.planned_investment for p in listed) == figures["signed_amount"]
+
+
+# --- the admin -------------------------------------------------------------------------------------
+def test_the_city_administrator_sets_the_caliber_in_the_admin_and_a_rebuild_is_queued(
+    client, demo_users, django_capture_on_commit_callbacks, monkeypatch
+):
+    from django.urls import reverse
+
+    sent = []
+    monkeypatch.setattr("rollups.tasks.rebuild_rollups.apply_async", lambda **kw: sent.append(kw))
+    client.force_login(demo_users["admin"])
+    add = reverse("admin:rollups_signingcaliber_add")
+    form = {"counts_formal": "on", "counts_framework": "on"}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(add, form)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert counted_agreement_kinds() == ("formal", "framework")
+    assert len(sent) == 1
+    # Nothing counted is refused on the page, and nothing changes.
+    change = reverse("admin:rollups_signingcaliber_change", args=[1])
+    response = client.post(change, {})
+    assert response.status_code == 200 and "至少须有一种协议类型计入签约项目" in response.text
+    assert counted_agreement_kinds() == ("formal", "framework")
+
+
+def test_only_the_city_administrator_may_change_the_caliber(client, demo_users):
+    from django.urls import reverse
+
+    staff = demo_users["city_staff"]  # may open the admin, with change rights on rollups models
+    client.force_login(staff)
+    response = client.post(reverse("admin:rollups_signingcaliber_add"), {"counts_framework": "on"})
+    assert response.status_code == 403
+    assert counted_agreement_kinds() == ("formal",)
