@@ -28,7 +28,15 @@ def dashboard_workbook(data: dict) -> Workbook:
     _sheet(
         workbook,
         _("Key figures"),
-        [_("Scope"), _("Period"), _("Figure"), _("Value"), _("Year target"), _("Completion %")],
+        [
+            _("Scope"),
+            _("Period"),
+            _("Figure"),
+            _("Value"),
+            _("Year target"),
+            _("Completion %"),
+            _("Caliber"),
+        ],
         [
             [
                 scope,
@@ -37,6 +45,7 @@ def dashboard_workbook(data: dict) -> Workbook:
                 k["value"],
                 k.get("target"),
                 k.get("completion"),
+                k.get("note", ""),
             ]
             for k in data["kpis"]
         ],
@@ -51,6 +60,7 @@ def dashboard_workbook(data: dict) -> Workbook:
             _("Expected new-start (万元)"),
             _("New-start investment (万元)"),
             _("Funds in place (万元)"),
+            _("Completed investment (万元)"),
         ],
         [
             [
@@ -60,6 +70,7 @@ def dashboard_workbook(data: dict) -> Workbook:
                 r["expected_start_amount"],
                 r["started_amount"],
                 r["funds_amount"],
+                r["completed_amount"],
             ]
             for r in data["ranking"]
         ],
@@ -71,6 +82,7 @@ def dashboard_workbook(data: dict) -> Workbook:
         _("Expected new-start (万元)"),
         _("New-start investment (万元)"),
         _("Funds in place (万元)"),
+        _("Completed investment (万元)"),
     ]
 
     def trend_rows(items):
@@ -82,6 +94,7 @@ def dashboard_workbook(data: dict) -> Workbook:
                 m["expected_start_amount"],
                 m["started_amount"],
                 m["funds_amount"],
+                m["completed_amount"],
             ]
             for m in items
         ]

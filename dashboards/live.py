@@ -3,7 +3,7 @@
 Whole months come from the fine monthly cells (one grouped query, plus one small name lookup per
 named dimension asked for). A `from` / `to` that cuts a month in two is the one case the monthly
 cells cannot answer: those partial edge months are added from a live aggregate over projects
-(`rollup_live`, four GROUP BY queries over a few days' index range), which is also the reference the
+(`rollup_live`, five GROUP BY queries over a few days' index range), which is also the reference the
 tables are tested against.
 """
 
@@ -25,8 +25,8 @@ from core.scoping import (
     sees_confidential_everywhere,
 )
 from enterprises.models import IndustrialPark
-from projects.models import FundsInPlace, Project
-from rollups.models import MonthlyRollup
+from projects.models import CompletedInvestment, FundsInPlace, Project, counts_as_signed
+from rollups.models import MonthlyRollup, counted_agreement_kinds
 
 DIMENSIONS = ("region", "chain", "method", "park", "month", "quarter")
 MEASURES = (
@@ -36,6 +36,7 @@ MEASURES = (
     "started_amount",
     "expected_start_amount",
     "funds_in_place_amount",
+    "completed_investment_amount",
 )
 # The key a client codes against and, beside it, the name shown to people.
 _DIM_PATHS = {
@@ -147,8 +148,10 @@ def rollup_live(*, user, group_by: Sequence[str], period: Period) -> list[dict]:
                 if dim in _DIM_PATHS:
                     label[f"{dim}_name"] = row[prefix + _DIM_PATHS[dim][1]]
 
-    add(
-        _in_period(projects, "signed_on", period),
+    add(  # signed projects under the counting caliber (口径), as the rollups count them
+        _in_period(
+            projects.filter(counts_as_signed(counted_agreement_kinds())), "signed_on", period
+        ),
         date_field="signed_on",
         prefix="",
         measures={"signed_count": Count("id"), "signed_amount": Sum("planned_investment")},
@@ -170,6 +173,12 @@ def rollup_live(*, user, group_by: Sequence[str], period: Period) -> list[dict]:
         date_field="month",
         prefix="project__",
         measures={"funds_in_place_amount": Sum("amount")},
+    )
+    add(
+        _in_period(CompletedInvestment.objects.filter(project__in=projects), "month", period),
+        date_field="month",
+        prefix="project__",
+        measures={"completed_investment_amount": Sum("amount")},
     )
 
     result = []
@@ -207,6 +216,7 @@ _CELL_MEASURES = {
     "started_amount": "started_amount",
     "expected_start_amount": "expected_start_amount",
     "funds_in_place_amount": "funds_amount",
+    "completed_investment_amount": "completed_amount",
 }
 
 
@@ -263,9 +273,13 @@ def _from_cells(*, user, group_by: Sequence[str], period: Period) -> tuple[dict,
         columns.append("month")
     # Aliases must not shadow the columns summed (t_ prefix).
     sums = {f"t_{m}": Sum(col) for m, col in _CELL_MEASURES.items()}
-    # rollup_live has a row where any of its four measures found a record; so does this.
+    # rollup_live has a row where any of its measures found a record; so does this.
     sums["t_records"] = Sum(
-        F("signed_count") + F("started_count") + F("expected_start_count") + F("funds_count")
+        F("signed_count")
+        + F("started_count")
+        + F("expected_start_count")
+        + F("funds_count")
+        + F("completed_count")
     )
     if columns:
         found = cells.values(*columns).annotate(**sums).order_by()

@@ -24,7 +24,8 @@ from chains.selectors import chain_indicator_progress
 from core.models import Region
 from core.scoping import scope_projects
 from events.models import Signing
-from projects.models import Project
+from projects.models import Project, counts_as_signed
+from rollups.models import counted_agreement_kinds
 
 from .periods import Period
 from .selectors import measure_url
@@ -34,9 +35,12 @@ RECENT_EVENTS = 8
 
 
 def top_projects(*, period: Period, region: Region | None, user) -> dict:
-    """The period's largest signed projects (planned investment, 万元), largest first."""
+    """The period's largest signed projects (planned investment, 万元), largest first: those
+    the signed figures count under the caliber (口径), like the list its link opens."""
     qs = Project.objects.filter(
-        signed_on__isnull=False, signed_on__gte=period.start, signed_on__lte=period.end
+        counts_as_signed(counted_agreement_kinds()),
+        signed_on__gte=period.start,
+        signed_on__lte=period.end,
     )
     if region is not None:
         qs = qs.filter(region_id=region.pk)

@@ -22,7 +22,13 @@ from django.utils.translation import gettext as _
 from core.models import Region
 from enterprises.models import Tier
 from projects.models import PIPELINE, Stage
-from rollups.models import MEASURE_COLUMNS, RegionMonthRollup
+from rollups.models import (
+    AGREEMENT_KINDS,
+    DEFAULT_COUNTED_KINDS,
+    MEASURE_COLUMNS,
+    RegionMonthRollup,
+    caliber_label,
+)
 
 from .periods import Period
 
@@ -37,6 +43,9 @@ DATE_FILTER = {
     "registered": "registered",
 }
 TIER_GOALS = [(Tier.HUNDRED_YI, 10), (Tier.TEN_YI, 100), (Tier.ONE_YI, 1000)]
+# The project-list filter a signed figure's link adds, so the list counts what the figure counts
+# (the caliber, 口径).
+SIGNED_CALIBER_FILTER = ("counts_as_signed", "true")
 
 
 def default_year(today: dt.date | None = None) -> int:
@@ -88,6 +97,8 @@ def _measure_url(prefix: str, measure: str, start, end, items: tuple) -> str | N
     if start is not None:
         params[f"{date_key}_from"] = start.isoformat()
         params[f"{date_key}_to"] = end.isoformat()
+    if measure == "signed":
+        params.setdefault(*SIGNED_CALIBER_FILTER)
     clean = tuple((k, str(v)) for k, v in params.items() if v not in (None, ""))
     return _list_url(prefix, clean)
 
@@ -136,10 +147,16 @@ TARGET_SUM_SQL = (
     f"{TARGET_OWN_SQL} UNION ALL SELECT 1, {', '.join(f'sum({f})' for f in TARGET_FIELDS)} "  # nosec B608
     "FROM dashboards_target WHERE year = %s"
 )
+# The signing caliber rides on the status statement (no extra round trip): one flag per kind, in
+# AGREEMENT_KINDS order, all null when the caliber was never set (the default applies).
 STATUS_SQL = (
     "SELECT (SELECT refreshed_at FROM rollups_rollupstatus WHERE id = 1), "
     "(SELECT rebuild_requested_at FROM rollups_rollupstatus WHERE id = 1), "
-    "(SELECT count(*) FROM rollups_outbox)"
+    "(SELECT count(*) FROM rollups_outbox), "
+    + ", ".join(
+        f"(SELECT counts_{kind} FROM rollups_signingcaliber WHERE id = 1)"  # nosec B608
+        for kind in AGREEMENT_KINDS
+    )
 )
 RM_TABLE = "rollups_regionmonthrollup"
 _RM_SUMS = ", ".join(f"sum({c})" for c in MEASURE_COLUMNS)
@@ -153,6 +170,7 @@ RANKING_COLS = [
     "expected_start_amount",
     "started_amount",
     "funds_amount",
+    "completed_amount",
 ]
 RANKING_SQL = (
     f"SELECT m.region_id, r.code, r.name, {', '.join(f'sum(m.{c})' for c in RANKING_COLS)} "  # nosec B608
@@ -220,8 +238,20 @@ def _target(region: Region | None, year: int) -> dict | None:
 
 
 def rollup_status() -> dict:
-    as_of, requested, pending = _fetch(STATUS_SQL, [])[0]
-    return {"as_of": _aware(as_of), "rebuilding": bool(requested), "pending": pending}
+    """When the figures were computed, whether a recompute is under way, and the signing caliber
+    (口径) the signed figures count under, with its label."""
+    as_of, requested, pending, *flags = _fetch(STATUS_SQL, [])[0]
+    if all(flag is None for flag in flags):
+        kinds = DEFAULT_COUNTED_KINDS
+    else:
+        kinds = tuple(kind for kind, flag in zip(AGREEMENT_KINDS, flags, strict=True) if flag)
+    return {
+        "as_of": _aware(as_of),
+        "rebuilding": bool(requested),
+        "pending": pending,
+        "signed_caliber": kinds,
+        "caliber_label": caliber_label(kinds),
+    }
 
 
 def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
@@ -251,7 +281,13 @@ def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
         )
     }
     totals = {c: (0 if c.endswith("_count") else ZERO) for c in columns}
-    ytd_cols = ["signed_count", "signed_amount", "started_amount", "funds_amount"]
+    ytd_cols = [
+        "signed_count",
+        "signed_amount",
+        "started_amount",
+        "funds_amount",
+        "completed_amount",
+    ]
     ytd_index = [columns.index(c) for c in ytd_cols]
     ytd = {c: totals[c] for c in ytd_cols}
     for month, values in months.items():
@@ -268,6 +304,8 @@ def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
     elapsed = _elapsed_pct(period.year, through)
     year_period = Period(year_start, year_end, "year", "")
 
+    status = rollup_status()
+
     def kpi(key, label, measure, value, *, money=True, target_key=None, ytd_key=None):
         card = {
             "key": key,
@@ -275,6 +313,8 @@ def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
             "value": value,
             "money": money,
             "url": url(measure, period, **scope),
+            # Every signed figure says what it counts (口径).
+            "note": status["caliber_label"] if measure == "signed" else "",
         }
         if target and target_key and target.get(target_key):
             card["target"] = target[target_key]
@@ -327,6 +367,12 @@ def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
             ytd_key="funds_amount",
         ),
         kpi(
+            "completed_amount",
+            _("Completed investment"),
+            "completed",
+            totals["completed_amount"],
+        ),
+        kpi(
             "producing_count",
             _("Projects producing"),
             "producing",
@@ -371,6 +417,7 @@ def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
         "started_amount",
         "expected_start_amount",
         "funds_amount",
+        "completed_amount",
     ]
     trend_index = [columns.index(c) for c in trend_cols]
     trend = []
@@ -402,6 +449,7 @@ def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
                 "started_amount": sum((m["started_amount"] for m in months), ZERO),
                 "expected_start_amount": sum((m["expected_start_amount"] for m in months), ZERO),
                 "funds_amount": sum((m["funds_amount"] for m in months), ZERO),
+                "completed_amount": sum((m["completed_amount"] for m in months), ZERO),
                 "signed_url": url("signed", Period(start, q_end, "quarter", ""), **scope),
             }
         )
@@ -462,7 +510,8 @@ def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
         "funnel": funnel,
         "tiers": tiers,
         "support": support,
-        "status": rollup_status(),
+        "status": status,
+        "caliber_label": status["caliber_label"],
     }
 
 

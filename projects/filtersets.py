@@ -8,8 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from core.forms import FilterForm
 from core.models import IndustryChain, PromotionMethod, Region
 from enterprises.models import IndustrialPark, InvestorOrigin
+from rollups.models import counted_agreement_kinds
 
-from .models import Stage
+from .models import Stage, counts_as_signed
 
 
 def _date_range(field: str, label: str):
@@ -65,6 +66,10 @@ class ProjectFilterSet(filters.FilterSet):
     )
     foreign = filters.BooleanFilter(field_name="is_foreign", label=_("Foreign"))
     late_entry = filters.BooleanFilter(field_name="late_entry", label=_("Late entry (补录)"))
+    # The dashboards' signed figures link here with counts_as_signed=true: the same caliber (口径).
+    counts_as_signed = filters.BooleanFilter(
+        method="filter_counts_as_signed", label=_("Counts as a signed project (caliber)")
+    )
     sort = filters.OrderingFilter(
         fields=(
             ("registered_on", "registered"),
@@ -80,6 +85,12 @@ class ProjectFilterSet(filters.FilterSet):
 
     class Meta:
         form = FilterForm
+
+    def filter_counts_as_signed(self, queryset, name, value):
+        if value is None:
+            return queryset
+        condition = counts_as_signed(counted_agreement_kinds())
+        return queryset.filter(condition) if value else queryset.exclude(condition)
 
     def search(self, queryset, name, value):
         value = value.strip()

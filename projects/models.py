@@ -1,15 +1,17 @@
 """Investment projects (招商项目) and what happens to them: stage changes, follow-ups, money in."""
 
+from collections.abc import Iterable
 from itertools import combinations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.history import history
 from core.models import TimeStampedModel
 from core.softdelete import SoftDeleteModel
+from rollups.models import NO_SIGNING_RECORD_KIND
 
 MONEY = {"max_digits": 18, "decimal_places": 6}
 
@@ -261,6 +263,23 @@ class Project(SoftDeleteModel, TimeStampedModel):
         return PIPELINE.index(self.stage) if self.stage in PIPELINE else -1
 
 
+def counts_as_signed(kinds: Iterable[str]) -> Q:
+    """Signed projects that count as 签约项目 under a caliber (the agreement kinds counted, see
+    rollups.models.SigningCaliber): one of the project's signing records is of a counted kind, or
+    it has none and formal contracts count (a project moved to "signed" on its page or by an
+    import was signed by contract). The rule the rollups' SQL applies (rollups.services
+    ._signed_counts); the project list filters with it so a dashboard's signed figure and the
+    list behind it agree."""
+    kinds = list(kinds)
+    # The signings live in the events app, above this one: reached through the reverse relation.
+    signing = Project._meta.get_field("signings").related_model
+    records = signing.objects.filter(project=OuterRef("pk"))
+    counted = Exists(records.filter(agreement_kind__in=kinds))
+    if NO_SIGNING_RECORD_KIND in kinds:
+        counted = counted | ~Exists(records)
+    return Q(signed_on__isnull=False) & Q(counted)
+
+
 class StageChange(models.Model):
     """One move of a project along (or back along) the pipeline; never edited."""
 
@@ -392,6 +411,8 @@ class CompletedInvestment(MonthlyAmount):
             models.UniqueConstraint(fields=["project", "month"], name="completed_unique_month"),
             models.CheckConstraint(condition=Q(amount__gte=0), name="completed_amount_nonnegative"),
         ]
+        # The rollup refresh reads a month's completed investment across projects.
+        indexes = [models.Index(fields=["month"], name="completed_month")]
 
 
 class ClaimConflict(TimeStampedModel):

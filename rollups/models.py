@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 MONEY = {"max_digits": 20, "decimal_places": 6, "default": 0}
 
-# (measure, source date field on projects.Project). Funds in place come from FundsInPlace.month.
+# (measure, source date field on projects.Project). The signed milestone counts only projects whose
+# signing is of an agreement kind the counting caliber (SigningCaliber) includes.
 MILESTONE_MEASURES = [
     ("signed", "signed_on"),
     ("started", "started_on"),
@@ -20,7 +21,15 @@ MILESTONE_MEASURES = [
     ("negotiated", "negotiating_on"),
     ("registered", "registered_on"),
 ]
-MEASURES = [name for name, _field in MILESTONE_MEASURES] + ["funds"]
+# (measure, source table): amounts recorded per project and month (projects.MonthlyAmount), summed
+# by their month: funds in place (到位资金) and completed investment (完成投资).
+MONTHLY_AMOUNT_MEASURES = [
+    ("funds", "projects_fundsinplace"),
+    ("completed", "projects_completedinvestment"),
+]
+MEASURES = [name for name, _field in MILESTONE_MEASURES] + [
+    name for name, _table in MONTHLY_AMOUNT_MEASURES
+]
 MEASURE_COLUMNS = [f"{m}_{part}" for m in MEASURES for part in ("count", "amount")]
 # The fine cell's key, in order, and the measures the by-chain table keeps.
 CELL_KEY = [
@@ -91,6 +100,8 @@ class MonthlyRollup(models.Model):
     registered_amount = models.DecimalField(**MONEY)
     funds_count = models.PositiveIntegerField(default=0)
     funds_amount = models.DecimalField(**MONEY)
+    completed_count = models.PositiveIntegerField(default=0)
+    completed_amount = models.DecimalField(**MONEY)
 
     class Meta:
         verbose_name = _("monthly rollup")
@@ -142,6 +153,8 @@ class RegionMonthRollup(models.Model):
     registered_amount = models.DecimalField(**MONEY)
     funds_count = models.PositiveIntegerField(default=0)
     funds_amount = models.DecimalField(**MONEY)
+    completed_count = models.PositiveIntegerField(default=0)
+    completed_amount = models.DecimalField(**MONEY)
 
     class Meta:
         verbose_name = _("region-month rollup")
@@ -237,3 +250,68 @@ class RollupStatus(models.Model):
     def get(cls) -> "RollupStatus":
         obj, _created = cls.objects.get_or_create(pk=1)
         return obj
+
+
+# The agreement kinds of events.Signing (events.models.AgreementKind's values; rollups reads the
+# table, it does not import the app). A project signed without any signing record (on the project
+# page, by a ledger import) counts as a formal contract: moving it to "signed" says a contract was
+# signed.
+FORMAL, FRAMEWORK, STRATEGIC = "formal", "framework", "strategic"
+AGREEMENT_KINDS = (FORMAL, FRAMEWORK, STRATEGIC)
+NO_SIGNING_RECORD_KIND = FORMAL
+DEFAULT_COUNTED_KINDS = (FORMAL,)
+# The same msgids as events.models.AgreementKind's labels (one translation).
+AGREEMENT_KIND_LABELS = {
+    FORMAL: _("Formal contract"),
+    FRAMEWORK: _("Framework agreement"),
+    STRATEGIC: _("Strategic cooperation agreement"),
+}
+
+
+class SigningCaliber(models.Model):
+    """口径: which agreement kinds count as a signed project (签约项目) in every signed figure —
+    rollups, dashboards, the API totals and the project list behind them. One row, edited by the
+    city administrator in the admin; a change queues a full rebuild of the rollups (see
+    rollups.services.caliber_update). Kinds not counted are still recorded and shown on events
+    and projects."""
+
+    counts_formal = models.BooleanField(_("formal contracts count"), default=True)
+    counts_framework = models.BooleanField(_("framework agreements count"), default=False)
+    counts_strategic = models.BooleanField(
+        _("strategic cooperation agreements count"), default=False
+    )
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("signing caliber")
+        verbose_name_plural = _("signing caliber")
+
+    def __str__(self) -> str:
+        return str(_("signing caliber"))
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """The agreement kinds counted, in a fixed order."""
+        flags = (
+            (FORMAL, self.counts_formal),
+            (FRAMEWORK, self.counts_framework),
+            (STRATEGIC, self.counts_strategic),
+        )
+        return tuple(kind for kind, counted in flags if counted)
+
+
+def counted_agreement_kinds() -> tuple[str, ...]:
+    """The agreement kinds the signed figures count (the stored caliber, else the default: formal
+    contracts only). One query; read where it is used, never cached across requests."""
+    caliber = SigningCaliber.objects.filter(pk=1).first()
+    return caliber.kinds if caliber is not None else DEFAULT_COUNTED_KINDS
+
+
+def caliber_label(kinds: tuple[str, ...]) -> str:
+    """What the signed figures count, for the pages that show them: 口径:签约项目仅计正式合同."""
+    from django.utils.translation import gettext
+
+    if tuple(kinds) == (FORMAL,):
+        return gettext("Caliber: signed projects count formal contracts only")
+    names = "、".join(str(AGREEMENT_KIND_LABELS[kind]) for kind in AGREEMENT_KINDS if kind in kinds)
+    return gettext("Caliber: signed projects count %(kinds)s") % {"kinds": names}

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import CharField, Value
 
 from .models import MILESTONE_MEASURES, Outbox
 
@@ -54,8 +55,10 @@ def cell_key(measure: str, region_id: int, month: dt.date, dims: tuple) -> str:
 
 
 def project_bucket_keys(project, *, with_funds: bool = True) -> set[str]:
-    """Every cell measure the project counts in as it stands (in memory, plus its stored funds
-    months unless `with_funds=False`, for a project just created that has none). A soft-deleted
+    """Every cell measure the project counts in as it stands (in memory, plus its stored funds and
+    completed-investment months unless `with_funds=False`, for a project just created that has
+    none). The signed cell is named whether or not the project's agreement kind counts under the
+    caliber: the refresh decides that from the signing records. A soft-deleted
     project still names its cells: the refresh is what leaves it out."""
     if project.region_id is None:
         return set()
@@ -74,9 +77,14 @@ def project_bucket_keys(project, *, with_funds: bool = True) -> set[str]:
         if (value := getattr(project, field)) is not None
     }
     if with_funds and project.pk is not None:
+        # One query for both kinds of monthly amount (a project save's query count stays).
+        funds = project.funds.values_list(Value("funds", output_field=CharField()), "month")
+        completed = project.completed_investments.values_list(
+            Value("completed", output_field=CharField()), "month"
+        )
         keys.update(
-            cell_key("funds", region, month, dims)
-            for month in project.funds.values_list("month", flat=True)
+            cell_key(measure, region, month, dims)
+            for measure, month in funds.order_by().union(completed.order_by(), all=True)
         )
     keys.add(stage_key(region, project.stage, project.chain_id, project.method_id))
     return keys
@@ -104,14 +112,16 @@ def changed_bucket_keys(before: ProjectBuckets, project) -> set[str]:
     changed. A key the project counted in before and counts in now names a cell whose key fields
     (region, month, chain, method, park, flags; for the snapshot, stage) did not change, so its
     figures changed only if the project was deleted or restored, or — for a milestone or stage
-    cell — its amount changed; a funds cell sums the funds rows, which a project edit does not
-    touch. Every key it left or entered is kept. Funds record changes name their own cells."""
+    cell — its amount changed; a funds or completed-investment cell sums its own rows, which a
+    project edit does not touch. Every key it left or entered is kept. Funds record changes name their own cells."""
     after = project_bucket_keys(project)
     if before.is_deleted != project.is_deleted:
         return set(before.keys) | after
     kept = set(before.keys) ^ after
     if before.planned_investment != project.planned_investment:
-        kept |= {key for key in before.keys & after if not key.startswith("c|funds|")}
+        kept |= {
+            key for key in before.keys & after if not key.startswith(("c|funds|", "c|completed|"))
+        }
     return kept
 
 

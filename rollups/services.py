@@ -24,17 +24,24 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .models import (
+    AGREEMENT_KINDS,
     CELL_KEY,
     CHAIN_COLUMNS,
     MEASURE_COLUMNS,
     MEASURES,
     MILESTONE_MEASURES,
+    MONTHLY_AMOUNT_MEASURES,
+    NO_SIGNING_RECORD_KIND,
     Outbox,
     RollupStatus,
+    SigningCaliber,
+    counted_agreement_kinds,
 )
 
 logger = logging.getLogger(__name__)
@@ -80,12 +87,34 @@ def _same_cell(a: str, b: str) -> str:
     return " AND ".join(parts)
 
 
-def _monthly_select(keyed: bool) -> str:
+def _signed_counts(project: str, kinds: tuple[str, ...]) -> str:
+    """SQL condition: the project (table or alias `project`) counts as signed under the caliber
+    `kinds` — one of its signing records is of a counted kind, or it has none and a project with
+    no signing record counts (NO_SIGNING_RECORD_KIND). Two probes of the signings' project index."""
+    unknown = set(kinds) - set(AGREEMENT_KINDS)
+    if unknown:  # the kinds are inlined as literals: only the known constants may be
+        raise ValueError(f"unknown agreement kinds {sorted(unknown)}")
+    signings = f"SELECT 1 FROM events_signing s WHERE s.project_id = {project}.id"
+    parts = []
+    if kinds:
+        counted = ", ".join(f"'{kind}'" for kind in kinds)
+        parts.append(f"EXISTS ({signings} AND s.agreement_kind IN ({counted}))")
+    if NO_SIGNING_RECORD_KIND in kinds:
+        parts.append(f"NOT EXISTS ({signings})")
+    return f"({' OR '.join(parts)})" if parts else "(1 = 0)"
+
+
+def _counts(measure: str, project: str, kinds: tuple[str, ...]) -> str:
+    """The extra condition a milestone measure puts on a project: the caliber for "signed"."""
+    return f" AND {_signed_counts(project, kinds)}" if measure == "signed" else ""
+
+
+def _monthly_select(keyed: bool, kinds: tuple[str, ...]) -> str:
     """The grouped query over every fine cell. With `keyed`, a CTE `_rk(region_id, month)`
-    (prepended by the caller) limits it to those region-months."""
+    (prepended by the caller) limits it to those region-months. `kinds`: the signing caliber."""
     dims = ", ".join(f"p.{d}" for d in DIMS)
     branches = []
-    for i, (_measure, field) in enumerate(MILESTONE_MEASURES):
+    for i, (measure, field) in enumerate(MILESTONE_MEASURES):
         if keyed:
             # LATERAL + OFFSET 0 (kept from being flattened into a join): one (region, date) index
             # range scan per bucket. SQLite (make run) has no LATERAL and gets the plain join.
@@ -93,13 +122,14 @@ def _monthly_select(keyed: bool) -> str:
                 f"SELECT {', '.join(DIMS)}, planned_investment FROM projects_project "
                 f"WHERE region_id = k.region_id AND {field} >= k.month "
                 f"AND {field} < {_next_month('k.month')} AND NOT is_deleted"
+                + _counts(measure, "projects_project", kinds)
             )
             source = (
                 f"_rk k CROSS JOIN LATERAL ({inner} OFFSET 0) p"
                 if _pg()
                 else f"_rk k JOIN projects_project p ON p.region_id = k.region_id "
                 f"AND p.{field} >= k.month AND p.{field} < {_next_month('k.month')} "
-                f"AND NOT p.is_deleted"
+                f"AND NOT p.is_deleted" + _counts(measure, "p", kinds)
             )
             branches.append(
                 f"SELECT k.region_id, k.month, {dims}, {i} AS kind, "
@@ -109,24 +139,25 @@ def _monthly_select(keyed: bool) -> str:
             branches.append(
                 f"SELECT p.region_id, {_month_of('p.' + field)} AS month, {dims}, "
                 f"{i} AS kind, p.planned_investment AS amount FROM projects_project p "
-                f"WHERE NOT p.is_deleted AND p.{field} IS NOT NULL"
+                f"WHERE NOT p.is_deleted AND p.{field} IS NOT NULL" + _counts(measure, "p", kinds)
             )
-    funds_kind = len(MILESTONE_MEASURES)
-    if keyed:
-        branches.append(
-            f"SELECT p.region_id, k.month, {dims}, {funds_kind} AS kind, f.amount "
-            f"FROM _rk k JOIN projects_fundsinplace f ON f.month = k.month "
-            f"JOIN projects_project p ON p.id = f.project_id AND p.region_id = k.region_id "
-            f"WHERE NOT p.is_deleted"
-        )
-    else:
-        branches.append(
-            f"SELECT p.region_id, f.month, {dims}, {funds_kind} AS kind, f.amount "
-            f"FROM projects_fundsinplace f JOIN projects_project p ON p.id = f.project_id "
-            f"WHERE NOT p.is_deleted"
-        )
+    for j, (_measure, table) in enumerate(MONTHLY_AMOUNT_MEASURES):
+        kind = len(MILESTONE_MEASURES) + j
+        if keyed:
+            branches.append(
+                f"SELECT p.region_id, k.month, {dims}, {kind} AS kind, f.amount "
+                f"FROM _rk k JOIN {table} f ON f.month = k.month "
+                f"JOIN projects_project p ON p.id = f.project_id AND p.region_id = k.region_id "
+                f"WHERE NOT p.is_deleted"
+            )
+        else:
+            branches.append(
+                f"SELECT p.region_id, f.month, {dims}, {kind} AS kind, f.amount "
+                f"FROM {table} f JOIN projects_project p ON p.id = f.project_id "
+                f"WHERE NOT p.is_deleted"
+            )
     measures = []
-    for i in range(funds_kind + 1):
+    for i in range(len(MEASURES)):
         # integer, the stored type: the rebuild's comparison sums these again, and a sum of
         # integers is a bigint where a sum of bigints (count's type) is a slower numeric.
         measures.append(f"CAST(count(*) FILTER (WHERE kind = {i}) AS integer)")
@@ -136,11 +167,12 @@ def _monthly_select(keyed: bool) -> str:
     return f"SELECT {cell}, {', '.join(measures)}\nFROM ({union}) e GROUP BY {cell}"
 
 
-def _cell_measure_select() -> str:
+def _cell_measure_select(kinds: tuple[str, ...]) -> str:
     """Recompute named (measure, cell) pairs: a CTE `_ck(kind, <cell key>)` (prepended by the
     caller) lists them; each pair runs only its own branch (the others are cut by a one-time
     filter on k.kind), an index-only scan of its own entries on a covering index led by the cell
-    key, `(region, chain, method, park, flags, milestone date)` (rollups migration 0007)."""
+    key, `(region, chain, method, park, flags, milestone date)` (rollups migration 0007; the
+    signed one includes the id for the caliber's probes of the signings, migration 0009)."""
     # The index's expressions (0 for a null id), so every key is an index condition.
     dims = " AND ".join(
         [f"coalesce(p.{d}, 0) = coalesce(k.{d}, 0)" for d in NULLABLE_DIMS]
@@ -150,15 +182,18 @@ def _cell_measure_select() -> str:
         f"SELECT p.planned_investment AS amount FROM projects_project p WHERE k.kind = {i} "
         f"AND p.region_id = k.region_id AND {dims} AND p.{field} >= k.month "
         f"AND p.{field} < {_next_month('k.month')} AND NOT p.is_deleted"
-        for i, (_measure, field) in enumerate(MILESTONE_MEASURES)
+        + _counts(measure, "p", kinds)
+        for i, (measure, field) in enumerate(MILESTONE_MEASURES)
     ]
-    # Funds: the cell's projects (every live project is on the registered_on index, which
-    # includes the id), then each one's funds row of the month.
-    branches.append(
-        f"SELECT f.amount FROM projects_project p JOIN projects_fundsinplace f "
-        f"ON f.project_id = p.id AND f.month = k.month WHERE k.kind = {len(MILESTONE_MEASURES)} "
-        f"AND p.region_id = k.region_id AND NOT p.is_deleted AND {dims}"
-    )
+    # Funds and completed investment: the cell's projects (every live project is on the
+    # registered_on index, which includes the id), then each one's row of the month.
+    for j, (_measure, table) in enumerate(MONTHLY_AMOUNT_MEASURES):
+        branches.append(
+            f"SELECT f.amount FROM projects_project p JOIN {table} f "
+            f"ON f.project_id = p.id AND f.month = k.month "
+            f"WHERE k.kind = {len(MILESTONE_MEASURES) + j} "
+            f"AND p.region_id = k.region_id AND NOT p.is_deleted AND {dims}"
+        )
     union = " UNION ALL ".join(branches)
     return (
         f"SELECT k.*, x.n, x.amount FROM _ck k CROSS JOIN LATERAL "
@@ -166,7 +201,7 @@ def _cell_measure_select() -> str:
     )
 
 
-def _upsert_cells_sql() -> str:
+def _upsert_cells_sql(kinds: tuple[str, ...]) -> str:
     """One statement: recompute, update the stored cells found, insert the missing non-zero ones."""
     cell = ", ".join(CELL)
     per_cell = []
@@ -187,7 +222,7 @@ def _upsert_cells_sql() -> str:
         inserted += [f"coalesce(c.n{i}, 0)", f"coalesce(c.a{i}, 0)"]
     any_count = " + ".join(f"coalesce(c.n{i}, 0)" for i in range(len(MEASURES)))
     return (
-        f", _e AS ({_cell_measure_select()}), "
+        f", _e AS ({_cell_measure_select(kinds)}), "
         f"_c AS (SELECT {cell}, {', '.join(per_cell)} FROM _e GROUP BY {cell}), "
         f"_u AS (UPDATE {MONTHLY} r SET {', '.join(sets)} FROM _c c "
         f"WHERE {_same_cell('r', 'c')} RETURNING r.{', r.'.join(CELL)}) "
@@ -299,13 +334,13 @@ def _changed(table: str, columns: list[str]) -> str:
     return f"({stored}) IS DISTINCT FROM ({', '.join(f'EXCLUDED.{c}' for c in columns)})"
 
 
-def _statements() -> dict[str, tuple[list[str], str]]:
+def _statements(kinds: tuple[str, ...]) -> dict[str, tuple[list[str], str]]:
     """The refresh's statements: fixed text, keys passed as arrays (so they can be prepared)."""
     return {
         "jz_rollup_cells": (
             CELL_ARRAY_TYPES,
             f"WITH _ck(kind, {', '.join(CELL)}) AS "
-            f"(SELECT * FROM unnest({_arrays(CELL_ARRAY_TYPES)}))" + _upsert_cells_sql(),
+            f"(SELECT * FROM unnest({_arrays(CELL_ARRAY_TYPES)}))" + _upsert_cells_sql(kinds),
         ),
         # Everything derived from the fine cells just written, the stage cells and the status, in
         # one statement (one round trip): each data-modifying CTE runs once and they all see the
@@ -370,17 +405,20 @@ def _statements() -> dict[str, tuple[list[str], str]]:
     }
 
 
-def _execute(cursor, name: str, columns: list[list]) -> None:
+def _execute(cursor, name: str, columns: list[list], *, kinds: tuple[str, ...] = ()) -> None:
     """Run one refresh statement as a prepared statement with a generic plan: PostgreSQL plans
     it once per connection (several ms for the cell statement) instead of at every refresh,
-    where executing it takes well under a millisecond."""
+    where executing it takes well under a millisecond. The signing caliber is part of the cell
+    statement's text, so each caliber has its own prepared statement (a change of caliber
+    prepares a new one; the old is never executed again)."""
+    prepared = f"{name}_{'_'.join(kinds) or 'none'}" if name == "jz_rollup_cells" else name
     raw = connection.connection
     done = _prepared.setdefault((id(raw), raw.info.backend_pid), set())
-    if name not in done:
-        types, sql = _statements()[name]
-        cursor.execute(f"PREPARE {name} ({', '.join(types)}) AS {sql}")
-        done.add(name)
-    cursor.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(columns))})", columns)
+    if prepared not in done:
+        types, sql = _statements(kinds)[name]
+        cursor.execute(f"PREPARE {prepared} ({', '.join(types)}) AS {sql}")
+        done.add(prepared)
+    cursor.execute(f"EXECUTE {prepared} ({', '.join(['%s'] * len(columns))})", columns)
 
 
 def _columns(rows: list[tuple], width: int) -> list[list]:
@@ -393,12 +431,13 @@ def refresh_buckets(
     """Recompute the given cells from source and store them. Call inside a transaction that holds
     the advisory lock (drain_outbox does; `tuned`: it also chose generic plans already). With
     `stamp`, also set RollupStatus.refreshed_at in the same statement where there is one; returns
-    whether it did (the caller stamps otherwise)."""
+    whether it did (the caller stamps otherwise). Signed figures follow the stored caliber."""
     parsed = _parse_keys(keys)
     touched = sorted({(c[1], c[2]) for c in parsed.cells} | set(parsed.months))
     # SQLite (make run) has no LATERAL for the per-cell statement: it recomputes the whole
     # region-months the named cells lie in.
     whole_months = parsed.months if _pg() else touched
+    kinds = counted_agreement_kinds() if (whole_months or parsed.cells) else ()
     with connection.cursor() as cursor:
         if whole_months:  # whole region-months (migrations; every refresh on SQLite)
             values, params = _values(whole_months, ("integer", "date"))
@@ -410,7 +449,8 @@ def refresh_buckets(
             )
             # The CTE leads the statement: SQLite accepts WITH only there.
             cursor.execute(
-                f"{cte}INSERT INTO {MONTHLY} ({MONTHLY_COLUMNS}) {_monthly_select(True)}", params
+                f"{cte}INSERT INTO {MONTHLY} ({MONTHLY_COLUMNS}) {_monthly_select(True, kinds)}",
+                params,
             )
         if parsed.region_stages:  # whole region-stages (outbox rows written before 0005)
             _recount_stages(cursor, parsed.region_stages, ["region_id", "stage"])
@@ -420,7 +460,12 @@ def refresh_buckets(
         if not tuned:
             cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
         if parsed.cells:
-            _execute(cursor, "jz_rollup_cells", _columns(parsed.cells, len(CELL_ARRAY_TYPES)))
+            _execute(
+                cursor,
+                "jz_rollup_cells",
+                _columns(parsed.cells, len(CELL_ARRAY_TYPES)),
+                kinds=kinds,
+            )
         if not (touched or parsed.stages):
             return False
         _execute(
@@ -581,7 +626,7 @@ def _differs(columns) -> str:
 CHAIN_CELL = "(signed_count > 0 OR started_count > 0)"
 
 
-def _diff(cursor) -> Comparison:
+def _diff(cursor, kinds: tuple[str, ...]) -> Comparison:
     """Compare the stored tables with a live aggregate in one statement: the fine grouped query
     runs once (a materialised CTE), and the region-month and by-chain sums are taken from it; the
     stage snapshot is grouped from the projects beside it."""
@@ -590,7 +635,7 @@ def _diff(cursor) -> Comparison:
     materialized = "MATERIALIZED " if _pg() else ""
     live_cols = ", ".join(CELL + MEASURE_COLUMNS)
     cursor.execute(
-        f"WITH _live({live_cols}) AS {materialized}({_monthly_select(False)}), "
+        f"WITH _live({live_cols}) AS {materialized}({_monthly_select(False, kinds)}), "
         f"_ls({STAGE_COLUMNS}) AS ({STAGE_SELECT.format(where='')}) "
         f"SELECT (SELECT count(*) FROM _live l FULL JOIN {MONTHLY} r "
         f"ON {_same_cell('l', 'r')} WHERE l.region_id IS NULL "
@@ -615,14 +660,14 @@ def _diff(cursor) -> Comparison:
     )
 
 
-def _rewrite_all(cursor) -> None:
+def _rewrite_all(cursor, kinds: tuple[str, ...]) -> None:
     """Replace every rollup row with a fresh computation (only after drift was found)."""
     for table in (MONTHLY, REGION_MONTHS, CHAINS, STAGES):
         cursor.execute(f"DELETE FROM {table}")
     # In region-month order: a refresh reads a region-month's cells, which then share a few
     # pages (the grouped query's hash order would put each on a page of its own).
     cursor.execute(
-        f"INSERT INTO {MONTHLY} ({MONTHLY_COLUMNS}) {_monthly_select(False)} "
+        f"INSERT INTO {MONTHLY} ({MONTHLY_COLUMNS}) {_monthly_select(False, kinds)} "
         f"ORDER BY region_id, month"
     )
     cursor.execute(
@@ -643,7 +688,8 @@ def rebuild_all() -> Comparison:
     with transaction.atomic(), connection.cursor() as cursor:
         _lock(cursor)
         tune_for_bulk(cursor)
-        comparison = _diff(cursor)
+        kinds = counted_agreement_kinds()  # under the lock: a caliber change queues a rebuild
+        comparison = _diff(cursor, kinds)
         if comparison.drift:
             logger.error(
                 "rollups: full rebuild found %s drifted cells (monthly %s, stage %s, "
@@ -654,7 +700,7 @@ def rebuild_all() -> Comparison:
                 comparison.region_month_cells,
                 comparison.chain_cells,
             )
-            _rewrite_all(cursor)
+            _rewrite_all(cursor, kinds)
         now = timezone.now()
         fields = {
             "rebuilt_at": now,
@@ -675,7 +721,7 @@ def compare_with_live() -> Comparison:
     question is "are the rollups correct", as verify_rollups does with --drain."""
     with transaction.atomic(), connection.cursor() as cursor:
         tune_for_bulk(cursor)
-        comparison = _diff(cursor)
+        comparison = _diff(cursor, counted_agreement_kinds())
         transaction.set_rollback(True)
     return comparison
 
@@ -693,3 +739,28 @@ def request_rebuild() -> None:
             logger.warning("rollups: could not queue the requested rebuild", exc_info=True)
 
     transaction.on_commit(_send)
+
+
+# --- counting caliber ----------------------------------------------------------------------------
+@transaction.atomic
+def caliber_update(
+    *, counts_formal: bool, counts_framework: bool, counts_strategic: bool
+) -> SigningCaliber:
+    """Set which agreement kinds count as signed projects (口径). Every stored signed figure was
+    computed under the old caliber, so a full rebuild is queued after commit (its drift report
+    names the cells the change moved); until it has run the dashboards say a recompute is under
+    way."""
+    caliber = SigningCaliber.objects.select_for_update().filter(pk=1).first()
+    before = caliber.kinds if caliber is not None else counted_agreement_kinds()
+    if caliber is None:
+        caliber = SigningCaliber(pk=1)
+    caliber.counts_formal = counts_formal
+    caliber.counts_framework = counts_framework
+    caliber.counts_strategic = counts_strategic
+    if not caliber.kinds:
+        raise ValidationError(_("At least one kind of agreement must count as a signed project."))
+    caliber.full_clean()
+    caliber.save()
+    if caliber.kinds != before:
+        request_rebuild()
+    return caliber

@@ -65,6 +65,7 @@ class RollupRowSerializer(serializers.Serializer):
     started_amount = serializers.DecimalField(help_text="开工项目投资 (万元)", **MONEY)
     expected_start_amount = serializers.DecimalField(help_text="计划开工投资 (万元)", **MONEY)
     funds_in_place_amount = serializers.DecimalField(help_text="到位资金 (万元)", **MONEY)
+    completed_investment_amount = serializers.DecimalField(help_text="完成投资 (万元)", **MONEY)
 
 
 class RollupResponseSerializer(serializers.Serializer):
@@ -72,3 +73,7 @@ class RollupResponseSerializer(serializers.Serializer):
     next = serializers.CharField(allow_null=True)
     previous = serializers.CharField(allow_null=True)
     results = RollupRowSerializer(many=True)
+    signed_caliber = serializers.ListField(
+        child=serializers.ChoiceField(choices=["formal", "framework", "strategic"]),
+        help_text="口径: the agreement kinds the signed figures count (default formal contracts only)",
+    )

@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 from core.api.renderers import CSVRenderer, FastJSONRenderer, XLSXRenderer
 from core.api.views_base import JsonErrorsMixin, stream_csv, xlsx_file
 from dashboards import live
+from rollups.models import counted_agreement_kinds
 
 from .serializers import RollupQuerySerializer, RollupResponseSerializer
 
@@ -23,10 +24,14 @@ class RollupView(JsonErrorsMixin, APIView):
     @extend_schema(
         summary="Totals (汇总)",
         description=(
-            "Signed, started, expected-start and funds-in-place totals of the projects you may see, "
-            "one row per combination of the `group_by` values. Each measure counts by its own date: "
-            "signed by `signed_on`, started by `started_on`, expected start by `planned_start_on`, "
-            "funds by their month. Amounts 万元 as decimal strings. `format=csv|xlsx` for a file."
+            "Signed, started, expected-start, funds-in-place and completed-investment totals of the "
+            "projects you may see, one row per combination of the `group_by` values. Each measure "
+            "counts by its own date: signed by `signed_on`, started by `started_on`, expected start "
+            "by `planned_start_on`, funds and completed investment by their month. Signed figures "
+            "count only projects whose agreement kind the counting caliber (口径) includes, named in "
+            "`signed_caliber` (default: formal contracts only; a project signed without a signing "
+            "record counts as a formal contract). Amounts 万元 as decimal strings. "
+            "`format=csv|xlsx` for a file."
         ),
         parameters=[
             OpenApiParameter(
@@ -57,8 +62,10 @@ class RollupView(JsonErrorsMixin, APIView):
                             "started_amount": "0.000000",
                             "expected_start_amount": "357800.000000",
                             "funds_in_place_amount": "0.000000",
+                            "completed_investment_amount": "0.000000",
                         }
                     ],
+                    "signed_caliber": ["formal"],
                 },
                 response_only=True,
             )
@@ -85,4 +92,12 @@ class RollupView(JsonErrorsMixin, APIView):
             columns = list(rows[0]) if rows else list(live.MEASURES)
             maker = stream_csv if fmt == "csv" else xlsx_file
             return maker(columns, rows, "rollups")
-        return Response({"count": len(rows), "next": None, "previous": None, "results": rows})
+        return Response(
+            {
+                "count": len(rows),
+                "next": None,
+                "previous": None,
+                "results": rows,
+                "signed_caliber": list(counted_agreement_kinds()),
+            }
+        )

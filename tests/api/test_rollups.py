@@ -50,9 +50,10 @@ def test_rollups_read_the_rollup_tables_never_projects(users, api_as):
         sql = " ".join(q["sql"] for q in ctx.captured_queries)
         assert "projects_project" not in sql and "projects_fundsinplace" not in sql
         assert "rollups_monthlyrollup" in sql
-        # token + one grouped read of the cells + one name lookup per named dimension
+        # token + one grouped read of the cells + one name lookup per named dimension + the
+        # signing caliber the response names
         named = len({"region", "chain", "method", "park"} & set(group_by.split(",")))
-        assert len(ctx.captured_queries) <= 2 + named
+        assert len(ctx.captured_queries) <= 3 + named
 
 
 def test_group_by_park_and_quarter(users, api_as):
@@ -107,3 +108,28 @@ def test_rollups_export_as_csv(users, api_as):
     response = api_as(users["api_reader"]).get("/api/v1/rollups/?year=2023&format=csv")
     text = b"".join(response.streaming_content).decode("utf-8")
     assert text.startswith("\ufeffsigned_count,signed_amount")
+
+
+def test_completed_investment_is_in_the_rollup_totals(users, api_as):
+    from projects import services as project_services
+    from projects.models import Project
+    from rollups import services
+
+    client = api_as(users["api_reader"])
+    url = "/api/v1/rollups/?year=2023&quarter=1"
+    before = Decimal(client.get(url).json()["results"][0]["completed_investment_amount"])
+    project = Project.objects.filter(signed_on__year=2023, is_confidential=False).first()
+    project_services.completed_investment_record(
+        project=project, month=dt.date(2023, 3, 1), amount="1234.5", by=None
+    )
+    services.drain_outbox()
+    body = client.get(url).json()
+    assert Decimal(body["results"][0]["completed_investment_amount"]) == before + Decimal("1234.5")
+    by_region = client.get(url + "&group_by=region").json()["results"]
+    row = next(r for r in by_region if r["region"] == project.region.code)
+    assert Decimal(row["completed_investment_amount"]) >= Decimal("1234.5")
+
+
+def test_rollup_totals_name_their_signing_caliber(users, api_as):
+    body = api_as(users["api_reader"]).get("/api/v1/rollups/?year=2023&quarter=1").json()
+    assert body["signed_caliber"] == ["formal"]

@@ -77,6 +77,7 @@ def test_every_kpi_with_a_list_filter_links_to_the_filtered_project_list(demo):
         "region": ["140702"],
         "signed_from": ["2023-01-01"],
         "signed_to": ["2023-03-31"],
+        "counts_as_signed": ["true"],  # the list counts what the figure counts (口径)
     }
     expected = next(k for k in data["kpis"] if k["key"] == "expected_start_amount")
     assert "planned_start_from=2023-01-01" in expected["url"]
