@@ -29,11 +29,9 @@ messages: $(VENV)/.run-deps
 run: $(VENV)/.run-deps messages
 	$(PY) -m jinzhong_crm.preflight
 	$(PY) manage.py migrate --noinput -v0
-	$(PY) manage.py load_demo
-	@echo ""
-	@echo "  Jinzhong CRM: http://$(HOST):$(PORT)/   log in as admin / $${DEMO_PASSWORD:-demo12345}"
-	@echo ""
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(PY) manage.py load_demo -v0
+	@# Ends with the address and the demo logins (demo/management/commands/serve_demo.py).
+	@$(PY) manage.py serve_demo $(HOST):$(PORT)
 
 test: $(VENV)/.dev-deps messages
 	@$(TEST_ENV) $(PY) -m jinzhong_crm.preflight --need-postgres

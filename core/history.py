@@ -224,6 +224,7 @@ HIDDEN_FIELDS = {
     # Soft delete shows as "deleted: No → Yes"; the timestamp is the entry's own.
     "deleted_at",
     "latest_output_value",  # derived from the year figures, which have their own history
+    "tier_value",  # the same
 }
 ACTIONS = {"+": _("record created"), "~": _("record changed"), "-": _("record deleted")}
 

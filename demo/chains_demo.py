@@ -25,6 +25,7 @@ from django.db import transaction
 from chains import services as chain_services
 from chains.models import ChainIndicator, ChainTarget
 from core.models import ChainLink, IndustryChain, Region
+from demo.identity import with_identity
 from enterprises import services as enterprise_services
 from enterprises.models import ChainLeaderRole, Enterprise, IndustrialPark, SupplierLink
 
@@ -196,7 +197,7 @@ def _enterprise(name: str, **fields) -> Enterprise:
     """The enterprise of that name, created if missing; a missing main link is filled in."""
     existing = Enterprise.all_objects.filter(name=name).first()
     if existing is None:
-        return enterprise_services.enterprise_create(name=name, **fields)
+        return enterprise_services.enterprise_create(name=name, **with_identity(name, fields))
     updates = {
         k: v
         for k, v in fields.items()

@@ -21,6 +21,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from core.models import IndustryChain, PromotionMethod, Region
+from demo.identity import with_identity
 from enterprises import services as enterprise_services
 from enterprises.models import Enterprise, IndustrialPark
 from events import services
@@ -594,7 +595,9 @@ def _attach_signing(event: PromotionEvent, project: Project) -> None:
 
 def _enterprise(name: str, **fields) -> Enterprise:
     existing = Enterprise.all_objects.filter(name=name).first()
-    return existing or enterprise_services.enterprise_create(name=name, **fields)
+    return existing or enterprise_services.enterprise_create(
+        name=name, **with_identity(name, fields)
+    )
 
 
 def _load_article_events(refs: _Refs) -> dict[str, PromotionEvent]:

@@ -3,6 +3,7 @@ the loader again changes nothing."""
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from accounts.models import Role
@@ -62,6 +63,8 @@ def load_demo_users(password: str | None = None) -> list[str]:
     User = get_user_model()
     password = password or settings.DEMO_PASSWORD
     created = []
+    # One hash for all demo users: the password hashers are slow on purpose (about 0.4 s each).
+    hashed = None
     for username, role, region_code, display in DEMO_USERS:
         region = Region.objects.get(code=region_code) if region_code else None
         user, was_created = User.objects.update_or_create(
@@ -75,7 +78,8 @@ def load_demo_users(password: str | None = None) -> list[str]:
             },
         )
         if was_created:
-            user.set_password(password)
+            hashed = hashed or make_password(password)
+            user.password = hashed
             user.save(update_fields=["password"])
             created.append(username)
     return created

@@ -10,15 +10,14 @@ planned_start_on) so those figures hold. Amounts are 万元.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import random
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from core.credit_code import ALPHABET, check_character
 from core.models import ChainLink, IndustryChain, PromotionMethod, Region
+from demo.identity import with_identity
 from enterprises import services as enterprise_services
 from enterprises.models import ChainLeaderRole, Enterprise, IndustrialPark
 from projects import services as project_services
@@ -788,9 +787,9 @@ ORIGIN_CITIES = {
     "prd": ["深圳", "广州", "东莞", "佛山"],
     "in_province": ["太原", "大同", "长治", "晋城"],
     "other_domestic": ["成都", "郑州", "西安", "武汉"],
-    "overseas": ["香港", "新加坡", "首尔", "法兰克福"],
+    # Named by country where a city would not be (韩国…株式会社 reads as a Korean firm).
+    "overseas": ["香港", "新加坡", "韩国", "德国"],
 }
-ORIGIN_PROVINCE = {"北京": "北京市", "天津": "天津市", "上海": "上海市", "香港": "香港特别行政区"}
 SYNTHETIC_WORDS = [
     "华瑞",
     "恒通",
@@ -817,14 +816,6 @@ SYNTHETIC_TRADES = {
     "packaging-paper": "包装材料",
     "lacquerware": "文化创意",
 }
-
-
-def demo_credit_code(name: str, region_code: str = "140700") -> str:
-    """A well-formed (check character included) but invented code for demo enterprises."""
-    digest = hashlib.sha256(name.encode()).digest()
-    body = "".join(ALPHABET[b % len(ALPHABET)] for b in digest[:9])
-    first17 = f"91{region_code[:6] if region_code.isdigit() else '140700'}{body}"
-    return first17 + check_character(first17)
 
 
 class _Refs:
@@ -855,19 +846,19 @@ def _enterprise(
     existing = Enterprise.all_objects.filter(name=name).first()
     if existing:
         return existing
-    city = ORIGIN_CITIES.get(origin, ["太原"])[int(hashlib.md5(name.encode()).hexdigest(), 16) % 4]  # noqa: S324
     return enterprise_services.enterprise_create(
         name=name,
-        credit_code=demo_credit_code(name, region.code if region else "140700"),
-        is_local=region is not None,
-        region=region,
-        park=park,
-        origin_province=ORIGIN_PROVINCE.get(city, "山西省" if origin == "in_province" else ""),
-        origin_city=city if region is None else "晋中",
-        investor_origin=origin,
-        ownership=ownership or "private",
-        main_chain=refs.chains.get(chain) if chain else None,
-        notes=notes,
+        **with_identity(
+            name,
+            {
+                "region": region,
+                "park": park,
+                "investor_origin": origin,
+                "ownership": ownership,
+                "main_chain": refs.chains.get(chain) if chain else None,
+                "notes": notes,
+            },
+        ),
     )
 
 

@@ -61,7 +61,7 @@ class Ownership(models.TextChoices):
 
 
 class Tier(models.TextChoices):
-    """十百千梯队 by yearly output value."""
+    """十百千梯队 by the larger of yearly output value and sales revenue (DESIGN.md 口径)."""
 
     HUNDRED_YI = "100yi", _("≥10 billion yuan (百亿级)")
     TEN_YI = "10yi", _("≥1 billion yuan (十亿级)")
@@ -77,6 +77,7 @@ TIER_THRESHOLDS_WAN = [  # 万元
 
 
 def tier_for_output(output_wan: Decimal | None) -> str:
+    """The tier of a yearly figure in 万元 (the larger of output value and revenue: tier_figure)."""
     if output_wan is None:
         return Tier.NONE
     for threshold, tier in TIER_THRESHOLDS_WAN:
@@ -85,11 +86,18 @@ def tier_for_output(output_wan: Decimal | None) -> str:
     return Tier.NONE
 
 
+def tier_figure(output_value: Decimal | None, revenue: Decimal | None) -> Decimal | None:
+    """What one year counts for the 十百千 tier: the larger of output value and sales revenue."""
+    figures = [v for v in (output_value, revenue) if v is not None]
+    return max(figures) if figures else None
+
+
 class Enterprise(SoftDeleteModel, TimeStampedModel):
     """A company: a local enterprise or an outside investor (客商).
 
     `normalized_name`, `name_pinyin` and `name_initials` are derived by the service on every save and
-    serve matching (首报首谈) and autocomplete; `tier` follows the latest yearly output value.
+    serve matching (首报首谈) and autocomplete; `tier` follows `tier_value`, the larger of output
+    value and sales revenue in the latest year that has either (the 十百千 counting caliber).
     """
 
     name = models.CharField(_("name"), max_length=200)
@@ -144,6 +152,9 @@ class Enterprise(SoftDeleteModel, TimeStampedModel):
     )
     latest_output_value = models.DecimalField(
         _("latest output value (万元)"), null=True, blank=True, editable=False, **MONEY
+    )
+    tier_value = models.DecimalField(
+        _("tier basis (万元)"), null=True, blank=True, editable=False, **MONEY
     )
     tier = models.CharField(
         _("tier"), max_length=10, choices=Tier.choices, blank=True, editable=False

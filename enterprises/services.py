@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from core.bulk import copy_insert
@@ -17,7 +18,13 @@ from core.money import parse_amount, validate_amount
 from core.scoping import can_edit, is_city_wide
 from core.textnorm import normalize_mobile, normalize_name, pinyin_keys
 
-from .models import Enterprise, EnterpriseContact, EnterpriseYearFigure, tier_for_output
+from .models import (
+    Enterprise,
+    EnterpriseContact,
+    EnterpriseYearFigure,
+    tier_figure,
+    tier_for_output,
+)
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -341,7 +348,7 @@ def year_figures_record(
     employees: int | None = None,
     by: User | None = None,
 ) -> EnterpriseYearFigure:
-    """Record (or correct) one year's figures, then re-derive the 十百千 tier from the latest output.
+    """Record (or correct) one year's figures, then re-derive the 十百千 tier (see _derive_tier).
 
     Amounts are 万元: a Decimal, or text with a unit ("3.5亿", "3500万"). Profit may be negative (a
     loss); the others may not. Recording the same year again corrects it (one row per year).
@@ -391,7 +398,7 @@ def year_figures_record(
 
 @transaction.atomic
 def year_figures_delete(*, figure: EnterpriseYearFigure, by: User | None = None) -> None:
-    """Remove a year recorded by mistake; the tier follows the latest remaining output value."""
+    """Remove a year recorded by mistake; the tier follows the latest remaining year."""
     enterprise = figure.enterprise
     _check_can_edit(by, enterprise)
     figure.delete()
@@ -399,15 +406,21 @@ def year_figures_delete(*, figure: EnterpriseYearFigure, by: User | None = None)
 
 
 def _derive_tier(enterprise: Enterprise) -> None:
-    latest = (
+    """The 十百千 tier counts the larger of yearly output value and sales revenue (DESIGN.md
+    口径), of the latest year that has either; `latest_output_value` stays the output alone."""
+    years = enterprise.year_figures.filter(
+        Q(output_value__isnull=False) | Q(revenue__isnull=False)
+    ).order_by("-year")
+    latest_year = years.values("output_value", "revenue").first()
+    enterprise.latest_output_value = (
         enterprise.year_figures.exclude(output_value__isnull=True)
         .order_by("-year")
         .values_list("output_value", flat=True)
         .first()
     )
-    enterprise.latest_output_value = latest
-    enterprise.tier = tier_for_output(latest)
-    enterprise.save(update_fields=["latest_output_value", "tier", "updated_at"])
+    enterprise.tier_value = tier_figure(**latest_year) if latest_year else None
+    enterprise.tier = tier_for_output(enterprise.tier_value)
+    enterprise.save(update_fields=["latest_output_value", "tier_value", "tier", "updated_at"])
 
 
 def _parse_signed(value: object) -> Decimal:

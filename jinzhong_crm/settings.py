@@ -139,7 +139,9 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# The in-process broker of the embedded default; named host, or kombu warns "No hostname was
+# supplied" on the first eager task.
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 # Without a broker, tasks run in the caller's process so `make run` needs nothing but Python.
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL

@@ -151,3 +151,21 @@ def request_drain() -> None:
         )
         with contextlib.suppress(Exception):  # the same outage; the key expires on its own
             cache.delete(DRAIN_PENDING_KEY)
+
+
+@contextlib.contextmanager
+def drains_held(*, timeout: int = 30 * 60):
+    """Within the block, a commit queues no drain, as if one were already pending (the flag
+    `request_drain` checks is set); on leaving, the outbox is drained once. For a loader that
+    saves hundreds of projects through the services in a row (`load_demo`): each save still
+    writes its outbox row, and every bucket is refreshed by one drain at the end instead of one
+    drain per commit. Should the process die inside, the flag expires after `timeout` seconds
+    and the periodic sweep drains the rows."""
+    from . import services
+
+    cache.set(DRAIN_PENDING_KEY, "1", timeout=timeout)
+    try:
+        yield
+    finally:
+        cache.delete(DRAIN_PENDING_KEY)
+    services.drain_outbox()

@@ -65,6 +65,12 @@ class EnterpriseDetailSerializer(serializers.ModelSerializer):
     )
     main_link_name = serializers.CharField(source="main_link.name", read_only=True, allow_null=True)
     latest_output_value = serializers.DecimalField(read_only=True, allow_null=True, **MONEY)
+    tier_value = serializers.DecimalField(
+        read_only=True,
+        allow_null=True,
+        help_text="十百千梯队口径值: the larger of output value and sales revenue (万元)",
+        **MONEY,
+    )
 
     class Meta:
         model = Enterprise
@@ -86,6 +92,7 @@ class EnterpriseDetailSerializer(serializers.ModelSerializer):
             "main_link",
             "main_link_name",
             "latest_output_value",
+            "tier_value",
             "tier",
             "website",
             "notes",

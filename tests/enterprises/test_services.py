@@ -1,4 +1,5 @@
-"""Enterprise services: the tier follows the latest output, history is kept, delete is soft."""
+"""Enterprise services: the tier follows the latest year's larger of output value and revenue,
+history is kept, delete is soft."""
 
 from decimal import Decimal
 
@@ -21,16 +22,34 @@ def test_tier_thresholds(make_enterprise, output, tier):
     assert e.tier == tier
 
 
-def test_tier_follows_the_latest_year_with_an_output(make_enterprise):
+def test_tier_follows_the_latest_year_with_an_output_or_a_revenue(make_enterprise):
     e = make_enterprise("梯队测试")
     services.year_figures_record(enterprise=e, year=2021, output_value="150亿")
     services.year_figures_record(enterprise=e, year=2022, output_value="5亿")
-    services.year_figures_record(enterprise=e, year=2023, revenue="1亿")  # no output yet
+    services.year_figures_record(enterprise=e, year=2023, employees=120)  # no amounts yet
     e.refresh_from_db()
     assert (e.tier, e.latest_output_value) == ("1yi", Decimal("50000"))
     services.year_figures_delete(figure=e.year_figures.get(year=2022))
     e.refresh_from_db()
     assert e.tier == "100yi"
+
+
+@pytest.mark.parametrize(
+    ("output", "revenue", "tier", "value"),
+    [
+        (None, "7.1亿", "1yi", "71000"),  # 平遥牛肉集团 2022: sales only
+        ("8亿", "12亿", "10yi", "120000"),  # revenue the larger
+        ("120亿", "90亿", "100yi", "1200000"),  # output the larger
+        ("5000万", "9000万", "", "9000"),
+    ],
+)
+def test_tier_counts_the_larger_of_output_value_and_sales_revenue(
+    make_enterprise, output, revenue, tier, value
+):
+    e = make_enterprise("梯队测试")
+    services.year_figures_record(enterprise=e, year=2022, output_value=output, revenue=revenue)
+    e.refresh_from_db()
+    assert (e.tier, e.tier_value) == (tier, Decimal(value))
 
 
 def test_one_bad_amount_rejects_the_whole_row(make_enterprise):
