@@ -114,3 +114,17 @@ def test_a_preview_that_breaks_ends_failed_with_a_message(client, demo_data, mon
     assert batch.status == ImportBatch.Status.FAILED
     assert "检查文件时发生内部错误，未导入任何数据" in page
     assert 'data-testid="batch-progress"' not in page  # no "checking…" bar for ever
+
+
+def test_import_command_fails_loudly_when_the_check_breaks(demo_data, monkeypatch, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    def broken(*args, **kwargs):
+        raise DatabaseError('unrecognized token: ":"')
+
+    monkeypatch.setitem(planning.PLANNERS, Kind.PROJECTS, broken)
+    path = tmp_path / "台账.xlsx"
+    path.write_bytes(xlsx_bytes([project_row()]))
+    with pytest.raises(CommandError, match="could not be checked"):
+        call_command("import_ledger", str(path))
+    assert ImportBatch.objects.latest("id").status == ImportBatch.Status.FAILED
