@@ -125,6 +125,6 @@ def test_import_command_fails_loudly_when_the_check_breaks(demo_data, monkeypatc
     monkeypatch.setitem(planning.PLANNERS, Kind.PROJECTS, broken)
     path = tmp_path / "台账.xlsx"
     path.write_bytes(xlsx_bytes([project_row()]))
-    with pytest.raises(CommandError, match="could not be checked"):
+    with pytest.raises(CommandError, match="检查文件时发生内部错误"):
         call_command("import_ledger", str(path))
     assert ImportBatch.objects.latest("id").status == ImportBatch.Status.FAILED
