@@ -1,11 +1,16 @@
-"""Writing many rows of one model with PostgreSQL's COPY (ledger imports).
+"""Writing many rows of one model at once (ledger imports): COPY on PostgreSQL, Django's
+`bulk_create` on the embedded default (SQLite, `make run`).
 
 Django's `bulk_create` prepares every value through each field's `get_db_prep_save` inside the SQL
 compiler and sends one large INSERT; for thousands of rows of a wide table that Python work costs
-about twice the database's own time. `copy_insert` takes the primary keys from the table's
-sequence in one query, fills the `auto_now` / `auto_now_add` timestamps as a save would, and
-streams the rows with COPY. Like `bulk_create` it sends no model signals and does not run
-`save()`: callers validate first (the services do) and record history themselves.
+about twice the database's own time. On PostgreSQL `copy_insert` takes the primary keys from the
+table's sequence in one query, fills the `auto_now` / `auto_now_add` timestamps as a save would,
+and streams the rows with COPY: the import budget of docs/PERFORMANCE-IMPORT.md needs it
+(CONVENTIONS "one path per job": a fast path the budget needs, with the embedded default on its
+own tested path). SQLite has neither sequences nor COPY, so there the same call is
+`bulk_create`, which sets the primary keys from `RETURNING` (tests/imports/test_sqlite_import.py
+runs a whole import on SQLite). Either way no model signals are sent and `save()` does not run:
+callers validate first (the services do) and record history themselves.
 """
 
 from __future__ import annotations
@@ -156,14 +161,17 @@ def _format_column(column: tuple, fmt) -> list[str]:
 
 
 def copy_insert(objs: list, *, using: str | None = None) -> list:
-    """Insert unsaved instances of one model with COPY; sets their primary keys (drawn from the
-    table's sequence) and their auto timestamps, and marks them saved. Returns `objs`."""
+    """Insert unsaved instances of one model; sets their primary keys (on PostgreSQL drawn from
+    the table's sequence, then one COPY; elsewhere `bulk_create`) and their auto timestamps, and
+    marks them saved. Returns `objs`."""
     if not objs:
         return objs
     model = type(objs[0])
     meta = model._meta
     using = using or router.db_for_write(model)
     connection = connections[using]
+    if connection.vendor != "postgresql":
+        return model._base_manager.using(using).bulk_create(objs)
     pk = meta.pk
     fields = list(meta.concrete_fields)
     auto = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]

@@ -83,6 +83,15 @@ class ImportBatch(TimeStampedModel):
         return self.status == self.Status.PREVIEWED and self.error_count == 0
 
     @property
+    def importable_count(self) -> int:
+        return self.row_count - self.error_count
+
+    @property
+    def can_skip_errors(self) -> bool:
+        """Checked with some rows in error and some without: the others may be imported alone."""
+        return self.status == self.Status.PREVIEWED and 0 < self.error_count < self.row_count
+
+    @property
     def is_running(self) -> bool:
         return self.status in (self.Status.PREVIEWING, self.Status.IMPORTING)
 

@@ -8,6 +8,7 @@ import contextvars
 import datetime as dt
 import gc
 import hashlib
+import logging
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -41,6 +42,7 @@ from .readers import LedgerFileError, read_table
 
 # Files above this many rows are checked and imported by a Celery worker, with a progress bar.
 ASYNC_ROW_THRESHOLD = 2000
+logger = logging.getLogger(__name__)
 IMPORT_REASON = "台账导入"
 ROLLBACK_REASON = "撤销导入批次"
 
@@ -184,7 +186,9 @@ def batch_preview(*, batch: ImportBatch) -> ImportBatch:
     """Check the file row by row and store the preview; writes nothing else."""
     data = bytes(batch.file_data)
     try:
-        with _gc_paused():
+        # A savepoint: a database error while checking leaves the connection usable, so the
+        # batch can still be marked as failed below, inside a caller's transaction too.
+        with _gc_paused(), transaction.atomic():
             plans = plan_file(
                 kind=batch.kind,
                 data=data,
@@ -195,6 +199,15 @@ def batch_preview(*, batch: ImportBatch) -> ImportBatch:
     except LedgerFileError as exc:
         batch.status = ImportBatch.Status.REJECTED
         batch.message = str(exc)
+        batch.preview, batch.summary, batch.row_count = [], {}, 0
+    except Exception:
+        # Never left "checking" for ever: the batch ends failed, saying so, and the cause is logged.
+        logger.exception("Checking import batch #%s failed", batch.pk)
+        batch.status = ImportBatch.Status.FAILED
+        batch.message = _(
+            "The file could not be checked because of an internal error; nothing was imported. "
+            "Please tell the administrator (batch #%(id)d)."
+        ) % {"id": batch.pk}
         batch.preview, batch.summary, batch.row_count = [], {}, 0
     else:
         batch.status = ImportBatch.Status.PREVIEWED
@@ -243,16 +256,24 @@ class _Abort(Exception):
     pass
 
 
-def batch_import(*, batch: ImportBatch, by) -> ImportBatch:
+def batch_import(*, batch: ImportBatch, by, skip_errors: bool = False) -> ImportBatch:
     """Import every row of a previewed batch in one transaction, or nothing.
 
     The file is checked again inside the transaction (the database may have moved since the
     preview); any row in error, at checking or at writing, rolls everything back.
+    `skip_errors=True` (the user chose to import the other rows) leaves out the rows the preview
+    showed in error; a row that breaks a rule only now still rolls everything back, since the
+    user never saw it.
     """
-    # The stored preview is not read: the import checks the file again and replaces it.
+    # The stored preview is not read (only its error rows, when they are to be skipped): the
+    # import checks the file again and replaces it.
     batch = ImportBatch.objects.defer("preview").get(pk=batch.pk)
     if batch.status not in (ImportBatch.Status.PREVIEWED, ImportBatch.Status.IMPORTING):
         raise ValidationError(_("This batch cannot be imported in its current state."))
+    skipped_rows: set[int] = set()
+    if skip_errors and batch.error_count:
+        preview = ImportBatch.objects.values_list("preview", flat=True).get(pk=batch.pk)
+        skipped_rows = {r["row"] for r in preview if r["action"] == ERROR}
     batch.history, batch.created, batch.updated, batch.ledger_keys = [], {}, {}, []
     set_progress = _progress_setter(batch, "import")
     try:
@@ -264,7 +285,7 @@ def batch_import(*, batch: ImportBatch, by) -> ImportBatch:
                 by=by,
                 writing=True,
             )
-            if any(p.action == ERROR for p in plans):
+            if any(p.action == ERROR and p.row not in skipped_rows for p in plans):
                 raise _Abort(plans)
             applier = APPLIERS[batch.kind]
             context: dict = {}
@@ -280,7 +301,9 @@ def batch_import(*, batch: ImportBatch, by) -> ImportBatch:
                             plans[0].error("", "；".join(getattr(exc, "messages", [str(exc)])))
                         raise _Abort(plans) from exc
                 for i, plan in enumerate(plans, 1):
-                    if plan.action != UNCHANGED and not getattr(plan, "written", False):
+                    if plan.action not in (UNCHANGED, ERROR) and not getattr(
+                        plan, "written", False
+                    ):
                         # No savepoint per row: any failure aborts the whole file anyway.
                         try:
                             applier(plan, batch=batch, by=by, context=context)
@@ -299,7 +322,13 @@ def batch_import(*, batch: ImportBatch, by) -> ImportBatch:
             batch.preview = preview
             batch.summary = planning.summarise(plans)
             batch.row_count = len(plans)
-            batch.message = ""
+            skipped = batch.summary[ERROR]
+            batch.message = (
+                _("%(n)d rows with errors were skipped; the other rows were imported.")
+                % {"n": skipped}
+                if skipped
+                else ""
+            )
             batch.save(update_fields=fields)
             _last_preview.clear()
     except _Abort as abort:
@@ -316,6 +345,26 @@ def batch_import(*, batch: ImportBatch, by) -> ImportBatch:
         batch.status = ImportBatch.Status.REJECTED
         batch.message = str(exc)
         batch.save(update_fields=["status", "message", "updated_at"])
+    except Exception:
+        # The transaction rolled back: nothing was written. Never left "importing" for ever.
+        logger.exception("Importing batch #%s failed", batch.pk)
+        batch.history, batch.created, batch.updated, batch.ledger_keys = [], {}, {}, []
+        batch.status = ImportBatch.Status.FAILED
+        batch.message = _(
+            "The import stopped because of an internal error; nothing was imported. "
+            "Please tell the administrator (batch #%(id)d)."
+        ) % {"id": batch.pk}
+        batch.save(
+            update_fields=[
+                "status",
+                "message",
+                "history",
+                "created",
+                "updated",
+                "ledger_keys",
+                "updated_at",
+            ]
+        )
     return batch
 
 

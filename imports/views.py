@@ -9,9 +9,11 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
+from core.permissions import requires
 from core.scoping import can_edit
 
 from . import selectors, services, tasks
@@ -29,8 +31,8 @@ def _require_editor(request: HttpRequest) -> None:
 
 
 @login_required
+@requires(can_edit, gettext_lazy("Your role may not change records."))
 def index(request: HttpRequest) -> HttpResponse:
-    _require_editor(request)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -112,7 +114,9 @@ def batch_status(request: HttpRequest, pk: int) -> HttpResponse:
 def batch_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     _require_editor(request)
     batch = selectors.batch_get(user=request.user, pk=pk)
-    if not batch.can_confirm:
+    # "Import the other rows" of a file with errors skips the rows the preview showed in error.
+    skip_errors = request.POST.get("skip_errors") == "1" and batch.can_skip_errors
+    if not (batch.can_confirm or skip_errors):
         messages.error(
             request, _("This batch cannot be imported: fix the errors and upload again.")
         )
@@ -123,9 +127,9 @@ def batch_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         ).update(status=ImportBatch.Status.IMPORTING)
         if updated:
             user_id = request.user.pk
-            transaction.on_commit(lambda: tasks.import_batch.delay(batch.pk, user_id))
+            transaction.on_commit(lambda: tasks.import_batch.delay(batch.pk, user_id, skip_errors))
         return redirect("imports:batch", pk=batch.pk)
-    batch = services.batch_import(batch=batch, by=request.user)
+    batch = services.batch_import(batch=batch, by=request.user, skip_errors=skip_errors)
     if batch.status == ImportBatch.Status.IMPORTED:
         messages.success(request, _("The ledger was imported."))
     else:

@@ -34,9 +34,11 @@ class Command(BaseCommand):
         batch = services.import_file(
             kind=kind, data=file.read_bytes(), filename=file.name, by=by, dry_run=dry_run
         )
-        if batch.status == ImportBatch.Status.REJECTED:
-            raise CommandError(batch.message)
         errors = [(r["row"], col, reason) for r in batch.preview for col, reason in r["errors"]]
+        if batch.status == ImportBatch.Status.REJECTED or (
+            batch.status == ImportBatch.Status.FAILED and not errors
+        ):
+            raise CommandError(batch.message)
         for row, col, reason in errors:
             self.stdout.write(f"{row}\t{col or '-'}\t{reason}")
         summary = batch.summary
