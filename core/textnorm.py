@@ -1,10 +1,43 @@
-"""Normalising names and phone numbers for matching investors across counties (首报首谈)."""
+"""Normalising names and phone numbers for matching investors across counties (首报首谈), and
+refusing the invisible characters that would make one name look like another."""
 
 import functools
 import re
 import unicodedata
 
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
+
+# Bidirectional controls (embeddings, overrides, isolates, marks): they reorder what a reader sees
+# ("Trojan Source"), so a name holding one can display as another. Refused in every name.
+BIDI_CONTROLS = frozenset(
+    [chr(c) for c in range(0x202A, 0x202F)]
+    + [chr(c) for c in range(0x2066, 0x206A)]
+    + ["\u200e", "\u200f", "\u061c"]
+)
+
+
+def has_bidi_control(text: str) -> bool:
+    return any(ch in BIDI_CONTROLS for ch in text or "")
+
+
+def check_name_characters(text: str) -> None:
+    """Refuse a name holding a bidirectional control character (ValidationError, in Chinese)."""
+    if has_bidi_control(text):
+        raise ValidationError(
+            _(
+                "The name contains invisible direction-control characters (e.g. U+202E) that "
+                "change how it is displayed; please retype it."
+            ),
+            code="bidi_control",
+        )
+
+
+def _strip_format_characters(text: str) -> str:
+    # Zero-width spaces and joiners, soft hyphens, bidi controls, BOMs: Unicode category Cf.
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+
 
 # Legal-form suffixes that do not distinguish one investor from another.
 _SUFFIXES = (
@@ -24,8 +57,9 @@ _PUNCT_RE = re.compile(r"[\s\-_·•.,，。()（）\[\]【】\"'“”‘’/\\
 @functools.lru_cache(maxsize=65_536)
 def normalize_name(name: str) -> str:
     """'吉利汽车集团有限公司 ' and '吉利汽车（集团）' both become '吉利汽车'. Remembered: a ledger
-    names the same few hundred investors on thousands of rows."""
-    text = unicodedata.normalize("NFKC", name or "").lower()
+    names the same few hundred investors on thousands of rows. Invisible format characters
+    (category Cf: U+200B, U+202E …) are dropped, so a pasted zero-width space matches too."""
+    text = _strip_format_characters(unicodedata.normalize("NFKC", name or "")).lower()
     text = _PUNCT_RE.sub("", text)
     changed = True
     while changed:

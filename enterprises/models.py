@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from core.history import history
 from core.models import TimeStampedModel
 from core.softdelete import SoftDeleteModel
+from core.textnorm import check_name_characters
 
 MONEY = {"max_digits": 18, "decimal_places": 6}
 
@@ -37,6 +39,13 @@ class IndustrialPark(TimeStampedModel):
         ordering = ["region__sort_order", "name"]
         verbose_name = _("industrial park")
         verbose_name_plural = _("industrial parks")
+
+    def clean(self) -> None:
+        # The admin's form (parks have no page of their own) refuses invisible direction controls.
+        try:
+            check_name_characters(self.name)
+        except ValidationError as exc:
+            raise ValidationError({"name": exc.messages}) from exc
 
     def __str__(self) -> str:
         return self.name

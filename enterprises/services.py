@@ -16,7 +16,7 @@ from core.credit_code import normalize_credit_code, validate_credit_code
 from core.history import bulk_history
 from core.money import parse_amount, validate_amount
 from core.scoping import can_edit, is_city_wide
-from core.textnorm import normalize_mobile, normalize_name, pinyin_keys
+from core.textnorm import check_name_characters, normalize_mobile, normalize_name, pinyin_keys
 
 from .models import (
     Enterprise,
@@ -83,10 +83,18 @@ def _attribute(instance, by: User | None) -> None:
         instance._history_user = by
 
 
+def _check_name(name: str) -> None:
+    try:
+        check_name_characters(name)
+    except ValidationError as exc:
+        raise ValidationError({"name": exc.messages}) from exc
+
+
 def _derive(enterprise: Enterprise, *, check_clash: bool = True) -> None:
     enterprise.name = (enterprise.name or "").strip()
     if not enterprise.name:
         raise ValidationError({"name": _("Please enter the enterprise name.")})
+    _check_name(enterprise.name)
     # Django checks max_length of CharFields in full_clean, but never of TextFields.
     if len(enterprise.notes or "") > NOTES_MAX:
         raise ValidationError(
@@ -286,6 +294,7 @@ def contact_add(
     _check_can_edit(by, enterprise)
     if not (name or "").strip():
         raise ValidationError({"name": _("Please enter the contact's name.")})
+    _check_name(name)
     contact = EnterpriseContact(
         enterprise=enterprise,
         name=name.strip(),
@@ -325,6 +334,7 @@ def contact_update(
     _check_can_edit(by, contact.enterprise)
     if not (name or "").strip():
         raise ValidationError({"name": _("Please enter the contact's name.")})
+    _check_name(name)
     contact.name = name.strip()
     contact.title = title.strip()
     contact.phone = phone.strip()

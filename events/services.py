@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role
 from core.money import parse_amount, validate_amount
 from core.scoping import can_edit, check_can_edit_region, scope_projects
+from core.textnorm import check_name_characters
 from enterprises import services as enterprise_services
 from projects import services as project_services
 from projects.models import MILESTONE_FIELD, Currency, Project, Stage
@@ -94,6 +95,10 @@ def _validate_event(event: PromotionEvent, organisers: Sequence) -> None:
     errors: dict[str, list[str]] = {}
     event.title = (event.title or "").strip()
     event.place_city = (event.place_city or "").strip()
+    try:
+        check_name_characters(event.title)
+    except ValidationError as exc:
+        errors["title"] = exc.messages
     if event.start_on and not event.end_on:
         event.end_on = event.start_on
     if event.start_on and event.end_on and event.end_on < event.start_on:
@@ -408,6 +413,11 @@ def _new_project_for_signing(*, by, row: SigningRow) -> Project:
         errors["region"] = [_("Choose the project's region.")]
     if row.amount in (None, ""):
         errors["amount"] = [_("A new project needs its investment amount.")]
+    try:
+        # Before matching, which drops invisible characters and would match it instead.
+        check_name_characters(investor_name)
+    except ValidationError as exc:
+        errors.setdefault("investor_name", []).extend(exc.messages)
     if errors:
         raise ValidationError(errors)
     matches = enterprise_services.find_investor_matches(name=investor_name)
@@ -418,7 +428,8 @@ def _new_project_for_signing(*, by, row: SigningRow) -> Project:
         amount = parse_amount(row.amount)
     except ValidationError as exc:
         raise ValidationError({"amount": exc.messages}) from exc
-    project = project_services.project_create(
+    # project_create runs the 首报首谈 check (projects.services.claims_register).
+    return project_services.project_create(
         by=by,
         name=name,
         investor=investor,
@@ -428,8 +439,6 @@ def _new_project_for_signing(*, by, row: SigningRow) -> Project:
         planned_investment=amount,
         registered_on=row.signed_on,
     )
-    project_services.register_claim_conflicts(project=project, matches=matches)
-    return project
 
 
 @transaction.atomic

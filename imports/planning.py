@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from core.credit_code import normalize_credit_code
 from core.models import ChainLink, IndustryChain, PromotionMethod, Region
 from core.scoping import check_can_edit_region
-from core.textnorm import normalize_name
+from core.textnorm import check_name_characters, normalize_name
 from dashboards.models import Target
 from dashboards.services import check_can_set_targets
 from enterprises.models import Enterprise, IndustrialPark
@@ -30,7 +30,13 @@ from enterprises.services import enterprise_validate
 from events.models import EventKind, PromotionEvent, Signing
 from events.services import check_can_edit_event, event_validate
 from projects.models import MILESTONE_FIELD, FundsInPlace, Project, Stage
-from projects.services import new_project, today, validate_new_project, validate_project
+from projects.services import (
+    funds_check_month,
+    new_project,
+    today,
+    validate_new_project,
+    validate_project,
+)
 
 from . import values
 from .columns import (
@@ -442,6 +448,11 @@ def _plan_project_row(
     validate: bool = True,
     day: dt.date | None = None,
 ) -> None:
+    try:
+        # Before matching, which drops invisible characters and would match it instead.
+        check_name_characters(parsed.get("investor_name") or "")
+    except ValidationError as exc:
+        plan.error(PROJECT_HEADERS["investor_name"], "；".join(exc.messages))
     investor = find_investor(
         investors, parsed.get("investor_name") or "", parsed.get("investor_credit_code") or ""
     )
@@ -674,6 +685,11 @@ def plan_funds(
                 FUNDS_HEADERS["month"],
                 _("Money cannot be recorded for a month that has not begun."),
             )
+            continue
+        try:
+            funds_check_month(project=project, month=month)
+        except ValidationError as exc:
+            plan.error(FUNDS_HEADERS["month"], "；".join(exc.messages))
             continue
         key = (project.pk, month)
         if key in seen:

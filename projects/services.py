@@ -17,8 +17,9 @@ from core.bulk import clean_fields_remembered, copy_insert, new_instance
 from core.history import bulk_history
 from core.money import parse_amount, validate_amount
 from core.scoping import check_can_edit_region
+from core.textnorm import check_name_characters
 from enterprises import services as enterprise_services
-from enterprises.models import Enterprise
+from enterprises.models import Enterprise, EnterpriseContact
 from rollups.outbox import (
     ProjectBuckets,
     changed_bucket_keys,
@@ -119,6 +120,10 @@ def validate_project(
     project.name = (project.name or "").strip()
     if not project.name:
         add("name", _("Please enter the project name."))
+    try:
+        check_name_characters(project.name)
+    except ValidationError as exc:
+        errors.setdefault("name", []).extend(exc.messages)
 
     for field in MONEY_FIELDS:
         value = getattr(project, field)
@@ -329,6 +334,7 @@ def project_create(
         changed_by=by,
     )
     _record_change(project)
+    claims_register(projects=[project])
     return project
 
 
@@ -440,6 +446,7 @@ def project_bulk_create(*, by, rows: list[dict], batch_size: int = 2000) -> list
     for p in projects:
         keys |= project_bucket_keys(p, with_funds=False)  # new: no funds months yet
     enqueue_refresh(keys=keys)
+    claims_register(projects=projects)
     return projects
 
 
@@ -457,6 +464,7 @@ def project_update(*, project: Project, by, **fields: Any) -> Project:
     project = Project.objects.select_for_update().get(pk=project.pk)
     check_can_edit_region(by, project.region)
     before = project_buckets(project)
+    claimed_as = (project.investor_id, project.region_id)
     co_investors = fields.pop("co_investors", None)
     old_owner_id = project.owner_id
     for key, value in fields.items():
@@ -481,6 +489,8 @@ def project_update(*, project: Project, by, **fields: Any) -> Project:
     if co_investors is not None:
         project.co_investors.set(co_investors)
     _record_change(project, before=before)
+    if (project.investor_id, project.region_id) != claimed_as:
+        claims_register(projects=[project])  # another investor, or another county: check again
     return project
 
 
@@ -610,10 +620,21 @@ def quick_lead_create(
     if token is not None:
         existing = Project.all_objects.filter(creation_token=token).first()
         if existing is not None:
-            return existing, list(existing.claim_conflicts.all())
+            return existing, list(existing.claim_conflicts.order_by("id"))
     errors: dict[str, list[str]] = {}
     if not (investor_name or "").strip():
         errors["investor_name"] = [_("Please enter the investor.")]
+    # Checked before matching: the matching drops invisible characters, so a name holding a
+    # direction control would otherwise be matched (and never refused).
+    for field, value in (
+        ("name", name),
+        ("investor_name", investor_name),
+        ("contact_name", contact_name),
+    ):
+        try:
+            check_name_characters(value)
+        except ValidationError as exc:
+            errors.setdefault(field, []).extend(exc.messages)
     amount = None
     try:
         amount = parse_amount(planned_investment)
@@ -643,6 +664,7 @@ def quick_lead_create(
                 phone=contact_mobile,
             )
 
+    # project_create runs the 首报首谈 check (claims_register), the contact's mobile included.
     project = project_create(
         by=by,
         token=token,
@@ -652,8 +674,7 @@ def quick_lead_create(
         chain=chain,
         planned_investment=amount,
     )
-    conflicts = register_claim_conflicts(project=project, matches=matches)
-    return project, conflicts
+    return project, list(project.claim_conflicts.order_by("id"))
 
 
 def _lead_investor(matches: list[tuple[Enterprise, str]]) -> Enterprise | None:
@@ -671,29 +692,112 @@ def quick_lead_investor(*, investor_name: str, credit_code: str = "") -> Enterpr
     )
 
 
-def register_claim_conflicts(
-    *, project: Project, matches: list[tuple[Enterprise, str]]
-) -> list[ClaimConflict]:
-    """For each matched investor with an active project in another region, the earliest such project
-    holds the claim; record the conflict so both counties and the city see it."""
-    conflicts = []
-    seen: set[int] = set()
-    for enterprise, matched_by in matches:
-        holder = (
-            Project.objects.filter(investor=enterprise)
+_IN_CHUNK = 500  # values per `IN (…)`: SQLite allows a limited number of parameters a query
+
+
+def _chunks(values) -> list[list]:
+    values = sorted(values)
+    return [values[i : i + _IN_CHUNK] for i in range(0, len(values), _IN_CHUNK)]
+
+
+def claims_register(*, projects: list[Project]) -> list[ClaimConflict]:
+    """首报首谈 — the one check every way a project enters runs: project_create (the quick lead,
+    the project API, a ledger row, a new project signed at an event), project_bulk_create (ledger
+    imports) and project_update when the investor or the region changes.
+
+    A project's investor is matched across all counties by credit code, normalised name and the
+    mobile numbers of its contacts (enterprises.services.find_investor_matches' rules). For each
+    matched investor, its first active project registered before this one holds the claim: when
+    that is in another region, a ClaimConflict records it for the city to decide (once per pair:
+    checking again adds nothing). A constant number of queries for any number of projects."""
+    projects = [p for p in projects if p.investor_id and p.stage != Stage.DROPPED]
+    if not projects:
+        return []
+    investors = {p.investor_id: p.investor for p in projects}
+    own_mobiles: dict[int, set[str]] = {}
+    for chunk in _chunks(investors):
+        for enterprise_id, mobile in (
+            EnterpriseContact.objects.filter(enterprise_id__in=chunk)
+            .exclude(mobile_normalized="")
+            .values_list("enterprise_id", "mobile_normalized")
+        ):
+            own_mobiles.setdefault(enterprise_id, set()).add(mobile)
+    lookups = {
+        "credit_code": ("credit_code", {e.credit_code for e in investors.values()}),
+        "name": ("normalized_name", {e.normalized_name for e in investors.values()}),
+        "mobile": (
+            "contacts__mobile_normalized",
+            {m for ms in own_mobiles.values() for m in ms},
+        ),
+    }
+    found: dict[str, dict[str, set[int]]] = {how: {} for how in lookups}
+    for how, (path, values) in lookups.items():
+        for chunk in _chunks(v for v in values if v):
+            for pk, value in Enterprise.objects.filter(**{f"{path}__in": chunk}).values_list(
+                "pk", path
+            ):
+                found[how].setdefault(value, set()).add(pk)
+
+    def matches_of(investor: Enterprise) -> list[tuple[int, str]]:
+        ordered: dict[int, str] = {}
+        keys = {
+            "credit_code": [investor.credit_code],
+            "name": [investor.normalized_name],
+            "mobile": sorted(own_mobiles.get(investor.pk, ())),
+        }
+        for how, values in keys.items():  # strongest evidence first, each enterprise once
+            for value in values:
+                for pk in sorted(found[how].get(value, ()) if value else ()):
+                    ordered.setdefault(pk, how)
+        return list(ordered.items())
+
+    per_project = {p.pk: matches_of(investors[p.investor_id]) for p in projects}
+    matched = {pk for pairs in per_project.values() for pk, _how in pairs}
+    registered: dict[int, list[tuple]] = {}
+    for chunk in _chunks(matched):
+        for row in (
+            Project.objects.filter(investor_id__in=chunk)
             .exclude(stage=Stage.DROPPED)
-            .exclude(region_id=project.region_id)
-            .exclude(pk=project.pk)
-            .order_by("created_at", "id")
-            .first()
+            .values_list("created_at", "pk", "investor_id", "region_id")
+        ):
+            registered.setdefault(row[2], []).append(row)
+    for rows in registered.values():
+        rows.sort()
+    existing: set[tuple[int, int]] = set()
+    for chunk in _chunks(p.pk for p in projects):
+        existing |= set(
+            ClaimConflict.objects.filter(project_id__in=chunk).values_list(
+                "project_id", "holder_id"
+            )
         )
-        if holder is None or holder.pk in seen:
-            continue
-        seen.add(holder.pk)
-        conflict, _created = ClaimConflict.objects.get_or_create(
-            project=project, holder=holder, defaults={"matched_by": matched_by}
-        )
-        conflicts.append(conflict)
+
+    conflicts = []
+    for project in projects:
+        seen: set[int] = set()
+        for enterprise_id, matched_by in per_project[project.pk]:
+            # The first registration (before this one) holds the claim; its own county's
+            # later projects are no conflict.
+            first = next(
+                (
+                    row
+                    for row in registered.get(enterprise_id, ())
+                    if (row[0], row[1]) < (project.created_at, project.pk)
+                ),
+                None,
+            )
+            if first is None or first[3] == project.region_id:
+                continue
+            holder_pk = first[1]
+            if holder_pk in seen:
+                continue
+            seen.add(holder_pk)
+            if (project.pk, holder_pk) in existing:
+                continue
+            conflicts.append(
+                ClaimConflict.objects.create(
+                    project=project, holder_id=holder_pk, matched_by=matched_by
+                )
+            )
     return conflicts
 
 
@@ -781,9 +885,28 @@ def _monthly_record(model, *, project: Project, month: dt.date, amount, by, note
     return record
 
 
+def funds_check_month(*, project: Project, month: dt.date) -> None:
+    """Funds in place are money invested under a signed agreement: a month before the month of
+    the project's signing is refused (the signing month itself is allowed: funds are recorded
+    by month). A project with no signing date yet is not judged here. Raises ValidationError."""
+    if project.signed_on and month.replace(day=1) < project.signed_on.replace(day=1):
+        raise ValidationError(
+            {
+                "month": _(
+                    "Funds in place cannot be dated before the project was signed (%(date)s): "
+                    "check the month or the signing date."
+                )
+                % {"date": project.signed_on.isoformat()}
+            }
+        )
+
+
 @transaction.atomic
 def funds_record(*, project: Project, month: dt.date, amount, by, note: str = "") -> FundsInPlace:
-    """Record (or correct: it is an edit, never a negative record) a month's funds in place."""
+    """Record (or correct: it is an edit, never a negative record) a month's funds in place.
+    Refused for a month before the project's signing (funds_check_month)."""
+    check_can_edit_region(by, project.region)
+    funds_check_month(project=project, month=month)
     return _monthly_record(
         FundsInPlace, project=project, month=month, amount=amount, by=by, note=note
     )

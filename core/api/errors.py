@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
@@ -47,8 +49,26 @@ def error_body(status_code: int, code: str, detail: str, fields=None) -> dict:
     return body
 
 
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "request_too_large"
+
+
+def _too_large() -> RequestTooLarge:
+    limit_mb = max(1, settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024))
+    return RequestTooLarge(
+        _("The request body is too large: at most %(mb)d MB.") % {"mb": limit_mb}
+    )
+
+
 def api_exception_handler(exc, context):
-    if isinstance(exc, DjangoValidationError):
+    # Django refuses a body over DATA_UPLOAD_MAX_MEMORY_SIZE when DRF reads request.body; uncaught
+    # it would be a 500 (the "Internal error" below).
+    if isinstance(exc, RequestDataTooBig):
+        exc = _too_large()
+    elif isinstance(exc, TooManyFieldsSent):
+        exc = exceptions.ParseError(_("The request has too many fields."))
+    elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(*(exc.args[:1] or ()))

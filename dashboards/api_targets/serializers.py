@@ -3,9 +3,8 @@ strings."""
 
 from rest_framework import serializers
 
+from core.api.fields import MoneyField
 from core.models import Region
-
-MONEY = {"max_digits": 18, "decimal_places": 6, "coerce_to_string": True}
 
 # Output name -> ORM path, read with .values(): the list never builds model instances.
 TARGET_LIST_FIELDS = {
@@ -22,9 +21,8 @@ TARGET_LIST_FIELDS = {
 
 
 def money(help_text: str, **kwargs) -> serializers.DecimalField:
-    return serializers.DecimalField(
-        help_text=f"{help_text} (万元, decimal string)", **MONEY, **kwargs
-    )
+    """An amount in 万元; on input read by core.money.parse_amount like the forms' amounts."""
+    return MoneyField(help_text=f"{help_text} (万元, decimal string)", **kwargs)
 
 
 class TargetSerializer(serializers.Serializer):

@@ -3,18 +3,16 @@
 
 from rest_framework import serializers
 
+from core.api.fields import MoneyField
 from core.models import Region
 from enterprises.models import Enterprise
 from events.models import AgreementKind, EventAgreement, EventKind, PromotionEvent
 from projects.models import Currency, Project
 
-MONEY = {"max_digits": 18, "decimal_places": 6, "coerce_to_string": True}
-
 
 def money(help_text: str, **kwargs) -> serializers.DecimalField:
-    return serializers.DecimalField(
-        help_text=f"{help_text} (万元, decimal string)", **MONEY, **kwargs
-    )
+    """An amount in 万元; on input read by core.money.parse_amount like the forms' amounts."""
+    return MoneyField(help_text=f"{help_text} (万元, decimal string)", **kwargs)
 
 
 # --- events -------------------------------------------------------------------------------------------

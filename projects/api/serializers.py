@@ -3,17 +3,15 @@ money in 万元 as decimal strings, dates ISO 8601."""
 
 from rest_framework import serializers
 
+from core.api.fields import MoneyField, StrictDecimalField
 from core.models import ChainLink, IndustryChain, PromotionMethod, Region
 from enterprises.models import Enterprise, IndustrialPark
 from projects.models import Currency, FollowUp, FundsInPlace, Project, Stage
 
-MONEY = {"max_digits": 18, "decimal_places": 6, "coerce_to_string": True}
-
 
 def money(help_text: str, **kwargs) -> serializers.DecimalField:
-    return serializers.DecimalField(
-        help_text=f"{help_text} (万元, decimal string)", **MONEY, **kwargs
-    )
+    """An amount in 万元; on input read by core.money.parse_amount like the forms' amounts."""
+    return MoneyField(help_text=f"{help_text} (万元, decimal string)", **kwargs)
 
 
 # Output name -> ORM path, read with .values(): the list never builds model instances.
@@ -170,7 +168,7 @@ class ProjectInputSerializer(serializers.Serializer):
     fixed_asset_investment = money("固定资产投资", required=False, allow_null=True)
     currency = serializers.ChoiceField(choices=Currency.choices, required=False)
     original_amount = money("原币金额 (万)", required=False, allow_null=True)
-    exchange_rate = serializers.DecimalField(
+    exchange_rate = StrictDecimalField(
         max_digits=12, decimal_places=6, required=False, allow_null=True, coerce_to_string=True
     )
     rate_date = serializers.DateField(required=False, allow_null=True)
