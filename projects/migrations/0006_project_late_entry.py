@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('core', '0002_attachment'),
         ('enterprises', '0002_creation_token'),
-        ('projects', '0004_project_name_index'),
+        ('projects', '0005_completed_month_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
