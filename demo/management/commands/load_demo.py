@@ -6,6 +6,7 @@ from demo import loader
 from demo.chains_demo import load_chains_demo
 from demo.events_demo import load_events_demo
 from demo.projects_demo import load_projects_demo
+from demo.targets_demo import load_targets_demo
 
 
 class Command(BaseCommand):
@@ -40,6 +41,8 @@ class Command(BaseCommand):
         self.stdout.write("Demo chain map loaded: suppliers, gap targets, chain indicators.")
         load_events_demo()
         self.stdout.write("Demo promotion events, signings and activity figures loaded.")
+        load_targets_demo()
+        self.stdout.write("Demo targets loaded: 2023 and this year, the city and every region.")
         self.stdout.write(
             f"Demo users ready ({len(created)} new): "
             + ", ".join(u for u, *_ in loader.DEMO_USERS)
