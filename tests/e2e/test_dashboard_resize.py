@@ -47,6 +47,18 @@ def _resize_round_trip(page, name: str) -> None:
     for width in (1366, 1024, 390):
         page.set_viewport_size({"width": width, "height": 900})
         _charts_follow(page)
+    # At phone width the ranking keeps each county's name on one line: the table scrolls inside
+    # its card, the page itself does not scroll sideways.
+    names = page.get_by_test_id("ranking-table").locator("tbody td.region-name")
+    assert names.count() == 12
+    heights = names.evaluate_all(
+        "cells => cells.map(c => [c.getBoundingClientRect().height,"
+        " parseFloat(getComputedStyle(c).lineHeight) + 12])"
+    )
+    assert all(height <= one_line for height, one_line in heights), heights
+    scroller = page.get_by_test_id("county-ranking").locator(".table-responsive")
+    assert scroller.evaluate("el => el.scrollWidth > el.clientWidth")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=f"/tmp/e2e-dashboard-{name}-390.png", full_page=True)
     page.set_viewport_size({"width": 1, "height": 1})
     for width in (768, 1366):
