@@ -1,10 +1,12 @@
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -103,3 +105,25 @@ def token_revoke(request: HttpRequest, token_key: str) -> HttpResponse:
     services.api_token_revoke(token=token, by=request.user)
     messages.success(request, _("The token was revoked."))
     return redirect("profile")
+
+
+def landing_url(user) -> str:
+    """Where a user lands after logging in (DESIGN.md, "Where each user lands"): city leaders on
+    the city dashboard, county officials on their county's dashboard, staff on 我的工作.
+
+    By URL name, so accounts imports nothing from the apps above it."""
+    role = getattr(user, "role", None)
+    if role == Role.CITY_LEADER:
+        return reverse("dashboards:city")
+    if role == Role.COUNTY_OFFICIAL and user.region_id is not None:
+        return reverse("dashboards:county", args=[user.region.code])
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login; a safe `next` still wins, otherwise the user's own landing page."""
+
+    redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        return landing_url(self.request.user)

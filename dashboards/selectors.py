@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from decimal import Decimal
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from django.core.signals import setting_changed
 from django.db import connection
@@ -20,6 +20,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from core.models import Region
+from core.scoping import is_city_wide, scoped_region_id
 from enterprises.models import Tier
 from projects.models import PIPELINE, Stage
 from rollups.models import (
@@ -451,6 +452,8 @@ def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
                 "funds_amount": sum((m["funds_amount"] for m in months), ZERO),
                 "completed_amount": sum((m["completed_amount"] for m in months), ZERO),
                 "signed_url": url("signed", Period(start, q_end, "quarter", ""), **scope),
+                "expected_url": url("expected_start", Period(start, q_end, "quarter", ""), **scope),
+                "started_url": url("started", Period(start, q_end, "quarter", ""), **scope),
             }
         )
 
@@ -465,6 +468,7 @@ def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
             {
                 "name": name if code else _("No chain given"),
                 "signed_url": url("signed", period, chain=code, **scope) if code else None,
+                "started_url": url("started", period, chain=code, **scope) if code else None,
                 "signed_count": signed_count or 0,
                 "signed_amount": signed_amount or ZERO,
                 "started_amount": started_amount or ZERO,
@@ -524,7 +528,7 @@ def chart_data(data: dict) -> dict:
                 "name": r["name"],
                 "value": _yi(r["signed_amount"]),
                 "count": r["signed_count"],
-                "url": r["signed_url"],
+                "url": chart_href(r["signed_url"]),
             }
             for r in data["ranking"]
         ],
@@ -533,20 +537,24 @@ def chart_data(data: dict) -> dict:
             "signed": [_yi(m["signed_amount"]) for m in data["trend"]],
             "started": [_yi(m["started_amount"]) for m in data["trend"]],
             "expected": [_yi(m["expected_start_amount"]) for m in data["trend"]],
-            "urls": [m["signed_url"] for m in data["trend"]],
+            "urls": [chart_href(m["signed_url"]) for m in data["trend"]],
         },
         "quarters": {
             "labels": [q["label"] for q in data["quarters"]],
             "signed": [_yi(q["signed_amount"]) for q in data["quarters"]],
             "started": [_yi(q["started_amount"]) for q in data["quarters"]],
-            "urls": [q["signed_url"] for q in data["quarters"]],
+            "urls": [chart_href(q["signed_url"]) for q in data["quarters"]],
         },
         "chains": [
-            {"name": c["name"], "value": _yi(c["signed_amount"]), "url": c["signed_url"]}
+            {
+                "name": c["name"],
+                "value": _yi(c["signed_amount"]),
+                "url": chart_href(c["signed_url"]),
+            }
             for c in data["by_chain"]
         ],
         "funnel": [
-            {"name": f["name"], "value": f["count"], "url": f["url"]}
+            {"name": f["name"], "value": f["count"], "url": chart_href(f["url"])}
             for f in data["funnel"]
             if f["stage"] != Stage.DROPPED
         ],
@@ -558,3 +566,128 @@ def chart_data(data: dict) -> dict:
             "yi": _("亿元"),
         },
     }
+
+
+# --- County ranking against target (完成进度 vs 时序进度) ---------------------------------------------
+RANK_BY = ("completion", "amount")
+TARGET_BY_REGION_SQL = (
+    "SELECT r.code, t.signed_amount FROM dashboards_target t "
+    "JOIN core_region r ON r.id = t.region_id WHERE t.year = %s"
+)
+SIGNED_BY_REGION_SQL = (
+    f"SELECT r.code, sum(m.signed_count), sum(m.signed_amount) FROM {RM_TABLE} m "  # nosec B608
+    "JOIN core_region r ON r.id = m.region_id WHERE m.month >= %s AND m.month <= %s "
+    "GROUP BY r.code"
+)
+
+
+def county_ranking(*, data: dict, rank_by: str = "completion") -> list[dict]:
+    """Every reporting unit (the 11 counties and 晋中开发区, never 晋中市 itself) with the period's
+    figures from `data["ranking"]`, its year's signed-investment target, what it signed from 1
+    January to the period's end (完成), completion against the target (完成进度) beside the share of
+    the year elapsed at that date (时序进度, 100% for a past year), and its rank.
+
+    Ranked by completion (units without a target last), or by the amount signed (`rank_by`).
+    Two fixed statements (targets, year-to-date sums), whatever the data size."""
+    period: Period = data["period"]
+    prefix = get_script_prefix()
+    year_start = dt.date(period.year, 1, 1)
+    to_date = Period(year_start, period.end, "range", "")
+    targets = dict(_fetch(TARGET_BY_REGION_SQL, [period.year]))
+    signed = {
+        code: (n or 0, amount or ZERO)
+        for code, n, amount in _fetch(SIGNED_BY_REGION_SQL, [year_start, period.end])
+    }
+    by_code = {r["code"]: r for r in data["ranking"]}
+    rows = []
+    for region in Region.objects.exclude(code=CITY_CODE).order_by("sort_order", "code"):
+        row = dict(
+            by_code.get(region.code)
+            or {
+                "code": region.code,
+                "name": region.name,
+                "is_current": bool(data["region"] and data["region"].pk == region.pk),
+                "dashboard_url": _reverse("dashboards:county", (region.code,), prefix),
+                "signed_url": measure_url("signed", period, region=region.code),
+                "expected_url": measure_url("expected_start", period, region=region.code),
+                "started_url": measure_url("started", period, region=region.code),
+                **{c: (0 if c.endswith("_count") else ZERO) for c in RANKING_COLS},
+            }
+        )
+        target = targets.get(region.code) or None
+        ytd_count, ytd_amount = signed.get(region.code, (0, ZERO))
+        row.update(
+            sort_order=region.sort_order,
+            target_amount=target,
+            ytd_count=ytd_count,
+            ytd_amount=ytd_amount,
+            ytd_url=measure_url("signed", to_date, region=region.code),
+            completion=_pct(ytd_amount, target),
+            elapsed=data["elapsed"],
+        )
+        rows.append(row)
+    if rank_by == "amount":
+        rows.sort(key=lambda r: (-r["ytd_amount"], -r["ytd_count"], r["sort_order"]))
+    else:
+        rows.sort(
+            key=lambda r: (
+                r["completion"] is None,
+                -(r["completion"] or 0),
+                -r["ytd_amount"],
+                r["sort_order"],
+            )
+        )
+    for rank, row in enumerate(rows, start=1):
+        row["rank"] = rank
+        row["ahead"] = row["completion"] is not None and row["completion"] >= row["elapsed"]
+    return rows
+
+
+# --- Which figures a user may open as a list -------------------------------------------------------
+LOCKED = "locked:"  # stands in for a list URL the user may not open (see guard_links)
+
+
+def _list_region(url: str) -> str | None:
+    """The `region` a project-list URL is narrowed to ("" for the whole city); None when the URL is
+    not a project list (an event, a project, a county dashboard)."""
+    path, _sep, query = url.partition("?")
+    if path != _list_url(get_script_prefix(), ()):
+        return None
+    return dict(parse_qsl(query)).get("region", "")
+
+
+def guard_links(data: dict, user) -> int:
+    """Replace every project-list link the user may not open with LOCKED, in place; returns how
+    many were replaced.
+
+    County officials and county staff read every region's aggregates but only their own region's
+    projects: a list of another region (or of the whole city) would open short of the figure it
+    stands behind, so the figure shows as plain text saying why (DESIGN.md, "Where each user
+    lands"). City-wide users keep every link."""
+    region_id = scoped_region_id(user)
+    if region_id is None and is_city_wide(user):
+        return 0
+    own = Region.objects.filter(pk=region_id).values_list("code", flat=True).first()
+
+    locked = 0
+
+    def guard(item: dict) -> None:
+        nonlocal locked
+        for key, value in item.items():
+            if key.endswith("url") and isinstance(value, str) and value != LOCKED:
+                region = _list_region(value)
+                if region is not None and (own is None or region != own):
+                    item[key] = LOCKED
+                    locked += 1
+
+    for key in ("kpis", "ranking", "county_ranking", "trend", "quarters", "by_chain", "funnel"):
+        for item in data.get(key) or []:
+            guard(item)
+    if isinstance(data.get("top_projects"), dict):
+        guard(data["top_projects"])
+    return locked
+
+
+def chart_href(url: str | None) -> str | None:
+    """A chart bar's click target: nothing for a figure the user may not open."""
+    return None if url in (None, LOCKED) else url

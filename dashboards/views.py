@@ -36,6 +36,13 @@ def _context(request: HttpRequest, region: Region | None) -> dict:
     period = parse_period(request.GET, default_year=selectors.default_year())
     data = selectors.dashboard_data(period=period, region=region)
     data.update(sections(period=period, region=region, user=request.user))
+    # 晋中市 is the whole city, never a row among the counties (DESIGN.md, "Counting caliber").
+    data["ranking"] = [r for r in data["ranking"] if r["code"] != CITY_CODE]
+    rank_by = request.GET.get("rank")
+    data["rank_by"] = rank_by if rank_by in selectors.RANK_BY else selectors.RANK_BY[0]
+    data["county_ranking"] = selectors.county_ranking(data=data, rank_by=data["rank_by"])
+    data["has_locked"] = bool(selectors.guard_links(data, request.user))
+    data["LOCKED"] = selectors.LOCKED
     data["charts"] = selectors.chart_data(data)
     data["charts"]["map"] = {
         "enabled": settings.SHOW_COUNTY_MAP,
@@ -43,6 +50,9 @@ def _context(request: HttpRequest, region: Region | None) -> dict:
         "name": "jinzhong",
     }
     data["query"] = urlencode(period.query())
+    data["rank_queries"] = {
+        key: urlencode({**period.query(), "rank": key}) for key in selectors.RANK_BY
+    }
     data["year_choices"] = list(range(timezone.localdate().year, 2019, -1))
     data["quarter_selected"] = period.query().get("quarter", "") if period.kind == "quarter" else ""
     data["quarter_choices"] = ["1", "2", "3", "4"]
@@ -90,6 +100,7 @@ def export(request: HttpRequest, code: str | None = None) -> HttpResponse:
     period = parse_period(request.GET, default_year=selectors.default_year())
     data = selectors.dashboard_data(period=period, region=region)
     data.update(sections(period=period, region=region, user=request.user))
+    data["ranking"] = [r for r in data["ranking"] if r["code"] != CITY_CODE]
     buffer = io.BytesIO()
     dashboard_workbook(data).save(buffer)
     name = f"dashboard-{region.code if region else 'city'}-{'-'.join(period.query().values())}"

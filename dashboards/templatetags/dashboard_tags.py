@@ -1,6 +1,8 @@
 from decimal import Decimal, InvalidOperation
 
 from django import template
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from core.money import format_wan, format_yi
 
@@ -35,3 +37,29 @@ def plain(value) -> str:
         return "—"
     text = format(number.normalize(), "f")
     return text
+
+
+@register.simple_tag
+def figure(value, url=None, kind: str = "count") -> str:
+    """A dashboard figure: a visible link to the project list behind it; for a list the user may
+    not open (selectors.LOCKED), plain text saying so; for a figure with no list, plain text.
+
+    `kind` ("count" or "amount", the latter shown in 亿元) tells a reader — and the tests — which
+    of the list's totals (total-count / total-amount) the figure equals."""
+    from dashboards.selectors import LOCKED
+
+    shown = yi(value) if kind == "amount" else ("—" if value is None else str(value))
+    if url == LOCKED:
+        note = _("Aggregate only: you may not open the project list behind it")
+        return format_html(
+            '<span class="figure-locked" title="{}" data-figure="locked" tabindex="0">{}'
+            '<span class="visually-hidden"> ({})</span></span>',
+            note,
+            shown,
+            note,
+        )
+    if url:
+        return format_html(
+            '<a class="figure-link" href="{}" data-figure="{}">{}</a>', url, kind, shown
+        )
+    return format_html('<span data-figure="plain">{}</span>', shown)

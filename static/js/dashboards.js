@@ -108,5 +108,19 @@
     });
   }
 
-  window.addEventListener("resize", function () { charts.forEach(function (ch) { ch.resize(); }); });
+  // Resize once per frame, and only charts whose box has a size: a window squeezed to nothing
+  // (minimised, or 1x1 while a full-page screenshot is taken) gives the map a zero-width view, whose
+  // transform cannot be inverted, and ECharts threw "TypeError: Cannot read properties of null
+  // (reading '0')". The next resize with a real size lays the chart out again.
+  var pending = false;
+  function resizeAll() {
+    pending = false;
+    charts.forEach(function (ch) {
+      var el = ch.getDom();
+      if (!ch.isDisposed() && el.clientWidth > 0 && el.clientHeight > 0) { ch.resize(); }
+    });
+  }
+  window.addEventListener("resize", function () {
+    if (!pending) { pending = true; window.requestAnimationFrame(resizeAll); }
+  });
 })();

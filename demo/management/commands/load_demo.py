@@ -6,6 +6,7 @@ from demo import loader
 from demo.chains_demo import load_chains_demo
 from demo.events_demo import load_events_demo
 from demo.projects_demo import load_projects_demo
+from demo.targets_demo import load_targets_demo
 from rollups import services as rollup_services
 from rollups.outbox import drains_held
 
@@ -43,6 +44,7 @@ class Command(BaseCommand):
             load_projects_demo()
             load_chains_demo()
             load_events_demo()
+            load_targets_demo()
         # The nightly check, once: recompute everything from source; drift is logged if any.
         drift = rollup_services.rebuild_all().drift
         if verbose:
