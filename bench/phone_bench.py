@@ -182,7 +182,15 @@ REMARKS = [
     "the pages use (static/vendor/README.md: 1.1 MB → 713 KB, 368 → 243 KB gzipped).",
     "- What the bytes are now (gzip): ECharts 243 KB, Tabler's CSS 79 KB and JS 39 KB, htmx 17 KB, the "
     "county GeoJSON 25 KB, the page ~10 KB. The link is 200 KB/s, so ~2 s of the first load is "
-    "transfer whatever the server does.",
+    "transfer whatever the server does; the rest is 150 ms per round of requests (the page, then its "
+    "CSS and scripts, then the GeoJSON that dashboards.js asks for once ECharts has run) and CPU on a "
+    "loaded 2-core machine.",
+    "- Budget for gunicorn + whitenoise (≤ 2.5 s to charts drawn) not met yet. Levers left: Brotli "
+    "(`Brotli` installed makes whitenoise write .br copies: ~90 KB less here, ~0.45 s, but "
+    "collectstatic then spends ~67 s CPU at quality 11 instead of ~3 s for gzip, on every `make test` "
+    "— needs a storage with a lower quality or no compression of the .map files first); a "
+    "`<link rel=preload as=fetch crossorigin>` for the GeoJSON in the dashboard template (one round "
+    "trip, ~0.15–0.3 s); Tabler's CSS trimmed to the classes used (79 KB gzipped).",
 ]
 
 
