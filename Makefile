@@ -80,13 +80,17 @@ format: $(VENV)/.dev-deps
 # Figures next to their floors, each part on its own database (<name>_bench...):
 #   rollups + dashboards -> docs/PERFORMANCE.md, API -> docs/PERFORMANCE-API.md,
 #   ledger import -> docs/PERFORMANCE-IMPORT.md.
-# BENCH_SIZES=10000,100000,1000000 for the full run (10^6 takes a while); BENCH_PARTS=rollups,api,import
-# picks the parts (default: all three).
-BENCH_PARTS ?= rollups,api,import
-bench: $(VENV)/.dev-deps
+#   phone (the city dashboard's first load at 390 px on a slow mobile network, `make run`'s server and
+#   gunicorn + whitenoise, headless Chromium, a scratch SQLite database) -> its own section at the end
+#   of docs/PERFORMANCE.md, which the rollups part keeps.
+# BENCH_SIZES=10000,100000,1000000 for the full run (10^6 takes a while); BENCH_PARTS=rollups,api,import,phone
+# picks the parts (default: all four).
+BENCH_PARTS ?= rollups,api,import,phone
+bench: $(VENV)/.dev-deps messages
 	@case ",$(BENCH_PARTS)," in *,rollups,*) $(TEST_ENV) $(PY) bench/run.py ;; esac
 	@case ",$(BENCH_PARTS)," in *,api,*) $(TEST_ENV) $(PY) bench/api_bench.py ;; esac
 	@case ",$(BENCH_PARTS)," in *,import,*) $(TEST_ENV) $(PY) bench/import_bench.py ;; esac
+	@case ",$(BENCH_PARTS)," in *,phone,*) $(PY) bench/phone_bench.py ;; esac
 
 clean:
 	rm -rf staticfiles .pytest_cache

@@ -505,7 +505,11 @@ def write_report(results: list[dict]) -> Path:
     lines += status(results)
     lines += EXTRA_NOTES
     path = BASE_DIR / "docs" / "PERFORMANCE.md"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # Keep the phone bench's section (bench/phone_bench.py writes it, after its start marker).
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    phone = "<!-- phone-bench:start"
+    kept = ["", old[old.index(phone) :].rstrip("\n")] if phone in old else []
+    path.write_text("\n".join(lines + kept) + "\n", encoding="utf-8")
     return path
 
 

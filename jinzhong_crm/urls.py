@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
@@ -12,6 +14,9 @@ admin.site.site_title = _("Jinzhong CRM administration")
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # Pages without base.html's <link rel="icon"> (admin, API docs) make browsers ask for this. Not
+    # permanent: the target is the hashed file name of the current collectstatic.
+    path("favicon.ico", lambda request: redirect(static("favicon.ico")), name="favicon"),
     path("admin/", admin.site.urls),
     path("api/", include("jinzhong_crm.api_urls")),
     path("accounts/", include("accounts.urls")),
