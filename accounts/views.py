@@ -121,9 +121,16 @@ def landing_url(user) -> str:
 
 
 class LoginView(auth_views.LoginView):
-    """Django's login; a safe `next` still wins, otherwise the user's own landing page."""
+    """Django's login; a safe `next` still wins, otherwise the user's own landing page.
+
+    Opening the site's address sends a visitor here with `next=/`: that asks for no page in
+    particular, so it lands them where their role starts (an official on their dashboard)."""
 
     redirect_authenticated_user = True
+
+    def get_redirect_url(self) -> str:
+        url = super().get_redirect_url()
+        return "" if url == resolve_url("home") else url
 
     def get_default_redirect_url(self) -> str:
         return landing_url(self.request.user)

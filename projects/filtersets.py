@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.forms import FilterForm
 from core.models import IndustryChain, PromotionMethod, Region
+from core.scoping import scoped_region_id
 from enterprises.models import IndustrialPark, InvestorOrigin
 from rollups.models import counted_agreement_kinds
 
@@ -85,6 +86,16 @@ class ProjectFilterSet(filters.FilterSet):
 
     class Meta:
         form = FilterForm
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The regions the form offers. A county user sees only their region's projects: offering
+        # the others would only lead to empty lists that read as "none there". (Asking for another
+        # region still answers an empty list, as before.)
+        region_id = scoped_region_id(user or getattr(self.request, "user", None))
+        self.offered_regions = self.filters["region"].queryset
+        if region_id is not None:
+            self.offered_regions = self.offered_regions.filter(pk=region_id)
 
     def filter_counts_as_signed(self, queryset, name, value):
         if value is None:

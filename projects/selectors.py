@@ -26,7 +26,7 @@ def project_queryset(*, user, related: bool = True) -> QuerySet[Project]:
 
 def project_list(*, user, params) -> tuple[ProjectFilterSet, QuerySet[Project]]:
     """The filtered list behind /projects/ (and its exports and the API)."""
-    filterset = ProjectFilterSet(params, queryset=project_queryset(user=user))
+    filterset = ProjectFilterSet(params, queryset=project_queryset(user=user), user=user)
     qs = filterset.qs if filterset.is_valid() else project_queryset(user=user).none()
     if not params.get("sort"):
         qs = qs.order_by("-registered_on", "-id")
@@ -93,6 +93,21 @@ def stale_leads(*, user, today: dt.date, days: int = 30) -> QuerySet[Project]:
     return qs.filter(
         Q(last_follow_up__lt=cutoff) | Q(last_follow_up__isnull=True, registered_on__lt=cutoff)
     ).order_by("last_follow_up", "registered_on")
+
+
+def conflicts_shown(conflicts, *, user) -> list[ClaimConflict]:
+    """The conflicts with `project_visible` / `holder_visible` set: a county sees that another
+    county registered the same investor (its region), never that county's project by name —
+    it may be confidential, and the matrix test holds every page to that."""
+    conflicts = list(conflicts)
+    ids = {c.project_id for c in conflicts} | {c.holder_id for c in conflicts}
+    visible = set(
+        scope_projects(Project.all_objects.filter(pk__in=ids), user).values_list("pk", flat=True)
+    )
+    for c in conflicts:
+        c.project_visible = c.project_id in visible
+        c.holder_visible = c.holder_id in visible
+    return conflicts
 
 
 def open_conflicts(*, user) -> QuerySet[ClaimConflict]:

@@ -214,9 +214,12 @@ def _detail_context(request: HttpRequest, project: Project, **extra) -> dict:
         "follow_ups": project.follow_ups.select_related("author"),
         "funds": project.funds.all(),
         "completed": project.completed_investments.all(),
-        "conflicts": ClaimConflict.objects.filter(
-            Q(project=project) | Q(holder=project)
-        ).select_related("project", "project__region", "holder", "holder__region"),
+        "conflicts": selectors.conflicts_shown(
+            ClaimConflict.objects.filter(Q(project=project) | Q(holder=project)).select_related(
+                "project", "project__region", "holder", "holder__region"
+            ),
+            user=request.user,
+        ),
         "history": history_rows(project),
         "can_edit": can_edit(request.user),
         "stage_actions": _stage_actions(project),
@@ -386,7 +389,7 @@ def conflict_list(request: HttpRequest) -> HttpResponse:
         request,
         "projects/conflict_list.html",
         {
-            "conflicts": conflicts,
+            "conflicts": selectors.conflicts_shown(conflicts, user=request.user),
             "may_decide": may_decide,
             "decision_form": ClaimDecisionForm(),
             "normalize_name": normalize_name,

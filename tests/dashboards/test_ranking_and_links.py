@@ -94,6 +94,14 @@ def test_login_form_lands_each_user_on_their_page(db, client, demo_users, userna
         assert "榆次区" in response.content.decode()
 
 
+def test_opening_the_site_address_lands_an_official_on_their_dashboard(db, client, demo_users):
+    """The site's root redirects to the login page with next=/: that asks for no page."""
+    _with_password(demo_users["yuci_official"])
+    login = client.get("/", follow=True).redirect_chain[-1][0]
+    response = client.post(login, {"username": "yuci_official", "password": "demo12345"})
+    assert response["Location"] == "/dashboards/140702/"
+
+
 def test_login_keeps_the_page_a_leader_asked_for(db, client, demo_users):
     _with_password(demo_users["leader"])
     response = client.post(

@@ -28,6 +28,10 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from playwright.sync_api import expect
+
+# A page waits on the server it talks to, which shares two cores with the whole suite.
+expect.set_options(timeout=15_000)
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 PASSWORD = "demo12345"

@@ -34,7 +34,7 @@ def log_lead(user, *, name: str, investor: str, region: str | None, amount: str)
     user.type(page.get_by_label("项目名称"), name)
     user.type(page.get_by_label("投资方"), investor)
     # A name that matches no enterprise: the page says a new one will be created.
-    expect(page.get_by_test_id("investor-new")).to_contain_text(investor)
+    expect(page.get_by_test_id("investor-status")).to_contain_text(f"将新建企业“{investor}”")
     if region:
         user.choose(page.get_by_label("地区", exact=True), label=region)
     user.type(page.get_by_label("计划投资(万元)"), amount)
@@ -53,7 +53,7 @@ def test_clerk_logs_a_lead_for_a_new_investor_in_at_most_8_interactions(user):
     expect(user.page.get_by_role("alert").first).to_contain_text("已保存")
 
 
-def test_clerk_signs_a_lead_late_with_amount_kind_and_event_and_it_is_marked_late_entry(user):
+def test_clerk_signs_a_lead_late_with_amount_and_kind_and_it_is_marked_late_entry(user):
     page = user.page
     user.login("city_staff")
     name = f"补录签约项目{_tag()}"
@@ -62,25 +62,27 @@ def test_clerk_signs_a_lead_late_with_amount_kind_and_event_and_it_is_marked_lat
 
     # Signed a week before it was registered: allowed, kept as a late entry (补录).
     signed = (date.fromisoformat(registered) - timedelta(days=7)).isoformat()
-    user.click(page.get_by_role("link", name=re.compile("签约")).first)
-    user.type(page.get_by_label("签约日期"), signed)
-    user.type(page.get_by_label("签约金额(万元)"), "1.8亿")
-    user.choose(page.get_by_label("协议类型"), label="正式合同")
-    event = page.get_by_label("招商活动")
-    user.choose(event, index=1)
-    user.click(page.get_by_role("button", name="保存签约"))
+    user.click(page.get_by_test_id("sign-project"))
+    form = page.get_by_test_id("signing-form")
+    user.type(form.get_by_label("签约日期"), signed)
+    user.type(form.get_by_label("签约金额", exact=False), "1.8亿")
+    user.choose(form.get_by_label("协议类型"), label="正式合同")
+    user.click(page.get_by_test_id("save-signing"))
 
     expect(page.get_by_role("alert").first).to_contain_text("签约")
     expect(page.get_by_test_id("stage")).to_have_text("签约")
     expect(page.get_by_test_id("late-entry")).to_be_visible()
     expect(page.get_by_test_id("registered-on")).to_have_text(registered)
-    expect(page.get_by_test_id("signings")).to_contain_text("18,000.00")
-    expect(page.get_by_test_id("signings")).to_contain_text("正式合同")
+    expect(page.get_by_test_id("project-signings")).to_contain_text("18,000.00")
+    expect(page.get_by_test_id("project-signings")).to_contain_text("正式合同")
 
     # The mark is a filter on the list.
     user.menu("招商项目")
     user.type(page.get_by_label("搜索"), name)
-    user.choose(page.get_by_label("补录"), label="是")
+    late = page.get_by_role("search").get_by_label("补录")
+    if not late.is_visible():
+        user.click(page.get_by_role("search").get_by_text("更多筛选"))
+    user.choose(late, label="仅补录项目")
     user.click(page.get_by_role("button", name="筛选", exact=True))
     expect(page.get_by_role("link", name=name)).to_be_visible()
     assert _list_totals(page)[0] == "1"
@@ -149,12 +151,18 @@ def test_exported_list_imported_back_changes_nothing(user, tmp_path):
     download.value.save_as(ledger)
 
     user.menu("台账导入")
-    page.get_by_label("台账文件").set_input_files(str(ledger))
-    user.click(page.get_by_role("button", name="上传"))
-    preview = page.get_by_test_id("import-summary")
-    expect(preview).to_contain_text("新增 0")
-    expect(preview).to_contain_text("更新 0")
-    expect(preview).to_contain_text("错误 0")
+    upload(user, ledger)
+    expect(page.get_by_test_id("count-unchanged")).not_to_have_text("0")
+    for key in ("new", "update", "error"):
+        expect(page.get_by_test_id(f"count-{key}")).to_have_text("0")
+
+
+def upload(user, ledger: Path) -> None:
+    """The imports page's own form: the file, then 检查文件 (the ledger kind defaults to projects)."""
+    page = user.page
+    page.get_by_test_id("upload-form").locator("input[type=file]").set_input_files(str(ledger))
+    user.click(page.get_by_role("button", name="检查文件"))
+    expect(page.get_by_test_id("batch-summary")).to_be_visible(timeout=60_000)
 
 
 def _ledger_from_template(user, tmp_path: Path, tag: str) -> Path:
@@ -162,7 +170,7 @@ def _ledger_from_template(user, tmp_path: Path, tag: str) -> Path:
     page = user.page
     user.menu("台账导入")
     with page.expect_download() as download:
-        user.click(page.get_by_role("link", name=re.compile("项目台账模板")))
+        user.click(page.get_by_role("link", name=re.compile(r"projects\.xlsx")))
     template = tmp_path / "template.xlsx"
     download.value.save_as(template)
     sheet = load_workbook(template).active
@@ -178,8 +186,8 @@ def _ledger_from_template(user, tmp_path: Path, tag: str) -> Path:
         row = [None] * len(headers)
         row[col("项目名称")] = f"台账项目{tag}-{i + 1:02d}"
         row[col("投资方")] = f"山西{tag}实业有限公司{i + 1:02d}"
-        row[col("地区")] = "祁县"
-        row[col("计划投资")] = "abc" if i == 6 else f"{1000 + i * 10}"
+        row[col("县区")] = "祁县"
+        row[col("计划总投资")] = "abc" if i == 6 else f"{1000 + i * 10}"
         row[col("阶段")] = "线索"
         row[col("登记日期")] = "2026-11-02"
         out.append(row)
@@ -193,16 +201,15 @@ def test_a_20_row_ledger_with_one_bad_row_shows_the_row_and_imports_the_rest(use
     user.login("city_staff")
     tag = _tag()
     ledger = _ledger_from_template(user, tmp_path, tag)
-    page.get_by_label("台账文件").set_input_files(str(ledger))
-    user.click(page.get_by_role("button", name="上传"))
-    summary = page.get_by_test_id("import-summary")
-    expect(summary).to_contain_text("新增 19")
-    expect(summary).to_contain_text("错误 1")
-    errors = page.get_by_test_id("import-errors")
-    expect(errors).to_contain_text("8")  # the sheet's row 8 (header + the 7th project)
-    expect(errors).to_contain_text("金额")
-    user.click(page.get_by_role("button", name=re.compile("确认导入")))
-    expect(page.get_by_test_id("import-status")).to_contain_text("已导入", timeout=60_000)
+    upload(user, ledger)
+    expect(page.get_by_test_id("count-new")).to_have_text("19")
+    expect(page.get_by_test_id("count-error")).to_have_text("1")
+    errors = page.get_by_test_id("error-list")
+    expect(errors.locator("tbody tr")).to_have_count(1)
+    expect(errors.locator("tbody tr").first).to_contain_text("8")  # header + the 7th project
+    expect(errors).to_contain_text("abc")
+    user.click(page.get_by_test_id("import-valid-rows"))
+    expect(page.get_by_test_id("batch-status")).to_contain_text("已导入", timeout=60_000)
 
     user.menu("招商项目")
     user.type(page.get_by_label("搜索"), f"台账项目{tag}")
@@ -218,9 +225,10 @@ def test_clerk_records_an_event_with_two_signings(user):
     user.click(page.get_by_role("link", name=re.compile("新建活动")))
     title = f"晋中(深圳)招商推介会{tag}"
     user.type(page.get_by_label("活动名称"), title)
-    user.choose(page.get_by_label("活动类型"), index=1)
+    user.choose(page.get_by_label("类型", exact=True), index=1)
     user.type(page.get_by_label("开始日期"), "2026-11-20")
-    user.type(page.get_by_label("地点"), "深圳")
+    user.type(page.get_by_label("市", exact=True), "深圳")
+    user.choose(page.get_by_label("主办地区"), label="晋中市")
     user.click(page.get_by_role("button", name="保存"))
     expect(page.locator("h1")).to_contain_text(title)
 
@@ -231,9 +239,10 @@ def test_clerk_records_an_event_with_two_signings(user):
         user.type(row.get_by_label("新项目名称"), f"推介会签约项目{tag}-{i + 1}")
         user.type(row.get_by_label("投资方"), f"{investor}{tag}电子有限公司")
         user.choose(row.get_by_label("地区"), label="榆次区")
-        user.type(row.get_by_label("签约金额(万元)"), amount)
+        user.type(row.get_by_label("金额(万元)"), amount)
     user.click(page.get_by_role("button", name="保存签约"))
-    signings = page.get_by_test_id("event-signings")
+    signings = page.get_by_test_id("signings-table")
     expect(signings).to_contain_text(f"推介会签约项目{tag}-1")
     expect(signings).to_contain_text(f"推介会签约项目{tag}-2")
-    expect(page.get_by_test_id("event-signed-amount")).to_contain_text("6.20")
+    expect(page.get_by_test_id("signing-count")).to_have_text("2")
+    expect(page.get_by_test_id("signing-total")).to_contain_text("6.20")

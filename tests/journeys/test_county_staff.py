@@ -2,6 +2,7 @@
 search or autocomplete leads to another county's project; every menu item they see works."""
 
 import re
+from datetime import date
 
 import pytest
 from playwright.sync_api import expect
@@ -24,9 +25,11 @@ def test_county_clerk_logs_and_signs_a_lead_in_their_county(user):
     assert user.interactions <= 8, user.interactions
     expect(page.get_by_test_id("project-region")).to_contain_text("榆次区")
 
-    user.click(page.get_by_role("link", name=re.compile("签约")).first)
-    user.type(page.get_by_label("签约金额(万元)"), "7500")
-    user.click(page.get_by_role("button", name="保存签约"))
+    user.click(page.get_by_test_id("sign-project"))
+    form = page.get_by_test_id("signing-form")
+    user.type(form.get_by_label("签约日期"), date.today().isoformat())
+    user.type(form.get_by_label("签约金额", exact=False), "7500")
+    user.click(page.get_by_test_id("save-signing"))
     expect(page.get_by_test_id("stage")).to_have_text("签约")
 
 

@@ -137,3 +137,13 @@ def test_park_and_method_controls_filter_with_the_others_blank(client, demo_data
         method=method, stage="signed", signed_on__gte="2023-01-01"
     ).count()
     assert _totals(body)[0] == expected
+
+
+def test_a_county_user_is_offered_only_their_own_region(client, demo_data, demo_users):
+    client.force_login(demo_users["yuci_staff"])
+    body = client.get("/projects/").content.decode()
+    select = re.search(r'<select name="region".*?</select>', body, re.S).group(0)
+    assert re.findall(r"<option[^>]*>([^<]+)</option>", select) == ["全部", "榆次区"]
+    # Asking for another region by hand answers an empty list, as it always did.
+    other = client.get("/projects/", {"region": "140703"}).content.decode()
+    assert _totals(other)[0] == 0

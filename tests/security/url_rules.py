@@ -57,6 +57,7 @@ RULES: dict[str, Rule] = {
     # 503 while the test run has no Celery worker; its body names no record either way.
     "healthz": Rule(anonymous=(200, 503), ok=(200, 503)),
     "home": Rule(),
+    "favicon": Rule(anonymous=302, ok=302),  # to the hashed static file
     "login": Rule(anonymous=200, ok=302),  # a logged-in user is sent on to the home page
     "logout": Rule(skip="POST only (GET answers 405)"),
     "set_language": Rule(
@@ -73,6 +74,8 @@ RULES: dict[str, Rule] = {
     "projects:detail": Rule(obj="project"),
     "projects:edit": Rule(roles=EDITORS, obj="project", writes=True),
     "projects:new": Rule(roles=EDITORS),
+    # Whether the typed investor is a known enterprise (enterprises are read city-wide).
+    "projects:investor_status": Rule(query="?investor_name=MX"),
     "projects:deleted": Rule(roles=EDITORS),
     "projects:conflicts": Rule(),
     "projects:delete": Rule(roles=EDITORS, obj="project", writes=True),  # GET: confirmation
