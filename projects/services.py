@@ -794,10 +794,12 @@ def claims_register(*, projects: list[Project]) -> list[ClaimConflict]:
             if (project.pk, holder_pk) in existing:
                 continue
             conflicts.append(
-                ClaimConflict.objects.create(
-                    project=project, holder_id=holder_pk, matched_by=matched_by
-                )
+                ClaimConflict(project=project, holder_id=holder_pk, matched_by=matched_by)
             )
+    # One insert for the conflicts and one for their history, however many rows a ledger has.
+    if conflicts:
+        ClaimConflict.objects.bulk_create(conflicts)
+        bulk_history(conflicts, user=None)
     return conflicts
 
 
