@@ -94,6 +94,14 @@ def login(page, live_server, username: str, password: str = "demo12345"):
 
 
 # --- Real Celery worker -------------------------------------------------------------------------
+def celery_worker_command(name: str) -> list[str]:
+    """One solo worker process, quiet unless something goes wrong, named `name@host`."""
+    return [
+        *(sys.executable, "-m", "celery", "-A", "jinzhong_crm", "worker", "-P", "solo"),
+        *("-l", "warning", "--without-gossip", "--without-mingle", "-n", f"{name}@%h"),
+    ]
+
+
 def _database_url_for_worker() -> str:
     s = connection.settings_dict
     auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
@@ -109,22 +117,7 @@ def celery_worker(django_db_setup, django_db_blocker):
     app.control.purge()
     env = {**os.environ, "DATABASE_URL": _database_url_for_worker()}
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "jinzhong_crm",
-            "worker",
-            "-P",
-            "solo",
-            "-l",
-            "warning",
-            "--without-gossip",
-            "--without-mingle",
-            "-n",
-            f"test-{os.getpid()}@%h",
-        ],
+        celery_worker_command(f"test-{os.getpid()}"),
         cwd=BASE_DIR,
         env=env,
         start_new_session=True,

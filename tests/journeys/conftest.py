@@ -30,6 +30,8 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from playwright.sync_api import expect
 
+from tests.conftest import celery_worker_command
+
 # A page waits on the server it talks to, which shares two cores with the whole suite.
 expect.set_options(timeout=15_000)
 
@@ -79,6 +81,17 @@ def _run(cmd: list[str], env: dict, log: Path) -> None:
         raise RuntimeError(f"{' '.join(cmd)} failed ({rc}):\n{log.read_text()[-3000:]}")
 
 
+def _spawn(cmd: list[str], env: dict, log: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        cmd,
+        cwd=BASE_DIR,
+        env=env,
+        stdout=log.open("a"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
 def _base_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "DJANGO_SETTINGS"))}
     for name in ("DATABASE_URL", "REDIS_URL", "DEBUG", "HTTPS", "SECRET_KEY", "DEMO"):
@@ -94,14 +107,8 @@ def _start_embedded(tmp: Path) -> Stack:
     _run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], env, log)
     _run([sys.executable, "manage.py", "load_demo"], env, log)
     port = _free_port()
-    out = log.open("a")
-    proc = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-        cwd=BASE_DIR,
-        env=env,
-        stdout=out,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+    proc = _spawn(
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"], env, log
     )
     url = f"http://127.0.0.1:{port}"
     _wait_http(f"{url}/accounts/login/", proc, log)
@@ -146,49 +153,9 @@ def _start_postgres(tmp: Path) -> Stack:
         _run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], env, log)
     _run([sys.executable, "manage.py", "load_demo"], env, log)
     port = _free_port()
-    out = log.open("a")
-    web = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "jinzhong_crm.wsgi",
-            "-b",
-            f"127.0.0.1:{port}",
-            "-w",
-            "2",
-            "--timeout",
-            "60",
-        ],
-        cwd=BASE_DIR,
-        env=env,
-        stdout=out,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "jinzhong_crm",
-            "worker",
-            "-P",
-            "solo",
-            "-l",
-            "warning",
-            "--without-gossip",
-            "--without-mingle",
-            "-n",
-            f"journeys-{os.getpid()}@%h",
-        ],
-        cwd=BASE_DIR,
-        env=env,
-        stdout=out,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    gunicorn = ["gunicorn", "jinzhong_crm.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2", "-t", "60"]
+    web = _spawn([sys.executable, "-m", *gunicorn], env, log)
+    worker = _spawn(celery_worker_command(f"journeys-{os.getpid()}"), env, log)
     url = f"http://127.0.0.1:{port}"
     _wait_http(f"{url}/accounts/login/", web, log)
     return Stack("postgres", url, [web, worker], log)
