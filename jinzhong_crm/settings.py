@@ -190,9 +190,6 @@ CELERY_BEAT_SCHEDULE: dict = {
 ROLLUP_COALESCE_SECONDS = env.float("ROLLUP_COALESCE_SECONDS", default=2.0)
 # How long "a drain is queued" is remembered; if that task is lost, the sweep covers the gap.
 ROLLUP_DRAIN_PENDING_TTL = 60
-# Test hook only (tests/rollups/test_worker_killed.py): seconds a drain sleeps inside its
-# transaction, after recomputing and before committing, so a test can kill the worker mid-task.
-ROLLUP_TEST_DRAIN_DELAY = env.float("ROLLUP_TEST_DRAIN_DELAY", default=0.0)
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -19,11 +19,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
@@ -570,8 +568,6 @@ def drain_outbox() -> int:
                 keys.update(json.loads(row_keys) if isinstance(row_keys, str) else row_keys)
             now = timezone.now()
             stamped = refresh_buckets(keys, tuned=True, stamp=now)
-            if settings.ROLLUP_TEST_DRAIN_DELAY:  # test hook: a worker killed before commit
-                time.sleep(settings.ROLLUP_TEST_DRAIN_DELAY)
             if not stamped and not RollupStatus.objects.filter(pk=1).update(refreshed_at=now):
                 RollupStatus.objects.update_or_create(pk=1, defaults={"refreshed_at": now})
             drained += len(rows)

@@ -8,13 +8,16 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 
+import psycopg2
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from jinzhong_crm.celery import app
 from rollups import services, tasks
-from rollups.models import Outbox
+from rollups.models import Outbox, RollupStatus
 
 from ..conftest import BASE_DIR, _database_url_for_worker
 from .conftest import assert_rollups_equal_live, cell_totals, wait_until_drained
@@ -72,21 +75,39 @@ def _refresh_in_progress() -> bool:
         return cursor.fetchone() is not None
 
 
+@contextmanager
+def _rollup_status_row_locked():
+    """Hold the rollup status row's lock from a connection of the test's own: a drain stamps that
+    row inside its refresh transaction, so it waits there — rows taken, buckets recomputed,
+    nothing committed — until the lock goes. No hook in the product's code is needed."""
+    RollupStatus.objects.update_or_create(pk=1, defaults={"refreshed_at": timezone.now()})
+    holder = psycopg2.connect(_database_url_for_worker())
+    try:
+        holder.cursor().execute("SELECT id FROM rollups_rollupstatus WHERE id = 1 FOR UPDATE")
+        yield
+    finally:
+        holder.rollback()
+        holder.close()
+
+
 def test_a_worker_killed_mid_refresh_is_replaced_and_the_totals_are_right(world, monkeypatch):
     monkeypatch.setattr("rollups.outbox.request_drain", lambda: None)  # we publish by hand
     world.project(stage="signed", signed_on=dt.date(2023, 2, 3))
     assert Outbox.objects.count() == 1
 
-    doomed = _start_worker("doomed", ROLLUP_TEST_DRAIN_DELAY="60")
+    doomed = _start_worker("doomed")
     successor = None
     try:
-        tasks.drain_outbox.apply_async(queue=QUEUE)
-        deadline = time.monotonic() + 30
-        while not _refresh_in_progress():
-            assert doomed.poll() is None, "the worker died on its own"
-            assert time.monotonic() < deadline, "the worker never started the refresh"
-            time.sleep(0.05)
-        _stop(doomed, signal.SIGKILL)  # mid-task: recomputed, not committed
+        with _rollup_status_row_locked():
+            tasks.drain_outbox.apply_async(queue=QUEUE)
+            deadline = time.monotonic() + 30
+            while not _refresh_in_progress():
+                assert doomed.poll() is None, "the worker died on its own"
+                assert time.monotonic() < deadline, "the worker never started the refresh"
+                time.sleep(0.05)
+            _stop(doomed, signal.SIGKILL)  # mid-task: recomputed, not committed
+        # (Released: its server process finishes the waiting statement, finds its client gone
+        # and rolls the transaction back.)
 
         # Its transaction rolled back: the row is still pending, the cell still empty.
         deadline = time.monotonic() + 10
