@@ -271,5 +271,12 @@ class Person:
         toggler = self.page.locator(".navbar-toggler")
         if toggler.is_visible() and not nav.is_visible():
             self.click(toggler)
-        self.click(nav.get_by_role("link", name=re.compile(name)).first)
+        self.follow(nav.get_by_role("link", name=re.compile(name)).first)
+
+    def follow(self, locator) -> None:
+        """Click a link and wait until the next page has loaded (scripts run), as a person
+        waits before using it."""
+        self.page.evaluate("window.__journeyLeaving = true")
+        self.click(locator)
+        self.page.wait_for_function("!window.__journeyLeaving")
         self.page.wait_for_load_state()

@@ -30,14 +30,15 @@ def log_lead(user, *, name: str, investor: str, region: str | None, amount: str)
     """From any page: the menu, 新增线索, the few fields a first phone call gives, save."""
     page = user.page
     user.menu("招商项目")
-    user.click(page.get_by_role("link", name="新增线索"))
+    user.follow(page.get_by_role("link", name="新增线索"))
+    expect(page.locator("h1")).to_have_text("新增线索")
     user.type(page.get_by_label("项目名称"), name)
     user.type(page.get_by_label("投资方"), investor)
-    # A name that matches no enterprise: the page says a new one will be created.
-    expect(page.get_by_test_id("investor-status")).to_contain_text(f"将新建企业“{investor}”")
     if region:
         user.choose(page.get_by_label("地区", exact=True), label=region)
     user.type(page.get_by_label("计划投资(万元)"), amount)
+    # A name that matches no enterprise: the page says a new one will be created.
+    expect(page.get_by_test_id("investor-status")).to_contain_text(f"将新建企业“{investor}”")
     user.click(page.get_by_role("button", name="保存线索"))
     expect(page.locator("h1")).to_have_text(name)
 
