@@ -3,6 +3,7 @@ and the admin's actions all come through here."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import uuid
 from decimal import Decimal
@@ -575,15 +576,7 @@ def project_bulk_apply(
             .in_bulk()
         )
     projects = [locked[pk] for pk in ids]
-    months = _funds_months(ids)
-    befores = {
-        p.pk: ProjectBuckets(
-            frozenset(project_bucket_keys(p, months=months[p.pk])),
-            p.is_deleted,
-            p.planned_investment,
-        )
-        for p in projects
-    }
+    originals = {p.pk: copy.copy(p) for p in projects}
     claimed_as = {p.pk: (p.investor_id, p.region_id) for p in projects}
     day = today()
     moves: list[StageChange] = []
@@ -620,14 +613,37 @@ def project_bulk_apply(
     for move in moves:
         move.changed_by = by
     StageChange.objects.bulk_create(moves)
+    # A project's funds and completed-investment cells move only with the cell's other keys
+    # (region, chain, method, park, flags): their months are read for those projects alone.
+    moved = [p.pk for p in projects if _cell_dims(p) != _cell_dims(originals[p.pk])]
+    months = _funds_months(moved) if moved else {}
     keys: set[str] = set()
     for project in projects:
-        keys |= changed_bucket_keys(befores[project.pk], project, months=months[project.pk])
+        had = months.get(project.pk, [])
+        before = ProjectBuckets(
+            frozenset(project_bucket_keys(originals[project.pk], months=had)),
+            originals[project.pk].is_deleted,
+            originals[project.pk].planned_investment,
+        )
+        keys |= changed_bucket_keys(before, project, months=had)
     enqueue_refresh(keys=keys)
     claims_register(
         projects=[p for p in projects if (p.investor_id, p.region_id) != claimed_as[p.pk]]
     )
     return projects
+
+
+def _cell_dims(project: Project) -> tuple:
+    return (
+        project.region_id,
+        project.chain_id,
+        project.method_id,
+        project.park_id,
+        project.is_confidential,
+        project.is_foreign,
+        project.is_out_of_province,
+        project.is_deleted,
+    )
 
 
 def _funds_months(ids: list[int]) -> dict[int, list[tuple[str, dt.date]]]:
