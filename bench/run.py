@@ -505,10 +505,13 @@ def write_report(results: list[dict]) -> Path:
     lines += status(results)
     lines += EXTRA_NOTES
     path = BASE_DIR / "docs" / "PERFORMANCE.md"
-    # Keep the phone bench's section (bench/phone_bench.py writes it, after its start marker).
+    # Keep the import and phone benches' sections (bench/import_bench.py and bench/phone_bench.py
+    # write them, after their start markers).
     old = path.read_text(encoding="utf-8") if path.exists() else ""
-    phone = "<!-- phone-bench:start"
-    kept = ["", old[old.index(phone) :].rstrip("\n")] if phone in old else []
+    found = [
+        old.index(m) for m in ("<!-- import-bench:start", "<!-- phone-bench:start") if m in old
+    ]
+    kept = ["", old[min(found) :].rstrip("\n")] if found else []
     path.write_text("\n".join(lines + kept) + "\n", encoding="utf-8")
     return path
 
