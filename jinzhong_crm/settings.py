@@ -285,7 +285,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "core.staticfiles.StaticFilesStorage"},
 }
 # Uploads live outside the web root and are never served by URL: core.files.serve_attachment checks
 # who asks (MEDIA_URL is deliberately unused).
