@@ -548,7 +548,17 @@ def _move_stage(project: Project, *, to: str, on: dt.date | None, reason: str) -
 # rows; 1,000 keeps each short and a 10,000-row ledger at ten statements.
 BULK_UPDATE_SIZE = 1000
 _SLICE = 10_000  # ids per `IN (…)` lookup: under SQLite's 32,766 parameters
-_STAGE_FIELDS = {"stage", "dropped_on", "drop_reason", "late_entry", *MILESTONE_FIELD.values()}
+# Columns a row can change besides its own fields: its stage move's, and the derived ones
+# (late_entry by validate_project, the CNY amount by _apply_currency).
+_STAGE_FIELDS = {
+    "stage",
+    "dropped_on",
+    "drop_reason",
+    "late_entry",
+    "planned_investment",
+    *MILESTONE_FIELD.values(),
+}
+_ATTNAMES = {f.name: f.attname for f in Project._meta.concrete_fields}
 
 
 @transaction.atomic
@@ -580,7 +590,7 @@ def project_bulk_apply(
     claimed_as = {p.pk: (p.investor_id, p.region_id) for p in projects}
     day = today()
     moves: list[StageChange] = []
-    written = {"planned_investment", "updated_at", "late_entry"}
+    written = {"updated_at"}
     for index, (project, (_given, stage, fields)) in enumerate(zip(projects, rows, strict=True)):
         unknown = (set(fields) - EDITABLE_FIELDS - {"dropped_on", "drop_reason"}) | (
             set(fields) & {"owner", "co_investors"}
@@ -599,7 +609,14 @@ def project_bulk_apply(
             exc.row_index = index
             raise
         moves += found
-        written |= set(fields) | (_STAGE_FIELDS if found else set())
+        before = originals[project.pk]
+        # Only the columns some row changed: Django's bulk_update builds one `CASE WHEN` term
+        # per row and column, and that Python work is most of an update's time.
+        written |= {
+            name
+            for name in set(fields) | _STAGE_FIELDS
+            if getattr(project, _ATTNAMES[name]) != getattr(before, _ATTNAMES[name])
+        }
     now = timezone.now()
     for project in projects:
         project.updated_at = now
