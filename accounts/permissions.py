@@ -14,7 +14,7 @@ from django.contrib.auth.backends import BaseBackend
 from .models import Role
 
 # Apps whose models are the CRM's business data. A new app joins here (and in core.scoping).
-DOMAIN_APPS = ("core", "enterprises", "projects", "events", "dashboards", "rollups", "imports")
+DOMAIN_APPS = ("core", "enterprises", "projects", "events", "targets", "rollups", "imports")
 # Reference data (regions, chains, methods) is edited by city roles only.
 REFERENCE_APP = "core"
 VIEW, ADD, CHANGE, DELETE = "view", "add", "change", "delete"

@@ -162,7 +162,7 @@ SCOPE_RULES: dict[str, ScopeRule | ScopeFunc] = {
     "chains.chainindicator": ScopeRule(),
     "chains.chainindicatorreading": ScopeRule(),
     # Targets are aggregate figures every official may read; only city staff set them (service).
-    "dashboards.target": ScopeRule(),
+    "targets.target": ScopeRule(),
     "accounts.user": lambda qs, user: _scope_users(qs, user),
     # Ledger imports (issue 8): a batch holds a whole uploaded file, so only its uploader and city
     # administrators see it (not the uploader's whole region, not city staff).

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "projects",
     "events",
     "rollups",
+    "targets",
     "chains",
     "dashboards",
     "imports",
