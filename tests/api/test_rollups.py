@@ -113,7 +113,7 @@ def test_rollups_export_as_csv(users, api_as):
 def test_completed_investment_is_in_the_rollup_totals(users, api_as):
     from projects import services as project_services
     from projects.models import Project
-    from rollups import services
+    from rollups import refresh
 
     client = api_as(users["api_reader"])
     url = "/api/v1/rollups/?year=2023&quarter=1"
@@ -122,7 +122,7 @@ def test_completed_investment_is_in_the_rollup_totals(users, api_as):
     project_services.completed_investment_record(
         project=project, month=dt.date(2023, 3, 1), amount="1234.5", by=None
     )
-    services.drain_outbox()
+    refresh.drain_outbox()
     body = client.get(url).json()
     assert Decimal(body["results"][0]["completed_investment_amount"]) == before + Decimal("1234.5")
     by_region = client.get(url + "&group_by=region").json()["results"]
