@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, F, QuerySet, Sum
@@ -27,6 +26,8 @@ from core.scoping import (
 from enterprises.models import IndustrialPark
 from projects.models import CompletedInvestment, FundsInPlace, Project, counts_as_signed
 from rollups.models import MonthlyRollup, counted_agreement_kinds
+
+from .periods import Period
 
 DIMENSIONS = ("region", "chain", "method", "park", "month", "quarter")
 MEASURES = (
@@ -46,40 +47,6 @@ _DIM_PATHS = {
     "park": ("park__id", "park__name"),
 }
 ZERO = Decimal("0.000000")
-
-
-@dataclass(frozen=True)
-class Period:
-    start: dt.date | None
-    end: dt.date | None  # inclusive
-
-
-def period_for(
-    *,
-    year: int | None = None,
-    quarter: int | None = None,
-    month: int | None = None,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
-) -> Period:
-    """year / year+quarter / year+month, narrowed further by from/to (all inclusive)."""
-    start = end = None
-    if year is not None:
-        if month is not None:
-            start = dt.date(year, month, 1)
-            end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
-        elif quarter is not None:
-            start = dt.date(year, 3 * quarter - 2, 1)
-            end = (dt.date(year, 3 * quarter, 1) + dt.timedelta(days=32)).replace(
-                day=1
-            ) - dt.timedelta(days=1)
-        else:
-            start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    if date_from is not None:
-        start = max(start, date_from) if start else date_from
-    if date_to is not None:
-        end = min(end, date_to) if end else date_to
-    return Period(start, end)
 
 
 def _in_period(qs: QuerySet, field: str, period: Period) -> QuerySet:

@@ -81,9 +81,10 @@ def test_group_by_park_and_quarter(users, api_as):
 )
 def test_rollup_tables_answer_what_a_live_aggregate_answers(users, username, group_by, period):
     from dashboards import live
+    from dashboards.periods import period_for
 
     user = users[username]
-    parsed = live.period_for(
+    parsed = period_for(
         year=period.get("year"),
         date_from=dt.date.fromisoformat(period["from"]) if "from" in period else None,
         date_to=dt.date.fromisoformat(period["to"]) if "to" in period else None,
