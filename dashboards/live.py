@@ -16,13 +16,13 @@ from decimal import Decimal
 from django.db.models import Count, F, QuerySet, Sum
 from django.db.models.functions import ExtractMonth, ExtractQuarter, ExtractYear
 
-from core.models import IndustryChain, PromotionMethod, Region
-from core.scoping import (
+from accounts.scoping import (
     is_city_wide,
     scope_projects,
     scoped_region_id,
     sees_confidential_everywhere,
 )
+from core.models import IndustryChain, PromotionMethod, Region
 from enterprises.models import IndustrialPark
 from projects.models import CompletedInvestment, FundsInPlace, Project, counts_as_signed
 from rollups.models import MonthlyRollup, counted_agreement_kinds
@@ -213,7 +213,7 @@ def _split(period: Period) -> tuple[Period | None, list[Period]]:
 
 
 def _scoped_cells(user):
-    """The fine cells of the projects `user` may see (the same rule as core.scoping's projects:
+    """The fine cells of the projects `user` may see (the same rule as accounts.scoping's projects:
     county users their region, city-wide API clients all but confidential ones)."""
     cells = MonthlyRollup.objects.all()
     if not (user is not None and user.is_authenticated and user.is_active):

@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from accounts.scoping import is_city_wide, scoped_region_id
 from core.models import Region
-from core.scoping import is_city_wide, scoped_region_id
 from enterprises.models import Tier
 from projects.models import PIPELINE, Stage
 from rollups.models import (

@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.scoping import can_edit
 from core.models import Region
-from core.scoping import can_edit
 from rollups.services import request_rebuild
 from targets.models import Target
 from targets.services import can_set_targets, targets_set_year

@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from core.admin_mixins import ScopedAdminMixin
+from accounts.admin_mixins import ScopedAdminMixin
 from core.credit_code import normalize_credit_code, validate_credit_code
 
 from . import services

@@ -11,11 +11,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from accounts.scoping import can_edit, is_city_wide
 from core.bulk import copy_insert
 from core.credit_code import normalize_credit_code, validate_credit_code
 from core.history import bulk_history
 from core.money import parse_amount, validate_amount
-from core.scoping import can_edit, is_city_wide
 from core.textnorm import check_name_characters, normalize_mobile, normalize_name, pinyin_keys
 
 from .models import (

@@ -3,9 +3,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.scoping import scope_projects
 from core.forms import MoneyField, StyledFormMixin
 from core.models import IndustryChain, Region
-from core.scoping import scope_projects
 from enterprises.models import Enterprise
 from projects.models import Currency, Project, Stage
 

@@ -2,7 +2,7 @@
 
 Events themselves are not confidential (every signed-in user sees the list and the totals, as
 DESIGN.md grants everyone the aggregated figures); the projects behind them go through
-`core.scoping.scope_projects`, so a county official sees another county's signing only as a masked
+`accounts.scoping.scope_projects`, so a county official sees another county's signing only as a masked
 row with its amount."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from itertools import groupby
 from django.db.models import Count, Prefetch, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
+from accounts.scoping import CITY_EDIT_ROLES, scope, scope_projects
 from core.models import Region
-from core.scoping import CITY_EDIT_ROLES, scope, scope_projects
 from projects.models import Project
 
 from .models import BatchMilestone, PromotionEvent, Signing, StatsGroup

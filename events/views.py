@@ -12,11 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.scoping import can_edit, check_can_edit_region, scope_projects
 from core.forms import apply_errors
-from core.scoping import can_edit, check_can_edit_region, get_project_or_404, scope_projects
 from imports.exporters import export_query, export_requested
 from imports.ledger_exports import event_export_columns, event_export_rows
 from projects.models import Project
+from projects.selectors import get_project_or_404
 
 from . import selectors, services
 from .exports import stats_workbook

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 
-from core.scoping import scope_projects
+from accounts.scoping import scope_projects
 from events.models import PromotionEvent, Signing
 from projects.models import Project
 

@@ -19,9 +19,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.scoping import check_can_edit_region
 from core.credit_code import normalize_credit_code
 from core.models import ChainLink, IndustryChain, PromotionMethod, Region
-from core.scoping import check_can_edit_region
 from core.textnorm import check_name_characters, normalize_name
 from enterprises.models import Enterprise, IndustrialPark
 from enterprises.services import enterprise_validate

@@ -1,8 +1,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from core.admin_mixins import ScopedAdminMixin
-from core.scoping import scope_projects
+from accounts.admin_mixins import ScopedAdminMixin
+from accounts.scoping import scope_projects
 from enterprises.models import IndustrialPark
 
 from . import services
@@ -62,7 +62,7 @@ class ProjectAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     inlines = [FollowUpInline, FundsInline]
 
     def get_queryset(self, request):
-        # Deleted ones too (for restore), but only those the user may see (core.scoping).
+        # Deleted ones too (for restore), but only those the user may see (accounts.scoping).
         return scope_projects(
             Project.all_objects.select_related("investor", "region", "chain"), request.user
         )

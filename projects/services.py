@@ -13,10 +13,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.scoping import check_can_edit, check_can_edit_region
 from core.bulk import clean_fields_remembered, copy_insert, new_instance
 from core.history import bulk_history
 from core.money import parse_amount, validate_amount
-from core.scoping import check_can_edit, check_can_edit_region
 from core.textnorm import check_name_characters
 from enterprises import services as enterprise_services
 from enterprises.models import Enterprise, EnterpriseContact, IndustrialPark

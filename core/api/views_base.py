@@ -17,7 +17,7 @@ from openpyxl import Workbook
 from rest_framework import mixins, viewsets
 from rest_framework.response import Response
 
-from core.scoping import scope_key
+from accounts.scoping import scope_key
 
 from .filters import FilterBackend
 from .plans import NotPlannable, PlannedRows, split_filter_values
@@ -144,7 +144,7 @@ class ApiViewSet(JsonErrorsMixin, viewsets.GenericViewSet):
         request (core.api.plans), or None where this view's list is built by the ORM on every
         request. A view opts in by naming the listed model as `planned_model` when its
         `get_queryset()` for a list depends on nothing but the user's scope
-        (core.scoping.scope_key), it filters with FilterBackend alone, and `list_fields` names the
+        (accounts.scoping.scope_key), it filters with FilterBackend alone, and `list_fields` names the
         cursor's ordering field as itself (`"id": "id"`)."""
         model = self.planned_model
         if model is None or list(self.filter_backends) != [FilterBackend]:

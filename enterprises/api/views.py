@@ -9,11 +9,11 @@ from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, status
 from rest_framework.response import Response
 
+from accounts.api.permissions import CanEditOrReadOnly
+from accounts.scoping import can_edit, check_can_edit_region
 from core.api.filters import FilterBackend
-from core.api.permissions import CanEditOrReadOnly
 from core.api.views_base import ApiViewSet, ListMixin
 from core.models import IndustryChain
-from core.scoping import can_edit, check_can_edit_region
 from enterprises import selectors, services
 from enterprises.filtersets import EnterpriseFilterSet
 from enterprises.models import IndustrialPark

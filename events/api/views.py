@@ -1,6 +1,6 @@
 """Promotion events, signings and orders / agreements. Events and their agreements are public news
 (every signed-in user reads them, as on the /events/ pages); a signing belongs to a project and is
-scoped like it (core.scoping: another county's project, or a confidential one for a city-wide API
+scoped like it (accounts.scoping: another county's project, or a confidential one for a city-wide API
 client, is not found through its signing either). Every write goes through events.services."""
 
 from __future__ import annotations
@@ -11,11 +11,12 @@ from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_v
 from rest_framework import mixins, status
 from rest_framework.response import Response
 
-from core.api.permissions import CanEditOrReadOnly
+from accounts.api.permissions import CanEditOrReadOnly
+from accounts.scoping import scope, scope_projects
 from core.api.views_base import ApiViewSet, ListMixin
-from core.scoping import get_project_or_404, scope, scope_projects
 from events import selectors, services
 from events.models import EventAgreement, PromotionEvent, Signing
+from projects.selectors import get_project_or_404
 
 from . import serializers
 

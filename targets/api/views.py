@@ -8,9 +8,9 @@ from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_v
 from rest_framework import mixins, status
 from rest_framework.response import Response
 
-from core.api.permissions import CanEditOrReadOnly
+from accounts.api.permissions import CanEditOrReadOnly
+from accounts.scoping import scope
 from core.api.views_base import ApiViewSet, ListMixin
-from core.scoping import scope
 
 from .. import services
 from ..models import Target
