@@ -44,26 +44,6 @@ def _region_choices_for(user):
     return qs
 
 
-class EventFilterForm(forms.Form):
-    kind = forms.ModelChoiceField(
-        label=_("Kind"),
-        queryset=EventKind.objects.all(),
-        to_field_name="code",
-        required=False,
-        empty_label=_("All kinds"),
-    )
-    region = forms.ModelChoiceField(
-        label=_("Region"),
-        queryset=Region.objects.all(),
-        to_field_name="code",
-        required=False,
-        empty_label=_("All regions"),
-    )
-    # The URL says `from` and `to` (a Python keyword): the view maps them onto these fields.
-    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
-    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
-
-
 class EventForm(BootstrapMixin, forms.Form):
     kind = forms.ModelChoiceField(
         label=_("Kind"), queryset=EventKind.objects.filter(is_active=True)

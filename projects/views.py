@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.scoping import can_edit
+from core.exports import export_query, export_requested
 from core.forms import apply_errors
 from core.history import history_rows
 from core.textnorm import normalize_name
-from imports.exporters import export_query, export_requested
 from imports.ledger_exports import project_export_columns, project_export_queryset
 
 from . import selectors, services
