@@ -4,7 +4,7 @@ The model (and its change history) is taken over in Django's state as it stands,
 dashboards' tables, then the tables are renamed to this app's names. No row is copied, so
 every target and its history survives; the content types (and with them admin log entries and
 permissions) are relabelled rather than created anew. Ledger batches that name the model are
-relabelled by imports/migrations/0003."""
+relabelled by imports/migrations/0004."""
 
 import django.db.models.deletion
 import simple_history.models
