@@ -293,7 +293,7 @@ def _object_label(rec, related: dict) -> str:
 def history_entries(obj, *, limit: int = 100) -> list[HistoryEntry]:
     """The change history (变更记录) of one object, newest first, field by field.
 
-    The caller has already checked that the user may see `obj` (core.scoping)."""
+    The caller has already checked that the user may see `obj` (accounts.scoping)."""
     manager = obj.history
     records = list(manager.order_by("-history_date", "-history_id")[: limit + 1])
     previous = {newer.history_id: older for newer, older in zip(records, records[1:], strict=False)}

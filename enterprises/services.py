@@ -12,10 +12,10 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from accounts.scoping import can_edit, is_city_wide
 from core.credit_code import normalize_credit_code, validate_credit_code
 from core.history import bulk_history_options
 from core.money import parse_amount, validate_amount
-from core.scoping import can_edit, is_city_wide
 from core.textnorm import check_name_characters, normalize_mobile, normalize_name, pinyin_keys
 
 from .models import (

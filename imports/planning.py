@@ -19,12 +19,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.scoping import check_can_edit_region
 from core.credit_code import normalize_credit_code
 from core.models import ChainLink, IndustryChain, PromotionMethod, Region
-from core.scoping import check_can_edit_region
 from core.textnorm import check_name_characters, normalize_name
-from dashboards.models import Target
-from dashboards.services import check_can_set_targets
 from enterprises.models import Enterprise, IndustrialPark
 from enterprises.services import enterprise_validate
 from events.models import EventKind, PromotionEvent, Signing
@@ -36,6 +34,8 @@ from projects.services import (
     today,
     validate_project,
 )
+from targets.models import Target
+from targets.services import check_can_set_targets
 
 from . import values
 from .columns import (

@@ -31,14 +31,14 @@ from core.credit_code import normalize_credit_code
 from core.history import history_reason
 from core.models import Region
 from core.textnorm import normalize_name
-from dashboards import services as dashboard_services
-from dashboards.models import Target
 from enterprises import services as enterprise_services
 from enterprises.models import Enterprise
 from events import services as event_services
 from events.models import PromotionEvent, Signing
 from projects import services as project_services
 from projects.models import FundsInPlace, Project, Stage
+from targets import services as target_services
+from targets.models import Target
 
 from . import plan_codec, planning
 from .models import ImportBatch, Kind, LedgerKey
@@ -577,9 +577,9 @@ def _apply_event(plan: RowPlan, *, batch: ImportBatch, by, context: dict) -> Non
 
 def _apply_target(plan: RowPlan, *, batch: ImportBatch, by, context: dict) -> None:
     if plan.action == UPDATE:
-        snapshots = batch.updated.setdefault("dashboards.target", {})
+        snapshots = batch.updated.setdefault("targets.target", {})
         snapshots[str(plan.target.pk)] = _snapshot(plan.target, planning.TARGET_VALUES)
-    target = dashboard_services.target_set(by=by, **plan.fields)
+    target = target_services.target_set(by=by, **plan.fields)
     if plan.action == NEW:
         _note(batch.created, target)
 
@@ -638,13 +638,13 @@ def batch_rollback(*, batch: ImportBatch, by) -> ImportBatch:
             event = PromotionEvent.objects.filter(pk=pk).first()
             if event is not None:
                 event_services.event_delete(event=event, by=by)
-        for pk in batch.created.get("dashboards.target", []):
+        for pk in batch.created.get("targets.target", []):
             target = Target.objects.filter(pk=pk).first()
             if target is not None:
-                dashboard_services.target_delete(by=by, target=target)
-        for pk, snap in batch.updated.get("dashboards.target", {}).items():
+                target_services.target_delete(by=by, target=target)
+        for pk, snap in batch.updated.get("targets.target", {}).items():
             target = Target.objects.select_related("region").get(pk=pk)
-            dashboard_services.target_set(
+            target_services.target_set(
                 by=by, region=target.region, year=target.year, **_restore_values(Target, snap)
             )
         funds = FundsInPlace.objects.select_related("project")

@@ -16,12 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from accounts.scoping import check_can_edit, check_can_edit_region
 from core.history import bulk_delete_with_history, bulk_history_options
 from core.money import parse_amount, validate_amount
-from core.scoping import check_can_edit_region
 from core.textnorm import check_name_characters
 from enterprises import services as enterprise_services
-from enterprises.models import Enterprise, EnterpriseContact
+from enterprises.models import Enterprise, EnterpriseContact, IndustrialPark
 from rollups.outbox import (
     ProjectBuckets,
     changed_bucket_keys,
@@ -1167,3 +1167,19 @@ def completed_investment_record(
     return _monthly_record(
         CompletedInvestment, project=project, month=month, amount=amount, by=by, note=note
     )
+
+
+@transaction.atomic
+def park_delete(*, park: IndustrialPark, by) -> None:
+    """Delete a park (the admin's delete and its bulk action come here). The database sets its
+    projects' park to none (SET_NULL, no project save, no history row), so the rollup cells they
+    leave (with the park) and enter (without it) are queued here, in the same transaction; the
+    refresh runs after commit."""
+    check_can_edit(by, park)
+    keys: set[str] = set()
+    for project in Project.all_objects.filter(park=park):
+        keys |= project_bucket_keys(project)
+        project.park_id = None
+        keys |= project_bucket_keys(project)
+    park.delete()
+    enqueue_refresh(keys=keys)

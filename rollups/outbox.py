@@ -25,12 +25,12 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import CharField, Value
 
+from . import refresh
 from .models import MILESTONE_MEASURES, Outbox
+from .refresh import DRAIN_PENDING_KEY
+from .tasks import drain_outbox
 
 logger = logging.getLogger(__name__)
-
-# Set while a drain task is queued: later commits in the same window ride on it (bursts coalesce).
-DRAIN_PENDING_KEY = "rollups:drain-pending"
 
 
 def month_key(region_id: int, month: dt.date) -> str:
@@ -144,8 +144,6 @@ def request_drain() -> None:
     try:
         if not cache.add(DRAIN_PENDING_KEY, "1", timeout=settings.ROLLUP_DRAIN_PENDING_TTL):
             return
-        from .tasks import drain_outbox  # the task module imports projects; keep this one light
-
         drain_outbox.apply_async(countdown=settings.ROLLUP_COALESCE_SECONDS, retry=False)
     except Exception:
         logger.warning(
@@ -164,11 +162,9 @@ def drains_held(*, timeout: int = 30 * 60):
     writes its outbox row, and every bucket is refreshed by one drain at the end instead of one
     drain per commit. Should the process die inside, the flag expires after `timeout` seconds
     and the periodic sweep drains the rows."""
-    from . import services
-
     cache.set(DRAIN_PENDING_KEY, "1", timeout=timeout)
     try:
         yield
     finally:
         cache.delete(DRAIN_PENDING_KEY)
-    services.drain_outbox()
+    refresh.drain_outbox()

@@ -11,7 +11,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
-from dashboards.models import Target
 from demo.events_demo import load_event_kinds
 from enterprises.models import Enterprise
 from events.models import PromotionEvent, Signing
@@ -20,6 +19,7 @@ from imports.columns import EVENT_COLUMNS, TARGET_COLUMNS
 from imports.models import ImportBatch
 from imports.workbook import build_template
 from projects.models import ClaimConflict, Project, Stage
+from targets.models import Target
 
 from .ledgers import project_row, xlsx_bytes
 

@@ -7,10 +7,10 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
+from core.exports import xlsx_write
 from enterprises import services as enterprise_services
 from enterprises.models import Enterprise
 from imports import services
-from imports.exporters import xlsx_write
 from imports.ledger_exports import project_export_columns, project_export_queryset
 from imports.models import ImportBatch, LedgerKey
 from projects import services as project_services
