@@ -168,3 +168,19 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class Heartbeat(models.Model):
+    """When a periodic job last ran, written by the job itself in the database (not Redis, so that
+    /healthz can read it while Redis is down). `beat` is written by core.tasks.heartbeat, which beat
+    schedules every sweep period: its age proves beat -> broker -> worker is alive."""
+
+    name = models.CharField(_("name"), max_length=50, primary_key=True)
+    beat_at = models.DateTimeField(_("last run at"))
+
+    class Meta:
+        verbose_name = _("heartbeat")
+        verbose_name_plural = _("heartbeats")
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.beat_at.isoformat()}"

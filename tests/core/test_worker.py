@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from core.tasks import add
+from core.tasks import add, heartbeat
 
 pytestmark = pytest.mark.worker
 
@@ -16,8 +16,9 @@ def test_task_runs_on_a_real_worker(celery_worker, settings):
     assert result.successful()
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_healthz_is_ok_when_database_redis_and_worker_are_up(celery_worker, client):
+    heartbeat.delay().get(timeout=30)  # what beat sends every sweep period, run by the worker
     response = client.get("/healthz")
     body = json.loads(response.content)
     assert response.status_code == 200, body

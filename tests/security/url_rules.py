@@ -56,6 +56,8 @@ RULES: dict[str, Rule] = {
     # --- foundation ----------------------------------------------------------------------------
     # 503 while the test run has no Celery worker; its body names no record either way.
     "healthz": Rule(anonymous=(200, 503), ok=(200, 503)),
+    "healthz_live": Rule(anonymous=200, ok=200),
+    "healthz_ready": Rule(anonymous=200, ok=200),
     "home": Rule(),
     "favicon": Rule(anonymous=302, ok=302),  # to the hashed static file
     "login": Rule(anonymous=200, ok=302),  # a logged-in user is sent on to the home page
