@@ -184,3 +184,29 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.beat_at.isoformat()}"
+
+
+class IdempotencyKey(models.Model):
+    """An API write sent with an `Idempotency-Key` header, and the response it got: a repeat within
+    24 hours gets that response again and changes nothing (core/idempotency.py). Keys are scoped
+    to the credentials that sent them (a hash of the Authorization header or the session)."""
+
+    scope = models.CharField(max_length=64)
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Null while the first request is still being answered.
+    status_code = models.PositiveSmallIntegerField(null=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    body = models.BinaryField(default=b"")
+    location = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="idempotency_key_unique_in_scope")
+        ]
+
+    def __str__(self) -> str:
+        return self.key

@@ -3,6 +3,7 @@
 from celery import shared_task
 from django.utils import timezone
 
+from core.idempotency import expire_old_keys
 from core.models import Heartbeat
 
 BEAT = "beat"
@@ -13,6 +14,7 @@ def heartbeat() -> str:
     """Record when the scheduled path (beat -> broker -> worker) last ran; /healthz reads its age."""
     now = timezone.now()
     Heartbeat.objects.update_or_create(name=BEAT, defaults={"beat_at": now})
+    expire_old_keys()  # housekeeping that needs no schedule of its own
     return now.isoformat()
 
 

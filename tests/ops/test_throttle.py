@@ -26,9 +26,7 @@ def low_user_rate(monkeypatch):
     cache.clear()
 
 
-def test_n_plus_k_requests_in_one_window_give_exactly_n_200s_then_429s(
-    low_user_rate, demo_users
-):
+def test_n_plus_k_requests_in_one_window_give_exactly_n_200s_then_429s(low_user_rate, demo_users):
     user = demo_users["api_reader"]
     _token, plain = services.api_token_create(user=user, by=user)
     client = APIClient()
