@@ -105,6 +105,9 @@ INSTALLED_APPS = [
     "simple_history",
     "django_celery_beat",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "csp",
     "core",
     "accounts",
@@ -135,6 +138,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Administrators' second factor: request.user.is_verified(), then the code step (accounts/otp.py).
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.otp.SecondFactorMiddleware",
     # An API POST repeated with the same Idempotency-Key gets the first response (core/idempotency.py).
     "core.idempotency.IdempotencyKeyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -308,6 +314,10 @@ AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 AXES_VERBOSE = False
 # Passwords and session ids never reach the attempt log.
 AXES_SENSITIVE_PARAMETERS = ["password", "csrfmiddlewaretoken"]
+# Superusers and city administrators enter a TOTP code (or a backup code) after their password.
+# Off only in the demo, whose administrator logs in with the published demo password.
+ADMIN_OTP_REQUIRED = _env_bool("ADMIN_OTP_REQUIRED", default=not DEMO)
+OTP_TOTP_ISSUER = "Jinzhong CRM"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)  # one working day
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
