@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 from celery import Celery
+from celery.signals import beat_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jinzhong_crm.settings")
 
@@ -24,3 +25,22 @@ if _started_by_celery_command():
 app = Celery("jinzhong_crm")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+if _started_by_celery_command():
+    # The request path's 0.5 s read timeout is for web processes that publish a task. A worker's own
+    # broker connections wait on pub/sub (broadcasts: ping, revoke) for longer than that; with the
+    # timeout a worker no longer answers a ping. Connecting still gives up after 0.5 s.
+    from django.conf import settings
+
+    app.conf.broker_transport_options = {
+        key: value
+        for key, value in settings.CELERY_BROKER_TRANSPORT_OPTIONS.items()
+        if key != "socket_timeout"
+    }
+
+
+@beat_init.connect
+def _one_beat_only(sender=None, **kwargs) -> None:
+    from jinzhong_crm.beat_lock import acquire_or_exit
+
+    acquire_or_exit()

@@ -227,6 +227,7 @@ CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 HEALTHZ_DATABASE_TIMEOUT = env.float("HEALTHZ_DATABASE_TIMEOUT", default=0.5)
 HEALTHZ_REDIS_TIMEOUT = env.float("HEALTHZ_REDIS_TIMEOUT", default=0.3)
 HEALTHZ_CELERY_TIMEOUT = env.float("HEALTHZ_CELERY_TIMEOUT", default=0.4)
+HEALTHZ_CELERY_FULL_TIMEOUT = env.float("HEALTHZ_CELERY_FULL_TIMEOUT", default=1.0)
 # The sweep (and the heartbeat beside it) run every this many seconds; /healthz fails when the
 # heartbeat is older than three periods (beat stopped, or no worker runs what it sends).
 SWEEP_PERIOD_SECONDS = env.int("SWEEP_PERIOD_SECONDS", default=60)
@@ -255,6 +256,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_SOCKET_TIMEOUT
 CELERY_REDIS_SOCKET_TIMEOUT = REDIS_SOCKET_TIMEOUT
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker never gives up on the broker (Celery's default, 100 retries, ends it after about 46
+# minutes of Redis outage with "Unrecoverable error"): it retries for ever, waiting 2 s more each
+# time up to kombu's cap of 30 s between tries. systemd restarts it as well (deploy/).
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_RESULT_EXPIRES = 24 * 60 * 60
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The one periodic schedule, in code; each entry says why it exists.
