@@ -4,7 +4,7 @@
 import os
 import sys
 
-NO_DATABASE_COMMANDS = {"help", "--help", "-h", "version", "--version", "collectstatic"}
+NO_DATABASE_COMMANDS = {"help", "--help", "-h", "version", "--version", "collectstatic", "check"}
 NO_DATABASE_COMMANDS |= {"compilemessages", "makemessages", "makemigrations"}
 
 

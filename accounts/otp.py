@@ -147,8 +147,9 @@ def setup(request: HttpRequest) -> HttpResponse:
             return response
         form.add_error("code", _("The code is wrong or has expired. Enter the current code."))
     secret = base64.b32encode(device.bin_key).decode().rstrip("=")
-    label = quote(f"{_('Jinzhong CRM')}:{request.user.get_username()}")
-    otpauth = f"otpauth://totp/{label}?secret={secret}&issuer={quote(_('Jinzhong CRM'))}"
+    issuer = settings.OTP_TOTP_ISSUER  # ASCII: every authenticator app shows it as it is
+    label = quote(f"{issuer}:{request.user.get_username()}")
+    otpauth = f"otpauth://totp/{label}?secret={secret}&issuer={quote(issuer)}"
     return render(
         request,
         "accounts/otp_setup.html",

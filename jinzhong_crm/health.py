@@ -99,7 +99,9 @@ class WorkersCheck(_Reports):
         self.seconds = (
             settings.HEALTHZ_CELERY_FULL_TIMEOUT if self.full else settings.HEALTHZ_CELERY_TIMEOUT
         )
-        self.timeout = _seconds(self.seconds + 0.1)
+        # The ping always waits its whole timeout (it does not know how many workers to expect):
+        # the check's own bound must leave it room to return.
+        self.timeout = _seconds(self.seconds + 0.2 if not self.full else self.seconds + 0.5)
 
     def run(self) -> None:
         if settings.CELERY_TASK_ALWAYS_EAGER:
@@ -107,8 +109,13 @@ class WorkersCheck(_Reports):
             return
         from jinzhong_crm.celery import app
 
+        # A connection of its own whose read timeout outlasts kombu's 1 s BRPOP: with the request
+        # path's 0.5 s, a reply arriving while a BRPOP is outstanding is lost (the worker seems
+        # absent). A hung Redis still frees this thread after that timeout.
+        options = {"socket_timeout": self.seconds + 1.5}
         try:
-            replies = app.control.ping(timeout=self.seconds) or []
+            with app.connection_for_write(transport_options=options) as connection:
+                replies = app.control.ping(timeout=self.seconds, connection=connection) or []
         except Exception as exc:  # broker down or hung: kombu / redis-py errors
             raise ServiceUnavailable(_one_line(exc)) from exc
         names = sorted(name for reply in replies for name in reply)

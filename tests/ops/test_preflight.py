@@ -15,7 +15,7 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
 COMMANDS = {
-    "manage.py": [sys.executable, "manage.py", "check"],
+    "manage.py": [sys.executable, "manage.py", "showmigrations"],
     "gunicorn": [str(BIN / "gunicorn"), "jinzhong_crm.wsgi", "-b", "127.0.0.1:0"],
     "celery worker": [str(BIN / "celery"), "-A", "jinzhong_crm", "worker", "-P", "solo"],
     "celery beat": [str(BIN / "celery"), "-A", "jinzhong_crm", "beat", "-s", "/dev/null"],
