@@ -68,8 +68,8 @@ from demo import loader  # noqa: E402
 from enterprises import services as enterprise_services  # noqa: E402
 from projects import services as project_services  # noqa: E402
 from projects.models import Project  # noqa: E402
-from rollups import outbox, services  # noqa: E402
-from rollups.services import (  # noqa: E402
+from rollups import outbox, refresh  # noqa: E402
+from rollups.refresh import (  # noqa: E402
     CHAIN_NONZERO,
     CHAIN_SUMS,
     CHAIN_TABLE_COLUMNS,
@@ -183,7 +183,7 @@ def generate(n: int) -> float:
 def _backend_cpu() -> float:
     """CPU seconds (user + system) the database backend of this connection has used so far
     (/proc: the bench runs on the database's machine). No parallel workers to add: the rebuild
-    and its floor run without them (rollups.services.BULK_SETTINGS)."""
+    and its floor run without them (rollups.refresh.BULK_SETTINGS)."""
     connection.ensure_connection()
     pid = connection.connection.info.backend_pid
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -195,7 +195,7 @@ def floor_group_by() -> None:
     computes — the fine cells, the region-month and by-chain sums of them, the stage snapshot —
     into temporary tables, nothing else (no comparison with what is stored)."""
     with transaction.atomic(), connection.cursor() as cur:
-        services.tune_for_bulk(cur)  # the same memory and JIT settings as the rebuild
+        refresh.tune_for_bulk(cur)  # the same memory and JIT settings as the rebuild
         for table in ("_floor_m", "_floor_rm", "_floor_c", "_floor_s"):
             cur.execute(f"DROP TABLE IF EXISTS {table}")
         cur.execute("CREATE TEMP TABLE _floor_m AS SELECT * FROM rollups_monthlyrollup WHERE 1 = 0")
@@ -236,7 +236,7 @@ def measure(n: int) -> dict:
     else:
         result["generate_s"] = generate(n)
     start = time.perf_counter()
-    services.rebuild_all()
+    refresh.rebuild_all()
     result["first_build_s"] = time.perf_counter() - start
     with connection.cursor() as cur:  # what autovacuum does after the first build's writes
         for table in (
@@ -254,7 +254,7 @@ def measure(n: int) -> dict:
     rebuild_samples, floor_samples, rebuild_cpu, floor_cpu = [], [], [], []
     for _ in range(REBUILD_RUNS):
         for fn, samples, cpu in (
-            (services.rebuild_all, rebuild_samples, rebuild_cpu),
+            (refresh.rebuild_all, rebuild_samples, rebuild_cpu),
             (floor_group_by, floor_samples, floor_cpu),
         ):
             cpu_start = _backend_cpu()
@@ -269,7 +269,7 @@ def measure(n: int) -> dict:
     result["rebuild_cpu"] = rebuild_cpu
     result["rebuild_floor_cpu"] = floor_cpu
     result["monthly_cells"] = (
-        services.MonthlyRollup.objects.count() if hasattr(services, "MonthlyRollup") else None
+        refresh.MonthlyRollup.objects.count() if hasattr(refresh, "MonthlyRollup") else None
     )
     with connection.cursor() as cur:
         cur.execute("SELECT count(*) FROM rollups_monthlyrollup")
@@ -328,7 +328,7 @@ def measure(n: int) -> dict:
             fn(pid)
             samples.append(_ms(time.perf_counter() - start))
         result[name] = _stats(samples)
-    services.drain_outbox()
+    refresh.drain_outbox()
 
     service_samples, refresh_samples = [], []
     for pid in ids:
@@ -339,12 +339,12 @@ def measure(n: int) -> dict:
         )
         service_samples.append(_ms(time.perf_counter() - start))
         start = time.perf_counter()
-        services.drain_outbox()
+        refresh.drain_outbox()
         refresh_samples.append(_ms(time.perf_counter() - start))
     result["save_service"] = _stats(service_samples)
     result["refresh"] = _stats(refresh_samples)
     raw.close()
-    comparison = services.compare_with_live()
+    comparison = refresh.compare_with_live()
     result["drift_after"] = comparison.drift
     result["load_end"] = os.getloadavg()[0]
     return result
@@ -505,10 +505,11 @@ def write_report(results: list[dict]) -> Path:
     lines += status(results)
     lines += EXTRA_NOTES
     path = BASE_DIR / "docs" / "PERFORMANCE.md"
-    # Keep the phone and list benches' sections (bench/phone_bench.py, bench/list_bench.py write
-    # them at the end, each after its start marker).
+    # Keep the import, phone and list benches' sections (bench/import_bench.py,
+    # bench/phone_bench.py, bench/list_bench.py write them at the end, each after its marker).
     old = path.read_text(encoding="utf-8") if path.exists() else ""
-    starts = [old.index(m) for m in ("<!-- phone-bench:start", "<!-- list-bench:start") if m in old]
+    markers = ("<!-- import-bench:start", "<!-- phone-bench:start", "<!-- list-bench:start")
+    starts = [old.index(m) for m in markers if m in old]
     kept = ["", old[min(starts) :].rstrip("\n")] if starts else []
     path.write_text("\n".join(lines + kept) + "\n", encoding="utf-8")
     return path
@@ -534,7 +535,7 @@ NOTES = [
     "cells, the region-month and by-chain sums of them, the stage snapshot; until commit 9e87e20 "
     "it left out the two sums the rebuild also computes), so the ratio is the comparison's cost. "
     "Both run with `work_mem = 256MB`, JIT off, merge joins off and no parallel workers for their "
-    "transaction (rollups.services.BULK_SETTINGS; PostgreSQL 15 gives an INSERT … SELECT none). "
+    "transaction (rollups.refresh.BULK_SETTINGS; PostgreSQL 15 gives an INSERT … SELECT none). "
     "They alternate, three samples each after an unmeasured floor; the table gives the ratio of "
     "the medians, and the samples, the median per-pair ratio and the backend's CPU time stand "
     "below it, because one stall of the shared machine moves a single wall-time sample by 40%.",

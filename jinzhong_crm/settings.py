@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "projects",
     "events",
     "rollups",
+    "targets",
     "chains",
     "dashboards",
     "imports",
@@ -226,7 +227,7 @@ CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 # Without a broker, tasks run in the caller's process so `make run` needs nothing but Python.
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
-# Health (core/health.py): each check has its own timeout (seconds), so /healthz/ready answers
+# Health (jinzhong_crm/health.py): each check has its own timeout (seconds), so /healthz/ready answers
 # within a second even with Redis hung.
 HEALTHZ_DATABASE_TIMEOUT = env.float("HEALTHZ_DATABASE_TIMEOUT", default=0.5)
 HEALTHZ_REDIS_TIMEOUT = env.float("HEALTHZ_REDIS_TIMEOUT", default=0.3)
@@ -406,7 +407,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
-        "core.api.permissions.ReadOnlyTokenPermission",
+        "accounts.api.permissions.ReadOnlyTokenPermission",
     ],
     # JSON numbers become Decimal, never float: 12345678901234567.89 must not be rounded silently.
     "DEFAULT_PARSER_CLASSES": [

@@ -7,7 +7,7 @@ from demo.chains_demo import load_chains_demo
 from demo.events_demo import load_events_demo
 from demo.projects_demo import load_projects_demo
 from demo.targets_demo import load_targets_demo
-from rollups import services as rollup_services
+from rollups import refresh as rollup_refresh
 from rollups.outbox import drains_held
 
 
@@ -48,7 +48,7 @@ class Command(BaseCommand):
             load_events_demo()
             load_targets_demo()
         # The nightly check, once: recompute everything from source; drift is logged if any.
-        drift = rollup_services.rebuild_all().drift
+        drift = rollup_refresh.rebuild_all().drift
         if verbose:
             self.stdout.write(f"Demo data loaded; rollups rebuilt, drift {drift} cells.")
         if options["verbosity"] >= 1:
