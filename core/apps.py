@@ -8,3 +8,4 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from . import history  # noqa: F401  (connects the IP-recording receiver)
+        from .api import auth  # noqa: F401  (registers the token scheme's OpenAPI description)

@@ -168,3 +168,45 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class Heartbeat(models.Model):
+    """When a periodic job last ran, written by the job itself in the database (not Redis, so that
+    /healthz can read it while Redis is down). `beat` is written by core.tasks.heartbeat, which beat
+    schedules every sweep period: its age proves beat -> broker -> worker is alive."""
+
+    name = models.CharField(_("name"), max_length=50, primary_key=True)
+    beat_at = models.DateTimeField(_("last run at"))
+
+    class Meta:
+        verbose_name = _("heartbeat")
+        verbose_name_plural = _("heartbeats")
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.beat_at.isoformat()}"
+
+
+class IdempotencyKey(models.Model):
+    """An API write sent with an `Idempotency-Key` header, and the response it got: a repeat within
+    24 hours gets that response again and changes nothing (core/idempotency.py). Keys are scoped
+    to the credentials that sent them (a hash of the Authorization header or the session)."""
+
+    scope = models.CharField(max_length=64)
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Null while the first request is still being answered.
+    status_code = models.PositiveSmallIntegerField(null=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    body = models.BinaryField(default=b"")
+    location = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="idempotency_key_unique_in_scope")
+        ]
+
+    def __str__(self) -> str:
+        return self.key

@@ -6,8 +6,10 @@ Redis and a real worker; DEBUG then defaults to off and SECRET_KEY becomes manda
 lists every variable.
 """
 
+import warnings
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 import orjson
@@ -35,18 +37,53 @@ def _env_bool(name: str, default: bool) -> bool:
 
 DATABASE_URL = env.str("DATABASE_URL", default="").strip()
 REDIS_URL = env.str("REDIS_URL", default="").strip()
+
+
+def _check_redis_url(url: str) -> None:
+    """A malformed REDIS_URL otherwise surfaces as kombu's "No module named 'redis//127'"."""
+    parts = urlsplit(url)
+    try:
+        database = parts.path.strip("/")
+        valid = (
+            parts.scheme in {"redis", "rediss"}
+            and bool(parts.hostname)
+            and (parts.port is None or parts.port > 0)
+            and (database == "" or database.isdigit())
+        ) or (parts.scheme == "unix" and bool(parts.path))
+    except ValueError:  # a port that is not a number
+        valid = False
+    if not valid:
+        raise ImproperlyConfigured(
+            f"REDIS_URL={url!r} is not a Redis URL: use redis://HOST:6379/DB, e.g. "
+            "redis://127.0.0.1:6379/0 (see .env.example)."
+        )
+
+
+if REDIS_URL:
+    _check_redis_url(REDIS_URL)
 # Embedded default: nothing configured, so SQLite and in-process tasks (`make run` on a bare machine).
 EMBEDDED = not DATABASE_URL
 DEBUG = _env_bool("DEBUG", default=EMBEDDED)
 # Demo users and data may be created only here or when explicitly asked for (never in production).
 DEMO = _env_bool("DEMO", default=EMBEDDED)
 
+_MAKE_KEY = "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (see .env.example).")
+        raise ImproperlyConfigured(
+            f"SECRET_KEY is not set (DEBUG is off): set it to a random string, e.g. from {_MAKE_KEY}."
+        )
     # Used only with DEBUG on (the embedded default); bandit B105 is expected here.
     SECRET_KEY = "embedded-development-key-not-for-production-use-0123456789abcdef"  # noqa: S105 # nosec B105
+elif not DEBUG and (
+    len(SECRET_KEY) < 32 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure-")
+):
+    # After Django's deploy check (security.W009, which asks 50): a short or guessable key signs
+    # forgeable sessions.
+    raise ImproperlyConfigured(
+        f"SECRET_KEY is too short or too simple (32+ varied characters): make one with {_MAKE_KEY}."
+    )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -69,6 +106,9 @@ INSTALLED_APPS = [
     "simple_history",
     "django_celery_beat",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "csp",
     "core",
     "accounts",
@@ -85,6 +125,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "core.requestinfo.RequestIDMiddleware",
+    # A page that needs a service which is down answers 503 + Retry-After, not 500.
+    "core.unavailable.ServiceUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     # Compresses the HTML and JSON pages, and under DEBUG (`make run`) the static files whitenoise
@@ -98,6 +140,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Administrators' second factor: request.user.is_verified(), then the code step (accounts/otp.py).
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.otp.SecondFactorMiddleware",
+    # An API POST repeated with the same Idempotency-Key gets the first response (core/idempotency.py).
+    "core.idempotency.IdempotencyKeyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -128,10 +175,23 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 SQLITE_PATH = env.str("SQLITE_PATH", default=str(BASE_DIR / "db.sqlite3"))
+_DATABASE_URL_HELP = "use postgres://USER:PASSWORD@HOST:5432/NAME (see .env.example)"
 try:
-    DATABASES = {"default": env.db_url_config(DATABASE_URL or f"sqlite:///{SQLITE_PATH}")}
+    with warnings.catch_warnings():  # "Engine not recognized": reported below, in one line
+        warnings.simplefilter("ignore")
+        DATABASES = {"default": env.db_url_config(DATABASE_URL or f"sqlite:///{SQLITE_PATH}")}
 except Exception as exc:  # django-environ raises several types for a malformed URL
-    raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from exc
+    raise ImproperlyConfigured(
+        f"DATABASE_URL is not a valid database URL ({type(exc).__name__}): {_DATABASE_URL_HELP}."
+    ) from exc
+if DATABASES["default"].get("ENGINE") not in {
+    "django.db.backends.postgresql",
+    "django.db.backends.sqlite3",
+} or not DATABASES["default"].get("NAME"):
+    raise ImproperlyConfigured(
+        f"DATABASE_URL={DATABASE_URL!r} is not a PostgreSQL URL with a database name: "
+        f"{_DATABASE_URL_HELP}."
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -142,9 +202,21 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 # --- Cache, Celery --------------------------------------------------------------------------
+# Every Redis call made while answering a request gives up after this many seconds (connect and
+# read alike), so a stopped or hung Redis costs a request at most that, never a worker's whole
+# timeout. The callers fail open (throttle), fall back to the outbox (rollup refresh) or answer 503.
+REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=0.5)
+_REDIS_TIMEOUTS = {
+    "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+    "socket_timeout": REDIS_SOCKET_TIMEOUT,
+}
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": dict(_REDIS_TIMEOUTS),
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -155,8 +227,18 @@ CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 # Without a broker, tasks run in the caller's process so `make run` needs nothing but Python.
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
-# How long /healthz waits for Celery workers to answer a ping (seconds).
-HEALTHZ_CELERY_TIMEOUT = env.float("HEALTHZ_CELERY_TIMEOUT", default=1.5)
+# Health (jinzhong_crm/health.py): each check has its own timeout (seconds), so /healthz/ready answers
+# within a second even with Redis hung.
+HEALTHZ_DATABASE_TIMEOUT = env.float("HEALTHZ_DATABASE_TIMEOUT", default=0.5)
+HEALTHZ_REDIS_TIMEOUT = env.float("HEALTHZ_REDIS_TIMEOUT", default=0.3)
+HEALTHZ_CELERY_TIMEOUT = env.float("HEALTHZ_CELERY_TIMEOUT", default=0.4)
+HEALTHZ_CELERY_FULL_TIMEOUT = env.float("HEALTHZ_CELERY_FULL_TIMEOUT", default=1.0)
+# The sweep (and the heartbeat beside it) run every this many seconds; /healthz fails when the
+# heartbeat is older than three periods (beat stopped, or no worker runs what it sends).
+SWEEP_PERIOD_SECONDS = env.int("SWEEP_PERIOD_SECONDS", default=60)
+HEALTHZ_BEAT_MAX_AGE = 3 * SWEEP_PERIOD_SECONDS
+# /healthz fails when the disk holding MEDIA_ROOT has less free than this (MB).
+HEALTHZ_MEDIA_MIN_FREE_MB = env.int("HEALTHZ_MEDIA_MIN_FREE_MB", default=1024)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -172,18 +254,30 @@ CELERY_TASK_TIME_LIMIT = 30 * 60
 # Must exceed the longest task, or Redis hands a still-running task to a second worker.
 # An unacknowledged task (worker killed mid-task) is handed out again after this many seconds.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 60 * 60)
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 60 * 60),
+    # A web request that publishes a task (after its commit) waits at most this long for Redis.
+    **_REDIS_TIMEOUTS,
 }
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_SOCKET_TIMEOUT
+CELERY_REDIS_SOCKET_TIMEOUT = REDIS_SOCKET_TIMEOUT
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker never gives up on the broker (Celery's default, 100 retries, ends it after about 46
+# minutes of Redis outage with "Unrecoverable error"): it retries for ever, waiting 2 s more each
+# time up to kombu's cap of 30 s between tries. systemd restarts it as well (deploy/).
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_RESULT_EXPIRES = 24 * 60 * 60
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The one periodic schedule, in code; each entry says why it exists.
 CELERY_BEAT_SCHEDULE: dict = {
-    # Proves the beat -> broker -> worker path is alive; /healthz reports the last run.
-    "heartbeat": {"task": "core.tasks.heartbeat", "schedule": crontab(minute="*/5")},
+    # Proves the beat -> broker -> worker path is alive; /healthz fails when it is 3 periods old.
+    "heartbeat": {"task": "core.tasks.heartbeat", "schedule": float(SWEEP_PERIOD_SECONDS)},
     # Publishes what the broker never got: a save commits its outbox row even when Redis is down,
     # and this drains such rows within a minute of the broker coming back.
-    "rollups-sweep-outbox": {"task": "rollups.tasks.sweep_outbox", "schedule": 60.0},
+    "rollups-sweep-outbox": {
+        "task": "rollups.tasks.sweep_outbox",
+        "schedule": float(SWEEP_PERIOD_SECONDS),
+    },
     # Recomputes every rollup from source at night and logs any drift (which must be zero), so a
     # lost or buggy refresh can never leave a wrong total for more than a day.
     "rollups-nightly-rebuild": {
@@ -231,6 +325,10 @@ AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 AXES_VERBOSE = False
 # Passwords and session ids never reach the attempt log.
 AXES_SENSITIVE_PARAMETERS = ["password", "csrfmiddlewaretoken"]
+# Superusers and city administrators enter a TOTP code (or a backup code) after their password.
+# Off only in the demo, whose administrator logs in with the published demo password.
+ADMIN_OTP_REQUIRED = _env_bool("ADMIN_OTP_REQUIRED", default=not DEMO)
+OTP_TOTP_ISSUER = "Jinzhong CRM"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)  # one working day
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -304,7 +402,7 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 # Every endpoint needs a login unless it says otherwise (DRF's own default is AllowAny).
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "core.api.auth.ApiTokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
@@ -353,9 +451,6 @@ KNOX_TOKEN_MODEL = "accounts.ApiToken"  # noqa: S105 # nosec B105
 # knox's own AuthToken is swapped out, but its migrations would still create an unused table that
 # points at users (and breaks `flush`): without migrations, the swapped model gets no table at all.
 MIGRATION_MODULES = {"knox": None}
-# A token found valid is remembered per process this long (no query per request); revoking it
-# takes effect at once in the process that revokes, within this many seconds in the others.
-API_TOKEN_CACHE_SECONDS = env.float("API_TOKEN_CACHE_SECONDS", default=3.0)
 REST_KNOX = {
     # Tokens from POST /api/v1/auth/token/ live this long; tokens made on the profile page choose.
     "TOKEN_TTL": timedelta(hours=env.int("API_TOKEN_TTL_HOURS", default=10)),
@@ -408,6 +503,8 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # Failed logins and lockouts are WARNING; every successful login at INFO is noise.
         "axes": {"level": "WARNING"},
+        # django-health-check logs every failed probe with a traceback; the reply says it already.
+        "health_check": {"level": "ERROR"},
     },
 }
 

@@ -5,7 +5,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from accounts.views import attachment_download
-from core.views import healthz
+from jinzhong_crm import health
 from projects.views import my_work
 
 handler500 = "core.errors.server_error"
@@ -14,7 +14,10 @@ admin.site.site_header = _("Jinzhong investment-promotion CRM")
 admin.site.site_title = _("Jinzhong CRM administration")
 
 urlpatterns = [
-    path("healthz", healthz, name="healthz"),
+    # Load balancer and supervisor: live; deploy gates: ready; monitoring: the full report.
+    path("healthz/live", health.live, name="healthz_live"),
+    path("healthz/ready", health.ready, name="healthz_ready"),
+    path("healthz", health.full, name="healthz"),
     # Pages without base.html's <link rel="icon"> (admin, API docs) make browsers ask for this. Not
     # permanent: the target is the hashed file name of the current collectstatic.
     path("favicon.ico", lambda request: redirect(static("favicon.ico")), name="favicon"),

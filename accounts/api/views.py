@@ -4,13 +4,14 @@ from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import services
 from accounts.models import ApiToken
+from accounts.otp import needs_second_factor
 
 from .serializers import TokenRequestSerializer, TokenResponseSerializer
 
@@ -73,6 +74,13 @@ class TokenView(APIView):
         )
         if user is None:
             raise AuthenticationFailed(_("Wrong username or password."))
+        if needs_second_factor(user):
+            # This endpoint has no code step: administrators make tokens on their profile page.
+            raise PermissionDenied(
+                _(
+                    "Administrators create API tokens on their profile page, after the second factor."
+                )
+            )
         token, plain = services.api_token_create(
             user=user,
             by=user,

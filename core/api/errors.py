@@ -22,6 +22,8 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler, set_rollback
 
+from core import unavailable
+
 logger = logging.getLogger("api")
 
 
@@ -74,6 +76,15 @@ def api_exception_handler(exc, context):
         exc = exceptions.PermissionDenied(*(exc.args[:1] or ()))
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    elif unavailable.is_outage(exc):
+        unavailable.log_outage(exc, context.get("view").__class__.__name__)
+        set_rollback()
+        response = Response(
+            error_body(503, "service_unavailable", unavailable.outage_message()),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
+        response["Retry-After"] = str(unavailable.RETRY_AFTER_SECONDS)
+        return response
 
     response = exception_handler(exc, context)
     if response is None:

@@ -5,17 +5,14 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from accounts import services
-from core.api import throttling
 
 
 @pytest.fixture(autouse=True)
 def _fresh_throttles():
-    # Throttle counters live in Redis (the cache) and leases in the process: start with none.
+    # Throttle counters live in Redis (the cache's database): start with none.
     cache.clear()
-    throttling.forget_leases()
     yield
     cache.clear()
-    throttling.forget_leases()
 
 
 @pytest.fixture

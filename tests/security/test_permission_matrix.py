@@ -192,6 +192,9 @@ ADMIN_SITE_PAGES = {  # name -> (kwargs, status for staff)
 ADMIN_SKIP = {
     "admin:view_on_site": "needs a model with get_absolute_url",
     "admin:auth_user_password_change": "sets another user's password (POST)",
+    # django-otp's device admin: the key and QR code of one device (tests/security/test_admin_otp.py)
+    "admin:otp_totp_totpdevice_config": "shows one TOTP device's key (django-otp's own view)",
+    "admin:otp_totp_totpdevice_qrcode": "one TOTP device's QR code (needs the qrcode package)",
 }
 
 

@@ -56,6 +56,11 @@ RULES: dict[str, Rule] = {
     # --- foundation ----------------------------------------------------------------------------
     # 503 while the test run has no Celery worker; its body names no record either way.
     "healthz": Rule(anonymous=(200, 503), ok=(200, 503)),
+    "healthz_live": Rule(anonymous=200, ok=200),
+    "healthz_ready": Rule(anonymous=200, ok=200),
+    # Enrolment shows a key to anyone logged in (only administrators are made to use it).
+    "otp_setup": Rule(),
+    "otp_verify": Rule(ok=302),  # no device yet: sent on to enrolment
     "home": Rule(),
     "favicon": Rule(anonymous=302, ok=302),  # to the hashed static file
     "login": Rule(anonymous=200, ok=302),  # a logged-in user is sent on to the home page
