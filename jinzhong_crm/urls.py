@@ -26,6 +26,8 @@ urlpatterns = [
     path("events/", include("events.urls")),
     path("imports/", include("imports.urls")),
     path("projects/", include("projects.urls")),
+    path("", include("lights.urls")),
+    path("", include("notifications.urls")),
     path("", include("core.urls")),
     path("", include("enterprises.urls")),
     path("", my_work, name="home"),

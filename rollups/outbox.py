@@ -7,7 +7,9 @@ A bucket key is a string:
 - ``s|<region id>|<stage>|<chain>|<method>``: the pipeline snapshot cell (empty for a null id;
   the older ``s|<region id>|<stage>``, from outbox rows written before the snapshot had chain and
   method, recounts every chain and method of that region-stage);
-- ``m|<region id>|<YYYY-MM-01>``: every cell of a region-month (a full recompute; migrations use it).
+- ``m|<region id>|<YYYY-MM-01>``: every cell of a region-month (a full recompute; migrations use it);
+- ``p|<project id>``: a project whose own derived state (its 亮灯 light) must be recomputed; the
+  rollups ignore it and hand it to the drain listeners (`register_drain_listener`).
 Callers pass the keys of the project as it was before the change and as it is after, so the
 cells a change *left* are refreshed too.
 """
@@ -17,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -31,6 +33,25 @@ logger = logging.getLogger(__name__)
 
 # Set while a drain task is queued: later commits in the same window ride on it (bursts coalesce).
 DRAIN_PENDING_KEY = "rollups:drain-pending"
+
+
+# Called inside the drain's transaction with the keys drained (apps above rollups register here in
+# their AppConfig.ready, so rollups imports none of them). A listener that fails rolls the drain
+# back: its outbox rows stay and are drained again, so nothing it should have done is lost.
+_DRAIN_LISTENERS: list[Callable[[set[str]], None]] = []
+
+
+def register_drain_listener(listener: Callable[[set[str]], None]) -> None:
+    if listener not in _DRAIN_LISTENERS:
+        _DRAIN_LISTENERS.append(listener)
+
+
+def drain_listeners() -> list[Callable[[set[str]], None]]:
+    return list(_DRAIN_LISTENERS)
+
+
+def project_key(project_id: int) -> str:
+    return f"p|{project_id}"
 
 
 def month_key(region_id: int, month: dt.date) -> str:

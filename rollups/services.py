@@ -547,7 +547,7 @@ def drain_outbox() -> int:
 
     Rows and refresh go in one transaction: if the worker dies half-way, the rows are still there
     and the next drain (or the sweep) does the work again."""
-    from .outbox import DRAIN_PENDING_KEY
+    from .outbox import DRAIN_PENDING_KEY, drain_listeners
 
     # Clear the "drain queued" flag first: a commit from now on queues a new drain, and every row
     # committed before this point is visible to the select below. Nothing falls between the two.
@@ -568,6 +568,8 @@ def drain_outbox() -> int:
                 keys.update(json.loads(row_keys) if isinstance(row_keys, str) else row_keys)
             now = timezone.now()
             stamped = refresh_buckets(keys, tuned=True, stamp=now)
+            for listener in drain_listeners():
+                listener(keys)
             if not stamped and not RollupStatus.objects.filter(pk=1).update(refreshed_at=now):
                 RollupStatus.objects.update_or_create(pk=1, defaults={"refreshed_at": now})
             drained += len(rows)
