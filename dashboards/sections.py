@@ -15,6 +15,7 @@ figures but only their own region's projects (DESIGN.md, "Access").
 from __future__ import annotations
 
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.db.models import Count, Sum
 from django.urls import reverse
@@ -24,14 +25,16 @@ from chains.selectors import chain_indicator_progress
 from core.models import Region
 from core.scoping import scope_projects
 from events.models import Signing
-from projects.models import Project, counts_as_signed
+from lights.selectors import overdue_items
+from projects.models import Light, Project, Stage, counts_as_signed
 from rollups.models import counted_agreement_kinds
 
 from .periods import Period
-from .selectors import measure_url
+from .selectors import CITY_CODE, measure_url
 
 TOP_PROJECTS = 10
 RECENT_EVENTS = 8
+SUPERVISION_ROWS = 8
 
 
 def top_projects(*, period: Period, region: Region | None, user) -> dict:
@@ -128,9 +131,52 @@ def indicators(*, period: Period, region: Region | None, user) -> list[dict]:
     return out
 
 
+def _list_link(**params) -> str:
+    return reverse("projects:list") + "?" + urlencode(params)
+
+
+def light_cards(*, region: Region | None) -> list[dict]:
+    """亮灯 per region: "超时限未开工 N / 预警 M" — signed projects not started whose light is red /
+    yellow — each linking to the project list filtered the same way (light, stage, region). An
+    aggregate every official may read, like the rollups; guard_links locks the lists a county user
+    may not open. One grouped query over the partial index project_rgn_light."""
+    qs = Project.objects.filter(stage=Stage.SIGNED, light__in=[Light.RED, Light.YELLOW])
+    regions = Region.objects.exclude(code=CITY_CODE).order_by("sort_order", "code")
+    if region is not None:
+        qs = qs.filter(region_id=region.pk)
+        regions = [region]
+    counts: dict[tuple[int, str], int] = {
+        (row["region_id"], row["light"]): row["n"]
+        for row in qs.order_by().values("region_id", "light").annotate(n=Count("id"))
+    }
+    return [
+        {
+            "code": r.code,
+            "name": r.name,
+            "red": counts.get((r.pk, Light.RED), 0),
+            "yellow": counts.get((r.pk, Light.YELLOW), 0),
+            "red_url": _list_link(light=Light.RED, stage=Stage.SIGNED, region=r.code),
+            "yellow_url": _list_link(light=Light.YELLOW, stage=Stage.SIGNED, region=r.code),
+        }
+        for r in regions
+    ]
+
+
+def supervision_panel(*, user) -> dict:
+    """The city dashboard's 督办 panel: overdue items the user may see, oldest due first."""
+    overdue = overdue_items(user=user)
+    return {
+        "count": overdue.count(),
+        "items": list(overdue.order_by("due_on", "id")[:SUPERVISION_ROWS]),
+        "url": reverse("lights:supervision_list") + "?status=overdue",
+    }
+
+
 def sections(*, period: Period, region: Region | None, user) -> dict:
     """Everything above, for the dashboard context and the export."""
     return {
+        "light_cards": light_cards(region=region),
+        "supervision": supervision_panel(user=user) if region is None else None,
         "top_projects": top_projects(period=period, region=region, user=user),
         "recent_events": recent_events(period=period, region=region, user=user),
         "indicators": indicators(period=period, region=region, user=user),

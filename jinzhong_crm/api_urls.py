@@ -25,6 +25,7 @@ v1 = [
     path("", include("dashboards.api.urls")),
     path("", include("events.api.urls")),
     path("", include("dashboards.api_targets.urls")),
+    path("", include("lights.api.urls")),
 ]
 
 urlpatterns = [

@@ -216,6 +216,8 @@ ROLLUP_DRAIN_PENDING_TTL = 60
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="jinzhong-crm@localhost")
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+# The site's address as people reach it, for links in mails.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

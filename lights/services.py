@@ -512,6 +512,8 @@ def supervision_close(*, item: SupervisionItem, by, note: str = "") -> Supervisi
 
 @transaction.atomic
 def supervision_return(*, item: SupervisionItem, by, note: str) -> SupervisionItem:
+    if not is_city_editor(by):
+        raise PermissionDenied(_("Only city staff close or return a supervision item."))
     if not (note or "").strip():
         raise ValidationError({"note": _("Please say what is missing from the answer.")})
     return _review(item, by, SupervisionItem.Status.RETURNED, note)

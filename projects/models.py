@@ -6,6 +6,7 @@ from itertools import combinations
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.history import history
@@ -305,6 +306,22 @@ class Project(SoftDeleteModel, TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def light_text(self) -> str:
+        """The light's reason as a person reads it (lists, exports, the API's light_text)."""
+        if not self.light_reason:
+            return ""
+        if self.light_reason == LightReason.PROMISE_MISSED:
+            planned = getattr(self, PROMISE_FIELD.get(self.stage, ""), None)
+            return gettext("Planned date %(date)s passed") % {
+                "date": planned.isoformat() if planned else "—"
+            }
+        return gettext("%(reason)s: %(days)s days in stage “%(stage)s”") % {
+            "reason": self.get_light_reason_display(),
+            "days": self.light_limit,
+            "stage": self.get_stage_display(),
+        }
 
     @property
     def pipeline_index(self) -> int:
