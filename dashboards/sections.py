@@ -149,17 +149,18 @@ def light_cards(*, region: Region | None) -> list[dict]:
         (row["region_id"], row["light"]): row["n"]
         for row in qs.order_by().values("region_id", "light").annotate(n=Count("id"))
     }
-    return [
-        {
-            "code": r.code,
-            "name": r.name,
-            "red": counts.get((r.pk, Light.RED), 0),
-            "yellow": counts.get((r.pk, Light.YELLOW), 0),
-            "red_url": _list_link(light=Light.RED, stage=Stage.SIGNED, region=r.code),
-            "yellow_url": _list_link(light=Light.YELLOW, stage=Stage.SIGNED, region=r.code),
-        }
-        for r in regions
-    ]
+    cards = []
+    for r in regions:
+        card = {"code": r.code, "name": r.name}
+        for light in (Light.RED, Light.YELLOW):
+            n = counts.get((r.pk, light), 0)
+            card[light] = n
+            # A zero is plain text: an empty list says nothing more.
+            card[f"{light}_url"] = (
+                _list_link(light=light, stage=Stage.SIGNED, region=r.code) if n else None
+            )
+        cards.append(card)
+    return cards
 
 
 def supervision_panel(*, user) -> dict:
