@@ -69,6 +69,7 @@ from enterprises import services as enterprise_services  # noqa: E402
 from projects import services as project_services  # noqa: E402
 from projects.models import Project  # noqa: E402
 from rollups import outbox, services  # noqa: E402
+from rollups.models import counted_agreement_kinds  # noqa: E402
 from rollups.services import (  # noqa: E402
     CHAIN_NONZERO,
     CHAIN_SUMS,
@@ -140,7 +141,7 @@ def generate(n: int) -> float:
                 created_at, updated_at, is_deleted, name, planned_investment, currency, stage,
                 registered_on, negotiating_on, signed_on, planned_start_on, started_on,
                 producing_on, at_capacity_on, drop_reason, is_out_of_province, is_foreign,
-                is_confidential, notes, investor_id, region_id, chain_id, method_id)
+                is_confidential, notes, investor_id, region_id, chain_id, method_id, late_entry)
             SELECT now(), now(), i %% 97 = 0, '基准项目' || i, 1000 + (i * 37) %% 200000, 'CNY',
                 (ARRAY['lead','lead','lead','negotiating','signed','signed','started','started',
                        'producing','at_capacity'])[k + 1],
@@ -154,7 +155,8 @@ def generate(n: int) -> float:
                 '', i %% 3 = 0, i %% 11 = 0, false, '', %(investor)s,
                 (%(regions)s::bigint[])[(1 + i %% cardinality(%(regions)s::bigint[]))::int],
                 (%(chains)s::bigint[])[(1 + (i / 7) %% cardinality(%(chains)s::bigint[]))::int],
-                (%(methods)s::bigint[])[(1 + (i / 3) %% cardinality(%(methods)s::bigint[]))::int]
+                (%(methods)s::bigint[])[(1 + (i / 3) %% cardinality(%(methods)s::bigint[]))::int],
+                false
             FROM (SELECT i, ((i * 7) %% 10)::int AS k,
                          date '2016-01-01' + ((i * 7919) %% 3400)::int AS reg
                   FROM generate_series(1::bigint, %(n)s::bigint) AS i) g
@@ -199,7 +201,8 @@ def floor_group_by() -> None:
         for table in ("_floor_m", "_floor_rm", "_floor_c", "_floor_s"):
             cur.execute(f"DROP TABLE IF EXISTS {table}")
         cur.execute("CREATE TEMP TABLE _floor_m AS SELECT * FROM rollups_monthlyrollup WHERE 1 = 0")
-        cur.execute(f"INSERT INTO _floor_m ({MONTHLY_COLUMNS}) {_monthly_select(False)}")
+        kinds = counted_agreement_kinds()
+        cur.execute(f"INSERT INTO _floor_m ({MONTHLY_COLUMNS}) {_monthly_select(False, kinds)}")
         cur.execute(
             "CREATE TEMP TABLE _floor_rm AS SELECT * FROM rollups_regionmonthrollup WHERE 1 = 0"
         )
@@ -224,6 +227,64 @@ def replay(dsn_conn, statements: list[str]) -> None:
         for sql in statements:
             cur.execute(sql)
             cur.fetchall()
+
+
+def floor_lights(as_of: dt.date, yellow: int, red: int) -> None:
+    """The hand-written floor of a light recompute: one UPDATE … FROM of the open projects whose
+    light the one signed→started rule changes, as of `as_of` (no history, no 督办, no other rule,
+    no missed promises)."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "UPDATE projects_project p SET light = n.light, light_since = n.since FROM ("
+            "SELECT id, CASE WHEN stage <> 'signed' THEN 'green' "
+            "WHEN signed_on <= %(red_on)s THEN 'red' "
+            "WHEN signed_on <= %(yellow_on)s THEN 'yellow' ELSE 'green' END AS light, "
+            "CASE WHEN stage <> 'signed' THEN NULL "
+            "WHEN signed_on <= %(red_on)s THEN signed_on + %(red)s "
+            "WHEN signed_on <= %(yellow_on)s THEN signed_on + %(yellow)s ELSE signed_on END "
+            "AS since FROM projects_project WHERE NOT is_deleted AND stage IN ('lead', "
+            "'negotiating', 'signed', 'started', 'producing')) n "
+            "WHERE p.id = n.id AND (p.light, p.light_since) IS DISTINCT FROM (n.light, n.since)",
+            {
+                "red_on": as_of - dt.timedelta(days=red),
+                "yellow_on": as_of - dt.timedelta(days=yellow),
+                "red": red,
+                "yellow": yellow,
+            },
+        )
+
+
+def measure_lights() -> dict:
+    """亮灯 (issue 20): a rule change recomputes every light in one run (lights.services: the
+    history rows of the lights that change, then one UPDATE), next to the one-UPDATE floor.
+    The default rule's limits alternate 150/180 ↔ 170/200 days, so each run moves the lights
+    of the projects signed between the two limits."""
+    from lights import services as light_services
+    from lights.models import LightRule
+
+    as_of = dt.date(YEAR, 12, 31)
+    light_services.lights_refresh(as_of=as_of)  # first computation (and its 督办 items)
+    limits = [(170, 200), (150, 180)]
+    samples, floor_samples = [], []
+    for i in range(REBUILD_RUNS):
+        yellow, red = limits[i % 2]
+        rule = LightRule.objects.get(is_current=True, from_stage="signed", region=None)
+        start = time.perf_counter()
+        light_services.rule_change(
+            rule=rule, by=None, yellow_days=yellow, red_days=red, as_of=as_of
+        )
+        samples.append(_ms(time.perf_counter() - start))
+        start = time.perf_counter()
+        with transaction.atomic():
+            floor_lights(as_of, yellow, red)
+        floor_samples.append(_ms(time.perf_counter() - start))
+        light_services.lights_refresh(as_of=as_of)  # back to what the rule says
+    return {
+        "lights": _stats(samples),
+        "lights_floor": _stats(floor_samples),
+        "lights_samples": samples,
+        "lights_floor_samples": floor_samples,
+    }
 
 
 def measure(n: int) -> dict:
@@ -274,6 +335,8 @@ def measure(n: int) -> dict:
     with connection.cursor() as cur:
         cur.execute("SELECT count(*) FROM rollups_monthlyrollup")
         result["monthly_cells"] = cur.fetchone()[0]
+
+    result.update(measure_lights())
 
     period = parse_period({"year": str(YEAR)}, default_year=YEAR)
     county = Region.objects.get(code=COUNTY)
@@ -461,6 +524,23 @@ def write_report(results: list[dict]) -> Path:
                 f"| {r['n']:,} | {view} | {r[f'dash_{view}_queries']} | {d['median']:.2f} | "
                 f"{d['p95']:.2f} | {f['median']:.2f} | {f['p95']:.2f} | {_ratio(d['p95'], f['p95'])} |"
             )
+    lights = [r for r in results if "lights" in r]
+    if lights:
+        lines += [
+            "",
+            "亮灯 (issue 20): changing a rule recomputes every light in one run "
+            "(`lights.services.lights_refresh`: an `INSERT … SELECT` of the history rows of the "
+            "lights that change, then one `UPDATE` of those projects), next to its floor, one "
+            "hand-written `UPDATE … FROM` of the open projects whose light the signed→started "
+            "rule changes (no history, no 督办, no missed promises). Limits alternate 150/180 ↔ 170/200 days; medians of "
+            f"{REBUILD_RUNS} (ms):",
+            "",
+            "| projects | recompute median | floor median | recompute / floor |",
+            "|---:|---:|---:|---:|",
+        ]
+        for r in lights:
+            a, b = r["lights"]["median"], r["lights_floor"]["median"]
+            lines.append(f"| {r['n']:,} | {a:.1f} | {b:.1f} | {_ratio(a, b)} |")
     lines += [
         "",
         "One project save: a bare `UPDATE` (own transaction) next to the same `UPDATE` plus its "

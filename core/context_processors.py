@@ -17,7 +17,7 @@ NAV_ITEMS = [
     ("chains:list", _("Industry chains")),
     ("dashboards:city", _("Dashboards")),
     ("lights:supervision_list", _("Supervision")),
-    ("lights:rules", _("Light rules")),
+    ("notifications:calendar", _("Calendar")),
     ("imports:index", _("Imports")),
 ]
 

@@ -25,7 +25,8 @@ from chains.selectors import chain_indicator_progress
 from core.models import Region
 from core.scoping import scope_projects
 from events.models import Signing
-from lights.selectors import overdue_items
+from lights.models import LightTally
+from lights.selectors import overdue_panel_items
 from projects.models import Light, Project, Stage, counts_as_signed
 from rollups.models import counted_agreement_kinds
 
@@ -137,18 +138,16 @@ def _list_link(**params) -> str:
 
 def light_cards(*, region: Region | None) -> list[dict]:
     """亮灯 per region: "超时限未开工 N / 预警 M" — signed projects not started whose light is red /
-    yellow — each linking to the project list filtered the same way (light, stage, region). An
-    aggregate every official may read, like the rollups; guard_links locks the lists a county user
-    may not open. One grouped query over the partial index project_rgn_light."""
-    qs = Project.objects.filter(stage=Stage.SIGNED, light__in=[Light.RED, Light.YELLOW])
+    yellow — each linking to the project list filtered the same way (light, stage, region). Read
+    from lights.LightTally (rewritten by every light refresh), never from the projects table. An
+    aggregate every official may read, like the rollups; guard_links locks the lists a county
+    user may not open."""
+    tallies = LightTally.objects.filter(stage=Stage.SIGNED)
     regions = Region.objects.exclude(code=CITY_CODE).order_by("sort_order", "code")
     if region is not None:
-        qs = qs.filter(region_id=region.pk)
+        tallies = tallies.filter(region_id=region.pk)
         regions = [region]
-    counts: dict[tuple[int, str], int] = {
-        (row["region_id"], row["light"]): row["n"]
-        for row in qs.order_by().values("region_id", "light").annotate(n=Count("id"))
-    }
+    counts = {(t.region_id, t.light): t.count for t in tallies}
     cards = []
     for r in regions:
         card = {"code": r.code, "name": r.name}
@@ -164,11 +163,21 @@ def light_cards(*, region: Region | None) -> list[dict]:
 
 
 def supervision_panel(*, user) -> dict:
-    """The city dashboard's 督办 panel: overdue items the user may see, oldest due first."""
-    overdue = overdue_items(user=user)
+    """The city dashboard's 督办 panel: overdue items the user may see, oldest due first. Two
+    bounded queries: the items (scoped by their own region column) and their projects' names by
+    id."""
+    overdue = overdue_panel_items(user=user)
+    items = list(overdue.select_related("region").order_by("due_on", "id")[: SUPERVISION_ROWS + 1])
+    count = len(items) if len(items) <= SUPERVISION_ROWS else overdue.count()
+    items = items[:SUPERVISION_ROWS]
+    names = dict(
+        Project.all_objects.filter(id__in=[i.project_id for i in items]).values_list("id", "name")
+    )
+    for item in items:
+        item.project_name = names.get(item.project_id, "")
     return {
-        "count": overdue.count(),
-        "items": list(overdue.order_by("due_on", "id")[:SUPERVISION_ROWS]),
+        "count": count,
+        "items": items,
         "url": reverse("lights:supervision_list") + "?status=overdue",
     }
 

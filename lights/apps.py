@@ -14,7 +14,10 @@ class LightsConfig(AppConfig):
 
         project = {"region": "project__region", "confidential": "project__is_confidential"}
         register_scope("lights.lightchange", ScopeRule(**project))
-        register_scope("lights.supervisionitem", ScopeRule(**project))
+        register_scope(
+            "lights.supervisionitem",
+            ScopeRule(region="region", confidential="project__is_confidential"),
+        )
         # Rules are city-wide settings every signed-in user may read (editing: city staff only).
         register_scope("lights.lightrule", ScopeRule())
         register_drain_listener(services.lights_refresh_from_outbox)

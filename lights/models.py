@@ -163,6 +163,31 @@ class LightChange(models.Model):
         return f"{self.project_id}: {self.light} ({self.as_of})"
 
 
+class LightTally(models.Model):
+    """How many projects of a region and stage have a red or yellow light: the dashboards' 亮灯
+    card reads this (dashboards read small tables, never scan projects). Rewritten by every
+    lights_refresh in its transaction, from the partial index project_rgn_light."""
+
+    region = models.ForeignKey(
+        "core.Region", verbose_name=_("region"), on_delete=models.CASCADE, related_name="+"
+    )
+    stage = models.CharField(_("stage"), max_length=12, choices=Stage.choices)
+    light = models.CharField(_("light"), max_length=6, choices=Light.choices)
+    count = models.PositiveIntegerField(_("projects"))
+
+    class Meta:
+        verbose_name = _("light tally")
+        verbose_name_plural = _("light tallies")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "stage", "light"], name="lighttally_unique_cell"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.stage} {self.light}: {self.count}"
+
+
 class SupervisionItem(TimeStampedModel):
     """督办: the city asks a county to act on a project by a date; the county answers with text and
     evidence, the city closes the item or returns it for another answer."""
@@ -182,6 +207,11 @@ class SupervisionItem(TimeStampedModel):
         verbose_name=_("project"),
         on_delete=models.CASCADE,
         related_name="supervision_items",
+    )
+    # The project's region, kept here so that lists and the dashboard's panel are scoped without
+    # reading the projects table; re-synced by lights_refresh_from_outbox when a project moves.
+    region = models.ForeignKey(
+        "core.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="+"
     )
     origin = models.CharField(_("opened by"), max_length=10, choices=Origin.choices)
     owner = models.ForeignKey(
@@ -222,6 +252,7 @@ class SupervisionItem(TimeStampedModel):
 
     class Meta:
         ordering = ["due_on", "id"]
+        indexes = [models.Index(fields=["status", "due_on"], name="supervision_status_due")]
         verbose_name = _("supervision item")
         verbose_name_plural = _("supervision items")
         constraints = [

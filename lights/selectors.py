@@ -73,3 +73,11 @@ def supervision_counts(*, user, today=None) -> dict[str, int]:
         answered=Count("id", filter=Q(status=SupervisionItem.Status.ANSWERED)),
         overdue=Count("id", filter=Q(status__in=UNFINISHED, due_on__lt=today)),
     )
+
+
+def overdue_panel_items(*, user, today=None) -> QuerySet[SupervisionItem]:
+    """Overdue items without the project join (the dashboard's panel reads names by id)."""
+    today = today or timezone.localdate()
+    return scope(SupervisionItem.objects.all(), user).filter(
+        status__in=UNFINISHED, due_on__lt=today
+    )

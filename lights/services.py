@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.db.models import (
     Case,
     CharField,
+    Count,
     DateField,
     DateTimeField,
     ExpressionWrapper,
@@ -45,7 +46,7 @@ from projects.models import (
     Stage,
 )
 
-from .models import LightChange, LightRule, SupervisionItem, Transition
+from .models import LightChange, LightRule, LightTally, SupervisionItem, Transition
 
 logger = logging.getLogger(__name__)
 
@@ -285,8 +286,8 @@ def light_expressions(as_of: dt.date, rules: list[LightRule]) -> dict:
 
     def case(index: int, output_field):
         return Case(
-            *[When(b[0], then=_expr(b[index])) for b in branches],
-            default=Value(None),
+            *[When(b[0], then=_expr(b[index], output_field)) for b in branches],
+            default=Value(None, output_field=output_field),
             output_field=output_field,
         )
 
@@ -299,8 +300,11 @@ def light_expressions(as_of: dt.date, rules: list[LightRule]) -> dict:
     }
 
 
-def _expr(value):
-    return value if hasattr(value, "resolve_expression") else Value(value)
+def _expr(value, output_field):
+    """A typed value: PostgreSQL cannot guess the type of a CASE whose branches are all NULL."""
+    return (
+        value if hasattr(value, "resolve_expression") else Value(value, output_field=output_field)
+    )
 
 
 def _differs(field: str, new: str) -> Q:
@@ -366,6 +370,7 @@ def lights_refresh(
         changed = cursor.rowcount
     if not changed:
         return 0
+    _rewrite_tally()
     # The rows just recorded are exactly the projects to update: update by that list (one
     # statement), with the same expressions.
     recorded = LightChange.objects.filter(recorded_at=now)
@@ -377,6 +382,33 @@ def lights_refresh(
     )
     _open_red_items(recorded.filter(light=Light.RED).exclude(previous_light=Light.RED), as_of)
     return changed
+
+
+def _rewrite_tally() -> None:
+    """LightTally from the stored lights (red and yellow only: the partial index)."""
+    LightTally.objects.all().delete()
+    rows = (
+        Project.objects.filter(light__in=[Light.RED, Light.YELLOW])
+        .order_by()
+        .values("region_id", "stage", "light")
+        .annotate(n=Count("id"))
+    )
+    LightTally.objects.bulk_create(
+        LightTally(region_id=r["region_id"], stage=r["stage"], light=r["light"], count=r["n"])
+        for r in rows
+    )
+
+
+def ensure_default_rules() -> None:
+    """The default deadline (signed → started, 150 / 180 days) when no signed rule is current:
+    the data migration writes it; reference loaders call this after a database was flushed."""
+    if not LightRule.objects.filter(from_stage=Transition.SIGNED, is_current=True).exists():
+        series = (
+            LightRule.objects.order_by("-series").values_list("series", flat=True).first() or 0
+        ) + 1
+        LightRule.objects.create(
+            series=series, version=1, from_stage=Transition.SIGNED, yellow_days=150, red_days=180
+        )
 
 
 def _open_red_items(changes, as_of: dt.date) -> list[SupervisionItem]:
@@ -401,6 +433,7 @@ def _open_red_items(changes, as_of: dt.date) -> list[SupervisionItem]:
         items.append(
             SupervisionItem(
                 project=project,
+                region_id=project.region_id,
                 origin=SupervisionItem.Origin.RED_LIGHT,
                 owner=owner,
                 due_on=as_of + dt.timedelta(days=SUPERVISION_DUE_DAYS),
@@ -427,6 +460,12 @@ def lights_refresh_from_outbox(keys: set[str]) -> None:
     if not ids:
         return
     lights_refresh(project_ids=None if len(ids) > _MANY else ids)
+    # A project moved to another region takes its 督办 items along.
+    moved = SupervisionItem.objects.filter(project_id__in=ids).exclude(
+        region_id=F("project__region_id")
+    )
+    for item_id, region_id in moved.values_list("pk", "project__region_id"):
+        SupervisionItem.objects.filter(pk=item_id).update(region_id=region_id)
 
 
 # --- 督办 ------------------------------------------------------------------------------------------
@@ -457,6 +496,7 @@ def supervision_open(
         )
     item = SupervisionItem(
         project=project,
+        region_id=project.region_id,
         origin=SupervisionItem.Origin.MANUAL,
         owner=owner,
         due_on=due_on,

@@ -32,9 +32,12 @@ class Notice:
     url: str
 
 
-def personal_settings(user) -> PersonalSettings:
-    found, _created = PersonalSettings.objects.get_or_create(user=user)
-    return found
+def personal_settings(user, *, create: bool = False) -> PersonalSettings:
+    """The person's settings; for reading, the defaults (unsaved) when they never saved any, so
+    that showing a page writes nothing."""
+    if create:
+        return PersonalSettings.objects.get_or_create(user=user)[0]
+    return PersonalSettings.objects.filter(user=user).first() or PersonalSettings(user=user)
 
 
 def _start_of(day: dt.date) -> dt.datetime:

@@ -39,14 +39,14 @@ def settings_update(*, user, opted_out: list[str]) -> PersonalSettings:
     unknown = set(opted_out) - set(Kind.values)
     if unknown:
         raise ValueError(f"unknown notification kinds: {sorted(unknown)}")
-    found = personal_settings(user)
+    found = personal_settings(user, create=True)
     found.opted_out = sorted(set(opted_out))
     found.save(update_fields=["opted_out"])
     return found
 
 
 def bell_seen(*, user) -> None:
-    found = personal_settings(user)
+    found = personal_settings(user, create=True)
     found.bell_seen_at = timezone.now()
     found.save(update_fields=["bell_seen_at"])
 

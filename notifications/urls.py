@@ -5,5 +5,8 @@ from . import views
 app_name = "notifications"
 urlpatterns = [
     path("notifications/", views.inbox, name="inbox"),
+    path("notifications/unread/", views.unread, name="unread"),
     path("notifications/settings/", views.settings_save, name="settings"),
+    path("calendar/", views.month, name="calendar"),
+    path("calendar/<str:token>.ics", views.ical, name="ical"),
 ]

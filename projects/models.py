@@ -233,7 +233,13 @@ class Project(SoftDeleteModel, TimeStampedModel):
     # 亮灯, stored by lights.services.lights_refresh (one set-based pass) so that lists, the API,
     # exports and dashboards filter and count on it. Empty for projects outside the open pipeline.
     light = models.CharField(
-        _("light"), max_length=6, choices=Light.choices, blank=True, default="", editable=False
+        _("light"),
+        max_length=6,
+        choices=Light.choices,
+        blank=True,
+        default="",
+        db_default="",  # raw INSERTs (bench generators, SQL loaders) need not name it
+        editable=False,
     )
     light_reason = models.CharField(
         _("light reason"),
@@ -241,6 +247,7 @@ class Project(SoftDeleteModel, TimeStampedModel):
         choices=LightReason.choices,
         blank=True,
         default="",
+        db_default="",
         editable=False,
     )
     light_since = models.DateField(_("light since"), null=True, blank=True, editable=False)

@@ -47,7 +47,8 @@ def test_limit_change_answer_close_and_the_red_count_drops(user, tmp_path):
     expect(page.get_by_test_id("light-chip")).to_have_text("红灯")
     expect(page.get_by_test_id("light-reason")).to_contain_text("180 天")
     expect(page.get_by_test_id("light-reason")).to_contain_text("2023-08-02")
-    user.menu("亮灯规则")
+    user.menu("督办")
+    user.follow(page.get_by_test_id("light-rules-link"))
     row = page.get_by_test_id("rule-row").filter(has_text="签约→开工").first
     user.follow(row.get_by_role("link", name="修改"))
     # A red limit shorter than the yellow one is refused, nothing saved.

@@ -32,7 +32,7 @@ def _refresh(project: Project) -> Project:
     return Project.all_objects.get(pk=project.pk)
 
 
-def test_default_rule_is_signed_to_started_150_and_180_days(db):
+def test_default_rule_is_signed_to_started_150_and_180_days(reference_data):
     rule = LightRule.objects.get(is_current=True, from_stage="signed")
     assert (rule.yellow_days, rule.red_days, rule.version) == (150, 180, 1)
 
@@ -146,7 +146,7 @@ def test_changing_a_rule_writes_a_new_version_and_recomputes_every_light(signed,
     ],
 )
 def test_bad_limits_are_refused_with_a_clear_message_and_nothing_saved(
-    db, demo_users, yellow, red, message
+    demo_users, yellow, red, message
 ):
     from django.utils import translation
 
@@ -159,7 +159,7 @@ def test_bad_limits_are_refused_with_a_clear_message_and_nothing_saved(
     assert LightRule.objects.count() == before
 
 
-def test_a_second_rule_for_the_same_scope_is_refused(db, demo_users):
+def test_a_second_rule_for_the_same_scope_is_refused(demo_users):
     from django.utils import translation
 
     before = LightRule.objects.count()
@@ -171,7 +171,7 @@ def test_a_second_rule_for_the_same_scope_is_refused(db, demo_users):
     assert LightRule.objects.count() == before
 
 
-def test_county_staff_may_not_change_rules(db, demo_users):
+def test_county_staff_may_not_change_rules(demo_users):
     rule = LightRule.objects.get(is_current=True, from_stage="signed")
     with pytest.raises(PermissionDenied):
         services.rule_change(rule=rule, by=demo_users["yuci_staff"], red_days=999)

@@ -89,7 +89,11 @@ RULES: dict[str, Rule] = {
     "lights:supervision_review": Rule(skip="POST with a decision; tested in tests/lights"),
     # The bell's page: the person's own notices, scoped like the records they name.
     "notifications:inbox": Rule(),
+    "notifications:unread": Rule(),
     "notifications:settings": Rule(skip="POST only; tested in tests/notifications"),
+    "notifications:calendar": Rule(),
+    # The iCalendar feed: the token is the credential; an unknown one is not found for anyone.
+    "notifications:ical": Rule(kwargs={"token": "no-such-token"}, anonymous=404, ok=404),
     "projects:delete": Rule(roles=EDITORS, obj="project", writes=True),  # GET: confirmation
     # POST-only forms, sent empty: editors get the form back with errors (or a redirect), others
     # 403, and a project out of scope 404 — nothing is written.
