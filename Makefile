@@ -15,11 +15,12 @@ TEST_ENV = DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/jinz
 
 $(VENV)/.run-deps: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	@# --no-compile: Python compiles what it imports on first use; pip would compile every file (~8 s).
+	$(PY) -m pip install -q --no-compile --disable-pip-version-check -r requirements.txt
 	touch $@
 
 $(VENV)/.dev-deps: $(VENV)/.run-deps requirements-dev.txt
-	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install -q --no-compile --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
 # .mo files are built, never committed; Babel compiles them without GNU gettext.
@@ -78,17 +79,18 @@ format: $(VENV)/.dev-deps
 	$(VENV)/bin/ruff check --fix .
 
 # Figures next to their floors, each part on its own database (<name>_bench...):
-#   rollups + dashboards -> docs/PERFORMANCE.md, API -> docs/PERFORMANCE-API.md,
+#   rollups + dashboards -> docs/PERFORMANCE.md; list (the /projects/ page and the API's project
+#   list, each next to its raw-SQL floor) -> its own section at the end of docs/PERFORMANCE.md;
 #   ledger import -> docs/PERFORMANCE-IMPORT.md.
 #   phone (the city dashboard's first load at 390 px on a slow mobile network, `make run`'s server and
 #   gunicorn + whitenoise, headless Chromium, a scratch SQLite database) -> its own section at the end
 #   of docs/PERFORMANCE.md, which the rollups part keeps.
-# BENCH_SIZES=10000,100000,1000000 for the full run (10^6 takes a while); BENCH_PARTS=rollups,api,import,phone
+# BENCH_SIZES=10000,100000,1000000 for the full run (10^6 takes a while); BENCH_PARTS=rollups,list,import,phone
 # picks the parts (default: all four).
-BENCH_PARTS ?= rollups,api,import,phone
+BENCH_PARTS ?= rollups,list,import,phone
 bench: $(VENV)/.dev-deps messages
 	@case ",$(BENCH_PARTS)," in *,rollups,*) $(TEST_ENV) $(PY) bench/run.py ;; esac
-	@case ",$(BENCH_PARTS)," in *,api,*) $(TEST_ENV) $(PY) bench/api_bench.py ;; esac
+	@case ",$(BENCH_PARTS)," in *,list,*) $(TEST_ENV) $(PY) bench/list_bench.py ;; esac
 	@case ",$(BENCH_PARTS)," in *,import,*) $(TEST_ENV) $(PY) bench/import_bench.py ;; esac
 	@case ",$(BENCH_PARTS)," in *,phone,*) $(PY) bench/phone_bench.py ;; esac
 

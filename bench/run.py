@@ -585,10 +585,11 @@ def write_report(results: list[dict]) -> Path:
     lines += status(results)
     lines += EXTRA_NOTES
     path = BASE_DIR / "docs" / "PERFORMANCE.md"
-    # Keep the phone bench's section (bench/phone_bench.py writes it, after its start marker).
+    # Keep the phone and list benches' sections (bench/phone_bench.py, bench/list_bench.py write
+    # them at the end, each after its start marker).
     old = path.read_text(encoding="utf-8") if path.exists() else ""
-    phone = "<!-- phone-bench:start"
-    kept = ["", old[old.index(phone) :].rstrip("\n")] if phone in old else []
+    starts = [old.index(m) for m in ("<!-- phone-bench:start", "<!-- list-bench:start") if m in old]
+    kept = ["", old[min(starts) :].rstrip("\n")] if starts else []
     path.write_text("\n".join(lines + kept) + "\n", encoding="utf-8")
     return path
 

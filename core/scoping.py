@@ -210,20 +210,6 @@ def scope(qs: QuerySet, user) -> QuerySet:
     return _apply_rule(qs, user, rule)
 
 
-def scope_key(model: type[Model], user) -> tuple:
-    """Everything `scope()` reads of `user` for rows of `model`: two users with the same key see
-    the same rows of it (core.api.plans keys compiled page queries by it)."""
-    rule = scope_rule_for(model)
-    if callable(rule) and not isinstance(rule, ScopeRule):
-        return ("user", getattr(user, "pk", None), _active(user))
-    return (
-        _active(user),
-        is_city_wide(user),
-        sees_confidential_everywhere(user),
-        scoped_region_id(user),
-    )
-
-
 # --- the named shortcuts selectors use ---------------------------------------------------------------
 def scope_projects(qs: QuerySet, user) -> QuerySet:
     """Projects the user may see: city roles all; county roles and region-bound API clients their own

@@ -2,6 +2,7 @@
 link from a dashboard means the same thing everywhere."""
 
 import django_filters as filters
+from django.core.validators import EMPTY_VALUES
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -25,24 +26,50 @@ def _date_range(field: str, label: str):
     )
 
 
+class _Ordering(filters.OrderingFilter):
+    """`sort`, with the id as the last key in the first key's direction: rows of equal amount or
+    date keep one order, so pages neither repeat nor skip them, and an index on (column, id) serves
+    the sort both ways (Project.Meta.indexes)."""
+
+    def filter(self, qs, value):
+        qs = super().filter(qs, value)
+        if value in EMPTY_VALUES:
+            return qs
+        ordering = [str(key) for key in qs.query.order_by]
+        if ordering and ordering[-1].lstrip("-") not in ("id", "pk"):
+            qs = qs.order_by(*ordering, "-id" if ordering[0].startswith("-") else "id")
+        return qs
+
+
 class ProjectFilterSet(filters.FilterSet):
     q = filters.CharFilter(method="search", label=_("Search"))
     region = filters.ModelChoiceFilter(
-        field_name="region", to_field_name="code", queryset=Region.objects.all(), label=_("Region")
+        field_name="region",
+        to_field_name="code",
+        queryset=Region.objects.all(),
+        label=_("Region"),
+        help_text="Region code, GB/T 2260 or JZKFQ (区划代码)",
     )
-    stage = filters.MultipleChoiceFilter(choices=Stage.choices, label=_("Stage"))
+    # A plain column: no DISTINCT (MultipleChoiceFilter's default), which would sort every row.
+    stage = filters.MultipleChoiceFilter(
+        choices=Stage.choices, distinct=False, label=_("Stage"), help_text="项目阶段 (repeatable)"
+    )
     chain = filters.ModelChoiceFilter(
         field_name="chain",
         to_field_name="code",
         queryset=IndustryChain.objects.all(),
         label=_("Industry chain"),
+        help_text="IndustryChain code (产业链)",
     )
-    park = filters.ModelChoiceFilter(queryset=IndustrialPark.objects.all(), label=_("Park"))
+    park = filters.ModelChoiceFilter(
+        queryset=IndustrialPark.objects.all(), label=_("Park"), help_text="Park id (园区)"
+    )
     method = filters.ModelChoiceFilter(
         field_name="method",
         to_field_name="code",
         queryset=PromotionMethod.objects.all(),
         label=_("Promotion method"),
+        help_text="PromotionMethod code (招商方式)",
     )
     owner = filters.NumberFilter(field_name="owner_id", label=_("Owner"))
     origin = filters.ChoiceFilter(
@@ -73,7 +100,7 @@ class ProjectFilterSet(filters.FilterSet):
     counts_as_signed = filters.BooleanFilter(
         method="filter_counts_as_signed", label=_("Counts as a signed project (caliber)")
     )
-    sort = filters.OrderingFilter(
+    sort = _Ordering(
         fields=(
             ("registered_on", "registered"),
             ("signed_on", "signed"),

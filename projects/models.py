@@ -5,7 +5,8 @@ from itertools import combinations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -110,6 +111,46 @@ class Currency(models.TextChoices):
     KRW = "KRW", _("Korean won")
 
 
+ROLLUP_MILESTONES = [
+    "signed_on",
+    "started_on",
+    "planned_start_on",
+    "producing_on",
+    "at_capacity_on",
+    "negotiating_on",
+    "registered_on",
+]
+
+
+def _zero(field: str) -> Coalesce:
+    return Coalesce(field, Value(0), output_field=models.BigIntegerField())
+
+
+def _rollup_cell_index(field: str) -> models.Index:
+    """(region, chain, method, park, confidential, foreign, out-of-province, the milestone date)
+    over live projects that reached it. registered_on (never null) and signed_on include the id:
+    the funds pairs read a cell's projects from the first, the signed pairs probe signings."""
+    include = ["chain", "method", "park", "planned_investment"]
+    condition = Q(is_deleted=False)
+    if field in ("registered_on", "signed_on"):
+        include.append("id")
+    if field != "registered_on":
+        condition &= Q(**{f"{field}__isnull": False})
+    return models.Index(
+        F("region"),
+        _zero("chain"),
+        _zero("method"),
+        _zero("park"),
+        F("is_confidential"),
+        F("is_foreign"),
+        F("is_out_of_province"),
+        F(field),
+        name=f"rollup_cell_{field}",
+        include=include,
+        condition=condition,
+    )
+
+
 class Project(SoftDeleteModel, TimeStampedModel):
     """An investment project from first lead to full capacity.
 
@@ -132,7 +173,11 @@ class Project(SoftDeleteModel, TimeStampedModel):
         related_name="co_projects",
     )
     region = models.ForeignKey(
-        "core.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="projects"
+        "core.Region",
+        verbose_name=_("region"),
+        on_delete=models.PROTECT,
+        related_name="projects",
+        db_index=False,  # every index on (region_id, …) serves a lookup by region
     )
     park = models.ForeignKey(
         "enterprises.IndustrialPark",
@@ -197,9 +242,7 @@ class Project(SoftDeleteModel, TimeStampedModel):
     )
     expected_jobs = models.PositiveIntegerField(_("expected jobs"), null=True, blank=True)
 
-    stage = models.CharField(
-        _("stage"), max_length=12, choices=Stage.choices, default=Stage.LEAD, db_index=True
-    )
+    stage = models.CharField(_("stage"), max_length=12, choices=Stage.choices, default=Stage.LEAD)
     registered_on = models.DateField(_("registered on"))
     negotiating_on = models.DateField(_("negotiation started on"), null=True, blank=True)
     signed_on = models.DateField(_("signed on"), null=True, blank=True, db_index=True)
@@ -278,7 +321,20 @@ class Project(SoftDeleteModel, TimeStampedModel):
             ),
             *_milestone_order_constraints(),
         ]
+        # Each index and the query it serves: docs/PERFORMANCE.md, "Indexes on projects".
         indexes = [
+            # /projects/ in its default order, newest registered first: an index walk, LIMIT 25.
+            models.Index(
+                fields=["-registered_on", "-id"],
+                name="project_registered_order",
+                condition=Q(is_deleted=False),
+            ),
+            # /projects/?sort=-amount (and amount): an index walk either way.
+            models.Index(
+                fields=["planned_investment", "id"],
+                name="project_amount_order",
+                condition=Q(is_deleted=False),
+            ),
             models.Index(fields=["region", "stage"], name="project_region_stage"),
             # Ledger imports match a file's rows to existing projects by name, all names in one
             # query: without it that query reads the whole table (0.2 s at 10^6 projects, twice
@@ -309,6 +365,20 @@ class Project(SoftDeleteModel, TimeStampedModel):
                     "registered_on",
                 ]
             ],
+            # The rollup refresh (rollups.services): per milestone, one cell's entries by date,
+            # index-only; per stage cell, its count and amount. Keyed by the fine cell
+            # (rollups.models.MonthlyRollup), 0 standing for a null id; the raw ids are included
+            # because an index-only scan needs every column the query names.
+            *[_rollup_cell_index(field) for field in ROLLUP_MILESTONES],
+            models.Index(
+                F("region"),
+                F("stage"),
+                _zero("chain"),
+                _zero("method"),
+                name="rollup_prj_stage_cell",
+                include=["chain", "method", "planned_investment"],
+                condition=Q(is_deleted=False),
+            ),
         ]
 
     def __str__(self) -> str:

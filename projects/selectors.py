@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Sum
 from django.http import Http404
 
 from accounts.models import Role, User
+from core.pagination import capped_totals
 from core.scoping import CITY_EDIT_ROLES, scope_projects
 
 from .filtersets import ProjectFilterSet
@@ -25,12 +26,45 @@ def project_queryset(*, user, related: bool = True) -> QuerySet[Project]:
 
 
 def project_list(*, user, params) -> tuple[ProjectFilterSet, QuerySet[Project]]:
-    """The filtered list behind /projects/ (and its exports and the API)."""
-    filterset = ProjectFilterSet(params, queryset=project_queryset(user=user), user=user)
-    qs = filterset.qs if filterset.is_valid() else project_queryset(user=user).none()
+    """The filtered list behind /projects/ and its exports (the API filters the same queryset
+    with the same FilterSet): the projects table alone, newest registered first unless `sort`
+    says otherwise. It sorts and counts without joins; `project_rows` reads the shown rows."""
+    base = project_queryset(user=user, related=False)
+    filterset = ProjectFilterSet(params, queryset=base, user=user)
+    qs = filterset.qs if filterset.is_valid() else base.none()
     if not params.get("sort"):
-        qs = qs.order_by("-registered_on", "-id")
+        qs = qs.order_by("-registered_on", "-id")  # index project_registered_order
     return filterset, qs
+
+
+# The columns /projects/ shows (templates/projects/project_list.html).
+LIST_COLUMNS = (
+    "name",
+    "is_confidential",
+    "late_entry",
+    "stage",
+    "planned_investment",
+    "signed_on",
+    "investor__name",
+    "region__name",
+    "chain__name",
+    # The 亮灯 chip (templates/includes/light_chip.html).
+    "light",
+    "light_reason",
+    "light_since",
+)
+
+
+def project_rows(ids: list[int]) -> list[Project]:
+    """The shown rows of a page of `project_list` (their ids, in order), with the names they show:
+    the joins run for these rows only, never to sort or count the list."""
+    rows = (
+        Project.objects.filter(pk__in=ids)
+        .select_related("investor", "region", "chain")
+        .only(*LIST_COLUMNS)
+        .in_bulk()
+    )
+    return [rows[pk] for pk in ids if pk in rows]
 
 
 def owner_candidates(*, region) -> QuerySet[User]:
@@ -45,9 +79,15 @@ def owner_candidates(*, region) -> QuerySet[User]:
 
 
 def project_totals(qs: QuerySet[Project]) -> dict:
-    totals = qs.order_by().aggregate(count=Count("id"), amount=Sum("planned_investment"))
-    totals["amount"] = totals["amount"] or Decimal(0)
-    return totals
+    """The number of projects in a list and their planned investment, in one query that reads
+    at most COUNT_CAP + 1 rows (core.pagination): beyond COUNT_CAP the count is shown as
+    "10,000+" and the sum (which would read every row) is not shown (`amount` None)."""
+    totals, capped = capped_totals(qs, amount=Sum("planned_investment"))
+    return {
+        "count": totals["count"],
+        "capped": capped,
+        "amount": None if capped else totals["amount"] or Decimal(0),
+    }
 
 
 def project_get(*, user, pk: int) -> Project:

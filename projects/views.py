@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from core.forms import apply_errors
 from core.history import history_rows
+from core.pagination import CappedPaginator
 from core.scoping import can_edit
 from core.textnorm import normalize_name
 from imports.exporters import export_query, export_requested
@@ -50,8 +51,13 @@ def project_list(request: HttpRequest) -> HttpResponse:
     )
     if export is not None:
         return export
+    # One count (with the sum) for the totals and the pages; the page is sorted on the projects
+    # table and only its rows are read with their names.
     totals = selectors.project_totals(qs)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    ids = qs.values_list("pk", flat=True)
+    paginator = CappedPaginator(ids, PAGE_SIZE, count=totals["count"], capped=totals["capped"])
+    page = paginator.get_page(request.GET.get("page"))
+    page.object_list = selectors.project_rows(list(page.object_list))
     active_filters = sum(
         1
         for k in filterset.form.fields

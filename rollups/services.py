@@ -5,8 +5,8 @@
 and the comparison with a live aggregate.
 
 The refresh recomputes exactly the cell measures an outbox row names (the cells a change left and
-entered), each with an index-only scan of that cell's own entries (the rollup_prj_*_by_cell
-covering indexes, led by the cell key: rollups migration 0007), in one grouped statement that
+entered), each with an index-only scan of that cell's own entries (the rollup_cell_*
+covering indexes, led by the cell key, declared in projects.models.Project.Meta), in one grouped statement that
 updates the cells it finds and inserts the ones it does not; cells left all zero are deleted. The coarse region-month and region-month-chain
 tables are then re-derived for the region-months touched, from the fine cells. Every write is a
 recompute from source, so running a refresh twice, or in either order with another, gives the same

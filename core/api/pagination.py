@@ -1,63 +1,42 @@
 """Page numbers for people, cursors for programs that walk a whole list.
 
-`?page=N&page_size=M` (M ≤ 500) answers `{count, next, previous, results}`. `?cursor=` (empty, to
+`?page=N&page_size=M` (M ≤ 500) answers `{count, next, previous, results}`; `count` is exact up to
+10,000 rows and 10,000 beyond (core.pagination: it stops counting there), and page numbers reach
+the first 10,000 rows. `?cursor=` (empty, to
 start) walks the list by primary key without counting it: `{next, previous, results}` and no COUNT(*)
 per page, so walking 10^6 rows costs the same per page as walking 100.
 """
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
-from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 
-from .plans import PlannedRows
+from core import pagination as counting
+from core.pagination import CappedPaginator
 
 MAX_PAGE_SIZE = 500
-
-
-class LeanCountPaginator(Paginator):
-    """COUNT(*) without the joins that fetch related names for the page (and without ORDER BY):
-    a `.values()` list carries its filtered model queryset as `count_source`, counted by pk."""
-
-    @cached_property
-    def count(self) -> int:
-        qs = getattr(self.object_list, "count_source", self.object_list)
-        if isinstance(qs, PlannedRows):
-            return qs.count()
-        if hasattr(qs, "query"):
-            return qs.order_by().values("pk").count()
-        return len(qs)
-
-    def page(self, number):
-        """The page's rows first: a page shorter than the page size is the last one, so the total
-        is known exactly without COUNT(*) (most filtered lists fit on one page). A full page, or
-        a page past the end, counts as usual."""
-        lean = hasattr(self.object_list, "query") or isinstance(self.object_list, PlannedRows)
-        if self.orphans or not lean:
-            return super().page(number)
-        try:
-            n = int(number)
-        except (TypeError, ValueError):
-            return super().page(number)  # the usual "not an integer" error
-        if n < 1:
-            return super().page(number)
-        bottom = (n - 1) * self.per_page
-        rows = list(self.object_list[bottom : bottom + self.per_page])
-        if not rows and n > 1:
-            return super().page(number)  # past the end: the usual error
-        if len(rows) < self.per_page:
-            self.__dict__["count"] = bottom + len(rows)  # the cached_property's slot
-        else:
-            self.validate_number(n)  # COUNT(*)
-        return self._get_page(rows, n, self)
 
 
 class _Pages(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
-    django_paginator_class = LeanCountPaginator
+    django_paginator_class = CappedPaginator
+
+    def paginate_queryset(self, queryset, request, view=None):
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except NotFound:
+            if _page_beyond_cap(request, self):
+                raise NotFound(
+                    _(
+                        "Page numbers reach the first %(cap)s rows; walk longer lists with "
+                        "cursor pages (cursor=)."
+                    )
+                    % {"cap": counting.COUNT_CAP}
+                ) from None
+            raise
 
 
 class _Cursor(CursorPagination):
@@ -117,7 +96,10 @@ class PageOrCursorPagination:
             "properties": {
                 "count": {
                     "type": "integer",
-                    "description": "Total rows (page-number pagination only; absent with cursor).",
+                    "description": (
+                        "Matching rows, exact up to 10,000 and 10,000 beyond (page-number "
+                        "pagination only; absent with cursor)."
+                    ),
                     "example": 123,
                 },
                 "next": {
@@ -163,3 +145,11 @@ class PageOrCursorPagination:
                 "schema": {"type": "string"},
             },
         ]
+
+
+def _page_beyond_cap(request, pages: _Pages) -> bool:
+    try:
+        number = int(request.query_params.get(pages.page_query_param, 1))
+    except ValueError:
+        return False
+    return (number - 1) * pages.get_page_size(request) >= counting.COUNT_CAP

@@ -1,36 +1,15 @@
-"""Renderers: fast JSON, and streamed CSV / xlsx for list endpoints (`?format=csv|xlsx`)."""
+"""Renderers for list endpoints' files (`?format=csv|xlsx`); JSON is drf-orjson-renderer's
+ORJSONRenderer (settings.REST_FRAMEWORK)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
 
-import orjson
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from drf_orjson_renderer.renderers import ORJSONRenderer
+from rest_framework.renderers import BaseRenderer
 
 from core.exports import safe_cell
-
-
-def _default(value):
-    if isinstance(value, Decimal):
-        return str(value)
-    if hasattr(value, "__html__") or hasattr(value, "_proxy____cast"):  # lazy translations
-        return str(value)
-    if isinstance(value, (set, frozenset, tuple)):
-        return list(value)
-    if isinstance(value, dt.timedelta):
-        return str(value.total_seconds())
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-
-
-class FastJSONRenderer(JSONRenderer):
-    """orjson: the same output as DRF's renderer (decimals as strings, ISO dates), several times
-    faster on long lists."""
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        if data is None:
-            return b""
-        return orjson.dumps(data, default=_default, option=orjson.OPT_NON_STR_KEYS)
 
 
 def neutralise(value) -> object:
@@ -56,7 +35,7 @@ class CSVRenderer(BaseRenderer):
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         # Only reached for errors (400/401/404...): render them as JSON text.
-        return orjson.dumps(data, default=_default)
+        return ORJSONRenderer().render(data)
 
 
 class XLSXRenderer(BaseRenderer):
@@ -66,4 +45,4 @@ class XLSXRenderer(BaseRenderer):
     render_style = "binary"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
-        return orjson.dumps(data, default=_default)
+        return ORJSONRenderer().render(data)

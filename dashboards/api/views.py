@@ -1,11 +1,12 @@
 """/api/v1/rollups/: totals by any of region, chain, method, park, month, quarter for a period."""
 
+from drf_orjson_renderer.renderers import ORJSONRenderer
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api.renderers import CSVRenderer, FastJSONRenderer, XLSXRenderer
+from core.api.renderers import CSVRenderer, XLSXRenderer
 from core.api.views_base import JsonErrorsMixin, stream_csv, xlsx_file
 from dashboards import live
 from rollups.models import counted_agreement_kinds
@@ -15,7 +16,7 @@ from .serializers import RollupQuerySerializer, RollupResponseSerializer
 
 class RollupView(JsonErrorsMixin, APIView):
     renderer_classes = [
-        FastJSONRenderer,
+        ORJSONRenderer,
         *APIView.renderer_classes[1:],
         CSVRenderer,
         XLSXRenderer,

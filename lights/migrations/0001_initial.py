@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0002_attachment'),
-        ('projects', '0007_project_light'),
+        ('projects', '0008_project_light'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -15,10 +15,10 @@ from core.api.permissions import CanEditOrReadOnly
 from core.api.views_base import ApiViewSet, ListMixin
 from core.scoping import scope_projects
 from projects import selectors, services
+from projects.filtersets import ProjectFilterSet
 from projects.models import FollowUp, FundsInPlace, Project
 
 from . import serializers
-from .filters import ProjectApiFilterSet
 
 PROJECT_EXAMPLE = OpenApiExample(
     "A signed project",
@@ -72,18 +72,17 @@ class ProjectViewSet(
     ApiViewSet,
 ):
     permission_classes = [*ApiViewSet.permission_classes, CanEditOrReadOnly]
-    filterset_class = ProjectApiFilterSet
-    # `sort` (the page's parameter) orders the list; DRF's OrderingFilter and SearchFilter would
-    # only duplicate `sort` and `q` under other names.
+    # The /projects/ page's FilterSet (and its exports'): one filter, one meaning. `sort` (the
+    # page's parameter) orders the list; DRF's OrderingFilter and SearchFilter would only
+    # duplicate `sort` and `q` under other names.
+    filterset_class = ProjectFilterSet
     filter_backends = [FilterBackend]
     list_fields = serializers.PROJECT_LIST_FIELDS
-    planned_model = Project  # the list's queryset depends on the user's scope only
     export_name = "projects"
 
     def get_queryset(self):
-        # Newest first by id unless `sort` says otherwise: the primary key's index serves it, where
-        # the page's default (-registered_on) would sort every matching row to show fifty.
-        if self.action == "list":  # read with .values() (ListMixin), which makes its own joins
+        # Newest first by id unless `sort` says otherwise (cursor pages walk by id).
+        if self.action == "list":  # ListMixin selects the related rows list_fields names
             return selectors.project_queryset(user=self.request.user, related=False).order_by("-id")
         qs = selectors.project_queryset(user=self.request.user)
         if self.action == "retrieve":

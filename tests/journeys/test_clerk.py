@@ -39,7 +39,7 @@ def log_lead(user, *, name: str, investor: str, region: str | None, amount: str)
     user.type(page.get_by_label("计划投资(万元)"), amount)
     # A name that matches no enterprise: the page says a new one will be created.
     expect(page.get_by_test_id("investor-status")).to_contain_text(f"将新建企业“{investor}”")
-    user.click(page.get_by_role("button", name="保存线索"))
+    user.follow(page.get_by_role("button", name="保存线索"))
     expect(page.locator("h1")).to_have_text(name)
 
 
@@ -63,12 +63,12 @@ def test_clerk_signs_a_lead_late_with_amount_and_kind_and_it_is_marked_late_entr
 
     # Signed a week before it was registered: allowed, kept as a late entry (补录).
     signed = (date.fromisoformat(registered) - timedelta(days=7)).isoformat()
-    user.click(page.get_by_test_id("sign-project"))
+    user.follow(page.get_by_test_id("sign-project"))
     form = page.get_by_test_id("signing-form")
     user.type(form.get_by_label("签约日期"), signed)
     user.type(form.get_by_label("签约金额", exact=False), "1.8亿")
     user.choose(form.get_by_label("协议类型"), label="正式合同")
-    user.click(page.get_by_test_id("save-signing"))
+    user.follow(page.get_by_test_id("save-signing"))
 
     expect(page.get_by_role("alert").first).to_contain_text("签约")
     expect(page.get_by_test_id("stage")).to_have_text("签约")
@@ -84,7 +84,7 @@ def test_clerk_signs_a_lead_late_with_amount_and_kind_and_it_is_marked_late_entr
     if not late.is_visible():
         user.click(page.get_by_role("search").get_by_text("更多筛选"))
     user.choose(late, label="仅补录项目")
-    user.click(page.get_by_role("button", name="筛选", exact=True))
+    user.follow(page.get_by_role("button", name="筛选", exact=True))
     expect(page.get_by_role("link", name=name)).to_be_visible()
     assert _list_totals(page)[0] == "1"
 
@@ -116,10 +116,10 @@ def test_every_control_of_the_list_filter_works_alone_and_2023_q1_shows_the_arti
             user.click(control)
         else:
             user.type(control, "1000")
-        user.click(form.get_by_role("button", name="筛选", exact=True))
+        user.follow(form.get_by_role("button", name="筛选", exact=True))
         expect(page.get_by_test_id("total-count")).to_be_visible()
         assert FILTER_INVALID not in page.inner_text("body"), name
-        user.click(page.get_by_role("search").get_by_role("link", name="清除"))
+        user.follow(page.get_by_role("search").get_by_role("link", name="清除"))
 
     # Combined, as the article reports it: signed in 2023 Q1.
     form = page.get_by_role("search")
@@ -127,13 +127,13 @@ def test_every_control_of_the_list_filter_works_alone_and_2023_q1_shows_the_arti
         user.click(form.get_by_text("更多筛选"))
     user.type(form.get_by_label("签约日期起"), "2023-01-01")
     user.type(form.get_by_label("签约日期止"), "2023-03-31")
-    user.click(form.get_by_role("button", name="筛选", exact=True))
+    user.follow(form.get_by_role("button", name="筛选", exact=True))
     assert FILTER_INVALID not in page.inner_text("body")
     assert _list_totals(page) == ("39", "356.69")
 
     # and combined with a county: fewer, never the filter warning.
     user.choose(page.get_by_role("search").get_by_label("地区", exact=True), label="榆次区")
-    user.click(page.get_by_role("search").get_by_role("button", name="筛选", exact=True))
+    user.follow(page.get_by_role("search").get_by_role("button", name="筛选", exact=True))
     count, _amount = _list_totals(page)
     assert 0 < int(count) < 39
     assert FILTER_INVALID not in page.inner_text("body")
@@ -145,7 +145,7 @@ def test_exported_list_imported_back_changes_nothing(user, tmp_path):
     user.menu("招商项目")
     form = page.get_by_role("search")
     user.choose(form.get_by_label("地区", exact=True), label="平遥县")
-    user.click(form.get_by_role("button", name="筛选", exact=True))
+    user.follow(form.get_by_role("button", name="筛选", exact=True))
     with page.expect_download() as download:
         user.click(page.get_by_role("link", name="导出 Excel"))
     ledger = tmp_path / "exported.xlsx"
@@ -162,7 +162,7 @@ def upload(user, ledger: Path) -> None:
     """The imports page's own form: the file, then 检查文件 (the ledger kind defaults to projects)."""
     page = user.page
     page.get_by_test_id("upload-form").locator("input[type=file]").set_input_files(str(ledger))
-    user.click(page.get_by_role("button", name="检查文件"))
+    user.follow(page.get_by_role("button", name="检查文件"))
     expect(page.get_by_test_id("batch-summary")).to_be_visible(timeout=60_000)
 
 
@@ -209,12 +209,12 @@ def test_a_20_row_ledger_with_one_bad_row_shows_the_row_and_imports_the_rest(use
     expect(errors.locator("tbody tr")).to_have_count(1)
     expect(errors.locator("tbody tr").first).to_contain_text("8")  # header + the 7th project
     expect(errors).to_contain_text("abc")
-    user.click(page.get_by_test_id("import-valid-rows"))
+    user.follow(page.get_by_test_id("import-valid-rows"))
     expect(page.get_by_test_id("batch-status")).to_contain_text("已导入", timeout=60_000)
 
     user.menu("招商项目")
     user.type(page.get_by_label("搜索"), f"台账项目{tag}")
-    user.click(page.get_by_role("search").get_by_role("button", name="筛选", exact=True))
+    user.follow(page.get_by_role("search").get_by_role("button", name="筛选", exact=True))
     assert _list_totals(page)[0] == "19"
 
 
@@ -223,17 +223,17 @@ def test_clerk_records_an_event_with_two_signings(user):
     user.login("city_staff")
     tag = _tag()
     user.menu("招商活动")
-    user.click(page.get_by_role("link", name=re.compile("新建活动")))
+    user.follow(page.get_by_role("link", name=re.compile("新建活动")))
     title = f"晋中(深圳)招商推介会{tag}"
     user.type(page.get_by_label("活动名称"), title)
     user.choose(page.get_by_label("类型", exact=True), index=1)
     user.type(page.get_by_label("开始日期"), "2026-11-20")
     user.type(page.get_by_label("市", exact=True), "深圳")
     user.choose(page.get_by_label("主办地区"), label="晋中市")
-    user.click(page.get_by_role("button", name="保存"))
+    user.follow(page.get_by_role("button", name="保存"))
     expect(page.locator("h1")).to_contain_text(title)
 
-    user.click(page.get_by_role("link", name=re.compile("录入签约")))
+    user.follow(page.get_by_role("link", name=re.compile("录入签约")))
     for i, (investor, amount) in enumerate([("深圳", "5亿"), ("广州", "1.2亿")]):
         row = page.get_by_test_id(f"signing-row-{i}")
         user.click(row.get_by_text("或新建项目"))
@@ -241,7 +241,7 @@ def test_clerk_records_an_event_with_two_signings(user):
         user.type(row.get_by_label("投资方"), f"{investor}{tag}电子有限公司")
         user.choose(row.get_by_label("地区"), label="榆次区")
         user.type(row.get_by_label("金额(万元)"), amount)
-    user.click(page.get_by_role("button", name="保存签约"))
+    user.follow(page.get_by_role("button", name="保存签约"))
     signings = page.get_by_test_id("signings-table")
     expect(signings).to_contain_text(f"推介会签约项目{tag}-1")
     expect(signings).to_contain_text(f"推介会签约项目{tag}-2")

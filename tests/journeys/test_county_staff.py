@@ -25,11 +25,11 @@ def test_county_clerk_logs_and_signs_a_lead_in_their_county(user):
     assert user.interactions <= 8, user.interactions
     expect(page.get_by_test_id("project-region")).to_contain_text("榆次区")
 
-    user.click(page.get_by_test_id("sign-project"))
+    user.follow(page.get_by_test_id("sign-project"))
     form = page.get_by_test_id("signing-form")
     user.type(form.get_by_label("签约日期"), date.today().isoformat())
     user.type(form.get_by_label("签约金额", exact=False), "7500")
-    user.click(page.get_by_test_id("save-signing"))
+    user.follow(page.get_by_test_id("save-signing"))
     expect(page.get_by_test_id("stage")).to_have_text("签约")
 
 
@@ -47,7 +47,7 @@ def test_county_clerk_sees_only_their_county_in_lists_search_and_links(user):
     # Searching another county's projects by name or investor finds nothing.
     for other in ("安泰", "平遥牛肉", "吉利"):
         user.type(page.get_by_label("搜索"), other)
-        user.click(page.get_by_role("search").get_by_role("button", name="筛选", exact=True))
+        user.follow(page.get_by_role("search").get_by_role("button", name="筛选", exact=True))
         count, _ = _list_totals(page)
         for row_region in page.get_by_test_id("row-region").all_inner_texts():
             assert row_region.strip() == "榆次区", (other, row_region)

@@ -28,7 +28,7 @@ def _follow_every_figure(user, *, limit: int = 30) -> int:
         expect(figure).to_be_visible()
         kind = figure.get_attribute("data-figure")
         shown = figure.inner_text().strip()
-        user.click(figure)
+        user.follow(figure)
         expect(page.get_by_test_id("total-count")).to_be_visible()
         listed = page.get_by_test_id("total-count" if kind == "count" else "total-amount")
         assert listed.inner_text().strip() == shown, (i, kind, shown, page.url)
@@ -52,7 +52,7 @@ def test_county_official_on_the_city_dashboard_is_told_which_figures_are_aggrega
     user.login("yuci_official")
     user.menu("数据看板")
     if "榆次区" in page.locator("h1").inner_text():
-        user.click(page.get_by_role("link", name=re.compile("全市")).first)
+        user.follow(page.get_by_role("link", name=re.compile("全市")).first)
     expect(page.locator("h1")).to_contain_text("晋中市")
     locked = page.locator("[data-figure=locked]")
     assert locked.count() > 0
@@ -82,7 +82,7 @@ def test_leader_ranks_counties_by_completion_against_target_and_by_amount(user):
     ranks = [int(r) for r in ranking.get_by_test_id("rank").all_inner_texts()]
     assert ranks == list(range(1, len(ranks) + 1))
 
-    user.click(page.get_by_test_id("rank-by-amount"))
+    user.follow(page.get_by_test_id("rank-by-amount"))
     ranking = page.get_by_test_id("county-ranking")
     amounts = [
         float(a.replace(",", "")) for a in ranking.get_by_test_id("actual").all_inner_texts()
@@ -92,6 +92,6 @@ def test_leader_ranks_counties_by_completion_against_target_and_by_amount(user):
     # Drill into a county from its row.
     county = ranking.get_by_test_id("county-name").nth(2)
     name = county.inner_text().strip()
-    user.click(county.get_by_role("link"))
+    user.follow(county.get_by_role("link"))
     expect(page.locator("h1")).to_contain_text(name)
     expect(page.get_by_test_id("kpis")).to_be_visible()

@@ -14,6 +14,8 @@ from rollups.outbox import drains_held
 
 class Command(BaseCommand):
     help = "Load reference data, demo users and demo data (idempotent)."
+    # `make run` runs it between migrate and the server, which both run the system checks (~1 s).
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument(

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('core', '0002_attachment'),
         ('enterprises', '0004_tier_counts_revenue'),
-        ('projects', '0006_project_late_entry'),
+        ('projects', '0007_list_and_rollup_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

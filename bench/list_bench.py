@@ -1,0 +1,358 @@
+"""List benchmark (issue 19): the /projects/ page and the API's project list, each request taking
+turns with its raw-SQL floor in the same run.
+
+    make bench BENCH_PARTS=list                      # 10^4 projects
+    BENCH_SIZES=10000,1000000 make bench BENCH_PARTS=list
+
+Works on its own scratch database, <DATABASE_URL's name>_bench_list, dropped and created here (the
+database it is given is never written). Projects are generated with INSERT ... SELECT over
+generate_series (fabricated load, not business writes). For each size, through the Django test
+client with the full middleware stack (the page logged in as city staff, the API with a token of
+`api_reader`), each case REPEAT times in rounds of BATCH requests taking turns with the others:
+
+- /projects/ unfiltered, filtered (region + stage + signing year), searched, sorted by amount and
+  its page 200, each next to bench/api_urls.html_floor: the same totals (counted up to 10,001 rows
+  like the page) and the page's 25 rows with their names in hand-written SQL, as JSON;
+- the API's first page (page numbers), a later cursor page and a filtered page, next to
+  bench/api_urls.floor: the page's 50 rows in hand-written SQL, as JSON.
+
+Writes its section of docs/PERFORMANCE.md (between its markers). Sizes from BENCH_SIZES (default
+10000); BENCH_RUNS requests per row (default 60); BENCH_KEEP=1 keeps the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import statistics
+import subprocess  # nosec B404 (git rev-parse, fixed argv)
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import environ  # noqa: E402
+import psycopg2  # noqa: E402
+
+SOURCE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/jinzhong_crm")
+cfg = environ.Env.db_url_config(SOURCE_URL)
+BENCH_DB = cfg["NAME"] + "_bench_list"
+DSN = {
+    "host": cfg["HOST"] or "127.0.0.1",
+    "port": cfg["PORT"] or 5432,
+    "user": cfg["USER"],
+    "password": cfg.get("PASSWORD") or None,
+}
+
+
+def _fresh_database() -> None:
+    """Drop and create the scratch database: every run starts from nothing."""
+    conn = psycopg2.connect(dbname="postgres", **DSN)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+        cur.execute(f'CREATE DATABASE "{BENCH_DB}"')
+    conn.close()
+
+
+_fresh_database()
+_auth = cfg["USER"] + (f":{cfg['PASSWORD']}" if cfg.get("PASSWORD") else "")
+os.environ["DATABASE_URL"] = f"postgres://{_auth}@{DSN['host']}:{DSN['port']}/{BENCH_DB}"
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jinzhong_crm.settings")
+os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789abcdef0123456789")
+os.environ.setdefault("DEMO", "1")
+os.environ["HTTPS"] = "0"
+os.environ["DEBUG"] = "0"
+# A load test of one token must not be throttled (the throttle still runs: its cost is measured).
+os.environ["API_THROTTLE_USER"] = "100000000/min"
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client, override_settings  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+REPEAT = int(os.environ.get("BENCH_RUNS", "60"))
+BATCH = 10  # requests per case per round; the cases take turns (see in_process)
+SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "10000").split(",") if s.strip()]
+START = "<!-- list-bench:start (written by bench/list_bench.py) -->"
+END = "<!-- list-bench:end -->"
+
+FILTERS = "region=140702&stage=signed&signed_from=2021-01-01&signed_to=2021-12-31"
+SEARCH = "q=%E9%A1%B9%E7%9B%AE123"  # 项目123: ~11 names at 10^4, ~1,100 at 10^6
+# name: (what a user requests, its floor, the budget for p95 / floor p95)
+CASES = {
+    "page: unfiltered": ("/projects/", "/bench/floor/html/", 3.0),
+    "page: region + stage + year": (
+        f"/projects/?{FILTERS}",
+        f"/bench/floor/html/?{FILTERS}",
+        3.0,
+    ),
+    "page: search": (f"/projects/?{SEARCH}", f"/bench/floor/html/?{SEARCH}", 3.0),
+    "page: sort by amount": ("/projects/?sort=-amount", "/bench/floor/html/?sort=-amount", 3.0),
+    "page: page 200": ("/projects/?page=200", "/bench/floor/html/?page=200", 3.0),
+    "API: first page (page numbers)": (
+        "/api/v1/projects/?page_size=50",
+        "/bench/floor/",
+        2.5,
+    ),
+    "API: a later cursor page": (None, None, 2.5),  # filled in from a walk (see in_process)
+    "API: filtered (page numbers)": (
+        f"/api/v1/projects/?{FILTERS}&page_size=50",
+        f"/bench/floor/?{FILTERS}",
+        2.5,
+    ),
+    "API: filtered (cursor)": (
+        f"/api/v1/projects/?{FILTERS}&cursor=&page_size=50",
+        f"/bench/floor/?{FILTERS}",
+        2.5,
+    ),
+}
+
+
+# --- data ---------------------------------------------------------------------------------------------
+def generate(n: int) -> float:
+    """Replace the projects with n generated ones (2,000 investors, every region, chain, method)."""
+    from enterprises.models import Enterprise
+
+    start = time.perf_counter()
+    with connection.cursor() as cur:
+        cur.execute("TRUNCATE projects_project, enterprises_enterprise CASCADE")
+    Enterprise.objects.bulk_create(
+        Enterprise(name=f"基准测试企业{i:05d}有限公司", normalized_name=f"基准测试企业{i:05d}")
+        for i in range(2000)
+    )
+    with connection.cursor() as cur:
+        cur.execute("SELECT array_agg(id ORDER BY id) FROM enterprises_enterprise")
+        investors = cur.fetchone()[0]
+        cur.execute("SELECT array_agg(id ORDER BY id) FROM core_region WHERE code <> '140700'")
+        regions = cur.fetchone()[0]
+        cur.execute("SELECT array_agg(id ORDER BY id) FROM core_industrychain")
+        chains = cur.fetchone()[0]
+        cur.execute("SELECT array_agg(id ORDER BY id) FROM core_promotionmethod")
+        methods = cur.fetchone()[0]
+        cur.execute(
+            """
+            INSERT INTO projects_project (
+                created_at, updated_at, is_deleted, name, planned_investment, currency, stage,
+                registered_on, negotiating_on, signed_on, planned_start_on, started_on,
+                producing_on, at_capacity_on, drop_reason, is_out_of_province, is_foreign,
+                is_confidential, late_entry, notes, investor_id, region_id, chain_id, method_id)
+            SELECT now(), now(), i %% 97 = 0, '基准项目' || i, (1000 + (i * 37) %% 200000) + 0.25,
+                'CNY',
+                (ARRAY['lead','lead','lead','negotiating','signed','signed','started','started',
+                       'producing','at_capacity'])[k + 1],
+                reg,
+                CASE WHEN k >= 3 THEN reg + 10 END,
+                CASE WHEN k >= 4 THEN reg + 30 END,
+                CASE WHEN k >= 4 THEN reg + 60 END,
+                CASE WHEN k >= 6 THEN reg + 90 END,
+                CASE WHEN k >= 8 THEN reg + 300 END,
+                CASE WHEN k = 9 THEN reg + 500 END,
+                '', i %% 3 = 0, i %% 11 = 0, false, false, '',
+                (%(investors)s::bigint[])[(1 + i %% 2000)::int],
+                (%(regions)s::bigint[])[(1 + i %% cardinality(%(regions)s::bigint[]))::int],
+                (%(chains)s::bigint[])[(1 + (i / 7) %% cardinality(%(chains)s::bigint[]))::int],
+                (%(methods)s::bigint[])[(1 + (i / 3) %% cardinality(%(methods)s::bigint[]))::int]
+            FROM (SELECT i, ((i * 7) %% 10)::int AS k,
+                         date '2016-01-01' + ((i * 7919) %% 3400)::int AS reg
+                  FROM generate_series(1::bigint, %(n)s::bigint) AS i) g
+            """,
+            {
+                "n": n,
+                "investors": investors,
+                "regions": regions,
+                "chains": chains,
+                "methods": methods,
+            },
+        )
+        cur.execute("VACUUM ANALYZE projects_project")
+        cur.execute("ANALYZE enterprises_enterprise")
+    return time.perf_counter() - start
+
+
+# --- measuring ----------------------------------------------------------------------------------------
+def _stats(samples: list[float]) -> dict:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return {"median": statistics.median(ordered), "p95": p95, "n": len(ordered)}
+
+
+def measure(client: Client, url: str, headers: dict, times: list[float]) -> int:
+    """Add `BATCH` requests' times to `times`; the queries of the last one."""
+    queries = 0
+    for _ in range(BATCH):
+        with CaptureQueriesContext(connection) as ctx:
+            start = time.perf_counter()
+            response = client.get(url, headers=headers)
+            times.append((time.perf_counter() - start) * 1000)
+        if response.status_code != 200:
+            raise RuntimeError(f"{url}: {response.status_code} {response.content[:300]!r}")
+        queries = len(ctx.captured_queries)
+    return queries
+
+
+def in_process(page_client: Client, api_headers: dict) -> dict[str, dict]:
+    """Every case and every floor `REPEAT` times, in rounds of `BATCH` requests each taking turns:
+    a slow moment of a shared machine falls on a path and its floor alike."""
+    with override_settings(ROOT_URLCONF="bench.api_urls", ALLOWED_HOSTS=["testserver"]):
+        api = Client()
+        cursor = "/api/v1/projects/?cursor=&page_size=50"
+        for _ in range(3):  # page 4 of the walk: a real cursor
+            cursor = api.get(cursor, headers=api_headers).json()["next"].split("testserver")[-1]
+        before = api.get(cursor, headers=api_headers).json()["results"][0]["id"] + 1
+        cases = dict(CASES)
+        cases["API: a later cursor page"] = (cursor, f"/bench/floor/?before={before}", 2.5)
+        runs = {}  # (name, is_floor) -> (url, client, headers)
+        for name, (url, floor, _budget) in cases.items():
+            page = name.startswith("page")
+            runs[(name, False)] = (url, page_client if page else api, {} if page else api_headers)
+            runs[(name, True)] = (floor, api, {})
+        for url, client, headers in runs.values():  # warm
+            for _ in range(3):
+                client.get(url, headers=headers)
+        times = {key: [] for key in runs}
+        queries = {}
+        for _ in range(max(1, REPEAT // BATCH)):
+            for key, (url, client, headers) in runs.items():
+                queries[key] = measure(client, url, headers, times[key])
+    results = {}
+    for name, (url, _floor, budget) in cases.items():
+        r = _stats(times[(name, False)])
+        f = _stats(times[(name, True)])
+        results[name] = {
+            **r,
+            "queries": queries[(name, False)],
+            "floor": f,
+            "ratio": r["p95"] / f["p95"],
+            "budget": budget,
+            "url": url,
+        }
+        print(
+            f"  {name}: {r['median']:.1f} / {r['p95']:.1f} ms, {queries[(name, False)]} q; "
+            f"floor {f['median']:.1f} / {f['p95']:.1f} ms; {r['p95'] / f['p95']:.2f}×",
+            flush=True,
+        )
+    return results
+
+
+# --- report -------------------------------------------------------------------------------------------
+def _commit() -> str:
+    return subprocess.run(  # noqa: S603  # nosec B603 B607
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def section(sections: list[dict]) -> str:
+    with connection.cursor() as cur:
+        cur.execute("SHOW server_version")
+        pg = cur.fetchone()[0]
+    sizes = ", ".join(f"{s['n']:,}" for s in sections)
+    lines = [
+        START,
+        "",
+        "## Project list: the page and the API (bench/list_bench.py)",
+        "",
+        f"Measured by `make bench BENCH_PARTS=list` on {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} "
+        f"UTC, commit {_commit() or '?'}, sizes {sizes}; "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}, PostgreSQL {pg}, "
+        f"Django {django.get_version()}. Through the Django test client with the full middleware "
+        f"stack; {REPEAT} requests per row and as many of its floor, in rounds of {BATCH} taking "
+        "turns. Times in ms. Queries: of a repeated request (the page's session and user "
+        "included; the API's token is remembered for a few seconds, its first request adds 1).",
+        "",
+    ]
+    for s in sections:
+        lines += [
+            f"### {s['n']:,} projects (generated in {s['generate_s']:.0f} s; load average "
+            f"{s['load'][0]:.1f} → {s['load'][1]:.1f} on 2 cores)",
+            "",
+            "| request | median | p95 | queries | floor median | floor p95 | p95 / floor p95 "
+            "| budget |",
+            "|---|---:|---:|---:|---:|---:|---:|---|",
+        ]
+        for name, r in s["results"].items():
+            verdict = "met" if r["ratio"] <= r["budget"] else "NOT met"
+            if name.startswith("API") and r["queries"] > 3:
+                verdict += f", {r['queries']} queries > 3"
+            lines.append(
+                f"| {name} (`{r['url']}`) | {r['median']:.1f} | {r['p95']:.1f} | {r['queries']} "
+                f"| {r['floor']['median']:.1f} | {r['floor']['p95']:.1f} | {r['ratio']:.2f}× "
+                f"| ≤ {r['budget']:g}× ({verdict}) |"
+            )
+        lines.append("")
+    if len(sections) > 1:
+        first, last = sections[0]["results"], sections[-1]["results"]
+        flat = ", ".join(f"{name} {last[name]['p95'] / first[name]['p95']:.2f}×" for name in first)
+        lines += [f"Growth of p95 from the smallest to the largest size: {flat}.", ""]
+    else:
+        lines += [
+            f"Only {sections[0]['n']:,} projects were run here: flatness (10^6 / 10^4 ≤ 1.5) is not "
+            "judged by this run.",
+            "",
+        ]
+    lines += [*NOTES.strip("\n").splitlines(), "", END, ""]
+    return "\n".join(lines)
+
+
+NOTES = """
+Floors: the page's is its totals and its 25 rows with their names in two hand-written statements
+(bench/api_urls.html_floor), sent as JSON: no template, no form, no session. The API's is its 50
+rows in one statement with each name read by a scalar subquery (the fastest raw SQL found for this
+page, bench/api_urls.floor), as JSON. The page also renders its template (the filter form with its
+regions, chains, parks and methods, the table, the pager), which its floor does not.
+"""
+
+
+def write(text: str) -> Path:
+    path = ROOT / "docs" / "PERFORMANCE.md"
+    old = path.read_text(encoding="utf-8") if path.exists() else "# Performance\n"
+    if START in old and END in old:
+        before, rest = old.split(START, 1)
+        old = before + rest.split(END, 1)[1].lstrip("\n")
+    path.write_text(old.rstrip("\n") + "\n\n" + text, encoding="utf-8")
+    return path
+
+
+def main() -> None:
+    call_command("migrate", verbosity=0)
+    from accounts import services
+    from accounts.models import User
+    from demo import loader
+
+    loader.load_reference()
+    loader.load_demo_users(password="demo12345")  # noqa: S106  # nosec B106 (bench-only)
+    reader = User.objects.get(username="api_reader")
+    _token, plain = services.api_token_create(user=reader, by=reader, expires_in=None)
+    api_headers = {"Authorization": f"Token {plain}"}
+    page_client = Client()
+    page_client.force_login(User.objects.get(username="city_staff"))
+
+    sections = []
+    for n in SIZES:
+        print(f"{n:,} projects: generating…", flush=True)
+        s = {"n": n, "generate_s": generate(n), "load": [os.getloadavg()[0]]}
+        s["results"] = in_process(page_client, api_headers)
+        s["load"].append(os.getloadavg()[0])
+        sections.append(s)
+    text = section(sections)
+    connection.close()
+    print("wrote", write(text))
+    if os.environ.get("BENCH_KEEP"):  # to EXPLAIN the cases' queries afterwards
+        print("kept", BENCH_DB)
+        return
+    drop = psycopg2.connect(dbname="postgres", **DSN)
+    drop.autocommit = True
+    with drop.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+    drop.close()
+
+
+if __name__ == "__main__":
+    main()
