@@ -369,8 +369,9 @@ def lights_refresh(
         )
         changed = cursor.rowcount
     if not changed:
+        if project_ids is None:
+            _rewrite_tally()  # the full pass also re-derives the dashboards' tally
         return 0
-    _rewrite_tally()
     # The rows just recorded are exactly the projects to update: update by that list (one
     # statement), with the same expressions.
     recorded = LightChange.objects.filter(recorded_at=now)
@@ -381,6 +382,7 @@ def lights_refresh(
         light_limit=F("new_limit"),
     )
     _open_red_items(recorded.filter(light=Light.RED).exclude(previous_light=Light.RED), as_of)
+    _rewrite_tally()
     return changed
 
 

@@ -43,7 +43,7 @@ def test_month_grid_shows_my_next_steps_and_supervision_due(client, demo_users, 
 
 
 def test_ical_feed_by_token_shows_the_same_and_no_other_county(client, demo_users, planned):
-    token = personal_settings(demo_users["yuci_staff"]).calendar_token
+    token = personal_settings(demo_users["yuci_staff"], create=True).calendar_token
     response = client.get(reverse("notifications:ical", args=[token]))  # no login: a calendar app
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/calendar")
