@@ -71,7 +71,7 @@ lint: $(VENV)/.dev-deps
 	$(VENV)/bin/bandit -q -s B101,B106,B311,B404,B603,B607 -r bench
 	@# The rollup refresh assembles SQL from this module's fixed table / column fragments; every
 	@# value (region ids, months, stages) is a query parameter (B608 reads any f-string SQL as unsafe).
-	$(VENV)/bin/bandit -q -s B608 rollups/services.py
+	$(VENV)/bin/bandit -q -s B608 rollups/refresh.py
 	$(PY) scripts/pip_audit.py
 
 format: $(VENV)/.dev-deps

@@ -6,9 +6,8 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from core.admin_mixins import ScopedAdminMixin
-
 from . import services
+from .admin_mixins import ScopedAdminMixin
 from .models import ApiToken, User
 
 

@@ -4,7 +4,7 @@ The role is the single source of truth: no group has to be kept in step with it.
 `user.has_perm()` ask `RolePermissionBackend`, which answers from the table below; permissions granted
 one by one (user or group permissions, e.g. `accounts.api_write` for an API client that may write) come
 from Django's own ModelBackend as usual. *Which rows* a user sees is a different question, answered by
-core.scoping.
+accounts.scoping.
 """
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ from django.contrib.auth.backends import BaseBackend
 
 from .models import Role
 
-# Apps whose models are the CRM's business data. A new app joins here (and in core.scoping).
-DOMAIN_APPS = ("core", "enterprises", "projects", "events", "dashboards", "rollups", "imports")
+# Apps whose models are the CRM's business data. A new app joins here (and in accounts.scoping).
+DOMAIN_APPS = ("core", "enterprises", "projects", "events", "targets", "rollups", "imports")
 # Reference data (regions, chains, methods) is edited by city roles only.
 REFERENCE_APP = "core"
 VIEW, ADD, CHANGE, DELETE = "view", "add", "change", "delete"
 
-# role -> {app_label: actions}. County staff write within their region (enforced by core.scoping and
+# role -> {app_label: actions}. County staff write within their region (enforced by accounts.scoping and
 # the services); nobody gets model-level "delete" on projects or enterprises except administrators,
 # because their deletion is soft and goes through the services.
 ROLE_ACTIONS: dict[str, dict[str, tuple[str, ...]]] = {

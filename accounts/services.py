@@ -1,15 +1,24 @@
-"""Writes on users' API tokens. The profile page, the admin and the token endpoint all come here."""
+"""Writes on users' API tokens (the profile page, the admin and the token endpoint all come here),
+and on records' attachments (core.Attachment), which only those who may edit the record may
+write: the access policy (accounts.scoping) is their one rule."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Model
 from django.utils.translation import gettext as _
 from knox.settings import knox_settings
 
+from core.files import DOCUMENT_KINDS, validate_upload
+from core.models import Attachment
+
 from .models import ApiToken, Role, User
+from .scoping import check_can_edit
 
 # What the profile page offers; `None` means the token never expires.
 MAX_TOKEN_DAYS = 366
@@ -55,3 +64,41 @@ def api_token_revoke(*, token: ApiToken, by: User) -> None:
     if not _may_manage(by, token.user):
         raise PermissionDenied(_("Only administrators may revoke other users' tokens."))
     token.delete()
+
+
+# --- attachments of any record -----------------------------------------------------------------
+@transaction.atomic
+def attachment_add(
+    *,
+    record: Model,
+    upload: UploadedFile,
+    by,
+    description: str = "",
+    kinds: tuple[str, ...] = DOCUMENT_KINDS,
+    max_bytes: int | None = None,
+) -> Attachment:
+    """Attach a validated file to `record`; only users who may edit the record may attach."""
+    check_can_edit(by, record)
+    kind = validate_upload(upload, kinds=kinds, max_bytes=max_bytes)
+    attachment = Attachment(
+        content_type=ContentType.objects.get_for_model(record),
+        object_id=record.pk,
+        original_name=(upload.name or "file")[-200:],
+        mime_type=kind.mime,
+        size=upload.size,
+        description=description[:200],
+        uploaded_by=by,
+    )
+    attachment.file.save(upload.name or "file", upload, save=False)
+    attachment.full_clean()
+    attachment.save()
+    return attachment
+
+
+@transaction.atomic
+def attachment_delete(*, attachment: Attachment, by) -> None:
+    """Remove an attachment (the history keeps who removed it and when); the file goes too."""
+    check_can_edit(by, attachment.record)
+    storage, name = attachment.file.storage, attachment.file.name
+    attachment.delete()
+    transaction.on_commit(lambda: storage.delete(name))

@@ -4,18 +4,20 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from core.history import history_search, materialize
+from core.models import Attachment
 
 from . import services
 from .forms import ApiTokenForm, HistorySearchForm
 from .models import ApiToken, Role
+from .scoping import get_object_or_404_for
 
 HISTORY_PAGE_SIZE = 25
 
@@ -134,3 +136,22 @@ class LoginView(auth_views.LoginView):
 
     def get_default_redirect_url(self) -> str:
         return landing_url(self.request.user)
+
+
+@login_required
+@require_GET
+def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+    """An attachment, only for users who may see the record it belongs to (else 404)."""
+    attachment = get_object_or_404_for(request.user, Attachment, pk=pk)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.mime_type,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

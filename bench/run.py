@@ -68,9 +68,8 @@ from demo import loader  # noqa: E402
 from enterprises import services as enterprise_services  # noqa: E402
 from projects import services as project_services  # noqa: E402
 from projects.models import Project  # noqa: E402
-from rollups import outbox, services  # noqa: E402
-from rollups.models import counted_agreement_kinds  # noqa: E402
-from rollups.services import (  # noqa: E402
+from rollups import outbox, refresh  # noqa: E402
+from rollups.refresh import (  # noqa: E402
     CHAIN_NONZERO,
     CHAIN_SUMS,
     CHAIN_TABLE_COLUMNS,
@@ -141,7 +140,7 @@ def generate(n: int) -> float:
                 created_at, updated_at, is_deleted, name, planned_investment, currency, stage,
                 registered_on, negotiating_on, signed_on, planned_start_on, started_on,
                 producing_on, at_capacity_on, drop_reason, is_out_of_province, is_foreign,
-                is_confidential, notes, investor_id, region_id, chain_id, method_id, late_entry)
+                is_confidential, notes, investor_id, region_id, chain_id, method_id)
             SELECT now(), now(), i %% 97 = 0, '基准项目' || i, 1000 + (i * 37) %% 200000, 'CNY',
                 (ARRAY['lead','lead','lead','negotiating','signed','signed','started','started',
                        'producing','at_capacity'])[k + 1],
@@ -155,8 +154,7 @@ def generate(n: int) -> float:
                 '', i %% 3 = 0, i %% 11 = 0, false, '', %(investor)s,
                 (%(regions)s::bigint[])[(1 + i %% cardinality(%(regions)s::bigint[]))::int],
                 (%(chains)s::bigint[])[(1 + (i / 7) %% cardinality(%(chains)s::bigint[]))::int],
-                (%(methods)s::bigint[])[(1 + (i / 3) %% cardinality(%(methods)s::bigint[]))::int],
-                false
+                (%(methods)s::bigint[])[(1 + (i / 3) %% cardinality(%(methods)s::bigint[]))::int]
             FROM (SELECT i, ((i * 7) %% 10)::int AS k,
                          date '2016-01-01' + ((i * 7919) %% 3400)::int AS reg
                   FROM generate_series(1::bigint, %(n)s::bigint) AS i) g
@@ -185,7 +183,7 @@ def generate(n: int) -> float:
 def _backend_cpu() -> float:
     """CPU seconds (user + system) the database backend of this connection has used so far
     (/proc: the bench runs on the database's machine). No parallel workers to add: the rebuild
-    and its floor run without them (rollups.services.BULK_SETTINGS)."""
+    and its floor run without them (rollups.refresh.BULK_SETTINGS)."""
     connection.ensure_connection()
     pid = connection.connection.info.backend_pid
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -197,12 +195,11 @@ def floor_group_by() -> None:
     computes — the fine cells, the region-month and by-chain sums of them, the stage snapshot —
     into temporary tables, nothing else (no comparison with what is stored)."""
     with transaction.atomic(), connection.cursor() as cur:
-        services.tune_for_bulk(cur)  # the same memory and JIT settings as the rebuild
+        refresh.tune_for_bulk(cur)  # the same memory and JIT settings as the rebuild
         for table in ("_floor_m", "_floor_rm", "_floor_c", "_floor_s"):
             cur.execute(f"DROP TABLE IF EXISTS {table}")
         cur.execute("CREATE TEMP TABLE _floor_m AS SELECT * FROM rollups_monthlyrollup WHERE 1 = 0")
-        kinds = counted_agreement_kinds()
-        cur.execute(f"INSERT INTO _floor_m ({MONTHLY_COLUMNS}) {_monthly_select(False, kinds)}")
+        cur.execute(f"INSERT INTO _floor_m ({MONTHLY_COLUMNS}) {_monthly_select(False)}")
         cur.execute(
             "CREATE TEMP TABLE _floor_rm AS SELECT * FROM rollups_regionmonthrollup WHERE 1 = 0"
         )
@@ -229,64 +226,6 @@ def replay(dsn_conn, statements: list[str]) -> None:
             cur.fetchall()
 
 
-def floor_lights(as_of: dt.date, yellow: int, red: int) -> None:
-    """The hand-written floor of a light recompute: one UPDATE … FROM of the open projects whose
-    light the one signed→started rule changes, as of `as_of` (no history, no 督办, no other rule,
-    no missed promises)."""
-    with connection.cursor() as cur:
-        cur.execute(
-            "UPDATE projects_project p SET light = n.light, light_since = n.since FROM ("
-            "SELECT id, CASE WHEN stage <> 'signed' THEN 'green' "
-            "WHEN signed_on <= %(red_on)s THEN 'red' "
-            "WHEN signed_on <= %(yellow_on)s THEN 'yellow' ELSE 'green' END AS light, "
-            "CASE WHEN stage <> 'signed' THEN NULL "
-            "WHEN signed_on <= %(red_on)s THEN signed_on + %(red)s "
-            "WHEN signed_on <= %(yellow_on)s THEN signed_on + %(yellow)s ELSE signed_on END "
-            "AS since FROM projects_project WHERE NOT is_deleted AND stage IN ('lead', "
-            "'negotiating', 'signed', 'started', 'producing')) n "
-            "WHERE p.id = n.id AND (p.light, p.light_since) IS DISTINCT FROM (n.light, n.since)",
-            {
-                "red_on": as_of - dt.timedelta(days=red),
-                "yellow_on": as_of - dt.timedelta(days=yellow),
-                "red": red,
-                "yellow": yellow,
-            },
-        )
-
-
-def measure_lights() -> dict:
-    """亮灯 (issue 20): a rule change recomputes every light in one run (lights.services: the
-    history rows of the lights that change, then one UPDATE), next to the one-UPDATE floor.
-    The default rule's limits alternate 150/180 ↔ 170/200 days, so each run moves the lights
-    of the projects signed between the two limits."""
-    from lights import services as light_services
-    from lights.models import LightRule
-
-    as_of = dt.date(YEAR, 12, 31)
-    light_services.lights_refresh(as_of=as_of)  # first computation (and its 督办 items)
-    limits = [(170, 200), (150, 180)]
-    samples, floor_samples = [], []
-    for i in range(REBUILD_RUNS):
-        yellow, red = limits[i % 2]
-        rule = LightRule.objects.get(is_current=True, from_stage="signed", region=None)
-        start = time.perf_counter()
-        light_services.rule_change(
-            rule=rule, by=None, yellow_days=yellow, red_days=red, as_of=as_of
-        )
-        samples.append(_ms(time.perf_counter() - start))
-        start = time.perf_counter()
-        with transaction.atomic():
-            floor_lights(as_of, yellow, red)
-        floor_samples.append(_ms(time.perf_counter() - start))
-        light_services.lights_refresh(as_of=as_of)  # back to what the rule says
-    return {
-        "lights": _stats(samples),
-        "lights_floor": _stats(floor_samples),
-        "lights_samples": samples,
-        "lights_floor_samples": floor_samples,
-    }
-
-
 def measure(n: int) -> dict:
     result: dict = {"n": n, "load_start": os.getloadavg()[0]}
     with connection.cursor() as cur:
@@ -297,7 +236,7 @@ def measure(n: int) -> dict:
     else:
         result["generate_s"] = generate(n)
     start = time.perf_counter()
-    services.rebuild_all()
+    refresh.rebuild_all()
     result["first_build_s"] = time.perf_counter() - start
     with connection.cursor() as cur:  # what autovacuum does after the first build's writes
         for table in (
@@ -315,7 +254,7 @@ def measure(n: int) -> dict:
     rebuild_samples, floor_samples, rebuild_cpu, floor_cpu = [], [], [], []
     for _ in range(REBUILD_RUNS):
         for fn, samples, cpu in (
-            (services.rebuild_all, rebuild_samples, rebuild_cpu),
+            (refresh.rebuild_all, rebuild_samples, rebuild_cpu),
             (floor_group_by, floor_samples, floor_cpu),
         ):
             cpu_start = _backend_cpu()
@@ -330,13 +269,11 @@ def measure(n: int) -> dict:
     result["rebuild_cpu"] = rebuild_cpu
     result["rebuild_floor_cpu"] = floor_cpu
     result["monthly_cells"] = (
-        services.MonthlyRollup.objects.count() if hasattr(services, "MonthlyRollup") else None
+        refresh.MonthlyRollup.objects.count() if hasattr(refresh, "MonthlyRollup") else None
     )
     with connection.cursor() as cur:
         cur.execute("SELECT count(*) FROM rollups_monthlyrollup")
         result["monthly_cells"] = cur.fetchone()[0]
-
-    result.update(measure_lights())
 
     period = parse_period({"year": str(YEAR)}, default_year=YEAR)
     county = Region.objects.get(code=COUNTY)
@@ -391,7 +328,7 @@ def measure(n: int) -> dict:
             fn(pid)
             samples.append(_ms(time.perf_counter() - start))
         result[name] = _stats(samples)
-    services.drain_outbox()
+    refresh.drain_outbox()
 
     service_samples, refresh_samples = [], []
     for pid in ids:
@@ -402,12 +339,12 @@ def measure(n: int) -> dict:
         )
         service_samples.append(_ms(time.perf_counter() - start))
         start = time.perf_counter()
-        services.drain_outbox()
+        refresh.drain_outbox()
         refresh_samples.append(_ms(time.perf_counter() - start))
     result["save_service"] = _stats(service_samples)
     result["refresh"] = _stats(refresh_samples)
     raw.close()
-    comparison = services.compare_with_live()
+    comparison = refresh.compare_with_live()
     result["drift_after"] = comparison.drift
     result["load_end"] = os.getloadavg()[0]
     return result
@@ -524,23 +461,6 @@ def write_report(results: list[dict]) -> Path:
                 f"| {r['n']:,} | {view} | {r[f'dash_{view}_queries']} | {d['median']:.2f} | "
                 f"{d['p95']:.2f} | {f['median']:.2f} | {f['p95']:.2f} | {_ratio(d['p95'], f['p95'])} |"
             )
-    lights = [r for r in results if "lights" in r]
-    if lights:
-        lines += [
-            "",
-            "亮灯 (issue 20): changing a rule recomputes every light in one run "
-            "(`lights.services.lights_refresh`: an `INSERT … SELECT` of the history rows of the "
-            "lights that change, then one `UPDATE` of those projects), next to its floor, one "
-            "hand-written `UPDATE … FROM` of the open projects whose light the signed→started "
-            "rule changes (no history, no 督办, no missed promises). Limits alternate 150/180 ↔ 170/200 days; medians of "
-            f"{REBUILD_RUNS} (ms):",
-            "",
-            "| projects | recompute median | floor median | recompute / floor |",
-            "|---:|---:|---:|---:|",
-        ]
-        for r in lights:
-            a, b = r["lights"]["median"], r["lights_floor"]["median"]
-            lines.append(f"| {r['n']:,} | {a:.1f} | {b:.1f} | {_ratio(a, b)} |")
     lines += [
         "",
         "One project save: a bare `UPDATE` (own transaction) next to the same `UPDATE` plus its "
@@ -585,10 +505,11 @@ def write_report(results: list[dict]) -> Path:
     lines += status(results)
     lines += EXTRA_NOTES
     path = BASE_DIR / "docs" / "PERFORMANCE.md"
-    # Keep the phone and list benches' sections (bench/phone_bench.py, bench/list_bench.py write
-    # them at the end, each after its start marker).
+    # Keep the import, phone and list benches' sections (bench/import_bench.py,
+    # bench/phone_bench.py, bench/list_bench.py write them at the end, each after its marker).
     old = path.read_text(encoding="utf-8") if path.exists() else ""
-    starts = [old.index(m) for m in ("<!-- phone-bench:start", "<!-- list-bench:start") if m in old]
+    markers = ("<!-- import-bench:start", "<!-- phone-bench:start", "<!-- list-bench:start")
+    starts = [old.index(m) for m in markers if m in old]
     kept = ["", old[min(starts) :].rstrip("\n")] if starts else []
     path.write_text("\n".join(lines + kept) + "\n", encoding="utf-8")
     return path
@@ -614,7 +535,7 @@ NOTES = [
     "cells, the region-month and by-chain sums of them, the stage snapshot; until commit 9e87e20 "
     "it left out the two sums the rebuild also computes), so the ratio is the comparison's cost. "
     "Both run with `work_mem = 256MB`, JIT off, merge joins off and no parallel workers for their "
-    "transaction (rollups.services.BULK_SETTINGS; PostgreSQL 15 gives an INSERT … SELECT none). "
+    "transaction (rollups.refresh.BULK_SETTINGS; PostgreSQL 15 gives an INSERT … SELECT none). "
     "They alternate, three samples each after an unmeasured floor; the table gives the ratio of "
     "the medians, and the samples, the median per-pair ratio and the backend's CPU time stand "
     "below it, because one stall of the shared machine moves a single wall-time sample by 40%.",

@@ -5,7 +5,7 @@ local supplier link on it â€” or when a project on it has reached production (æŠ
 sub-links is filled when it or any sub-link is. Every other link is a *gap*. With a region or park
 filter the same rule is applied to that region's or park's enterprises and projects only.
 
-Projects are read through core.scoping, so a county user's map shows (and is filled by) the projects
+Projects are read through accounts.scoping, so a county user's map shows (and is filled by) the projects
 that user may see; enterprises and chain roles are not region-confidential.
 """
 
@@ -20,8 +20,8 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.scoping import scope_projects
 from core.models import ChainLink, IndustryChain, Region
-from core.scoping import scope_projects
 from enterprises.models import ChainLeaderRole, Enterprise, IndustrialPark, SupplierLink
 from projects.models import Project, Stage
 

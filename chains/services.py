@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
+from accounts.scoping import can_edit
 from core.models import ChainLink, IndustryChain
-from core.scoping import can_edit
 from projects import services as project_services
 from projects.models import Project
 

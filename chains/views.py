@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
+from accounts.scoping import can_edit
 from core.models import IndustryChain
-from core.scoping import can_edit
 from enterprises.models import Enterprise
 
 from . import selectors, services

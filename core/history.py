@@ -1,7 +1,9 @@
 """Change history (变更记录) base: django-simple-history records plus where the change came from."""
 
+import contextvars
 from collections import defaultdict
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -12,9 +14,8 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
-from simple_history.signals import post_create_historical_record, pre_create_historical_record
+from simple_history.signals import pre_create_historical_record
 
-from core.bulk import copy_insert, new_instance
 from core.money import format_wan
 from core.requestinfo import client_ip
 
@@ -36,191 +37,87 @@ def history(*, excluded_fields: tuple[str, ...] = ("updated_at",), **options) ->
     )
 
 
-def uniform_history_receiver(func):
-    """Marks a `pre_create_historical_record` receiver whose changes to a record depend on the
-    context only (the request, an import batch), never on the object or the record's values:
-    `bulk_history` may run it on one record and give every record of the call what it set."""
-    func.history_uniform = True
-    return func
+# The reason every change-history record written inside `history_reason(...)` carries, whether it
+# is written by a model's save (the receiver below) or in bulk (`bulk_history_options`).
+_reason: contextvars.ContextVar[str] = contextvars.ContextVar("history_reason", default="")
 
 
-def bulk_history_listener(bulk):
-    """Marks a `post_create_historical_record` receiver as replaced, when `bulk_history` writes
-    its records in SQL without building them, by `bulk(record_model, pairs)`: `pairs` are the
-    (object id, history id) of every record written, in history id order."""
-
-    def mark(func):
-        func.history_bulk = bulk
-        return func
-
-    return mark
-
-
-def _receivers(signal, sender) -> list:
-    found = signal._live_receivers(sender)
-    if isinstance(found, tuple):  # Django 5: (sync, async)
-        return [r for group in found for r in group]
-    return list(found)
+@contextmanager
+def history_reason(reason: str):
+    """Tag every change-history record written inside the block with `reason` (an import batch:
+    "台账导入 #12"), so its records can be found, and told apart from later changes, by it."""
+    token = _reason.set(reason)
+    try:
+        yield
+    finally:
+        _reason.reset(token)
 
 
-def bulk_history(objs: list, *, user=None, update: bool = False, batch_size: int = 2000):
-    """Change-history records for objects written in bulk (bulk_create / bulk_update skip the
-    per-save signal that writes them); `objs` must hold what the database holds (just written).
-    `batch_size` is kept for callers and no longer used.
+def bulk_history_options(user=None) -> dict:
+    """Keyword arguments for simple-history's `bulk_create_with_history` and
+    `bulk_update_with_history`, which send none of the signals a single save does: the records
+    get the user, the `history_reason` and the request's client IP that a save's receivers
+    (below) would have given them."""
+    request = getattr(HistoricalRecords.context, "request", None)
+    return {
+        "default_user": user,
+        "default_change_reason": _reason.get(),
+        "custom_historical_attrs": {
+            "ip_address": client_ip(request) if request is not None else None
+        },
+    }
 
-    When every receiver of simple-history's signals is known to treat all records of one call
-    alike (`uniform_history_receiver`, `bulk_history_listener`: the client IP, the import
-    batch's reason and list) and every object has the same history user, the records are
-    written by one `INSERT … SELECT` from the objects' own rows: the receivers run on one record
-    built for the first object, and what they set (change reason, IP, …) is given to all;
-    the listeners get every (object id, history id) pair at once. Returns the records as a lazy
-    queryset. Otherwise each record is built, the pre- and post-create signals are sent for
-    every record as a single save would, and the records are written with one COPY
-    (`core.bulk.copy_insert`); returns the list of records."""
+
+def bulk_delete_with_history(
+    objs: list,
+    model,
+    *,
+    default_user=None,
+    default_change_reason: str = "",
+    custom_historical_attrs: dict | None = None,
+) -> None:
+    """Delete `objs` with one statement per 10,000 and write their deletion ("-") records with
+    one insert: simple-history has bulk helpers for creating and updating, and its delete
+    receiver writes one record per object. Takes `bulk_history_options()`. For models that
+    nothing else references (their own rows only: no cascade, no delete signals are sent)."""
     if not objs:
-        return []
-    model = type(objs[0])
+        return
     record_model = model.history.model
     now = timezone.now()
-    using = router.db_for_write(model)
-    history_type = "~" if update else "+"
-    users = [
-        getattr(obj, "_history_user", None) or user or record_model.get_default_history_user(obj)
-        for obj in objs
-    ]
-    first = _record(record_model, objs[0], users[0], now, history_type)
-    pre = _receivers(pre_create_historical_record, record_model)
-    post = _receivers(post_create_historical_record, record_model)
-    uniform = (
-        all(getattr(r, "history_uniform", False) for r in pre)
-        and all(getattr(r, "history_bulk", None) for r in post)
-        and all(_user_key(u) == _user_key(users[0]) for u in users)
-    )
-    if uniform:
-        _send_pre(first, objs[0], now, using)
-        pairs = _insert_select(record_model, model, objs, first, using)
-        for receiver_ in post:
-            receiver_.history_bulk(record_model, pairs)
-        return (
-            record_model.objects.using(using)
-            .filter(history_id__in=[h for _, h in pairs])
-            .order_by("history_id")
-        )
-    records = [first] + [
-        _record(record_model, obj, u, now, history_type)
-        for obj, u in zip(objs[1:], users[1:], strict=True)
-    ]
-    for obj, record in zip(objs, records, strict=True):
-        _send_pre(record, obj, now, using)
-    copy_insert(records, using=using)
-    for obj, record in zip(objs, records, strict=True):
-        post_create_historical_record.send(
-            sender=record_model,
-            instance=obj,
-            history_instance=record,
+    record_model.objects.bulk_create(
+        record_model(
             history_date=now,
-            history_user=record.history_user,
-            history_change_reason=record.history_change_reason,
-            using=using,
+            history_type="-",
+            history_user=default_user,
+            history_change_reason=default_change_reason or "",
+            **(custom_historical_attrs or {}),
+            **{f.attname: getattr(obj, f.attname) for f in record_model.tracked_fields},
         )
-    return records
-
-
-def _user_key(user):
-    return None if user is None else (type(user), user.pk)
-
-
-def _record(record_model, obj, history_user, now, history_type):
-    # Built without the model constructor (`core.bulk.new_instance`): its per-field work costs
-    # several times more than the values themselves.
-    tracked = _TRACKED.get(record_model)
-    if tracked is None:
-        tracked = _TRACKED[record_model] = [f.attname for f in record_model.tracked_fields]
-    data = obj.__dict__
-    values = {a: data[a] if a in data else getattr(obj, a) for a in tracked}
-    values.update(
-        history_id=None,
-        history_date=now,
-        history_user=history_user,
-        history_change_reason="",
-        history_type=history_type,
+        for obj in objs
     )
-    return new_instance(record_model, values)
-
-
-_TRACKED: dict = {}
-
-
-def _send_pre(record, obj, now, using) -> None:
-    pre_create_historical_record.send(
-        sender=type(record),
-        instance=obj,
-        history_date=now,
-        history_user=record.history_user,
-        history_change_reason="",
-        using=using,
-        history_instance=record,
-    )
-
-
-def _insert_select(record_model, model, objs, first, using) -> list[tuple[int, int]]:
-    """One INSERT … SELECT per slice of INSERT_SLICE objects: the tracked columns from the
-    objects' rows, every other column of the record (date, type, user, reason, IP …) as `first`
-    holds it. Returns the (object id, history id) pairs in history id order.
-
-    The same statement on PostgreSQL and SQLite (`make run`): ids as an `IN` list (not
-    PostgreSQL's `= ANY(array)`), and the record's own values as plain parameters prepared by
-    their fields, which both databases convert to the target column's type in an INSERT … SELECT
-    (a CAST would turn SQLite's text datetimes into numbers)."""
-    connection = connections[using]
+    # A plain DELETE of the rows themselves: QuerySet.delete() would send the delete signals,
+    # whose history receiver writes the records above again, one at a time.
+    connection = connections[router.db_for_write(model)]
     qn = connection.ops.quote_name
-    tracked = {f.name for f in record_model.tracked_fields}
-    pk = record_model._meta.pk
-    columns, selected, params = [], [], []
-    for f in record_model._meta.concrete_fields:
-        if f is pk:
-            continue
-        columns.append(qn(f.column))
-        if f.name in tracked:
-            selected.append("t." + qn(model._meta.get_field(f.name).column))
-        else:
-            selected.append("%s")
-            params.append(f.get_db_prep_save(getattr(first, f.attname), connection))
-    source_pk = qn(model._meta.pk.column)
-    record_id = qn(record_model._meta.get_field(model._meta.pk.name).column)
     ids = [obj.pk for obj in objs]
-    pairs: list = []
     with connection.cursor() as cursor:
-        for start in range(0, len(ids), INSERT_SLICE):
-            some = ids[start : start + INSERT_SLICE]
-            # Only quoted table and column names from the models are formatted in; values are
-            # params.
-            sql = (
-                f"INSERT INTO {qn(record_model._meta.db_table)} ({', '.join(columns)}) "  # noqa: S608  # nosec B608
-                f"SELECT {', '.join(selected)} FROM {qn(model._meta.db_table)} t "
-                f"WHERE t.{source_pk} IN ({', '.join(['%s'] * len(some))}) "
-                f"ORDER BY t.{source_pk} "
-                f"RETURNING {record_id}, {qn(pk.column)}"
+        for start in range(0, len(ids), 10_000):
+            some = ids[start : start + 10_000]
+            cursor.execute(
+                f"DELETE FROM {qn(model._meta.db_table)} "  # noqa: S608  # nosec B608 (quoted names)
+                f"WHERE {qn(model._meta.pk.column)} IN ({', '.join(['%s'] * len(some))})",
+                some,
             )
-            cursor.execute(sql, [*params, *some])
-            pairs.extend(cursor.fetchall())
-    pairs.sort(key=lambda row: row[1])
-    if len(pairs) != len(objs):
-        raise ValueError(f"bulk_history: {len(objs) - len(pairs)} objects are not in the database")
-    return [(obj_id, history_id) for obj_id, history_id in pairs]
-
-
-# Objects per history INSERT … SELECT: under SQLite's limit of 32,766 parameters, and one
-# statement for a 10,000-row ledger.
-INSERT_SLICE = 10_000
 
 
 @receiver(pre_create_historical_record)
-@uniform_history_receiver
-def _record_ip(sender, **kwargs) -> None:
+def _record_ip_and_reason(sender, history_instance, **kwargs) -> None:
     request = getattr(HistoricalRecords.context, "request", None)
     if request is not None:
-        kwargs["history_instance"].ip_address = client_ip(request)
+        history_instance.ip_address = client_ip(request)
+    reason = _reason.get()
+    if reason and not history_instance.history_change_reason:
+        history_instance.history_change_reason = reason
 
 
 # --- reading the history: field-level before / after, with verbose names ----------------------------
@@ -396,7 +293,7 @@ def _object_label(rec, related: dict) -> str:
 def history_entries(obj, *, limit: int = 100) -> list[HistoryEntry]:
     """The change history (变更记录) of one object, newest first, field by field.
 
-    The caller has already checked that the user may see `obj` (core.scoping)."""
+    The caller has already checked that the user may see `obj` (accounts.scoping)."""
     manager = obj.history
     records = list(manager.order_by("-history_date", "-history_id")[: limit + 1])
     previous = {newer.history_id: older for newer, older in zip(records, records[1:], strict=False)}

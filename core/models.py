@@ -136,7 +136,7 @@ class PromotionMethod(TimeStampedModel):
 class Attachment(models.Model):
     """A file attached to any record (a contract on a signing, a start photo on a project, a bank
     voucher on funds in place). Stored outside the web root under a random name; served only by
-    `core.views.attachment_download`, to users who may see the record it is attached to."""
+    `accounts.views.attachment_download`, to users who may see the record it is attached to."""
 
     content_type = models.ForeignKey(
         "contenttypes.ContentType", on_delete=models.CASCADE, related_name="+"

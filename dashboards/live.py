@@ -11,22 +11,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, F, QuerySet, Sum
 from django.db.models.functions import ExtractMonth, ExtractQuarter, ExtractYear
 
-from core.models import IndustryChain, PromotionMethod, Region
-from core.scoping import (
+from accounts.scoping import (
     is_city_wide,
     scope_projects,
     scoped_region_id,
     sees_confidential_everywhere,
 )
+from core.models import IndustryChain, PromotionMethod, Region
 from enterprises.models import IndustrialPark
 from projects.models import CompletedInvestment, FundsInPlace, Project, counts_as_signed
 from rollups.models import MonthlyRollup, counted_agreement_kinds
+
+from .periods import Period
 
 DIMENSIONS = ("region", "chain", "method", "park", "month", "quarter")
 MEASURES = (
@@ -46,40 +47,6 @@ _DIM_PATHS = {
     "park": ("park__id", "park__name"),
 }
 ZERO = Decimal("0.000000")
-
-
-@dataclass(frozen=True)
-class Period:
-    start: dt.date | None
-    end: dt.date | None  # inclusive
-
-
-def period_for(
-    *,
-    year: int | None = None,
-    quarter: int | None = None,
-    month: int | None = None,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
-) -> Period:
-    """year / year+quarter / year+month, narrowed further by from/to (all inclusive)."""
-    start = end = None
-    if year is not None:
-        if month is not None:
-            start = dt.date(year, month, 1)
-            end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
-        elif quarter is not None:
-            start = dt.date(year, 3 * quarter - 2, 1)
-            end = (dt.date(year, 3 * quarter, 1) + dt.timedelta(days=32)).replace(
-                day=1
-            ) - dt.timedelta(days=1)
-        else:
-            start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    if date_from is not None:
-        start = max(start, date_from) if start else date_from
-    if date_to is not None:
-        end = min(end, date_to) if end else date_to
-    return Period(start, end)
 
 
 def _in_period(qs: QuerySet, field: str, period: Period) -> QuerySet:
@@ -246,7 +213,7 @@ def _split(period: Period) -> tuple[Period | None, list[Period]]:
 
 
 def _scoped_cells(user):
-    """The fine cells of the projects `user` may see (the same rule as core.scoping's projects:
+    """The fine cells of the projects `user` may see (the same rule as accounts.scoping's projects:
     county users their region, city-wide API clients all but confidential ones)."""
     cells = MonthlyRollup.objects.all()
     if not (user is not None and user.is_authenticated and user.is_active):

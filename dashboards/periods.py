@@ -1,6 +1,9 @@
-"""The dashboard period: a year, a quarter, a month, or a custom range of whole months.
+"""The one period of the dashboards and the rollups API: a span of days, both ends inclusive.
 
-Rollups are monthly, so a custom range is widened to whole months (and says so in its label)."""
+The dashboard pages read a year, a quarter, a month, or a custom range of whole months
+(`parse_period`: rollups are monthly, so a custom range is widened to whole months and says so in
+its label). The rollups API reads the same words, plus from / to that may cut a month or leave an
+end open (`period_for`); its totals split such a period into whole months and edge days."""
 
 from __future__ import annotations
 
@@ -13,10 +16,14 @@ from django.utils.translation import gettext as _
 
 @dataclass(frozen=True)
 class Period:
-    start: dt.date  # first day of the first month
-    end: dt.date  # last day of the last month
-    kind: str  # year / quarter / month / range
-    label: str
+    """`start` to `end`, inclusive; None is an open end (the API only). The dashboards' periods
+    run from the first day of a month to the last day of a month; `year`, `months` and `query`
+    are theirs."""
+
+    start: dt.date | None
+    end: dt.date | None
+    kind: str = "range"  # year / quarter / month / range
+    label: str = ""
 
     @property
     def year(self) -> int:
@@ -99,3 +106,32 @@ def parse_period(params, *, default_year: int) -> Period:
             _("%(year)s Q%(quarter)s") % {"year": year, "quarter": quarter},
         )
     return Period(dt.date(year, 1, 1), dt.date(year, 12, 31), "year", str(year))
+
+
+def period_for(
+    *,
+    year: int | None = None,
+    quarter: int | None = None,
+    month: int | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> Period:
+    """The rollups API's period: year / year+quarter / year+month, narrowed further by from/to (all
+    inclusive). Nothing given is all time (both ends open)."""
+    start = end = None
+    if year is not None:
+        if month is not None:
+            start = dt.date(year, month, 1)
+            end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+        elif quarter is not None:
+            start = dt.date(year, 3 * quarter - 2, 1)
+            end = (dt.date(year, 3 * quarter, 1) + dt.timedelta(days=32)).replace(
+                day=1
+            ) - dt.timedelta(days=1)
+        else:
+            start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    if date_from is not None:
+        start = max(start, date_from) if start else date_from
+    if date_to is not None:
+        end = min(end, date_to) if end else date_to
+    return Period(start, end)

@@ -3,7 +3,7 @@ events and what they signed, and the chain indicators against target.
 
 Each reads a bounded number of rows with a fixed number of queries, whatever the data size:
 - top projects: one index walk with LIMIT (the partial index `project_signed_by_investment`, see
-  projects/migrations) plus one query asking core.scoping which of those ten the user may open;
+  projects/migrations) plus one query asking accounts.scoping which of those ten the user may open;
 - events: one grouped query over the signings of the events in the period (events are few);
 - indicators: chains.selectors.chain_indicator_progress (two queries).
 
@@ -21,9 +21,9 @@ from django.db.models import Count, Sum
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from accounts.scoping import scope_projects
 from chains.selectors import chain_indicator_progress
 from core.models import Region
-from core.scoping import scope_projects
 from events.models import Signing
 from lights.models import LightTally
 from lights.selectors import overdue_panel_items

@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from accounts.scoping import is_city_wide, scoped_region_id
 from core.models import Region
-from core.scoping import is_city_wide, scoped_region_id
 from enterprises.models import Tier
 from projects.models import PIPELINE, Stage
 from rollups.models import (
@@ -30,6 +30,7 @@ from rollups.models import (
     RegionMonthRollup,
     caliber_label,
 )
+from targets.models import Target
 
 from .periods import Period
 
@@ -140,13 +141,14 @@ def _month_end(first: dt.date) -> dt.date:
 # the database took to answer (docs/PERFORMANCE.md). Values are always parameters.
 TARGET_FIELDS = ["signed_count", "signed_amount", "new_start_amount", "funds_amount"]
 _TARGET_COLS = ", ".join(f"t.{f}" for f in TARGET_FIELDS)
+TARGET_TABLE = Target._meta.db_table
 TARGET_OWN_SQL = (
-    f"SELECT 0, {_TARGET_COLS} FROM dashboards_target t JOIN core_region r ON r.id = t.region_id "  # nosec B608
+    f"SELECT 0, {_TARGET_COLS} FROM {TARGET_TABLE} t JOIN core_region r ON r.id = t.region_id "  # nosec B608
     "WHERE t.year = %s AND r.code = %s"
 )
 TARGET_SUM_SQL = (
     f"{TARGET_OWN_SQL} UNION ALL SELECT 1, {', '.join(f'sum({f})' for f in TARGET_FIELDS)} "  # nosec B608
-    "FROM dashboards_target WHERE year = %s"
+    f"FROM {TARGET_TABLE} WHERE year = %s"  # nosec B608
 )
 # The signing caliber rides on the status statement (no extra round trip): one flag per kind, in
 # AGREEMENT_KINDS order, all null when the caliber was never set (the default applies).
@@ -571,7 +573,7 @@ def chart_data(data: dict) -> dict:
 # --- County ranking against target (完成进度 vs 时序进度) ---------------------------------------------
 RANK_BY = ("completion", "amount")
 TARGET_BY_REGION_SQL = (
-    "SELECT r.code, t.signed_amount FROM dashboards_target t "
+    f"SELECT r.code, t.signed_amount FROM {TARGET_TABLE} t "  # nosec B608
     "JOIN core_region r ON r.id = t.region_id WHERE t.year = %s"
 )
 SIGNED_BY_REGION_SQL = (

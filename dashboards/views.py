@@ -17,14 +17,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.scoping import can_edit
 from core.models import Region
-from core.scoping import can_edit
 from rollups.services import request_rebuild
+from targets.models import Target
+from targets.services import can_set_targets, targets_set_year
 
-from . import selectors, services
+from . import selectors
 from .export import dashboard_workbook
 from .forms import TargetFormSet
-from .models import Target
 from .periods import parse_period
 from .sections import light_cards as sections_light_cards
 from .sections import sections
@@ -69,7 +70,7 @@ def _context(request: HttpRequest, region: Region | None) -> dict:
     data["regions"] = Region.objects.exclude(code=CITY_CODE)
     data["show_map"] = settings.SHOW_COUNTY_MAP
     data["can_refresh"] = can_edit(request.user)
-    data["can_set_targets"] = services.can_set_targets(request.user)
+    data["can_set_targets"] = can_set_targets(request.user)
     return data
 
 
@@ -137,7 +138,7 @@ def targets(request: HttpRequest) -> HttpResponse:
     """The year's targets, one row per region. Every signed-in user reads them (they are the
     aggregate figures the dashboards measure against); city administrators and staff edit them."""
     year = _target_year(request)
-    may_edit = services.can_set_targets(request.user)
+    may_edit = can_set_targets(request.user)
     if request.method == "POST" and not may_edit:
         raise PermissionDenied(_("Only city staff set targets."))
     regions = list(Region.objects.order_by("sort_order", "code"))
@@ -153,7 +154,7 @@ def targets(request: HttpRequest) -> HttpResponse:
         formset = TargetFormSet(request.POST, initial=initial, prefix="t")
         if formset.is_valid():
             try:
-                saved = services.targets_set_year(
+                saved = targets_set_year(
                     by=request.user, year=year, rows=[f.cleaned_data for f in formset.forms]
                 )
             except ValidationError as exc:

@@ -14,8 +14,8 @@ from decimal import Decimal
 from django.utils import timezone
 
 from core.models import Region
-from dashboards.models import Target
-from dashboards.services import target_set
+from targets.models import Target
+from targets.services import target_set
 
 CITY_CODE = "140700"
 WAN_PER_YI = Decimal(10000)

@@ -1,4 +1,4 @@
-"""Admin for enterprises and parks. Writes with a business rule go through services.py, as the pages'
+"""Admin for enterprises (parks: projects/admin.py, whose service deletes them). Writes with a business rule go through services.py, as the pages'
 do: the admin form validates, then `save_model` hands the data to the service."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from core.admin_mixins import ScopedAdminMixin
+from accounts.admin_mixins import ScopedAdminMixin
 from core.credit_code import normalize_credit_code, validate_credit_code
 
 from . import services
@@ -17,18 +17,8 @@ from .models import (
     Enterprise,
     EnterpriseContact,
     EnterpriseYearFigure,
-    IndustrialPark,
     SupplierLink,
 )
-
-
-@admin.register(IndustrialPark)
-class IndustrialParkAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
-    list_display = ["name", "kind", "region"]
-    list_filter = ["kind", "region", "leading_chains"]
-    search_fields = ["name", "description"]
-    filter_horizontal = ["leading_chains"]
-    list_select_related = ["region"]
 
 
 class EnterpriseAdminForm(forms.ModelForm):

@@ -1,4 +1,4 @@
-"""The one FilterSet for enterprise lists: the /enterprises/ page and (later) the API share it."""
+"""The one FilterSet for enterprise lists: the /enterprises/ page and the API share it."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from core.credit_code import normalize_credit_code
+from core.filtersets import CodeFilter
 from core.forms import FilterForm
 from core.models import IndustryChain, Region
 from core.textnorm import normalize_name
@@ -63,12 +64,13 @@ class EnterpriseFilterSet(filters.FilterSet):
     park = filters.ModelChoiceFilter(
         queryset=IndustrialPark.objects.all(), label=_("Park"), empty_label=_("All parks")
     )
-    chain = filters.ModelChoiceFilter(
+    chain = CodeFilter(
         method="filter_chain",
         to_field_name="code",
         queryset=IndustryChain.objects.all(),
         label=_("Industry chain"),
         empty_label=_("All chains"),
+        help_text="IndustryChain code: main chain, chain-leader role or supplier on it",
     )
     tier = filters.ChoiceFilter(
         method="filter_tier",

@@ -10,10 +10,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from accounts.scoping import is_city_wide
 from core.credit_code import normalize_credit_code, validate_credit_code
 from core.forms import MoneyField, StyledFormMixin
 from core.models import ChainLink, IndustryChain, Region
-from core.scoping import is_city_wide
 from core.validators import validate_phone
 
 from .models import Enterprise, IndustrialPark, InvestorOrigin, Ownership

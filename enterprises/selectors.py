@@ -1,7 +1,7 @@
 """Reads of enterprises and parks for pages, autocomplete and (later) the API.
 
 Enterprises and parks are shared reference data: every logged-in user sees all of them. The projects
-shown beside them are not: they always go through `core.scoping.scope_projects`, so a county official
+shown beside them are not: they always go through `accounts.scoping.scope_projects`, so a county official
 sees only their own county's projects of an enterprise or park.
 """
 
@@ -14,8 +14,8 @@ from django.apps import apps
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404, QueryDict
 
+from accounts.scoping import scope_projects
 from core.history import HistoryEntry, history_entries
-from core.scoping import scope_projects
 
 from .filtersets import EnterpriseFilterSet, search_q
 from .models import ChainLeaderRole, Enterprise, IndustrialPark

@@ -10,12 +10,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
-from core.bulk import copy_insert
+from accounts.scoping import can_edit, is_city_wide
 from core.credit_code import normalize_credit_code, validate_credit_code
-from core.history import bulk_history
+from core.history import bulk_history_options
 from core.money import parse_amount, validate_amount
-from core.scoping import can_edit, is_city_wide
 from core.textnorm import check_name_characters, normalize_mobile, normalize_name, pinyin_keys
 
 from .models import (
@@ -194,9 +194,10 @@ def enterprise_bulk_create(
     *, by: User | None = None, rows: list[dict], batch_size: int = 2000
 ) -> list[Enterprise]:
     """Create many enterprises at once (ledger imports): enterprise_create's rules row by row,
-    credit-code clashes checked with one query for all rows, then one COPY of the rows
-    (`core.bulk.copy_insert`; `batch_size` is no longer used) and their change history. Foreign keys must be objects loaded from the database. A
-    row that breaks a rule raises its ValidationError with `row_index` set; nothing is written."""
+    credit-code clashes checked with one query for all rows, then one `bulk_create` of the rows
+    and one of their change history (simple-history's `bulk_create_with_history`; `batch_size` is
+    no longer used). Foreign keys must be objects loaded from the database. A row that breaks a
+    rule raises its ValidationError with `row_index` set; nothing is written."""
     enterprises = []
     checked_regions: set = set()
     for index, fields in enumerate(rows):
@@ -236,9 +237,7 @@ def enterprise_bulk_create(
                 raise exc
     if not enterprises:
         return []
-    copy_insert(enterprises)
-    bulk_history(enterprises, user=by)
-    return enterprises
+    return bulk_create_with_history(enterprises, Enterprise, **bulk_history_options(by))
 
 
 @transaction.atomic

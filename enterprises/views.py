@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.scoping import can_edit
+from core.exports import export_query, export_requested
 from core.forms import apply_errors
-from core.scoping import can_edit
-from imports.exporters import export_query, export_requested
 from imports.ledger_exports import enterprise_export_columns
 
 from . import selectors, services

@@ -3,9 +3,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.scoping import scope_projects
 from core.forms import MoneyField, StyledFormMixin
 from core.models import IndustryChain, Region
-from core.scoping import scope_projects
 from enterprises.models import Enterprise
 from projects.models import Currency, Project, Stage
 
@@ -42,26 +42,6 @@ def _region_choices_for(user):
     if user is not None and not user.is_superuser and user.role == "county_staff":
         qs = qs.filter(pk=user.region_id)
     return qs
-
-
-class EventFilterForm(forms.Form):
-    kind = forms.ModelChoiceField(
-        label=_("Kind"),
-        queryset=EventKind.objects.all(),
-        to_field_name="code",
-        required=False,
-        empty_label=_("All kinds"),
-    )
-    region = forms.ModelChoiceField(
-        label=_("Region"),
-        queryset=Region.objects.all(),
-        to_field_name="code",
-        required=False,
-        empty_label=_("All regions"),
-    )
-    # The URL says `from` and `to` (a Python keyword): the view maps them onto these fields.
-    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
-    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
 
 
 class EventForm(BootstrapMixin, forms.Form):

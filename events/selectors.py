@@ -2,7 +2,7 @@
 
 Events themselves are not confidential (every signed-in user sees the list and the totals, as
 DESIGN.md grants everyone the aggregated figures); the projects behind them go through
-`core.scoping.scope_projects`, so a county official sees another county's signing only as a masked
+`accounts.scoping.scope_projects`, so a county official sees another county's signing only as a masked
 row with its amount."""
 
 from __future__ import annotations
@@ -15,38 +15,36 @@ from itertools import groupby
 from django.db.models import Count, Prefetch, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
+from accounts.scoping import CITY_EDIT_ROLES, scope, scope_projects
 from core.models import Region
-from core.scoping import CITY_EDIT_ROLES, scope, scope_projects
 from projects.models import Project
 
+from .filtersets import EventFilterSet
 from .models import BatchMilestone, PromotionEvent, Signing, StatsGroup
 
 
-def event_list(
-    *,
-    user,
-    kind: str | None = None,
-    region: str | None = None,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
-) -> QuerySet[PromotionEvent]:
-    """Events, newest first, with their signing totals. `region` is a Region code; dates select the
-    events that overlap the range."""
-    qs = PromotionEvent.objects.select_related("kind").prefetch_related(
-        Prefetch("organisers", queryset=Region.objects.only("id", "code", "name"))
+def event_queryset(*, user) -> QuerySet[PromotionEvent]:
+    """Events, newest first, with their signing totals (every signed-in user reads them all)."""
+    return (
+        PromotionEvent.objects.select_related("kind")
+        .prefetch_related(
+            Prefetch("organisers", queryset=Region.objects.only("id", "code", "name"))
+        )
+        .annotate(
+            signing_count=Count("signings", distinct=True),
+            signing_total=Sum("signings__amount"),
+        )
+        .order_by("-start_on", "-id")
     )
-    if kind:
-        qs = qs.filter(kind__code=kind)
-    if region:
-        qs = qs.filter(organisers__code=region)
-    if date_from:
-        qs = qs.filter(end_on__gte=date_from)
-    if date_to:
-        qs = qs.filter(start_on__lte=date_to)
-    return qs.annotate(
-        signing_count=Count("signings", distinct=True),
-        signing_total=Sum("signings__amount"),
-    ).order_by("-start_on", "-id")
+
+
+def event_list(*, user, params) -> tuple[EventFilterSet, QuerySet[PromotionEvent]]:
+    """The filtered list behind /events/ and its export (the API filters the same queryset with the
+    same FilterSet). Filters that do not validate are shown on the page and the list is left
+    unfiltered."""
+    base = event_queryset(user=user)
+    filterset = EventFilterSet(params, queryset=base)
+    return filterset, (filterset.qs if filterset.is_valid() else base)
 
 
 def group_by_month(events) -> list[tuple[dt.date, list[PromotionEvent]]]:

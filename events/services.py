@@ -18,8 +18,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
+from accounts.scoping import can_edit, check_can_edit_region, scope_projects
 from core.money import parse_amount, validate_amount
-from core.scoping import can_edit, check_can_edit_region, scope_projects
 from core.textnorm import check_name_characters
 from enterprises import services as enterprise_services
 from projects import services as project_services

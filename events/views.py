@@ -12,11 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.scoping import can_edit, check_can_edit_region, scope_projects
+from core.exports import export_query, export_requested
 from core.forms import apply_errors
-from core.scoping import can_edit, check_can_edit_region, get_project_or_404, scope_projects
-from imports.exporters import export_query, export_requested
 from imports.ledger_exports import event_export_columns, event_export_rows
 from projects.models import Project
+from projects.selectors import get_project_or_404
 
 from . import selectors, services
 from .exports import stats_workbook
@@ -24,7 +25,6 @@ from .forms import (
     AgreementForm,
     AttachmentForm,
     BatchForm,
-    EventFilterForm,
     EventForm,
     ProjectSigningForm,
     SigningFormSet,
@@ -43,21 +43,7 @@ def _apply_errors(form, exc: ValidationError) -> None:
 
 @login_required
 def event_list(request: HttpRequest) -> HttpResponse:
-    data = {
-        "kind": request.GET.get("kind", ""),
-        "region": request.GET.get("region", ""),
-        "date_from": request.GET.get("from", ""),
-        "date_to": request.GET.get("to", ""),
-    }
-    form = EventFilterForm(data)
-    filters = form.cleaned_data if form.is_valid() else {}
-    events = selectors.event_list(
-        user=request.user,
-        kind=filters["kind"].code if filters.get("kind") else None,
-        region=filters["region"].code if filters.get("region") else None,
-        date_from=filters.get("date_from"),
-        date_to=filters.get("date_to"),
-    )
+    filterset, events = selectors.event_list(user=request.user, params=request.GET)
     export = export_requested(
         request,
         columns=event_export_columns(),
@@ -74,7 +60,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
         request,
         "events/event_list.html",
         {
-            "form": form,
+            "form": filterset.form,
             "page": page,
             "months": selectors.group_by_month(page.object_list),
             "query": query.urlencode(),

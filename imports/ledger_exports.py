@@ -6,13 +6,18 @@ from collections.abc import Iterator
 
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 
-from core.scoping import scope_projects
+from accounts.scoping import scope_projects
+from core.exports import ExportColumn
 from events.models import PromotionEvent, Signing
 from projects.models import Project
 
 from .columns import ENTERPRISE_COLUMNS, EVENT_COLUMNS, FUNDS_COLUMNS, PROJECT_COLUMNS
-from .exporters import ExportColumn, columns_from
 from .models import Kind, LedgerKey
+
+
+def columns_from(ledger_columns) -> list[ExportColumn]:
+    """Export columns from a ledger's import columns (so an export re-imports unchanged)."""
+    return [ExportColumn(c.header, c.get, c.is_money) for c in ledger_columns if c.get]
 
 
 def project_export_columns() -> list[ExportColumn]:

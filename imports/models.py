@@ -18,9 +18,13 @@ class Kind(models.TextChoices):
 class ImportBatch(TimeStampedModel):
     """One uploaded ledger file from preview to import (and possibly rollback).
 
-    The file is kept (≤ 10 MB) so a preview computed now can be imported later, even by a worker.
-    `created` / `updated` map "app_label.model" to object ids; `history` lists the
-    (model, history id) pairs of every change-history record the import wrote.
+    The file is kept (≤ 10 MB). The preview stores, besides what it shows (`preview`), the plan
+    of every row (`plan`: what the import will write, objects as ids) and the latest change-history
+    ids of the tables it read (`plan_watermark`), so the import, in any worker process, writes
+    that plan without reading the file again unless those tables changed since.
+    `created` / `updated` map "app_label.model" to object ids (updated: to the values before the
+    import, for the rollback); every change-history record the import wrote carries the reason
+    "台账导入 #<id>".
     """
 
     class Status(models.TextChoices):
@@ -52,7 +56,8 @@ class ImportBatch(TimeStampedModel):
     preview = models.JSONField(_("preview"), default=list, blank=True)
     created = models.JSONField(default=dict, blank=True)
     updated = models.JSONField(default=dict, blank=True)
-    history = models.JSONField(default=list, blank=True)
+    plan = models.JSONField(default=list, blank=True, editable=False)
+    plan_watermark = models.JSONField(default=list, blank=True, editable=False)
     ledger_keys = models.JSONField(default=list, blank=True)
     task_id = models.CharField(max_length=64, blank=True)
     imported_at = models.DateTimeField(_("imported at"), null=True, blank=True)

@@ -19,12 +19,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.scoping import check_can_edit_region
 from core.credit_code import normalize_credit_code
 from core.models import ChainLink, IndustryChain, PromotionMethod, Region
-from core.scoping import check_can_edit_region
 from core.textnorm import check_name_characters, normalize_name
-from dashboards.models import Target
-from dashboards.services import check_can_set_targets
 from enterprises.models import Enterprise, IndustrialPark
 from enterprises.services import enterprise_validate
 from events.models import EventKind, PromotionEvent, Signing
@@ -34,9 +32,10 @@ from projects.services import (
     funds_check_month,
     new_project,
     today,
-    validate_new_project,
     validate_project,
 )
+from targets.models import Target
+from targets.services import check_can_set_targets
 
 from . import values
 from .columns import (
@@ -241,41 +240,20 @@ def parse_cell(col: Column, raw, refs: Refs, parsed: dict):
     raise AssertionError(col.parser)
 
 
-# Parsers whose result depends on the cell alone (not on reference data or the database).
-PURE_PARSERS = frozenset({"text", "money", "date", "month", "bool", "int", "choice"})
-
-
 def parse_rows(table: Table, columns: list[Column], refs: Refs) -> list[tuple[RowPlan, dict]]:
-    """Every row's cells parsed. Cells of pure columns (text, amounts, dates …) that parsed
-    cleanly are remembered on the table, which the import re-reads from the per-process cache
-    of the preview's file: its check inside the transaction then resolves only the references
-    (regions, chains …) again, against the database as it is now."""
+    """Every row's cells parsed; a cell that cannot be read puts its row in error."""
     index = map_columns(table, columns)
     present = [(col, index[col.key]) for col in columns if col.key in index]
-    memo: dict = table.__dict__.setdefault("_pure_cells", {})
     out = []
     for row_no, cells in table.rows:
         plan = RowPlan(row=row_no)
         parsed: dict = {}
         for col, position in present:
-            raw = cells[position]
-            if raw is None and not col.required:
-                parsed[col.key] = None  # what parse_cell gives an empty optional cell
-                continue
-            pure = col.parser in PURE_PARSERS and not (col.required and values.is_blank(raw))
-            if pure:
-                memo_key = (row_no, col.key, col.parser, col.max_length)
-                if memo_key in memo:
-                    parsed[col.key] = memo[memo_key]
-                    continue
             try:
-                parsed[col.key] = parse_cell(col, raw, refs, parsed)
+                parsed[col.key] = parse_cell(col, cells[position], refs, parsed)
             except ValidationError as exc:
                 plan.error(col.header, "；".join(exc.messages))
                 parsed[col.key] = None
-            else:
-                if pure:
-                    memo[memo_key] = parsed[col.key]
         out.append((plan, parsed))
     return out
 
@@ -374,6 +352,7 @@ def plan_projects(
                 continue
             target = same[0] if same else None
         plan.extra["ledger_id"] = ledger_id
+        plan.extra["ledger_key_known"] = bool(ledger_id) and (region.pk, ledger_id) in keyed
         _plan_project_row(
             plan,
             parsed,
@@ -485,7 +464,7 @@ def _plan_project_row(
             by=user, row={**fields, "stage": stage, "investor": investor}, day=day
         )
         try:
-            validate_new_project(candidate, day=day)
+            validate_project(candidate, relations_loaded=True, day=day)
         except ValidationError as exc:
             for column, message in _messages_by_column(exc, PROJECT_HEADERS):
                 plan.error(column, message)

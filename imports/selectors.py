@@ -1,9 +1,9 @@
 """Reads of import batches: a user sees the batches they uploaded; city administrators see all
-(the rule is core.scoping's, like every other model's)."""
+(the rule is accounts.scoping's, like every other model's)."""
 
 from django.db.models import QuerySet
 
-from core.scoping import get_object_or_404_for, scope
+from accounts.scoping import get_object_or_404_for, scope
 
 from .models import ImportBatch
 

@@ -1,10 +1,17 @@
-"""Ledger imports: check a file (preview), import it in one transaction through the projects and
-enterprises services, and roll a batch back. Every write goes through those services, so an
-imported row obeys exactly the rules a form does."""
+"""Ledger imports: check a file (preview), import it in one transaction through the domain services,
+and roll a batch back. Every write goes through those services, so an imported row obeys exactly
+the rules a form does.
+
+The preview stores its result with the batch: every row's plan (`ImportBatch.plan`, objects
+as their ids, `plan_codec`) and a watermark of the change history of the tables the kind writes
+(`_watermark`). The import, in whichever worker process it runs, loads that plan with one query
+per model it names and writes it; it reads the file again only when the watermark moved, i.e.
+someone changed those tables between the preview and the import. Projects, their investors, their
+ledger ids and funds rows are written in bulk (one statement per table and one for each table's
+change history); events and targets row by row."""
 
 from __future__ import annotations
 
-import contextvars
 import datetime as dt
 import gc
 import hashlib
@@ -16,26 +23,24 @@ from contextlib import contextmanager
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.dispatch import receiver
+from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.signals import post_create_historical_record, pre_create_historical_record
 
-from core.bulk import copy_insert, new_instance
 from core.credit_code import normalize_credit_code
-from core.history import bulk_history_listener, uniform_history_receiver
+from core.history import history_reason
 from core.models import Region
 from core.textnorm import normalize_name
-from dashboards import services as dashboard_services
-from dashboards.models import Target
 from enterprises import services as enterprise_services
 from enterprises.models import Enterprise
 from events import services as event_services
 from events.models import PromotionEvent, Signing
 from projects import services as project_services
-from projects.models import MILESTONE_FIELD, PIPELINE, FundsInPlace, Project, Stage
+from projects.models import FundsInPlace, Project, Stage
+from targets import services as target_services
+from targets.models import Target
 
-from . import planning
+from . import plan_codec, planning
 from .models import ImportBatch, Kind, LedgerKey
 from .planning import ERROR, NEW, UNCHANGED, UPDATE, RowPlan
 from .readers import LedgerFileError, read_table
@@ -45,46 +50,6 @@ ASYNC_ROW_THRESHOLD = 2000
 logger = logging.getLogger(__name__)
 IMPORT_REASON = "台账导入"
 ROLLBACK_REASON = "撤销导入批次"
-
-
-# --- change-history capture ---------------------------------------------------------------------
-_current_batch: contextvars.ContextVar[ImportBatch | None] = contextvars.ContextVar(
-    "import_batch", default=None
-)
-
-
-@contextmanager
-def _recording(batch: ImportBatch, reason: str):
-    """Every simple-history record written inside is tagged with the batch and listed on it."""
-    token = _current_batch.set(batch)
-    batch._history_reason = reason
-    try:
-        yield
-    finally:
-        _current_batch.reset(token)
-
-
-@receiver(pre_create_historical_record)
-@uniform_history_receiver
-def _tag_history(sender, history_instance, **kwargs) -> None:
-    batch = _current_batch.get()
-    if batch is not None:
-        history_instance.history_change_reason = f"{batch._history_reason} #{batch.pk}"
-
-
-def _list_history_bulk(record_model, pairs) -> None:
-    batch = _current_batch.get()
-    if batch is not None:
-        label = record_model.instance_type._meta.label_lower
-        batch.history.extend([label, history_id] for _obj_id, history_id in pairs)
-
-
-@receiver(post_create_historical_record)
-@bulk_history_listener(_list_history_bulk)
-def _list_history(sender, instance, history_instance, **kwargs) -> None:
-    batch = _current_batch.get()
-    if batch is not None:
-        batch.history.append([instance._meta.label_lower, history_instance.pk])
 
 
 # --- progress (kept in Redis: it must be visible while the import's transaction is open) ---------
@@ -153,42 +118,57 @@ def batch_create(*, kind: str, filename: str, data: bytes, by) -> ImportBatch:
 def count_rows(data: bytes, filename: str, kind: str) -> int:
     """Rows in the file, or 0 when the file is unreadable (the preview then says why)."""
     try:
-        return len(_read_cached(data, filename, kind).rows)
+        return len(read_table(data, filename, sheet_names=planning.SHEET_NAMES[kind]).rows)
     except LedgerFileError:
         return 0
-
-
-_last_table: dict = {}
-
-
-def _read_cached(data: bytes, filename: str, kind: str):
-    """The file's table, parsed once per process: the import re-checks the rows its preview
-    checked moments before (often in the same process), and parsing is the costly part. Only the
-    latest file is kept; the key is its content hash, so a changed file is parsed again."""
-    key = (hashlib.sha256(data).hexdigest(), filename.lower().endswith(".csv"), kind)
-    if _last_table.get("key") != key:
-        _last_table.clear()
-        table = read_table(data, filename, sheet_names=planning.SHEET_NAMES[kind])
-        _last_table.update(key=key, table=table)
-    return _last_table["table"]
 
 
 def plan_file(
     *, kind: str, data: bytes, filename: str, by, progress=None, writing: bool = False
 ) -> list[RowPlan]:
-    table = _read_cached(data, filename, kind)
+    table = read_table(data, filename, sheet_names=planning.SHEET_NAMES[kind])
     if not table.rows:
         raise LedgerFileError(_("The sheet has a header but no rows."))
     return planning.PLANNERS[kind](table, user=by, progress=progress, writing=writing)
 
 
+# The models whose change history tells whether a stored plan still holds: any record written to
+# them since the preview (an edit, an import, a delete) means the plan is made again from the file.
+WATCHED = {
+    Kind.PROJECTS: (Project, Enterprise),
+    Kind.ENTERPRISES: (Enterprise,),
+    Kind.FUNDS: (FundsInPlace, Project),
+    Kind.EVENTS: (PromotionEvent, Signing, Project),
+    Kind.TARGETS: (Target,),
+}
+
+
+def _watermark_columns(kind: str) -> dict[str, Subquery]:
+    """The latest change-history id of each watched model, as columns of a query on the batch."""
+    return {
+        f"watermark_{i}": Subquery(
+            model.history.model.objects.order_by("-history_id").values("history_id")[:1]
+        )
+        for i, model in enumerate(WATCHED[kind])
+    }
+
+
+def _watermark(batch_id: int, kind: str) -> list[int | None]:
+    columns = _watermark_columns(kind)
+    return list(
+        ImportBatch.objects.filter(pk=batch_id).annotate(**columns).values_list(*columns).get()
+    )
+
+
 def batch_preview(*, batch: ImportBatch) -> ImportBatch:
-    """Check the file row by row and store the preview; writes nothing else."""
+    """Check the file row by row and store the preview and the plan; writes nothing else."""
     data = bytes(batch.file_data)
+    batch.plan, batch.plan_watermark = [], []
     try:
         # A savepoint: a database error while checking leaves the connection usable, so the
         # batch can still be marked as failed below, inside a caller's transaction too.
         with _gc_paused(), transaction.atomic():
+            watermark = _watermark(batch.pk, batch.kind)
             plans = plan_file(
                 kind=batch.kind,
                 data=data,
@@ -212,37 +192,21 @@ def batch_preview(*, batch: ImportBatch) -> ImportBatch:
     else:
         batch.status = ImportBatch.Status.PREVIEWED
         batch.preview = [p.as_json() for p in plans]
+        batch.plan, batch.plan_watermark = plan_codec.dump(plans), watermark
         batch.summary = planning.summarise(plans)
         batch.row_count = len(plans)
         batch.message = ""
     # Not the file itself: it has not changed, and rewriting it costs as much as the preview.
-    batch.save(update_fields=_RESULT_FIELDS)
-    _last_preview.clear()
-    if batch.status == ImportBatch.Status.PREVIEWED:
-        _last_preview.update(key=(batch.pk, batch.updated_at), preview=batch.preview)
+    batch.save(update_fields=[*_RESULT_FIELDS, "preview", "plan", "plan_watermark"])
     return batch
 
 
-# The preview this process stored last, with the batch row's updated_at as it was then: an import
-# in the same process whose re-check gives the same preview, of a batch row not saved since,
-# leaves those ~1.2 MB of JSON (10,000 rows) as they are instead of writing them again.
-_last_preview: dict = {}
-
-
-def _stored_preview_is(batch: ImportBatch, preview: list) -> bool:
-    return _last_preview.get("key") == (batch.pk, batch.updated_at) and (
-        _last_preview["preview"] == preview
-    )
-
-
-# What a preview or an import changes on its batch.
+# What an import changes on its batch (the preview and plan too when it had to check again).
 _RESULT_FIELDS = [
     "status",
     "message",
-    "preview",
     "summary",
     "row_count",
-    "history",
     "created",
     "updated",
     "ledger_keys",
@@ -256,70 +220,60 @@ class _Abort(Exception):
     pass
 
 
+def _stored_plans(batch: ImportBatch, watermark: list) -> list[RowPlan] | None:
+    """The preview's plans, when nothing they depend on was changed since; else None."""
+    if not batch.plan or batch.plan_watermark != watermark:
+        return None
+    try:
+        return plan_codec.load(batch.plan)
+    except plan_codec.Gone:
+        return None
+
+
 def batch_import(*, batch: ImportBatch, by, skip_errors: bool = False) -> ImportBatch:
     """Import every row of a previewed batch in one transaction, or nothing.
 
-    The file is checked again inside the transaction (the database may have moved since the
-    preview); any row in error, at checking or at writing, rolls everything back.
-    `skip_errors=True` (the user chose to import the other rows) leaves out the rows the preview
-    showed in error; a row that breaks a rule only now still rolls everything back, since the
-    user never saw it.
+    The rows are those the preview planned (stored with the batch), unless the tables the kind
+    writes changed since: then the file is checked again inside the transaction. Any row in
+    error, at checking or at writing, rolls everything back. `skip_errors=True` (the user chose
+    to import the other rows) leaves out the rows the preview showed in error; a row that breaks
+    a rule only now still rolls everything back, since the user never saw it.
     """
-    # The stored preview is not read (only its error rows, when they are to be skipped): the
-    # import checks the file again and replaces it.
-    batch = ImportBatch.objects.defer("preview").get(pk=batch.pk)
+    columns = _watermark_columns(batch.kind)
+    batch = ImportBatch.objects.defer("preview", "file_data").annotate(**columns).get(pk=batch.pk)
+    watermark = [getattr(batch, name) for name in columns]
     if batch.status not in (ImportBatch.Status.PREVIEWED, ImportBatch.Status.IMPORTING):
         raise ValidationError(_("This batch cannot be imported in its current state."))
-    skipped_rows: set[int] = set()
-    if skip_errors and batch.error_count:
-        preview = ImportBatch.objects.values_list("preview", flat=True).get(pk=batch.pk)
-        skipped_rows = {r["row"] for r in preview if r["action"] == ERROR}
-    batch.history, batch.created, batch.updated, batch.ledger_keys = [], {}, {}, []
+    batch.created, batch.updated, batch.ledger_keys = {}, {}, []
+    fields = _RESULT_FIELDS
     set_progress = _progress_setter(batch, "import")
     try:
         with _gc_paused(), transaction.atomic():
-            plans = plan_file(
-                kind=batch.kind,
-                data=bytes(batch.file_data),
-                filename=batch.filename,
-                by=by,
-                writing=True,
-            )
+            plans = _stored_plans(batch, watermark)
+            if plans is None:
+                skipped_rows = (
+                    {p["row"] for p in batch.plan if p["action"] == ERROR} if skip_errors else set()
+                )
+                plans = plan_file(
+                    kind=batch.kind,
+                    data=bytes(
+                        ImportBatch.objects.values_list("file_data", flat=True).get(pk=batch.pk)
+                    ),
+                    filename=batch.filename,
+                    by=by,
+                    writing=True,
+                )
+                fields = [*_RESULT_FIELDS, "preview", "plan"]
+                batch.plan = []  # written: never imported twice
+            else:
+                skipped_rows = {p.row for p in plans if p.action == ERROR} if skip_errors else set()
             if any(p.action == ERROR and p.row not in skipped_rows for p in plans):
                 raise _Abort(plans)
-            applier = APPLIERS[batch.kind]
-            context: dict = {}
-            total = len(plans)
-            with _recording(batch, IMPORT_REASON):
-                bulk = BULK_APPLIERS.get(batch.kind)
-                if bulk is not None:
-                    # Rows that can be written in bulk are; the applier leaves the others.
-                    try:
-                        bulk(plans, batch=batch, by=by, context=context)
-                    except (ValidationError, PermissionDenied) as exc:
-                        if not any(p.action == ERROR for p in plans):
-                            plans[0].error("", "；".join(getattr(exc, "messages", [str(exc)])))
-                        raise _Abort(plans) from exc
-                for i, plan in enumerate(plans, 1):
-                    if plan.action not in (UNCHANGED, ERROR) and not getattr(
-                        plan, "written", False
-                    ):
-                        # No savepoint per row: any failure aborts the whole file anyway.
-                        try:
-                            applier(plan, batch=batch, by=by, context=context)
-                        except (ValidationError, PermissionDenied) as exc:
-                            for column, message in _errors_of(exc, batch.kind):
-                                plan.error(column, message)
-                            raise _Abort(plans) from exc
-                    if i % 100 == 0 or i == total:
-                        set_progress(i, total)
+            with history_reason(f"{IMPORT_REASON} #{batch.pk}"):
+                WRITERS[batch.kind](plans, batch=batch, by=by, progress=set_progress)
             batch.status = ImportBatch.Status.IMPORTED
             batch.imported_at = timezone.now()
-            preview = [p.as_json() for p in plans]
-            fields = _RESULT_FIELDS
-            if _stored_preview_is(batch, preview):
-                fields = [f for f in _RESULT_FIELDS if f != "preview"]
-            batch.preview = preview
+            batch.preview = [p.as_json() for p in plans]
             batch.summary = planning.summarise(plans)
             batch.row_count = len(plans)
             skipped = batch.summary[ERROR]
@@ -330,17 +284,16 @@ def batch_import(*, batch: ImportBatch, by, skip_errors: bool = False) -> Import
                 else ""
             )
             batch.save(update_fields=fields)
-            _last_preview.clear()
     except _Abort as abort:
         plans = abort.args[0]
-        batch.history, batch.created, batch.updated, batch.ledger_keys = [], {}, {}, []
+        batch.created, batch.updated, batch.ledger_keys = {}, {}, []
         batch.status = ImportBatch.Status.FAILED
         batch.preview = [p.as_json() for p in plans]
         batch.summary = planning.summarise(plans)
         batch.message = _("Nothing was imported: %(n)d rows have errors.") % {
             "n": batch.summary[ERROR]
         }
-        batch.save(update_fields=_RESULT_FIELDS)
+        batch.save(update_fields=[*_RESULT_FIELDS, "preview"])
     except LedgerFileError as exc:
         batch.status = ImportBatch.Status.REJECTED
         batch.message = str(exc)
@@ -348,24 +301,50 @@ def batch_import(*, batch: ImportBatch, by, skip_errors: bool = False) -> Import
     except Exception:
         # The transaction rolled back: nothing was written. Never left "importing" for ever.
         logger.exception("Importing batch #%s failed", batch.pk)
-        batch.history, batch.created, batch.updated, batch.ledger_keys = [], {}, {}, []
+        batch.created, batch.updated, batch.ledger_keys = {}, {}, []
         batch.status = ImportBatch.Status.FAILED
         batch.message = _(
             "The import stopped because of an internal error; nothing was imported. "
             "Please tell the administrator (batch #%(id)d)."
         ) % {"id": batch.pk}
         batch.save(
-            update_fields=[
-                "status",
-                "message",
-                "history",
-                "created",
-                "updated",
-                "ledger_keys",
-                "updated_at",
-            ]
+            update_fields=["status", "message", "created", "updated", "ledger_keys", "updated_at"]
         )
     return batch
+
+
+def _each_row(applier):
+    """A writer that applies the rows one at a time through `applier` (events, targets)."""
+
+    def write(plans: list[RowPlan], *, batch: ImportBatch, by, progress) -> None:
+        context: dict = {}
+        total = len(plans)
+        for i, plan in enumerate(plans, 1):
+            if plan.action in (NEW, UPDATE):
+                # No savepoint per row: any failure aborts the whole file anyway.
+                try:
+                    applier(plan, batch=batch, by=by, context=context)
+                except (ValidationError, PermissionDenied) as exc:
+                    for column, message in _errors_of(exc, batch.kind):
+                        plan.error(column, message)
+                    raise _Abort(plans) from exc
+            if i % 100 == 0 or i == total:
+                progress(i, total)
+
+    return write
+
+
+@contextmanager
+def _rows_of(plans: list[RowPlan], every: list[RowPlan], kind: str):
+    """A bulk service given `plans` refused one of them (`row_index` on its error): the row gets
+    the error and the whole file (`every` row) is aborted."""
+    try:
+        yield
+    except (ValidationError, PermissionDenied) as exc:
+        plan = plans[getattr(exc, "row_index", 0)] if plans else every[0]
+        for column, message in _errors_of(exc, kind):
+            plan.error(column, message)
+        raise _Abort(every) from exc
 
 
 def _errors_of(exc: Exception, kind: str) -> list[tuple[str, str]]:
@@ -422,63 +401,14 @@ def _restore_values(model, snap: dict) -> dict:
 PROJECT_SNAPSHOT_KEYS = [*planning.PROJECT_FIELD_KEYS, "investor", "stage"]
 
 
-def _apply_project(plan: RowPlan, *, batch: ImportBatch, by, context: dict) -> None:
-    investor = plan.extra.get("investor")
-    if investor is None:
-        key = (plan.extra["investor_credit_code"], plan.extra["investor_name"])
-        investor = context.get(("investor", key))
-        if investor is None:
-            # An investor two rows name is created once: look among those this batch created.
-            investor = planning.find_investor(
-                context.setdefault("investors", {"code": {}, "name": {}}),
-                plan.extra["investor_name"],
-                plan.extra["investor_credit_code"],
-            )
-        if investor is None:
-            investor = enterprise_services.enterprise_create(
-                name=plan.extra["investor_name"], credit_code=plan.extra["investor_credit_code"]
-            )
-            _note(batch.created, investor)
-            lookup = context.setdefault("investors", {"code": {}, "name": {}})
-            if investor.credit_code:
-                lookup["code"][investor.credit_code] = investor
-            lookup["name"].setdefault(investor.normalized_name, []).append(investor)
-        context[("investor", key)] = investor
-    fields = dict(plan.fields)
-    stage = plan.extra.get("stage")
-    if plan.action == NEW:
-        project = project_services.project_create(
-            by=by, stage=stage or Stage.LEAD, investor=investor, **fields
-        )
-        _note(batch.created, project)
-    else:
-        project = plan.target
-        snapshots = batch.updated.setdefault("projects.project", {})
-        snapshots[str(project.pk)] = _snapshot(project, PROJECT_SNAPSHOT_KEYS)
-        if investor.pk != project.investor_id:
-            fields["investor"] = investor
-        project = project_apply(project=project, by=by, stage=stage, fields=fields)
-    ledger_id = plan.extra.get("ledger_id")
-    if ledger_id:
-        key, created = LedgerKey.objects.get_or_create(
-            kind=Kind.PROJECTS,
-            region=project.region,
-            key=ledger_id,
-            defaults={"object_id": project.pk},
-        )
-        if created:
-            batch.ledger_keys.append(key.pk)
-
-
-def _bulk_projects(plans: list[RowPlan], *, batch: ImportBatch, by, context: dict) -> None:
-    """New projects (and the new investors of any row) in bulk, through
-    enterprise_bulk_create / project_bulk_create; updated rows are left to _apply_project (their
-    stage moves go through the pipeline service one project at a time). Ledger ids in bulk."""
+def _write_projects(plans: list[RowPlan], *, batch: ImportBatch, by, progress) -> None:
+    """Every row in bulk: the new investors (enterprise_bulk_create), the new projects
+    (project_bulk_create), the updated ones (project_bulk_apply, stage moves included) and the
+    ledger ids; each of them one statement plus one for its change history."""
     todo = [p for p in plans if p.action in (NEW, UPDATE)]
     # 1. New investors, each created once however many rows name it (matched among themselves
-    # as _apply_project matches them: credit code, then name).
-    lookup = context.setdefault("investors", {"code": {}, "name": {}})
-    pending = {"code": {}, "name": {}}
+    # as the planner matches known ones: credit code, then name).
+    pending: dict = {"code": {}, "name": {}}
     groups: list[list[RowPlan]] = []
     for plan in todo:
         if plan.extra.get("investor") is not None:
@@ -497,37 +427,33 @@ def _bulk_projects(plans: list[RowPlan], *, batch: ImportBatch, by, context: dic
                 pending["code"][placeholder.credit_code] = placeholder
             pending["name"].setdefault(placeholder.normalized_name, []).append(placeholder)
         placeholder.group.append(plan)
-    if groups:
-        try:
-            created = enterprise_services.enterprise_bulk_create(
-                rows=[
-                    {
-                        "name": group[0].extra["investor_name"],
-                        "credit_code": group[0].extra["investor_credit_code"],
-                    }
-                    for group in groups
-                ]
-            )
-        except ValidationError as exc:
-            plan = groups[getattr(exc, "row_index", 0)][0]
-            for field, messages in exc.message_dict.items():
-                header = planning.PROJECT_HEADERS[
-                    "investor_credit_code" if field == "credit_code" else "investor_name"
-                ]
-                for message in messages:
-                    plan.error(header, message)
-            raise
-        for group, investor in zip(groups, created, strict=True):
-            _note(batch.created, investor)
-            if investor.credit_code:
-                lookup["code"][investor.credit_code] = investor
-            lookup["name"].setdefault(investor.normalized_name, []).append(investor)
-            for plan in group:
-                plan.extra["investor"] = investor
+    try:
+        investors = enterprise_services.enterprise_bulk_create(
+            rows=[
+                {
+                    "name": group[0].extra["investor_name"],
+                    "credit_code": group[0].extra["investor_credit_code"],
+                }
+                for group in groups
+            ],
+        )
+    except ValidationError as exc:
+        plan = groups[getattr(exc, "row_index", 0)][0]
+        for field, messages in exc.message_dict.items():
+            header = planning.PROJECT_HEADERS[
+                "investor_credit_code" if field == "credit_code" else "investor_name"
+            ]
+            for message in messages:
+                plan.error(header, message)
+        raise _Abort(plans) from exc
+    for investor, group in zip(investors, groups, strict=True):
+        _note(batch.created, investor)
+        for plan in group:
+            plan.extra["investor"] = investor
     # 2. New projects.
     new = [p for p in todo if p.action == NEW]
-    try:
-        projects = project_services.project_bulk_create(
+    with _rows_of(new, plans, Kind.PROJECTS):
+        created = project_services.project_bulk_create(
             by=by,
             rows=[
                 {
@@ -538,128 +464,79 @@ def _bulk_projects(plans: list[RowPlan], *, batch: ImportBatch, by, context: dic
                 for plan in new
             ],
         )
-    except ValidationError as exc:
-        plan = new[getattr(exc, "row_index", 0)]
-        for column, message in planning._messages_by_column(exc, planning.PROJECT_HEADERS):
-            plan.error(column, message)
-        raise
-    for plan, project in zip(new, projects, strict=True):
+    for plan, project in zip(new, created, strict=True):
         _note(batch.created, project)
-        plan.written = True
-        plan.project = project
-    # 3. Ledger ids of new rows (updated rows get theirs from _apply_project).
-    wanted_keys = {
-        (plan.project.region_id, plan.extra["ledger_id"]): plan.project.pk
-        for plan in new
-        if plan.extra.get("ledger_id")
-    }
-    if wanted_keys:
-        have = set(
-            LedgerKey.objects.filter(
-                kind=Kind.PROJECTS, key__in={k for _r, k in wanted_keys}
-            ).values_list("region_id", "key")
+        plan.target = project
+    progress(len(new), len(todo))
+    # 3. Updated projects, with what they held before (for the rollback).
+    updated = [p for p in todo if p.action == UPDATE]
+    snapshots = batch.updated.setdefault("projects.project", {})
+    rows = []
+    for plan in updated:
+        snapshots[str(plan.target.pk)] = _snapshot(plan.target, PROJECT_SNAPSHOT_KEYS)
+        fields = dict(plan.fields)
+        if plan.extra["investor"].pk != plan.target.investor_id:
+            fields["investor"] = plan.extra["investor"]
+        rows.append((plan.target, plan.extra.get("stage"), fields))
+    with _rows_of(updated, plans, Kind.PROJECTS):
+        project_services.project_bulk_apply(by=by, rows=rows, reason=IMPORT_REASON)
+    if not updated:
+        batch.updated.pop("projects.project")
+    # 4. Ledger ids the projects have no key for yet (the planner found none).
+    keys = LedgerKey.objects.bulk_create(
+        LedgerKey(
+            kind=Kind.PROJECTS,
+            region_id=plan.target.region_id,
+            key=plan.extra["ledger_id"],
+            object_id=plan.target.pk,
         )
-        keys = copy_insert(
-            [
-                new_instance(
-                    LedgerKey, {"kind": Kind.PROJECTS, "region_id": r, "key": k, "object_id": pk}
-                )
-                for (r, k), pk in wanted_keys.items()
-                if (r, k) not in have
-            ]
-        )
-        batch.ledger_keys.extend(k.pk for k in keys)
-
-
-def project_apply(*, project: Project, by, stage: str | None, fields: dict) -> Project:
-    """Bring an existing project to a ledger row's state through the pipeline services: stage moves
-    by project_advance_stage (one milestone at a time, each with its date), everything else by
-    project_update. Used by imports and by their rollback."""
-    fields = dict(fields)
-    dates = {f: fields.pop(f) for f in list(fields) if f in MILESTONE_FIELD.values()}
-    # Dropping has its own service call; an already-dropped project keeps its drop record.
-    drop_reason = fields.pop("drop_reason", None)
-    dropped_on = dates.pop("dropped_on", None)
-    project = Project.objects.get(pk=project.pk)
-    current = project.stage
-    if not stage or stage == current:
-        return project_services.project_update(project=project, by=by, **fields, **dates)
-    if stage == Stage.DROPPED:
-        kept = {f: d for f, d in dates.items() if d is not None and _reached(current, f)}
-        project = project_services.project_update(project=project, by=by, **fields, **kept)
-        return project_services.project_advance_stage(
-            project=project,
-            to=Stage.DROPPED,
-            on=dropped_on or project_services.today(),
-            by=by,
-            reason=drop_reason or project.drop_reason or IMPORT_REASON,
-        )
-    if current == Stage.DROPPED or PIPELINE.index(stage) < PIPELINE.index(current):
-        on = dates.get(MILESTONE_FIELD[stage]) or getattr(project, MILESTONE_FIELD[stage])
-        project = project_services.project_advance_stage(
-            project=project, to=stage, on=on or project.registered_on, by=by, reason=IMPORT_REASON
-        )
-        return project_services.project_update(project=project, by=by, **fields, **dates)
-    # Forward: correct what the project has reached, then step through each later milestone.
-    reached_now = {f: d for f, d in dates.items() if _reached(current, f)}
-    project = project_services.project_update(project=project, by=by, **fields, **reached_now)
-    for step in PIPELINE[PIPELINE.index(current) + 1 : PIPELINE.index(stage) + 1]:
-        on = dates.get(MILESTONE_FIELD[step])
-        if on is None and step != stage:
-            continue
-        project = project_services.project_advance_stage(
-            project=project, to=step, on=on or project_services.today(), by=by
-        )
-    return project
-
-
-def _reached(stage: str, milestone_field: str) -> bool:
-    if stage == Stage.DROPPED:
-        return True
-    for s, f in MILESTONE_FIELD.items():
-        if f == milestone_field:
-            return s in PIPELINE and PIPELINE.index(s) <= PIPELINE.index(stage)
-    return False
+        for plan in todo
+        if plan.extra.get("ledger_id") and not plan.extra.get("ledger_key_known")
+    )
+    batch.ledger_keys.extend(k.pk for k in keys)
+    progress(len(todo), len(todo))
 
 
 ENTERPRISE_SNAPSHOT_KEYS = [c.key for c in planning.ENTERPRISE_COLUMNS]
 
 
 def _apply_enterprise(plan: RowPlan, *, batch: ImportBatch, by, context: dict) -> None:
-    if plan.action == NEW:
-        enterprise = enterprise_services.enterprise_create(by=by, **plan.fields)
-        _note(batch.created, enterprise)
-    else:
-        enterprise = Enterprise.objects.get(pk=plan.target.pk)
-        snapshots = batch.updated.setdefault("enterprises.enterprise", {})
-        snapshots[str(enterprise.pk)] = _snapshot(enterprise, ENTERPRISE_SNAPSHOT_KEYS)
-        enterprise_services.enterprise_update(enterprise=enterprise, by=by, **plan.fields)
+    enterprise = Enterprise.objects.get(pk=plan.target.pk)
+    snapshots = batch.updated.setdefault("enterprises.enterprise", {})
+    snapshots[str(enterprise.pk)] = _snapshot(enterprise, ENTERPRISE_SNAPSHOT_KEYS)
+    enterprise_services.enterprise_update(enterprise=enterprise, by=by, **plan.fields)
 
 
-def _apply_funds(plan: RowPlan, *, batch: ImportBatch, by, context: dict) -> None:
-    if plan.action == UPDATE:
-        snapshots = batch.updated.setdefault("projects.fundsinplace", {})
-        snapshots[str(plan.target.pk)] = _snapshot(plan.target, ["amount", "note"])
-    record = project_services.funds_record(by=by, **plan.fields)
-    if plan.action == NEW:
-        _note(batch.created, record)
-
-
-def _bulk_enterprises(plans: list[RowPlan], *, batch: ImportBatch, by, context: dict) -> None:
-    """New enterprises in bulk through enterprise_bulk_create; updates are left to the row loop."""
+def _write_enterprises(plans: list[RowPlan], *, batch: ImportBatch, by, progress) -> None:
+    """New enterprises in bulk through enterprise_bulk_create; updated ones row by row."""
     new = [p for p in plans if p.action == NEW]
-    try:
+    with _rows_of(new, plans, Kind.ENTERPRISES):
         created = enterprise_services.enterprise_bulk_create(
             by=by, rows=[dict(p.fields) for p in new]
         )
-    except ValidationError as exc:
-        plan = new[getattr(exc, "row_index", 0)]
-        for column, message in planning._messages_by_column(exc, planning.ENTERPRISE_HEADERS):
-            plan.error(column, message)
-        raise
-    for plan, enterprise in zip(new, created, strict=True):
+    for enterprise in created:
         _note(batch.created, enterprise)
-        plan.written = True
+    _each_row(_apply_enterprise)(
+        [p for p in plans if p.action == UPDATE], batch=batch, by=by, progress=progress
+    )
+
+
+def _write_funds(plans: list[RowPlan], *, batch: ImportBatch, by, progress) -> None:
+    """Every month's funds in bulk through funds_bulk_record."""
+    todo = [p for p in plans if p.action in (NEW, UPDATE)]
+    snapshots = batch.updated.setdefault("projects.fundsinplace", {})
+    for plan in todo:
+        if plan.action == UPDATE:
+            snapshots[str(plan.target.pk)] = _snapshot(plan.target, ["amount", "note"])
+    with _rows_of(todo, plans, Kind.FUNDS):
+        created, _updated = project_services.funds_bulk_record(
+            by=by, rows=[plan.fields for plan in todo]
+        )
+    for record in created:
+        _note(batch.created, record)
+    if not snapshots:
+        batch.updated.pop("projects.fundsinplace")
+    progress(len(todo), len(todo))
 
 
 EVENT_SNAPSHOT_KEYS = list(planning.EVENT_FIELD_KEYS)
@@ -700,20 +577,19 @@ def _apply_event(plan: RowPlan, *, batch: ImportBatch, by, context: dict) -> Non
 
 def _apply_target(plan: RowPlan, *, batch: ImportBatch, by, context: dict) -> None:
     if plan.action == UPDATE:
-        snapshots = batch.updated.setdefault("dashboards.target", {})
+        snapshots = batch.updated.setdefault("targets.target", {})
         snapshots[str(plan.target.pk)] = _snapshot(plan.target, planning.TARGET_VALUES)
-    target = dashboard_services.target_set(by=by, **plan.fields)
+    target = target_services.target_set(by=by, **plan.fields)
     if plan.action == NEW:
         _note(batch.created, target)
 
 
-BULK_APPLIERS = {Kind.PROJECTS: _bulk_projects, Kind.ENTERPRISES: _bulk_enterprises}
-APPLIERS = {
-    Kind.PROJECTS: _apply_project,
-    Kind.ENTERPRISES: _apply_enterprise,
-    Kind.FUNDS: _apply_funds,
-    Kind.EVENTS: _apply_event,
-    Kind.TARGETS: _apply_target,
+WRITERS = {
+    Kind.PROJECTS: _write_projects,
+    Kind.ENTERPRISES: _write_enterprises,
+    Kind.FUNDS: _write_funds,
+    Kind.EVENTS: _each_row(_apply_event),
+    Kind.TARGETS: _each_row(_apply_target),
 }
 
 
@@ -742,7 +618,7 @@ def batch_rollback(*, batch: ImportBatch, by) -> ImportBatch:
             )
             % {"n": len(changed_since), "example": changed_since[0]}
         )
-    with _recording(batch, ROLLBACK_REASON):
+    with history_reason(f"{ROLLBACK_REASON} #{batch.pk}"):
         LedgerKey.objects.filter(pk__in=batch.ledger_keys).delete()
         # Signings first: the projects they moved are restored below.
         for pk in batch.created.get("events.signing", []):
@@ -762,36 +638,43 @@ def batch_rollback(*, batch: ImportBatch, by) -> ImportBatch:
             event = PromotionEvent.objects.filter(pk=pk).first()
             if event is not None:
                 event_services.event_delete(event=event, by=by)
-        for pk in batch.created.get("dashboards.target", []):
+        for pk in batch.created.get("targets.target", []):
             target = Target.objects.filter(pk=pk).first()
             if target is not None:
-                dashboard_services.target_delete(by=by, target=target)
-        for pk, snap in batch.updated.get("dashboards.target", {}).items():
+                target_services.target_delete(by=by, target=target)
+        for pk, snap in batch.updated.get("targets.target", {}).items():
             target = Target.objects.select_related("region").get(pk=pk)
-            dashboard_services.target_set(
+            target_services.target_set(
                 by=by, region=target.region, year=target.year, **_restore_values(Target, snap)
             )
-        for pk in batch.created.get("projects.fundsinplace", []):
-            record = FundsInPlace.objects.filter(pk=pk).select_related("project").first()
-            if record is not None:
-                project_services.funds_delete(record=record, by=by)
-        for pk, snap in batch.updated.get("projects.fundsinplace", {}).items():
-            record = FundsInPlace.objects.select_related("project").get(pk=pk)
-            project_services.funds_record(
-                project=record.project,
-                month=record.month,
-                amount=_restore_values(FundsInPlace, snap)["amount"],
-                note=snap.get("note") or "",
-                by=by,
-            )
-        for pk in batch.created.get("projects.project", []):
-            project = Project.objects.filter(pk=pk).first()
-            if project is not None:
-                project_services.project_delete(project=project, by=by)
-        for pk, snap in batch.updated.get("projects.project", {}).items():
-            values = _restore_values(Project, snap)
-            stage = values.pop("stage")
-            project_apply(project=Project.objects.get(pk=pk), by=by, stage=stage, fields=values)
+        funds = FundsInPlace.objects.select_related("project")
+        project_services.funds_bulk_delete(
+            records=list(funds.filter(pk__in=batch.created.get("projects.fundsinplace", []))),
+            by=by,
+        )
+        restored = batch.updated.get("projects.fundsinplace", {})
+        project_services.funds_bulk_record(
+            by=by,
+            rows=[
+                {
+                    "project": record.project,
+                    "month": record.month,
+                    "amount": _restore_values(FundsInPlace, restored[str(record.pk)])["amount"],
+                    "note": restored[str(record.pk)].get("note") or "",
+                }
+                for record in funds.filter(pk__in=[int(pk) for pk in restored])
+            ],
+        )
+        project_services.project_bulk_delete(
+            projects=list(Project.objects.filter(pk__in=batch.created.get("projects.project", []))),
+            by=by,
+        )
+        restored = batch.updated.get("projects.project", {})
+        rows = []
+        for project in Project.objects.filter(pk__in=[int(pk) for pk in restored]):
+            values = _restore_values(Project, restored[str(project.pk)])
+            rows.append((project, values.pop("stage"), values))
+        project_services.project_bulk_apply(by=by, rows=rows, reason=ROLLBACK_REASON)
         for pk, snap in batch.updated.get("enterprises.enterprise", {}).items():
             enterprise_services.enterprise_update(
                 enterprise=Enterprise.objects.get(pk=pk), **_restore_values(Enterprise, snap)
@@ -808,8 +691,9 @@ def batch_rollback(*, batch: ImportBatch, by) -> ImportBatch:
 
 
 def _changed_since(batch: ImportBatch, get_model) -> list[str]:
-    """Objects whose latest change-history record is not one this batch wrote."""
-    ours = {tuple(h) for h in batch.history}
+    """Objects whose latest change-history record is not one this batch's import wrote (each of
+    those carries the reason "台账导入 #<batch>")."""
+    ours = f"{IMPORT_REASON} #{batch.pk}"
     touched: dict[str, set[int]] = {}
     for label, ids in batch.created.items():
         touched.setdefault(label, set()).update(int(i) for i in ids)
@@ -818,13 +702,19 @@ def _changed_since(batch: ImportBatch, get_model) -> list[str]:
     changed = []
     for label, ids in touched.items():
         model = get_model(label)
-        historical = model.history.model
-        latest: dict[int, int] = {}
-        for row in historical.objects.filter(id__in=ids).values("id", "history_id"):
-            latest[row["id"]] = max(latest.get(row["id"], 0), row["history_id"])
-        for obj_id, history_id in latest.items():
-            if (label, history_id) not in ours:
-                changed.append(f"{model._meta.verbose_name} #{obj_id}")
+        latest: dict[int, tuple[int, str]] = {}
+        ordered = sorted(ids)
+        for start in range(0, len(ordered), 10_000):
+            for obj_id, history_id, reason in model.history.model.objects.filter(
+                id__in=ordered[start : start + 10_000]
+            ).values_list("id", "history_id", "history_change_reason"):
+                if obj_id not in latest or history_id > latest[obj_id][0]:
+                    latest[obj_id] = (history_id, reason)
+        changed += [
+            f"{model._meta.verbose_name} #{obj_id}"
+            for obj_id, (_history_id, reason) in sorted(latest.items())
+            if reason != ours
+        ]
     return changed
 
 
@@ -849,5 +739,4 @@ __all__ = [
     "batch_import",
     "batch_rollback",
     "import_file",
-    "project_apply",
 ]

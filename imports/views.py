@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
+from accounts.scoping import can_edit
 from core.permissions import requires
-from core.scoping import can_edit
 
 from . import selectors, services, tasks
 from .forms import UploadForm

@@ -24,7 +24,7 @@ v1 = [
     path("", include("projects.api.urls")),
     path("", include("dashboards.api.urls")),
     path("", include("events.api.urls")),
-    path("", include("dashboards.api_targets.urls")),
+    path("", include("targets.api.urls")),
     path("", include("lights.api.urls")),
 ]
 

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "projects",
     "events",
     "rollups",
+    "targets",
     "chains",
     "dashboards",
     "imports",
@@ -336,7 +337,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
-        "core.api.permissions.ReadOnlyTokenPermission",
+        "accounts.api.permissions.ReadOnlyTokenPermission",
     ],
     # JSON numbers become Decimal, never float: 12345678901234567.89 must not be rounded silently.
     "DEFAULT_PARSER_CLASSES": [

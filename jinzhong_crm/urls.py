@@ -4,6 +4,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from accounts.views import attachment_download
 from core.views import healthz
 from projects.views import my_work
 
@@ -28,7 +29,7 @@ urlpatterns = [
     path("projects/", include("projects.urls")),
     path("", include("lights.urls")),
     path("", include("notifications.urls")),
-    path("", include("core.urls")),
+    path("files/<int:pk>/", attachment_download, name="attachment_download"),
     path("", include("enterprises.urls")),
     path("", my_work, name="home"),
 ]

@@ -7,7 +7,7 @@ class LightsConfig(AppConfig):
     verbose_name = _("Stage deadlines and supervision")
 
     def ready(self) -> None:
-        from core.scoping import ScopeRule, register_scope
+        from accounts.scoping import ScopeRule, register_scope
         from rollups.outbox import register_drain_listener
 
         from . import services

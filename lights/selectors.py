@@ -7,7 +7,7 @@ import datetime as dt
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from core.scoping import scope, scope_projects
+from accounts.scoping import scope, scope_projects
 from projects.models import Light, Project
 
 from .models import LightChange, LightRule, SupervisionItem

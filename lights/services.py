@@ -33,10 +33,11 @@ from django.db.models import (
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from accounts.models import Role
-from core.history import bulk_history
-from core.scoping import CITY_EDIT_ROLES, check_can_edit, scoped_region_id
+from accounts.scoping import CITY_EDIT_ROLES, check_can_edit, scoped_region_id
+from core.history import bulk_history_options
 from projects.models import (
     MILESTONE_FIELD,
     PROMISE_FIELD,
@@ -443,8 +444,7 @@ def _open_red_items(changes, as_of: dt.date) -> list[SupervisionItem]:
             )
         )
     if items:
-        items = SupervisionItem.objects.bulk_create(items)
-        bulk_history(items)
+        items = bulk_create_with_history(items, SupervisionItem, **bulk_history_options())
     return items
 
 

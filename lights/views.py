@@ -15,12 +15,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from accounts.scoping import get_object_or_404_for, scoped_region_id
+from accounts.services import attachment_add
 from core.forms import apply_errors
 from core.history import history_rows
 from core.models import Attachment
 from core.permissions import requires
-from core.scoping import get_object_or_404_for, get_project_or_404, scoped_region_id
-from core.services import attachment_add
+from projects.selectors import get_project_or_404
 
 from . import selectors, services
 from .forms import (

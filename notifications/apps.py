@@ -7,7 +7,7 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
-        from core.scoping import register_scope
+        from accounts.scoping import register_scope
 
         # A person's own notifications, deliveries and settings: nobody else's.
         for label in ("notifications.delivery", "notifications.personalsettings"):

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.scoping import scope, scope_projects
+from accounts.scoping import scope, scope_projects
 from events.models import PromotionEvent
 from lights.models import SupervisionItem
 from lights.selectors import UNFINISHED

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.scoping import scope
+from accounts.scoping import scope
 from lights.models import LightChange, SupervisionItem
 from lights.selectors import UNFINISHED
 from projects.models import Light

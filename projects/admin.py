@@ -1,9 +1,11 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from core.admin_mixins import ScopedAdminMixin
-from core.scoping import scope_projects
+from accounts.admin_mixins import ScopedAdminMixin
+from accounts.scoping import scope_projects
+from enterprises.models import IndustrialPark
 
+from . import services
 from .models import ClaimConflict, CompletedInvestment, FollowUp, FundsInPlace, Project, StageChange
 
 
@@ -60,7 +62,7 @@ class ProjectAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     inlines = [FollowUpInline, FundsInline]
 
     def get_queryset(self, request):
-        # Deleted ones too (for restore), but only those the user may see (core.scoping).
+        # Deleted ones too (for restore), but only those the user may see (accounts.scoping).
         return scope_projects(
             Project.all_objects.select_related("investor", "region", "chain"), request.user
         )
@@ -107,3 +109,22 @@ class ClaimConflictAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_filter = ["status", "matched_by"]
     search_fields = ["project__name", "holder__name"]
     raw_id_fields = ["project", "holder", "decided_by"]
+
+
+@admin.register(IndustrialPark)
+class IndustrialParkAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+    """Parks are the enterprises app's model, administered here because deleting one is a matter
+    of the projects in it: projects.services.park_delete moves their figures to "no park"."""
+
+    list_display = ["name", "kind", "region"]
+    list_filter = ["kind", "region", "leading_chains"]
+    search_fields = ["name", "description"]
+    filter_horizontal = ["leading_chains"]
+    list_select_related = ["region"]
+
+    def delete_model(self, request, obj) -> None:
+        services.park_delete(park=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for park in queryset:
+            services.park_delete(park=park, by=request.user)

@@ -6,9 +6,9 @@ from django.core.validators import EMPTY_VALUES
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.scoping import scoped_region_id
 from core.forms import FilterForm
 from core.models import IndustryChain, PromotionMethod, Region
-from core.scoping import scoped_region_id
 from enterprises.models import IndustrialPark, InvestorOrigin
 from rollups.models import counted_agreement_kinds
 

@@ -409,7 +409,7 @@ def counts_as_signed(kinds: Iterable[str]) -> Q:
     """Signed projects that count as 签约项目 under a caliber (the agreement kinds counted, see
     rollups.models.SigningCaliber): one of the project's signing records is of a counted kind, or
     it has none and formal contracts count (a project moved to "signed" on its page or by an
-    import was signed by contract). The rule the rollups' SQL applies (rollups.services
+    import was signed by contract). The rule the rollups' SQL applies (rollups.refresh
     ._signed_counts); the project list filters with it so a dashboard's signed figure and the
     list behind it agree."""
     kinds = list(kinds)

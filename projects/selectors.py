@@ -9,11 +9,16 @@ from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Sum
 from django.http import Http404
 
 from accounts.models import Role, User
+from accounts.scoping import CITY_EDIT_ROLES, get_object_or_404_for, scope_projects
 from core.pagination import capped_totals
-from core.scoping import CITY_EDIT_ROLES, scope_projects
 
 from .filtersets import ProjectFilterSet
 from .models import ClaimConflict, FollowUp, Project, Stage
+
+
+def get_project_or_404(user, pk, *, queryset: QuerySet | None = None) -> Project:
+    """The project `pk` if `user` may see it, else Http404. Pass `queryset` for select_related."""
+    return get_object_or_404_for(user, queryset if queryset is not None else Project.objects, pk=pk)
 
 
 def project_queryset(*, user, related: bool = True) -> QuerySet[Project]:

@@ -3,6 +3,7 @@ and the admin's actions all come through here."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import uuid
 from decimal import Decimal
@@ -10,16 +11,17 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import CharField, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from core.bulk import clean_fields_remembered, copy_insert, new_instance
-from core.history import bulk_history
+from accounts.scoping import check_can_edit, check_can_edit_region
+from core.history import bulk_delete_with_history, bulk_history_options
 from core.money import parse_amount, validate_amount
-from core.scoping import check_can_edit_region
 from core.textnorm import check_name_characters
 from enterprises import services as enterprise_services
-from enterprises.models import Enterprise, EnterpriseContact
+from enterprises.models import Enterprise, EnterpriseContact, IndustrialPark
 from rollups.outbox import (
     ProjectBuckets,
     changed_bucket_keys,
@@ -110,9 +112,8 @@ def validate_project(
     the Python rules and the constraints agree). `relations_loaded=True` says every foreign key was
     set from an object the caller loaded from the database, so their existence is not re-queried
     one row at a time. Imports check thousands of rows this way (the database still enforces
-    both at the insert), and then each field's own check (`full_clean`'s `clean_fields`) is
-    remembered by value (`core.bulk.clean_fields_remembered`). `day`: today's date, when the
-    caller checks many rows and has it already."""
+    both at the write). `day`: today's date, when the caller checks many rows and has it
+    already."""
     errors: dict[str, list[str]] = {}
 
     def add(field: str, message: str) -> None:
@@ -244,10 +245,7 @@ def validate_project(
         raise ValidationError(errors)
     exclude = ["investor", "co_investors"] if not project.investor_id else []
     if relations_loaded:
-        if project.creation_token is None and not db_constraints:
-            clean_fields_remembered(project, _RELATIONS | set(exclude))
-            return
-        exclude += [f.name for f in Project._meta.concrete_fields if f.is_relation]
+        exclude += _RELATIONS
     project.full_clean(
         exclude=exclude or None,
         # The only unique field a caller sets is the form's creation token.
@@ -256,7 +254,7 @@ def validate_project(
     )
 
 
-_RELATIONS = frozenset(f.name for f in Project._meta.concrete_fields if f.is_relation)
+_RELATIONS = [f.name for f in Project._meta.concrete_fields if f.is_relation]
 
 
 def _label(field: str) -> str:
@@ -353,57 +351,17 @@ def new_project(*, by, row: dict, day: dt.date | None = None) -> Project:
         fields["registered_on"] = day or today()
     if by is not None and "owner" not in fields:
         fields["owner"] = by
-    # What Project(stage=stage, **fields) builds, without the constructor's per-field work.
-    project = new_instance(Project, {"stage": stage, **fields})
+    project = Project(stage=stage, **fields)
     _apply_currency(project)
     return project
-
-
-# Fields whose value validate_project never reads when relations are loaded (their existence is
-# the caller's promise, and the investor only decides what full_clean skips, all of it skipped).
-_UNREAD_BY_VALIDATION = {"id", "investor_id", "owner_id", "created_at", "updated_at"}
-_VALIDATED_ATTNAMES = [
-    f.attname for f in Project._meta.concrete_fields if f.attname not in _UNREAD_BY_VALIDATION
-]
-# New projects that passed validate_project, by everything the rules read -> the values they had
-# after it (it strips the name and rounds amounts). A ledger import checks each row in its preview
-# and again inside its transaction, in the same process as a rule; the second check of an
-# identical row is then a lookup. Anything the rules read that changed in between (a cell, the
-# date, a park's region, a chain link's chain) misses and is checked again in full.
-_validated_new: dict[tuple, tuple] = {}
-_VALIDATED_MAX = 100_000
-
-
-def validate_new_project(project: Project, *, day: dt.date | None = None) -> None:
-    """validate_project(project, relations_loaded=True) for an unsaved project, remembered: an
-    identical project validated before (same values, same related park region and chain link
-    chain, same day) is not checked again."""
-    day = day or today()
-    values = project.__dict__
-    key = (
-        day,
-        tuple(values[a] for a in _VALIDATED_ATTNAMES),
-        project.park.region_id if project.park_id else None,
-        project.chain_link.chain_id if project.chain_link_id else None,
-    )
-    done = _validated_new.get(key)
-    if done is not None:
-        for attname, value in zip(_VALIDATED_ATTNAMES, done, strict=True):
-            values[attname] = value
-        return
-    validate_project(project, db_constraints=False, relations_loaded=True, day=day)
-    if project.creation_token is not None:
-        return  # checked for uniqueness against the table: never remembered
-    if len(_validated_new) >= _VALIDATED_MAX:
-        _validated_new.clear()
-    _validated_new[key] = tuple(values[a] for a in _VALIDATED_ATTNAMES)
 
 
 @transaction.atomic
 def project_bulk_create(*, by, rows: list[dict], batch_size: int = 2000) -> list[Project]:
     """Create many projects at once (ledger imports): the same rules as project_create, row by
-    row, then one COPY of the projects (`core.bulk.copy_insert`), their change history, their first
-    StageChange and one rollup outbox row naming every bucket they count in.
+    row, then one `bulk_create` of the projects and one of their change history (simple-history's
+    `bulk_create_with_history`), one of their first StageChange and one rollup outbox row naming
+    every bucket they count in; `batch_size` is no longer used.
 
     Each row is project_create's keyword arguments (`stage` included). Foreign keys must be
     objects loaded from the database (their existence is not re-queried per row). A row that
@@ -420,29 +378,23 @@ def project_bulk_create(*, by, rows: list[dict], batch_size: int = 2000) -> list
             checked_regions.add(region_key)
         project = new_project(by=by, row=row, day=day)
         try:
-            validate_new_project(project, day=day)
+            validate_project(project, relations_loaded=True, day=day)
         except ValidationError as exc:
             exc.row_index = index
             raise
         projects.append(project)
     if not projects:
         return []
-    copy_insert(projects)
-    bulk_history(projects, user=by)
-    copy_insert(
-        [
-            new_instance(
-                StageChange,
-                {
-                    "project": p,
-                    "from_stage": "",
-                    "to_stage": p.stage,
-                    "on": _milestone_date(p, p.stage),
-                    "changed_by": by,
-                },
-            )
-            for p in projects
-        ]
+    bulk_create_with_history(projects, Project, **bulk_history_options(by))
+    StageChange.objects.bulk_create(
+        StageChange(
+            project=p,
+            from_stage="",
+            to_stage=p.stage,
+            on=_milestone_date(p, p.stage),
+            changed_by=by,
+        )
+        for p in projects
     )
     keys: set[str] = set()
     for p in projects:
@@ -514,6 +466,19 @@ def project_advance_stage(
     before = project_buckets(project)
     if to not in Stage.values:
         raise ValidationError({"stage": _("Unknown stage “%(stage)s”.") % {"stage": to}})
+    change = _move_stage(project, to=to, on=on, reason=reason)
+    validate_project(project)
+    project.save()
+    change.changed_by = by
+    change.save()
+    _record_change(project, before=before)
+    return project
+
+
+def _move_stage(project: Project, *, to: str, on: dt.date | None, reason: str) -> StageChange:
+    """Move `project` (in memory) to stage `to` reached `on`, by DESIGN.md's pipeline rules, and
+    return the unsaved StageChange that records it. Raises ValidationError on a move the rules
+    refuse. project_advance_stage and project_bulk_apply both move stages through here."""
     reason = (reason or "").strip()
     if on is None:
         raise ValidationError({MILESTONE_FIELD[to]: _("Please give the date of this milestone.")})
@@ -571,19 +536,187 @@ def project_advance_stage(
                 setattr(project, MILESTONE_FIELD[stage], None)
             backward = True
         project.stage = to
-    validate_project(project)
-    project.save()
-    StageChange.objects.create(
+    return StageChange(
         project=project,
         from_stage=from_stage,
         to_stage=to,
         on=on,
         reason=reason,
         is_backward=backward,
-        changed_by=by,
     )
-    _record_change(project, before=before)
-    return project
+
+
+# Projects per bulk UPDATE: Django writes each changed column as `CASE WHEN id = … THEN …`, which
+# PostgreSQL evaluates one WHEN after another, so a statement's cost grows with the square of its
+# rows; 1,000 keeps each short and a 10,000-row ledger at ten statements.
+BULK_UPDATE_SIZE = 1000
+_SLICE = 10_000  # ids per `IN (…)` lookup: under SQLite's 32,766 parameters
+_STAGE_FIELDS = {"stage", "dropped_on", "drop_reason", "late_entry", *MILESTONE_FIELD.values()}
+
+
+@transaction.atomic
+def project_bulk_apply(
+    *, by, rows: list[tuple[Project, str | None, dict]], reason: str
+) -> list[Project]:
+    """Bring many existing projects to new states at once (ledger imports and their rollback).
+    Each row is (project, stage or None, fields): the fields as project_update takes them, and
+    the stage reached through every milestone in between as project_advance_stage would move it
+    (`_ledger_moves`), with `reason` on the moves that need one. The same rules as those two
+    services, row by row in memory; then the projects and their change history in bulk
+    (simple-history's `bulk_update_with_history`), one insert of their StageChanges, one outbox
+    row naming every bucket they left or entered, and one 首报首谈 check of those whose investor
+    or region changed. Foreign keys in `fields` must be objects loaded from the database. A row
+    that breaks a rule raises its ValidationError with `row_index` set; nothing is written."""
+    if not rows:
+        return []
+    ids = [given.pk for given, _stage, _fields in rows]
+    locked: dict[int, Project] = {}
+    for start in range(0, len(ids), _SLICE):
+        locked.update(
+            Project.objects.select_for_update(of=("self",))
+            .select_related("investor", "park", "chain_link")
+            .filter(pk__in=ids[start : start + _SLICE])
+            .in_bulk()
+        )
+    projects = [locked[pk] for pk in ids]
+    originals = {p.pk: copy.copy(p) for p in projects}
+    claimed_as = {p.pk: (p.investor_id, p.region_id) for p in projects}
+    day = today()
+    moves: list[StageChange] = []
+    written = {"planned_investment", "updated_at", "late_entry"}
+    for index, (project, (_given, stage, fields)) in enumerate(zip(projects, rows, strict=True)):
+        unknown = (set(fields) - EDITABLE_FIELDS - {"dropped_on", "drop_reason"}) | (
+            set(fields) & {"owner", "co_investors"}
+        )
+        if unknown:
+            raise TypeError(f"unknown or unsupported project fields: {sorted(unknown)}")
+        try:
+            check_can_edit_region(by, project.region_id)
+            if stage and stage not in Stage.values:
+                raise ValidationError({"stage": _("Unknown stage “%(stage)s”.") % {"stage": stage}})
+            found = _ledger_moves(project, stage=stage, fields=fields, reason=reason, day=day)
+            check_can_edit_region(by, project.region_id)  # not moved out of reach
+            _apply_currency(project)
+            validate_project(project, relations_loaded=True, day=day)
+        except ValidationError as exc:
+            exc.row_index = index
+            raise
+        moves += found
+        written |= set(fields) | (_STAGE_FIELDS if found else set())
+    now = timezone.now()
+    for project in projects:
+        project.updated_at = now
+    bulk_update_with_history(
+        projects,
+        Project,
+        sorted(written),
+        batch_size=BULK_UPDATE_SIZE,
+        **bulk_history_options(by),
+    )
+    for move in moves:
+        move.changed_by = by
+    StageChange.objects.bulk_create(moves)
+    # A project's funds and completed-investment cells move only with the cell's other keys
+    # (region, chain, method, park, flags): their months are read for those projects alone.
+    moved = [p.pk for p in projects if _cell_dims(p) != _cell_dims(originals[p.pk])]
+    months = _funds_months(moved) if moved else {}
+    keys: set[str] = set()
+    for project in projects:
+        had = months.get(project.pk, [])
+        before = ProjectBuckets(
+            frozenset(project_bucket_keys(originals[project.pk], months=had)),
+            originals[project.pk].is_deleted,
+            originals[project.pk].planned_investment,
+        )
+        keys |= changed_bucket_keys(before, project, months=had)
+    enqueue_refresh(keys=keys)
+    claims_register(
+        projects=[p for p in projects if (p.investor_id, p.region_id) != claimed_as[p.pk]]
+    )
+    return projects
+
+
+def _cell_dims(project: Project) -> tuple:
+    return (
+        project.region_id,
+        project.chain_id,
+        project.method_id,
+        project.park_id,
+        project.is_confidential,
+        project.is_foreign,
+        project.is_out_of_province,
+        project.is_deleted,
+    )
+
+
+def _funds_months(ids: list[int]) -> dict[int, list[tuple[str, dt.date]]]:
+    """Each project's ("funds" | "completed", month) pairs, the cells its monthly amounts count
+    in: one query per 10,000 projects."""
+    months: dict[int, list] = {pk: [] for pk in ids}
+    for start in range(0, len(ids), _SLICE):
+        some = ids[start : start + _SLICE]
+        funds = FundsInPlace.objects.filter(project_id__in=some).values_list(
+            "project_id", Value("funds", output_field=CharField()), "month"
+        )
+        completed = CompletedInvestment.objects.filter(project_id__in=some).values_list(
+            "project_id", Value("completed", output_field=CharField()), "month"
+        )
+        for project_id, measure, month in funds.order_by().union(completed.order_by(), all=True):
+            months[project_id].append((measure, month))
+    return months
+
+
+def _ledger_moves(
+    project: Project, *, stage: str | None, fields: dict, reason: str, day: dt.date
+) -> list[StageChange]:
+    """Set `fields` on `project` and move it to `stage` (in memory), as a ledger row asks: dates
+    of milestones it has reached are corrected, a later stage is reached through each milestone
+    the row dates (`_move_stage` per step, so a skipped required stage is refused), a move back
+    or out of 终止 returns to the stage with `reason`, and 终止 keeps the reached dates.
+    Returns the unsaved StageChanges."""
+    fields = dict(fields)
+    dates = {f: fields.pop(f) for f in list(fields) if f in MILESTONE_FIELD.values()}
+    drop_reason = fields.pop("drop_reason", None)
+    dropped_on = dates.pop("dropped_on", None)
+    current = project.stage
+    for key, value in fields.items():
+        setattr(project, key, value)
+    if not stage or stage == current:
+        for key, value in dates.items():
+            setattr(project, key, value)
+        return []
+    if stage == Stage.DROPPED:
+        for key, value in dates.items():
+            if value is not None and _reached(current, key):
+                setattr(project, key, value)
+        why = drop_reason or project.drop_reason or reason
+        return [_move_stage(project, to=Stage.DROPPED, on=dropped_on or day, reason=why)]
+    if current == Stage.DROPPED or PIPELINE.index(stage) < PIPELINE.index(current):
+        on = dates.get(MILESTONE_FIELD[stage]) or getattr(project, MILESTONE_FIELD[stage])
+        move = _move_stage(project, to=stage, on=on or project.registered_on, reason=reason)
+        for key, value in dates.items():
+            setattr(project, key, value)
+        return [move]
+    # Forward: correct what the project has reached, then step through each later milestone.
+    for key, value in dates.items():
+        if _reached(current, key):
+            setattr(project, key, value)
+    found = []
+    for step in PIPELINE[PIPELINE.index(current) + 1 : PIPELINE.index(stage) + 1]:
+        on = dates.get(MILESTONE_FIELD[step])
+        if on is None and step != stage:
+            continue
+        found.append(_move_stage(project, to=step, on=on or day, reason=""))
+    return found
+
+
+def _reached(stage: str, milestone_field: str) -> bool:
+    if stage == Stage.DROPPED:
+        return True
+    for s, f in MILESTONE_FIELD.items():
+        if f == milestone_field:
+            return s in PIPELINE and PIPELINE.index(s) <= PIPELINE.index(stage)
+    return False
 
 
 @transaction.atomic
@@ -801,8 +934,7 @@ def claims_register(*, projects: list[Project]) -> list[ClaimConflict]:
             )
     # One insert for the conflicts and one for their history, however many rows a ledger has.
     if conflicts:
-        ClaimConflict.objects.bulk_create(conflicts)
-        bulk_history(conflicts, user=None)
+        bulk_create_with_history(conflicts, ClaimConflict, **bulk_history_options())
     return conflicts
 
 
@@ -918,6 +1050,93 @@ def funds_record(*, project: Project, month: dt.date, amount, by, note: str = ""
 
 
 @transaction.atomic
+def funds_bulk_record(*, by, rows: list[dict]) -> tuple[list[FundsInPlace], list[FundsInPlace]]:
+    """funds_record for many months at once (ledger imports and their rollback): each row is
+    funds_record's keyword arguments (project, month, amount, note). The same checks row by row;
+    then one insert of the new records, one bulk update of the corrected ones, each with its
+    change history, and one outbox row. A row that breaks a rule raises its ValidationError with
+    `row_index` set; nothing is written. Returns (created, updated)."""
+    ids = sorted({row["project"].pk for row in rows})
+    existing: dict[tuple[int, dt.date], FundsInPlace] = {}
+    for start in range(0, len(ids), _SLICE):
+        for record in FundsInPlace.objects.filter(project_id__in=ids[start : start + _SLICE]):
+            existing[(record.project_id, record.month)] = record
+    this_month = today().replace(day=1)
+    created, updated, keys = [], [], set()
+    for index, row in enumerate(rows):
+        project, month = row["project"], row["month"].replace(day=1)
+        try:
+            check_can_edit_region(by, project.region_id)
+            funds_check_month(project=project, month=month)
+            try:
+                amount = parse_amount(row["amount"])
+            except ValidationError as exc:
+                raise ValidationError({"amount": exc.messages}) from exc
+            if month > this_month:
+                raise ValidationError(
+                    {"month": _("Money cannot be recorded for a month that has not begun.")}
+                )
+        except ValidationError as exc:
+            exc.row_index = index
+            raise
+        record = existing.get((project.pk, month))
+        if record is None:
+            record = FundsInPlace(project=project, month=month)
+            created.append(record)
+        else:
+            updated.append(record)
+        record.amount, record.note, record.recorded_by = amount, row.get("note", "").strip(), by
+        keys |= project_bucket_keys(project, months=[("funds", month)])
+    bulk_create_with_history(created, FundsInPlace, **bulk_history_options(by))
+    for record in updated:
+        record.updated_at = timezone.now()
+    bulk_update_with_history(
+        updated,
+        FundsInPlace,
+        ["amount", "note", "recorded_by", "updated_at"],
+        batch_size=BULK_UPDATE_SIZE,
+        **bulk_history_options(by),
+    )
+    enqueue_refresh(keys=keys)
+    return created, updated
+
+
+@transaction.atomic
+def funds_bulk_delete(*, records: list[FundsInPlace], by) -> None:
+    """funds_delete for many records at once (undoing an import): one delete, one insert of
+    their change-history records, one outbox row."""
+    keys: set[str] = set()
+    for record in records:
+        check_can_edit_region(by, record.project.region_id)
+        keys |= project_bucket_keys(record.project, months=[("funds", record.month)])
+    bulk_delete_with_history(records, FundsInPlace, **bulk_history_options(by))
+    enqueue_refresh(keys=keys)
+
+
+@transaction.atomic
+def project_bulk_delete(*, projects: list[Project], by) -> None:
+    """project_delete for many projects at once (undoing an import): one soft-delete update
+    with its change history, one outbox row naming every cell they counted in."""
+    months = _funds_months([p.pk for p in projects])
+    keys: set[str] = set()
+    now = timezone.now()
+    for project in projects:
+        check_can_edit_region(by, project.region_id)
+        keys |= project_bucket_keys(project, months=months[project.pk])
+        project.mark_deleted()
+        project.updated_at = now
+    bulk_update_with_history(
+        projects,
+        Project,
+        ["is_deleted", "deleted_at", "updated_at"],
+        batch_size=BULK_UPDATE_SIZE,
+        manager=Project.all_objects,
+        **bulk_history_options(by),
+    )
+    enqueue_refresh(keys=keys)
+
+
+@transaction.atomic
 def funds_delete(*, record: FundsInPlace, by) -> None:
     """Remove a month's funds record (e.g. undoing an import); the change history keeps it."""
     check_can_edit_region(by, record.project.region)
@@ -934,3 +1153,19 @@ def completed_investment_record(
     return _monthly_record(
         CompletedInvestment, project=project, month=month, amount=amount, by=by, note=note
     )
+
+
+@transaction.atomic
+def park_delete(*, park: IndustrialPark, by) -> None:
+    """Delete a park (the admin's delete and its bulk action come here). The database sets its
+    projects' park to none (SET_NULL, no project save, no history row), so the rollup cells they
+    leave (with the park) and enter (without it) are queued here, in the same transaction; the
+    refresh runs after commit."""
+    check_can_edit(by, park)
+    keys: set[str] = set()
+    for project in Project.all_objects.filter(park=park):
+        keys |= project_bucket_keys(project)
+        project.park_id = None
+        keys |= project_bucket_keys(project)
+    park.delete()
+    enqueue_refresh(keys=keys)

@@ -12,12 +12,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.scoping import can_edit
+from core.exports import export_query, export_requested
 from core.forms import apply_errors
 from core.history import history_rows
 from core.pagination import CappedPaginator
-from core.scoping import can_edit
 from core.textnorm import normalize_name
-from imports.exporters import export_query, export_requested
 from imports.ledger_exports import project_export_columns, project_export_queryset
 
 from . import selectors, services
@@ -378,7 +378,7 @@ def project_restore(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def deleted_list(request: HttpRequest) -> HttpResponse:
     _require_editor(request)
-    from core.scoping import scope_projects
+    from accounts.scoping import scope_projects
 
     qs = scope_projects(Project.all_objects.filter(is_deleted=True), request.user).select_related(
         "region", "investor"

@@ -71,7 +71,7 @@ class MonthlyRollup(models.Model):
     what investment-promotion reports split by).
 
     `month` is the first day of the month; quarters and years are sums of months. A null chain,
-    method or park is "not given". Cells are written only by rollups.services, one row per cell
+    method or park is "not given". Cells are written only by rollups.refresh, one row per cell
     under its advisory lock (the unique constraint cannot see null cells on every database). A
     cell whose figures are all zero is deleted.
     """
@@ -108,7 +108,7 @@ class MonthlyRollup(models.Model):
         verbose_name_plural = _("monthly rollups")
         constraints = [
             # 0 for a null id, so a null cell is unique too and the refresh finds a cell with
-            # one exact index probe (rollups.services compares the same expressions).
+            # one exact index probe (rollups.refresh compares the same expressions).
             models.UniqueConstraint(
                 "region_id",
                 "month",

@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -27,27 +27,17 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import CharField, Value
 
+from . import refresh
 from .models import MILESTONE_MEASURES, Outbox
+from .refresh import DRAIN_PENDING_KEY
+from .tasks import drain_outbox
 
 logger = logging.getLogger(__name__)
 
-# Set while a drain task is queued: later commits in the same window ride on it (bursts coalesce).
-DRAIN_PENDING_KEY = "rollups:drain-pending"
 
-
-# Called inside the drain's transaction with the keys drained (apps above rollups register here in
-# their AppConfig.ready, so rollups imports none of them). A listener that fails rolls the drain
-# back: its outbox rows stay and are drained again, so nothing it should have done is lost.
-_DRAIN_LISTENERS: list[Callable[[set[str]], None]] = []
-
-
-def register_drain_listener(listener: Callable[[set[str]], None]) -> None:
-    if listener not in _DRAIN_LISTENERS:
-        _DRAIN_LISTENERS.append(listener)
-
-
-def drain_listeners() -> list[Callable[[set[str]], None]]:
-    return list(_DRAIN_LISTENERS)
+# Drain listeners live beside the drain (rollups.refresh); writers and apps import them here.
+register_drain_listener = refresh.register_drain_listener
+drain_listeners = refresh.drain_listeners
 
 
 def project_key(project_id: int) -> str:
@@ -75,7 +65,7 @@ def cell_key(measure: str, region_id: int, month: dt.date, dims: tuple) -> str:
     )
 
 
-def project_bucket_keys(project, *, with_funds: bool = True) -> set[str]:
+def project_bucket_keys(project, *, with_funds: bool = True, months=None) -> set[str]:
     """Every cell measure the project counts in as it stands (in memory, plus its stored funds and
     completed-investment months unless `with_funds=False`, for a project just created that has
     none). The signed cell is named whether or not the project's agreement kind counts under the
@@ -97,7 +87,9 @@ def project_bucket_keys(project, *, with_funds: bool = True) -> set[str]:
         for measure, field in MILESTONE_MEASURES
         if (value := getattr(project, field)) is not None
     }
-    if with_funds and project.pk is not None:
+    if months is not None:
+        keys.update(cell_key(measure, region, month, dims) for measure, month in months)
+    elif with_funds and project.pk is not None:
         # One query for both kinds of monthly amount (a project save's query count stays).
         funds = project.funds.values_list(Value("funds", output_field=CharField()), "month")
         completed = project.completed_investments.values_list(
@@ -128,14 +120,15 @@ def project_buckets(project) -> ProjectBuckets:
     )
 
 
-def changed_bucket_keys(before: ProjectBuckets, project) -> set[str]:
+def changed_bucket_keys(before: ProjectBuckets, project, *, months=None) -> set[str]:
     """The keys whose figures the change from `before` to `project` (as it stands now) can have
     changed. A key the project counted in before and counts in now names a cell whose key fields
     (region, month, chain, method, park, flags; for the snapshot, stage) did not change, so its
     figures changed only if the project was deleted or restored, or — for a milestone or stage
     cell — its amount changed; a funds or completed-investment cell sums its own rows, which a
-    project edit does not touch. Every key it left or entered is kept. Funds record changes name their own cells."""
-    after = project_bucket_keys(project)
+    project edit does not touch. Every key it left or entered is kept. Funds record changes name their own cells.
+    `months`: as for project_bucket_keys."""
+    after = project_bucket_keys(project, months=months)
     if before.is_deleted != project.is_deleted:
         return set(before.keys) | after
     kept = set(before.keys) ^ after
@@ -162,8 +155,6 @@ def request_drain() -> None:
     try:
         if not cache.add(DRAIN_PENDING_KEY, "1", timeout=settings.ROLLUP_DRAIN_PENDING_TTL):
             return
-        from .tasks import drain_outbox  # the task module imports projects; keep this one light
-
         drain_outbox.apply_async(countdown=settings.ROLLUP_COALESCE_SECONDS, retry=False)
     except Exception:
         logger.warning(
@@ -182,11 +173,9 @@ def drains_held(*, timeout: int = 30 * 60):
     writes its outbox row, and every bucket is refreshed by one drain at the end instead of one
     drain per commit. Should the process die inside, the flag expires after `timeout` seconds
     and the periodic sweep drains the rows."""
-    from . import services
-
     cache.set(DRAIN_PENDING_KEY, "1", timeout=timeout)
     try:
         yield
     finally:
         cache.delete(DRAIN_PENDING_KEY)
-    services.drain_outbox()
+    refresh.drain_outbox()

@@ -1,10 +1,10 @@
-"""Rollup tasks: thin wrappers over rollups.services. Each is idempotent (it recomputes from source),
+"""Rollup tasks: thin wrappers over rollups.refresh. Each is idempotent (it recomputes from source),
 so acks_late + reject_on_worker_lost may safely run one twice."""
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from . import services
+from . import refresh
 
 # Transient database trouble (a restart, a dropped connection) is retried with backoff.
 RETRY = {
@@ -18,17 +18,17 @@ RETRY = {
 @shared_task(**RETRY)
 def drain_outbox() -> int:
     """Refresh the buckets named by pending outbox rows (queued after a commit, coalesced)."""
-    return services.drain_outbox()
+    return refresh.drain_outbox()
 
 
 @shared_task(**RETRY)
 def sweep_outbox() -> int:
     """The periodic safety net: drain whatever the broker never delivered."""
-    return services.drain_outbox()
+    return refresh.drain_outbox()
 
 
 @shared_task(**RETRY)
 def rebuild_rollups() -> int:
     """Drain, then recompute everything and report drift (nightly, and the dashboard's button)."""
-    services.drain_outbox()
-    return services.rebuild_all().drift
+    refresh.drain_outbox()
+    return refresh.rebuild_all().drift

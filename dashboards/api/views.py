@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 from core.api.renderers import CSVRenderer, XLSXRenderer
 from core.api.views_base import JsonErrorsMixin, stream_csv, xlsx_file
 from dashboards import live
+from dashboards.periods import period_for
 from rollups.models import counted_agreement_kinds
 
 from .serializers import RollupQuerySerializer, RollupResponseSerializer
@@ -80,7 +81,7 @@ class RollupView(JsonErrorsMixin, APIView):
         query = RollupQuerySerializer(data=params)
         query.is_valid(raise_exception=True)
         q = query.validated_data
-        period = live.period_for(
+        period = period_for(
             year=q.get("year"),
             quarter=q.get("quarter"),
             month=q.get("month"),

@@ -4,16 +4,14 @@ deal with several counties); writes are for the roles that may edit, through ent
 import django_filters
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.response import Response
 
+from accounts.api.permissions import CanEditOrReadOnly
+from accounts.scoping import can_edit, check_can_edit_region
 from core.api.filters import FilterBackend
-from core.api.permissions import CanEditOrReadOnly
 from core.api.views_base import ApiViewSet, ListMixin
-from core.models import IndustryChain
-from core.scoping import can_edit, check_can_edit_region
 from enterprises import selectors, services
 from enterprises.filtersets import EnterpriseFilterSet
 from enterprises.models import IndustrialPark
@@ -49,21 +47,6 @@ class ParkViewSet(ListMixin, mixins.RetrieveModelMixin, ApiViewSet):
     export_name = "parks"
 
 
-@extend_schema_field(OpenApiTypes.STR)
-class _ChainCodeFilter(django_filters.ModelChoiceFilter):
-    """The page's chain filter, typed for the schema (a chain code) — drf-spectacular cannot
-    guess the type of a method-backed filter."""
-
-
-class EnterpriseApiFilterSet(EnterpriseFilterSet):
-    chain = _ChainCodeFilter(
-        method="filter_chain",
-        to_field_name="code",
-        queryset=IndustryChain.objects.all(),
-        help_text="IndustryChain code: main chain, chain-leader role or supplier on it",
-    )
-
-
 class EnterpriseViewSet(
     ListMixin,
     mixins.RetrieveModelMixin,
@@ -76,7 +59,7 @@ class EnterpriseViewSet(
     permission_classes = [*ApiViewSet.permission_classes, CanEditOrReadOnly]
     # The /enterprises/ page's FilterSet: q (name, pinyin, initials, credit code), region, park,
     # chain, tier, origin, ownership, local, chain_leader, sort.
-    filterset_class = EnterpriseApiFilterSet
+    filterset_class = EnterpriseFilterSet
     filter_backends = [FilterBackend]
     list_fields = serializers.ENTERPRISE_LIST_FIELDS
     export_name = "enterprises"

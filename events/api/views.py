@@ -1,6 +1,6 @@
 """Promotion events, signings and orders / agreements. Events and their agreements are public news
 (every signed-in user reads them, as on the /events/ pages); a signing belongs to a project and is
-scoped like it (core.scoping: another county's project, or a confidential one for a city-wide API
+scoped like it (accounts.scoping: another county's project, or a confidential one for a city-wide API
 client, is not found through its signing either). Every write goes through events.services."""
 
 from __future__ import annotations
@@ -11,11 +11,13 @@ from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_v
 from rest_framework import mixins, status
 from rest_framework.response import Response
 
-from core.api.permissions import CanEditOrReadOnly
+from accounts.api.permissions import CanEditOrReadOnly
+from accounts.scoping import scope, scope_projects
 from core.api.views_base import ApiViewSet, ListMixin
-from core.scoping import get_project_or_404, scope, scope_projects
 from events import selectors, services
+from events.filtersets import EventFilterSet
 from events.models import EventAgreement, PromotionEvent, Signing
+from projects.selectors import get_project_or_404
 
 from . import serializers
 
@@ -78,32 +80,6 @@ AGREEMENT_EXAMPLE = OpenApiExample(
 )
 
 
-def _with_from_to(cls_dict: dict, start: str, end: str, what: str) -> dict:
-    """`from` and `to` are Python keywords: add the page's filter names to a FilterSet body."""
-    cls_dict["from"] = django_filters.DateFilter(
-        field_name=end, lookup_expr="gte", help_text=f"{what} on or after this date (起始日期)"
-    )
-    cls_dict["to"] = django_filters.DateFilter(
-        field_name=start, lookup_expr="lte", help_text=f"{what} on or before this date (截止日期)"
-    )
-    return cls_dict
-
-
-class EventFilterSet(django_filters.FilterSet):
-    """The /events/ page's filters: kind, organising region, and `from` / `to` (events that overlap
-    the range)."""
-
-    kind = django_filters.CharFilter(field_name="kind__code", help_text="EventKind code (活动类型)")
-    region = django_filters.CharFilter(
-        field_name="organisers__code", help_text="Organising region code (主办区划)"
-    )
-    _with_from_to(locals(), "start_on", "end_on", "Events running")
-
-    class Meta:
-        model = PromotionEvent
-        fields = ["kind", "region"]
-
-
 @extend_schema_view(
     list=extend_schema(
         summary="List promotion events (招商活动列表)",
@@ -130,7 +106,7 @@ class EventViewSet(
     export_name = "events"
 
     def get_queryset(self):
-        qs = selectors.event_list(user=self.request.user)
+        qs = selectors.event_queryset(user=self.request.user)
         if self.action == "retrieve":
             qs = qs.prefetch_related("enterprises")
         return qs

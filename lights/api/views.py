@@ -9,7 +9,7 @@ from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api.permissions import CanEditOrReadOnly
+from accounts.api.permissions import CanEditOrReadOnly
 from core.api.views_base import ApiViewSet, ListMixin
 from lights import selectors, services
 from lights.models import LightRule, SupervisionItem

@@ -1,5 +1,5 @@
 """Projects, follow-ups and funds in place. Every read goes through projects.selectors (scoped by
-core.scoping: another county's project is a 404), every write through projects.services."""
+accounts.scoping: another county's project is a 404), every write through projects.services."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from accounts.api.permissions import CanEditOrReadOnly
+from accounts.scoping import scope_projects
 from core.api.filters import FilterBackend
-from core.api.permissions import CanEditOrReadOnly
 from core.api.views_base import ApiViewSet, ListMixin
-from core.scoping import scope_projects
 from projects import selectors, services
 from projects.filtersets import ProjectFilterSet
 from projects.models import FollowUp, FundsInPlace, Project

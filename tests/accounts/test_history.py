@@ -116,8 +116,8 @@ def test_history_search_pages_through_all_models(demo_users, county_objects):
 
 
 def test_deleted_object_keeps_its_history(demo_users, county_objects):
+    from accounts.services import attachment_delete
     from core.models import Attachment
-    from core.services import attachment_delete
 
     attachment = county_objects["attachment"]["yuci_open"]
     pk = attachment.pk

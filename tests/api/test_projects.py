@@ -11,10 +11,10 @@ import pytest
 
 from core.api.parsers import DecimalJSONParser
 from core.models import Region
-from dashboards.models import Target
 from enterprises.models import Enterprise
 from events.models import EventKind, PromotionEvent, Signing
 from projects.models import Project, Stage
+from targets.models import Target
 
 pytestmark = pytest.mark.usefixtures("demo_data")
 

@@ -81,9 +81,10 @@ def test_group_by_park_and_quarter(users, api_as):
 )
 def test_rollup_tables_answer_what_a_live_aggregate_answers(users, username, group_by, period):
     from dashboards import live
+    from dashboards.periods import period_for
 
     user = users[username]
-    parsed = live.period_for(
+    parsed = period_for(
         year=period.get("year"),
         date_from=dt.date.fromisoformat(period["from"]) if "from" in period else None,
         date_to=dt.date.fromisoformat(period["to"]) if "to" in period else None,
@@ -113,7 +114,7 @@ def test_rollups_export_as_csv(users, api_as):
 def test_completed_investment_is_in_the_rollup_totals(users, api_as):
     from projects import services as project_services
     from projects.models import Project
-    from rollups import services
+    from rollups import refresh
 
     client = api_as(users["api_reader"])
     url = "/api/v1/rollups/?year=2023&quarter=1"
@@ -122,7 +123,7 @@ def test_completed_investment_is_in_the_rollup_totals(users, api_as):
     project_services.completed_investment_record(
         project=project, month=dt.date(2023, 3, 1), amount="1234.5", by=None
     )
-    services.drain_outbox()
+    refresh.drain_outbox()
     body = client.get(url).json()
     assert Decimal(body["results"][0]["completed_investment_amount"]) == before + Decimal("1234.5")
     by_region = client.get(url + "&group_by=region").json()["results"]

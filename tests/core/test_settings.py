@@ -101,7 +101,7 @@ def test_embedded_default_migrates_loads_demo_and_serves_pages(tmp_path):
         "from core.models import Region; assert Region.objects.count() == 13;"
         # An edit that moves a signed project to another county refreshes in-process.
         "from projects.models import Project;"
-        "from projects.services import project_update; from rollups.services import compare_with_live;"
+        "from projects.services import project_update; from rollups.refresh import compare_with_live;"
         "p = Project.objects.filter(signed_on__isnull=False).exclude(region__code='140702').first();"
         "project_update(project=p, by=None, region=Region.objects.get(code='140702'));"
         "d = compare_with_live(); assert d.drift == 0, d;"

@@ -11,7 +11,7 @@ from enterprises.models import Enterprise
 from events import services as event_services
 from projects import services as project_services
 from projects.models import Project
-from rollups import services as rollup_services
+from rollups import refresh as rollup_refresh
 
 
 @pytest.fixture
@@ -58,7 +58,7 @@ def test_a_framework_agreement_is_shown_but_not_counted_in_the_signed_figures(
     event_services.signing_record(
         by=None, project=project, signed_on=dt.date(2023, 3, 20), agreement_kind="framework"
     )
-    rollup_services.drain_outbox()
+    rollup_refresh.drain_outbox()
     client.force_login(demo_users["leader"])
     response = client.get(Q1)
     assert _kpi(response, "signed_count")["value"] == 39
@@ -77,7 +77,7 @@ def test_completed_investment_is_a_dashboard_figure(demo, client, demo_users):
     project_services.completed_investment_record(
         project=project, month=dt.date(2023, 2, 1), amount="12345", by=None
     )
-    rollup_services.drain_outbox()
+    rollup_refresh.drain_outbox()
     response = client.get(Q1)
     assert _kpi(response, "completed_amount")["value"] == before + Decimal("12345")
     feb = response.context["trend"][1]

@@ -13,11 +13,11 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from core.models import Region
-from dashboards.models import Target
 from dashboards.selectors import CITY_CODE
 from projects.filtersets import ProjectFilterSet
 from projects.models import Project
 from rollups.models import RegionMonthRollup
+from targets.models import Target
 
 LOCKED_NOTE = "仅可查看汇总数,无权查看项目清单"
 FIGURE_LINK = re.compile(

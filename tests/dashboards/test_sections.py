@@ -13,11 +13,11 @@ from openpyxl import load_workbook
 
 from accounts.models import User
 from core.models import Region
-from dashboards.models import Target
 from dashboards.periods import parse_period
 from dashboards.sections import recent_events, top_projects
 from events.models import PromotionEvent, Signing
 from projects.models import Project
+from targets.models import Target
 
 TAIYUAN = "“双招双引共话发展”晋中招商推介会"
 

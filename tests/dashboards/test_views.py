@@ -11,9 +11,10 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from core.models import Region
-from dashboards import selectors, services
+from dashboards import selectors
 from dashboards.periods import parse_period
 from rollups.models import RollupStatus
+from targets import services
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from core.money import format_yi
 from dashboards.periods import parse_period
 from dashboards.selectors import dashboard_data
-from rollups.services import rebuild_all
+from rollups.refresh import rebuild_all
 from tests.conftest import login
 from tests.security.conftest import county_objects, fast_password_hashing  # noqa: F401
 

@@ -1,5 +1,5 @@
-"""The import does not write the stored preview again when its re-check gives the same one and
-the batch row has not been saved since this process stored it."""
+"""The import writes the plan its preview stored and leaves the stored preview as it is, unless
+the tables the plan depends on changed since and the file had to be checked again."""
 
 import pytest
 from django.db import connection
@@ -37,20 +37,22 @@ def test_same_preview_is_not_written_again(demo_users):
 
 
 @pytest.mark.django_db
-def test_preview_is_written_when_the_row_was_saved_since_or_it_changed(demo_users):
+def test_preview_is_written_again_when_the_file_had_to_be_checked_again(demo_users):
     user = demo_users["city_staff"]
     batch = _previewed(user)
-    ImportBatch.objects.get(pk=batch.pk).save()  # saved elsewhere since: not known to match
-    with CaptureQueriesContext(connection) as queries:
-        services.batch_import(batch=batch, by=user)
-    [update] = _batch_updates(queries.captured_queries)
-    assert '"preview"' in update
-
-    batch = _previewed(user)
-    ImportBatch.objects.filter(pk=batch.pk).update(preview=[])  # bypasses updated_at
-    services._last_preview["preview"] = [{"row": 0}]  # what this process stored differs
+    # A project registered between the preview and the import: the stored plan may no longer
+    # hold, so the import checks the file again and stores what it found.
+    services.import_file(
+        kind="projects",
+        data=xlsx_bytes([project_row(项目名称="预览一次0")]),
+        filename="b.xlsx",
+        by=user,
+        dry_run=False,
+    )
     with CaptureQueriesContext(connection) as queries:
         batch = services.batch_import(batch=batch, by=user)
     [update] = _batch_updates(queries.captured_queries)
     assert '"preview"' in update
-    assert ImportBatch.objects.get(pk=batch.pk).preview == batch.preview != []
+    stored = ImportBatch.objects.get(pk=batch.pk)
+    assert stored.summary == {"new": 2, "update": 0, "unchanged": 1, "error": 0}
+    assert stored.preview == batch.preview

@@ -114,13 +114,34 @@ def test_binary_that_is_no_text_is_refused(reference_data):
     assert batch.status == ImportBatch.Status.REJECTED
 
 
-@pytest.mark.parametrize("write_only", [False, True])
-def test_workbook_reads_as_openpyxl_reads_it_with_or_without_a_dimension_record(write_only):
-    """Excel writes a sheet's size at its top; openpyxl's write-only mode writes none, and the
-    reader then skips openpyxl's full pass that only finds out there is none. Same table, gaps
-    (an empty row, a short row, a row wider than the header) included."""
+def _openpyxl_table(data: bytes, sheet: str) -> readers.Table:
+    """The oracle: openpyxl's public read-only API, cell by cell, in the shape the reader promises
+    (empty cells None, whole numbers int, midnight datetimes as dates)."""
+    import datetime as dt
+
     from openpyxl import load_workbook
 
+    def shape(value):
+        if value == "":
+            return None
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, dt.datetime) and value.time() == dt.time():
+            return value.date()
+        return value
+
+    wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    ws = wb[sheet]
+    ws.reset_dimensions()
+    rows = [[shape(v) for v in row] for row in ws.iter_rows(values_only=True)]
+    wb.close()
+    return readers._table_from_rows(rows, sheet=sheet)
+
+
+@pytest.mark.parametrize("write_only", [False, True])
+def test_workbook_reads_as_openpyxl_reads_it_with_or_without_a_dimension_record(write_only):
+    """Excel writes a sheet's size at its top; openpyxl's write-only mode writes none. Same table,
+    gaps (an empty row, a short row, a row wider than the header) included."""
     wb = Workbook(write_only=write_only)
     ws = wb.create_sheet("项目台账") if write_only else wb.active
     rows = [["台账编号", "项目名称", None], ["A-1", "甲"], [], ["A-2", "乙", None, "多余"]]
@@ -130,37 +151,27 @@ def test_workbook_reads_as_openpyxl_reads_it_with_or_without_a_dimension_record(
     wb.save(out)
     data = out.getvalue()
     table = readers.read_table(data, "a.xlsx")
-    plain = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    expected = readers._table_from_rows(
-        [[c.value for c in row] for row in plain.worksheets[0].iter_rows()], sheet=table.sheet
-    )
+    expected = _openpyxl_table(data, table.sheet)
     assert (table.header, table.rows) == (expected.header, expected.rows)
     assert table.rows == [(2, ["A-1", "甲"]), (4, ["A-2", "乙"])]
 
 
+def test_rows_keep_their_excel_numbers_when_the_sheet_starts_lower_down():
+    wb = Workbook()
+    ws = wb.active
+    ws["B3"], ws["C3"] = "台账编号", "项目名称"
+    ws["B5"], ws["C5"] = "A-1", "甲"
+    ws.merge_cells("B6:C6")
+    ws["B6"] = "合并"
+    out = io.BytesIO()
+    wb.save(out)
+    table = readers.read_table(out.getvalue(), "a.xlsx")
+    assert table.header == ["", "台账编号", "项目名称"]
+    # A merged cell's value is its first cell's, as Excel and openpyxl show it.
+    assert table.rows == [(5, [None, "A-1", "甲"]), (6, [None, "合并", None])]
+
+
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-
-
-@pytest.mark.parametrize(
-    "inner",
-    [
-        "<t>甲乙</t>",
-        "<t xml:space='preserve'>  前后空格  </t>",
-        "<t/>",
-        "",
-        "<r><t>粗</t></r><r><rPr><b/></rPr><t>体</t></r>",
-        "<t>前</t><r><t>中</t></r><r><t/></r><rPh sb='0' eb='1'><t>注音</t></rPh>",
-        "<t>一</t><t>二</t>",
-        "<r><t>a</t><t>b</t></r>",
-        "<t>&lt;tag&gt; &amp; x005F_x000D_</t>",
-    ],
-)
-def test_inline_text_is_openpyxls_text_content(inner):
-    from openpyxl.cell.text import Text
-    from openpyxl.xml.functions import fromstring
-
-    node = fromstring(f"<is xmlns='{_MAIN}'>{inner}</is>")
-    assert readers.inline_text(node) == Text.from_tree(node).content
 
 
 def _with_shared_strings(data: bytes) -> bytes:
@@ -212,17 +223,19 @@ def test_sheet_values_are_openpyxls_cell_by_cell(write_only, shared):
     """Every value as openpyxl's own read-only iter_rows gives it: inline or shared strings,
     numbers, dates, booleans, empty and missing rows and cells."""
     import datetime as dt
+    from decimal import Decimal
 
-    from openpyxl import load_workbook
+    from imports.values import parse_money
 
     wb = Workbook(write_only=write_only)
     ws = wb.create_sheet("项目台账") if write_only else wb.active
     rows = [
-        ["台账编号", "项目名称", "金额", "日期", "是否", None],
-        ["A-1", "  甲 \t乙 ", 12.5, dt.datetime(2024, 3, 1), True, "<&>"],
+        ["台账编号", "项目名称", "金额", "日期", "是否", "时间", "空"],
+        ["A-1", "  甲 \t乙 ", 12.5, dt.datetime(2024, 3, 1), True, dt.datetime(2024, 3, 1, 10, 30)],
         [],
         [None, "", 0, None, False],
-        ["x005F_x000D_", "丙", 10**12, dt.date(2023, 1, 2), None, None, "多余"],
+        ["<&>", "丙", 10**12, dt.date(2023, 1, 2), None, None, None, "多余"],
+        ["A-3", "丁", 0.1, "2023-01-02", None, None, 1234.5678],
     ]
     for row in rows:
         ws.append(row)
@@ -230,11 +243,12 @@ def test_sheet_values_are_openpyxls_cell_by_cell(write_only, shared):
     wb.save(out)
     data = _with_shared_strings(out.getvalue()) if shared else out.getvalue()
 
-    ours = readers._load_workbook(data)
-    got = list(ours.worksheets[0].value_rows())
-    plain = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    expected = [[c.value for c in row] for row in plain.worksheets[0].iter_rows()]
-    assert got == expected
-    assert got[1][1] == "  甲 \t乙 " and got[4][0] == ("x005F_x000D_" if not shared else "x000D_")
-    if shared:
-        assert ours._archive.namelist().count("xl/sharedStrings.xml") == 1
+    table = readers.read_table(data, "a.xlsx")
+    expected = _openpyxl_table(data, table.sheet)
+    assert (table.header, table.rows) == (expected.header, expected.rows)
+    assert table.rows[0][1][1] == "  甲 \t乙 "
+    assert table.rows[0][1][3] == dt.date(2024, 3, 1)
+    assert table.rows[2][1][2] == 10**12 and isinstance(table.rows[2][1][2], int)
+    # Numbers reach the amount parser as the user typed them (via str, never float arithmetic).
+    assert parse_money(table.rows[3][1][2]) == Decimal("0.1")
+    assert parse_money(table.rows[3][1][6]) == Decimal("1234.5678")

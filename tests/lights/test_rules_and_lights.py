@@ -11,7 +11,7 @@ from lights import services
 from lights.models import LightChange, LightRule, SupervisionItem
 from projects import services as project_services
 from projects.models import Project, Stage
-from rollups.services import drain_outbox
+from rollups.refresh import drain_outbox
 from tests.factories import make_project, region
 
 pytestmark = pytest.mark.django_db

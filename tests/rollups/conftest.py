@@ -12,9 +12,9 @@ from core.models import IndustryChain, PromotionMethod, Region
 from enterprises import services as enterprise_services
 from enterprises.models import IndustrialPark
 from projects import services as project_services
-from rollups import services
+from rollups import refresh
 from rollups.models import MonthlyRollup, Outbox
-from rollups.outbox import DRAIN_PENDING_KEY
+from rollups.refresh import DRAIN_PENDING_KEY
 
 
 @pytest.fixture(autouse=True)
@@ -84,5 +84,5 @@ def wait_until_drained(timeout: float = 30) -> None:
 
 
 def assert_rollups_equal_live() -> None:
-    comparison = services.compare_with_live()
+    comparison = refresh.compare_with_live()
     assert comparison.drift == 0, comparison

@@ -12,7 +12,7 @@ from events import services as event_services
 from projects import services as project_services
 from projects.filtersets import ProjectFilterSet
 from projects.models import Project
-from rollups import services
+from rollups import refresh, services
 from rollups.models import MonthlyRollup, RegionMonthRollup, RollupStatus, counted_agreement_kinds
 
 from .conftest import assert_rollups_equal_live, cell_totals
@@ -38,18 +38,18 @@ def _sign(world, *, kind: str, on=dt.date(2023, 2, 3), project=None):
 # --- completed investment ------------------------------------------------------------------------
 def test_a_completed_investment_record_changes_the_rollup_after_a_refresh(world):
     project = world.project(stage="signed", signed_on=dt.date(2023, 1, 9))
-    services.drain_outbox()
+    refresh.drain_outbox()
     assert _completed(world.yuci, MAR) == 0
     project_services.completed_investment_record(
         project=project, month=MAR, amount="2500.5", by=None
     )
-    services.drain_outbox()
+    refresh.drain_outbox()
     assert _completed(world.yuci, MAR) == Decimal("2500.5")
     row = RegionMonthRollup.objects.get(region_id=world.yuci.pk, month=MAR)
     assert (row.completed_count, row.completed_amount) == (1, Decimal("2500.5"))
     # A correction is an edit of the month's record: the cell follows it.
     project_services.completed_investment_record(project=project, month=MAR, amount="3000", by=None)
-    services.drain_outbox()
+    refresh.drain_outbox()
     assert _completed(world.yuci, MAR) == Decimal("3000")
     assert_rollups_equal_live()
 
@@ -58,13 +58,13 @@ def test_completed_investment_moves_with_its_project_and_the_rebuild_finds_no_dr
     project = world.project(stage="signed", signed_on=dt.date(2023, 1, 9))
     project_services.completed_investment_record(project=project, month=MAR, amount="800", by=None)
     project_services.funds_record(project=project, month=MAR, amount="500", by=None)
-    services.drain_outbox()
+    refresh.drain_outbox()
     project_services.project_update(project=project, by=None, region=world.taigu)
-    services.drain_outbox()
+    refresh.drain_outbox()
     assert _completed(world.yuci, MAR) == 0
     assert _completed(world.taigu, MAR) == Decimal("800")
     assert cell_totals(world.taigu, MAR)["funds_amount"] == Decimal("500")
-    assert services.rebuild_all().drift == 0
+    assert refresh.rebuild_all().drift == 0
 
 
 # --- the counting caliber --------------------------------------------------------------------------
@@ -73,9 +73,9 @@ def test_the_default_caliber_counts_formal_contracts_only(db):
 
 
 def test_a_framework_agreement_does_not_raise_the_signed_figures_under_the_default_caliber(world):
-    services.drain_outbox()
+    refresh.drain_outbox()
     _sign(world, kind="framework")
-    services.drain_outbox()
+    refresh.drain_outbox()
     assert cell_totals(world.yuci, FEB)["signed_count"] == 0
     assert cell_totals(world.yuci, FEB)["signed_amount"] == 0
     # ... and the project is still recorded as signed.
@@ -86,17 +86,17 @@ def test_a_framework_agreement_does_not_raise_the_signed_figures_under_the_defau
 def test_a_formal_contract_signing_and_a_project_signed_without_a_record_both_count(world):
     _sign(world, kind="formal")
     world.project(name="页面签约项目", stage="signed", signed_on=dt.date(2023, 2, 10))
-    services.drain_outbox()
+    refresh.drain_outbox()
     assert cell_totals(world.yuci, FEB)["signed_count"] == 2
     assert_rollups_equal_live()
 
 
 def test_a_formal_contract_after_a_framework_agreement_makes_the_project_count(world):
     project = _sign(world, kind="framework")
-    services.drain_outbox()
+    refresh.drain_outbox()
     assert cell_totals(world.yuci, FEB)["signed_count"] == 0
     _sign(world, kind="formal", on=dt.date(2023, 2, 20), project=project)
-    services.drain_outbox()
+    refresh.drain_outbox()
     # Counted in the month of the project's signing milestone.
     assert cell_totals(world.yuci, FEB)["signed_count"] == 1
     assert_rollups_equal_live()
@@ -105,28 +105,28 @@ def test_a_formal_contract_after_a_framework_agreement_makes_the_project_count(w
 def test_a_caliber_that_counts_framework_agreements_raises_the_figures_after_its_rebuild(world):
     _sign(world, kind="framework")
     _sign(world, kind="strategic", project=world.project(name="战略项目"))
-    services.drain_outbox()
+    refresh.drain_outbox()
     assert cell_totals(world.yuci, FEB)["signed_count"] == 0
 
     services.caliber_update(counts_formal=True, counts_framework=True, counts_strategic=False)
     assert RollupStatus.get().rebuild_requested_at is not None  # the rebuild is queued
-    assert services.rebuild_all().drift > 0  # the cells the caliber change moved
+    assert refresh.rebuild_all().drift > 0  # the cells the caliber change moved
     assert cell_totals(world.yuci, FEB)["signed_count"] == 1
     assert cell_totals(world.yuci, FEB)["signed_amount"] == Decimal("10000")
-    assert services.rebuild_all().drift == 0
+    assert refresh.rebuild_all().drift == 0
     assert_rollups_equal_live()
 
     # A later framework signing is counted by the ordinary refresh under the new caliber.
     _sign(world, kind="framework", project=world.project(name="第三个项目"))
-    services.drain_outbox()
+    refresh.drain_outbox()
     assert cell_totals(world.yuci, FEB)["signed_count"] == 2
-    assert services.rebuild_all().drift == 0
+    assert refresh.rebuild_all().drift == 0
 
     # Back to the default: the framework agreements leave the figures again.
     services.caliber_update(counts_formal=True, counts_framework=False, counts_strategic=False)
-    services.rebuild_all()
+    refresh.rebuild_all()
     assert cell_totals(world.yuci, FEB)["signed_count"] == 0
-    assert services.rebuild_all().drift == 0
+    assert refresh.rebuild_all().drift == 0
 
 
 def test_a_caliber_must_count_some_agreement_kind(db):
@@ -143,8 +143,8 @@ def test_the_project_list_filter_counts_what_the_signed_figure_counts(world, fra
     services.caliber_update(
         counts_formal=True, counts_framework=framework_counts, counts_strategic=False
     )
-    services.drain_outbox()
-    services.rebuild_all()
+    refresh.drain_outbox()
+    refresh.rebuild_all()
     params = {"counts_as_signed": "true", "signed_from": "2023-02-01", "signed_to": "2023-02-28"}
     listed = ProjectFilterSet(params, queryset=Project.objects.all()).qs
     figures = cell_totals(world.yuci, FEB)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from projects import services as project_services
 from projects.models import Project
-from rollups import services
+from rollups import refresh
 
 from .conftest import assert_rollups_equal_live
 
@@ -119,7 +119,7 @@ def test_rollups_equal_the_live_aggregate_after_any_edit_sequence(world, initial
             except (ValidationError, Project.DoesNotExist):
                 pass  # a rejected edit (or one on a deleted project) must leave nothing behind
             if len(steps) % 2:  # sometimes drain after every step, sometimes once at the end
-                services.drain_outbox()
-        services.drain_outbox()
+                refresh.drain_outbox()
+        refresh.drain_outbox()
         assert_rollups_equal_live()
         transaction.set_rollback(True)

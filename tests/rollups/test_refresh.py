@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from projects import services as project_services
-from rollups import services
+from rollups import refresh
 from rollups.models import (
     MonthlyRollup,
     Outbox,
@@ -39,7 +39,7 @@ def test_signed_and_started_count_in_the_months_of_their_dates_not_the_current_s
     project_services.project_advance_stage(
         project=project, to="started", on=dt.date(2023, 4, 2), by=None
     )
-    services.drain_outbox()
+    refresh.drain_outbox()
     assert cell_totals(world.yuci, FEB)["signed_count"] == 1
     assert cell_totals(world.yuci, FEB)["signed_amount"] == Decimal("10000")
     assert cell_totals(world.yuci, MAR)["expected_start_amount"] == Decimal("10000")
@@ -51,9 +51,9 @@ def test_signed_and_started_count_in_the_months_of_their_dates_not_the_current_s
 
 def test_re_dating_a_signing_moves_it_between_months(world):
     project = world.project(stage="signed", signed_on=dt.date(2023, 2, 3))
-    services.drain_outbox()
+    refresh.drain_outbox()
     project_services.project_update(project=project, by=None, signed_on=dt.date(2023, 3, 9))
-    services.drain_outbox()
+    refresh.drain_outbox()
     assert cell_totals(world.yuci, FEB)["signed_count"] == 0
     assert cell_totals(world.yuci, MAR)["signed_count"] == 1
     assert_rollups_equal_live()
@@ -64,10 +64,10 @@ def test_moving_a_project_to_another_region_moves_its_figures_and_funds(world):
         stage="started", signed_on=dt.date(2023, 1, 9), started_on=dt.date(2023, 2, 1)
     )
     project_services.funds_record(project=project, month=MAR, amount="2500", by=None)
-    services.drain_outbox()
+    refresh.drain_outbox()
     assert cell_totals(world.yuci, MAR)["funds_amount"] == Decimal("2500")
     project_services.project_update(project=project, by=None, region=world.taigu)
-    services.drain_outbox()
+    refresh.drain_outbox()
     assert cell_totals(world.yuci, JAN)["signed_count"] == 0
     assert cell_totals(world.yuci, MAR)["funds_amount"] == 0
     assert cell_totals(world.taigu, JAN)["signed_count"] == 1
@@ -82,7 +82,7 @@ def test_moving_a_stage_back_removes_the_milestones_left_behind(world):
     project_services.project_advance_stage(
         project=project, to="signed", on=dt.date(2023, 3, 1), by=None, reason="误报开工"
     )
-    services.drain_outbox()
+    refresh.drain_outbox()
     assert cell_totals(world.yuci, FEB)["started_count"] == 0
     assert cell_totals(world.yuci, JAN)["signed_count"] == 1
     assert_rollups_equal_live()
@@ -90,13 +90,13 @@ def test_moving_a_stage_back_removes_the_milestones_left_behind(world):
 
 def test_a_soft_deleted_project_counts_nowhere_and_a_restored_one_counts_again(world):
     project = world.project(stage="signed", signed_on=dt.date(2023, 2, 3))
-    services.drain_outbox()
+    refresh.drain_outbox()
     project_services.project_delete(project=project, by=None)
-    services.drain_outbox()
+    refresh.drain_outbox()
     assert cell_totals(world.yuci, FEB)["signed_count"] == 0
     assert not StageRollup.objects.filter(region_id=world.yuci.pk).exists()
     project_services.project_restore(project=project, by=None)
-    services.drain_outbox()
+    refresh.drain_outbox()
     assert cell_totals(world.yuci, FEB)["signed_count"] == 1
     assert_rollups_equal_live()
 
@@ -106,7 +106,7 @@ def test_a_dropped_project_still_counts_its_past_signing(world):
     project_services.project_advance_stage(
         project=project, to="dropped", on=dt.date(2023, 5, 1), by=None, reason="投资方撤资"
     )
-    services.drain_outbox()
+    refresh.drain_outbox()
     assert cell_totals(world.yuci, FEB)["signed_count"] == 1
     assert StageRollup.objects.get(region_id=world.yuci.pk, stage="dropped").project_count == 1
     assert_rollups_equal_live()
@@ -123,9 +123,9 @@ def test_refreshing_the_same_buckets_twice_gives_the_same_rows(world):
             StageRollup.objects.values_list("region_id", "stage", "project_count", "amount")
         )
 
-    services.refresh_buckets(keys)
+    refresh.refresh_buckets(keys)
     first = snapshot()
-    services.refresh_buckets(keys)
+    refresh.refresh_buckets(keys)
     assert snapshot() == first
     assert len(first[0]) == 2  # one cell per chain
 
@@ -133,7 +133,7 @@ def test_refreshing_the_same_buckets_twice_gives_the_same_rows(world):
 def test_stage_cells_are_keyed_by_chain_and_method_and_refresh_in_any_order(world):
     a = world.project(stage="signed", signed_on=dt.date(2023, 2, 3), chain=world.chains[1])
     world.project(stage="signed", signed_on=dt.date(2023, 2, 9))
-    services.drain_outbox()
+    refresh.drain_outbox()
     rows = StageRollup.objects.filter(region_id=world.yuci.pk, stage="signed")
     assert sorted(rows.values_list("chain_id", "project_count")) == sorted(
         [(world.chains[0].pk, 1), (world.chains[1].pk, 1)]
@@ -145,8 +145,8 @@ def test_stage_cells_are_keyed_by_chain_and_method_and_refresh_in_any_order(worl
     fields = ["region_id", "stage", "chain_id", "method_id", "project_count", "amount"]
     results = []
     for first, second in ((before, after), (after, before), (before | after, before | after)):
-        services.refresh_buckets(first)
-        services.refresh_buckets(second)
+        refresh.refresh_buckets(first)
+        refresh.refresh_buckets(second)
         results.append(sorted(StageRollup.objects.values_list(*fields)))
     assert results[0] == results[1] == results[2]
     assert rows.get().project_count == 2  # the emptied chain's cell is deleted
@@ -155,20 +155,20 @@ def test_stage_cells_are_keyed_by_chain_and_method_and_refresh_in_any_order(worl
 
 def test_rebuild_reports_and_fixes_drift(world, caplog):
     world.project(stage="signed", signed_on=dt.date(2023, 2, 3))
-    services.drain_outbox()
+    refresh.drain_outbox()
     MonthlyRollup.objects.update(signed_amount=Decimal("1"))
     StageRollup.objects.all().delete()
-    assert services.compare_with_live().drift == 3  # two monthly cells (Jan registered, Feb signed)
-    comparison = services.rebuild_all()
+    assert refresh.compare_with_live().drift == 3  # two monthly cells (Jan registered, Feb signed)
+    comparison = refresh.rebuild_all()
     assert (comparison.monthly_cells, comparison.stage_cells) == (2, 1)
     assert "drifted" in caplog.text
-    assert services.rebuild_all().drift == 0
+    assert refresh.rebuild_all().drift == 0
     assert_rollups_equal_live()
 
 
 def test_rebuild_counts_region_month_and_by_chain_drift_per_table(world):
     world.project(stage="signed", signed_on=dt.date(2023, 2, 3))
-    services.drain_outbox()
+    refresh.drain_outbox()
     chain = world.chains[0].pk
     # January has a fine cell (registered) but no by-chain row: nothing signed or started there.
     assert not RegionMonthChainRollup.objects.filter(month=JAN).exists()
@@ -176,11 +176,11 @@ def test_rebuild_counts_region_month_and_by_chain_drift_per_table(world):
     # A stray by-chain row, all zero, where the live cells have no signed or started project.
     RegionMonthChainRollup.objects.create(region_id=world.yuci.pk, month=JAN, chain_id=chain)
     RegionMonthRollup.objects.filter(month=JAN).update(registered_count=5)
-    comparison = services.compare_with_live()
+    comparison = refresh.compare_with_live()
     assert (comparison.monthly_cells, comparison.stage_cells) == (0, 0)
     assert (comparison.region_month_cells, comparison.chain_cells) == (1, 2)
-    assert services.rebuild_all().drift == 3
-    assert services.rebuild_all().drift == 0
+    assert refresh.rebuild_all().drift == 3
+    assert refresh.rebuild_all().drift == 0
     assert_rollups_equal_live()
 
 
@@ -203,7 +203,7 @@ def test_refresh_runs_a_constant_number_of_queries(world, django_assert_max_num_
     for day in range(1, projects + 1):
         world.project(stage="signed", signed_on=dt.date(2023, 2, day))
     with django_assert_max_num_queries(22):
-        services.drain_outbox()
+        refresh.drain_outbox()
     assert_rollups_equal_live()
 
 
@@ -212,10 +212,10 @@ def test_deleting_a_funds_record_refreshes_the_month_it_left(world):
         stage="started", signed_on=dt.date(2023, 1, 9), started_on=dt.date(2023, 2, 1)
     )
     record = project_services.funds_record(project=project, month=MAR, amount="2500", by=None)
-    services.drain_outbox()
+    refresh.drain_outbox()
     assert cell_totals(world.yuci, MAR)["funds_amount"] == Decimal("2500")
     project_services.funds_delete(record=record, by=None)
-    services.drain_outbox()
+    refresh.drain_outbox()
     assert cell_totals(world.yuci, MAR)["funds_amount"] == 0
     assert_rollups_equal_live()
 
@@ -226,11 +226,11 @@ def test_deleting_a_park_moves_its_projects_figures_to_no_park(world):
     park = IndustrialPark.objects.create(name="测试园区", region=world.yuci)
     project = world.project(stage="signed", signed_on=dt.date(2023, 2, 3))
     project_services.project_update(project=project, by=None, park=park)
-    services.drain_outbox()
+    refresh.drain_outbox()
     assert MonthlyRollup.objects.filter(park_id=park.pk).exists()
     park_id = park.pk
-    park.delete()  # the database sets the projects' park to none: no project service runs
-    services.drain_outbox()
+    project_services.park_delete(park=park, by=None)  # the database sets the projects' park to none
+    refresh.drain_outbox()
     assert not MonthlyRollup.objects.filter(park_id=park_id).exists()
     assert_rollups_equal_live()
 
@@ -240,7 +240,7 @@ def test_an_edit_names_only_the_cells_whose_figures_it_can_change(world):
         stage="started", signed_on=dt.date(2023, 1, 9), started_on=dt.date(2023, 2, 1)
     )
     project_services.funds_record(project=project, month=MAR, amount="2500", by=None)
-    services.drain_outbox()
+    refresh.drain_outbox()
     project.refresh_from_db()
     # The amount: every milestone cell and the stage cell, not the funds cells (they sum funds).
     project = project_services.project_update(
@@ -248,7 +248,7 @@ def test_an_edit_names_only_the_cells_whose_figures_it_can_change(world):
     )
     keys = Outbox.objects.get().keys
     assert set(keys) == {k for k in project_bucket_keys(project) if not k.startswith("c|funds|")}
-    services.drain_outbox()
+    refresh.drain_outbox()
     # A field no rollup reads: nothing to refresh, no outbox row.
     project = project_services.project_update(project=project, by=None, notes="补充说明")
     assert not Outbox.objects.exists()
@@ -265,13 +265,13 @@ def test_an_edit_names_only_the_cells_whose_figures_it_can_change(world):
         f"c|signed|{world.yuci.pk}|2023-01-01|{chain}|{method}||0|0|0",
         f"c|signed|{world.yuci.pk}|2023-02-01|{chain}|{method}||0|0|0",
     ]
-    services.drain_outbox()
+    refresh.drain_outbox()
     # A region move names every cell it left and entered, the funds cells included.
     project_services.project_update(project=project, by=None, region=world.taigu)
     keys = Outbox.objects.get().keys
     assert f"c|funds|{world.yuci.pk}|2023-03-01|{chain}|{method}||0|0|0" in keys
     assert f"c|funds|{world.taigu.pk}|2023-03-01|{chain}|{method}||0|0|0" in keys
-    services.drain_outbox()
+    refresh.drain_outbox()
     assert cell_totals(world.taigu, MAR)["funds_amount"] == Decimal("2500")
     assert cell_totals(world.taigu, FEB)["signed_amount"] == Decimal("12000")
     assert_rollups_equal_live()

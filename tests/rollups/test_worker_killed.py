@@ -16,7 +16,7 @@ from django.db import connection
 from django.utils import timezone
 
 from jinzhong_crm.celery import app
-from rollups import services, tasks
+from rollups import refresh, tasks
 from rollups.models import Outbox, RollupStatus
 
 from ..conftest import BASE_DIR, _database_url_for_worker
@@ -70,7 +70,7 @@ def _refresh_in_progress() -> bool:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objid = %s",
-            [services.LOCK_ID],
+            [refresh.LOCK_ID],
         )
         return cursor.fetchone() is not None
 

@@ -61,7 +61,7 @@ API_RULES: dict[str, Op] = {
     "v1_enterprises_partial_update": Op(obj="enterprise", **UPDATE),
     "v1_parks_list": Op(),
     "v1_parks_retrieve": Op(obj="park"),
-    # --- projects and their records: scoped by core.scoping (404 across counties)
+    # --- projects and their records: scoped by accounts.scoping (404 across counties)
     "v1_projects_list": Op(),
     "v1_projects_create": Op(**WRITE),
     "v1_projects_retrieve": Op(obj="project"),

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from accounts.services import attachment_add
 from core.models import Region
-from core.services import attachment_add
 from enterprises.services import enterprise_create
 from projects.services import project_create
 

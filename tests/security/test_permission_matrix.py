@@ -30,7 +30,7 @@ STAFF = {"admin", "city_staff"}
 EVERY_OBJECT = {user: {"yuci_open", "taigu_open", "investor"} for user in VISIBLE}
 # Events are public news; chains and targets city-wide planning data (see tests/security/conftest).
 EVERY_EVENT = {user: {"yuci_open", "taigu_open"} for user in VISIBLE}
-# An import batch: its uploader and city administrators (imports.selectors via core.scoping).
+# An import batch: its uploader and city administrators (imports.selectors via accounts.scoping).
 IMPORTS_SEEN = {user: {user} for user in VISIBLE} | {
     "admin": {"yuci_staff", "taigu_staff", "city_staff"}
 }

@@ -63,7 +63,7 @@ def test_admin_lists_only_own_region_for_a_county_staff_member(demo_users, count
     """A county user given admin access sees and opens only their region's rows there too."""
     from django.contrib import admin
 
-    from core.admin_mixins import ScopedAdminMixin
+    from accounts.admin_mixins import ScopedAdminMixin
 
     class ProjectAdmin(ScopedAdminMixin, admin.ModelAdmin):
         pass

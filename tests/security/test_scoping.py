@@ -1,13 +1,14 @@
-"""core.scoping: who sees and writes which rows, by role and region."""
+"""accounts.scoping: who sees and writes which rows, by role and region."""
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import Http404
 
-from core import scoping
+from accounts import scoping
 from core.models import Region
 from enterprises.models import Enterprise
 from projects.models import Project
+from projects.selectors import get_project_or_404
 from tests.security.conftest import MARKERS
 
 pytestmark = pytest.mark.django_db
@@ -33,24 +34,22 @@ def test_each_role_sees_exactly_its_projects(username, demo_users, county_object
 def test_county_user_gets_404_for_other_county_project(demo_users, county_objects):
     other = county_objects["project"]["taigu_open"]
     with pytest.raises(Http404):
-        scoping.get_project_or_404(demo_users["yuci_official"], other.pk)
+        get_project_or_404(demo_users["yuci_official"], other.pk)
 
 
 def test_county_user_opens_own_confidential_project(demo_users, county_objects):
     own = county_objects["project"]["yuci_secret"]
-    assert scoping.get_project_or_404(demo_users["yuci_official"], own.pk) == own
+    assert get_project_or_404(demo_users["yuci_official"], own.pk) == own
 
 
 def test_city_wide_api_client_does_not_see_confidential_projects(demo_users, county_objects):
     with pytest.raises(Http404):
-        scoping.get_project_or_404(
-            demo_users["api_reader"], county_objects["project"]["yuci_secret"].pk
-        )
+        get_project_or_404(demo_users["api_reader"], county_objects["project"]["yuci_secret"].pk)
 
 
 def test_garbage_id_is_404_not_500(demo_users):
     with pytest.raises(Http404):
-        scoping.get_project_or_404(demo_users["admin"], "abc")
+        get_project_or_404(demo_users["admin"], "abc")
 
 
 def test_anonymous_and_inactive_users_see_nothing(demo_users, county_objects):
@@ -139,4 +138,4 @@ def test_every_model_with_history_has_a_scope_rule():
     from core.history import history_models
 
     missing = [label for label in history_models() if label not in scoping.SCOPE_RULES]
-    assert not missing, f"add scope rules to core.scoping.SCOPE_RULES for: {missing}"
+    assert not missing, f"add scope rules to accounts.scoping.SCOPE_RULES for: {missing}"

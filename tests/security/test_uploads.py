@@ -9,8 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from accounts.services import attachment_add
 from core.files import validate_upload
-from core.services import attachment_add
 from tests.security.conftest import PDF, pdf_upload
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ A rule says, for a GET of the URL:
 - `obj`: which kind of object the URL's one int/str kwarg names ("project", "enterprise",
   "attachment", …, see OBJECT_KINDS in the test) — then every role is tried on an object of their own
   region, another region's, and a confidential one of another region, and expects 404 where
-  core.scoping hides it;
+  accounts.scoping hides it;
 - `anonymous`: what a visitor who is not logged in gets ("login": a redirect to the login page);
 - `ok`: the status a permitted user gets (200, or 302 for pages that redirect);
 - `skip`: a reason, for URLs that cannot be fetched with a plain GET (they still need a rule).
@@ -157,7 +157,7 @@ RULES: dict[str, Rule] = {
         roles=EDITORS, obj="event_attachment", writes=True, method="POST", ok=302, fresh=True
     ),
     # --- industry chains (issue 9): city-wide planning data read by everyone; links and indicators
-    # are kept by city staff, targets by every editor; projects on the map follow core.scoping.
+    # are kept by city staff, targets by every editor; projects on the map follow accounts.scoping.
     "chains:list": Rule(),
     "chains:detail": Rule(obj="chain"),
     "chains:links": Rule(roles=CITY_EDITORS, obj="chain"),

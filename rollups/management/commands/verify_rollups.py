@@ -2,7 +2,7 @@ import sys
 
 from django.core.management.base import BaseCommand
 
-from rollups import services
+from rollups import refresh
 
 
 class Command(BaseCommand):
@@ -18,8 +18,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, drain: bool = False, **options):
         if drain:
-            services.drain_outbox()
-        comparison = services.compare_with_live()
+            refresh.drain_outbox()
+        comparison = refresh.compare_with_live()
         if comparison.drift:
             self.stderr.write(
                 f"rollups differ from the live aggregate: monthly {comparison.monthly_cells} "

@@ -29,7 +29,7 @@ from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from accounts.models import CITY_ROLES, COUNTY_ROLES, Role
+from .models import CITY_ROLES, COUNTY_ROLES, Role
 
 EDIT_ROLES = {Role.CITY_ADMIN, Role.CITY_STAFF, Role.COUNTY_STAFF}
 CITY_EDIT_ROLES = {Role.CITY_ADMIN, Role.CITY_STAFF}
@@ -162,7 +162,7 @@ SCOPE_RULES: dict[str, ScopeRule | ScopeFunc] = {
     "chains.chainindicator": ScopeRule(),
     "chains.chainindicatorreading": ScopeRule(),
     # Targets are aggregate figures every official may read; only city staff set them (service).
-    "dashboards.target": ScopeRule(),
+    "targets.target": ScopeRule(),
     "accounts.user": lambda qs, user: _scope_users(qs, user),
     # Ledger imports (issue 8): a batch holds a whole uploaded file, so only its uploader and city
     # administrators see it (not the uploader's whole region, not city staff).
@@ -180,7 +180,7 @@ def scope_rule_for(model: type[Model]) -> ScopeRule | ScopeFunc:
         return SCOPE_RULES[model._meta.label_lower]
     except KeyError:
         raise ImproperlyConfigured(
-            f"{model._meta.label} has no scope rule: add one to core.scoping.SCOPE_RULES."
+            f"{model._meta.label} has no scope rule: add one to accounts.scoping.SCOPE_RULES."
         ) from None
 
 
@@ -249,13 +249,6 @@ def get_object_or_404_for(user, qs_or_model, **lookup) -> Model:
         return scope(qs, user).get(**lookup)
     except (qs.model.DoesNotExist, ValueError, TypeError):
         raise Http404(_("Not found.")) from None
-
-
-def get_project_or_404(user, pk, *, queryset: QuerySet | None = None):
-    """The project `pk` if `user` may see it, else Http404. Pass `queryset` for select_related."""
-    from projects.models import Project  # core is imported by projects; import lazily
-
-    return get_object_or_404_for(user, queryset if queryset is not None else Project.objects, pk=pk)
 
 
 def check_can_edit(user, obj: Model) -> None:

@@ -1,5 +1,5 @@
 """Targets (目标任务): every signed-in user reads them (aggregate figures, as on the dashboards);
-only city staff set them, through dashboards.services.target_set."""
+only city staff set them, through targets.services.target_set."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_v
 from rest_framework import mixins, status
 from rest_framework.response import Response
 
-from core.api.permissions import CanEditOrReadOnly
+from accounts.api.permissions import CanEditOrReadOnly
+from accounts.scoping import scope
 from core.api.views_base import ApiViewSet, ListMixin
-from core.scoping import scope
-from dashboards import services
-from dashboards.models import Target
 
+from .. import services
+from ..models import Target
 from . import serializers
 
 TARGET_EXAMPLE = OpenApiExample(

@@ -2,7 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from accounts.models import ApiToken
-from core.scoping import can_edit
+from accounts.scoping import can_edit
 
 
 class ReadOnlyTokenPermission(BasePermission):
@@ -18,7 +18,7 @@ class ReadOnlyTokenPermission(BasePermission):
 
 
 class CanEditOrReadOnly(BasePermission):
-    """Writes only for the roles that may edit (core.scoping.can_edit); the region check itself
+    """Writes only for the roles that may edit (accounts.scoping.can_edit); the region check itself
     happens in the service. Refusing here first spares a 400 for a request that would be a 403."""
 
     message = _("Your role may not change records.")

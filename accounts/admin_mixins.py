@@ -1,4 +1,4 @@
-"""Scoping for the Django admin: a county user made staff sees and edits only what core.scoping
+"""Scoping for the Django admin: a county user made staff sees and edits only what accounts.scoping
 allows, exactly like on the pages. Every ModelAdmin of a scoped model mixes this in first:
 
     @admin.register(Project)
@@ -15,7 +15,7 @@ from . import scoping
 
 
 class ScopedAdminMixin:
-    """Querysets, foreign-key choices and object permissions follow core.scoping."""
+    """Querysets, foreign-key choices and object permissions follow accounts.scoping."""
 
     def get_queryset(self, request):
         return scoping.scope(super().get_queryset(request), request.user)

@@ -1,4 +1,8 @@
-"""Targets (目标任务) the dashboards measure against. The figures themselves live in rollups."""
+"""Targets (目标任务): a region's planned figures for a year, set by city staff (by hand, by the
+API or from a ledger) and read by the dashboards, which measure the rollups against them.
+
+The table was created by the dashboards app (its migration 0001) and moved here by
+targets/migrations/0001 without copying a row."""
 
 from django.db import models
 from django.db.models import Q
