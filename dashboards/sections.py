@@ -15,6 +15,7 @@ figures but only their own region's projects (DESIGN.md, "Access").
 from __future__ import annotations
 
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.db.models import Count, Sum
 from django.urls import reverse
@@ -24,14 +25,17 @@ from accounts.scoping import scope_projects
 from chains.selectors import chain_indicator_progress
 from core.models import Region
 from events.models import Signing
-from projects.models import Project, counts_as_signed
+from lights.models import LightTally
+from lights.selectors import overdue_panel_items
+from projects.models import Light, Project, Stage, counts_as_signed
 from rollups.models import counted_agreement_kinds
 
 from .periods import Period
-from .selectors import measure_url
+from .selectors import CITY_CODE, measure_url
 
 TOP_PROJECTS = 10
 RECENT_EVENTS = 8
+SUPERVISION_ROWS = 8
 
 
 def top_projects(*, period: Period, region: Region | None, user) -> dict:
@@ -128,9 +132,61 @@ def indicators(*, period: Period, region: Region | None, user) -> list[dict]:
     return out
 
 
+def _list_link(**params) -> str:
+    return reverse("projects:list") + "?" + urlencode(params)
+
+
+def light_cards(*, region: Region | None) -> list[dict]:
+    """亮灯 per region: "超时限未开工 N / 预警 M" — signed projects not started whose light is red /
+    yellow — each linking to the project list filtered the same way (light, stage, region). Read
+    from lights.LightTally (rewritten by every light refresh), never from the projects table. An
+    aggregate every official may read, like the rollups; guard_links locks the lists a county
+    user may not open."""
+    tallies = LightTally.objects.filter(stage=Stage.SIGNED)
+    regions = Region.objects.exclude(code=CITY_CODE).order_by("sort_order", "code")
+    if region is not None:
+        tallies = tallies.filter(region_id=region.pk)
+        regions = [region]
+    counts = {(t.region_id, t.light): t.count for t in tallies}
+    cards = []
+    for r in regions:
+        card = {"code": r.code, "name": r.name}
+        for light in (Light.RED, Light.YELLOW):
+            n = counts.get((r.pk, light), 0)
+            card[light] = n
+            # A zero is plain text: an empty list says nothing more.
+            card[f"{light}_url"] = (
+                _list_link(light=light, stage=Stage.SIGNED, region=r.code) if n else None
+            )
+        cards.append(card)
+    return cards
+
+
+def supervision_panel(*, user) -> dict:
+    """The city dashboard's 督办 panel: overdue items the user may see, oldest due first. Two
+    bounded queries: the items (scoped by their own region column) and their projects' names by
+    id."""
+    overdue = overdue_panel_items(user=user)
+    items = list(overdue.select_related("region").order_by("due_on", "id")[: SUPERVISION_ROWS + 1])
+    count = len(items) if len(items) <= SUPERVISION_ROWS else overdue.count()
+    items = items[:SUPERVISION_ROWS]
+    names = dict(
+        Project.all_objects.filter(id__in=[i.project_id for i in items]).values_list("id", "name")
+    )
+    for item in items:
+        item.project_name = names.get(item.project_id, "")
+    return {
+        "count": count,
+        "items": items,
+        "url": reverse("lights:supervision_list") + "?status=overdue",
+    }
+
+
 def sections(*, period: Period, region: Region | None, user) -> dict:
     """Everything above, for the dashboard context and the export."""
     return {
+        "light_cards": light_cards(region=region),
+        "supervision": supervision_panel(user=user) if region is None else None,
         "top_projects": top_projects(period=period, region=region, user=user),
         "recent_events": recent_events(period=period, region=region, user=user),
         "indicators": indicators(period=period, region=region, user=user),

@@ -682,7 +682,16 @@ def guard_links(data: dict, user) -> int:
                     item[key] = LOCKED
                     locked += 1
 
-    for key in ("kpis", "ranking", "county_ranking", "trend", "quarters", "by_chain", "funnel"):
+    for key in (
+        "kpis",
+        "ranking",
+        "county_ranking",
+        "trend",
+        "quarters",
+        "by_chain",
+        "funnel",
+        "light_cards",
+    ):
         for item in data.get(key) or []:
             guard(item)
     if isinstance(data.get("top_projects"), dict):

@@ -27,6 +27,7 @@ from . import selectors
 from .export import dashboard_workbook
 from .forms import TargetFormSet
 from .periods import parse_period
+from .sections import light_cards as sections_light_cards
 from .sections import sections
 from .selectors import CITY_CODE
 
@@ -42,6 +43,14 @@ def _context(request: HttpRequest, region: Region | None) -> dict:
     rank_by = request.GET.get("rank")
     data["rank_by"] = rank_by if rank_by in selectors.RANK_BY else selectors.RANK_BY[0]
     data["county_ranking"] = selectors.county_ranking(data=data, rank_by=data["rank_by"])
+    # The leader's ranking shows each county's 超时限未开工 count beside its figures.
+    lights = {card["code"]: card for card in data["light_cards"]}
+    if data["region"] is not None:
+        lights = {c["code"]: c for c in sections_light_cards(region=None)}
+    for row in data["county_ranking"]:
+        card = lights.get(row["code"], {})
+        row["light_red"] = card.get("red", 0)
+        row["light_red_url"] = card.get("red_url")
     data["has_locked"] = bool(selectors.guard_links(data, request.user))
     data["LOCKED"] = selectors.LOCKED
     data["charts"] = selectors.chart_data(data)

@@ -55,6 +55,10 @@ def load_reference() -> None:
         PromotionMethod.objects.update_or_create(
             code=code, defaults={"name": name, "sort_order": order}
         )
+    # The default stage deadline (its data migration's row is gone after a flush).
+    from lights.services import ensure_default_rules
+
+    ensure_default_rules()
 
 
 @transaction.atomic

@@ -22,7 +22,14 @@ def columns_from(ledger_columns) -> list[ExportColumn]:
 
 def project_export_columns() -> list[ExportColumn]:
     # 补录 is derived from the dates, so it is exported but never imported.
-    return [*columns_from(PROJECT_COLUMNS), ExportColumn("补录", lambda p: p.late_entry)]
+    # 亮灯 is computed (lights.services), so it is exported but never imported.
+    return [
+        *columns_from(PROJECT_COLUMNS),
+        ExportColumn("补录", lambda p: p.late_entry),
+        ExportColumn("亮灯", lambda p: p.get_light_display()),
+        ExportColumn("亮灯原因", lambda p: p.light_text),
+        ExportColumn("亮灯日期", lambda p: p.light_since),
+    ]
 
 
 def enterprise_export_columns() -> list[ExportColumn]:

@@ -25,6 +25,7 @@ v1 = [
     path("", include("dashboards.api.urls")),
     path("", include("events.api.urls")),
     path("", include("targets.api.urls")),
+    path("", include("lights.api.urls")),
 ]
 
 urlpatterns = [

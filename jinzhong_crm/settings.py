@@ -120,6 +120,8 @@ INSTALLED_APPS = [
     "chains",
     "dashboards",
     "imports",
+    "lights",
+    "notifications",
     "demo",
 ]
 
@@ -284,11 +286,37 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "rollups.tasks.rebuild_rollups",
         "schedule": crontab(hour=2, minute=30),
     },
+    # 亮灯: a project turns yellow or red as days pass, with no save to trigger a refresh; once a
+    # night, after midnight Shanghai time, every light is recomputed as of the new day.
+    "lights-nightly-refresh": {
+        "task": "lights.tasks.refresh_lights",
+        "schedule": crontab(hour=0, minute=20),
+    },
+    # The daily e-mail digest: written to the delivery table (one row per person and day, never
+    # two), then sent; the retry job below re-sends what failed.
+    "notifications-daily-digest": {
+        "task": "notifications.tasks.send_daily_digests",
+        "schedule": crontab(hour=7, minute=30),
+    },
+    # Deliveries that failed (mail server down) are retried with backoff until they go out.
+    "notifications-retry-deliveries": {
+        "task": "notifications.tasks.send_pending_deliveries",
+        "schedule": 300.0,
+    },
 }
 # Edits within this many seconds share one refresh task (1,000 edits in a minute -> <= 60/N tasks).
 ROLLUP_COALESCE_SECONDS = env.float("ROLLUP_COALESCE_SECONDS", default=2.0)
 # How long "a drain is queued" is remembered; if that task is lost, the sweep covers the gap.
 ROLLUP_DRAIN_PENDING_TTL = 60
+
+# --- E-mail (the daily digest) -----------------------------------------------------------------
+# EMAIL_URL as django-environ reads it, e.g. smtp+tls://user:password@mail.example.gov.cn:587;
+# without it mail is written to the console (`make run`).
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="jinzhong-crm@localhost")
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+# The site's address as people reach it, for links in mails.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

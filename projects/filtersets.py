@@ -12,7 +12,7 @@ from core.models import IndustryChain, PromotionMethod, Region
 from enterprises.models import IndustrialPark, InvestorOrigin
 from rollups.models import counted_agreement_kinds
 
-from .models import Stage, counts_as_signed
+from .models import Light, Stage, counts_as_signed
 
 
 def _date_range(field: str, label: str):
@@ -94,6 +94,8 @@ class ProjectFilterSet(filters.FilterSet):
     )
     foreign = filters.BooleanFilter(field_name="is_foreign", label=_("Foreign"))
     late_entry = filters.BooleanFilter(field_name="late_entry", label=_("Late entry (补录)"))
+    # 亮灯: the dashboards' "超时限未开工 N / 预警 M" card links here with light=red / yellow.
+    light = filters.ChoiceFilter(choices=Light.choices, label=_("Light"), empty_label=_("All"))
     # The dashboards' signed figures link here with counts_as_signed=true: the same caliber (口径).
     counts_as_signed = filters.BooleanFilter(
         method="filter_counts_as_signed", label=_("Counts as a signed project (caliber)")

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.history import history
@@ -74,6 +75,30 @@ def _milestone_order_constraints() -> list[models.CheckConstraint]:
             models.CheckConstraint(condition=condition, name=f"project_{later}_after_{earlier}")
         )
     return constraints
+
+
+class Light(models.TextChoices):
+    """亮灯: how a project stands against its stage deadline (lights.services computes it)."""
+
+    GREEN = "green", _("Green")
+    YELLOW = "yellow", _("Yellow")
+    RED = "red", _("Red")
+
+
+class LightReason(models.TextChoices):
+    OVER_LIMIT = "over_limit", _("Over the stage time limit")
+    NEAR_LIMIT = "near_limit", _("Near the stage time limit")
+    PROMISE_MISSED = "promise_missed", _("Planned date passed")
+
+
+# The planned date a county gave for leaving each stage (its promise).
+PROMISE_FIELD = {
+    Stage.NEGOTIATING: "planned_sign_on",
+    Stage.SIGNED: "planned_start_on",
+    Stage.STARTED: "planned_production_on",
+}
+# Fields the lights are stored in; set only by lights.services, never in the change history.
+LIGHT_FIELDS = ("light", "light_reason", "light_since", "light_limit")
 
 
 class Currency(models.TextChoices):
@@ -248,10 +273,35 @@ class Project(SoftDeleteModel, TimeStampedModel):
         _("confidential"), default=False, help_text=_("Seen only by its region and city roles.")
     )
     notes = models.TextField(_("notes"), blank=True, max_length=10000)
+    # 亮灯, stored by lights.services.lights_refresh (one set-based pass) so that lists, the API,
+    # exports and dashboards filter and count on it. Empty for projects outside the open pipeline.
+    light = models.CharField(
+        _("light"),
+        max_length=6,
+        choices=Light.choices,
+        blank=True,
+        default="",
+        db_default="",  # raw INSERTs (bench generators, SQL loaders) need not name it
+        editable=False,
+    )
+    light_reason = models.CharField(
+        _("light reason"),
+        max_length=16,
+        choices=LightReason.choices,
+        blank=True,
+        default="",
+        db_default="",
+        editable=False,
+    )
+    light_since = models.DateField(_("light since"), null=True, blank=True, editable=False)
+    # The limit (days in the stage) the light was judged against; null for a missed promise.
+    light_limit = models.PositiveIntegerField(
+        _("light limit (days)"), null=True, blank=True, editable=False
+    )
     # The form's one-time token: a double-submitted form finds the project it already created.
     creation_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
-    history = history()
+    history = history(excluded_fields=("updated_at", *LIGHT_FIELDS))
 
     class Meta:
         ordering = ["-registered_on", "-id"]
@@ -290,6 +340,12 @@ class Project(SoftDeleteModel, TimeStampedModel):
             # query: without it that query reads the whole table (0.2 s at 10^6 projects, twice
             # per import).
             models.Index(fields=["name"], name="project_name"),
+            # The dashboards' 亮灯 card counts red and yellow projects by region.
+            models.Index(
+                fields=["region", "light"],
+                name="project_rgn_light",
+                condition=Q(light__in=["red", "yellow"], is_deleted=False),
+            ),
             # The dashboards' "top 10 signed projects": an index walk in investment order, LIMIT 10.
             models.Index(
                 fields=["-planned_investment", "-id"],
@@ -327,6 +383,22 @@ class Project(SoftDeleteModel, TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def light_text(self) -> str:
+        """The light's reason as a person reads it (lists, exports, the API's light_text)."""
+        if not self.light_reason:
+            return ""
+        if self.light_reason == LightReason.PROMISE_MISSED:
+            planned = getattr(self, PROMISE_FIELD.get(self.stage, ""), None)
+            return gettext("Planned date %(date)s passed") % {
+                "date": planned.isoformat() if planned else "—"
+            }
+        return gettext("%(reason)s: %(days)s days in stage “%(stage)s”") % {
+            "reason": self.get_light_reason_display(),
+            "days": self.light_limit,
+            "stage": self.get_stage_display(),
+        }
 
     @property
     def pipeline_index(self) -> int:

@@ -53,6 +53,10 @@ LIST_COLUMNS = (
     "investor__name",
     "region__name",
     "chain__name",
+    # The 亮灯 chip (templates/includes/light_chip.html).
+    "light",
+    "light_reason",
+    "light_since",
 )
 
 

@@ -28,6 +28,7 @@ from rollups.outbox import (
     enqueue_refresh,
     project_bucket_keys,
     project_buckets,
+    project_key,
 )
 
 from .models import (
@@ -287,10 +288,11 @@ def _record_change(
     recomputes both the buckets it left and those it entered. With a snapshot taken before the
     change (project_buckets), only the buckets whose figures the change can have moved: an edit
     of the amount leaves the funds cells alone, an edit of the notes touches nothing."""
+    # The project's 亮灯 is recomputed by the same drain (lights registers a drain listener).
     if isinstance(before, ProjectBuckets):
-        enqueue_refresh(keys=changed_bucket_keys(before, project))
+        enqueue_refresh(keys=changed_bucket_keys(before, project) | {project_key(project.pk)})
     else:
-        enqueue_refresh(keys=set(before) | project_bucket_keys(project))
+        enqueue_refresh(keys=set(before) | project_bucket_keys(project) | {project_key(project.pk)})
 
 
 # --- create / update ------------------------------------------------------------------------------
@@ -397,6 +399,7 @@ def project_bulk_create(*, by, rows: list[dict], batch_size: int = 2000) -> list
     keys: set[str] = set()
     for p in projects:
         keys |= project_bucket_keys(p, with_funds=False)  # new: no funds months yet
+        keys.add(project_key(p.pk))
     enqueue_refresh(keys=keys)
     claims_register(projects=projects)
     return projects

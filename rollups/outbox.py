@@ -7,7 +7,9 @@ A bucket key is a string:
 - ``s|<region id>|<stage>|<chain>|<method>``: the pipeline snapshot cell (empty for a null id;
   the older ``s|<region id>|<stage>``, from outbox rows written before the snapshot had chain and
   method, recounts every chain and method of that region-stage);
-- ``m|<region id>|<YYYY-MM-01>``: every cell of a region-month (a full recompute; migrations use it).
+- ``m|<region id>|<YYYY-MM-01>``: every cell of a region-month (a full recompute; migrations use it);
+- ``p|<project id>``: a project whose own derived state (its 亮灯 light) must be recomputed; the
+  rollups ignore it and hand it to the drain listeners (`register_drain_listener`).
 Callers pass the keys of the project as it was before the change and as it is after, so the
 cells a change *left* are refreshed too.
 """
@@ -31,6 +33,15 @@ from .refresh import DRAIN_PENDING_KEY
 from .tasks import drain_outbox
 
 logger = logging.getLogger(__name__)
+
+
+# Drain listeners live beside the drain (rollups.refresh); writers and apps import them here.
+register_drain_listener = refresh.register_drain_listener
+drain_listeners = refresh.drain_listeners
+
+
+def project_key(project_id: int) -> str:
+    return f"p|{project_id}"
 
 
 def month_key(region_id: int, month: dt.date) -> str:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -45,6 +45,21 @@ logger = logging.getLogger(__name__)
 # Set while a drain task is queued (rollups.outbox.request_drain): later commits in the same window
 # ride on it, so bursts coalesce. The drain takes it down before it reads the outbox.
 DRAIN_PENDING_KEY = "rollups:drain-pending"
+
+# Called inside the drain's transaction with the keys drained (apps above rollups register here in
+# their AppConfig.ready, so rollups imports none of them). A listener that fails rolls the drain
+# back: its outbox rows stay and are drained again, so nothing it should have done is lost.
+_DRAIN_LISTENERS: list[Callable[[set[str]], None]] = []
+
+
+def register_drain_listener(listener: Callable[[set[str]], None]) -> None:
+    if listener not in _DRAIN_LISTENERS:
+        _DRAIN_LISTENERS.append(listener)
+
+
+def drain_listeners() -> list[Callable[[set[str]], None]]:
+    return list(_DRAIN_LISTENERS)
+
 
 LOCK_ID = 0x4A5A_0501  # "JZ" rollups; any constant shared by every writer of the rollup tables
 DRAIN_BATCH = 2000
@@ -566,6 +581,8 @@ def drain_outbox() -> int:
                 keys.update(json.loads(row_keys) if isinstance(row_keys, str) else row_keys)
             now = timezone.now()
             stamped = refresh_buckets(keys, tuned=True, stamp=now)
+            for listener in drain_listeners():  # apps above rollups (lights) in this transaction
+                listener(keys)
             if not stamped and not RollupStatus.objects.filter(pk=1).update(refreshed_at=now):
                 RollupStatus.objects.update_or_create(pk=1, defaults={"refreshed_at": now})
             drained += len(rows)

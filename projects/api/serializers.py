@@ -38,6 +38,9 @@ PROJECT_LIST_FIELDS = {
     "owner": "owner_id",
     "is_out_of_province": "is_out_of_province",
     "is_foreign": "is_foreign",
+    "light": "light",
+    "light_reason": "light_reason",
+    "light_since": "light_since",
     "updated_at": "updated_at",
 }
 
@@ -67,6 +70,13 @@ class ProjectListSerializer(serializers.Serializer):
     owner = serializers.IntegerField(allow_null=True, help_text="User id of the owner (负责人)")
     is_out_of_province = serializers.BooleanField(help_text="省外资金")
     is_foreign = serializers.BooleanField(help_text="外资")
+    light = serializers.CharField(
+        help_text="亮灯: green / yellow / red, empty outside the open pipeline"
+    )
+    light_reason = serializers.CharField(
+        help_text="over_limit (超时限) / near_limit (预警) / promise_missed (承诺日期已过), or empty"
+    )
+    light_since = serializers.DateField(allow_null=True, help_text="亮灯起始日期")
     updated_at = serializers.DateTimeField()
 
 
@@ -132,6 +142,10 @@ class ProjectDetailSerializer(serializers.ModelSerializer):
             "is_foreign",
             "is_confidential",
             "notes",
+            "light",
+            "light_reason",
+            "light_since",
+            "light_limit",
             "created_at",
             "updated_at",
         ]

@@ -74,6 +74,15 @@ API_RULES: dict[str, Op] = {
     "v1_funds_in_place_list": Op(),
     "v1_funds_in_place_create": Op(**WRITE),
     "v1_funds_in_place_retrieve": Op(obj="funds"),
+    # --- 督办 items follow their project's scope; county staff answer, city staff close / return
+    "v1_supervision_items_list": Op(),
+    "v1_supervision_items_retrieve": Op(obj="supervision"),
+    "v1_supervision_items_answer_create": Op(obj="supervision", roles=EDITORS, writes=True, ok=400),
+    "v1_supervision_items_close_create": Op(obj="supervision", roles=CITY_EDITORS, ok=400),
+    "v1_supervision_items_return_create": Op(obj="supervision", roles=CITY_EDITORS, ok=400),
+    # Light rules: city-wide settings, read by every caller.
+    "v1_light_rules_list": Op(),
+    "v1_light_rules_retrieve": Op(obj="light_rule"),
     # --- events (public news), their signings (scoped by the project) and orders / agreements
     "v1_events_list": Op(),
     "v1_events_create": Op(**WRITE),

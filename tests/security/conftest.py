@@ -93,6 +93,7 @@ def county_objects(demo_users, settings, tmp_path):
         | dict.fromkeys(["chain", "target", "chain_link"], chains)
         | dict.fromkeys(["followup", "funds"], records)
         | {"import": imports}
+        | {"supervision": lambda: _supervision_items(projects)}
     )
     objects["factories"] = {
         "event_attachment": lambda variant: event_attachment_add(
@@ -246,3 +247,20 @@ def _import_batches(users: dict) -> dict:
             ],
         )
     return {"import": batches}
+
+
+def _supervision_items(projects: dict) -> dict:
+    """A 督办 item per project, its instruction named with the project's marker."""
+    from lights.services import supervision_open
+
+    return {
+        "supervision": {
+            variant: supervision_open(
+                project=project,
+                by=None,
+                due_on=dt.date(2027, 1, 31),
+                instruction=f"{MARKERS[variant]}督办",
+            )
+            for variant, project in projects.items()
+        }
+    }

@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 
 from accounts import services as account_services
 from core.models import ChainLink, IndustryChain, PromotionMethod, Region
+from lights.models import LightRule
 from tests.security.api_rules import API_RULES, Op
 from tests.security.test_permission_matrix import (
     EVERY_EVENT,
@@ -38,6 +39,7 @@ API_VISIBLE = {
     "chain": SHARED,
     "chain_link": SHARED,
     "promotion_method": SHARED,
+    "light_rule": SHARED,
 }
 
 
@@ -77,6 +79,7 @@ def api_objects(county_objects):
             "chain": {"shared": IndustryChain.objects.order_by("pk").first()},
             "chain_link": {"shared": ChainLink.objects.order_by("pk").first()},
             "promotion_method": {"shared": PromotionMethod.objects.order_by("pk").first()},
+            "light_rule": {"shared": LightRule.objects.order_by("pk").first()},
         }
     )
     county_objects.builders.update(
@@ -155,7 +158,7 @@ def test_api_operation_answers_each_role_as_its_rule_says(operation_id, demo_use
         pytest.fail(f"{operation_id} has path parameters {params}: its rule needs obj=")
     cache.clear()  # throttle counters live in the cache
     if rule.obj is None:  # a list: every record that could leak into it exists
-        for kind in ("event", "followup", "funds", "target"):
+        for kind in ("event", "followup", "funds", "target", "supervision"):
             api_objects[kind]
     variants = api_objects[rule.obj] if rule.obj else {None: None}
     problems: list[str] = []

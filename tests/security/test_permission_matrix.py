@@ -44,6 +44,7 @@ VISIBLE_BY_KIND = {
     "chain": {user: {"shared"} for user in VISIBLE},
     "target": {user: {"open", "taigu_secret"} for user in VISIBLE},
     "import": IMPORTS_SEEN,
+    "supervision": VISIBLE,  # a 督办 item follows its project's scope
 }
 # Which objects each editor may change: their region's; outside investors (no region) for every
 # editor; city editors everything.
@@ -68,6 +69,7 @@ WRITABLE_BY_KIND = {
     "import": IMPORTS_SEEN,
 }
 WRITABLE_BY_KIND["event_attachment"] = WRITABLE_BY_KIND["event"]
+WRITABLE_BY_KIND["supervision"] = WRITABLE_BY_KIND["project"]
 # A signing is corrected by whoever may change its project; region targets only by city editors.
 WRITABLE_BY_KIND["signing"] = WRITABLE_BY_KIND["project"]
 WRITABLE_BY_KIND["region_target"] = {

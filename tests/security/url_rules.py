@@ -83,6 +83,22 @@ RULES: dict[str, Rule] = {
     "projects:investor_status": Rule(query="?investor_name=MX"),
     "projects:deleted": Rule(roles=EDITORS),
     "projects:conflicts": Rule(),
+    # --- 亮灯 and 督办 (issue 20): rules are city staff's page; 督办 items follow their project ---
+    "lights:rules": Rule(roles=CITY_EDITORS),
+    "lights:rule_edit": Rule(roles=CITY_EDITORS, kwargs={"series": 1}),
+    "lights:rule_retire": Rule(skip="POST only; tested in tests/lights/test_pages.py"),
+    "lights:supervision_list": Rule(query="?status=open"),
+    "lights:supervision_detail": Rule(obj="supervision"),
+    "lights:supervision_open": Rule(roles=CITY_EDITORS, obj="project"),
+    "lights:supervision_answer": Rule(skip="POST with an answer; tested in tests/lights"),
+    "lights:supervision_review": Rule(skip="POST with a decision; tested in tests/lights"),
+    # The bell's page: the person's own notices, scoped like the records they name.
+    "notifications:inbox": Rule(),
+    "notifications:unread": Rule(),
+    "notifications:settings": Rule(skip="POST only; tested in tests/notifications"),
+    "notifications:calendar": Rule(),
+    # The iCalendar feed: the token is the credential; an unknown one is not found for anyone.
+    "notifications:ical": Rule(kwargs={"token": "no-such-token"}, anonymous=404, ok=404),
     "projects:delete": Rule(roles=EDITORS, obj="project", writes=True),  # GET: confirmation
     # POST-only forms, sent empty: editors get the form back with errors (or a redirect), others
     # 403, and a project out of scope 404 — nothing is written.

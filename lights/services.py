@@ -1,0 +1,561 @@
+"""Writes of the lights app: deadline rules (versioned), the lights themselves, 督办 items.
+
+How lights are computed (`lights_refresh`): the current rules are few (tens), so they are turned
+into one CASE expression, most specific rule first, and the whole computation is two set-based
+statements over the projects table — an ``INSERT … SELECT`` of a history row for every project whose
+light changes, then one ``UPDATE`` of those projects — built by the ORM, so the same path runs on
+SQLite (`make run`) and PostgreSQL. No project is read into Python. The nightly beat job, the
+refresh after a stage change (a ``p|<id>`` outbox key, drained with the rollups) and a rule change
+all call it; a rule change recomputes every light in that one run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateField,
+    DateTimeField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Q,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
+
+from accounts.models import Role
+from accounts.scoping import CITY_EDIT_ROLES, check_can_edit, scoped_region_id
+from core.history import bulk_history_options
+from projects.models import (
+    MILESTONE_FIELD,
+    PROMISE_FIELD,
+    Light,
+    LightReason,
+    Project,
+    Stage,
+)
+
+from .models import LightChange, LightRule, LightTally, SupervisionItem, Transition
+
+logger = logging.getLogger(__name__)
+
+OPEN_STAGES = [t.value for t in Transition]
+# A red light's 督办 item is due this many days after the light turned red.
+SUPERVISION_DUE_DAYS = 15
+# Above this many projects named by one outbox drain, recompute every light (one pass is cheaper
+# than a long IN list).
+_MANY = 2000
+
+
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+def is_city_editor(user) -> bool:
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and (user.is_superuser or user.role in CITY_EDIT_ROLES)
+    )
+
+
+def _check_city_editor(user) -> None:
+    if user is not None and not is_city_editor(user):
+        raise PermissionDenied(_("Only city staff may do this."))
+
+
+# --- rules -----------------------------------------------------------------------------------------
+def _validate_rule(rule: LightRule) -> None:
+    errors: dict[str, str] = {}
+    for field in ("yellow_days", "red_days"):
+        value = getattr(rule, field)
+        if value is None:
+            errors[field] = _("Please give the number of days.")
+        elif value < 0:
+            errors[field] = _("The number of days cannot be negative.")
+        elif value > 3650:
+            errors[field] = _("At most 3650 days (ten years).")
+    if not errors and rule.red_days <= rule.yellow_days:
+        errors["red_days"] = _(
+            "The red limit must be longer than the yellow limit (red %(red)s days, yellow "
+            "%(yellow)s days)."
+        ) % {"red": rule.red_days, "yellow": rule.yellow_days}
+    if errors:
+        raise ValidationError(errors)
+    same_scope = LightRule.objects.filter(
+        is_current=True,
+        from_stage=rule.from_stage,
+        region_id=rule.region_id,
+        chain_id=rule.chain_id,
+        min_investment=rule.min_investment,
+    ).exclude(series=rule.series)
+    if same_scope.exists():
+        raise ValidationError(
+            _(
+                "A rule for this transition and scope already exists (rule no. %(series)s): change "
+                "that rule instead of adding a second one."
+            )
+            % {"series": same_scope.first().series}
+        )
+
+
+@transaction.atomic
+def rule_create(
+    *,
+    by,
+    from_stage: str,
+    yellow_days: int,
+    red_days: int,
+    region=None,
+    chain=None,
+    min_investment: int | None = None,
+    note: str = "",
+    as_of: dt.date | None = None,
+) -> LightRule:
+    """A new rule (version 1); every light is recomputed in the same transaction."""
+    _check_city_editor(by)
+    # Serialise rule writes: two concurrent edits of one scope cannot both pass the check.
+    list(LightRule.objects.select_for_update().filter(is_current=True).values_list("pk"))
+    series = (
+        LightRule.objects.order_by("-series").values_list("series", flat=True).first() or 0
+    ) + 1
+    rule = LightRule(
+        series=series,
+        version=1,
+        from_stage=from_stage,
+        region=region,
+        chain=chain,
+        min_investment=min_investment,
+        yellow_days=yellow_days,
+        red_days=red_days,
+        note=note,
+        created_by=by,
+    )
+    _validate_rule(rule)
+    rule.full_clean(validate_constraints=False)
+    rule.save()
+    lights_refresh(as_of=as_of)
+    return rule
+
+
+@transaction.atomic
+def rule_change(*, rule: LightRule, by, as_of: dt.date | None = None, **fields) -> LightRule:
+    """A new version of `rule` with `fields` changed (the old version is kept, retired); every
+    light is recomputed in the same transaction."""
+    _check_city_editor(by)
+    unknown = set(fields) - {
+        "yellow_days",
+        "red_days",
+        "region",
+        "chain",
+        "min_investment",
+        "from_stage",
+        "note",
+    }
+    if unknown:
+        raise TypeError(f"unknown rule fields: {sorted(unknown)}")
+    list(LightRule.objects.select_for_update().filter(is_current=True).values_list("pk"))
+    current = LightRule.objects.get(series=rule.series, is_current=True)
+    new = LightRule(
+        series=current.series,
+        version=current.version + 1,
+        from_stage=current.from_stage,
+        region_id=current.region_id,
+        chain_id=current.chain_id,
+        min_investment=current.min_investment,
+        yellow_days=current.yellow_days,
+        red_days=current.red_days,
+        note=current.note,
+        created_by=by,
+    )
+    for key, value in fields.items():
+        setattr(new, key, value)
+    _validate_rule(new)
+    new.full_clean(validate_constraints=False)
+    LightRule.objects.filter(pk=current.pk).update(is_current=False)
+    new.save()
+    lights_refresh(as_of=as_of)
+    return new
+
+
+@transaction.atomic
+def rule_retire(*, rule: LightRule, by, as_of: dt.date | None = None) -> None:
+    """Stop applying a rule (its versions stay, for the history); lights are recomputed."""
+    _check_city_editor(by)
+    LightRule.objects.filter(series=rule.series, is_current=True).update(is_current=False)
+    lights_refresh(as_of=as_of)
+
+
+# --- lights ----------------------------------------------------------------------------------------
+def _plus_days(field: str, days: int):
+    """`field` + `days` days, as a date, in SQL both databases run (Django compiles the interval)."""
+    return Cast(
+        ExpressionWrapper(F(field) + Value(dt.timedelta(days=days)), output_field=DateField()),
+        output_field=DateField(),
+    )
+
+
+def _rule_matches(rule: LightRule) -> Q:
+    q = Q(stage=rule.from_stage)
+    if rule.region_id is not None:
+        q &= Q(region_id=rule.region_id)
+    if rule.chain_id is not None:
+        q &= Q(chain_id=rule.chain_id)
+    if rule.min_investment is not None:
+        q &= Q(planned_investment__gte=rule.min_investment)
+    return q
+
+
+def _promises(as_of: dt.date) -> list[tuple[str, Q, str]]:
+    """(stage, condition, planned field): the planned date for leaving the stage has passed."""
+    return [
+        (stage, Q(stage=stage, **{f"{field}__lt": as_of}), field)
+        for stage, field in PROMISE_FIELD.items()
+    ]
+
+
+def light_expressions(as_of: dt.date, rules: list[LightRule]) -> dict:
+    """For every project: its light, reason, since, limit and judging rule as of `as_of`, as SQL
+    expressions (one CASE each, the same branches in the same order).
+
+    Per project the most specific matching rule applies. Red by the rule (days in the stage ≥ the
+    red limit) comes first; then red by a missed promise (the planned date for leaving the stage
+    has passed); then yellow by the rule; else green, since the stage was entered."""
+    rules = sorted(rules, key=lambda r: r.specificity, reverse=True)
+    branches: list[tuple[Q, str, str, object, int | None, int | None]] = []
+    promises = _promises(as_of)
+    for rule in rules:
+        match = _rule_matches(rule)
+        milestone = MILESTONE_FIELD[rule.from_stage]
+        red_on = as_of - dt.timedelta(days=rule.red_days)
+        yellow_on = as_of - dt.timedelta(days=rule.yellow_days)
+        branches.append(
+            (
+                match & Q(**{f"{milestone}__lte": red_on}),
+                Light.RED,
+                LightReason.OVER_LIMIT,
+                _plus_days(milestone, rule.red_days),
+                rule.red_days,
+                rule.pk,
+            )
+        )
+        for stage, condition, field in promises:
+            if stage == rule.from_stage:
+                branches.append(
+                    (
+                        match & condition,
+                        Light.RED,
+                        LightReason.PROMISE_MISSED,
+                        _plus_days(field, 1),
+                        None,
+                        None,
+                    )
+                )
+        branches.append(
+            (
+                match & Q(**{f"{milestone}__lte": yellow_on}),
+                Light.YELLOW,
+                LightReason.NEAR_LIMIT,
+                _plus_days(milestone, rule.yellow_days),
+                rule.yellow_days,
+                rule.pk,
+            )
+        )
+        branches.append((match, Light.GREEN, "", F(milestone), None, rule.pk))
+    for _stage, condition, field in promises:
+        branches.append(
+            (condition, Light.RED, LightReason.PROMISE_MISSED, _plus_days(field, 1), None, None)
+        )
+    for stage in OPEN_STAGES:
+        branches.append((Q(stage=stage), Light.GREEN, "", F(MILESTONE_FIELD[stage]), None, None))
+    # Outside the open pipeline (at capacity, dropped) or deleted: no light.
+    closed = Q(is_deleted=True) | ~Q(stage__in=OPEN_STAGES)
+    branches.insert(0, (closed, "", "", None, None, None))
+
+    def case(index: int, output_field):
+        return Case(
+            *[When(b[0], then=_expr(b[index], output_field)) for b in branches],
+            default=Value(None, output_field=output_field),
+            output_field=output_field,
+        )
+
+    return {
+        "new_light": case(1, CharField()),
+        "new_reason": case(2, CharField()),
+        "new_since": case(3, DateField()),
+        "new_limit": case(4, IntegerField()),
+        "new_rule": case(5, IntegerField()),
+    }
+
+
+def _expr(value, output_field):
+    """A typed value: PostgreSQL cannot guess the type of a CASE whose branches are all NULL."""
+    return (
+        value if hasattr(value, "resolve_expression") else Value(value, output_field=output_field)
+    )
+
+
+def _differs(field: str, new: str) -> Q:
+    """`field` IS DISTINCT FROM `new`, spelled for both databases."""
+    return (
+        (~Q(**{field: F(new)}) & Q(**{f"{field}__isnull": False}) & Q(**{f"{new}__isnull": False}))
+        | (Q(**{f"{field}__isnull": True}) & Q(**{f"{new}__isnull": False}))
+        | (Q(**{f"{field}__isnull": False}) & Q(**{f"{new}__isnull": True}))
+    )
+
+
+@transaction.atomic
+def lights_refresh(
+    *, as_of: dt.date | None = None, project_ids: Iterable[int] | None = None
+) -> int:
+    """Recompute the light of every project (or of `project_ids`) as of `as_of` (default today):
+    a history row for each change, the projects updated, a 督办 item opened for each project
+    that newly turned red. Returns the number of lights that changed. Idempotent."""
+    as_of = as_of or today()
+    rules = list(LightRule.objects.filter(is_current=True))
+    expressions = light_expressions(as_of, rules)
+    qs = Project.all_objects.filter(Q(is_deleted=False, stage__in=OPEN_STAGES) | ~Q(light=""))
+    if project_ids is not None:
+        qs = qs.filter(pk__in=list(project_ids))
+    qs = qs.alias(**expressions).filter(
+        _differs("light", "new_light")
+        | _differs("light_reason", "new_reason")
+        | _differs("light_since", "new_since")
+        | _differs("light_limit", "new_limit")
+    )
+    now = timezone.now()
+    rows = qs.annotate(
+        c_project=F("pk"),
+        c_previous=F("light"),
+        c_light=Case(When(new_light__isnull=True, then=Value("")), default=F("new_light")),
+        c_reason=Case(When(new_reason__isnull=True, then=Value("")), default=F("new_reason")),
+        c_since=F("new_since"),
+        c_limit=F("new_limit"),
+        c_stage=F("stage"),
+        c_rule=F("new_rule"),
+        c_as_of=Value(as_of, output_field=DateField()),
+        c_recorded=Value(now, output_field=DateTimeField()),
+    ).values_list(
+        "c_project",
+        "c_previous",
+        "c_light",
+        "c_reason",
+        "c_since",
+        "c_limit",
+        "c_stage",
+        "c_rule",
+        "c_as_of",
+        "c_recorded",
+    )
+    sql, params = rows.query.sql_with_params()
+    table = LightChange._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (project_id, previous_light, light, reason, since, limit_days, "  # noqa: S608 (fixed column list; values are parameters)
+            f"stage, rule_id, as_of, recorded_at) {sql}",
+            params,
+        )
+        changed = cursor.rowcount
+    if not changed:
+        if project_ids is None:
+            _rewrite_tally()  # the full pass also re-derives the dashboards' tally
+        return 0
+    # The rows just recorded are exactly the projects to update: update by that list (one
+    # statement), with the same expressions.
+    recorded = LightChange.objects.filter(recorded_at=now)
+    Project.all_objects.filter(pk__in=recorded.values("project_id")).alias(**expressions).update(
+        light=Case(When(new_light__isnull=True, then=Value("")), default=F("new_light")),
+        light_reason=Case(When(new_reason__isnull=True, then=Value("")), default=F("new_reason")),
+        light_since=F("new_since"),
+        light_limit=F("new_limit"),
+    )
+    _open_red_items(recorded.filter(light=Light.RED).exclude(previous_light=Light.RED), as_of)
+    _rewrite_tally()
+    return changed
+
+
+def _rewrite_tally() -> None:
+    """LightTally from the stored lights (red and yellow only: the partial index)."""
+    LightTally.objects.all().delete()
+    rows = (
+        Project.objects.filter(light__in=[Light.RED, Light.YELLOW])
+        .order_by()
+        .values("region_id", "stage", "light")
+        .annotate(n=Count("id"))
+    )
+    LightTally.objects.bulk_create(
+        LightTally(region_id=r["region_id"], stage=r["stage"], light=r["light"], count=r["n"])
+        for r in rows
+    )
+
+
+def ensure_default_rules() -> None:
+    """The default deadline (signed → started, 150 / 180 days) when no signed rule is current:
+    the data migration writes it; reference loaders call this after a database was flushed."""
+    if not LightRule.objects.filter(from_stage=Transition.SIGNED, is_current=True).exists():
+        series = (
+            LightRule.objects.order_by("-series").values_list("series", flat=True).first() or 0
+        ) + 1
+        LightRule.objects.create(
+            series=series, version=1, from_stage=Transition.SIGNED, yellow_days=150, red_days=180
+        )
+
+
+def _open_red_items(changes, as_of: dt.date) -> list[SupervisionItem]:
+    """A 督办 item for each project that newly turned red and has no unfinished red-light item."""
+    unfinished = SupervisionItem.objects.filter(origin=SupervisionItem.Origin.RED_LIGHT).exclude(
+        status=SupervisionItem.Status.CLOSED
+    )
+    projects = (
+        Project.objects.filter(pk__in=changes.values("project_id"))
+        .exclude(pk__in=unfinished.values("project_id"))
+        .select_related("owner")
+    )
+    items = []
+    for project in projects:
+        owner = project.owner
+        if not (
+            owner is not None
+            and owner.role == Role.COUNTY_STAFF
+            and owner.region_id == project.region_id
+        ):
+            owner = None
+        items.append(
+            SupervisionItem(
+                project=project,
+                region_id=project.region_id,
+                origin=SupervisionItem.Origin.RED_LIGHT,
+                owner=owner,
+                due_on=as_of + dt.timedelta(days=SUPERVISION_DUE_DAYS),
+                instruction=red_light_instruction(project),
+            )
+        )
+    if items:
+        items = bulk_create_with_history(items, SupervisionItem, **bulk_history_options())
+    return items
+
+
+def red_light_instruction(project: Project) -> str:
+    stage = Stage(project.stage).label
+    return _(
+        "Red light (%(stage)s): explain why the project has not moved on, what is being done and "
+        "when it will; attach evidence."
+    ) % {"stage": stage}
+
+
+def lights_refresh_from_outbox(keys: set[str]) -> None:
+    """Drain listener: recompute the lights of the projects an outbox drain names (``p|<id>``)."""
+    ids = {int(k[2:]) for k in keys if k.startswith("p|")}
+    if not ids:
+        return
+    lights_refresh(project_ids=None if len(ids) > _MANY else ids)
+    # A project moved to another region takes its 督办 items along.
+    moved = SupervisionItem.objects.filter(project_id__in=ids).exclude(
+        region_id=F("project__region_id")
+    )
+    for item_id, region_id in moved.values_list("pk", "project__region_id"):
+        SupervisionItem.objects.filter(pk=item_id).update(region_id=region_id)
+
+
+# --- 督办 ------------------------------------------------------------------------------------------
+def _may_answer(user, item: SupervisionItem) -> bool:
+    if user is None:
+        return True
+    if user.role == Role.COUNTY_STAFF:
+        return scoped_region_id(user) == item.project.region_id
+    return is_city_editor(user)
+
+
+@transaction.atomic
+def supervision_open(
+    *, project: Project, by, due_on: dt.date, instruction: str, owner=None
+) -> SupervisionItem:
+    """City staff open a 督办 item on any project by hand."""
+    _check_city_editor(by)
+    instruction = (instruction or "").strip()
+    if not instruction:
+        raise ValidationError({"instruction": _("Please write the instruction.")})
+    if due_on is None:
+        raise ValidationError({"due_on": _("Please give the due date.")})
+    if owner is not None and not (
+        owner.role == Role.COUNTY_STAFF and owner.region_id == project.region_id
+    ):
+        raise ValidationError(
+            {"owner": _("The responsible person must be county staff of the project's region.")}
+        )
+    item = SupervisionItem(
+        project=project,
+        region_id=project.region_id,
+        origin=SupervisionItem.Origin.MANUAL,
+        owner=owner,
+        due_on=due_on,
+        instruction=instruction,
+        opened_by=by,
+    )
+    item.full_clean(validate_constraints=False)
+    item._history_user = by
+    item.save()
+    return item
+
+
+@transaction.atomic
+def supervision_answer(*, item: SupervisionItem, by, answer: str) -> SupervisionItem:
+    """The county answers (again, after a return). The answer text is required."""
+    item = SupervisionItem.objects.select_for_update().select_related("project").get(pk=item.pk)
+    if by is not None:
+        check_can_edit(by, item.project)
+        if not _may_answer(by, item):
+            raise PermissionDenied(_("Only the county staff of the project's region answer."))
+    answer = (answer or "").strip()
+    if not answer:
+        raise ValidationError({"answer": _("Please write the answer.")})
+    if item.status not in (SupervisionItem.Status.OPEN, SupervisionItem.Status.RETURNED):
+        raise ValidationError(_("This item is not waiting for an answer."))
+    item.answer = answer
+    item.status = SupervisionItem.Status.ANSWERED
+    item.answered_at = timezone.now()
+    item.answered_by = by
+    item._history_user = by
+    item.save()
+    return item
+
+
+def _review(item: SupervisionItem, by, status: str, note: str) -> SupervisionItem:
+    if not is_city_editor(by):
+        raise PermissionDenied(_("Only city staff close or return a supervision item."))
+    item = SupervisionItem.objects.select_for_update().get(pk=item.pk)
+    if item.status != SupervisionItem.Status.ANSWERED:
+        raise ValidationError(_("Only an answered item can be closed or returned."))
+    item.status = status
+    item.review_note = (note or "").strip()[:500]
+    item.closed_at = timezone.now() if status == SupervisionItem.Status.CLOSED else None
+    item._history_user = by
+    item.save()
+    return item
+
+
+@transaction.atomic
+def supervision_close(*, item: SupervisionItem, by, note: str = "") -> SupervisionItem:
+    return _review(item, by, SupervisionItem.Status.CLOSED, note)
+
+
+@transaction.atomic
+def supervision_return(*, item: SupervisionItem, by, note: str) -> SupervisionItem:
+    if not is_city_editor(by):
+        raise PermissionDenied(_("Only city staff close or return a supervision item."))
+    if not (note or "").strip():
+        raise ValidationError({"note": _("Please say what is missing from the answer.")})
+    return _review(item, by, SupervisionItem.Status.RETURNED, note)

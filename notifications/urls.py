@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "notifications"
+urlpatterns = [
+    path("notifications/", views.inbox, name="inbox"),
+    path("notifications/unread/", views.unread, name="unread"),
+    path("notifications/settings/", views.settings_save, name="settings"),
+    path("calendar/", views.month, name="calendar"),
+    path("calendar/<str:token>.ics", views.ical, name="ical"),
+]

@@ -1,0 +1,92 @@
+"""The bell's page and the notification settings (shown on the profile page)."""
+
+import datetime as dt
+
+from django.conf import settings as django_settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dates import WEEKDAYS_ABBR
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import calendar, selectors, services
+from .forms import SettingsForm
+from .models import Kind, PersonalSettings
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    unread, found = selectors.bell(user=request.user)
+    seen = selectors.personal_settings(request.user).bell_seen_at
+    services.bell_seen(user=request.user)
+    sections = [(Kind(kind).label, items) for kind, items in found.items()]
+    return render(
+        request,
+        "notifications/inbox.html",
+        {"sections": sections, "unread": unread, "seen": seen},
+    )
+
+
+@login_required
+def unread(request: HttpRequest) -> HttpResponse:
+    """The bell's count, fetched by the page after it loaded (htmx): pages themselves never pay
+    for the notices' queries."""
+    count = selectors.bell(user=request.user)[0]
+    return render(request, "notifications/_unread.html", {"unread": count})
+
+
+@login_required
+@require_POST
+def settings_save(request: HttpRequest) -> HttpResponse:
+    form = SettingsForm(request.POST)
+    if form.is_valid():
+        services.settings_update(user=request.user, opted_out=form.opted_out())
+        messages.success(request, _("Notification settings saved."))
+    return redirect("profile")
+
+
+@login_required
+def month(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year", today.year))
+        month_ = int(request.GET.get("month", today.month))
+        first = dt.date(year, month_, 1)
+    except (TypeError, ValueError):
+        first = today.replace(day=1)
+    previous = (first - dt.timedelta(days=1)).replace(day=1)
+    following = (first + dt.timedelta(days=32)).replace(day=1)
+    feed = selectors.personal_settings(request.user, create=True).calendar_token
+    return render(
+        request,
+        "notifications/calendar.html",
+        {
+            "first": first,
+            "today": today,
+            "weeks": calendar.month_grid(user=request.user, year=first.year, month=first.month),
+            "previous": previous,
+            "following": following,
+            "weekdays": [WEEKDAYS_ABBR[i] for i in range(7)],
+            "feed_url": request.build_absolute_uri(reverse("notifications:ical", args=[feed])),
+        },
+    )
+
+
+def ical(request: HttpRequest, token: str) -> HttpResponse:
+    """The person's iCalendar feed; the token in the URL is the only credential (a calendar app
+    cannot log in). An unknown token, or an inactive person's, is a 404."""
+    found = (
+        PersonalSettings.objects.filter(calendar_token=token, user__is_active=True)
+        .select_related("user")
+        .first()
+    )
+    if found is None:
+        raise Http404
+    body = calendar.ical(user=found.user, site=django_settings.SITE_URL)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="jinzhong-crm.ics"'
+    return response
