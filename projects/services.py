@@ -36,6 +36,7 @@ from .models import (
     ORDERED_MILESTONES,
     PIPELINE,
     PLANNED_FIELDS,
+    PROMISE_FIELD,
     ClaimConflict,
     CompletedInvestment,
     Currency,
@@ -280,6 +281,19 @@ def _apply_currency(project: Project) -> None:
         )
 
 
+# What a project's light is judged on (lights.services): its stage, the milestone dates, the dates
+# the county promised, and what a rule narrows by.
+LIGHT_INPUTS = (
+    "stage",
+    "region_id",
+    "chain_id",
+    "planned_investment",
+    "is_deleted",
+    *MILESTONE_FIELD.values(),
+    *PROMISE_FIELD.values(),
+)
+
+
 def _record_change(
     project: Project, *, before: set[str] | frozenset[str] | ProjectBuckets = frozenset()
 ) -> None:
@@ -288,9 +302,13 @@ def _record_change(
     recomputes both the buckets it left and those it entered. With a snapshot taken before the
     change (project_buckets), only the buckets whose figures the change can have moved: an edit
     of the amount leaves the funds cells alone, an edit of the notes touches nothing."""
-    # The project's 亮灯 is recomputed by the same drain (lights registers a drain listener).
+    # The project's 亮灯 is recomputed by the same drain (lights registers a drain listener),
+    # when a field it is judged on changed.
     if isinstance(before, ProjectBuckets):
-        enqueue_refresh(keys=changed_bucket_keys(before, project) | {project_key(project.pk)})
+        keys = changed_bucket_keys(before, project)
+        if any(before.values.get(f) != getattr(project, f) for f in LIGHT_INPUTS):
+            keys.add(project_key(project.pk))
+        enqueue_refresh(keys=keys)
     else:
         enqueue_refresh(keys=set(before) | project_bucket_keys(project) | {project_key(project.pk)})
 
@@ -644,8 +662,11 @@ def project_bulk_apply(
             frozenset(project_bucket_keys(originals[project.pk], months=had)),
             originals[project.pk].is_deleted,
             originals[project.pk].planned_investment,
+            {},
         )
         keys |= changed_bucket_keys(before, project, months=had)
+        if any(getattr(originals[project.pk], f) != getattr(project, f) for f in LIGHT_INPUTS):
+            keys.add(project_key(project.pk))
     enqueue_refresh(keys=keys)
     claims_register(
         projects=[p for p in projects if (p.investor_id, p.region_id) != claimed_as[p.pk]]

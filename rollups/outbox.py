@@ -111,12 +111,18 @@ class ProjectBuckets:
     keys: frozenset[str]
     is_deleted: bool
     planned_investment: object
+    # Every stored field's value, for work beside the rollups that depends on other fields
+    # (the project's light: projects.services._record_change).
+    values: dict
 
 
 def project_buckets(project) -> ProjectBuckets:
     """Snapshot a project before changing it (in memory, plus its stored funds months)."""
     return ProjectBuckets(
-        frozenset(project_bucket_keys(project)), project.is_deleted, project.planned_investment
+        frozenset(project_bucket_keys(project)),
+        project.is_deleted,
+        project.planned_investment,
+        {f.attname: getattr(project, f.attname) for f in project._meta.concrete_fields},
     )
 
 

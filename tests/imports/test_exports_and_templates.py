@@ -72,8 +72,10 @@ def test_without_format_the_page_renders_normally():
 
 def test_project_export_uses_the_ledger_headers(reference_data):
     qs = project_export_queryset(Project.objects.all())
-    # plus 补录 (late entry), derived from the dates: exported, never imported
-    assert [c.header for c in project_export_columns()] == [*PROJECT_HEADER, "补录"]
+    # plus 补录 (late entry, derived from the dates) and the light (computed by the lights app):
+    # exported, never imported
+    headers = [c.header for c in project_export_columns()]
+    assert headers == [*PROJECT_HEADER, "补录", "亮灯", "亮灯原因", "亮灯日期"]
     assert list(qs) == []
 
 

@@ -202,7 +202,8 @@ def test_verify_command_exits_non_zero_only_on_a_difference(world, drain):
 def test_refresh_runs_a_constant_number_of_queries(world, django_assert_max_num_queries, projects):
     for day in range(1, projects + 1):
         world.project(stage="signed", signed_on=dt.date(2023, 2, day))
-    with django_assert_max_num_queries(22):
+    # The rollups' own statements, then the lights of the projects the batch names (lights app).
+    with django_assert_max_num_queries(26):
         refresh.drain_outbox()
     assert_rollups_equal_live()
 
@@ -242,28 +243,33 @@ def test_an_edit_names_only_the_cells_whose_figures_it_can_change(world):
     project_services.funds_record(project=project, month=MAR, amount="2500", by=None)
     refresh.drain_outbox()
     project.refresh_from_db()
-    # The amount: every milestone cell and the stage cell, not the funds cells (they sum funds).
+    # The amount: every milestone cell and the stage cell, not the funds cells (they sum funds);
+    # and the project's light (a rule may narrow by size).
     project = project_services.project_update(
         project=project, by=None, planned_investment=Decimal("12000")
     )
     keys = Outbox.objects.get().keys
-    assert set(keys) == {k for k in project_bucket_keys(project) if not k.startswith("c|funds|")}
+    cells = {k for k in project_bucket_keys(project) if not k.startswith("c|funds|")}
+    assert set(keys) == cells | {f"p|{project.pk}"}
     refresh.drain_outbox()
     # A field no rollup reads: nothing to refresh, no outbox row.
     project = project_services.project_update(project=project, by=None, notes="补充说明")
     assert not Outbox.objects.exists()
-    # A re-dating within the same month leaves every cell as it was; one into another month
-    # names the month left and the month entered.
+    # A re-dating within the same month leaves every cell as it was (only the project's light,
+    # judged on its dates, is named); one into another month names the month left and the
+    # month entered.
     project = project_services.project_update(
         project=project, by=None, signed_on=dt.date(2023, 1, 20)
     )
-    assert not Outbox.objects.exists()
+    assert Outbox.objects.get().keys == [f"p|{project.pk}"]
+    refresh.drain_outbox()
     project_services.project_update(project=project, by=None, signed_on=dt.date(2023, 2, 1))
     keys = Outbox.objects.get().keys
     chain, method = world.chains[0].pk, world.methods[0].pk
     assert sorted(keys) == [
         f"c|signed|{world.yuci.pk}|2023-01-01|{chain}|{method}||0|0|0",
         f"c|signed|{world.yuci.pk}|2023-02-01|{chain}|{method}||0|0|0",
+        f"p|{project.pk}",
     ]
     refresh.drain_outbox()
     # A region move names every cell it left and entered, the funds cells included.
