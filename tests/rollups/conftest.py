@@ -86,3 +86,121 @@ def wait_until_drained(timeout: float = 30) -> None:
 def assert_rollups_equal_live() -> None:
     comparison = refresh.compare_with_live()
     assert comparison.drift == 0, comparison
+
+
+# --- An oracle independent of rollups.services: Python sums over the source rows ----------------
+def _zero() -> dict:
+    from rollups.models import MEASURE_COLUMNS
+
+    return dict.fromkeys(MEASURE_COLUMNS, 0)
+
+
+def expected_rollups() -> dict[str, dict]:
+    """What every rollup table should hold, summed in Python from the projects, their funds and
+    completed-investment rows and their signing records (DESIGN.md, "Rollups": a milestone counts
+    in the month of its date; a soft-deleted project counts nowhere; "signed" follows the caliber;
+    a cell, region-month or by-chain row with no count is not stored). No SQL of the refresh."""
+    from projects.models import CompletedInvestment, FundsInPlace, Project
+    from rollups.models import (
+        MILESTONE_MEASURES,
+        NO_SIGNING_RECORD_KIND,
+        counted_agreement_kinds,
+    )
+
+    kinds = set(counted_agreement_kinds())
+    projects = {p.pk: p for p in Project.all_objects.filter(is_deleted=False)}
+    signings: dict[int, set[str]] = {}
+    for project in projects.values():
+        signings[project.pk] = {s.agreement_kind for s in project.signings.all()}
+
+    def cell(project, month: dt.date) -> tuple:
+        return (
+            project.region_id,
+            month.replace(day=1),
+            project.chain_id,
+            project.method_id,
+            project.park_id,
+            project.is_confidential,
+            project.is_foreign,
+            project.is_out_of_province,
+        )
+
+    fine: dict[tuple, dict] = {}
+
+    def add(key: tuple, measure: str, amount) -> None:
+        figures = fine.setdefault(key, _zero())
+        figures[f"{measure}_count"] += 1
+        figures[f"{measure}_amount"] += amount
+
+    for project in projects.values():
+        for measure, field in MILESTONE_MEASURES:
+            day = getattr(project, field)
+            if day is None:
+                continue
+            if measure == "signed":
+                records = signings[project.pk]
+                counted = bool(records & kinds) or (not records and NO_SIGNING_RECORD_KIND in kinds)
+                if not counted:
+                    continue
+            add(cell(project, day), measure, project.planned_investment)
+    for measure, model in (("funds", FundsInPlace), ("completed", CompletedInvestment)):
+        for row in model.objects.filter(project_id__in=list(projects)):
+            add(cell(projects[row.project_id], row.month), measure, row.amount)
+
+    region_months: dict[tuple, dict] = {}
+    chains: dict[tuple, dict] = {}
+    for key, figures in fine.items():
+        region, month, chain = key[0], key[1], key[2]
+        totals = region_months.setdefault((region, month), _zero())
+        by_chain = chains.setdefault((region, month, chain), _zero())
+        for column, value in figures.items():
+            totals[column] += value
+            by_chain[column] += value
+    chain_columns = ["signed_count", "signed_amount", "started_count", "started_amount"]
+    chains = {
+        key: {c: figures[c] for c in chain_columns}
+        for key, figures in chains.items()
+        if figures["signed_count"] + figures["started_count"] > 0
+    }
+    stages: dict[tuple, dict] = {}
+    for project in projects.values():
+        key = (project.region_id, project.stage, project.chain_id or 0, project.method_id or 0)
+        figures = stages.setdefault(key, {"project_count": 0, "amount": 0})
+        figures["project_count"] += 1
+        figures["amount"] += project.planned_investment
+    return {"fine": fine, "region_month": region_months, "chain": chains, "stage": stages}
+
+
+def stored_rollups() -> dict[str, dict]:
+    """The rollup tables as stored, keyed like expected_rollups()."""
+    from rollups.models import (
+        CELL_KEY,
+        CHAIN_COLUMNS,
+        MEASURE_COLUMNS,
+        RegionMonthChainRollup,
+        RegionMonthRollup,
+        StageRollup,
+    )
+
+    def table(model, key: list[str], columns: list[str]) -> dict:
+        return {
+            tuple(row[k] for k in key): {c: row[c] for c in columns}
+            for row in model.objects.values(*key, *columns)
+        }
+
+    return {
+        "fine": table(MonthlyRollup, CELL_KEY, MEASURE_COLUMNS),
+        "region_month": table(RegionMonthRollup, ["region_id", "month"], MEASURE_COLUMNS),
+        "chain": table(RegionMonthChainRollup, ["region_id", "month", "chain_id"], CHAIN_COLUMNS),
+        "stage": table(
+            StageRollup,
+            ["region_id", "stage", "chain_id", "method_id"],
+            ["project_count", "amount"],
+        ),
+    }
+
+
+def assert_rollups_equal_python_sums() -> None:
+    expected, stored = expected_rollups(), stored_rollups()
+    for name in ("fine", "region_month", "chain", "stage"):
+        assert stored[name] == expected[name], name
