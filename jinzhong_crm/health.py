@@ -228,7 +228,10 @@ def run_checks(checks: dict[str, HealthCheck]) -> dict[str, HealthCheckResult]:
         return await asyncio.gather(*(_bounded(check, executor) for check in checks.values()))
 
     try:
-        results = asyncio.run(gather())
+        # A loop of its own in a thread of its own: the calling thread may already run an event
+        # loop (an ASGI server's, or a browser test driver's), where asyncio.run() refuses to.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="healthz-loop") as loop:
+            results = loop.submit(asyncio.run, gather()).result()
     finally:
         executor.shutdown(wait=False, cancel_futures=True)  # a hung check must not hold the reply
     return dict(zip(checks, results, strict=True))
