@@ -49,8 +49,14 @@ def test_full_report_fails_while_redis_is_stopped(client, redis_down):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_no_worker_fails_the_full_report_but_not_ready(client):
-    """No Celery worker runs in this test: monitoring sees it, the load balancer does not care."""
+def test_no_worker_fails_the_full_report_but_not_ready(client, own_redis, monkeypatch):
+    """No Celery worker listens on this test's broker: monitoring sees it, the load balancer does
+    not care. (The suite's own worker, started by earlier tests, listens on the suite's Redis.)"""
+    from jinzhong_crm.celery import app
+
+    _proc, url = own_redis
+    connect = app.connection_for_write
+    monkeypatch.setattr(app, "connection_for_write", lambda **kw: connect(url=url, **kw))
     assert client.get("/healthz/ready").status_code == 200
     full = client.get("/healthz")
     assert full.status_code == 503
