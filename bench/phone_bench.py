@@ -180,17 +180,15 @@ REMARKS = [
     "whitenoise serves from static/ as they are (it sits above whitenoise; collected files carry "
     "their own .gz copies and are left alone); ECharts is a build with only the charts and components "
     "the pages use (static/vendor/README.md: 1.1 MB → 713 KB, 368 → 243 KB gzipped).",
-    "- What the bytes are now (gzip): ECharts 243 KB, Tabler's CSS 79 KB and JS 39 KB, htmx 17 KB, the "
-    "county GeoJSON 25 KB, the page ~10 KB. The link is 200 KB/s, so ~2 s of the first load is "
-    "transfer whatever the server does; the rest is 150 ms per round of requests (the page, then its "
-    "CSS and scripts, then the GeoJSON that dashboards.js asks for once ECharts has run) and CPU on a "
-    "loaded 2-core machine.",
-    "- Budget for gunicorn + whitenoise (≤ 2.5 s to charts drawn) not met yet. Levers left: Brotli "
-    "(`Brotli` installed makes whitenoise write .br copies: ~90 KB less here, ~0.45 s, but "
-    "collectstatic then spends ~67 s CPU at quality 11 instead of ~3 s for gzip, on every `make test` "
-    "— needs a storage with a lower quality or no compression of the .map files first); a "
-    "`<link rel=preload as=fetch crossorigin>` for the GeoJSON in the dashboard template (one round "
-    "trip, ~0.15–0.3 s); Tabler's CSS trimmed to the classes used (79 KB gzipped).",
+    "- Then (this commit's predecessors): Brotli copies at collectstatic (core/staticfiles.py: quality "
+    "11 for the files static/ ships, 5 for third-party apps', no .map), Tabler's CSS trimmed to the "
+    "classes the product uses (vendor-src/tabler: 635 → 120 KB, 56 → 17 KB brotli) and the county "
+    "GeoJSON preloaded with the page. Under gunicorn + whitenoise, at load ~10: 3.23 s → 2.84 s with "
+    "Brotli and the preload alone (408 → 341 KiB); the table above has all three.",
+    "- What the bytes are now (brotli, gunicorn + whitenoise): ECharts 199 KB, Tabler's JS 34 KB and "
+    "CSS 17 KB, htmx 14 KB, the county GeoJSON, the page. `make run` (runserver) sends gzip from "
+    "GZipMiddleware. The link is 200 KB/s: most of what is left is transfer, then 150 ms per round "
+    "of requests and CPU.",
 ]
 
 

@@ -10,3 +10,16 @@ def _static_files_by_plain_names(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture
+def page(page, live_server):
+    """The browser page, closed once its network is idle and before live_server's database is
+    emptied: a page asks for more after it loads (the bell's unread count, htmx on load), and a
+    request still running in live_server's thread holds table locks that the end-of-test flush
+    (TRUNCATE) deadlocks against."""
+    yield page
+    try:
+        page.wait_for_load_state("networkidle", timeout=10_000)
+    finally:
+        page.close()
