@@ -299,7 +299,7 @@ def _people(user, text: str, limit: int) -> tuple[list[Hit], bool]:
         )
         room = limit - len(hits)
         user_rows = list(users[: room + 1])
-        may_admin = bool(user.is_staff and user.has_perm("accounts.change_user"))
+        may_admin = bool(user_rows and user.is_staff and user.has_perm("accounts.change_user"))
         hits += [
             Hit(
                 title=u.display_name,
