@@ -155,6 +155,7 @@ def _projects(user, text: str, limit: int) -> tuple[list[Hit], bool]:
             closeness=_closeness("name", text),
         )
         .select_related("region", "investor")
+        .only("name", "stage", "region__name", "investor__name")
         .order_by("rank", "-closeness", "-registered_on", "-id")
     )
     rows = list(qs[: limit + 1])
@@ -186,6 +187,7 @@ def _enterprises(user, text: str, limit: int) -> tuple[list[Hit], bool]:
             closeness=_closeness("name", text),
         )
         .select_related("region")
+        .only("name", "credit_code", "region__name")
         .order_by("rank", "-closeness", "name_pinyin", "id")
     )
     rows = list(qs[: limit + 1])
@@ -214,6 +216,7 @@ def _events(user, text: str, limit: int) -> tuple[list[Hit], bool]:
             ),
             closeness=_closeness("title", text),
         )
+        .only("title", "start_on", "place_city")
         .order_by("rank", "-closeness", "-start_on", "-id")
     )
     rows = list(qs[: limit + 1])
@@ -240,6 +243,7 @@ def _parks(user, text: str, limit: int) -> tuple[list[Hit], bool]:
             closeness=_closeness("name", text),
         )
         .select_related("region")
+        .only("name", "kind", "region__name")
         .order_by("rank", "-closeness", "name", "id")
     )
     rows = list(qs[: limit + 1])
@@ -270,6 +274,7 @@ def _people(user, text: str, limit: int) -> tuple[list[Hit], bool]:
             )
         )
         .select_related("enterprise")
+        .only("name", "title", "phone", "enterprise__name")
         .order_by("rank", "name", "id")
     )
     rows = list(contacts[: limit + 1])
@@ -295,6 +300,7 @@ def _people(user, text: str, limit: int) -> tuple[list[Hit], bool]:
             .annotate(full_name=Concat(F("last_name"), F("first_name")))
             .filter(user_match)
             .select_related("region")
+            .only("username", "first_name", "last_name", "role", "phone", "region__name")
             .order_by("username", "id")
         )
         room = limit - len(hits)
