@@ -73,6 +73,9 @@ RULES: dict[str, Rule] = {
     "attachment_download": Rule(obj="attachment"),
     # --- Django admin: staff only; each model page follows the user's model permissions ------------
     "admin:*": Rule(admin=True),
+    # --- global search (header box): every signed-in user, always scoped (tests/search) -------------
+    "search:results": Rule(query="?q=jl"),
+    "search:suggest": Rule(query="?q=jl"),
     # --- projects (the lead's pages) -----------------------------------------------------------------
     # Reading is for everyone signed in (each sees their own scope); writing for editors.
     "projects:list": Rule(query="?q=MX"),
