@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_htmx.http import trigger_client_event
 
 from accounts.scoping import can_edit, check_can_edit_region, scope_projects
 from core.exports import export_query, export_requested
@@ -239,12 +240,25 @@ def signing_new(request: HttpRequest, project_pk: int) -> HttpResponse:
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            messages.success(
-                request,
-                _("Signing of “%(project)s” recorded (%(date)s).")
-                % {"project": project.name, "date": data["signed_on"].isoformat()},
-            )
+            message = _("Signing of “%(project)s” recorded (%(date)s).") % {
+                "project": project.name,
+                "date": data["signed_on"].isoformat(),
+            }
+            if request.htmx:  # the pipeline board's move dialog: it reloads its columns
+                return trigger_client_event(
+                    HttpResponse(status=204), "projectMoved", {"message": message}
+                )
+            messages.success(request, message)
             return redirect("projects:detail", pk=project.pk)
+    if request.htmx:
+        # The same form in the board's move dialog; refused input comes back as 422 with the
+        # messages beside their fields (board.js swaps it in).
+        return render(
+            request,
+            "events/_signing_form.html",
+            {"form": form, "project": project, "dialog": True},
+            status=422 if request.method == "POST" else 200,
+        )
     return render(request, "events/signing_form.html", {"form": form, "project": project})
 
 
