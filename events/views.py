@@ -251,13 +251,10 @@ def signing_new(request: HttpRequest, project_pk: int) -> HttpResponse:
             messages.success(request, message)
             return redirect("projects:detail", pk=project.pk)
     if request.htmx:
-        # The same form in the board's move dialog; refused input comes back as 422 with the
-        # messages beside their fields (board.js swaps it in).
+        # The same form in the board's move dialog; refused input comes back in it with the
+        # messages beside their fields.
         return render(
-            request,
-            "events/_signing_form.html",
-            {"form": form, "project": project, "dialog": True},
-            status=422 if request.method == "POST" else 200,
+            request, "events/_signing_form.html", {"form": form, "project": project, "dialog": True}
         )
     return render(request, "events/signing_form.html", {"form": form, "project": project})
 

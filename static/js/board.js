@@ -2,7 +2,7 @@
 // card's "移动到…" menu, and the project page's own form for that move opens in a dialog (fetched
 // from projects:move, which hands a forward move to 签约 to the signing form). The forms post to
 // their own views through htmx: 204 + a `projectMoved` event on success (the columns are reloaded
-// with their counts and sums), 422 with the refusal beside its field otherwise. A move that is not
+// with their counts and sums), the form again with the refusal beside its field otherwise. A move that is not
 // saved (refused, cancelled) snaps the card back to where it was.
 (function () {
   "use strict";
@@ -80,13 +80,6 @@
   });
 
   // --- the dialog ------------------------------------------------------------------------------
-  document.body.addEventListener("htmx:beforeSwap", function (e) {
-    // A refused form (422) is swapped into the dialog like a 200.
-    if (e.detail.xhr.status === 422 && e.detail.target === body) {
-      e.detail.shouldSwap = true;
-      e.detail.isError = false;
-    }
-  });
   document.body.addEventListener("htmx:afterSwap", function (e) {
     if (e.detail.target === body) {
       if (pending) pending.error = refusal();
