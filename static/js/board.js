@@ -28,8 +28,13 @@
     return alert ? alert.textContent.replace(/\s+/g, " ").trim() : "";
   }
 
+  function moveUrl(card) {
+    var board = document.getElementById("board");
+    return board.dataset.moveUrl.replace(board.dataset.movePlaceholder, card.dataset.pk);
+  }
+
   function openMove(card, to, dropped) {
-    if (!card || !card.dataset.moveUrl || card.dataset.stage === to) return;
+    if (!card || card.getAttribute("draggable") !== "true" || card.dataset.stage === to) return;
     say("");
     pending = { card: card, parent: card.parentNode, next: card.nextSibling, done: false, error: "" };
     if (dropped) {
@@ -37,7 +42,7 @@
       if (target) target.insertBefore(card, target.firstChild);
       card.classList.add("is-pending");
     }
-    var url = new URL(card.dataset.moveUrl, window.location.href);
+    var url = new URL(moveUrl(card), window.location.href);
     url.searchParams.set("to", to);
     htmx.ajax("GET", url.pathname + url.search, { target: body, swap: "innerHTML" });
   }
@@ -124,6 +129,22 @@
       if (!menu.contains(e.target)) menu.open = false;
     });
   });
+
+  // A card's "移动到…" menu gets its items when it opens: the board's one list, less its own stage.
+  document.addEventListener("toggle", function (e) {
+    var menu = e.target;
+    if (!menu.classList || !menu.classList.contains("board-move") || !menu.open) return;
+    var list = menu.querySelector(".board-move-menu");
+    if (!list.firstChild) {
+      var stage = menu.closest(".board-card").dataset.stage;
+      list.appendChild(document.getElementById("move-menu").content.cloneNode(true));
+      list.querySelectorAll("[data-move-to]").forEach(function (item) {
+        if (item.dataset.moveTo === stage) item.remove();
+      });
+    }
+    var first = list.querySelector("button");
+    if (first) first.focus();
+  }, true);
 
   // --- drag and drop (HTML5) -------------------------------------------------------------------
   document.addEventListener("dragstart", function (e) {
