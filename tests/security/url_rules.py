@@ -79,6 +79,11 @@ RULES: dict[str, Rule] = {
     # --- projects (the lead's pages) -----------------------------------------------------------------
     # Reading is for everyone signed in (each sees their own scope); writing for editors.
     "projects:list": Rule(query="?q=MX"),
+    # The pipeline board and its columns' next pages: the list's scope and filters.
+    "projects:board": Rule(query="?q=MX"),
+    "projects:board_column": Rule(query="?col=lead&offset=0"),
+    # The board's move dialog (the stage form; a forward move to 签约 redirects to the signing form).
+    "projects:move": Rule(roles=EDITORS, obj="project", writes=True, query="?to=dropped"),
     "projects:detail": Rule(obj="project"),
     "projects:edit": Rule(roles=EDITORS, obj="project", writes=True),
     "projects:new": Rule(roles=EDITORS),
