@@ -16,6 +16,7 @@ NAV_ITEMS = [
     ("events:list", _("Events")),
     ("chains:list", _("Industry chains")),
     ("dashboards:city", _("Dashboards")),
+    ("scoring:scores", _("Assessment")),
     ("lights:supervision_list", _("Supervision")),
     ("notifications:calendar", _("Calendar")),
     ("imports:index", _("Imports")),
