@@ -113,7 +113,7 @@ class Cell:
             return f"{(Decimal(self.actual) * 100).quantize(Decimal('0.1'), ROUND_HALF_UP)}%"
         if self.key in (Indicator.SIGNED_COUNT, Indicator.OUT_OF_PROVINCE_COUNT):
             return str(int(self.actual))
-        return f"{(Decimal(self.actual) / 10000).quantize(CENT, ROUND_HALF_UP)}"
+        return f"{(Decimal(self.actual) / 10000).quantize(CENT, ROUND_HALF_UP)}亿"
 
     @property
     def points_display(self) -> str:

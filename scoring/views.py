@@ -40,19 +40,27 @@ city_editor = requires(
 
 
 def _default_year() -> int:
+    """The latest year with figures, but not a future one (planned starts reach ahead)."""
+    today = timezone.localdate()
     latest = RegionMonthRollup.objects.aggregate(latest=Max("month"))["latest"]
-    return latest.year if latest else timezone.localdate().year
+    return min(latest.year, today.year) if latest else today.year
 
 
-def _period(request: HttpRequest) -> ScorePeriod:
+def _period(request: HttpRequest, default_year: int | None = None) -> ScorePeriod:
     params = request.POST if request.method == "POST" else request.GET
-    return parse_score_period(params, default_year=_default_year())
+    return parse_score_period(params, default_year=default_year or _default_year())
+
+
+def _years(latest: int) -> range:
+    """The years offered: the latest with figures back to 2023 (the demo's first year)."""
+    return range(max(latest, 2023), 2022, -1)
 
 
 @login_required
 @reader
 def scores(request: HttpRequest) -> HttpResponse:
-    period = _period(request)
+    latest = _default_year()
+    period = _period(request, latest)
     scheme = selectors.scheme_in_force(period.year)
     weights, weight_errors, baseline = {}, [], None
     what_if = request.GET.get("what_if") == "1" and scheme is not None
@@ -94,7 +102,7 @@ def scores(request: HttpRequest) -> HttpResponse:
             "weight_errors": weight_errors,
             "what_if": what_if,
             "changed": bool(weights),
-            "years": range(_default_year(), 2022, -1) if _default_year() >= 2023 else [2023],
+            "years": _years(latest),
             "periods": period_choices(),
             "can_edit": services.can_edit_schemes(request.user),
             "bucket_labels": [label for label, _n, _p in table.rows[0].bucket_counts]
@@ -162,14 +170,15 @@ def schemes(request: HttpRequest) -> HttpResponse:
 @reader
 def reports(request: HttpRequest) -> HttpResponse:
     documents = ReportDocument.objects.select_related("generated_by", "region").defer("content")
+    latest = _default_year()
     return render(
         request,
         "scoring/reports.html",
         {
             "documents": documents[:200],
             "periods": period_choices(),
-            "years": range(_default_year(), 2022, -1) if _default_year() >= 2023 else [2023],
-            "default_year": _default_year(),
+            "years": _years(latest),
+            "default_year": latest,
             "can_edit": services.can_edit_schemes(request.user),
         },
     )

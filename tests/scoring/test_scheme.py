@@ -103,3 +103,49 @@ def test_bad_schemes_are_refused_in_chinese_with_nothing_saved():
         by=None, **dict(services.DEFAULT_SCHEME, indicators=weights, weights_at_most_100=False)
     )
     assert ScoringScheme.objects.count() == 1
+
+
+def _form(**changes) -> dict:
+    data = {
+        "name": "2024年考评办法",
+        "year_from": "2024",
+        "weights_at_most_100": "on",
+        "buckets": "3,10,1\n10,20,2\n20,,3",
+        "bucket_cap": "10",
+        "red_light_deduction": "0.5",
+        "returned_false_deduction": "2",
+        "black_list_gap": "20",
+        "black_list_no_signing": "on",
+        "w_signed_amount": "40",
+        "c_signed_amount": "1.2",
+        "w_signed_count": "30",
+        "c_signed_count": "1.2",
+        "w_start_rate": "20",
+        "c_start_rate": "1",
+        "w_funds": "10",
+        "c_funds": "1.2",
+    }
+    data.update(changes)
+    return data
+
+
+def test_city_staff_save_a_version_on_the_page_and_bad_input_saves_nothing(client, demo_users):
+    from django.urls import reverse
+
+    url = reverse("scoring:schemes")
+    client.force_login(demo_users["leader"])
+    assert client.get(url).status_code == 403
+    client.force_login(demo_users["city_staff"])
+    refused = client.post(url, _form(buckets="3,10,1\n5,20,2"))
+    assert "区间重叠" in refused.content.decode()
+    refused = client.post(url, _form(w_funds="40"))
+    assert "权重合计130,超过100" in refused.content.decode()
+    assert not ScoringScheme.objects.exists()
+    assert client.post(url, _form()).status_code == 302
+    scheme = ScoringScheme.objects.get()
+    assert (scheme.version, scheme.year_from, scheme.created_by) == (
+        1,
+        2024,
+        demo_users["city_staff"],
+    )
+    assert [b["high"] for b in scheme.buckets] == ["10", "20", None]
