@@ -239,10 +239,17 @@ def cell_links(code: str, period: ScorePeriod) -> dict[str, str]:
         Indicator.SIGNED_AMOUNT: projects_link(code, period, **signed),
         Indicator.SIGNED_COUNT: projects_link(code, period, **signed),
         Indicator.START_RATE: projects_link(code, period, **signed, has_started="true"),
-        # Funds and completed investment are monthly records: the list has no month filter for
-        # them, so the link lists the region's signed projects (their records are on each page).
-        Indicator.FUNDS: projects_link(code, period, **signed),
-        Indicator.COMPLETED: projects_link(code, period, **signed),
+        # Funds and completed investment are monthly records: the list's month filters select
+        # the projects with records in the period and total those months.
+        Indicator.FUNDS: projects_link(
+            code, period, funds_from=period.start.isoformat(), funds_to=period.end.isoformat()
+        ),
+        Indicator.COMPLETED: projects_link(
+            code,
+            period,
+            completed_from=period.start.isoformat(),
+            completed_to=period.end.isoformat(),
+        ),
         Indicator.OUT_OF_PROVINCE_AMOUNT: projects_link(
             code, period, **signed, out_of_province="true", foreign="false"
         ),

@@ -100,6 +100,11 @@ def test_leader_sees_the_ranking_and_a_what_if_reranks_without_saving(demo, clie
     ranking = re.findall(r'data-testid="score-region">([^<]+)<', page)
     assert len(ranking) == 12 and "晋中市" not in ranking
     assert "/projects/?region=" in page and "has_started=true" in page
+    # The funds cell leads to the list of the projects with funds in the period, totalled alike.
+    funds_cell = re.search(r'<a href="([^"]+)" data-testid="cell-funds"[^>]*>([^<]+)<', page)
+    listed = client.get(funds_cell.group(1).replace("&amp;", "&")).content.decode()
+    total = re.search(r'data-testid="total-funds">([^<]+)<', listed).group(1)
+    assert funds_cell.group(2).removesuffix("亿") in total
     # Put all the weight on the start rate: the ranking changes, the scheme does not.
     whatif = client.get(
         url,
