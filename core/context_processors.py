@@ -20,6 +20,7 @@ NAV_ITEMS = [
     ("events:list", _("Events"), False),
     ("chains:list", _("Industry chains"), MORE),
     ("dashboards:city", _("Dashboards"), False),
+    ("scoring:scores", _("Assessment"), False),
     ("lights:supervision_list", _("Supervision"), False),
     ("notifications:calendar", _("Calendar"), MORE),
     ("imports:index", _("Imports"), False),

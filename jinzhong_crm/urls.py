@@ -33,6 +33,7 @@ urlpatterns = [
     path("search/", include("search.urls")),
     path("", include("lights.urls")),
     path("", include("notifications.urls")),
+    path("", include("scoring.urls")),
     path("files/<int:pk>/", attachment_download, name="attachment_download"),
     path("", include("enterprises.urls")),
     path("", my_work, name="home"),

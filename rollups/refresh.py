@@ -35,6 +35,7 @@ from .models import (
     MILESTONE_MEASURES,
     MONTHLY_AMOUNT_MEASURES,
     NO_SIGNING_RECORD_KIND,
+    SIZE_BANDS,
     Outbox,
     RollupStatus,
     counted_agreement_kinds,
@@ -120,8 +121,20 @@ def _signed_counts(project: str, kinds: tuple[str, ...]) -> str:
 
 
 def _counts(measure: str, project: str, kinds: tuple[str, ...]) -> str:
-    """The extra condition a milestone measure puts on a project: the caliber for "signed"."""
-    return f" AND {_signed_counts(project, kinds)}" if measure == "signed" else ""
+    """The extra condition a milestone measure puts on a project: the caliber for "signed" and
+    its cohorts; started since, or the size band, for the cohorts (as models.measure_applies)."""
+    if not measure.startswith("signed"):
+        return ""
+    condition = f" AND {_signed_counts(project, kinds)}"
+    if measure == "signed_started":
+        condition += f" AND {project}.started_on IS NOT NULL"
+    band = SIZE_BANDS.get(measure)
+    if band is not None:  # integer constants from rollups.models
+        low, high = band
+        condition += f" AND {project}.planned_investment >= {int(low)}"
+        if high is not None:
+            condition += f" AND {project}.planned_investment < {int(high)}"
+    return condition
 
 
 def _monthly_select(keyed: bool, kinds: tuple[str, ...]) -> str:

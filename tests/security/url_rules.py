@@ -93,6 +93,13 @@ RULES: dict[str, Rule] = {
     "projects:conflicts": Rule(),
     # --- 亮灯 and 督办 (issue 20): rules are city staff's page; 督办 items follow their project ---
     "lights:rules": Rule(roles=CITY_EDITORS),
+    # --- county assessment: every person reads scores and the 通报 archive; city editors edit ---
+    "scoring:scores": Rule(roles=PEOPLE, query="?year=2023&period=q1"),
+    "scoring:publish": Rule(skip="POST only; city editors, tested in tests/scoring"),
+    "scoring:schemes": Rule(roles=CITY_EDITORS),
+    "scoring:reports": Rule(roles=PEOPLE),
+    "scoring:generate": Rule(skip="POST only; city editors, tested in tests/scoring"),
+    "scoring:report_download": Rule(roles=PEOPLE, obj="report_document"),
     "lights:rule_edit": Rule(roles=CITY_EDITORS, kwargs={"series": 1}),
     "lights:rule_retire": Rule(skip="POST only; tested in tests/lights/test_pages.py"),
     "lights:supervision_list": Rule(query="?status=open"),
