@@ -29,6 +29,49 @@ def demo_users(reference_data):
     return {u.username: u for u in User.objects.all()}
 
 
+# The tables as load_demo left them, the first time a module asked for the demo in this session:
+# later modules get the same rows back by COPY (well under a second) instead of loading the demo
+# again (10-40 s each on this machine). tests/demo and the embedded-stack tests still run load_demo.
+_demo_snapshot: list[tuple[str, bytes]] = []
+
+
+def _demo_tables() -> list[str]:
+    return connection.introspection.django_table_names(only_existing=True, include_views=False)
+
+
+def _copy_tables() -> list[tuple[str, bytes]]:
+    import io
+
+    if connection.vendor != "postgresql":
+        return []
+    rows = []
+    with connection.cursor() as cursor:
+        for table in _demo_tables():
+            buffer = io.BytesIO()
+            cursor.copy_expert(f'COPY "{table}" TO STDOUT (FORMAT binary)', buffer)
+            rows.append((table, buffer.getvalue()))
+    return rows
+
+
+def _restore_tables(snapshot: list[tuple[str, bytes]]) -> None:
+    import io
+
+    from django.apps import apps
+    from django.core.management.color import no_style
+    from django.db import transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        names = ", ".join(f'"{table}"' for table, _data in snapshot)
+        # What the flush after the last module left (content types, permissions) goes first.
+        cursor.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        for table, data in snapshot:
+            cursor.copy_expert(f'COPY "{table}" FROM STDIN (FORMAT binary)', io.BytesIO(data))
+        for sql in connection.ops.sequence_reset_sql(
+            no_style(), apps.get_models(include_auto_created=True)
+        ):
+            cursor.execute(sql)
+
+
 @pytest.fixture(scope="module")
 def demo_data(django_db_setup, django_db_blocker):
     """The full demo data set (load_demo), loaded once per test module and removed after it.
@@ -47,7 +90,11 @@ def demo_data(django_db_setup, django_db_blocker):
     app.conf.task_always_eager = True
     try:
         with django_db_blocker.unblock():
-            call_command("load_demo", verbosity=0)
+            if _demo_snapshot:
+                _restore_tables(_demo_snapshot)
+            else:
+                call_command("load_demo", verbosity=0)
+                _demo_snapshot.extend(_copy_tables())
     finally:
         app.conf.task_always_eager = eager
     yield
