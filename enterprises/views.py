@@ -16,8 +16,11 @@ from accounts.scoping import can_edit
 from core.exports import export_query, export_requested
 from core.forms import apply_errors
 from imports.ledger_exports import enterprise_export_columns
+from savedviews.lists import list_state
+from savedviews.models import ListName
 
 from . import selectors, services
+from .filtersets import EnterpriseFilterSet
 from .forms import ContactForm, EnterpriseForm, YearFiguresForm, new_token
 from .models import Enterprise
 
@@ -32,7 +35,15 @@ def _require_edit(request: HttpRequest, enterprise: Enterprise | None = None) ->
 @login_required
 @require_GET
 def enterprise_list(request: HttpRequest) -> HttpResponse:
-    filterset, qs = selectors.enterprise_list(user=request.user, params=request.GET)
+    views = list_state(
+        request,
+        list_name=ListName.ENTERPRISES,
+        check=lambda params: EnterpriseFilterSet(params, queryset=Enterprise.objects.none()),
+    )
+    if views.redirect:
+        return redirect(views.redirect)
+    params = views.params
+    filterset, qs = selectors.enterprise_list(user=request.user, params=params)
     export = export_requested(
         request,
         columns=enterprise_export_columns(),
@@ -49,12 +60,15 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
         {
             "filterset": filterset,
             "page": page,
-            "showing_deleted": request.GET.get("deleted") == "1",
+            "showing_deleted": params.get("deleted") == "1",
             "export_query": export_query(request),
             "can_create": can_edit(request.user),
             "has_filters": any(
-                v for k, v in request.GET.items() if k not in ("page", "sort", "deleted")
+                v for k, v in params.items() if k not in ("page", "sort", "deleted")
             ),
+            "views": views,
+            "default_sort": "name",
+            "sort_value": params.get("sort", "") if not filterset.errors.get("sort") else "",
         },
     )
 

@@ -18,9 +18,12 @@ from core.forms import apply_errors
 from imports.ledger_exports import event_export_columns, event_export_rows
 from projects.models import Project
 from projects.selectors import get_project_or_404
+from savedviews.lists import list_state
+from savedviews.models import ListName
 
 from . import selectors, services
 from .exports import stats_workbook
+from .filtersets import EventFilterSet
 from .forms import (
     AgreementForm,
     AttachmentForm,
@@ -43,7 +46,14 @@ def _apply_errors(form, exc: ValidationError) -> None:
 
 @login_required
 def event_list(request: HttpRequest) -> HttpResponse:
-    filterset, events = selectors.event_list(user=request.user, params=request.GET)
+    views = list_state(
+        request,
+        list_name=ListName.EVENTS,
+        check=lambda params: EventFilterSet(params, queryset=PromotionEvent.objects.none()),
+    )
+    if views.redirect:
+        return redirect(views.redirect)
+    filterset, events = selectors.event_list(user=request.user, params=views.params)
     export = export_requested(
         request,
         columns=event_export_columns(),
@@ -66,6 +76,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
             "query": query.urlencode(),
             "export_query": export_query(request),
             "can_add": can_edit(request.user),
+            "views": views,
         },
     )
 

@@ -15,6 +15,9 @@ urlpatterns = [
     path("<int:pk>/stage/", views.project_stage, name="stage"),
     path("<int:pk>/follow-ups/", views.project_followup, name="followup"),
     path("<int:pk>/money/", views.project_money, name="money"),
+    path("<int:pk>/quick/row/", views.project_quick_row, name="quick_row"),
+    path("<int:pk>/quick/follow-up/", views.project_quick_followup, name="quick_followup"),
+    path("<int:pk>/quick/stage/", views.project_quick_stage, name="quick_stage"),
     path("<int:pk>/delete/", views.project_delete, name="delete"),
     path("<int:pk>/restore/", views.project_restore, name="restore"),
 ]
