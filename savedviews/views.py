@@ -109,12 +109,14 @@ def saved_view_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def saved_view_default(request: HttpRequest, pk: int) -> HttpResponse:
-    """Make a view the person's default for its list, or (`unset=1`) stop using a default."""
+    """Make a view the person's default for its list (`action=set`), or stop using a default
+    (`action=unset`). Anything else changes nothing."""
     view = selectors.owned_view_get(user=request.user, pk=pk)
-    if request.POST.get("unset"):
+    action = request.POST.get("action")
+    if action == "unset":
         services.default_view_set(user=request.user, list_name=view.list_name, view=None)
         messages.success(request, _("The list now opens in its plain order."))
-    else:
+    elif action == "set":
         services.default_view_set(user=request.user, list_name=view.list_name, view=view)
         messages.success(request, _("The list now opens with “%(name)s”.") % {"name": view.name})
     return _back(view.list_name, view=view)

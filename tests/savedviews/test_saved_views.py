@@ -176,9 +176,9 @@ def test_the_default_view_opens_a_plain_list_and_view_0_opens_it_without(demo_us
         sharing="region",
     )
     official = _client(demo_users["yuci_official"])
-    official.post(f"/views/{shared.pk}/default/")
+    official.post(f"/views/{shared.pk}/default/", {"action": "set"})
     assert official.get("/projects/")["Location"] == f"/projects/?view={shared.pk}"
-    official.post(f"/views/{shared.pk}/default/", {"unset": "1"})
+    official.post(f"/views/{shared.pk}/default/", {"action": "unset"})
     assert official.get("/projects/").status_code == 200
 
 
