@@ -13,9 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.scoping import can_edit
-from core.exports import export_query, export_requested
 from core.forms import apply_errors
-from imports.ledger_exports import enterprise_export_columns
 from savedviews.lists import list_state
 from savedviews.models import ListName
 
@@ -44,15 +42,6 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
         return redirect(views.redirect)
     params = views.params
     filterset, qs = selectors.enterprise_list(user=request.user, params=params)
-    export = export_requested(
-        request,
-        columns=enterprise_export_columns(),
-        rows=qs,
-        filename="企业台账",
-        sheet_title="企业台账",
-    )
-    if export is not None:
-        return export
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -61,7 +50,9 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
             "filterset": filterset,
             "page": page,
             "showing_deleted": params.get("deleted") == "1",
-            "export_query": export_query(request),
+            # The filters and sort in force (a saved view's too), for the export links.
+            "export_query": views.query,
+            "export_url": reverse("imports:export", args=["enterprises"]),
             "can_create": can_edit(request.user),
             "has_filters": any(
                 v for k, v in params.items() if k not in ("page", "sort", "deleted")

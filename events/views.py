@@ -8,14 +8,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.scoping import can_edit, check_can_edit_region, scope_projects
-from core.exports import export_query, export_requested
 from core.forms import apply_errors
-from imports.ledger_exports import event_export_columns, event_export_rows
 from projects.models import Project
 from projects.selectors import get_project_or_404
 from savedviews.lists import list_state
@@ -54,15 +53,6 @@ def event_list(request: HttpRequest) -> HttpResponse:
     if views.redirect:
         return redirect(views.redirect)
     filterset, events = selectors.event_list(user=request.user, params=views.params)
-    export = export_requested(
-        request,
-        columns=event_export_columns(),
-        rows=event_export_rows(events, user=request.user),
-        filename="活动签约",
-        sheet_title="活动签约",
-    )
-    if export is not None:
-        return export
     page = Paginator(events, 60).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -74,7 +64,9 @@ def event_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "months": selectors.group_by_month(page.object_list),
             "query": query.urlencode(),
-            "export_query": export_query(request),
+            # The filters and sort in force (a saved view's too), for the export links.
+            "export_query": views.query,
+            "export_url": reverse("imports:export", args=["events"]),
             "can_add": can_edit(request.user),
             "views": views,
         },

@@ -9,16 +9,15 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.scoping import can_edit
-from core.exports import export_query, export_requested
 from core.forms import apply_errors
 from core.history import history_rows
 from core.pagination import CappedPaginator
 from core.textnorm import normalize_name
-from imports.ledger_exports import project_export_columns, project_export_queryset
 from savedviews.lists import list_state
 from savedviews.models import ListName
 
@@ -59,18 +58,9 @@ def project_list(request: HttpRequest) -> HttpResponse:
     if views.redirect:
         return redirect(views.redirect)
     filterset, qs = selectors.project_list(user=request.user, params=views.params)
-    export = export_requested(
-        request,
-        columns=project_export_columns(),
-        rows=project_export_queryset(qs),
-        filename="项目台账",
-        sheet_title="项目台账",
-    )
-    if export is not None:
-        return export
     # One count (with the sum) for the totals and the pages; the page is sorted on the projects
     # table and only its rows are read with their names.
-    totals = selectors.project_totals(qs)
+    totals = selectors.project_totals(qs, filterset)
     ids = qs.values_list("pk", flat=True)
     paginator = CappedPaginator(ids, PAGE_SIZE, count=totals["count"], capped=totals["capped"])
     page = paginator.get_page(request.GET.get("page"))
@@ -91,7 +81,9 @@ def project_list(request: HttpRequest) -> HttpResponse:
             "totals": totals,
             "stages": Stage.choices,
             "can_edit": can_edit(request.user),
-            "export_query": export_query(request),
+            # The filters and sort in force (a saved view's too), for the export links.
+            "export_query": views.query,
+            "export_url": reverse("imports:export", args=["projects"]),
             "active_filters": active_filters,
             # On phones the form is folded; it opens by itself only to show what was refused.
             "filter_open": bool(filterset.errors),
