@@ -77,6 +77,8 @@ def test_a_clerk_saves_the_filters_and_sort_in_force_and_opens_them_from_a_tab(
     body = clerk.get(response["Location"]).content.decode()
     assert _tabs(body) == ["签约从小到大"]
     assert _names(body) == ["视图签约小项目", "视图签约大项目"]
+    # Its export links carry the view's filters (the export endpoint knows no saved views).
+    assert "?sort=amount&amp;stage=signed&amp;format=xlsx" in body
     # A sort header clicked inside the view keeps the view and reverses the sort.
     assert f'href="?sort=-amount&amp;view={view.pk}"' in body
     body = clerk.get(f"/projects/?sort=-amount&view={view.pk}").content.decode()
