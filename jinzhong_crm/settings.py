@@ -123,6 +123,8 @@ INSTALLED_APPS = [
     "imports",
     "lights",
     "notifications",
+    "scoring",
+    "search",
     "demo",
 ]
 

@@ -95,6 +95,7 @@ def county_objects(demo_users, settings, tmp_path):
         | {"import": imports}
         | {"supervision": lambda: _supervision_items(projects)}
         | {"savedview": lambda: _saved_views(demo_users)}
+        | {"report_document": lambda: {"report_document": {"shared": _report_document()}}}
     )
     objects["factories"] = {
         "event_attachment": lambda variant: event_attachment_add(
@@ -288,3 +289,18 @@ def _saved_views(users: dict) -> dict:
             "city_shared": make("city_staff", "矩阵全市视图", "city"),
         }
     }
+
+
+def _report_document():
+    """A generated 通报 in the archive: city-wide, every person reads it (the API: every caller)."""
+    from scoring.models import ReportDocument
+
+    return ReportDocument.objects.create(
+        kind="bulletin",
+        year=2023,
+        period="q1",
+        title="通报",
+        filename="通报.docx",
+        content=b"PK",
+        sha256="0" * 64,
+    )

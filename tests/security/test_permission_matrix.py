@@ -52,6 +52,7 @@ VISIBLE_BY_KIND = {
         "yuci_staff": {"yuci_private", "yuci_region", "city_shared"},
         "yuci_official": {"yuci_region", "city_shared"},
     },
+    "report_document": {user: {"shared"} for user in VISIBLE},  # 通报: city-wide documents
 }
 # Which objects each editor may change: their region's; outside investors (no region) for every
 # editor; city editors everything.
