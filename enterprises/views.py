@@ -13,10 +13,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.scoping import can_edit
-from core.exports import export_query
 from core.forms import apply_errors
+from savedviews.lists import list_state
+from savedviews.models import ListName
 
 from . import selectors, services
+from .filtersets import EnterpriseFilterSet
 from .forms import ContactForm, EnterpriseForm, YearFiguresForm, new_token
 from .models import Enterprise
 
@@ -31,7 +33,15 @@ def _require_edit(request: HttpRequest, enterprise: Enterprise | None = None) ->
 @login_required
 @require_GET
 def enterprise_list(request: HttpRequest) -> HttpResponse:
-    filterset, qs = selectors.enterprise_list(user=request.user, params=request.GET)
+    views = list_state(
+        request,
+        list_name=ListName.ENTERPRISES,
+        check=lambda params: EnterpriseFilterSet(params, queryset=Enterprise.objects.none()),
+    )
+    if views.redirect:
+        return redirect(views.redirect)
+    params = views.params
+    filterset, qs = selectors.enterprise_list(user=request.user, params=params)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -39,13 +49,17 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
         {
             "filterset": filterset,
             "page": page,
-            "showing_deleted": request.GET.get("deleted") == "1",
-            "export_query": export_query(request),
+            "showing_deleted": params.get("deleted") == "1",
+            # The filters and sort in force (a saved view's too), for the export links.
+            "export_query": views.query,
             "export_url": reverse("imports:export", args=["enterprises"]),
             "can_create": can_edit(request.user),
             "has_filters": any(
-                v for k, v in request.GET.items() if k not in ("page", "sort", "deleted")
+                v for k, v in params.items() if k not in ("page", "sort", "deleted")
             ),
+            "views": views,
+            "default_sort": "name",
+            "sort_value": params.get("sort", "") if not filterset.errors.get("sort") else "",
         },
     )
 

@@ -15,13 +15,15 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
 from accounts.scoping import can_edit, check_can_edit_region, scope_projects
-from core.exports import export_query
 from core.forms import apply_errors
 from projects.models import Project
 from projects.selectors import get_project_or_404
+from savedviews.lists import list_state
+from savedviews.models import ListName
 
 from . import selectors, services
 from .exports import stats_workbook
+from .filtersets import EventFilterSet
 from .forms import (
     AgreementForm,
     AttachmentForm,
@@ -44,7 +46,14 @@ def _apply_errors(form, exc: ValidationError) -> None:
 
 @login_required
 def event_list(request: HttpRequest) -> HttpResponse:
-    filterset, events = selectors.event_list(user=request.user, params=request.GET)
+    views = list_state(
+        request,
+        list_name=ListName.EVENTS,
+        check=lambda params: EventFilterSet(params, queryset=PromotionEvent.objects.none()),
+    )
+    if views.redirect:
+        return redirect(views.redirect)
+    filterset, events = selectors.event_list(user=request.user, params=views.params)
     page = Paginator(events, 60).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -56,9 +65,11 @@ def event_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "months": selectors.group_by_month(page.object_list),
             "query": query.urlencode(),
-            "export_query": export_query(request),
+            # The filters and sort in force (a saved view's too), for the export links.
+            "export_query": views.query,
             "export_url": reverse("imports:export", args=["events"]),
             "can_add": can_edit(request.user),
+            "views": views,
         },
     )
 

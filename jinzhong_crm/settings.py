@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "csp",
     "core",
     "accounts",
+    "savedviews",
     "enterprises",
     "projects",
     "events",

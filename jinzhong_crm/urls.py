@@ -30,6 +30,7 @@ urlpatterns = [
     path("events/", include("events.urls")),
     path("imports/", include("imports.urls")),
     path("projects/", include("projects.urls")),
+    path("views/", include("savedviews.urls")),
     path("search/", include("search.urls")),
     path("", include("lights.urls")),
     path("", include("notifications.urls")),

@@ -3,7 +3,7 @@ link from a dashboard means the same thing everywhere."""
 
 import django_filters as filters
 from django.core.validators import EMPTY_VALUES
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scoping import scoped_region_id
@@ -43,16 +43,27 @@ def _date_range(field: str, label: str):
 class _Ordering(filters.OrderingFilter):
     """`sort`, with the id as the last key in the first key's direction: rows of equal amount or
     date keep one order, so pages neither repeat nor skip them, and an index on (column, id) serves
-    the sort both ways (Project.Meta.indexes)."""
+    the sort both ways (Project.Meta.indexes). Projects without the sorted date (not signed yet)
+    go last either way: PostgreSQL would put them first when descending."""
+
+    # Our own msgid, so the zh-hans catalogue carries it (django-filter ships zh_CN only).
+    descending_fmt = _("%s (descending)")
+    NULLABLE = frozenset({"signed_on", "started_on"})
+
+    def get_ordering_value(self, param):
+        value = super().get_ordering_value(param)
+        name = value.lstrip("-")
+        if name not in self.NULLABLE:
+            return value
+        return (
+            F(name).desc(nulls_last=True) if value.startswith("-") else F(name).asc(nulls_last=True)
+        )
 
     def filter(self, qs, value):
-        qs = super().filter(qs, value)
         if value in EMPTY_VALUES:
             return qs
-        ordering = [str(key) for key in qs.query.order_by]
-        if ordering and ordering[-1].lstrip("-") not in ("id", "pk"):
-            qs = qs.order_by(*ordering, "-id" if ordering[0].startswith("-") else "id")
-        return qs
+        keys = [self.get_ordering_value(param) for param in value]
+        return qs.order_by(*keys, "-id" if value[0].startswith("-") else "id")
 
 
 class ProjectFilterSet(filters.FilterSet):
@@ -140,8 +151,16 @@ class ProjectFilterSet(filters.FilterSet):
             ("name", "name"),
             ("region__sort_order", "region"),
         ),
+        field_labels={
+            "registered_on": _("Registration date"),
+            "signed_on": _("Signing date"),
+            "started_on": _("Start date"),
+            "planned_investment": _("Planned investment"),
+            "name": _("Project name"),
+            "region__sort_order": _("Region"),
+        },
         label=_("Sort"),
-        empty_label=_("Newest registered first"),
+        empty_label=_("By registration date, newest first"),
     )
 
     class Meta:

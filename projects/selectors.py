@@ -50,6 +50,7 @@ LIST_COLUMNS = (
     "stage",
     "planned_investment",
     "signed_on",
+    "registered_on",
     "investor__name",
     "region__name",
     "chain__name",

@@ -18,6 +18,9 @@ urlpatterns = [
     path("<int:pk>/move/", views.project_move, name="move"),
     path("<int:pk>/follow-ups/", views.project_followup, name="followup"),
     path("<int:pk>/money/", views.project_money, name="money"),
+    path("<int:pk>/quick/row/", views.project_quick_row, name="quick_row"),
+    path("<int:pk>/quick/follow-up/", views.project_quick_followup, name="quick_followup"),
+    path("<int:pk>/quick/stage/", views.project_quick_stage, name="quick_stage"),
     path("<int:pk>/delete/", views.project_delete, name="delete"),
     path("<int:pk>/restore/", views.project_restore, name="restore"),
 ]

@@ -15,13 +15,15 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
 from accounts.scoping import can_edit, check_can_edit_region
-from core.exports import export_query
 from core.forms import apply_errors
 from core.history import history_rows
 from core.pagination import CappedPaginator
 from core.textnorm import normalize_name
+from savedviews.lists import list_state
+from savedviews.models import ListName
 
 from . import selectors, services
+from .filtersets import ProjectFilterSet
 from .forms import (
     ClaimDecisionForm,
     FollowUpForm,
@@ -40,9 +42,23 @@ def _require_editor(request: HttpRequest) -> None:
         raise PermissionDenied(_("Your role may not change records."))
 
 
+def _check_filters(user):
+    """Validates a saved view's parameters with the list's own FilterSet (no rows read)."""
+    return lambda params: ProjectFilterSet(params, queryset=Project.objects.none(), user=user)
+
+
+def sort_words(filterset, value: str) -> str:
+    """The order in force, in words ("按登记日期(最新在前)"): the sort field's own choice label."""
+    labels = dict(filterset.form.fields["sort"].choices)
+    return str(labels.get(value) or labels.get("", ""))
+
+
 @login_required
 def project_list(request: HttpRequest) -> HttpResponse:
-    filterset, qs = selectors.project_list(user=request.user, params=request.GET)
+    views = list_state(request, list_name=ListName.PROJECTS, check=_check_filters(request.user))
+    if views.redirect:
+        return redirect(views.redirect)
+    filterset, qs = selectors.project_list(user=request.user, params=views.params)
     # One count (with the sum) for the totals and the pages; the page is sorted on the projects
     # table and only its rows are read with their names.
     totals = selectors.project_totals(qs, filterset)
@@ -50,11 +66,13 @@ def project_list(request: HttpRequest) -> HttpResponse:
     paginator = CappedPaginator(ids, PAGE_SIZE, count=totals["count"], capped=totals["capped"])
     page = paginator.get_page(request.GET.get("page"))
     page.object_list = selectors.project_rows(list(page.object_list))
+    params = views.params
     active_filters = sum(
         1
         for k in filterset.form.fields
-        if k != "sort" and any(v.strip() for v in request.GET.getlist(k))
+        if k != "sort" and any(v.strip() for v in params.getlist(k))
     )
+    sort_value = params.get("sort", "") if not filterset.errors.get("sort") else ""
     return render(
         request,
         "projects/project_list.html",
@@ -64,16 +82,21 @@ def project_list(request: HttpRequest) -> HttpResponse:
             "totals": totals,
             "stages": Stage.choices,
             "can_edit": can_edit(request.user),
-            "export_query": export_query(request),
+            # The filters and sort in force (a saved view's too), for the export links.
+            "export_query": views.query,
             "export_url": reverse("imports:export", args=["projects"]),
             "active_filters": active_filters,
             # On phones the form is folded; it opens by itself only to show what was refused.
             "filter_open": bool(filterset.errors),
             "advanced_open": any(
-                request.GET.get(k)
+                params.get(k)
                 for k in filterset.form.fields
-                if k not in ("q", "region", "stage")
+                if k not in ("q", "region", "stage", "sort")
             ),
+            "views": views,
+            "sort_value": sort_value,
+            "default_sort": "-registered",
+            "sort_words": sort_words(filterset, sort_value),
         },
     )
 
@@ -592,3 +615,72 @@ def my_work(request: HttpRequest) -> HttpResponse:
             "can_edit": can_edit(request.user),
         },
     )
+
+
+# --- quick actions on a row of /projects/ (htmx): the same forms and services as the detail page --
+def _row(request: HttpRequest, project: Project, **context) -> HttpResponse:
+    """One row of the list (its <tbody>), read as the list reads it, with a panel or a notice."""
+    (row,) = selectors.project_rows([project.pk])
+    return render(
+        request,
+        "projects/_list_row.html",
+        {"project": row, "can_edit": can_edit(request.user), **context},
+    )
+
+
+@login_required
+def project_quick_row(request: HttpRequest, pk: int) -> HttpResponse:
+    project = selectors.project_get(user=request.user, pk=pk)
+    return _row(request, project)
+
+
+@login_required
+def project_quick_followup(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_editor(request)
+    project = selectors.project_get(user=request.user, pk=pk)
+    if request.method != "POST":
+        form = FollowUpForm(initial={"happened_on": services.today()})
+        return _row(request, project, panel="followup", form=form)
+    form = FollowUpForm(request.POST)
+    if form.is_valid():
+        try:
+            services.followup_record(project=project, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            return _row(request, project, done=_("Follow-up recorded."))
+    # 200, not 400: htmx swaps only successful answers, and the form must come back with its errors.
+    return _row(request, project, panel="followup", form=form)
+
+
+@login_required
+def project_quick_stage(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_editor(request)
+    project = selectors.project_get(user=request.user, pk=pk)
+    actions = _stage_actions(project)
+    context = {
+        "panel": "stage",
+        "actions": actions,
+        "signing_action": next((a for a in actions if a.get("signing_form")), None),
+    }
+    if request.method != "POST":
+        return _row(request, project, form=StageForm(initial={"on": services.today()}), **context)
+    form = StageForm(request.POST)
+    if form.is_valid():
+        to = form.cleaned_data["to"]
+        try:
+            services.project_advance_stage(
+                project=project,
+                to=to,
+                on=form.cleaned_data["on"],
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            return _row(
+                request, project, done=_("Stage changed to %(stage)s.") % {"stage": Stage(to).label}
+            )
+    project.refresh_from_db()
+    return _row(request, project, form=form, **context)

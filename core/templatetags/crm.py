@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django import template
+from django.utils.html import format_html
 from django.utils.http import urlencode
 
 from core.money import format_wan, format_yi
@@ -32,3 +33,31 @@ def query_with(context, **changes) -> str:
         else:
             params[key] = value
     return "?" + urlencode(sorted((k, v) for k in params for v in params.getlist(k)))
+
+
+@register.simple_tag(takes_context=True)
+def sort_th(context, key: str, label: str, first: str = "asc", css: str = "") -> str:
+    """A sortable column header: a link that sorts by `key` (`first` direction on the first click),
+    reverses on the next, and shows the active sort with an arrow and `aria-sort`.
+
+    The page gives `sort_value` (the sort in force, "" for the list's default) and
+    `default_sort` (what "" means, e.g. "-registered")."""
+    active = context.get("sort_value") or context.get("default_sort") or ""
+    if active == key:
+        following, arrow, aria = f"-{key}", "↑", "ascending"
+    elif active == f"-{key}":
+        following, arrow, aria = key, "↓", "descending"
+    else:
+        following = f"-{key}" if first == "desc" else key
+        arrow, aria = "", "none"
+    href = query_with(context, sort=following, page="")
+    return format_html(
+        '<th class="{}" aria-sort="{}"><a href="{}" class="sort-link text-reset" '
+        'data-sort="{}">{}<span class="sort-arrow" aria-hidden="true">{}</span></a></th>',
+        css,
+        aria,
+        href,
+        key,
+        label,
+        arrow,
+    )

@@ -10,11 +10,11 @@ from rest_framework.response import Response
 
 from accounts.api.permissions import CanEditOrReadOnly
 from accounts.scoping import can_edit, check_can_edit_region
-from core.api.filters import FilterBackend
 from core.api.views_base import ApiViewSet, ListMixin
 from enterprises import selectors, services
 from enterprises.filtersets import EnterpriseFilterSet
 from enterprises.models import IndustrialPark
+from savedviews.api.filters import SavedViewFilterBackend
 
 from . import serializers
 
@@ -60,7 +60,8 @@ class EnterpriseViewSet(
     # The /enterprises/ page's FilterSet: q (name, pinyin, initials, credit code), region, park,
     # chain, tier, origin, ownership, local, chain_leader, sort.
     filterset_class = EnterpriseFilterSet
-    filter_backends = [FilterBackend]
+    filter_backends = [SavedViewFilterBackend]
+    saved_view_list = "enterprises"
     list_fields = serializers.ENTERPRISE_LIST_FIELDS
     export_name = "enterprises"
 

@@ -9,6 +9,7 @@ import django_filters
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, status
+from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.response import Response
 
 from accounts.api.permissions import CanEditOrReadOnly
@@ -18,6 +19,7 @@ from events import selectors, services
 from events.filtersets import EventFilterSet
 from events.models import EventAgreement, PromotionEvent, Signing
 from projects.selectors import get_project_or_404
+from savedviews.api.filters import SavedViewFilterBackend
 
 from . import serializers
 
@@ -101,6 +103,8 @@ class EventViewSet(
 ):
     permission_classes = [*ApiViewSet.permission_classes, CanEditOrReadOnly]
     filterset_class = EventFilterSet
+    filter_backends = [SavedViewFilterBackend, OrderingFilter, SearchFilter]
+    saved_view_list = "events"
     ordering_fields = ["start_on", "id"]
     search_fields = ["title", "place_city"]
     export_name = "events"

@@ -12,11 +12,11 @@ from rest_framework.response import Response
 
 from accounts.api.permissions import CanEditOrReadOnly
 from accounts.scoping import scope_projects
-from core.api.filters import FilterBackend
 from core.api.views_base import ApiViewSet, ListMixin
 from projects import selectors, services
 from projects.filtersets import ProjectFilterSet
 from projects.models import FollowUp, FundsInPlace, Project
+from savedviews.api.filters import SavedViewFilterBackend
 
 from . import serializers
 
@@ -76,7 +76,8 @@ class ProjectViewSet(
     # page's parameter) orders the list; DRF's OrderingFilter and SearchFilter would only
     # duplicate `sort` and `q` under other names.
     filterset_class = ProjectFilterSet
-    filter_backends = [FilterBackend]
+    filter_backends = [SavedViewFilterBackend]
+    saved_view_list = "projects"
     list_fields = serializers.PROJECT_LIST_FIELDS
     export_name = "projects"
 

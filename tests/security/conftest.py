@@ -94,6 +94,7 @@ def county_objects(demo_users, settings, tmp_path):
         | dict.fromkeys(["followup", "funds"], records)
         | {"import": imports}
         | {"supervision": lambda: _supervision_items(projects)}
+        | {"savedview": lambda: _saved_views(demo_users)}
         | {"report_document": lambda: {"report_document": {"shared": _report_document()}}}
     )
     objects["factories"] = {
@@ -263,6 +264,29 @@ def _supervision_items(projects: dict) -> dict:
                 instruction=f"{MARKERS[variant]}督办",
             )
             for variant, project in projects.items()
+        }
+    }
+
+
+def _saved_views(users: dict) -> dict:
+    """榆次 staff's private and region-shared views, and city staff's view shared with the city.
+    Their filters name the confidential projects' markers: opening one never shows those."""
+    from savedviews.services import saved_view_create
+
+    def make(owner: str, name: str, sharing: str):
+        return saved_view_create(
+            by=users[owner],
+            list_name="projects",
+            name=name,
+            query=f"q={MARKERS['taigu_secret']}",
+            sharing=sharing,
+        )
+
+    return {
+        "savedview": {
+            "yuci_private": make("yuci_staff", "矩阵私人视图", "private"),
+            "yuci_region": make("yuci_staff", "矩阵榆次视图", "region"),
+            "city_shared": make("city_staff", "矩阵全市视图", "city"),
         }
     }
 

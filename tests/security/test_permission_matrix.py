@@ -45,6 +45,13 @@ VISIBLE_BY_KIND = {
     "target": {user: {"open", "taigu_secret"} for user in VISIBLE},
     "import": IMPORTS_SEEN,
     "supervision": VISIBLE,  # a 督办 item follows its project's scope
+    # Saved views (tests/security/conftest.py): 榆次 staff's private and region-shared views and
+    # city staff's city-wide one. The city-wide one is everyone's; the region one 榆次's.
+    "savedview": {user: {"city_shared"} for user in VISIBLE}
+    | {
+        "yuci_staff": {"yuci_private", "yuci_region", "city_shared"},
+        "yuci_official": {"yuci_region", "city_shared"},
+    },
     "report_document": {user: {"shared"} for user in VISIBLE},  # 通报: city-wide documents
 }
 # Which objects each editor may change: their region's; outside investors (no region) for every
@@ -68,6 +75,11 @@ WRITABLE_BY_KIND = {
     },
     # A batch is confirmed or rolled back by whoever may see it (its uploader, city administrators).
     "import": IMPORTS_SEEN,
+}
+# A saved view is renamed, re-shared or deleted by its owner only.
+WRITABLE_BY_KIND["savedview"] = {
+    "yuci_staff": {"yuci_private", "yuci_region"},
+    "city_staff": {"city_shared"},
 }
 WRITABLE_BY_KIND["event_attachment"] = WRITABLE_BY_KIND["event"]
 WRITABLE_BY_KIND["supervision"] = WRITABLE_BY_KIND["project"]

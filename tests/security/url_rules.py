@@ -195,6 +195,21 @@ RULES: dict[str, Rule] = {
     "imports:status": Rule(obj="import"),
     "imports:confirm": Rule(roles=EDITORS, obj="import", method="POST", ok=302),
     "imports:rollback": Rule(roles=EDITORS, obj="import", method="POST", ok=302),
+    # --- list ergonomics and saved views (issue 23) ---------------------------------------------
+    # A row's quick actions on /projects/ (htmx): the row itself is read by whoever sees the
+    # project; the follow-up and stage panels are forms for whoever may change it.
+    "projects:quick_row": Rule(obj="project"),
+    "projects:quick_followup": Rule(roles=EDITORS, obj="project", writes=True),
+    "projects:quick_stage": Rule(roles=EDITORS, obj="project", writes=True),
+    # Saving a view is POST only (a plain page's GET answers 405 to everyone signed in); what a
+    # POST saves, and for whom, is tested in tests/savedviews.
+    "savedviews:create": Rule(method="POST", ok=405),
+    # A view is seen by its owner, its region (when shared so) or everyone (shared with the city);
+    # renaming, re-sharing and deleting are the owner's; anyone who sees it may make it their
+    # default (an empty POST changes nothing).
+    "savedviews:default": Rule(obj="savedview", method="POST", ok=302),
+    "savedviews:edit": Rule(obj="savedview", method="POST", ok=302, writes=True),
+    "savedviews:delete": Rule(obj="savedview", writes=True),  # GET: confirmation
     "projects:restore": Rule(
         skip="POST on a deleted project; scoped by deleted_project_get, tested in tests/projects"
     ),
