@@ -157,7 +157,6 @@ RULES: dict[str, Rule] = {
     ),
     "events:agreement_add": Rule(roles=EDITORS, obj="event", writes=True, method="POST", ok=302),
     "events:batch": Rule(roles=EDITORS, obj="event", writes=True, method="POST", ok=302),
-    "events:attachment": Rule(obj="event_attachment"),
     "events:attachment_delete": Rule(
         roles=EDITORS, obj="event_attachment", writes=True, method="POST", ok=302, fresh=True
     ),
