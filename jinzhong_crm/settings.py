@@ -122,6 +122,7 @@ INSTALLED_APPS = [
     "imports",
     "lights",
     "notifications",
+    "verification",
     "demo",
 ]
 

@@ -30,6 +30,7 @@ urlpatterns = [
     path("events/", include("events.urls")),
     path("imports/", include("imports.urls")),
     path("projects/", include("projects.urls")),
+    path("verification/", include("verification.urls")),
     path("", include("lights.urls")),
     path("", include("notifications.urls")),
     path("files/<int:pk>/", attachment_download, name="attachment_download"),

@@ -20,13 +20,27 @@ MILESTONE_MEASURES = [
     ("at_capacity", "at_capacity_on"),
     ("negotiated", "negotiating_on"),
     ("registered", "registered_on"),
+    # Verified (已核实) beside reported: the same milestone, counted only when its evidence claim
+    # (verification.MilestoneClaim, read here as a table) is verified. Issue 21.
+    ("signed_verified", "signed_on"),
+    ("started_verified", "started_on"),
 ]
 # (measure, source table): amounts recorded per project and month (projects.MonthlyAmount), summed
 # by their month: funds in place (到位资金) and completed investment (完成投资).
 MONTHLY_AMOUNT_MEASURES = [
     ("funds", "projects_fundsinplace"),
     ("completed", "projects_completedinvestment"),
+    ("funds_verified", "projects_fundsinplace"),
 ]
+# Verified measures: measure -> the claim kind whose `verified` state they require. The claim table
+# is read by name (rollups imports no app above it).
+CLAIM_TABLE = "verification_milestoneclaim"
+VERIFIED_STATE = "verified"
+VERIFIED_MEASURES = {
+    "signed_verified": "signed",
+    "started_verified": "started",
+    "funds_verified": "funds",
+}
 MEASURES = [name for name, _field in MILESTONE_MEASURES] + [
     name for name, _table in MONTHLY_AMOUNT_MEASURES
 ]
@@ -102,6 +116,12 @@ class MonthlyRollup(models.Model):
     funds_amount = models.DecimalField(**MONEY)
     completed_count = models.PositiveIntegerField(default=0)
     completed_amount = models.DecimalField(**MONEY)
+    signed_verified_count = models.PositiveIntegerField(default=0)
+    signed_verified_amount = models.DecimalField(**MONEY)
+    started_verified_count = models.PositiveIntegerField(default=0)
+    started_verified_amount = models.DecimalField(**MONEY)
+    funds_verified_count = models.PositiveIntegerField(default=0)
+    funds_verified_amount = models.DecimalField(**MONEY)
 
     class Meta:
         verbose_name = _("monthly rollup")
@@ -155,6 +175,12 @@ class RegionMonthRollup(models.Model):
     funds_amount = models.DecimalField(**MONEY)
     completed_count = models.PositiveIntegerField(default=0)
     completed_amount = models.DecimalField(**MONEY)
+    signed_verified_count = models.PositiveIntegerField(default=0)
+    signed_verified_amount = models.DecimalField(**MONEY)
+    started_verified_count = models.PositiveIntegerField(default=0)
+    started_verified_amount = models.DecimalField(**MONEY)
+    funds_verified_count = models.PositiveIntegerField(default=0)
+    funds_verified_amount = models.DecimalField(**MONEY)
 
     class Meta:
         verbose_name = _("region-month rollup")

@@ -30,11 +30,14 @@ from .models import (
     AGREEMENT_KINDS,
     CELL_KEY,
     CHAIN_COLUMNS,
+    CLAIM_TABLE,
     MEASURE_COLUMNS,
     MEASURES,
     MILESTONE_MEASURES,
     MONTHLY_AMOUNT_MEASURES,
     NO_SIGNING_RECORD_KIND,
+    VERIFIED_MEASURES,
+    VERIFIED_STATE,
     Outbox,
     RollupStatus,
     counted_agreement_kinds,
@@ -119,9 +122,30 @@ def _signed_counts(project: str, kinds: tuple[str, ...]) -> str:
     return f"({' OR '.join(parts)})" if parts else "(1 = 0)"
 
 
+def _verified(kind: str, condition: str) -> str:
+    """SQL condition: a verified evidence claim of `kind` matches `condition` (alias v)."""
+    return (
+        f"EXISTS (SELECT 1 FROM {CLAIM_TABLE} v WHERE {condition} "
+        f"AND v.kind = '{kind}' AND v.state = '{VERIFIED_STATE}')"
+    )
+
+
 def _counts(measure: str, project: str, kinds: tuple[str, ...]) -> str:
-    """The extra condition a milestone measure puts on a project: the caliber for "signed"."""
-    return f" AND {_signed_counts(project, kinds)}" if measure == "signed" else ""
+    """The extra condition a milestone measure puts on a project: the caliber for "signed" (and
+    for its verified twin), a verified claim for the verified measures."""
+    parts = []
+    if measure in ("signed", "signed_verified"):
+        parts.append(_signed_counts(project, kinds))
+    if measure in VERIFIED_MEASURES:
+        parts.append(_verified(VERIFIED_MEASURES[measure], f"v.project_id = {project}.id"))
+    return "".join(f" AND {part}" for part in parts)
+
+
+def _row_counts(measure: str, row: str) -> str:
+    """The extra condition a monthly-amount measure puts on its row (alias `row`)."""
+    if measure in VERIFIED_MEASURES:
+        return f" AND {_verified(VERIFIED_MEASURES[measure], f'v.object_id = {row}.id')}"
+    return ""
 
 
 def _monthly_select(keyed: bool, kinds: tuple[str, ...]) -> str:
@@ -156,20 +180,20 @@ def _monthly_select(keyed: bool, kinds: tuple[str, ...]) -> str:
                 f"{i} AS kind, p.planned_investment AS amount FROM projects_project p "
                 f"WHERE NOT p.is_deleted AND p.{field} IS NOT NULL" + _counts(measure, "p", kinds)
             )
-    for j, (_measure, table) in enumerate(MONTHLY_AMOUNT_MEASURES):
+    for j, (measure, table) in enumerate(MONTHLY_AMOUNT_MEASURES):
         kind = len(MILESTONE_MEASURES) + j
         if keyed:
             branches.append(
                 f"SELECT p.region_id, k.month, {dims}, {kind} AS kind, f.amount "
                 f"FROM _rk k JOIN {table} f ON f.month = k.month "
                 f"JOIN projects_project p ON p.id = f.project_id AND p.region_id = k.region_id "
-                f"WHERE NOT p.is_deleted"
+                f"WHERE NOT p.is_deleted" + _row_counts(measure, "f")
             )
         else:
             branches.append(
                 f"SELECT p.region_id, f.month, {dims}, {kind} AS kind, f.amount "
                 f"FROM {table} f JOIN projects_project p ON p.id = f.project_id "
-                f"WHERE NOT p.is_deleted"
+                f"WHERE NOT p.is_deleted" + _row_counts(measure, "f")
             )
     measures = []
     for i in range(len(MEASURES)):
@@ -202,12 +226,13 @@ def _cell_measure_select(kinds: tuple[str, ...]) -> str:
     ]
     # Funds and completed investment: the cell's projects (every live project is on the
     # registered_on index, which includes the id), then each one's row of the month.
-    for j, (_measure, table) in enumerate(MONTHLY_AMOUNT_MEASURES):
+    for j, (measure, table) in enumerate(MONTHLY_AMOUNT_MEASURES):
         branches.append(
             f"SELECT f.amount FROM projects_project p JOIN {table} f "
             f"ON f.project_id = p.id AND f.month = k.month "
             f"WHERE k.kind = {len(MILESTONE_MEASURES) + j} "
             f"AND p.region_id = k.region_id AND NOT p.is_deleted AND {dims}"
+            + _row_counts(measure, "f")
         )
     union = " UNION ALL ".join(branches)
     return (

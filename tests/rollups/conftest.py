@@ -132,20 +132,36 @@ def expected_rollups() -> dict[str, dict]:
         figures[f"{measure}_count"] += 1
         figures[f"{measure}_amount"] += amount
 
+    # Verified evidence (issue 21): (kind, project id) for signed / started, (kind, funds row id).
+    from verification.models import MilestoneClaim
+
+    verified = set(
+        MilestoneClaim.objects.filter(state="verified").values_list("kind", "project_id")
+    )
+    verified_funds = set(
+        MilestoneClaim.objects.filter(state="verified", kind="funds").values_list(
+            "object_id", flat=True
+        )
+    )
     for project in projects.values():
         for measure, field in MILESTONE_MEASURES:
             day = getattr(project, field)
             if day is None:
                 continue
-            if measure == "signed":
+            if measure in ("signed", "signed_verified"):
                 records = signings[project.pk]
                 counted = bool(records & kinds) or (not records and NO_SIGNING_RECORD_KIND in kinds)
                 if not counted:
                     continue
+            verified_kind = measure.removesuffix("_verified")
+            if verified_kind != measure and (verified_kind, project.pk) not in verified:
+                continue
             add(cell(project, day), measure, project.planned_investment)
     for measure, model in (("funds", FundsInPlace), ("completed", CompletedInvestment)):
         for row in model.objects.filter(project_id__in=list(projects)):
             add(cell(projects[row.project_id], row.month), measure, row.amount)
+            if measure == "funds" and row.pk in verified_funds:
+                add(cell(projects[row.project_id], row.month), "funds_verified", row.amount)
 
     region_months: dict[tuple, dict] = {}
     chains: dict[tuple, dict] = {}

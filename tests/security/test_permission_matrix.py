@@ -45,6 +45,7 @@ VISIBLE_BY_KIND = {
     "target": {user: {"open", "taigu_secret"} for user in VISIBLE},
     "import": IMPORTS_SEEN,
     "supervision": VISIBLE,  # a 督办 item follows its project's scope
+    "claim": VISIBLE,  # milestone evidence follows its project's scope
 }
 # Which objects each editor may change: their region's; outside investors (no region) for every
 # editor; city editors everything.
@@ -134,7 +135,7 @@ def _check_anonymous(rule: Rule, url: str, problems: list[str]) -> None:
 
 def _check_plain(name: str, rule: Rule, users: dict, objects: dict, problems: list[str]) -> None:
     if rule.obj is None:
-        for kind in ("event", "target", "followup", "funds", "import"):
+        for kind in ("event", "target", "followup", "funds", "import", "claim"):
             objects[kind]  # a list page: every record that could leak into it exists
         url = reverse(name, kwargs=rule.kwargs) + rule.query
         _check_anonymous(rule, url, problems)
