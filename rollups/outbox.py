@@ -146,7 +146,9 @@ def changed_bucket_keys(before: ProjectBuckets, project, *, months=None) -> set[
     kept = set(before.keys) ^ after
     if before.planned_investment != project.planned_investment:
         kept |= {
-            key for key in before.keys & after if not key.startswith(("c|funds|", "c|completed|"))
+            key
+            for key in before.keys & after
+            if not key.startswith(("c|funds|", "c|completed|", "c|funds_verified|"))
         }
     return kept
 

@@ -85,6 +85,7 @@ class MilestoneClaim(TimeStampedModel):
         settings.AUTH_USER_MODEL,
         verbose_name=_("submitted by"),
         null=True,
+        blank=True,
         on_delete=models.SET_NULL,
         related_name="milestone_claims",
     )

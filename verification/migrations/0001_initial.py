@@ -81,7 +81,7 @@ class Migration(migrations.Migration):
                 ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='verified or returned at')),
                 ('content_type', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='contenttypes.contenttype')),
                 ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='verified or returned by')),
-                ('owner', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='milestone_claims', to=settings.AUTH_USER_MODEL, verbose_name='submitted by')),
+                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='milestone_claims', to=settings.AUTH_USER_MODEL, verbose_name='submitted by')),
                 ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='milestone_claims', to='projects.project', verbose_name='project')),
             ],
             options={
