@@ -43,7 +43,14 @@ DATE_FILTER = {
     "expected_start": "planned_start",
     "producing": "producing",
     "registered": "registered",
+    "negotiated": "negotiating",
+    # Amounts summed by month: the list selects the projects with rows in those months and totals
+    # the rows (total-funds / total-completed).
+    "funds": "funds",
+    "completed": "completed",
 }
+# Which of the list's totals a figure of each measure equals (templatetags figure's `kind`).
+MONTHLY_FIGURES = {"funds", "completed"}
 TIER_GOALS = [(Tier.HUNDRED_YI, 10), (Tier.TEN_YI, 100), (Tier.ONE_YI, 1000)]
 # The project-list filter a signed figure's link adds, so the list counts what the figure counts
 # (the caliber, 口径).
@@ -324,6 +331,7 @@ def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
             "label": label,
             "value": value,
             "money": money,
+            "figure": measure if measure in MONTHLY_FIGURES else ("amount" if money else "count"),
             "url": url(measure, period, **scope),
             # Every signed figure says what it counts (口径).
             "note": status["caliber_label"] if measure == "signed" else "",
@@ -423,6 +431,8 @@ def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
                 "signed_url": url("signed", period, region=code),
                 "expected_url": url("expected_start", period, region=code),
                 "started_url": url("started", period, region=code),
+                "funds_url": url("funds", period, region=code),
+                "completed_url": url("completed", period, region=code),
                 **dict(zip(RANKING_COLS, sums, strict=True)),
             }
         )
@@ -470,6 +480,8 @@ def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
                 "signed_url": url("signed", Period(start, q_end, "quarter", ""), **scope),
                 "expected_url": url("expected_start", Period(start, q_end, "quarter", ""), **scope),
                 "started_url": url("started", Period(start, q_end, "quarter", ""), **scope),
+                "funds_url": url("funds", Period(start, q_end, "quarter", ""), **scope),
+                "completed_url": url("completed", Period(start, q_end, "quarter", ""), **scope),
             }
         )
 

@@ -13,9 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.scoping import can_edit
-from core.exports import export_query, export_requested
+from core.exports import export_query
 from core.forms import apply_errors
-from imports.ledger_exports import enterprise_export_columns
 
 from . import selectors, services
 from .forms import ContactForm, EnterpriseForm, YearFiguresForm, new_token
@@ -33,15 +32,6 @@ def _require_edit(request: HttpRequest, enterprise: Enterprise | None = None) ->
 @require_GET
 def enterprise_list(request: HttpRequest) -> HttpResponse:
     filterset, qs = selectors.enterprise_list(user=request.user, params=request.GET)
-    export = export_requested(
-        request,
-        columns=enterprise_export_columns(),
-        rows=qs,
-        filename="企业台账",
-        sheet_title="企业台账",
-    )
-    if export is not None:
-        return export
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -51,6 +41,7 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "showing_deleted": request.GET.get("deleted") == "1",
             "export_query": export_query(request),
+            "export_url": reverse("imports:export", args=["enterprises"]),
             "can_create": can_edit(request.user),
             "has_filters": any(
                 v for k, v in request.GET.items() if k not in ("page", "sort", "deleted")

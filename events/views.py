@@ -9,16 +9,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.scoping import can_edit, check_can_edit_region, scope_projects
 from core.attachments import attachments_of
-from core.exports import export_query, export_requested
+from core.exports import export_query
 from core.forms import apply_errors
 from core.models import Attachment
-from imports.ledger_exports import event_export_columns, event_export_rows
 from projects.models import Project
 from projects.selectors import get_project_or_404
 
@@ -47,15 +47,6 @@ def _apply_errors(form, exc: ValidationError) -> None:
 @login_required
 def event_list(request: HttpRequest) -> HttpResponse:
     filterset, events = selectors.event_list(user=request.user, params=request.GET)
-    export = export_requested(
-        request,
-        columns=event_export_columns(),
-        rows=event_export_rows(events, user=request.user),
-        filename="活动签约",
-        sheet_title="活动签约",
-    )
-    if export is not None:
-        return export
     page = Paginator(events, 60).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -68,6 +59,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
             "months": selectors.group_by_month(page.object_list),
             "query": query.urlencode(),
             "export_query": export_query(request),
+            "export_url": reverse("imports:export", args=["events"]),
             "can_add": can_edit(request.user),
         },
     )

@@ -10,14 +10,25 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from accounts.scoping import can_edit
+from core.exports import export_requested
 from core.permissions import requires
+from enterprises import selectors as enterprise_selectors
+from events import selectors as event_selectors
+from projects import selectors as project_selectors
 
 from . import selectors, services, tasks
 from .forms import UploadForm
+from .ledger_exports import (
+    enterprise_export_columns,
+    event_export_columns,
+    event_export_rows,
+    project_export_columns,
+    project_export_queryset,
+)
 from .models import ImportBatch, Kind
 from .planning import ACTION_WORDS
 from .workbook import TEMPLATE_KINDS, build_template
@@ -65,6 +76,34 @@ def template_download(request: HttpRequest, kind: str) -> HttpResponse:
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = f'attachment; filename="{kind}.xlsx"'
+    return response
+
+
+def _ledger_export(request: HttpRequest, kind: str) -> HttpResponse | None:
+    """The list of `kind` as the user filtered it on its page, in the ledger's own columns."""
+    user, params = request.user, request.GET
+    if kind == "projects":
+        _, qs = project_selectors.project_list(user=user, params=params)
+        columns, rows, name = project_export_columns(), project_export_queryset(qs), "项目台账"
+    elif kind == "enterprises":
+        _, qs = enterprise_selectors.enterprise_list(user=user, params=params)
+        columns, rows, name = enterprise_export_columns(), qs, "企业台账"
+    elif kind == "events":
+        _, qs = event_selectors.event_list(user=user, params=params)
+        columns, rows, name = event_export_columns(), event_export_rows(qs, user=user), "活动签约"
+    else:
+        raise Http404
+    return export_requested(request, columns=columns, rows=rows, filename=name, sheet_title=name)
+
+
+@login_required
+@require_GET
+def list_export(request: HttpRequest, kind: str) -> HttpResponse:
+    """`?format=csv|xlsx` plus the list page's own filters (the page's export buttons link here):
+    the rows that page shows, in the ledger's columns, so the file imports back as "no change"."""
+    response = _ledger_export(request, kind)
+    if response is None:
+        raise Http404
     return response
 
 

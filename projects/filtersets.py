@@ -3,7 +3,7 @@ link from a dashboard means the same thing everywhere."""
 
 import django_filters as filters
 from django.core.validators import EMPTY_VALUES
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scoping import scoped_region_id
@@ -12,7 +12,21 @@ from core.models import IndustryChain, PromotionMethod, Region
 from enterprises.models import IndustrialPark, InvestorOrigin
 from rollups.models import counted_agreement_kinds
 
-from .models import Light, Stage, counts_as_signed
+from .models import CompletedInvestment, FundsInPlace, Light, Stage, counts_as_signed
+
+MONTHLY_MODELS = {"funds": FundsInPlace, "completed": CompletedInvestment}
+
+
+def monthly_rows(measure: str, window: tuple):
+    """The funds-in-place or completed-investment rows of the months in `window` (either end open);
+    months are stored as their first day."""
+    start, end = window
+    rows = MONTHLY_MODELS[measure].objects.all()
+    if start is not None:
+        rows = rows.filter(month__gte=start)
+    if end is not None:
+        rows = rows.filter(month__lte=end)
+    return rows
 
 
 def _date_range(field: str, label: str):
@@ -89,6 +103,15 @@ class ProjectFilterSet(filters.FilterSet):
     started_from, started_to = _date_range("started_on", _("Started"))
     planned_start_from, planned_start_to = _date_range("planned_start_on", _("Planned start"))
     producing_from, producing_to = _date_range("producing_on", _("Production"))
+    negotiating_from, negotiating_to = _date_range("negotiating_on", _("Negotiation"))
+    # Projects with funds in place (到位资金) / completed investment (完成投资) recorded in months
+    # within the range; the list then also totals those months' amounts (selectors.project_totals).
+    funds_from = filters.DateFilter(method="filter_monthly", label=_("Funds in place from"))
+    funds_to = filters.DateFilter(method="filter_monthly", label=_("Funds in place to"))
+    completed_from = filters.DateFilter(
+        method="filter_monthly", label=_("Completed investment from")
+    )
+    completed_to = filters.DateFilter(method="filter_monthly", label=_("Completed investment to"))
     out_of_province = filters.BooleanFilter(
         field_name="is_out_of_province", label=_("Out-of-province")
     )
@@ -125,6 +148,21 @@ class ProjectFilterSet(filters.FilterSet):
         self.offered_regions = self.filters["region"].queryset
         if region_id is not None:
             self.offered_regions = self.offered_regions.filter(pk=region_id)
+
+    def monthly_window(self, measure: str) -> tuple | None:
+        """(from, to) of the funds or completed-investment months asked for, either end open; None
+        when neither is given."""
+        data = self.form.cleaned_data
+        start, end = data.get(f"{measure}_from"), data.get(f"{measure}_to")
+        return None if start is None and end is None else (start, end)
+
+    def filter_monthly(self, queryset, name, value):
+        measure, end = name.rsplit("_", 1)
+        window = self.monthly_window(measure)
+        # Both ends make one condition on the same row: applied once, by whichever end is given.
+        if window is None or (end == "to" and window[0] is not None):
+            return queryset
+        return queryset.filter(Exists(monthly_rows(measure, window).filter(project=OuterRef("pk"))))
 
     def filter_counts_as_signed(self, queryset, name, value):
         if value is None:

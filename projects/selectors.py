@@ -12,7 +12,7 @@ from accounts.models import Role, User
 from accounts.scoping import CITY_EDIT_ROLES, get_object_or_404_for, scope_projects
 from core.pagination import capped_totals
 
-from .filtersets import ProjectFilterSet
+from .filtersets import MONTHLY_MODELS, ProjectFilterSet, monthly_rows
 from .models import ClaimConflict, FollowUp, Project, Stage
 
 
@@ -83,16 +83,26 @@ def owner_candidates(*, region) -> QuerySet[User]:
     return User.objects.filter(may_own, is_active=True).order_by("username")
 
 
-def project_totals(qs: QuerySet[Project]) -> dict:
+def project_totals(qs: QuerySet[Project], filterset: ProjectFilterSet | None = None) -> dict:
     """The number of projects in a list and their planned investment, in one query that reads
     at most COUNT_CAP + 1 rows (core.pagination): beyond COUNT_CAP the count is shown as
-    "10,000+" and the sum (which would read every row) is not shown (`amount` None)."""
+    "10,000+" and the sum (which would read every row) is not shown (`amount` None).
+
+    When the filters ask for projects with funds in place or completed investment in a range of
+    months, also the sum of those months' amounts (`funds` / `completed`): the figure a dashboard
+    shows for that period, which links here."""
     totals, capped = capped_totals(qs, amount=Sum("planned_investment"))
-    return {
+    result = {
         "count": totals["count"],
         "capped": capped,
         "amount": None if capped else totals["amount"] or Decimal(0),
     }
+    for measure in MONTHLY_MODELS:
+        window = filterset.monthly_window(measure) if filterset and filterset.is_valid() else None
+        if window is not None:
+            rows = monthly_rows(measure, window).filter(project__in=qs.order_by().values("pk"))
+            result[measure] = rows.aggregate(total=Sum("amount"))["total"] or Decimal(0)
+    return result
 
 
 def project_get(*, user, pk: int) -> Project:

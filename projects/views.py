@@ -9,16 +9,16 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.scoping import can_edit
-from core.exports import export_query, export_requested
+from core.exports import export_query
 from core.forms import apply_errors
 from core.history import history_rows
 from core.pagination import CappedPaginator
 from core.textnorm import normalize_name
-from imports.ledger_exports import project_export_columns, project_export_queryset
 
 from . import selectors, services
 from .forms import (
@@ -42,18 +42,9 @@ def _require_editor(request: HttpRequest) -> None:
 @login_required
 def project_list(request: HttpRequest) -> HttpResponse:
     filterset, qs = selectors.project_list(user=request.user, params=request.GET)
-    export = export_requested(
-        request,
-        columns=project_export_columns(),
-        rows=project_export_queryset(qs),
-        filename="项目台账",
-        sheet_title="项目台账",
-    )
-    if export is not None:
-        return export
     # One count (with the sum) for the totals and the pages; the page is sorted on the projects
     # table and only its rows are read with their names.
-    totals = selectors.project_totals(qs)
+    totals = selectors.project_totals(qs, filterset)
     ids = qs.values_list("pk", flat=True)
     paginator = CappedPaginator(ids, PAGE_SIZE, count=totals["count"], capped=totals["capped"])
     page = paginator.get_page(request.GET.get("page"))
@@ -73,6 +64,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
             "stages": Stage.choices,
             "can_edit": can_edit(request.user),
             "export_query": export_query(request),
+            "export_url": reverse("imports:export", args=["projects"]),
             "active_filters": active_filters,
             # On phones the form is folded; it opens by itself only to show what was refused.
             "filter_open": bool(filterset.errors),

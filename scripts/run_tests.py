@@ -74,7 +74,11 @@ def main(argv: list[str]) -> int:
                 name,
                 log,
                 subprocess.Popen(
-                    [*pytest, *paths], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+                    [*pytest, "--durations=25", *paths],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
                 ),
             )
         )

@@ -44,11 +44,16 @@ def figure(value, url=None, kind: str = "count") -> str:
     """A dashboard figure: a visible link to the project list behind it; for a list the user may
     not open (selectors.LOCKED), plain text saying so; for a figure with no list, plain text.
 
-    `kind` ("count" or "amount", the latter shown in 亿元) tells a reader — and the tests — which
-    of the list's totals (total-count / total-amount) the figure equals."""
+    `kind` tells a reader — and the tests — which of the list's totals the figure equals:
+    "count" (total-count), or in 亿元 "amount" (total-amount, planned investment), "funds"
+    (total-funds) or "completed" (total-completed, the amounts of the linked months)."""
     from dashboards.selectors import LOCKED
 
-    shown = yi(value) if kind == "amount" else ("—" if value is None else str(value))
+    shown = (
+        yi(value)
+        if kind in ("amount", "funds", "completed")
+        else ("—" if value is None else str(value))
+    )
     if url == LOCKED:
         note = _("Aggregate only: you may not open the project list behind it")
         return format_html(

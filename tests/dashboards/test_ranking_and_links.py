@@ -21,7 +21,7 @@ from targets.models import Target
 
 LOCKED_NOTE = "仅可查看汇总数,无权查看项目清单"
 FIGURE_LINK = re.compile(
-    r'<a class="figure-link" href="([^"]+)" data-figure="(count|amount)">([^<]*)</a>'
+    r'<a class="figure-link" href="([^"]+)" data-figure="(count|amount|funds|completed)">([^<]*)</a>'
 )
 
 
@@ -175,11 +175,17 @@ def _figure_links(html: str) -> list[tuple[str, str, str]]:
     return [(unescape(h), kind, text.strip()) for h, kind, text in FIGURE_LINK.findall(html)]
 
 
-def _list_totals(client, url: str) -> tuple[str, str]:
+def _list_totals(client, url: str) -> dict[str, str]:
+    """The list's totals by figure kind: count, amount (planned investment), and funds /
+    completed when the list was asked for those months."""
     html = _html(client.get(url))
-    count = re.search(r'data-testid="total-count">([^<]*)<', html).group(1).strip()
-    amount = re.search(r'data-testid="total-amount">([^<]*)<', html).group(1).strip()
-    return count.replace(",", ""), amount
+    totals = {
+        kind: found.group(1).strip()
+        for kind in ("count", "amount", "funds", "completed")
+        if (found := re.search(rf'data-testid="total-{kind}">([^<]*)<', html))
+    }
+    totals["count"] = totals["count"].replace(",", "")
+    return totals
 
 
 @pytest.mark.parametrize("username", ["yuci_official", "leader"])
@@ -190,9 +196,10 @@ def test_every_county_dashboard_figure_opens_a_list_with_the_same_count_and_tota
     client = as_user(username)
     html = _html(client.get(f"/dashboards/140702/?{query}"))
     kpis = html[html.index('data-testid="kpis"') : html.index('id="dashboard-data"')]
-    # The KPI cards: every figure with a list behind it is a link (funds in place and projects
-    # negotiated have no project-list filter; they say nothing is behind them).
-    assert len(_figure_links(kpis)) >= 8
+    # The KPI cards: every figure is a link (funds in place and completed investment to the
+    # projects with amounts in those months, which the list totals).
+    assert 'data-figure="plain"' not in kpis
+    assert len(_figure_links(kpis)) >= 10
     links = _figure_links(html)
     if username == "yuci_official":
         # Their own county's figures are links; other counties' ranking figures are not.
@@ -208,8 +215,10 @@ def test_every_county_dashboard_figure_opens_a_list_with_the_same_count_and_tota
         assert filterset.is_valid(), (url, filterset.errors)
         if url not in checked:
             checked[url] = _list_totals(client, url)
-        count, amount = checked[url]
-        assert shown == (count if kind == "count" else amount), (url, kind, shown, count, amount)
+        assert shown == checked[url].get(kind), (url, kind, shown, checked[url])
+    # Funds in place, completed investment and projects negotiated are links too.
+    assert {kind for _url, kind, _shown in links} == {"count", "amount", "funds", "completed"}
+    assert any("negotiating_from" in url for url, _kind, _shown in links)
 
 
 def test_county_dashboard_figures_are_visibly_underlined_links(demo, as_user):

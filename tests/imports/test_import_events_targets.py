@@ -186,7 +186,7 @@ def test_event_list_exports_the_ledger_and_it_reimports_unchanged(projects, demo
     batch = _run("events", xlsx_bytes(_event_rows(), header=EVENT_HEADER, sheet="活动签约"))
     assert batch.status == ImportBatch.Status.IMPORTED, _errors(batch)
     client.force_login(demo_users["city_staff"])
-    response = client.get("/events/", {"region": "140702", "format": "xlsx"})
+    response = client.get("/imports/export/events/", {"region": "140702", "format": "xlsx"})
     assert response.status_code == 200
     data = b"".join(response.streaming_content)
     ws = load_workbook(io.BytesIO(data)).worksheets[0]
@@ -194,4 +194,4 @@ def test_event_list_exports_the_ledger_and_it_reimports_unchanged(projects, demo
     assert ws.max_row == 3  # one row per signing
     again = _run("events", data)
     assert again.summary == {"new": 0, "update": 0, "unchanged": 2, "error": 0}, _errors(again)
-    assert client.get("/events/", {"format": "csv"}).status_code == 200
+    assert client.get("/imports/export/events/", {"format": "csv"}).status_code == 200

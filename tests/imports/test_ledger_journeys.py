@@ -40,7 +40,7 @@ def _count(page: str, action: str) -> int:
 
 
 def _export(client) -> bytes:
-    response = client.get(reverse("projects:list"), {"format": "xlsx"})
+    response = client.get(reverse("imports:export", args=["projects"]), {"format": "xlsx"})
     assert response.status_code == 200
     return b"".join(response.streaming_content)
 

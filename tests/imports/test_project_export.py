@@ -1,4 +1,5 @@
-"""/projects/?format=csv|xlsx exports the filtered, scoped list, and it re-imports unchanged."""
+"""The project list's export buttons (/imports/export/projects/?format=csv|xlsx) export the filtered,
+scoped list, and it re-imports unchanged."""
 
 import csv
 import io
@@ -36,7 +37,7 @@ def _csv_rows(response):
 
 def test_csv_export_keeps_the_filters(client, demo_users, two_projects):
     client.force_login(demo_users["city_staff"])
-    rows = _csv_rows(client.get("/projects/", {"region": "140702", "format": "csv"}))
+    rows = _csv_rows(client.get("/imports/export/projects/", {"region": "140702", "format": "csv"}))
     assert [r["项目名称"] for r in rows] == ["年产10万吨精品钢项目"]
     assert rows[0]["台账编号"] == "YC-1"
     assert rows[0]["计划总投资(万元)"] == "35000"
@@ -44,13 +45,13 @@ def test_csv_export_keeps_the_filters(client, demo_users, two_projects):
 
 def test_export_is_scoped_to_the_users_region(client, demo_users, two_projects):
     client.force_login(demo_users["taigu_staff"])
-    rows = _csv_rows(client.get("/projects/", {"format": "csv"}))
+    rows = _csv_rows(client.get("/imports/export/projects/", {"format": "csv"}))
     assert [r["项目名称"] for r in rows] == ["太谷项目"]
 
 
 def test_xlsx_export_reimports_unchanged(client, demo_users, two_projects):
     client.force_login(demo_users["city_staff"])
-    response = client.get("/projects/", {"format": "xlsx"})
+    response = client.get("/imports/export/projects/", {"format": "xlsx"})
     data = b"".join(response.streaming_content)
     batch = services.import_file(
         kind="projects", data=data, filename="x.xlsx", by=None, dry_run=True
@@ -61,4 +62,4 @@ def test_xlsx_export_reimports_unchanged(client, demo_users, two_projects):
 def test_list_page_has_export_links_with_the_filters(client, demo_users, two_projects):
     client.force_login(demo_users["city_staff"])
     page = client.get("/projects/", {"region": "140702", "page": "1"}).content.decode()
-    assert "?region=140702&amp;format=xlsx" in page
+    assert "/imports/export/projects/?region=140702&amp;format=xlsx" in page

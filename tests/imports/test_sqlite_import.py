@@ -28,7 +28,7 @@ DOWNLOAD = textwrap.dedent(
     from accounts.models import User
     client = Client(HTTP_HOST="localhost")
     client.force_login(User.objects.get(username="admin"))
-    listed = client.get("/projects/", {"format": "xlsx"})
+    listed = client.get("/imports/export/projects/", {"format": "xlsx"})
     assert listed.status_code == 200, listed.status_code
     with open(os.environ["LEDGER_DIR"] + "/exported.xlsx", "wb") as out:
         out.write(b"".join(listed.streaming_content))

@@ -30,7 +30,7 @@ def _follow_every_figure(user, *, limit: int = 30) -> int:
         shown = figure.inner_text().strip()
         user.follow(figure)
         expect(page.get_by_test_id("total-count")).to_be_visible()
-        listed = page.get_by_test_id("total-count" if kind == "count" else "total-amount")
+        listed = page.get_by_test_id(f"total-{kind}")  # count, amount, funds or completed
         assert listed.inner_text().strip() == shown, (i, kind, shown, page.url)
         followed += 1
         page.goto(dashboard)  # the browser's back, to the same dashboard

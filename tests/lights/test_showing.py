@@ -77,7 +77,7 @@ def test_api_gives_light_fields_and_filters_by_light(demo_users, lit):
 
 def test_export_has_the_light_columns(client, demo_users, lit):
     client.force_login(demo_users["city_staff"])
-    response = client.get(reverse("projects:list") + "?light=red&format=xlsx")
+    response = client.get(reverse("imports:export", args=["projects"]) + "?light=red&format=xlsx")
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     rows = list(sheet.iter_rows(values_only=True))
     header = list(rows[0])

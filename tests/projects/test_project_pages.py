@@ -68,7 +68,7 @@ def test_late_entry_shows_a_chip_is_filterable_and_exported(client, late_lead, d
     assert re.search(r'data-testid="late-entry"[^>]*>补录<', detail)
     assert 'data-testid="late-entry"' not in client.get(f"/projects/{other.pk}/").content.decode()
 
-    response = client.get("/projects/", {"format": "csv"})
+    response = client.get("/imports/export/projects/", {"format": "csv"})
     csv = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
     header = csv[0].split(",")
     assert "补录" in header

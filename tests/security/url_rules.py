@@ -183,6 +183,7 @@ RULES: dict[str, Rule] = {
     # --- ledger imports (issue 8): a batch is seen by its uploader and city administrators only.
     # Confirm / rollback sent on a batch with an error row: a redirect, nothing imported.
     "imports:index": Rule(roles=EDITORS),
+    "imports:export": Rule(kwargs={"kind": "projects"}, query="?format=csv"),
     "imports:template": Rule(kwargs={"kind": "projects"}),
     "imports:batch": Rule(obj="import"),
     "imports:status": Rule(obj="import"),
