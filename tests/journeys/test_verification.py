@@ -99,7 +99,7 @@ def test_clerk_attaches_a_contract_verifier_returns_then_verifies_and_the_total_
     user.follow(page.get_by_test_id("claim-verify"))
     expect(page.get_by_test_id("claim-state")).to_have_text("已核实")
     after = _verified_signed(user)
-    for _ in range(20):
+    for _ in range(60):  # up to ~30 s for the worker on a loaded machine
         if after == before + 1:
             break
         page.wait_for_timeout(500)
