@@ -85,14 +85,17 @@ format: $(VENV)/.dev-deps
 #   phone (the city dashboard's first load at 390 px on a slow mobile network, `make run`'s server and
 #   gunicorn + whitenoise, headless Chromium, a scratch SQLite database) -> its own section at the end
 #   of docs/PERFORMANCE.md, which the rollups part keeps.
-# BENCH_SIZES=10000,100000,1000000 for the full run (10^6 takes a while); BENCH_PARTS=rollups,list,import,phone
-# picks the parts (default: all four).
-BENCH_PARTS ?= rollups,list,import,phone
+#   search (the header's global search, as called, next to a raw trigram-SQL floor) -> its own
+#   section at the end of docs/PERFORMANCE.md.
+# BENCH_SIZES=10000,100000,1000000 for the full run (10^6 takes a while); BENCH_PARTS=rollups,list,import,phone,search
+# picks the parts (default: all five).
+BENCH_PARTS ?= rollups,list,import,phone,search
 bench: $(VENV)/.dev-deps messages
 	@case ",$(BENCH_PARTS)," in *,rollups,*) $(TEST_ENV) $(PY) bench/run.py ;; esac
 	@case ",$(BENCH_PARTS)," in *,list,*) $(TEST_ENV) $(PY) bench/list_bench.py ;; esac
 	@case ",$(BENCH_PARTS)," in *,import,*) $(TEST_ENV) $(PY) bench/import_bench.py ;; esac
 	@case ",$(BENCH_PARTS)," in *,phone,*) $(PY) bench/phone_bench.py ;; esac
+	@case ",$(BENCH_PARTS)," in *,search,*) $(TEST_ENV) $(PY) bench/search_bench.py ;; esac
 
 clean:
 	rm -rf staticfiles .pytest_cache

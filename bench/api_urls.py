@@ -1,7 +1,9 @@
 """The site's URLs plus the benchmark's floors, each a plain Django view running hand-written SQL:
 - /bench/floor/: the API's project page (50 rows, newest id first) serialised with orjson;
 - /bench/floor/html/: what /projects/ shows — the totals (count and planned investment, counted
-  up to 10,001 rows like the page) and the page's 25 rows with their names — serialised with orjson.
+  up to 10,001 rows like the page) and the page's 25 rows with their names — serialised with orjson;
+- /bench/floor/board/: what /projects/board/ shows — per stage the same capped totals and its first
+  50 cards with their names, in two statements (a LATERAL subquery per stage) — with orjson.
 """
 
 import orjson
@@ -120,8 +122,48 @@ def html_floor(request):
     return HttpResponse(orjson.dumps(body), content_type="application/json")
 
 
+# /projects/board/: per stage the totals over at most 10,001 matching rows, and its first 50 cards.
+BOARD_STAGES = ["lead", "negotiating", "signed", "started", "producing", "at_capacity", "dropped"]
+BOARD_TOTALS = """
+SELECT s.stage, t.n, t.amount FROM unnest(%s::text[]) s(stage) CROSS JOIN LATERAL (
+    SELECT count(*) n, sum(planned_investment) amount FROM (
+        SELECT p.planned_investment FROM projects_project p
+        WHERE NOT p.is_deleted AND p.stage = s.stage {where} LIMIT 10001) x) t
+"""
+BOARD_CARDS = """
+SELECT s.stage, c.* FROM unnest(%s::text[]) s(stage) CROSS JOIN LATERAL (
+    SELECT p.id, p.name, p.is_confidential, p.planned_investment::text, p.light, e.name,
+           r.name, u.username, u.last_name, u.first_name
+    FROM projects_project p
+    JOIN core_region r ON r.id = p.region_id
+    JOIN enterprises_enterprise e ON e.id = p.investor_id
+    LEFT JOIN accounts_user u ON u.id = p.owner_id
+    WHERE NOT p.is_deleted AND p.stage = s.stage {where}
+    ORDER BY p.registered_on DESC, p.id DESC LIMIT 50) c
+"""
+BOARD_NAMES = [
+    "stage", "id", "name", "is_confidential", "planned_investment", "light", "investor_name",
+    "region_name", "owner", "owner_last_name", "owner_first_name",
+]  # fmt: skip
+
+
+def board_floor(request):
+    where, params = "", []
+    if "region" in request.GET:
+        where = "AND p.region_id = (SELECT id FROM core_region WHERE code = %s)"
+        params = [request.GET["region"]]
+    with connection.cursor() as cursor:
+        cursor.execute(BOARD_TOTALS.format(where=where), [BOARD_STAGES, *params])
+        totals = {stage: {"count": n, "amount": str(amount)} for stage, n, amount in cursor}
+        cursor.execute(BOARD_CARDS.format(where=where), [BOARD_STAGES, *params])
+        cards = [dict(zip(BOARD_NAMES, row, strict=True)) for row in cursor.fetchall()]
+    body = {"totals": totals, "cards": cards}
+    return HttpResponse(orjson.dumps(body), content_type="application/json")
+
+
 urlpatterns = [
     path("bench/floor/", floor),
     path("bench/floor/html/", html_floor),
+    path("bench/floor/board/", board_floor),
     path("", include("jinzhong_crm.urls")),
 ]

@@ -13,6 +13,9 @@ client with the full middleware stack (the page logged in as city staff, the API
 - /projects/ unfiltered, filtered (region + stage + signing year), searched, sorted by amount and
   its page 200, each next to bench/api_urls.html_floor: the same totals (counted up to 10,001 rows
   like the page) and the page's 25 rows with their names in hand-written SQL, as JSON;
+- the pipeline board /projects/board/, unfiltered and for one region, next to
+  bench/api_urls.board_floor (per stage the same capped totals and 50 cards, two statements), and
+  the unfiltered board against the unfiltered list page (issue 23: within 2× the list page);
 - the API's first page (page numbers), a later cursor page and a filtered page, next to
   bench/api_urls.floor: the page's 50 rows in hand-written SQL, as JSON.
 
@@ -97,6 +100,9 @@ CASES = {
     "page: search": (f"/projects/?{SEARCH}", f"/bench/floor/html/?{SEARCH}", 3.0),
     "page: sort by amount": ("/projects/?sort=-amount", "/bench/floor/html/?sort=-amount", 3.0),
     "page: page 200": ("/projects/?page=200", "/bench/floor/html/?page=200", 3.0),
+    # The pipeline board (issue 23): 7 columns of the list's totals and 50 cards each.
+    "board: unfiltered": ("/projects/board/", "/bench/floor/board/", 3.0),
+    "board: region": ("/projects/board/?region=140702", "/bench/floor/board/?region=140702", 3.0),
     "API: first page (page numbers)": (
         "/api/v1/projects/?page_size=50",
         "/bench/floor/",
@@ -211,7 +217,7 @@ def in_process(page_client: Client, api_headers: dict) -> dict[str, dict]:
         cases["API: a later cursor page"] = (cursor, f"/bench/floor/?before={before}", 2.5)
         runs = {}  # (name, is_floor) -> (url, client, headers)
         for name, (url, floor, _budget) in cases.items():
-            page = name.startswith("page")
+            page = name.startswith(("page", "board"))  # signed-in pages
             runs[(name, False)] = (url, page_client if page else api, {} if page else api_headers)
             runs[(name, True)] = (floor, api, {})
         for url, client, headers in runs.values():  # warm
@@ -287,6 +293,14 @@ def section(sections: list[dict]) -> str:
                 f"| ≤ {r['budget']:g}× ({verdict}) |"
             )
         lines.append("")
+        res = s["results"]
+        if "board: unfiltered" in res and "page: unfiltered" in res:
+            ratio = res["board: unfiltered"]["p95"] / res["page: unfiltered"]["p95"]
+            lines += [
+                f"Board vs list: p95 of the unfiltered board / p95 of the unfiltered list page = "
+                f"{ratio:.2f}× (budget ≤ 2×: {'met' if ratio <= 2 else 'NOT met'}).",
+                "",
+            ]
     if len(sections) > 1:
         first, last = sections[0]["results"], sections[-1]["results"]
         flat = ", ".join(f"{name} {last[name]['p95'] / first[name]['p95']:.2f}×" for name in first)
@@ -306,7 +320,10 @@ Floors: the page's is its totals and its 25 rows with their names in two hand-wr
 (bench/api_urls.html_floor), sent as JSON: no template, no form, no session. The API's is its 50
 rows in one statement with each name read by a scalar subquery (the fastest raw SQL found for this
 page, bench/api_urls.floor), as JSON. The page also renders its template (the filter form with its
-regions, chains, parks and methods, the table, the pager), which its floor does not.
+regions, chains, parks and methods, the table, the pager), which its floor does not. The board's
+floor is its per-stage totals and 50 cards a stage with their names in two hand-written statements
+(bench/api_urls.board_floor); the board page reads them in 15 queries (a capped count and a page of
+ids per column, every column's cards in one) and renders up to 350 cards with their menus.
 """
 
 

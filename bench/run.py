@@ -505,10 +505,16 @@ def write_report(results: list[dict]) -> Path:
     lines += status(results)
     lines += EXTRA_NOTES
     path = BASE_DIR / "docs" / "PERFORMANCE.md"
-    # Keep the import, phone and list benches' sections (bench/import_bench.py,
-    # bench/phone_bench.py, bench/list_bench.py write them at the end, each after its marker).
+    # Keep the import, phone, list and search benches' sections (bench/import_bench.py,
+    # bench/phone_bench.py, bench/list_bench.py, bench/search_bench.py write them at the end, each
+    # after its marker).
     old = path.read_text(encoding="utf-8") if path.exists() else ""
-    markers = ("<!-- import-bench:start", "<!-- phone-bench:start", "<!-- list-bench:start")
+    markers = (
+        "<!-- import-bench:start",
+        "<!-- phone-bench:start",
+        "<!-- list-bench:start",
+        "<!-- search-bench:start",
+    )
     starts = [old.index(m) for m in markers if m in old]
     kept = ["", old[min(starts) :].rstrip("\n")] if starts else []
     path.write_text("\n".join(lines + kept) + "\n", encoding="utf-8")

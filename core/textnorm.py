@@ -1,7 +1,6 @@
 """Normalising names and phone numbers for matching investors across counties (首报首谈), and
 refusing the invisible characters that would make one name look like another."""
 
-import functools
 import re
 import unicodedata
 
@@ -54,10 +53,8 @@ _SUFFIXES = (
 _PUNCT_RE = re.compile(r"[\s\-_·•.,，。()（）\[\]【】\"'“”‘’/\\]+")
 
 
-@functools.lru_cache(maxsize=65_536)
 def normalize_name(name: str) -> str:
-    """'吉利汽车集团有限公司 ' and '吉利汽车（集团）' both become '吉利汽车'. Remembered: a ledger
-    names the same few hundred investors on thousands of rows. Invisible format characters
+    """'吉利汽车集团有限公司 ' and '吉利汽车（集团）' both become '吉利汽车'. Invisible format characters
     (category Cf: U+200B, U+202E …) are dropped, so a pasted zero-width space matches too."""
     text = _strip_format_characters(unicodedata.normalize("NFKC", name or "")).lower()
     text = _PUNCT_RE.sub("", text)

@@ -6,15 +6,12 @@ scan of projects), with the project-list link behind every figure."""
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from decimal import Decimal
 from urllib.parse import parse_qsl, urlencode
 
-from django.core.signals import setting_changed
 from django.db import connection
 from django.db.models import Max
-from django.dispatch import receiver
-from django.urls import NoReverseMatch, get_script_prefix, reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -49,6 +46,14 @@ DATE_FILTER = {
     "funds": "funds",
     "completed": "completed",
 }
+# The ranking's linked figures: (its URL's name, the measure).
+RANKING_LINKS = [
+    ("signed", "signed"),
+    ("expected", "expected_start"),
+    ("started", "started"),
+    ("funds", "funds"),
+    ("completed", "completed"),
+]
 # Which of the list's totals a figure of each measure equals (templatetags figure's `kind`).
 MONTHLY_FIGURES = {"funds", "completed"}
 TIER_GOALS = [(Tier.HUNDRED_YI, 10), (Tier.TEN_YI, 100), (Tier.ONE_YI, 1000)]
@@ -66,56 +71,43 @@ def default_year(today: dt.date | None = None) -> int:
     return latest.year if latest else today.year
 
 
-@functools.lru_cache(maxsize=64)
-def _reverse(name: str, args: tuple, prefix: str) -> str:
-    """reverse() is a fifth of a dashboard's cost when called for every figure; the URLconf has no
-    language prefixes, so a URL depends only on its name, args and the script prefix."""
-    return reverse(name, args=args)
-
-
-@functools.lru_cache(maxsize=4096)
-def _list_url(prefix: str, params: tuple) -> str:
-    """A project-list URL: a dashboard links ~90 of them, the same ones for every viewer of a
-    period and region, so each is built (reverse + urlencode) once per process."""
+def _list_base() -> str:
     try:
-        base = _reverse("projects:list", (), prefix)
-    except NoReverseMatch:
-        base = "/projects/"
+        return reverse("projects:list")
+    except NoReverseMatch:  # a URLconf without the projects app (tests)
+        return "/projects/"
+
+
+def _list_url(params: tuple, base: str | None = None) -> str:
+    """A project-list URL with these (key, value) filters."""
+    base = base if base is not None else _list_base()
     return f"{base}?{urlencode(params)}" if params else base
-
-
-@receiver(setting_changed)
-def _forget_urls(*, setting, **kwargs) -> None:  # tests that swap the URLconf
-    if setting == "ROOT_URLCONF":
-        _reverse.cache_clear()
-        _list_url.cache_clear()
-        _measure_url.cache_clear()
 
 
 def projects_url(**params) -> str:
     clean = tuple((k, str(v)) for k, v in params.items() if v not in (None, ""))
-    return _list_url(get_script_prefix(), clean)
+    return _list_url(clean)
 
 
-@functools.lru_cache(maxsize=4096)
-def _measure_url(prefix: str, measure: str, start, end, items: tuple) -> str | None:
+def _measure_params(measure: str, period: Period | None, params: dict) -> tuple | None:
+    """The list filters behind a figure of `measure` in `period`; None where the list has none."""
     date_key = DATE_FILTER.get(measure)
     if date_key is None:
         return None
-    params = dict(items)
-    if start is not None:
-        params[f"{date_key}_from"] = start.isoformat()
-        params[f"{date_key}_to"] = end.isoformat()
+    params = dict(params)
+    if period is not None:
+        params[f"{date_key}_from"] = period.start.isoformat()
+        params[f"{date_key}_to"] = period.end.isoformat()
     if measure == "signed":
         params.setdefault(*SIGNED_CALIBER_FILTER)
-    clean = tuple((k, str(v)) for k, v in params.items() if v not in (None, ""))
-    return _list_url(prefix, clean)
+    return tuple((k, str(v)) for k, v in params.items() if v not in (None, ""))
 
 
-def measure_url(measure: str, period: Period | None, **params) -> str | None:
-    """The project list behind a figure; None where the list has no matching filter."""
-    start, end = (period.start, period.end) if period is not None else (None, None)
-    return _measure_url(get_script_prefix(), measure, start, end, tuple(params.items()))
+def measure_url(measure: str, period: Period | None, *, base: str | None = None, **params):
+    """The project list behind a figure; None where the list has no matching filter. A page that
+    links many figures passes the list's `base` URL, reversed once."""
+    found = _measure_params(measure, period, params)
+    return None if found is None else _list_url(found, base)
 
 
 def _clean(row: dict) -> dict:
@@ -283,10 +275,10 @@ def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
     target and the refresh status. Eight statements, whatever the size."""
     today = timezone.localdate()
     scope = {"region": region.code} if region else {}
-    prefix = get_script_prefix()
+    base = _list_base()
 
-    def url(measure: str, per: Period, **params) -> str | None:  # measure_url, one prefix
-        return _measure_url(prefix, measure, per.start, per.end, tuple(params.items()))
+    def url(measure: str, per: Period, **params) -> str | None:
+        return measure_url(measure, per, base=base, **params)
 
     in_region = " AND region_id = %s" if region else ""
     region_param = [region.pk] if region else []
@@ -427,12 +419,8 @@ def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
                 "code": code,
                 "name": name,
                 "is_current": bool(region and region_id == region.pk),
-                "dashboard_url": _reverse("dashboards:county", (code,), prefix),
-                "signed_url": url("signed", period, region=code),
-                "expected_url": url("expected_start", period, region=code),
-                "started_url": url("started", period, region=code),
-                "funds_url": url("funds", period, region=code),
-                "completed_url": url("completed", period, region=code),
+                "dashboard_url": reverse("dashboards:county", args=[code]),
+                **{f"{n}_url": url(measure, period, region=code) for n, measure in RANKING_LINKS},
                 **dict(zip(RANKING_COLS, sums, strict=True)),
             }
         )
@@ -514,7 +502,7 @@ def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
             "name": str(Stage(stage).label),
             "count": stages.get(stage, (0, ZERO))[0] or 0,
             "amount": stages.get(stage, (0, ZERO))[1] or ZERO,
-            "url": _list_url(prefix, (("stage", str(stage)), *scope.items())),
+            "url": _list_url((("stage", str(stage)), *scope.items()), base),
         }
         for stage in [*PIPELINE, Stage.DROPPED]
     ]
@@ -618,7 +606,7 @@ def county_ranking(*, data: dict, rank_by: str = "completion") -> list[dict]:
     Ranked by completion (units without a target last), or by the amount signed (`rank_by`).
     Two fixed statements (targets, year-to-date sums), whatever the data size."""
     period: Period = data["period"]
-    prefix = get_script_prefix()
+    base = _list_base()
     year_start = dt.date(period.year, 1, 1)
     to_date = Period(year_start, period.end, "range", "")
     targets = dict(_fetch(TARGET_BY_REGION_SQL, [period.year]))
@@ -635,10 +623,11 @@ def county_ranking(*, data: dict, rank_by: str = "completion") -> list[dict]:
                 "code": region.code,
                 "name": region.name,
                 "is_current": bool(data["region"] and data["region"].pk == region.pk),
-                "dashboard_url": _reverse("dashboards:county", (region.code,), prefix),
-                "signed_url": measure_url("signed", period, region=region.code),
-                "expected_url": measure_url("expected_start", period, region=region.code),
-                "started_url": measure_url("started", period, region=region.code),
+                "dashboard_url": reverse("dashboards:county", args=[region.code]),
+                **{
+                    f"{name}_url": measure_url(measure, period, base=base, region=region.code)
+                    for name, measure in RANKING_LINKS
+                },
                 **{c: (0 if c.endswith("_count") else ZERO) for c in RANKING_COLS},
             }
         )
@@ -649,7 +638,7 @@ def county_ranking(*, data: dict, rank_by: str = "completion") -> list[dict]:
             target_amount=target,
             ytd_count=ytd_count,
             ytd_amount=ytd_amount,
-            ytd_url=measure_url("signed", to_date, region=region.code),
+            ytd_url=measure_url("signed", to_date, base=base, region=region.code),
             completion=_pct(ytd_amount, target),
             elapsed=data["elapsed"],
         )
@@ -679,7 +668,7 @@ def _list_region(url: str) -> str | None:
     """The `region` a project-list URL is narrowed to ("" for the whole city); None when the URL is
     not a project list (an event, a project, a county dashboard)."""
     path, _sep, query = url.partition("?")
-    if path != _list_url(get_script_prefix(), ()):
+    if path != _list_base():
         return None
     return dict(parse_qsl(query)).get("region", "")
 

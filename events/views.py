@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_htmx.http import trigger_client_event
 
 from accounts.scoping import can_edit, check_can_edit_region, scope_projects
 from core.attachments import attachments_of
@@ -235,12 +236,22 @@ def signing_new(request: HttpRequest, project_pk: int) -> HttpResponse:
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            messages.success(
-                request,
-                _("Signing of “%(project)s” recorded (%(date)s).")
-                % {"project": project.name, "date": data["signed_on"].isoformat()},
-            )
+            message = _("Signing of “%(project)s” recorded (%(date)s).") % {
+                "project": project.name,
+                "date": data["signed_on"].isoformat(),
+            }
+            if request.htmx:  # the pipeline board's move dialog: it reloads its columns
+                return trigger_client_event(
+                    HttpResponse(status=204), "projectMoved", {"message": message}
+                )
+            messages.success(request, message)
             return redirect("projects:detail", pk=project.pk)
+    if request.htmx:
+        # The same form in the board's move dialog; refused input comes back in it with the
+        # messages beside their fields.
+        return render(
+            request, "events/_signing_form.html", {"form": form, "project": project, "dialog": True}
+        )
     return render(request, "events/signing_form.html", {"form": form, "project": project})
 
 

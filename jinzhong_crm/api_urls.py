@@ -26,6 +26,7 @@ v1 = [
     path("", include("events.api.urls")),
     path("", include("targets.api.urls")),
     path("", include("lights.api.urls")),
+    path("", include("scoring.api.urls")),
 ]
 
 urlpatterns = [

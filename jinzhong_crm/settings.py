@@ -123,6 +123,8 @@ INSTALLED_APPS = [
     "lights",
     "notifications",
     "verification",
+    "scoring",
+    "search",
     "demo",
 ]
 

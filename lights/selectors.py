@@ -81,3 +81,17 @@ def overdue_panel_items(*, user, today=None) -> QuerySet[SupervisionItem]:
     return scope(SupervisionItem.objects.all(), user).filter(
         status__in=UNFINISHED, due_on__lt=today
     )
+
+
+def red_light_counts() -> dict[int, int]:
+    """{region id: number of red-lit live projects} over every project, confidential included:
+    the county assessment's deduction, an aggregated figure every region's officials may read
+    (DESIGN.md, Access). A snapshot of now: lights are stored on the projects, not by period."""
+    rows = (
+        Project.objects.filter(light=Light.RED)
+        .order_by()
+        .values("region_id")
+        .annotate(n=Count("id"))
+        .values_list("region_id", "n")
+    )
+    return dict(rows)

@@ -98,6 +98,10 @@ class ProjectFilterSet(filters.FilterSet):
     amount_max = filters.NumberFilter(
         field_name="planned_investment", lookup_expr="lte", label=_("Investment to (万元)")
     )
+    # The assessment's size buckets link here: [amount_min, amount_below), as the rollup bands.
+    amount_below = filters.NumberFilter(
+        field_name="planned_investment", lookup_expr="lt", label=_("Investment below (万元)")
+    )
     registered_from, registered_to = _date_range("registered_on", _("Registered"))
     signed_from, signed_to = _date_range("signed_on", _("Signed"))
     started_from, started_to = _date_range("started_on", _("Started"))
@@ -116,6 +120,10 @@ class ProjectFilterSet(filters.FilterSet):
         field_name="is_out_of_province", label=_("Out-of-province")
     )
     foreign = filters.BooleanFilter(field_name="is_foreign", label=_("Foreign"))
+    # The assessment's start rate (开工率) links here: the signed projects started since.
+    has_started = filters.BooleanFilter(
+        field_name="started_on", lookup_expr="isnull", exclude=True, label=_("Started")
+    )
     late_entry = filters.BooleanFilter(field_name="late_entry", label=_("Late entry (补录)"))
     # 亮灯: the dashboards' "超时限未开工 N / 预警 M" card links here with light=red / yellow.
     light = filters.ChoiceFilter(choices=Light.choices, label=_("Light"), empty_label=_("All"))

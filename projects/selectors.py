@@ -13,7 +13,7 @@ from accounts.scoping import CITY_EDIT_ROLES, get_object_or_404_for, scope_proje
 from core.pagination import capped_totals
 
 from .filtersets import MONTHLY_MODELS, ProjectFilterSet, monthly_rows
-from .models import ClaimConflict, FollowUp, Project, Stage
+from .models import PIPELINE, ClaimConflict, FollowUp, Project, Stage
 
 
 def get_project_or_404(user, pk, *, queryset: QuerySet | None = None) -> Project:
@@ -70,6 +70,72 @@ def project_rows(ids: list[int]) -> list[Project]:
         .in_bulk()
     )
     return [rows[pk] for pk in ids if pk in rows]
+
+
+# The pipeline board (/projects/board/): a column per stage, dropped last; cards per column page.
+BOARD_STAGES = [*PIPELINE, Stage.DROPPED]
+BOARD_PAGE = 50
+# What a board card shows (templates/projects/_board_cards.html).
+CARD_COLUMNS = (
+    "name",
+    "is_confidential",
+    "stage",
+    "planned_investment",
+    "investor__name",
+    "region__name",
+    "owner__username",
+    "owner__first_name",
+    "owner__last_name",
+    "light",
+    "light_reason",
+    "light_since",
+)
+
+
+def _column_ids(qs: QuerySet[Project], *, stage: str, offset: int) -> tuple[list[int], bool]:
+    """The ids of one page of a board column, in the list's order, on the projects table alone
+    (as the list pages are), and whether more follow."""
+    ids = list(
+        qs.filter(stage=stage).values_list("pk", flat=True)[offset : offset + BOARD_PAGE + 1]
+    )
+    return ids[:BOARD_PAGE], len(ids) > BOARD_PAGE
+
+
+def _cards(ids: list[int]) -> dict[int, Project]:
+    """The rows of `ids` with the names a card shows, in one query."""
+    return (
+        Project.objects.filter(pk__in=ids)
+        .select_related("investor", "region", "owner")
+        .only(*CARD_COLUMNS)
+        .in_bulk()
+    )
+
+
+def board_cards(qs: QuerySet[Project], *, stage: str, offset: int = 0) -> tuple[list, bool]:
+    """One page of a board column (its "more" button): up to BOARD_PAGE cards of `qs` (a
+    `project_list` queryset, in its order) at `stage` from `offset`, and whether more follow."""
+    ids, more = _column_ids(qs, stage=stage, offset=offset)
+    rows = _cards(ids)
+    return [rows[pk] for pk in ids if pk in rows], more
+
+
+def board_columns(qs: QuerySet[Project], *, stages: list[str]) -> list[dict]:
+    """The board's columns over a `project_list` queryset. Per stage: its totals, by
+    `project_totals` over the same queryset narrowed to the stage — so a column's count and sum
+    are the list's totals for the same filters plus that stage, capped alike — and its first page
+    of cards. 2 queries a column and 1 for every column's cards: a constant number."""
+    pages = {stage: _column_ids(qs, stage=stage, offset=0) for stage in stages}
+    rows = _cards([pk for ids, _more in pages.values() for pk in ids])
+    return [
+        {
+            "stage": Stage(stage),
+            "totals": project_totals(qs.filter(stage=stage)),
+            "cards": [rows[pk] for pk in ids if pk in rows],
+            "more": more,
+            "next_offset": len(ids),
+        }
+        for stage, (ids, more) in pages.items()
+    ]
 
 
 def owner_candidates(*, region) -> QuerySet[User]:

@@ -7,13 +7,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import trigger_client_event
 
-from accounts.scoping import can_edit
+from accounts.scoping import can_edit, check_can_edit_region
 from core.exports import export_query
 from core.forms import apply_errors
 from core.history import history_rows
@@ -165,7 +166,7 @@ def _stage_actions(project: Project) -> list[dict]:
                 "label": _("Move to %(stage)s") % {"stage": Stage(nxt).label},
                 "style": "primary",
                 "needs_reason": False,
-                "signing_form": nxt == Stage.SIGNED,
+                "signing_form": _needs_signing(project, nxt),
             }
         )
     if project.stage == Stage.LEAD:
@@ -192,6 +193,32 @@ def _stage_actions(project: Project) -> list[dict]:
         {"to": Stage.DROPPED, "label": _("Drop"), "style": "outline-danger", "needs_reason": True}
     )
     return actions
+
+
+def _needs_signing(project: Project, to: str) -> bool:
+    """A forward move to 签约 records a signing (date, amount, agreement kind, event): it goes
+    through the events app's signing form, not the date-only stage form."""
+    return to == Stage.SIGNED and project.stage in (Stage.LEAD, Stage.NEGOTIATING)
+
+
+def _move_action(project: Project, to: str) -> dict:
+    """The stage form's action for a move to `to`: the project page's button for it when it has
+    one, else a plain "move to" (the service decides whether the move is allowed)."""
+    for action in _stage_actions(project):
+        if action["to"] == to:
+            return action
+    backward = (
+        project.stage == Stage.DROPPED
+        or to == Stage.DROPPED
+        or (PIPELINE.index(to) < PIPELINE.index(project.stage))
+    )
+    if to == Stage.DROPPED:
+        label = _("Drop")
+    elif backward:
+        label = _("Back to %(stage)s") % {"stage": Stage(to).label}
+    else:
+        label = _("Move to %(stage)s") % {"stage": Stage(to).label}
+    return {"to": to, "label": label, "needs_reason": backward}
 
 
 def _detail_context(request: HttpRequest, project: Project, **extra) -> dict:
@@ -272,12 +299,31 @@ def project_stage(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            messages.success(
-                request,
-                _("Stage changed to %(stage)s.") % {"stage": Stage(form.cleaned_data["to"]).label},
-            )
+            message = _("Stage changed to %(stage)s.") % {
+                "stage": Stage(form.cleaned_data["to"]).label
+            }
+            if request.htmx:  # the pipeline board's move dialog: it reloads its columns
+                return trigger_client_event(
+                    HttpResponse(status=204), "projectMoved", {"message": message}
+                )
+            messages.success(request, message)
             return redirect("projects:detail", pk=project.pk)
     project.refresh_from_db()
+    to = request.POST.get("to", "")
+    if request.htmx and to in Stage.values:
+        # The board's dialog again, with the refusal beside its field. A 200: htmx swaps it in
+        # as it is, and the browser logs no failed request for a refusal the page shows.
+        return render(
+            request,
+            "projects/_stage_form.html",
+            {
+                "project": project,
+                "action": _move_action(project, to),
+                "stage_form": form,
+                "open_stage": to,
+                "dialog": True,
+            },
+        )
     return render(
         request,
         "projects/project_detail.html",
@@ -416,6 +462,109 @@ def conflict_decide(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.error(request, _("Please choose a decision."))
     return redirect("projects:conflicts")
+
+
+# The filters the board's short form shows; the list's others, when a link brings them, ride along
+# as hidden fields (templates/projects/project_board.html).
+BOARD_FORM_FIELDS = {
+    "q",
+    "region",
+    "chain",
+    "light",
+    "sort",
+    "amount_min",
+    "amount_max",
+    "signed_from",
+    "signed_to",
+}
+
+
+def _board_context(request: HttpRequest) -> dict:
+    filterset, qs = selectors.project_list(user=request.user, params=request.GET)
+    chosen = filterset.form.cleaned_data.get("stage") if filterset.is_valid() else None
+    stages = [s for s in selectors.BOARD_STAGES if not chosen or s in chosen]
+    return {
+        "filter": filterset,
+        "columns": selectors.board_columns(qs, stages=stages),
+        "stages": Stage.choices,
+        "can_edit": can_edit(request.user),
+        "filter_open": bool(filterset.errors),
+        "kept_params": [
+            (k, v)
+            for k in request.GET
+            if k in filterset.form.fields and k not in BOARD_FORM_FIELDS
+            for v in request.GET.getlist(k)
+        ],
+        "active_filters": sum(
+            1
+            for k in filterset.form.fields
+            if k != "sort" and any(v.strip() for v in request.GET.getlist(k))
+        ),
+    }
+
+
+@login_required
+@require_GET
+def project_board(request: HttpRequest) -> HttpResponse:
+    """The pipeline board: a column per stage over the list's own filtered, scoped queryset
+    (`selectors.project_list`), each with the list's totals for that stage and its first cards.
+    A card is moved by the project page's own stage forms, opened in a dialog (`project_move`)."""
+    return render(request, "projects/project_board.html", _board_context(request))
+
+
+@login_required
+@require_GET
+def board_column(request: HttpRequest) -> HttpResponse:
+    """The next page of one board column (its "more" button, htmx): `col` the stage, `offset`
+    the cards already shown, and the board's filters."""
+    stage = request.GET.get("col", "")
+    if stage not in Stage.values:
+        return HttpResponseBadRequest(_("Unknown stage."))
+    try:
+        offset = max(0, int(request.GET.get("offset", "0")))
+    except ValueError:
+        offset = 0
+    _filterset, qs = selectors.project_list(user=request.user, params=request.GET)
+    cards, more = selectors.board_cards(qs, stage=stage, offset=offset)
+    return render(
+        request,
+        "projects/_board_cards.html",
+        {
+            "cards": cards,
+            "more": more,
+            "column_stage": stage,
+            "next_offset": offset + len(cards),
+            "stages": Stage.choices,
+            "can_edit": can_edit(request.user),
+        },
+    )
+
+
+@login_required
+@require_GET
+def project_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """The dialog a board card opens when dragged (or moved from its menu) to stage `to`: the
+    project page's own form for that move — the signing form for a forward move to 签约, the stage
+    form (date, and reason when moving back, dropping or reviving) otherwise. Both post to their
+    own views, which call the services."""
+    _require_editor(request)
+    project = selectors.project_get(user=request.user, pk=pk)
+    check_can_edit_region(request.user, project.region)
+    to = request.GET.get("to", "")
+    if to not in Stage.values or to == project.stage:
+        return HttpResponseBadRequest(_("Choose another stage to move the project to."))
+    if _needs_signing(project, to):
+        return redirect("events:signing_new", project_pk=project.pk)
+    return render(
+        request,
+        "projects/_stage_form.html",
+        {
+            "project": project,
+            "action": _move_action(project, to),
+            "stage_form": StageForm(initial={"to": to}),
+            "dialog": True,
+        },
+    )
 
 
 @login_required

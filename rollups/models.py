@@ -4,6 +4,8 @@ Counting follows DESIGN.md, "Rollups": milestones by their date, not a project's
 tables hold plain ids (no foreign-key constraints): they are derived data, rebuilt from source at will.
 """
 
+from decimal import Decimal
+
 from django.db import models
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
@@ -24,7 +26,27 @@ MILESTONE_MEASURES = [
     # (verification.MilestoneClaim, read here as a table) is verified. Issue 21.
     ("signed_verified", "signed_on"),
     ("started_verified", "started_on"),
+    # Cohort measures of the signed month, for the county assessment (scoring): of the projects
+    # signed in the month, those started since (开工率's numerator, "started by now"), and the
+    # signed projects by size band (the scheme's size buckets are unions of these bands).
+    ("signed_started", "signed_on"),
+    ("signed_band_1", "signed_on"),
+    ("signed_band_3", "signed_on"),
+    ("signed_band_5", "signed_on"),
+    ("signed_band_10", "signed_on"),
+    ("signed_band_20", "signed_on"),
 ]
+# Size bands of signed projects by planned investment, 万元, lower bound inclusive, upper
+# exclusive (None: open): 1–3亿, 3–5亿, 5–10亿, 10–20亿, ≥20亿. A scoring scheme's size buckets
+# must start and end on these edges (scoring.services validates it).
+SIZE_BANDS = {
+    "signed_band_1": (10000, 30000),
+    "signed_band_3": (30000, 50000),
+    "signed_band_5": (50000, 100000),
+    "signed_band_10": (100000, 200000),
+    "signed_band_20": (200000, None),
+}
+SIZE_BAND_EDGES = (10000, 30000, 50000, 100000, 200000)
 # (measure, source table): amounts recorded per project and month (projects.MonthlyAmount), summed
 # by their month: funds in place (到位资金) and completed investment (完成投资).
 MONTHLY_AMOUNT_MEASURES = [
@@ -56,7 +78,48 @@ CELL_KEY = [
     "is_foreign",
     "is_out_of_province",
 ]
+
+
+def measure_applies(measure: str, project) -> bool:
+    """Whether a project (in memory) can count in `measure` at its milestone date, beyond the date
+    being set and the signing caliber (which the refresh decides from the signing records). The
+    outbox names a cohort cell only when this holds, so a project that starts, or whose amount
+    moves it to another band, names the cells it entered and left. The refresh's SQL conditions
+    (rollups.refresh._counts) say the same."""
+    if measure == "signed_started":
+        return project.started_on is not None
+    band = SIZE_BANDS.get(measure)
+    if band is not None:
+        low, high = band
+        if project.planned_investment is None:
+            return False
+        amount = Decimal(str(project.planned_investment))
+        return amount >= low and (high is None or amount < high)
+    return True
+
+
 CHAIN_COLUMNS = ["signed_count", "signed_amount", "started_count", "started_amount"]
+
+
+class CohortMeasures(models.Model):
+    """The signed-month cohort columns (MILESTONE_MEASURES' signed_started and size bands), shared
+    by the fine cells and the region-month table."""
+
+    signed_started_count = models.PositiveIntegerField(default=0)
+    signed_started_amount = models.DecimalField(**MONEY)
+    signed_band_1_count = models.PositiveIntegerField(default=0)
+    signed_band_1_amount = models.DecimalField(**MONEY)
+    signed_band_3_count = models.PositiveIntegerField(default=0)
+    signed_band_3_amount = models.DecimalField(**MONEY)
+    signed_band_5_count = models.PositiveIntegerField(default=0)
+    signed_band_5_amount = models.DecimalField(**MONEY)
+    signed_band_10_count = models.PositiveIntegerField(default=0)
+    signed_band_10_amount = models.DecimalField(**MONEY)
+    signed_band_20_count = models.PositiveIntegerField(default=0)
+    signed_band_20_amount = models.DecimalField(**MONEY)
+
+    class Meta:
+        abstract = True
 
 
 class Outbox(models.Model):
@@ -78,7 +141,7 @@ class Outbox(models.Model):
         return f"outbox #{self.pk}: {len(self.keys)} buckets"
 
 
-class MonthlyRollup(models.Model):
+class MonthlyRollup(CohortMeasures):
     """Count and amount (万元) per region × month × industry chain × promotion method × park ×
     confidential × foreign × out-of-province: the fine cells every other grouping is summed from
     (the API groups by park; city-wide API clients must not see confidential projects; origin is
@@ -150,7 +213,7 @@ class MonthlyRollup(models.Model):
         return f"{self.region_id} {self.month:%Y-%m}"
 
 
-class RegionMonthRollup(models.Model):
+class RegionMonthRollup(CohortMeasures):
     """The same figures per region × month only: what the KPI cards, ranking and trend read, so
     their cost does not grow with the number of chains × methods × projects. Derived from
     MonthlyRollup in the same transaction that writes it."""

@@ -28,7 +28,7 @@ from django.db import transaction
 from django.db.models import CharField, Value
 
 from . import refresh
-from .models import MILESTONE_MEASURES, Outbox
+from .models import MILESTONE_MEASURES, Outbox, measure_applies
 from .refresh import DRAIN_PENDING_KEY
 from .tasks import drain_outbox
 
@@ -90,7 +90,7 @@ def project_bucket_keys(project, *, with_funds: bool = True, months=None) -> set
     keys = {
         cell_key(measure, region, value, dims)
         for measure, field in MILESTONE_MEASURES
-        if (value := getattr(project, field)) is not None
+        if (value := getattr(project, field)) is not None and measure_applies(measure, project)
     }
     if months is not None:
         keys.update(cell_key(measure, region, month, dims) for measure, month in months)

@@ -36,6 +36,7 @@ from .models import (
     MILESTONE_MEASURES,
     MONTHLY_AMOUNT_MEASURES,
     NO_SIGNING_RECORD_KIND,
+    SIZE_BANDS,
     VERIFIED_MEASURES,
     VERIFIED_STATE,
     Outbox,
@@ -131,11 +132,20 @@ def _verified(kind: str, condition: str) -> str:
 
 
 def _counts(measure: str, project: str, kinds: tuple[str, ...]) -> str:
-    """The extra condition a milestone measure puts on a project: the caliber for "signed" (and
-    for its verified twin), a verified claim for the verified measures."""
+    """The extra condition a milestone measure puts on a project: the caliber for "signed", its
+    cohorts and its verified twin; started since, or the size band, for the cohorts (as
+    models.measure_applies); a verified claim for the verified measures (issue 21)."""
     parts = []
-    if measure in ("signed", "signed_verified"):
+    if measure.startswith("signed"):
         parts.append(_signed_counts(project, kinds))
+    if measure == "signed_started":
+        parts.append(f"{project}.started_on IS NOT NULL")
+    band = SIZE_BANDS.get(measure)
+    if band is not None:  # integer constants from rollups.models
+        low, high = band
+        parts.append(f"{project}.planned_investment >= {int(low)}")
+        if high is not None:
+            parts.append(f"{project}.planned_investment < {int(high)}")
     if measure in VERIFIED_MEASURES:
         parts.append(_verified(VERIFIED_MEASURES[measure], f"v.project_id = {project}.id"))
     return "".join(f" AND {part}" for part in parts)
@@ -361,7 +371,6 @@ CELL_ARRAY_TYPES = ["integer[]"] * 2 + ["date[]"] + ["integer[]"] * 3 + ["boolea
 RM_ARRAY_TYPES = ["integer[]", "date[]"]
 STAGE_ARRAY_TYPES = ["integer[]", "varchar[]", "integer[]", "integer[]"]
 DERIVE_ARRAY_TYPES = [*RM_ARRAY_TYPES, *STAGE_ARRAY_TYPES, "timestamptz"]
-_prepared: dict[tuple[int, int], set[str]] = {}  # (connection id, backend pid) -> statements
 
 
 def _arrays(types: list[str], first: int = 1) -> str:
@@ -452,12 +461,12 @@ def _execute(cursor, name: str, columns: list[list], *, kinds: tuple[str, ...] =
     statement's text, so each caliber has its own prepared statement (a change of caliber
     prepares a new one; the old is never executed again)."""
     prepared = f"{name}_{'_'.join(kinds) or 'none'}" if name == "jz_rollup_cells" else name
-    raw = connection.connection
-    done = _prepared.setdefault((id(raw), raw.info.backend_pid), set())
-    if prepared not in done:
+    # The session itself says whether it holds the statement (no memory of our own that could
+    # outlive or mistake the connection): one catalogue read, a small fraction of a millisecond.
+    cursor.execute("SELECT 1 FROM pg_prepared_statements WHERE name = %s", [prepared])
+    if cursor.fetchone() is None:
         types, sql = _statements(kinds)[name]
         cursor.execute(f"PREPARE {prepared} ({', '.join(types)}) AS {sql}")
-        done.add(prepared)
     cursor.execute(f"EXECUTE {prepared} ({', '.join(['%s'] * len(columns))})", columns)
 
 

@@ -26,6 +26,32 @@ class Target(TimeStampedModel):
     signed_amount = models.DecimalField(_("signed investment (万元)"), **MONEY)
     new_start_amount = models.DecimalField(_("new-start investment (万元)"), **MONEY)
     funds_amount = models.DecimalField(_("funds in place (万元)"), **MONEY)
+    # The assessment's own measures (综合考评). Each is optional per region: null means "no target
+    # set", and a scheme indicator against a missing target scores nothing for that region.
+    out_of_province_count = models.PositiveIntegerField(
+        _("out-of-province signed projects (省外)"), null=True, blank=True
+    )
+    out_of_province_amount = models.DecimalField(
+        _("out-of-province signed investment (省外, 万元)"),
+        max_digits=18,
+        decimal_places=6,
+        null=True,
+        blank=True,
+    )
+    foreign_amount = models.DecimalField(
+        _("foreign signed investment (外资, 万元)"),
+        max_digits=18,
+        decimal_places=6,
+        null=True,
+        blank=True,
+    )
+    completed_amount = models.DecimalField(
+        _("completed investment (完成投资, 万元)"),
+        max_digits=18,
+        decimal_places=6,
+        null=True,
+        blank=True,
+    )
 
     history = history()
 
@@ -38,7 +64,10 @@ class Target(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(signed_amount__gte=0)
                 & Q(new_start_amount__gte=0)
-                & Q(funds_amount__gte=0),
+                & Q(funds_amount__gte=0)
+                & (Q(out_of_province_amount__isnull=True) | Q(out_of_province_amount__gte=0))
+                & (Q(foreign_amount__isnull=True) | Q(foreign_amount__gte=0))
+                & (Q(completed_amount__isnull=True) | Q(completed_amount__gte=0)),
                 name="target_amounts_nonnegative",
             ),
         ]

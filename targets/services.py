@@ -24,6 +24,15 @@ IMPORT_COLUMNS = [
     ("new_start_amount", ("新开工投资额(万元)", "新开工投资额", "new-start investment")),
     ("funds_amount", ("到位资金(万元)", "到位资金", "funds in place")),
 ]
+# Optional columns (the assessment's measures): absent or blank leaves the region without one.
+OPTIONAL_IMPORT_COLUMNS = [
+    ("out_of_province_count", ("省外签约项目数", "out-of-province signed projects")),
+    ("out_of_province_amount", ("省外签约投资额(万元)", "省外签约投资额")),
+    ("foreign_amount", ("外资签约投资额(万元)", "外资签约投资额")),
+    ("completed_amount", ("完成投资(万元)", "完成投资", "completed investment")),
+]
+OPTIONAL_FIELDS = [field for field, _names in OPTIONAL_IMPORT_COLUMNS]
+KEEP = object()  # target_set: an optional measure not given keeps its stored value
 
 
 def can_set_targets(user) -> bool:
@@ -53,8 +62,13 @@ def target_set(
     signed_amount: Decimal | str,
     new_start_amount: Decimal | str,
     funds_amount: Decimal | str,
+    out_of_province_count=KEEP,
+    out_of_province_amount=KEEP,
+    foreign_amount=KEEP,
+    completed_amount=KEEP,
 ) -> Target:
-    """Create or correct a region's targets for a year."""
+    """Create or correct a region's targets for a year. The optional measures (省外, 外资, completed
+    investment) take None for "no target"; not given, they keep what is stored."""
     check_can_set_targets(by)
     # One history row per change: a new target is saved once, with its figures.
     target = Target.objects.select_for_update().filter(region=region, year=year).first()
@@ -64,6 +78,17 @@ def target_set(
     target.signed_amount = parse_amount(signed_amount)
     target.new_start_amount = parse_amount(new_start_amount)
     target.funds_amount = parse_amount(funds_amount)
+    if out_of_province_count is not KEEP:
+        target.out_of_province_count = (
+            None if out_of_province_count in (None, "") else int(out_of_province_count)
+        )
+    for field, value in (
+        ("out_of_province_amount", out_of_province_amount),
+        ("foreign_amount", foreign_amount),
+        ("completed_amount", completed_amount),
+    ):
+        if value is not KEEP:
+            setattr(target, field, None if value in (None, "") else parse_amount(value))
     target.full_clean()
     target.save()
     return target
@@ -117,6 +142,10 @@ def targets_import_xlsx(*, by, file: BinaryIO) -> list[Target]:
         if match is None:
             raise ValidationError(_("Column “%(name)s” is missing.") % {"name": names[0]})
         positions[field] = match
+    for field, names in OPTIONAL_IMPORT_COLUMNS:
+        match = next((i for i, h in enumerate(header) if h in names), None)
+        if match is not None:
+            positions[field] = match
     regions = {r.name: r for r in Region.objects.all()} | {r.code: r for r in Region.objects.all()}
     targets, errors = [], []
     for number, row in enumerate(rows, start=2):
@@ -137,6 +166,11 @@ def targets_import_xlsx(*, by, file: BinaryIO) -> list[Target]:
                     signed_amount=str(value["signed_amount"] or 0),
                     new_start_amount=str(value["new_start_amount"] or 0),
                     funds_amount=str(value["funds_amount"] or 0),
+                    **{
+                        field: (None if value[field] in (None, "") else str(value[field]))
+                        for field in OPTIONAL_FIELDS
+                        if field in value
+                    },
                 )
             )
         except (ValidationError, TypeError, ValueError) as exc:

@@ -16,6 +16,10 @@ TARGET_LIST_FIELDS = {
     "signed_amount": "signed_amount",
     "new_start_amount": "new_start_amount",
     "funds_amount": "funds_amount",
+    "out_of_province_count": "out_of_province_count",
+    "out_of_province_amount": "out_of_province_amount",
+    "foreign_amount": "foreign_amount",
+    "completed_amount": "completed_amount",
     "updated_at": "updated_at",
 }
 
@@ -37,6 +41,12 @@ class TargetSerializer(serializers.Serializer):
     signed_amount = money("签约投资额目标")
     new_start_amount = money("新开工投资额目标")
     funds_amount = money("到位资金目标")
+    out_of_province_count = serializers.IntegerField(
+        allow_null=True, help_text="省外签约项目数目标 (null: none set)"
+    )
+    out_of_province_amount = money("省外签约投资额目标 (null: none set)", allow_null=True)
+    foreign_amount = money("外资签约投资额目标 (null: none set)", allow_null=True)
+    completed_amount = money("完成投资目标 (null: none set)", allow_null=True)
     updated_at = serializers.DateTimeField()
 
 
@@ -53,6 +63,19 @@ class TargetInputSerializer(serializers.Serializer):
     signed_amount = money("签约投资额目标", required=False, min_value=0)
     new_start_amount = money("新开工投资额目标", required=False, min_value=0)
     funds_amount = money("到位资金目标", required=False, min_value=0)
+    # The assessment's optional measures: null clears one, leaving it out keeps what is stored.
+    out_of_province_count = serializers.IntegerField(
+        min_value=0,
+        max_value=1_000_000,
+        required=False,
+        allow_null=True,
+        help_text="省外签约项目数目标",
+    )
+    out_of_province_amount = money(
+        "省外签约投资额目标", required=False, allow_null=True, min_value=0
+    )
+    foreign_amount = money("外资签约投资额目标", required=False, allow_null=True, min_value=0)
+    completed_amount = money("完成投资目标", required=False, allow_null=True, min_value=0)
 
 
 class TargetUpdateSerializer(serializers.Serializer):
@@ -64,3 +87,16 @@ class TargetUpdateSerializer(serializers.Serializer):
     signed_amount = money("签约投资额目标", required=False, min_value=0)
     new_start_amount = money("新开工投资额目标", required=False, min_value=0)
     funds_amount = money("到位资金目标", required=False, min_value=0)
+    # The assessment's optional measures: null clears one, leaving it out keeps what is stored.
+    out_of_province_count = serializers.IntegerField(
+        min_value=0,
+        max_value=1_000_000,
+        required=False,
+        allow_null=True,
+        help_text="省外签约项目数目标",
+    )
+    out_of_province_amount = money(
+        "省外签约投资额目标", required=False, allow_null=True, min_value=0
+    )
+    foreign_amount = money("外资签约投资额目标", required=False, allow_null=True, min_value=0)
+    completed_amount = money("完成投资目标", required=False, allow_null=True, min_value=0)

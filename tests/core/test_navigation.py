@@ -8,7 +8,8 @@ pytestmark = pytest.mark.django_db
 
 DEMO_ROLES = ["admin", "city_staff", "yuci_staff", "yuci_official", "leader", "api_reader"]
 NAV = re.compile(r'<ul class="navbar-nav">(.*?)</ul>', re.S)
-LINK = re.compile(r'<a class="nav-link" href="([^"]+)"')
+# The bar's links and those under 更多 (core.context_processors.MORE).
+LINK = re.compile(r'<a class="(?:nav-link|dropdown-item(?: active)?)" href="([^"]+)"')
 
 
 def _menu_links(html: str) -> list[str]:

@@ -271,7 +271,10 @@ class Person:
         toggler = self.page.locator(".navbar-toggler")
         if toggler.is_visible() and not nav.is_visible():
             self.click(toggler)
-        self.follow(nav.get_by_role("link", name=re.compile(name)).first)
+        link = nav.get_by_role("link", name=re.compile(name)).first
+        if not link.is_visible():  # a rarer page, under 更多
+            self.click(nav.get_by_role("button", name="更多"))
+        self.follow(link)
 
     def follow(self, locator) -> None:
         """Click a link and wait until the next page has loaded (scripts run), as a person

@@ -11,6 +11,7 @@ from .test_clerk import _list_totals, _tag, log_lead
 
 pytestmark = pytest.mark.e2e
 
+MENU_LINKS = "#navbar-menu a.nav-link, #navbar-menu a.dropdown-item"  # the bar and 更多
 PROJECT_LINK = re.compile(r"^(https?://[^/]+)?/projects/\d+/$")
 
 
@@ -57,7 +58,7 @@ def test_county_clerk_sees_only_their_county_in_lists_search_and_links(user):
         )
 
     # Every project link on every page of the menu opens a 榆次区 project.
-    menu = page.locator("#navbar-menu a.nav-link")
+    menu = page.locator(MENU_LINKS)
     labels = [t.strip() for t in menu.all_inner_texts()]
     seen: set[str] = set()
     for label in labels:
@@ -77,7 +78,7 @@ def test_every_menu_item_a_role_sees_it_may_use(user):
     page = user.page
     for username in ("yuci_staff", "yuci_official", "leader", "city_staff"):
         user.login(username)
-        labels = [t.strip() for t in page.locator("#navbar-menu a.nav-link").all_inner_texts()]
+        labels = [t.strip() for t in page.locator(MENU_LINKS).all_inner_texts()]
         assert labels, username
         for label in labels:
             user.menu(label)

@@ -148,7 +148,7 @@ def expected_rollups() -> dict[str, dict]:
             day = getattr(project, field)
             if day is None:
                 continue
-            if measure in ("signed", "signed_verified"):
+            if measure.startswith("signed"):
                 records = signings[project.pk]
                 counted = bool(records & kinds) or (not records and NO_SIGNING_RECORD_KIND in kinds)
                 if not counted:
@@ -156,6 +156,20 @@ def expected_rollups() -> dict[str, dict]:
             verified_kind = measure.removesuffix("_verified")
             if verified_kind != measure and (verified_kind, project.pk) not in verified:
                 continue
+            if measure == "signed_started" and project.started_on is None:
+                continue
+            if measure.startswith("signed_band_"):
+                # 亿元 bands written out here, not read from rollups.models (an independent oracle)
+                low, high = {
+                    "signed_band_1": (1, 3),
+                    "signed_band_3": (3, 5),
+                    "signed_band_5": (5, 10),
+                    "signed_band_10": (10, 20),
+                    "signed_band_20": (20, None),
+                }[measure]
+                yi = project.planned_investment / 10000
+                if yi < low or (high is not None and yi >= high):
+                    continue
             add(cell(project, day), measure, project.planned_investment)
     for measure, model in (("funds", FundsInPlace), ("completed", CompletedInvestment)):
         for row in model.objects.filter(project_id__in=list(projects)):

@@ -82,6 +82,10 @@ API_RULES: dict[str, Op] = {
     "v1_supervision_items_return_create": Op(obj="supervision", roles=CITY_EDITORS, ok=400),
     # Light rules: city-wide settings, read by every caller.
     "v1_light_rules_list": Op(),
+    # --- generated 通报 / 提醒函: every caller reads the city-wide archive
+    "v1_reports_list": Op(),
+    "v1_reports_retrieve": Op(obj="report_document"),
+    "v1_reports_download_retrieve": Op(obj="report_document"),
     "v1_light_rules_retrieve": Op(obj="light_rule"),
     # --- events (public news), their signings (scoped by the project) and orders / agreements
     "v1_events_list": Op(),

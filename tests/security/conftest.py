@@ -95,6 +95,7 @@ def county_objects(demo_users, settings, tmp_path):
         | {"import": imports}
         | {"supervision": lambda: _supervision_items(projects)}
         | {"claim": lambda: _claims(objects["funds"])}
+        | {"report_document": lambda: {"report_document": {"shared": _report_document()}}}
     )
     objects["factories"] = {
         "event_attachment": lambda variant: event_attachment_add(
@@ -278,3 +279,18 @@ def _supervision_items(projects: dict) -> dict:
             for variant, project in projects.items()
         }
     }
+
+
+def _report_document():
+    """A generated 通报 in the archive: city-wide, every person reads it (the API: every caller)."""
+    from scoring.models import ReportDocument
+
+    return ReportDocument.objects.create(
+        kind="bulletin",
+        year=2023,
+        period="q1",
+        title="通报",
+        filename="通报.docx",
+        content=b"PK",
+        sha256="0" * 64,
+    )

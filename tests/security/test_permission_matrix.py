@@ -46,6 +46,7 @@ VISIBLE_BY_KIND = {
     "import": IMPORTS_SEEN,
     "supervision": VISIBLE,  # a 督办 item follows its project's scope
     "claim": VISIBLE,  # milestone evidence follows its project's scope
+    "report_document": {user: {"shared"} for user in VISIBLE},  # 通报: city-wide documents
 }
 # Which objects each editor may change: their region's; outside investors (no region) for every
 # editor; city editors everything.

@@ -73,9 +73,17 @@ RULES: dict[str, Rule] = {
     "attachment_download": Rule(obj="attachment"),
     # --- Django admin: staff only; each model page follows the user's model permissions ------------
     "admin:*": Rule(admin=True),
+    # --- global search (header box): every signed-in user, always scoped (tests/search) -------------
+    "search:results": Rule(query="?q=jl"),
+    "search:suggest": Rule(query="?q=jl"),
     # --- projects (the lead's pages) -----------------------------------------------------------------
     # Reading is for everyone signed in (each sees their own scope); writing for editors.
     "projects:list": Rule(query="?q=MX"),
+    # The pipeline board and its columns' next pages: the list's scope and filters.
+    "projects:board": Rule(query="?q=MX"),
+    "projects:board_column": Rule(query="?col=lead&offset=0"),
+    # The board's move dialog (the stage form; a forward move to 签约 redirects to the signing form).
+    "projects:move": Rule(roles=EDITORS, obj="project", writes=True, query="?to=dropped"),
     "projects:detail": Rule(obj="project"),
     "projects:edit": Rule(roles=EDITORS, obj="project", writes=True),
     "projects:new": Rule(roles=EDITORS),
@@ -85,6 +93,13 @@ RULES: dict[str, Rule] = {
     "projects:conflicts": Rule(),
     # --- 亮灯 and 督办 (issue 20): rules are city staff's page; 督办 items follow their project ---
     "lights:rules": Rule(roles=CITY_EDITORS),
+    # --- county assessment: every person reads scores and the 通报 archive; city editors edit ---
+    "scoring:scores": Rule(roles=PEOPLE, query="?year=2023&period=q1"),
+    "scoring:publish": Rule(skip="POST only; city editors, tested in tests/scoring"),
+    "scoring:schemes": Rule(roles=CITY_EDITORS),
+    "scoring:reports": Rule(roles=PEOPLE),
+    "scoring:generate": Rule(skip="POST only; city editors, tested in tests/scoring"),
+    "scoring:report_download": Rule(roles=PEOPLE, obj="report_document"),
     "lights:rule_edit": Rule(roles=CITY_EDITORS, kwargs={"series": 1}),
     "lights:rule_retire": Rule(skip="POST only; tested in tests/lights/test_pages.py"),
     "lights:supervision_list": Rule(query="?status=open"),

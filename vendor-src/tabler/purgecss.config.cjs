@@ -6,9 +6,12 @@ module.exports = {
   // template tags). Tabler's own scripts add the Bootstrap state classes kept below.
   content: ["templates/**/*.html", "*/templates/**/*.html", "static/js/**/*.js", "*/**/*.py"],
   skippedContentGlobs: [".venv/**", "node_modules/**", "staticfiles/**"],
+  // Set by Bootstrap's dropdown (the header's 更多 menu) on the open menu.
+  dynamicAttributes: ["data-bs-popper"],
   safelist: {
     standard: [
-      // Set by Bootstrap's collapse (the only Bootstrap script the pages use) and by forms.
+      // Set by Bootstrap's collapse and dropdown (the only Bootstrap scripts the pages use), by forms
+      // and by static/js/global-search.js.
       "show", "collapsing", "active", "disabled", "is-invalid", "is-valid", "was-validated",
       // Built from a variable in a template: alert-{{ message.tags }}, btn-{{ action.style }}.
       "alert-success", "alert-info", "alert-warning", "alert-danger",

@@ -10,6 +10,7 @@ from demo.targets_demo import load_targets_demo
 from lights.services import lights_refresh
 from rollups import refresh as rollup_refresh
 from rollups.outbox import drains_held
+from scoring.services import scheme_create_default
 
 
 class Command(BaseCommand):
@@ -48,6 +49,8 @@ class Command(BaseCommand):
             load_chains_demo()
             load_events_demo()
             load_targets_demo()
+            # The issue's default scoring scheme (综合考评), in force from 2023.
+            scheme_create_default()
         # The nightly check, once: recompute everything from source; drift is logged if any.
         drift = rollup_refresh.rebuild_all().drift
         # Every light as of today (the nightly job's run), so 安泰's unstarted projects show red.

@@ -1,0 +1,216 @@
+"""The pipeline board (/projects/board/): its columns are the list's totals for the same filters
+(one FilterSet, one scoped queryset), it runs a fixed number of queries, it shows a county user
+their own region only, and a card moves through the project page's own forms and services."""
+
+import datetime as dt
+import json
+import re
+from decimal import Decimal
+
+import pytest
+from django.db.models import Sum
+
+from projects.models import Project, Stage
+from tests.factories import make_project
+
+pytestmark = pytest.mark.django_db
+
+COLUMN = re.compile(
+    r'<section class="board-col[^"]*" data-stage="(\w+)".*?data-testid="col-count">([^<]*)<'
+    r'.*?data-testid="col-amount"[^>]*>([^<]*)<',
+    re.S,
+)
+FILTERS = [
+    {},
+    {"region": "140702"},
+    {"q": "项目", "chain": "new_materials"},
+    {"amount_min": "5000", "signed_from": "2021-01-01"},
+    {"light": "red"},
+]
+
+
+def _columns(client, params) -> dict[str, tuple[str, str]]:
+    response = client.get("/projects/board/", params)
+    assert response.status_code == 200
+    return {
+        stage: (n.strip(), amount.strip())
+        for stage, n, amount in COLUMN.findall(response.content.decode())
+    }
+
+
+def _list_totals(client, params) -> tuple[str, str]:
+    body = client.get("/projects/", params).content.decode()
+    count = re.search(r'data-testid="total-count">\s*([^<]*?)\s*<', body).group(1)
+    amount = re.search(r'data-testid="total-amount">(?:<span[^>]*>)?([^<]*)<', body).group(1)
+    return count, amount.strip()
+
+
+@pytest.mark.parametrize("params", FILTERS)
+def test_each_column_shows_the_list_totals_for_the_same_filters_and_its_stage(
+    client, demo_data, demo_users, params
+):
+    client.force_login(demo_users["city_staff"])
+    columns = _columns(client, params)
+    assert list(columns) == [s.value for s in Stage if s != Stage.DROPPED] + ["dropped"]
+    for stage, shown in columns.items():
+        assert shown == _list_totals(client, {**params, "stage": stage}), (stage, params)
+
+
+def test_column_sums_are_the_exact_planned_investment_of_their_projects(
+    client, demo_data, demo_users
+):
+    # An oracle of its own: the database's sum over the region's projects, stage by stage.
+    client.force_login(demo_users["city_staff"])
+    columns = _columns(client, {"region": "140702"})
+    for stage, (count, amount) in columns.items():
+        rows = Project.objects.filter(region__code="140702", stage=stage)
+        total = rows.aggregate(s=Sum("planned_investment"))["s"] or Decimal(0)
+        assert count == f"{rows.count():,}"
+        assert amount == f"{(total / 10000).quantize(Decimal('0.01')):,.2f}", stage
+
+
+def test_the_board_runs_a_fixed_number_of_queries(
+    client, demo_data, demo_users, django_assert_num_queries
+):
+    client.force_login(demo_users["city_staff"])
+    client.get("/projects/board/")
+    # Session and user; per column (7) its totals and its page's ids; every column's cards in
+    # one; the form's regions and chains; whatever the number of projects.
+    with django_assert_num_queries(2 + 7 * 2 + 1 + 2):
+        client.get("/projects/board/")
+    # Filtered: the region code is checked once more.
+    with django_assert_num_queries(2 + 7 * 2 + 1 + 2 + 1):
+        client.get("/projects/board/?region=140702&light=red")
+
+
+def test_a_county_user_sees_their_region_only_confidential_included(
+    client, reference_data, demo_users
+):
+    own = make_project(name="榆次保密洽谈", region_code="140702", is_confidential=True)
+    other = make_project(name="太谷保密洽谈", region_code="140703", is_confidential=True)
+    other_open = make_project(name="太谷公开洽谈", region_code="140703")
+    client.force_login(demo_users["yuci_staff"])
+    body = client.get("/projects/board/").content.decode()
+    assert own.name in body
+    assert other.name not in body and other_open.name not in body
+    # Asking for the other county's region, or its column's next page, still shows nothing of it.
+    body = client.get("/projects/board/", {"region": "140703"}).content.decode()
+    assert other.name not in body and other_open.name not in body
+    body = client.get("/projects/board/column/", {"col": "lead", "offset": "0"}).content.decode()
+    assert own.name in body and other.name not in body
+
+
+def test_a_column_shows_50_cards_then_more_pages_in_the_list_order(
+    client, reference_data, demo_users
+):
+    for i in range(53):
+        make_project(name=f"看板线索{i:02d}", registered_on=dt.date(2023, 1, 1) + dt.timedelta(i))
+    client.force_login(demo_users["city_staff"])
+    # (Filtered to them: the demo data of the tests above may still be loaded.)
+    body = client.get("/projects/board/", {"q": "看板线索"}).content.decode()
+    lead = body.split('data-stage="lead"', 1)[1].split("</section>", 1)[0]
+    names = re.findall(r"看板线索\d\d", lead)
+    assert names == [f"看板线索{i:02d}" for i in range(52, 2, -1)]  # newest registered first
+    more = re.search(r'hx-get="([^"]+)"', lead).group(1).replace("&amp;", "&")
+    assert "col=lead" in more and "offset=50" in more and "q=" in more
+    rest = client.get(more).content.decode()
+    assert re.findall(r"看板线索\d\d", rest) == ["看板线索02", "看板线索01", "看板线索00"]
+    assert 'data-testid="board-more"' not in rest
+
+
+HX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def talk(reference_data, demo_users):
+    return make_project(
+        name="洽谈中的项目",
+        amount="20000",
+        stage=Stage.NEGOTIATING,
+        negotiating_on=dt.date(2023, 3, 1),
+    )
+
+
+def test_dragging_to_signed_opens_the_signing_form_and_signs_through_the_service(
+    client, demo_users, talk
+):
+    client.force_login(demo_users["city_staff"])
+    response = client.get(f"/projects/{talk.pk}/move/", {"to": "signed"}, headers=HX, follow=True)
+    body = response.content.decode()
+    assert response.status_code == 200 and "<html" not in body
+    assert 'name="signed_on"' in body and 'name="agreement_kind"' in body
+    assert 'name="amount"' in body and "hx-post" in body
+
+    before = _columns(client, {"q": "洽谈中的项目"})
+    assert before["negotiating"] == ("1", "2.00") and before["signed"] == ("0", "0.00")
+    response = client.post(
+        f"/events/signings/new/{talk.pk}/",
+        {"signed_on": "2023-06-01", "amount": "1.5亿", "agreement_kind": "formal"},
+        headers=HX,
+    )
+    assert response.status_code == 204
+    assert "projectMoved" in json.loads(response.headers["HX-Trigger"])
+    talk.refresh_from_db()
+    assert talk.stage == Stage.SIGNED and talk.signed_on == dt.date(2023, 6, 1)
+    assert talk.signings.get().amount == Decimal("15000")
+    after = _columns(client, {"q": "洽谈中的项目"})
+    assert after["negotiating"] == ("0", "0.00") and after["signed"] == ("1", "2.00")
+
+
+def test_a_refused_move_answers_the_dialog_with_the_message_and_changes_nothing(
+    client, demo_users, talk
+):
+    client.force_login(demo_users["city_staff"])
+    changes = talk.stage_changes.count()
+    # Skipping 签约 (no signing date): the stage form, refused by the service.
+    response = client.get(f"/projects/{talk.pk}/move/", {"to": "started"}, headers=HX)
+    assert response.status_code == 200 and 'name="on"' in response.content.decode()
+    response = client.post(
+        f"/projects/{talk.pk}/stage/", {"to": "started", "on": "2023-07-01"}, headers=HX
+    )
+    assert response.status_code == 200
+    assert "不能跳过“签约”" in response.content.decode()
+    # Back to 线索 without a reason: the same form asks for one.
+    body = client.get(f"/projects/{talk.pk}/move/", {"to": "lead"}, headers=HX).content.decode()
+    assert re.search(r'name="reason"[^>]*required', body)
+    response = client.post(
+        f"/projects/{talk.pk}/stage/", {"to": "lead", "on": "2023-07-01"}, headers=HX
+    )
+    assert response.status_code == 200
+    assert "项目阶段回退需填写原因" in response.content.decode()
+    talk.refresh_from_db()
+    assert talk.stage == Stage.NEGOTIATING and talk.stage_changes.count() == changes
+    # With the reason it goes back, answered for the board (no page, an event).
+    response = client.post(
+        f"/projects/{talk.pk}/stage/",
+        {"to": "lead", "on": "2023-07-01", "reason": "投资方暂缓"},
+        headers=HX,
+    )
+    assert response.status_code == 204 and "projectMoved" in response.headers["HX-Trigger"]
+    talk.refresh_from_db()
+    assert talk.stage == Stage.LEAD
+
+
+def test_a_dropped_project_dragged_back_needs_the_revival_reason(client, demo_users, talk):
+    from projects import services
+
+    services.project_advance_stage(
+        project=talk, to=Stage.DROPPED, on=dt.date(2023, 5, 1), by=None, reason="投资方撤回"
+    )
+    client.force_login(demo_users["city_staff"])
+    # Signing a dropped project is not offered: the stage form (revival) opens instead.
+    body = client.get(f"/projects/{talk.pk}/move/", {"to": "signed"}, headers=HX).content.decode()
+    assert 'name="on"' in body and 'name="agreement_kind"' not in body
+    response = client.post(
+        f"/projects/{talk.pk}/stage/", {"to": "negotiating", "on": "2023-06-01"}, headers=HX
+    )
+    assert response.status_code == 200 and "请填写恢复项目的原因" in response.content.decode()
+
+
+def test_readers_and_other_counties_cannot_open_the_move_dialog(client, demo_users, talk):
+    client.force_login(demo_users["leader"])
+    assert client.get(f"/projects/{talk.pk}/move/", {"to": "signed"}).status_code == 403
+    client.force_login(demo_users["taigu_staff"])  # the project is 榆次's
+    assert client.get(f"/projects/{talk.pk}/move/", {"to": "signed"}).status_code == 404
+    client.force_login(demo_users["city_staff"])
+    assert client.get(f"/projects/{talk.pk}/move/", {"to": "negotiating"}).status_code == 400

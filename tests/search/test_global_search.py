@@ -1,0 +1,191 @@
+"""Global search (search.selectors.global_search, /search/ and its header dropdown): what it finds
+and by which fields, in what order, what it never shows a county user, and how it answers junk."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from enterprises.services import contact_add
+from search.selectors import MAX_QUERY_LENGTH, global_search
+from tests.factories import make_enterprise, make_project
+
+pytestmark = pytest.mark.django_db
+
+_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+def _credit_code(first17: str) -> str:
+    """GB 32100-2015 written out here (weights 3^i mod 31), not taken from the code under test."""
+    total = sum(_ALPHABET.index(ch) * pow(3, i, 31) for i, ch in enumerate(first17))
+    return first17 + _ALPHABET[(31 - total % 31) % 31]
+
+
+GEELY_CODE = _credit_code("91140700MA0GEELY1")
+SECRET_CODE = _credit_code("91310000MA1QTDL02")
+SECRET_MOBILE = "13912345678"
+SECRET_NAME = "太谷氢能重卡保密项目"
+
+
+@pytest.fixture
+def world(demo_users):
+    geely = make_enterprise("吉利汽车晋中基地", credit_code=GEELY_CODE)
+    contact_add(enterprise=geely, name="张立新", phone="138 0013 8000")
+    hydrogen = make_enterprise("上海氢途动力科技有限公司", credit_code=SECRET_CODE)
+    contact_add(enterprise=hydrogen, name="李保密", phone=SECRET_MOBILE)
+    return {
+        "users": demo_users,
+        "geely_project": make_project(
+            name="吉利新能源整车项目", region_code="JZKFQ", investor=geely
+        ),
+        "secret": make_project(
+            name=SECRET_NAME, region_code="140703", investor=hydrogen, is_confidential=True
+        ),
+        "yuci": make_project(name="榆次吉利配套项目", region_code="140702"),
+    }
+
+
+def _titles(result, kind: str) -> list[str]:
+    return [hit.title for hit in next(g for g in result.groups if g.kind == kind).hits]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["吉利", "吉利汽车", "jili", "JLQC", "jlqc", GEELY_CODE[:8], GEELY_CODE, "13800138000", "8000"],
+)
+def test_city_staff_finds_the_project_and_its_investor_by_every_field(world, query):
+    result = global_search(user=world["users"]["city_staff"], q=query)
+    assert "吉利新能源整车项目" in _titles(result, "projects"), query
+    assert "吉利汽车晋中基地" in _titles(result, "enterprises"), query
+
+
+def test_people_events_and_parks_are_found(world):
+    user = world["users"]["city_staff"]
+    assert "张立新" in _titles(global_search(user=user, q="张立"), "people")
+    assert "张立新" in _titles(global_search(user=user, q="13800138000"), "people")
+    # Users: city roles find colleagues by name or username.
+    assert any("榆次" in t for t in _titles(global_search(user=user, q="yuci_staff"), "people"))
+
+
+def test_best_matches_come_first(world):
+    make_project(name="新吉利能源项目", region_code="JZKFQ")
+    make_project(name="吉利", region_code="JZKFQ")
+    titles = _titles(
+        global_search(user=world["users"]["city_staff"], q="吉利", limit=10), "projects"
+    )
+    assert titles[0] == "吉利"  # the exact name
+    assert titles.index("吉利新能源整车项目") < titles.index(
+        "新吉利能源项目"
+    )  # start of a name first
+
+
+SECRET_FIELDS = [
+    SECRET_NAME,
+    "氢能重卡",  # part of its name
+    "上海氢途",  # its investor
+    "shanghaiqingtu",  # the investor's pinyin
+    "shqtdl",  # … and initials
+    SECRET_CODE,
+    SECRET_CODE[:10],
+    SECRET_MOBILE,
+    SECRET_MOBILE[-6:],
+]
+
+
+@pytest.mark.parametrize("username", ["yuci_staff", "yuci_official", "api_reader"])
+def test_another_countys_confidential_project_is_never_found_or_counted(world, username, client):
+    """Not in the projects group, not behind its 'more', not on the page, by any of its fields."""
+    user = world["users"][username]
+    for query in SECRET_FIELDS:
+        for limit in (1, 5, 30):
+            result = global_search(user=user, q=query, limit=limit)
+            projects = next(g for g in result.groups if g.kind == "projects")
+            assert SECRET_NAME not in [h.title for h in projects.hits], (username, query)
+            assert projects.hits == [] and projects.more is False, (username, query)
+        client.force_login(user)
+        for name in ("search:results", "search:suggest"):
+            body = client.get(reverse(name), {"q": query}).content.decode()
+            # The page repeats what was typed; nothing else may name the project.
+            assert SECRET_NAME not in body.replace(query, ""), (username, name, query)
+            assert f"/projects/{world['secret'].pk}/" not in body, (username, name, query)
+
+
+def test_the_confidential_projects_own_county_and_the_city_find_it(world):
+    for username in ("taigu_staff", "city_staff", "leader"):
+        for query in (SECRET_NAME, "shqtdl", SECRET_CODE, SECRET_MOBILE):
+            result = global_search(user=world["users"][username], q=query)
+            assert SECRET_NAME in _titles(result, "projects"), (username, query)
+
+
+def test_a_county_user_sees_only_their_countys_projects(world):
+    result = global_search(user=world["users"]["yuci_staff"], q="吉利", limit=30)
+    assert _titles(result, "projects") == ["榆次吉利配套项目"]
+    # Enterprises are public facts: the investor is found, its other-county project is not.
+    assert "吉利汽车晋中基地" in _titles(result, "enterprises")
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("吉" * 1000, f"只按前{MAX_QUERY_LENGTH}个字查找"),
+        ("！？。，、…%_'\"--;", "请输入名称的一部分"),
+        ("%", "请输入名称的一部分"),
+        ("   ", "请输入名称的一部分"),
+        ("'; DROP TABLE projects_project; --", "没有找到"),
+        ("' OR '1'='1", "没有找到"),
+        ("a\x00b\u202e", "没有找到"),
+    ],
+)
+def test_bad_input_is_answered_safely_in_chinese(world, client, query, message):
+    client.force_login(world["users"]["yuci_staff"])
+    # The dropdown stays closed (answers nothing) while the box holds only spaces.
+    names = ("search:results",) if not query.strip() else ("search:results", "search:suggest")
+    for name in names:
+        response = client.get(reverse(name), {"q": query})
+        assert response.status_code == 200, name
+        assert message in response.content.decode(), name
+    with connection.cursor() as cursor:  # still there
+        cursor.execute("SELECT count(*) FROM projects_project")
+        assert cursor.fetchone()[0] >= 3
+
+
+def test_like_wildcards_in_a_query_match_only_themselves(world):
+    result = global_search(user=world["users"]["city_staff"], q="吉_%")
+    assert not result.found
+
+
+def test_the_dropdown_is_a_constant_number_of_queries(world, django_assert_num_queries):
+    user = world["users"]["city_staff"]
+    user.has_perm("accounts.change_user")  # loads the user's permissions once, as any page does
+    for query in ("吉利", "jl", "yuci"):
+        with django_assert_num_queries(6):  # one per group, people = contacts + users
+            global_search(user=user, q=query)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_trgm is PostgreSQL's")
+def test_trigram_indexes_serve_the_search_filters(world):
+    """Each filter's left-hand side is what its GIN index holds (UPPER(col::text) for icontains),
+    so PostgreSQL can use it (sequential scans off: the test tables are tiny)."""
+    from enterprises.models import Enterprise
+    from projects.models import Project
+
+    cases = [
+        (Project.all_objects.filter(name__icontains="新能源"), "search_project_name_trgm"),
+        (Enterprise.all_objects.filter(name__icontains="汽车晋中"), "search_enterprise_name_trgm"),
+        (
+            Enterprise.all_objects.filter(name_pinyin__contains="qiche"),
+            "search_enterprise_pinyin_trgm",
+        ),
+        (
+            Enterprise.all_objects.filter(credit_code__startswith="9114"),
+            "search_enterprise_credit_trgm",
+        ),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        try:
+            for qs, index in cases:
+                assert index in qs.explain(), index
+        finally:
+            cursor.execute("SET enable_seqscan = on")
