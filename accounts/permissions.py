@@ -34,8 +34,12 @@ ROLE_ACTIONS: dict[str, dict[str, tuple[str, ...]]] = {
     Role.API_CLIENT: dict.fromkeys(DOMAIN_APPS, (VIEW,)),
 }
 # Extra named permissions per role (codename with app label).
+# Verifying milestone evidence (issue 21) is city staff's work (DESIGN.md: "city staff verify
+# it"); a county user never verifies, and nobody verifies what they recorded (verification.services).
+VERIFY_MILESTONE = "verification.verify_milestone"
 ROLE_EXTRA: dict[str, set[str]] = {
-    Role.CITY_ADMIN: {"accounts.api_write"},
+    Role.CITY_ADMIN: {"accounts.api_write", VERIFY_MILESTONE},
+    Role.CITY_STAFF: {VERIFY_MILESTONE},
 }
 
 

@@ -152,7 +152,6 @@ SCOPE_RULES: dict[str, ScopeRule | ScopeFunc] = {
     # project and follows the project's scope (the events pages mask what a county may not see).
     "events.promotionevent": ScopeRule(),
     "events.eventagreement": ScopeRule(),
-    "events.eventattachment": ScopeRule(),
     "events.signing": ScopeRule(region="project__region", confidential="project__is_confidential"),
     "events.batchmilestone": ScopeRule(
         region="project__region", confidential="project__is_confidential"

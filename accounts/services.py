@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -14,7 +13,8 @@ from django.db.models import Model
 from django.utils.translation import gettext as _
 from knox.settings import knox_settings
 
-from core.files import DOCUMENT_KINDS, validate_upload
+from core.attachments import attachment_remove, attachment_store
+from core.files import DOCUMENT_KINDS
 from core.models import Attachment
 
 from .models import ApiToken, Role, User
@@ -79,26 +79,18 @@ def attachment_add(
 ) -> Attachment:
     """Attach a validated file to `record`; only users who may edit the record may attach."""
     check_can_edit(by, record)
-    kind = validate_upload(upload, kinds=kinds, max_bytes=max_bytes)
-    attachment = Attachment(
-        content_type=ContentType.objects.get_for_model(record),
-        object_id=record.pk,
-        original_name=(upload.name or "file")[-200:],
-        mime_type=kind.mime,
-        size=upload.size,
-        description=description[:200],
-        uploaded_by=by,
+    return attachment_store(
+        record=record,
+        upload=upload,
+        by=by,
+        description=description,
+        kinds=kinds,
+        max_bytes=max_bytes,
     )
-    attachment.file.save(upload.name or "file", upload, save=False)
-    attachment.full_clean()
-    attachment.save()
-    return attachment
 
 
 @transaction.atomic
 def attachment_delete(*, attachment: Attachment, by) -> None:
     """Remove an attachment (the history keeps who removed it and when); the file goes too."""
     check_can_edit(by, attachment.record)
-    storage, name = attachment.file.storage, attachment.file.name
-    attachment.delete()
-    transaction.on_commit(lambda: storage.delete(name))
+    attachment_remove(attachment=attachment)

@@ -138,6 +138,9 @@ class LoginView(auth_views.LoginView):
         return landing_url(self.request.user)
 
 
+INLINE_TYPES = {"image/png", "image/jpeg", "application/pdf"}
+
+
 @login_required
 @require_GET
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
@@ -147,11 +150,15 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
         handle = attachment.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
+    # Only images and PDFs open in the browser; anything else is a download. HTML and SVG are
+    # never accepted (core.files), and nosniff stops a browser guessing another type.
+    inline = attachment.mime_type in INLINE_TYPES
     response = FileResponse(
         handle,
-        as_attachment=True,
+        as_attachment=not inline,
         filename=attachment.original_name,
         content_type=attachment.mime_type,
     )
+    response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

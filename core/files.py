@@ -61,7 +61,8 @@ def sniff(upload, kinds: tuple[str, ...] = DOCUMENT_KINDS) -> FileKind | None:
         if kind.zip_member and head.startswith(b"PK\x03\x04"):
             try:
                 with zipfile.ZipFile(upload) as archive:
-                    if kind.zip_member in archive.namelist():
+                    names = set(archive.namelist())
+                    if kind.zip_member in names and "[Content_Types].xml" in names:
                         return kind
             except zipfile.BadZipFile:
                 pass
@@ -89,6 +90,14 @@ def validate_upload(
     extension = PurePath(upload.name or "").suffix.lower()
     kind = sniff(upload, kinds)
     allowed = ", ".join(ext for k in kinds for ext in KINDS[k].extensions)
+    claimed = [k for k in kinds if extension in KINDS[k].extensions]
+    if claimed and (kind is None or extension not in kind.extensions):
+        # A file renamed to look like another type (an .exe or .html saved as .pdf).
+        raise ValidationError(
+            _("The file's content is not a %(ext)s file; it cannot be accepted under that name.")
+            % {"ext": extension.lstrip(".").upper()},
+            code="bad_type",
+        )
     if kind is None or extension not in kind.extensions:
         raise ValidationError(
             _("This kind of file is not accepted. Allowed: %(allowed)s.") % {"allowed": allowed},

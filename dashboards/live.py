@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 
-from django.db.models import Count, F, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Sum
 from django.db.models.functions import ExtractMonth, ExtractQuarter, ExtractYear
 
 from accounts.scoping import (
@@ -26,6 +26,7 @@ from core.models import IndustryChain, PromotionMethod, Region
 from enterprises.models import IndustrialPark
 from projects.models import CompletedInvestment, FundsInPlace, Project, counts_as_signed
 from rollups.models import MonthlyRollup, counted_agreement_kinds
+from verification.models import MilestoneClaim, State
 
 from .periods import Period
 
@@ -38,6 +39,13 @@ MEASURES = (
     "expected_start_amount",
     "funds_in_place_amount",
     "completed_investment_amount",
+    # Verified beside reported (issue 21): the same figures counting only milestones whose
+    # evidence a city verifier accepted.
+    "verified_signed_count",
+    "verified_signed_amount",
+    "verified_started_count",
+    "verified_started_amount",
+    "verified_funds_in_place_amount",
 )
 # The key a client codes against and, beside it, the name shown to people.
 _DIM_PATHS = {
@@ -89,6 +97,13 @@ def _key(row: dict, group_by: Sequence[str], prefix: str = "") -> tuple:
         elif dim == "quarter":
             key.append(f"{row['_y']:04d}Q{row['_q']}")
     return tuple(key)
+
+
+def _verified(kind: str) -> Exists:
+    """The project has a verified evidence claim of `kind`."""
+    return Exists(
+        MilestoneClaim.objects.filter(project=OuterRef("pk"), kind=kind, state=State.VERIFIED)
+    )
 
 
 def rollup_live(*, user, group_by: Sequence[str], period: Period) -> list[dict]:
@@ -147,6 +162,44 @@ def rollup_live(*, user, group_by: Sequence[str], period: Period) -> list[dict]:
         prefix="project__",
         measures={"completed_investment_amount": Sum("amount")},
     )
+    add(
+        _in_period(
+            projects.filter(counts_as_signed(counted_agreement_kinds()), _verified("signed")),
+            "signed_on",
+            period,
+        ),
+        date_field="signed_on",
+        prefix="",
+        measures={
+            "verified_signed_count": Count("id"),
+            "verified_signed_amount": Sum("planned_investment"),
+        },
+    )
+    add(
+        _in_period(projects.filter(_verified("started")), "started_on", period),
+        date_field="started_on",
+        prefix="",
+        measures={
+            "verified_started_count": Count("id"),
+            "verified_started_amount": Sum("planned_investment"),
+        },
+    )
+    add(
+        _in_period(
+            FundsInPlace.objects.filter(project__in=projects).filter(
+                Exists(
+                    MilestoneClaim.objects.filter(
+                        object_id=OuterRef("pk"), kind="funds", state=State.VERIFIED
+                    )
+                )
+            ),
+            "month",
+            period,
+        ),
+        date_field="month",
+        prefix="project__",
+        measures={"verified_funds_in_place_amount": Sum("amount")},
+    )
 
     result = []
     for key in sorted(rows, key=lambda k: tuple((v is None, str(v)) for v in k)):
@@ -184,6 +237,11 @@ _CELL_MEASURES = {
     "expected_start_amount": "expected_start_amount",
     "funds_in_place_amount": "funds_amount",
     "completed_investment_amount": "completed_amount",
+    "verified_signed_count": "signed_verified_count",
+    "verified_signed_amount": "signed_verified_amount",
+    "verified_started_count": "started_verified_count",
+    "verified_started_amount": "started_verified_amount",
+    "verified_funds_in_place_amount": "funds_verified_amount",
 }
 
 

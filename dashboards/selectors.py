@@ -256,6 +256,15 @@ def rollup_status() -> dict:
     }
 
 
+# KPI card -> the rollup column of its verified figure.
+VERIFIED_BESIDE = {
+    "signed_count": "signed_verified_count",
+    "signed_amount": "signed_verified_amount",
+    "started_amount": "started_verified_amount",
+    "funds_amount": "funds_verified_amount",
+}
+
+
 def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
     """Everything a city (region None) or county dashboard shows for a period.
 
@@ -319,6 +328,11 @@ def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
             # Every signed figure says what it counts (口径).
             "note": status["caliber_label"] if measure == "signed" else "",
         }
+        # Verified beside reported (issue 21): the same measure counting only milestones whose
+        # evidence a city verifier accepted (rollups' *_verified columns).
+        verified_col = VERIFIED_BESIDE.get(key)
+        if verified_col is not None:
+            card["verified"] = totals[verified_col]
         if target and target_key and target.get(target_key):
             card["target"] = target[target_key]
             card["ytd"] = ytd[ytd_key]

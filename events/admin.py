@@ -7,7 +7,6 @@ from django.contrib import admin
 from .models import (
     BatchMilestone,
     EventAgreement,
-    EventAttachment,
     EventKind,
     PromotionEvent,
     Signing,
@@ -71,8 +70,3 @@ class BatchMilestoneAdmin(ReadOnlyAdmin):
 class EventAgreementAdmin(ReadOnlyAdmin):
     list_display = ["description", "event", "kind", "currency", "original_amount", "amount_cny"]
     list_filter = ["kind", "currency"]
-
-
-@admin.register(EventAttachment)
-class EventAttachmentAdmin(ReadOnlyAdmin):
-    list_display = ["original_name", "event", "content_type", "size", "created_at"]

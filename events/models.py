@@ -288,39 +288,7 @@ class EventAgreement(TimeStampedModel):
         return self.description
 
 
-def attachment_path(instance: "EventAttachment", filename: str) -> str:
-    # The stored name is ours, never the uploader's: only the extension is kept.
+def attachment_path(instance, filename: str) -> str:
+    """Where the old events.EventAttachment stored files; kept because migration 0001 names it
+    (attachments are core.Attachment now, stored by core.files.private_upload_to)."""
     return f"events/{instance.event_id}/{uuid.uuid4().hex}{PurePath(filename).suffix.lower()}"
-
-
-class EventAttachment(TimeStampedModel):
-    """A photo, agreement scan or document of an event, stored under MEDIA_ROOT and served only
-    through a login-required view (never as a public media URL)."""
-
-    event = models.ForeignKey(
-        PromotionEvent,
-        verbose_name=_("event"),
-        on_delete=models.CASCADE,
-        related_name="attachments",
-    )
-    file = models.FileField(_("file"), upload_to=attachment_path, max_length=255)
-    original_name = models.CharField(_("file name"), max_length=255)
-    content_type = models.CharField(_("content type"), max_length=100)
-    size = models.PositiveIntegerField(_("size (bytes)"))
-    description = models.CharField(_("description"), max_length=200, blank=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("uploaded by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-
-    class Meta:
-        ordering = ["created_at", "id"]
-        verbose_name = _("attachment")
-        verbose_name_plural = _("attachments")
-
-    def __str__(self) -> str:
-        return self.original_name

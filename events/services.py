@@ -8,10 +8,8 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import PurePath
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -19,6 +17,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role
 from accounts.scoping import can_edit, check_can_edit_region, scope_projects
+from core.attachments import attachment_remove, attachment_store
+from core.models import Attachment
 from core.money import parse_amount, validate_amount
 from core.textnorm import check_name_characters
 from enterprises import services as enterprise_services
@@ -29,26 +29,11 @@ from .models import (
     AgreementKind,
     BatchMilestone,
     EventAgreement,
-    EventAttachment,
     EventKind,
     PromotionEvent,
     Signing,
 )
 
-# Uploads: photos and documents of an event. The type is decided by the file's first bytes, not by
-# what the browser claims; the extension must agree.
-ATTACHMENT_MAX_BYTES: int = getattr(settings, "EVENT_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
-ATTACHMENT_TYPES: dict[str, tuple[bytes, str]] = {
-    ".pdf": (b"%PDF-", "application/pdf"),
-    ".jpg": (b"\xff\xd8\xff", "image/jpeg"),
-    ".jpeg": (b"\xff\xd8\xff", "image/jpeg"),
-    ".png": (b"\x89PNG\r\n\x1a\n", "image/png"),
-    ".docx": (
-        b"PK\x03\x04",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    ),
-    ".xlsx": (b"PK\x03\x04", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-}
 EVENT_FIELDS = {
     "kind",
     "title",
@@ -615,76 +600,26 @@ def agreement_record(
 
 
 # --- attachments ------------------------------------------------------------------------------------
-def _sniff(upload: UploadedFile) -> str:
-    """The content type the file really has, or a ValidationError naming what is allowed."""
-    allowed = ", ".join(sorted({ext.lstrip(".").upper() for ext in ATTACHMENT_TYPES}))
-    ext = PurePath(upload.name or "").suffix.lower()
-    if ext not in ATTACHMENT_TYPES:
-        raise ValidationError(
-            {
-                "file": [
-                    _("This type of file is not accepted. Allowed: %(types)s.") % {"types": allowed}
-                ]
-            }
-        )
-    magic, content_type = ATTACHMENT_TYPES[ext]
-    upload.seek(0)
-    head = upload.read(len(magic))
-    upload.seek(0)
-    if head != magic:
-        raise ValidationError(
-            {
-                "file": [
-                    _("The file's content does not match its extension (%(ext)s).") % {"ext": ext}
-                ]
-            }
-        )
-    return content_type
-
-
 @transaction.atomic
 def attachment_add(
-    *, event: PromotionEvent, by, file: UploadedFile, description: str = ""
-) -> EventAttachment:
-    """Attach a photo or document (size and type limited) to an event."""
+    *, event: PromotionEvent, by, file: UploadedFile | None, description: str = ""
+) -> Attachment:
+    """Attach a photo or document to an event: the organisers' rule decides who may, then the one
+    attachment path (core.attachments) checks the content, the size and stores it privately."""
     check_can_edit_event(by, event)
     if file is None:
         raise ValidationError({"file": [_("Choose a file to upload.")]})
-    if file.size > ATTACHMENT_MAX_BYTES:
-        raise ValidationError(
-            {
-                "file": [
-                    _("The file is too big (%(size)s MB); the limit is %(limit)s MB.")
-                    % {
-                        "size": f"{file.size / 1024 / 1024:.1f}",
-                        "limit": f"{ATTACHMENT_MAX_BYTES / 1024 / 1024:.0f}",
-                    }
-                ]
-            }
-        )
-    content_type = _sniff(file)
-    attachment = EventAttachment(
-        event=event,
-        original_name=PurePath(file.name).name[:255],
-        content_type=content_type,
-        size=file.size,
-        description=(description or "").strip(),
-        uploaded_by=by,
-    )
-    attachment.file.save(file.name, file, save=False)
     try:
-        attachment.full_clean()
-        attachment.save()
-    except Exception:
-        attachment.file.delete(save=False)
-        raise
-    return attachment
+        return attachment_store(record=event, upload=file, by=by, description=description)
+    except ValidationError as exc:
+        raise ValidationError({"file": exc.messages}) from None
 
 
 @transaction.atomic
-def attachment_delete(*, attachment: EventAttachment, by) -> None:
-    check_can_edit_event(by, attachment.event)
-    name = attachment.file.name
-    storage = attachment.file.storage
-    attachment.delete()
-    transaction.on_commit(lambda: storage.delete(name))
+def attachment_delete(*, attachment: Attachment, by) -> None:
+    """Remove an event's attachment (organisers only); the file goes once the deletion commits."""
+    event = attachment.record
+    if not isinstance(event, PromotionEvent):
+        raise PermissionDenied(_("You may only change events your region organises."))
+    check_can_edit_event(by, event)
+    attachment_remove(attachment=attachment)

@@ -14,6 +14,5 @@ urlpatterns = [
     path("<int:pk>/attachments/", views.attachment_upload, name="attachment_upload"),
     path("<int:pk>/agreements/", views.agreement_add, name="agreement_add"),
     path("<int:pk>/batch/", views.batch_record, name="batch"),
-    path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
     path("attachments/<int:pk>/delete/", views.attachment_delete, name="attachment_delete"),
 ]

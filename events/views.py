@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,7 +16,9 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
 from accounts.scoping import can_edit, check_can_edit_region, scope_projects
+from core.attachments import attachments_of
 from core.forms import apply_errors
+from core.models import Attachment
 from projects.models import Project
 from projects.selectors import get_project_or_404
 from savedviews.lists import list_state
@@ -33,7 +36,7 @@ from .forms import (
     SigningFormSet,
     StatsForm,
 )
-from .models import AgreementKind, EventAttachment, PromotionEvent
+from .models import AgreementKind, PromotionEvent
 
 
 def _apply_errors(form, exc: ValidationError) -> None:
@@ -78,7 +81,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
 def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
     event = get_object_or_404(
         PromotionEvent.objects.select_related("kind", "created_by").prefetch_related(
-            "organisers", "enterprises", "attachments", "agreements"
+            "organisers", "enterprises", "agreements"
         ),
         pk=pk,
     )
@@ -94,6 +97,7 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "negotiated": negotiated,
         "hidden_negotiated": hidden_negotiated,
         "can_edit": services.can_edit_event(request.user, event),
+        "attachments": attachments_of(event),
         "attachment_form": AttachmentForm(),
         "agreement_form": AgreementForm(),
         "batch_form": BatchForm(user=request.user) if event.kind.is_batch else None,
@@ -280,32 +284,12 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
-    """Attachments live outside the public static/media URLs; only signed-in users get them."""
-    attachment = get_object_or_404(EventAttachment, pk=pk)
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    inline = (
-        attachment.content_type.startswith("image/") or attachment.content_type == "application/pdf"
-    )
-    response = FileResponse(
-        handle,
-        as_attachment=not inline,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-@login_required
 @require_POST
 def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    attachment = get_object_or_404(EventAttachment.objects.select_related("event"), pk=pk)
-    event_pk = attachment.event_id
+    attachment = get_object_or_404(
+        Attachment, pk=pk, content_type=ContentType.objects.get_for_model(PromotionEvent)
+    )
+    event_pk = attachment.object_id
     services.attachment_delete(attachment=attachment, by=request.user)
     messages.success(request, _("Attachment deleted."))
     return redirect("events:detail", pk=event_pk)

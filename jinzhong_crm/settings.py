@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "imports",
     "lights",
     "notifications",
+    "verification",
     "scoring",
     "search",
     "demo",

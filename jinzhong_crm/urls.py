@@ -31,6 +31,7 @@ urlpatterns = [
     path("imports/", include("imports.urls")),
     path("projects/", include("projects.urls")),
     path("views/", include("savedviews.urls")),
+    path("verification/", include("verification.urls")),
     path("search/", include("search.urls")),
     path("", include("lights.urls")),
     path("", include("notifications.urls")),

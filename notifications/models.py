@@ -16,6 +16,7 @@ class Kind(models.TextChoices):
     RED_LIGHTS = "red_lights", _("New red lights in my scope")
     SUPERVISION = "supervision", _("Supervision items due or overdue")
     CONFLICTS = "conflicts", _("New first-report conflicts")
+    RETURNED = "returned", _("My evidence returned by a verifier")
 
 
 def _new_token() -> str:

@@ -17,6 +17,7 @@ from lights.models import LightChange, SupervisionItem
 from lights.selectors import UNFINISHED
 from projects.models import Light
 from projects.selectors import conflicts_shown, follow_ups_due, open_conflicts
+from verification.models import MilestoneClaim, State
 
 from .models import Kind, PersonalSettings
 
@@ -127,6 +128,28 @@ def notices(*, user, since: dt.datetime, today: dt.date | None = None) -> dict[s
                 reverse("projects:conflicts"),
             )
             for c in conflicts
+        ]
+    if wanted.wants(Kind.RETURNED):
+        # Standing while the evidence stays returned: it leaves the list once it is submitted again.
+        returned = (
+            scope(MilestoneClaim.objects.all(), user)
+            .filter(owner=user, state=State.RETURNED)
+            .select_related("project")
+            .order_by("-decided_at", "-id")[:MAX_PER_KIND]
+        )
+        found[Kind.RETURNED] = [
+            Notice(
+                Kind.RETURNED,
+                c.decided_at or c.updated_at,
+                _("Evidence returned: %(project)s, %(milestone)s: %(reason)s")
+                % {
+                    "project": c.project.name,
+                    "milestone": c.get_kind_display(),
+                    "reason": c.return_reason,
+                },
+                reverse("verification:detail", args=[c.pk]),
+            )
+            for c in returned
         ]
     return found
 

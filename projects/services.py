@@ -29,6 +29,7 @@ from rollups.outbox import (
     project_bucket_keys,
     project_buckets,
     project_key,
+    with_verified,
 )
 
 from .models import (
@@ -700,7 +701,7 @@ def _funds_months(ids: list[int]) -> dict[int, list[tuple[str, dt.date]]]:
             "project_id", Value("completed", output_field=CharField()), "month"
         )
         for project_id, measure, month in funds.order_by().union(completed.order_by(), all=True):
-            months[project_id].append((measure, month))
+            months[project_id].extend((name, month) for name in with_verified(measure))
     return months
 
 
@@ -1124,7 +1125,7 @@ def funds_bulk_record(*, by, rows: list[dict]) -> tuple[list[FundsInPlace], list
         else:
             updated.append(record)
         record.amount, record.note, record.recorded_by = amount, row.get("note", "").strip(), by
-        keys |= project_bucket_keys(project, months=[("funds", month)])
+        keys |= project_bucket_keys(project, months=[("funds", month), ("funds_verified", month)])
     bulk_create_with_history(created, FundsInPlace, **bulk_history_options(by))
     for record in updated:
         record.updated_at = timezone.now()
@@ -1146,7 +1147,9 @@ def funds_bulk_delete(*, records: list[FundsInPlace], by) -> None:
     keys: set[str] = set()
     for record in records:
         check_can_edit_region(by, record.project.region_id)
-        keys |= project_bucket_keys(record.project, months=[("funds", record.month)])
+        keys |= project_bucket_keys(
+            record.project, months=[("funds", record.month), ("funds_verified", record.month)]
+        )
     bulk_delete_with_history(records, FundsInPlace, **bulk_history_options(by))
     enqueue_refresh(keys=keys)
 

@@ -22,6 +22,10 @@ MILESTONE_MEASURES = [
     ("at_capacity", "at_capacity_on"),
     ("negotiated", "negotiating_on"),
     ("registered", "registered_on"),
+    # Verified (已核实) beside reported: the same milestone, counted only when its evidence claim
+    # (verification.MilestoneClaim, read here as a table) is verified. Issue 21.
+    ("signed_verified", "signed_on"),
+    ("started_verified", "started_on"),
     # Cohort measures of the signed month, for the county assessment (scoring): of the projects
     # signed in the month, those started since (开工率's numerator, "started by now"), and the
     # signed projects by size band (the scheme's size buckets are unions of these bands).
@@ -48,7 +52,17 @@ SIZE_BAND_EDGES = (10000, 30000, 50000, 100000, 200000)
 MONTHLY_AMOUNT_MEASURES = [
     ("funds", "projects_fundsinplace"),
     ("completed", "projects_completedinvestment"),
+    ("funds_verified", "projects_fundsinplace"),
 ]
+# Verified measures: measure -> the claim kind whose `verified` state they require. The claim table
+# is read by name (rollups imports no app above it).
+CLAIM_TABLE = "verification_milestoneclaim"
+VERIFIED_STATE = "verified"
+VERIFIED_MEASURES = {
+    "signed_verified": "signed",
+    "started_verified": "started",
+    "funds_verified": "funds",
+}
 MEASURES = [name for name, _field in MILESTONE_MEASURES] + [
     name for name, _table in MONTHLY_AMOUNT_MEASURES
 ]
@@ -165,6 +179,12 @@ class MonthlyRollup(CohortMeasures):
     funds_amount = models.DecimalField(**MONEY)
     completed_count = models.PositiveIntegerField(default=0)
     completed_amount = models.DecimalField(**MONEY)
+    signed_verified_count = models.PositiveIntegerField(default=0)
+    signed_verified_amount = models.DecimalField(**MONEY)
+    started_verified_count = models.PositiveIntegerField(default=0)
+    started_verified_amount = models.DecimalField(**MONEY)
+    funds_verified_count = models.PositiveIntegerField(default=0)
+    funds_verified_amount = models.DecimalField(**MONEY)
 
     class Meta:
         verbose_name = _("monthly rollup")
@@ -218,6 +238,12 @@ class RegionMonthRollup(CohortMeasures):
     funds_amount = models.DecimalField(**MONEY)
     completed_count = models.PositiveIntegerField(default=0)
     completed_amount = models.DecimalField(**MONEY)
+    signed_verified_count = models.PositiveIntegerField(default=0)
+    signed_verified_amount = models.DecimalField(**MONEY)
+    started_verified_count = models.PositiveIntegerField(default=0)
+    started_verified_amount = models.DecimalField(**MONEY)
+    funds_verified_count = models.PositiveIntegerField(default=0)
+    funds_verified_amount = models.DecimalField(**MONEY)
 
     class Meta:
         verbose_name = _("region-month rollup")

@@ -65,6 +65,11 @@ def cell_key(measure: str, region_id: int, month: dt.date, dims: tuple) -> str:
     )
 
 
+def with_verified(measure: str) -> tuple[str, ...]:
+    """A funds month also names its verified twin's cell (a verified funds row counts in both)."""
+    return (measure, "funds_verified") if measure == "funds" else (measure,)
+
+
 def project_bucket_keys(project, *, with_funds: bool = True, months=None) -> set[str]:
     """Every cell measure the project counts in as it stands (in memory, plus its stored funds and
     completed-investment months unless `with_funds=False`, for a project just created that has
@@ -96,8 +101,9 @@ def project_bucket_keys(project, *, with_funds: bool = True, months=None) -> set
             Value("completed", output_field=CharField()), "month"
         )
         keys.update(
-            cell_key(measure, region, month, dims)
+            cell_key(name, region, month, dims)
             for measure, month in funds.order_by().union(completed.order_by(), all=True)
+            for name in with_verified(measure)
         )
     keys.add(stage_key(region, project.stage, project.chain_id, project.method_id))
     return keys
@@ -140,7 +146,9 @@ def changed_bucket_keys(before: ProjectBuckets, project, *, months=None) -> set[
     kept = set(before.keys) ^ after
     if before.planned_investment != project.planned_investment:
         kept |= {
-            key for key in before.keys & after if not key.startswith(("c|funds|", "c|completed|"))
+            key
+            for key in before.keys & after
+            if not key.startswith(("c|funds|", "c|completed|", "c|funds_verified|"))
         }
     return kept
 

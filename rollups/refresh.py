@@ -30,12 +30,15 @@ from .models import (
     AGREEMENT_KINDS,
     CELL_KEY,
     CHAIN_COLUMNS,
+    CLAIM_TABLE,
     MEASURE_COLUMNS,
     MEASURES,
     MILESTONE_MEASURES,
     MONTHLY_AMOUNT_MEASURES,
     NO_SIGNING_RECORD_KIND,
     SIZE_BANDS,
+    VERIFIED_MEASURES,
+    VERIFIED_STATE,
     Outbox,
     RollupStatus,
     counted_agreement_kinds,
@@ -120,21 +123,39 @@ def _signed_counts(project: str, kinds: tuple[str, ...]) -> str:
     return f"({' OR '.join(parts)})" if parts else "(1 = 0)"
 
 
+def _verified(kind: str, condition: str) -> str:
+    """SQL condition: a verified evidence claim of `kind` matches `condition` (alias v)."""
+    return (
+        f"EXISTS (SELECT 1 FROM {CLAIM_TABLE} v WHERE {condition} "
+        f"AND v.kind = '{kind}' AND v.state = '{VERIFIED_STATE}')"
+    )
+
+
 def _counts(measure: str, project: str, kinds: tuple[str, ...]) -> str:
-    """The extra condition a milestone measure puts on a project: the caliber for "signed" and
-    its cohorts; started since, or the size band, for the cohorts (as models.measure_applies)."""
-    if not measure.startswith("signed"):
-        return ""
-    condition = f" AND {_signed_counts(project, kinds)}"
+    """The extra condition a milestone measure puts on a project: the caliber for "signed", its
+    cohorts and its verified twin; started since, or the size band, for the cohorts (as
+    models.measure_applies); a verified claim for the verified measures (issue 21)."""
+    parts = []
+    if measure.startswith("signed"):
+        parts.append(_signed_counts(project, kinds))
     if measure == "signed_started":
-        condition += f" AND {project}.started_on IS NOT NULL"
+        parts.append(f"{project}.started_on IS NOT NULL")
     band = SIZE_BANDS.get(measure)
     if band is not None:  # integer constants from rollups.models
         low, high = band
-        condition += f" AND {project}.planned_investment >= {int(low)}"
+        parts.append(f"{project}.planned_investment >= {int(low)}")
         if high is not None:
-            condition += f" AND {project}.planned_investment < {int(high)}"
-    return condition
+            parts.append(f"{project}.planned_investment < {int(high)}")
+    if measure in VERIFIED_MEASURES:
+        parts.append(_verified(VERIFIED_MEASURES[measure], f"v.project_id = {project}.id"))
+    return "".join(f" AND {part}" for part in parts)
+
+
+def _row_counts(measure: str, row: str) -> str:
+    """The extra condition a monthly-amount measure puts on its row (alias `row`)."""
+    if measure in VERIFIED_MEASURES:
+        return f" AND {_verified(VERIFIED_MEASURES[measure], f'v.object_id = {row}.id')}"
+    return ""
 
 
 def _monthly_select(keyed: bool, kinds: tuple[str, ...]) -> str:
@@ -169,20 +190,20 @@ def _monthly_select(keyed: bool, kinds: tuple[str, ...]) -> str:
                 f"{i} AS kind, p.planned_investment AS amount FROM projects_project p "
                 f"WHERE NOT p.is_deleted AND p.{field} IS NOT NULL" + _counts(measure, "p", kinds)
             )
-    for j, (_measure, table) in enumerate(MONTHLY_AMOUNT_MEASURES):
+    for j, (measure, table) in enumerate(MONTHLY_AMOUNT_MEASURES):
         kind = len(MILESTONE_MEASURES) + j
         if keyed:
             branches.append(
                 f"SELECT p.region_id, k.month, {dims}, {kind} AS kind, f.amount "
                 f"FROM _rk k JOIN {table} f ON f.month = k.month "
                 f"JOIN projects_project p ON p.id = f.project_id AND p.region_id = k.region_id "
-                f"WHERE NOT p.is_deleted"
+                f"WHERE NOT p.is_deleted" + _row_counts(measure, "f")
             )
         else:
             branches.append(
                 f"SELECT p.region_id, f.month, {dims}, {kind} AS kind, f.amount "
                 f"FROM {table} f JOIN projects_project p ON p.id = f.project_id "
-                f"WHERE NOT p.is_deleted"
+                f"WHERE NOT p.is_deleted" + _row_counts(measure, "f")
             )
     measures = []
     for i in range(len(MEASURES)):
@@ -215,12 +236,13 @@ def _cell_measure_select(kinds: tuple[str, ...]) -> str:
     ]
     # Funds and completed investment: the cell's projects (every live project is on the
     # registered_on index, which includes the id), then each one's row of the month.
-    for j, (_measure, table) in enumerate(MONTHLY_AMOUNT_MEASURES):
+    for j, (measure, table) in enumerate(MONTHLY_AMOUNT_MEASURES):
         branches.append(
             f"SELECT f.amount FROM projects_project p JOIN {table} f "
             f"ON f.project_id = p.id AND f.month = k.month "
             f"WHERE k.kind = {len(MILESTONE_MEASURES) + j} "
             f"AND p.region_id = k.region_id AND NOT p.is_deleted AND {dims}"
+            + _row_counts(measure, "f")
         )
     union = " UNION ALL ".join(branches)
     return (

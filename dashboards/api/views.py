@@ -101,5 +101,7 @@ class RollupView(JsonErrorsMixin, APIView):
                 "previous": None,
                 "results": rows,
                 "signed_caliber": list(counted_agreement_kinds()),
+                # What the verified_* figures count, beside the reported ones (issue 21).
+                "verified_caliber": "verified: milestones whose evidence a city verifier accepted",
             }
         )

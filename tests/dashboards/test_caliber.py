@@ -29,8 +29,10 @@ def _kpi(response, key):
 def test_the_signed_figures_show_their_caliber(demo, client, demo_users):
     client.force_login(demo_users["leader"])
     html = client.get(Q1).content.decode()
-    assert html.count('data-testid="kpi-caliber"') == 2  # signed projects and signed investment
+    # Signed projects and signed investment; new-start and funds say what "verified" counts.
+    assert html.count('data-testid="kpi-caliber"') == 4
     assert "口径:签约项目仅计正式合同" in html
+    assert html.count("已核实＝证明材料经市级核实") == 4
 
 
 def test_the_list_behind_the_signed_figure_shows_the_same_count_and_total(demo, client, demo_users):

@@ -7,8 +7,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from core.models import Attachment
 from events import selectors, services
-from events.models import BatchMilestone, EventAgreement, EventAttachment, PromotionEvent, Signing
+from events.models import BatchMilestone, EventAgreement, PromotionEvent, Signing
 from projects.models import Project, Stage, StageChange
 
 D = dt.date
@@ -291,21 +292,22 @@ def test_an_allowed_attachment_is_stored_under_media_root(make_event, settings, 
     attachment = services.attachment_add(
         event=event, by=None, file=SimpleUploadedFile("协议.pdf", PDF, "application/pdf")
     )
-    assert attachment.content_type == "application/pdf"
+    assert attachment.mime_type == "application/pdf"
+    assert attachment.record == event
     assert attachment.original_name == "协议.pdf"
     assert (tmp_path / attachment.file.name).read_bytes() == PDF
     assert "协议" not in attachment.file.name  # our name on disk, not the uploader's
 
 
-def test_an_attachment_that_is_too_big_is_refused(make_event, settings, tmp_path, monkeypatch):
+def test_an_attachment_that_is_too_big_is_refused(make_event, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    monkeypatch.setattr(services, "ATTACHMENT_MAX_BYTES", 1024)
+    settings.UPLOAD_MAX_BYTES = 1024
     with pytest.raises(ValidationError) as exc:
         services.attachment_add(
             event=make_event(), by=None, file=SimpleUploadedFile("big.pdf", PDF + b"0" * 2000)
         )
     assert "file" in exc.value.message_dict
-    assert EventAttachment.objects.count() == 0
+    assert Attachment.objects.count() == 0
     assert not any(tmp_path.rglob("*.pdf"))
 
 
@@ -323,7 +325,7 @@ def test_an_attachment_of_a_wrong_type_is_refused(make_event, settings, tmp_path
     with pytest.raises(ValidationError) as exc:
         services.attachment_add(event=make_event(), by=None, file=SimpleUploadedFile(name, content))
     assert "file" in exc.value.message_dict
-    assert EventAttachment.objects.count() == 0
+    assert Attachment.objects.count() == 0
 
 
 def test_county_staff_cannot_record_another_regions_event(make_event, demo_users):

@@ -132,6 +132,17 @@ def expected_rollups() -> dict[str, dict]:
         figures[f"{measure}_count"] += 1
         figures[f"{measure}_amount"] += amount
 
+    # Verified evidence (issue 21): (kind, project id) for signed / started, (kind, funds row id).
+    from verification.models import MilestoneClaim
+
+    verified = set(
+        MilestoneClaim.objects.filter(state="verified").values_list("kind", "project_id")
+    )
+    verified_funds = set(
+        MilestoneClaim.objects.filter(state="verified", kind="funds").values_list(
+            "object_id", flat=True
+        )
+    )
     for project in projects.values():
         for measure, field in MILESTONE_MEASURES:
             day = getattr(project, field)
@@ -142,6 +153,9 @@ def expected_rollups() -> dict[str, dict]:
                 counted = bool(records & kinds) or (not records and NO_SIGNING_RECORD_KIND in kinds)
                 if not counted:
                     continue
+            verified_kind = measure.removesuffix("_verified")
+            if verified_kind != measure and (verified_kind, project.pk) not in verified:
+                continue
             if measure == "signed_started" and project.started_on is None:
                 continue
             if measure.startswith("signed_band_"):
@@ -160,6 +174,8 @@ def expected_rollups() -> dict[str, dict]:
     for measure, model in (("funds", FundsInPlace), ("completed", CompletedInvestment)):
         for row in model.objects.filter(project_id__in=list(projects)):
             add(cell(projects[row.project_id], row.month), measure, row.amount)
+            if measure == "funds" and row.pk in verified_funds:
+                add(cell(projects[row.project_id], row.month), "funds_verified", row.amount)
 
     region_months: dict[tuple, dict] = {}
     chains: dict[tuple, dict] = {}

@@ -250,7 +250,11 @@ def test_an_edit_names_only_the_cells_whose_figures_it_can_change(world):
         project=project, by=None, planned_investment=Decimal("12000")
     )
     keys = Outbox.objects.get().keys
-    cells = {k for k in project_bucket_keys(project) if not k.startswith("c|funds|")}
+    cells = {
+        k
+        for k in project_bucket_keys(project)
+        if not k.startswith(("c|funds|", "c|funds_verified|"))
+    }
     assert set(keys) == cells | {f"p|{project.pk}"}
     refresh.drain_outbox()
     # A field no rollup reads: nothing to refresh, no outbox row.
@@ -267,10 +271,11 @@ def test_an_edit_names_only_the_cells_whose_figures_it_can_change(world):
     project_services.project_update(project=project, by=None, signed_on=dt.date(2023, 2, 1))
     keys = Outbox.objects.get().keys
     chain, method = world.chains[0].pk, world.methods[0].pk
-    # (with the signed month's cohort cells: started since, and the 1–3亿 size band)
+    # (with the signed month's cohort cells: started since, and the 1–3亿 size band; and the
+    # verified signed figure, issue 21, which counts by the same date and moves with it)
     assert sorted(keys) == sorted(
         f"c|{measure}|{world.yuci.pk}|{month}|{chain}|{method}||0|0|0"
-        for measure in ("signed", "signed_started", "signed_band_1")
+        for measure in ("signed", "signed_started", "signed_band_1", "signed_verified")
         for month in ("2023-01-01", "2023-02-01")
     ) + [f"p|{project.pk}"]
     refresh.drain_outbox()

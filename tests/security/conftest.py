@@ -95,6 +95,7 @@ def county_objects(demo_users, settings, tmp_path):
         | {"import": imports}
         | {"supervision": lambda: _supervision_items(projects)}
         | {"savedview": lambda: _saved_views(demo_users)}
+        | {"claim": lambda: _claims(objects["funds"])}
         | {"report_document": lambda: {"report_document": {"shared": _report_document()}}}
     )
     objects["factories"] = {
@@ -218,6 +219,19 @@ def _project_records(projects: dict, by) -> dict:
             note=f"{MARKERS[variant]}到位",
         )
     return {"followup": followups, "funds": funds}
+
+
+def _claims(funds: dict) -> dict:
+    """Evidence (a bank voucher) on each project's funds month: a pending claim per project."""
+    from verification.services import evidence_add
+
+    claims = {}
+    for variant, record in funds.items():
+        attachment = evidence_add(
+            kind="funds", record=record, upload=pdf_upload("voucher.pdf"), by=None
+        )
+        claims[variant] = attachment.record
+    return {"claim": claims}
 
 
 def _import_batches(users: dict) -> dict:

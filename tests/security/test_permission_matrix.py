@@ -52,6 +52,7 @@ VISIBLE_BY_KIND = {
         "yuci_staff": {"yuci_private", "yuci_region", "city_shared"},
         "yuci_official": {"yuci_region", "city_shared"},
     },
+    "claim": VISIBLE,  # milestone evidence follows its project's scope
     "report_document": {user: {"shared"} for user in VISIBLE},  # 通报: city-wide documents
 }
 # Which objects each editor may change: their region's; outside investors (no region) for every
@@ -147,7 +148,7 @@ def _check_anonymous(rule: Rule, url: str, problems: list[str]) -> None:
 
 def _check_plain(name: str, rule: Rule, users: dict, objects: dict, problems: list[str]) -> None:
     if rule.obj is None:
-        for kind in ("event", "target", "followup", "funds", "import"):
+        for kind in ("event", "target", "followup", "funds", "import", "claim"):
             objects[kind]  # a list page: every record that could leak into it exists
         url = reverse(name, kwargs=rule.kwargs) + rule.query
         _check_anonymous(rule, url, problems)

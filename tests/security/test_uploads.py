@@ -76,7 +76,9 @@ def test_download_is_for_those_who_see_the_project(demo_users, county_objects):
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == PDF
     assert response["Content-Type"] == "application/pdf"
-    assert "attachment" in response["Content-Disposition"]
+    # A PDF or photo opens in the browser (nosniff); every other type is a download.
+    assert response["Content-Disposition"].startswith("inline")
+    assert response["X-Content-Type-Options"] == "nosniff"
     other = Client()
     other.force_login(demo_users["taigu_staff"])
     assert other.get(url).status_code == 404

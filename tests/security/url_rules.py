@@ -172,10 +172,19 @@ RULES: dict[str, Rule] = {
     ),
     "events:agreement_add": Rule(roles=EDITORS, obj="event", writes=True, method="POST", ok=302),
     "events:batch": Rule(roles=EDITORS, obj="event", writes=True, method="POST", ok=302),
-    "events:attachment": Rule(obj="event_attachment"),
     "events:attachment_delete": Rule(
         roles=EDITORS, obj="event_attachment", writes=True, method="POST", ok=302, fresh=True
     ),
+    # --- evidence and verification (issue 21): the queue is city verifiers' (city staff and the
+    # administrator by role); a claim and a project's evidence page follow the project's scope.
+    "verification:queue": Rule(roles=CITY_EDITORS),
+    "verification:detail": Rule(obj="claim"),
+    "verification:project": Rule(obj="project"),
+    "verification:verify": Rule(skip="POST with a decision; tested in tests/verification"),
+    "verification:return": Rule(skip="POST with a decision; tested in tests/verification"),
+    "verification:resubmit": Rule(skip="POST only; tested in tests/verification"),
+    "verification:upload": Rule(skip="POST with a file; tested in tests/verification"),
+    "verification:file_delete": Rule(skip="POST only; tested in tests/verification"),
     # --- industry chains (issue 9): city-wide planning data read by everyone; links and indicators
     # are kept by city staff, targets by every editor; projects on the map follow accounts.scoping.
     "chains:list": Rule(),
