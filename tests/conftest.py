@@ -108,6 +108,36 @@ def demo_data(django_db_setup, django_db_blocker):
                     raise
 
 
+# --- The embedded default ------------------------------------------------------------------------
+def embedded_env(**extra: str) -> dict[str, str]:
+    """The environment `make run` has: none of the test run's database, Redis or settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "DJANGO_SETTINGS"))}
+    for name in ("DATABASE_URL", "REDIS_URL", "DEBUG", "HTTPS", "SECRET_KEY", "DEMO"):
+        env.pop(name, None)
+    env["PYTHONUNBUFFERED"] = "1"
+    return {**env, **extra}
+
+
+@pytest.fixture(scope="session")
+def embedded_demo_file(tmp_path_factory) -> Path:
+    """A SQLite file as `make run` leaves it (migrate, then load_demo), made once per session.
+    Tests that need the embedded default with the demo copy it; tests/core/test_settings.py still
+    runs both commands itself, as `make run` does."""
+    folder = tmp_path_factory.mktemp("embedded-demo")
+    env = embedded_env(SQLITE_PATH=str(folder / "db.sqlite3"), MEDIA_ROOT=str(folder / "media"))
+    for command in (["migrate", "--noinput", "-v0"], ["load_demo", "-v0"]):
+        done = subprocess.run(
+            [sys.executable, "manage.py", *command],
+            cwd=BASE_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        assert done.returncode == 0, f"manage.py {command[0]}:\n{done.stdout}\n{done.stderr}"
+    return folder / "db.sqlite3"
+
+
 # --- Browser ----------------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):

@@ -1,12 +1,12 @@
 """Ledger imports on the embedded default (SQLite, what `make run` starts): the whole path, in a
 subprocess on a fresh SQLite file, since the rest of the suite runs on PostgreSQL.
 
-One set-up (migrate + load_demo, about a minute) serves every check: the exported project list
+One set-up (the session's migrate + load_demo, copied) serves every check: the exported project list
 and the downloadable template import through `manage.py import_ledger`, and a 20-row ledger with
 one bad row goes through the upload page (Django's test client inside the subprocess)."""
 
-import os
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -14,11 +14,9 @@ from pathlib import Path
 
 import pytest
 
-BASE_DIR = Path(__file__).resolve().parent.parent.parent
-# Variables that would point the subprocess at the suite's PostgreSQL / Redis or out of the
-# embedded defaults `make run` uses.
-NOT_EMBEDDED = {"DATABASE_URL", "REDIS_URL", "DEBUG", "HTTPS", "DEMO", "SECRET_KEY"}
+from tests.conftest import embedded_env
 
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
 # Run by `manage.py shell -c` on the SQLite file: the project list exported from its page and the
 # projects template downloaded from /imports/, as admin.
 DOWNLOAD = textwrap.dedent(
@@ -85,14 +83,12 @@ def _manage(env: dict, *args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def sqlite_env(tmp_path_factory) -> dict:
-    """A fresh SQLite file with the demo loaded, and the environment `make run` would use."""
+def sqlite_env(tmp_path_factory, embedded_demo_file) -> dict:
+    """A SQLite file with the demo loaded (the session's migrate + load_demo, copied), and the
+    environment `make run` would use."""
     folder = tmp_path_factory.mktemp("sqlite-import")
-    env = {k: v for k, v in os.environ.items() if k not in NOT_EMBEDDED}
-    env.update(SQLITE_PATH=str(folder / "db.sqlite3"), LEDGER_DIR=str(folder))
-    _manage(env, "migrate", "--noinput", "-v0")
-    _manage(env, "load_demo")
-    return env
+    shutil.copyfile(embedded_demo_file, folder / "db.sqlite3")
+    return embedded_env(SQLITE_PATH=str(folder / "db.sqlite3"), LEDGER_DIR=str(folder))
 
 
 def test_exported_list_and_template_import_on_sqlite(sqlite_env):

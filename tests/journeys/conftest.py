@@ -30,7 +30,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import celery_worker_command
+from tests.conftest import celery_worker_command, embedded_env
 
 # A page waits on the server it talks to, which shares two cores with the whole suite.
 expect.set_options(timeout=15_000)
@@ -92,20 +92,15 @@ def _spawn(cmd: list[str], env: dict, log: Path) -> subprocess.Popen:
     )
 
 
-def _base_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "DJANGO_SETTINGS"))}
-    for name in ("DATABASE_URL", "REDIS_URL", "DEBUG", "HTTPS", "SECRET_KEY", "DEMO"):
-        env.pop(name, None)
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
+_base_env = embedded_env
 
 
-def _start_embedded(tmp: Path) -> Stack:
-    """`make run`, minus the venv and message steps the test run has already done."""
+def _start_embedded(tmp: Path, demo_file: Path) -> Stack:
+    """`make run`, minus the venv and message steps the test run has already done; its migrate
+    and load_demo are the session's (tests/conftest.py embedded_demo_file), copied."""
     env = {**_base_env(), "SQLITE_PATH": str(tmp / "db.sqlite3"), "MEDIA_ROOT": str(tmp / "media")}
     log = tmp / "embedded.log"
-    _run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], env, log)
-    _run([sys.executable, "manage.py", "load_demo"], env, log)
+    shutil.copyfile(demo_file, tmp / "db.sqlite3")
     port = _free_port()
     proc = _spawn(
         [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"], env, log
@@ -190,9 +185,11 @@ def stack(request) -> Iterator[Stack]:
         yield Stack(request.param, running_url.rstrip("/"))
         return
     tmp = Path(tempfile.mkdtemp(prefix=f"journey-{request.param}-"))
-    start = _start_embedded if request.param == "embedded" else _start_postgres
     try:
-        running = start(tmp)
+        if request.param == "embedded":
+            running = _start_embedded(tmp, request.getfixturevalue("embedded_demo_file"))
+        else:
+            running = _start_postgres(tmp)
     except RuntimeError as exc:
         pytest.fail(f"the {request.param} stack did not start: {exc}", pytrace=False)
     yield running
