@@ -20,7 +20,17 @@ ROOT = Path(__file__).resolve().parent.parent
 # Roughly equal halves by running time. On 2 shared cores (2026-12-06): security + api took 11.6 min
 # and the rest 22.1 min, so the live_server browser tests (~3 min) and the ops tests (own Redis
 # servers, subprocesses: ~3 min) moved to the first half. The journeys stay in the second.
-FIRST = ["tests/security", "tests/api", "tests/e2e", "tests/ops"]
+# Then the board, search, saved views, scores and evidence added about 9 min, most of it journeys
+# (second half): the rollups, scores and verification tests moved to the first.
+FIRST = [
+    "tests/security",
+    "tests/api",
+    "tests/e2e",
+    "tests/ops",
+    "tests/rollups",
+    "tests/scoring",
+    "tests/verification",
+]
 
 
 def _second() -> list[str]:

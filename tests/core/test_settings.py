@@ -2,6 +2,7 @@
 and the embedded default (what `make run` uses) works on its own."""
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -75,11 +76,11 @@ def test_redis_down_is_named_in_one_line():
     )
 
 
-def test_embedded_default_migrates_loads_demo_and_serves_pages(tmp_path):
+def test_embedded_default_migrates_loads_demo_and_serves_pages(tmp_path, embedded_demo_file):
+    # `make run`'s migrate and load_demo ran (and succeeded) in the session's embedded_demo_file.
+    shutil.copyfile(embedded_demo_file, tmp_path / "embedded.sqlite3")
     env = _env(SQLITE_PATH=str(tmp_path / "embedded.sqlite3"))
     for args in (
-        ["manage.py", "migrate", "--noinput", "-v0"],
-        ["manage.py", "load_demo"],
         # The dashboards of `make run` are right: the in-process refreshes after the demo's
         # events and chain data (SQLite's own SQL path) left the rollups equal to a live count.
         ["manage.py", "verify_rollups"],
