@@ -217,6 +217,37 @@ def celery_worker(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def _worker_idle_before_teardown(request):
+    """After a test that used the real worker: wait (up to 30 s) until it has nothing queued,
+    reserved or running, before the database is emptied. A task still writing (a rollup refresh
+    after an import, say) otherwise deadlocks the end-of-test TRUNCATE."""
+    yield
+    if "celery_worker" not in request.fixturenames:
+        return
+    import redis
+    from django.conf import settings
+
+    from jinzhong_crm.celery import app
+
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    deadline = time.monotonic() + 30
+    try:
+        while time.monotonic() < deadline:
+            inspect = app.control.inspect(timeout=0.5)
+            busy = [
+                task
+                for found in (inspect.active(), inspect.reserved())
+                for tasks in (found or {}).values()
+                for task in tasks
+            ]
+            if not busy and not broker.llen(app.conf.task_default_queue):
+                return
+            time.sleep(0.2)
+    finally:
+        broker.close()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """PBKDF2's deliberate slowness is for production; tests create many users."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
