@@ -47,6 +47,31 @@ def _check_filters(user):
     return lambda params: ProjectFilterSet(params, queryset=Project.objects.none(), user=user)
 
 
+# The filters the list's own form shows (templates/projects/project_list.html). The others arrive
+# from links (a dashboard's funds months, the caliber, a scores cell) and are kept as hidden fields,
+# so changing a control keeps them.
+LIST_FORM_FIELDS = {
+    "q",
+    "region",
+    "stage",
+    "chain",
+    "park",
+    "method",
+    "origin",
+    "late_entry",
+    "light",
+    "sort",
+    "amount_min",
+    "amount_max",
+    "signed_from",
+    "signed_to",
+    "started_from",
+    "started_to",
+    "planned_start_from",
+    "planned_start_to",
+}
+
+
 def sort_words(filterset, value: str) -> str:
     """The order in force, in words ("按登记日期(最新在前)"): the sort field's own choice label."""
     labels = dict(filterset.form.fields["sort"].choices)
@@ -89,10 +114,14 @@ def project_list(request: HttpRequest) -> HttpResponse:
             # On phones the form is folded; it opens by itself only to show what was refused.
             "filter_open": bool(filterset.errors),
             "advanced_open": any(
-                params.get(k)
-                for k in filterset.form.fields
-                if k not in ("q", "region", "stage", "sort")
+                params.get(k) for k in LIST_FORM_FIELDS if k not in ("q", "region", "stage", "sort")
             ),
+            "kept_params": [
+                (k, v)
+                for k in params
+                if k in filterset.form.fields and k not in LIST_FORM_FIELDS
+                for v in params.getlist(k)
+            ],
             "views": views,
             "sort_value": sort_value,
             "default_sort": "-registered",

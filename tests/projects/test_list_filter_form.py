@@ -147,3 +147,16 @@ def test_a_county_user_is_offered_only_their_own_region(client, demo_data, demo_
     # Asking for another region by hand answers an empty list, as it always did.
     other = client.get("/projects/", {"region": "140703"}).content.decode()
     assert _totals(other)[0] == 0
+
+
+def test_filters_from_a_link_are_kept_when_the_form_is_submitted(client, demo_data, demo_users):
+    """A dashboard's funds figure opens the list with funds months the form has no control for:
+    they ride along as hidden fields, so choosing a stage keeps them (and their total)."""
+    client.force_login(demo_users["city_staff"])
+    body = client.get(
+        "/projects/", {"funds_from": "2023-01-01", "funds_to": "2023-12-31", "region": "140702"}
+    ).content.decode()
+    assert '<input type="hidden" name="funds_from" value="2023-01-01">' in body
+    assert '<input type="hidden" name="funds_to" value="2023-12-31">' in body
+    assert 'data-testid="total-funds"' in body
+    assert '<input type="hidden" name="region"' not in body  # the form's own control
