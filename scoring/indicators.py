@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Count, Q, Sum
 
 from core.models import Region
 from lights.selectors import red_light_counts
@@ -89,12 +89,23 @@ class Figures:
 
 
 def returned_as_false_counts(period: ScorePeriod) -> dict[int, int]:
-    """{region id: evidence records returned as false (核实为虚假) in the period}.
+    """{region id: evidence records returned as false (核实为虚假) whose milestone falls in the
+        period's months}: a verifier's mark on a return (verification.MilestoneClaim.found_false). It
+    stays through a resubmission and is cleared only when the claim is verified."""
+    from verification.models import MilestoneClaim
 
-    The evidence and verification model (issue #21) does not exist yet: until it does this
-    returns no counts, so the scheme's deduction takes 0 everywhere. It is the one place the
-    assessment reads that count; wire the evidence model's query in here."""
-    return {}
+    rows = (
+        MilestoneClaim.objects.filter(
+            found_false=True,
+            claimed_on__gte=period.start,
+            claimed_on__lte=period.end,
+            project__is_deleted=False,
+        )
+        .order_by()
+        .values("project__region_id")
+        .annotate(n=Count("id"))
+    )
+    return {row["project__region_id"]: row["n"] for row in rows}
 
 
 def scored_regions() -> list[Region]:

@@ -43,3 +43,6 @@ class ReturnForm(StyledFormMixin, forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    found_false = forms.BooleanField(
+        label=_("Found to be false (the assessment deducts for it)"), required=False
+    )

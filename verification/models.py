@@ -81,6 +81,9 @@ class MilestoneClaim(TimeStampedModel):
         _("verification"), max_length=10, choices=State.choices, default=State.PENDING
     )
     return_reason = models.CharField(_("reason returned"), max_length=500, blank=True)
+    # Returned because the claim is untrue (核实为虚假), not merely incomplete: the county assessment
+    # deducts for each (scoring.indicators.returned_as_false_counts). Cleared if later verified.
+    found_false = models.BooleanField(_("found to be false"), default=False)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("submitted by"),

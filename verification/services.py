@@ -202,6 +202,7 @@ def claim_verify(*, claim: MilestoneClaim, by) -> MilestoneClaim:
     if not _attachments(claim).exists():
         raise ValidationError(_("There is no file to verify."))
     claim.state = State.VERIFIED
+    claim.found_false = False  # verified after all: the assessment no longer deducts for it
     claim.decided_by = by
     claim.decided_at = timezone.now()
     claim.full_clean()
@@ -211,9 +212,12 @@ def claim_verify(*, claim: MilestoneClaim, by) -> MilestoneClaim:
 
 
 @transaction.atomic
-def claim_return(*, claim: MilestoneClaim, by, reason: str) -> MilestoneClaim:
+def claim_return(
+    *, claim: MilestoneClaim, by, reason: str, found_false: bool = False
+) -> MilestoneClaim:
     """Send evidence back to its owner with a reason: it is open for changes again, the owner
-    hears of it (notifications.selectors), and a verified figure stops counting."""
+    hears of it (notifications.selectors), and a verified figure stops counting. `found_false`:
+    the claim is untrue (核实为虚假), which the county assessment deducts for."""
     claim = _check_decider(claim, by)
     reason = (reason or "").strip()
     if not reason:
@@ -223,6 +227,7 @@ def claim_return(*, claim: MilestoneClaim, by, reason: str) -> MilestoneClaim:
     was_verified = claim.state == State.VERIFIED
     claim.state = State.RETURNED
     claim.return_reason = reason[:500]
+    claim.found_false = bool(found_false)
     claim.decided_by = by
     claim.decided_at = timezone.now()
     claim.full_clean()

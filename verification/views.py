@@ -105,8 +105,13 @@ def claim_verify(request: HttpRequest, pk: int) -> HttpResponse:
 def claim_return(request: HttpRequest, pk: int) -> HttpResponse:
     def act(claim):
         form = ReturnForm(request.POST)
-        reason = form.cleaned_data["reason"] if form.is_valid() else ""
-        services.claim_return(claim=claim, by=request.user, reason=reason)
+        valid = form.is_valid()
+        services.claim_return(
+            claim=claim,
+            by=request.user,
+            reason=form.cleaned_data["reason"] if valid else "",
+            found_false=valid and form.cleaned_data["found_false"],
+        )
         messages.success(request, _("Evidence returned to its owner."))
 
     return _decide(request, pk, act)

@@ -168,3 +168,41 @@ def test_a_photos_capture_date_is_read_and_shown_beside_the_claimed_date(signing
     page = client.get(reverse("verification:project", args=[signing.project_id]))
     text = page.content.decode()
     assert "拍摄于 2023-02-01" in text and "申报日期 2023-02-03" in text
+
+
+def test_a_return_marked_false_is_deducted_in_the_assessment_until_verified(signing, demo_users):
+    """核实为虚假: the verifier's mark on a return is the count the county assessment deducts for
+    (2 points each in the default scheme), through a resubmission, until the claim is verified."""
+    from scoring.indicators import returned_as_false_counts
+    from scoring.periods import ScorePeriod
+
+    clerk, verifier = demo_users["yuci_staff"], demo_users["city_staff"]
+    yuci = signing.project.region_id
+    q1, q2 = ScorePeriod(2023, "q1"), ScorePeriod(2023, "q2")
+    claim = services.evidence_add(kind="signed", record=signing, upload=pdf(), by=clerk).record
+    services.claim_return(claim=claim, by=verifier, reason="合同与实际不符")
+    assert returned_as_false_counts(q1) == {}  # returned to be completed, not as false
+
+    client = Client()
+    client.force_login(verifier)
+    page = client.get(reverse("verification:detail", args=[claim.pk])).content.decode()
+    assert 'data-testid="found-false-badge"' not in page
+    services.claim_resubmit(claim=claim, by=clerk)
+    page = client.get(reverse("verification:detail", args=[claim.pk])).content.decode()
+    assert 'data-testid="found-false"' in page  # the return form's checkbox
+    client.post(
+        reverse("verification:return", args=[claim.pk]),
+        {"reason": "现场无此项目", "found_false": "on"},
+    )
+    assert MilestoneClaim.objects.get().found_false is True
+    page = client.get(reverse("verification:detail", args=[claim.pk])).content.decode()
+    assert 'data-testid="found-false-badge"' in page
+    assert returned_as_false_counts(q1) == {yuci: 1}  # signed on 2023-02-03: Q1 and later
+    assert returned_as_false_counts(ScorePeriod(2022, "year")) == {}
+    assert returned_as_false_counts(q2) == {yuci: 1}  # cumulative from 1 January
+
+    services.evidence_add(kind="signed", record=signing, upload=pdf("真合同.pdf"), by=clerk)
+    services.claim_resubmit(claim=claim, by=clerk)
+    assert returned_as_false_counts(q1) == {yuci: 1}  # a resubmission does not clear it
+    services.claim_verify(claim=claim, by=verifier)
+    assert returned_as_false_counts(q1) == {}
