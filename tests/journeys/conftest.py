@@ -118,7 +118,9 @@ def _start_postgres(tmp: Path) -> Stack:
     """Production's shape on one machine: gunicorn + a Celery worker on PostgreSQL and Redis."""
     database = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/jinzhong_crm")
     redis = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    name = urlsplit(database).path.strip("/") + "_journeys"
+    # Under pytest-xdist the journeys run in one worker (tests/conftest.py), named here anyway.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    name = urlsplit(database).path.strip("/") + "_journeys" + (f"_{worker}" if worker else "")
     redis_db = (int(urlsplit(redis).path.strip("/") or 0) + 8) % 16
     env = {
         **_base_env(),
