@@ -16,11 +16,13 @@ TEST_ENV = DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/jinz
 $(VENV)/.run-deps: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@# --no-compile: Python compiles what it imports on first use; pip would compile every file (~8 s).
-	$(PY) -m pip install -q --no-compile --disable-pip-version-check -r requirements.txt
+	@# -qq: errors only (a machine's own pip settings, e.g. an index folder that is missing, would
+	@# otherwise fill the first `make run` with warnings).
+	$(PY) -m pip install -qq --no-compile --disable-pip-version-check -r requirements.txt
 	touch $@
 
 $(VENV)/.dev-deps: $(VENV)/.run-deps requirements-dev.txt
-	$(PY) -m pip install -q --no-compile --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install -qq --no-compile --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
 # .mo files are built, never committed; Babel compiles them without GNU gettext.
