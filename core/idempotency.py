@@ -21,6 +21,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.api.shape import error_body
 from core.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
@@ -43,8 +44,6 @@ def _scope(request: HttpRequest) -> str | None:
 
 
 def _error(status: int, code: str, detail: str) -> JsonResponse:
-    from core.api.errors import error_body
-
     return JsonResponse(
         error_body(status, code, detail), status=status, json_dumps_params={"ensure_ascii": False}
     )

@@ -19,6 +19,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from core.api.shape import error_body
 from core.requestinfo import current_request_id
 
 logger = logging.getLogger(__name__)
@@ -60,8 +61,6 @@ class ServiceUnavailableMiddleware:
             return None
         log_outage(exc, request.path)
         if request.path.startswith("/api/"):
-            from core.api.errors import error_body
-
             response: HttpResponse = JsonResponse(
                 error_body(503, "service_unavailable", outage_message()),
                 status=503,

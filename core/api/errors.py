@@ -23,6 +23,7 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler, set_rollback
 
 from core import unavailable
+from core.api.shape import error_body
 
 logger = logging.getLogger("api")
 
@@ -42,13 +43,6 @@ def _first_message(fields) -> str:
     if isinstance(fields, list) and fields:
         return _first_message(fields[0])
     return str(fields) if fields else _("Invalid input.")
-
-
-def error_body(status_code: int, code: str, detail: str, fields=None) -> dict:
-    body = {"status": status_code, "code": code, "detail": detail}
-    if fields is not None:
-        body["fields"] = fields
-    return body
 
 
 class RequestTooLarge(exceptions.APIException):
