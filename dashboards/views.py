@@ -46,7 +46,7 @@ def _context(request: HttpRequest, region: Region | None) -> dict:
     # The leader's ranking shows each county's 超时限未开工 count beside its figures.
     lights = {card["code"]: card for card in data["light_cards"]}
     if data["region"] is not None:
-        lights = {c["code"]: c for c in sections_light_cards(region=None)}
+        lights = {c["code"]: c for c in sections_light_cards(region=None, period=period)}
     for row in data["county_ranking"]:
         card = lights.get(row["code"], {})
         row["light_red"] = card.get("red", 0)

@@ -8,7 +8,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from accounts.scoping import scope, scope_projects
-from projects.models import Light, Project
+from projects.models import Light, Project, lights_in_force_on
 
 from .models import LightChange, LightRule, SupervisionItem
 
@@ -83,15 +83,29 @@ def overdue_panel_items(*, user, today=None) -> QuerySet[SupervisionItem]:
     )
 
 
-def red_light_counts() -> dict[int, int]:
-    """{region id: number of red-lit live projects} over every project, confidential included:
-    the county assessment's deduction, an aggregated figure every region's officials may read
-    (DESIGN.md, Access). A snapshot of now: lights are stored on the projects, not by period."""
-    rows = (
-        Project.objects.filter(light=Light.RED)
-        .order_by()
-        .values("region_id")
-        .annotate(n=Count("id"))
-        .values_list("region_id", "n")
-    )
-    return dict(rows)
+def light_counts_on(day: dt.date, *, stage: str | None = None) -> dict[tuple[int, str], int]:
+    """{(region id, light): number of projects} with a red or yellow light on `day`, read from the
+    light history (projects.models.lights_in_force_on), optionally only those then in `stage`.
+    Every project counts, confidential included: an aggregated figure every region's officials may
+    read (DESIGN.md, Access). The region is the project's region now."""
+    rows = lights_in_force_on(day).filter(light__in=[Light.RED, Light.YELLOW])
+    if stage is not None:
+        rows = rows.filter(stage=stage)
+    rows = rows.order_by().values("project__region_id", "light").annotate(n=Count("id"))
+    return {(r["project__region_id"], r["light"]): r["n"] for r in rows}
+
+
+def history_day(day: dt.date) -> dt.date:
+    """The day a period's lights are read for: its end, or today while it is still running."""
+    return min(day, timezone.localdate())
+
+
+def red_light_counts(day: dt.date) -> dict[int, int]:
+    """{region id: number of projects red on `day`}: the county assessment's deduction for the
+    period that ends on `day` (a later day is read as today: the history has nothing beyond)."""
+    day = history_day(day)
+    return {
+        region_id: n
+        for (region_id, light), n in light_counts_on(day).items()
+        if light == Light.RED
+    }

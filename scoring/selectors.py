@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from core.models import Region
+from lights.selectors import history_day
 
 from .indicators import Figures, PeriodFigures, region_figures, scored_regions, targets_for
 from .models import Indicator, Publication, ScoringScheme
@@ -257,7 +258,10 @@ def cell_links(code: str, period: ScorePeriod) -> dict[str, str]:
             code, period, **signed, out_of_province="true", foreign="false"
         ),
         Indicator.FOREIGN_AMOUNT: projects_link(code, period, **signed, foreign="true"),
-        "red": projects_link(code, period, light="red"),
+        # The projects red at the period's end, as the light history has them (the deduction's count).
+        "red": projects_link(
+            code, period, light="red", light_on=history_day(period.end).isoformat()
+        ),
     }
 
 
