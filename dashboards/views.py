@@ -25,7 +25,7 @@ from targets.services import can_set_targets, targets_set_year
 
 from . import selectors
 from .export import dashboard_workbook
-from .forms import TargetFormSet
+from .forms import TargetFormSet, TargetRowForm
 from .periods import parse_period
 from .sections import light_cards as sections_light_cards
 from .sections import sections
@@ -122,7 +122,7 @@ def export(request: HttpRequest, code: str | None = None) -> HttpResponse:
     return response
 
 
-TARGET_FIGURES = ("signed_count", "signed_amount", "new_start_amount", "funds_amount")
+TARGET_FIGURES = TargetRowForm.FIGURES
 
 
 def _target_year(request: HttpRequest) -> int:
@@ -180,7 +180,7 @@ def targets(request: HttpRequest) -> HttpResponse:
     # The counties' sum, beside the city's own row (the dashboards use the city row when set).
     city_ids = {r.pk for r in regions if r.code == CITY_CODE}
     totals = {
-        f: sum((getattr(t, f) for t in existing.values() if t.region_id not in city_ids), 0)
+        f: sum((getattr(t, f) or 0 for t in existing.values() if t.region_id not in city_ids), 0)
         for f in TARGET_FIGURES
     }
     return render(

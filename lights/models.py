@@ -134,6 +134,16 @@ class LightChange(models.Model):
         on_delete=models.CASCADE,
         related_name="light_changes",
     )
+    # The project's region when the row was recorded: a past period's counts per region read the
+    # history alone, never the projects table (a move records a row in the new region).
+    region = models.ForeignKey(
+        "core.Region",
+        verbose_name=_("region"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     previous_light = models.CharField(
         _("previous light"), max_length=6, choices=Light.choices, blank=True
     )

@@ -87,12 +87,13 @@ def light_counts_on(day: dt.date, *, stage: str | None = None) -> dict[tuple[int
     """{(region id, light): number of projects} with a red or yellow light on `day`, read from the
     light history (projects.models.lights_in_force_on), optionally only those then in `stage`.
     Every project counts, confidential included: an aggregated figure every region's officials may
-    read (DESIGN.md, Access). The region is the project's region now."""
+    read (DESIGN.md, Access). The region is the one the history row recorded (the project's region
+    then): the history alone is read, never the projects table."""
     rows = lights_in_force_on(day).filter(light__in=[Light.RED, Light.YELLOW])
     if stage is not None:
         rows = rows.filter(stage=stage)
-    rows = rows.order_by().values("project__region_id", "light").annotate(n=Count("id"))
-    return {(r["project__region_id"], r["light"]): r["n"] for r in rows}
+    rows = rows.order_by().values("region_id", "light").annotate(n=Count("id"))
+    return {(r["region_id"], r["light"]): r["n"] for r in rows}
 
 
 def history_day(day: dt.date) -> dt.date:
@@ -105,7 +106,5 @@ def red_light_counts(day: dt.date) -> dict[int, int]:
     period that ends on `day` (a later day is read as today: the history has nothing beyond)."""
     day = history_day(day)
     return {
-        region_id: n
-        for (region_id, light), n in light_counts_on(day).items()
-        if light == Light.RED
+        region_id: n for (region_id, light), n in light_counts_on(day).items() if light == Light.RED
     }
