@@ -170,6 +170,7 @@ def _queries(client, url):
 
 def test_dashboard_query_count_does_not_grow_with_data(demo, client):
     client.force_login(_user("yuci_official"))
+    _queries(client, "/dashboards/?year=2023")  # a past year's 亮灯 tally is written on first read
     before = len(_queries(client, "/dashboards/?year=2023"))
     county_before = len(_queries(client, "/dashboards/140702/?year=2023"))
 
