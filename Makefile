@@ -89,15 +89,19 @@ format: $(VENV)/.dev-deps
 #   of docs/PERFORMANCE.md, which the rollups part keeps.
 #   search (the header's global search, as called, next to a raw trigram-SQL floor) -> its own
 #   section at the end of docs/PERFORMANCE.md.
-# BENCH_SIZES=10000,100000,1000000 for the full run (10^6 takes a while); BENCH_PARTS=rollups,list,import,phone,search
-# picks the parts (default: all five).
-BENCH_PARTS ?= rollups,list,import,phone,search
+#   assessment (a 亮灯 rule change's recompute next to one UPDATE … FROM, and scoring 12 regions × 4
+#   quarters next to its rollup SELECTs replayed raw) -> its own section at the end of
+#   docs/PERFORMANCE.md.
+# BENCH_SIZES=10000,100000,1000000 for the full run (10^6 takes a while);
+# BENCH_PARTS=rollups,list,import,phone,search,assessment picks the parts (default: all six).
+BENCH_PARTS ?= rollups,list,import,phone,search,assessment
 bench: $(VENV)/.dev-deps messages
 	@case ",$(BENCH_PARTS)," in *,rollups,*) $(TEST_ENV) $(PY) bench/run.py ;; esac
 	@case ",$(BENCH_PARTS)," in *,list,*) $(TEST_ENV) $(PY) bench/list_bench.py ;; esac
 	@case ",$(BENCH_PARTS)," in *,import,*) $(TEST_ENV) $(PY) bench/import_bench.py ;; esac
 	@case ",$(BENCH_PARTS)," in *,phone,*) $(PY) bench/phone_bench.py ;; esac
 	@case ",$(BENCH_PARTS)," in *,search,*) $(TEST_ENV) $(PY) bench/search_bench.py ;; esac
+	@case ",$(BENCH_PARTS)," in *,assessment,*) $(TEST_ENV) $(PY) bench/assessment_bench.py ;; esac
 
 clean:
 	rm -rf staticfiles .pytest_cache

@@ -1,4 +1,4 @@
-"""The targets page: one row of four figures per region for a year."""
+"""The targets page: one row of figures per region for a year (four required, four optional)."""
 
 from __future__ import annotations
 
@@ -31,15 +31,43 @@ class TargetRowForm(StyledFormMixin, forms.Form):
     signed_amount = MoneyField(label=_("Signed investment (万元)"), required=False)
     new_start_amount = MoneyField(label=_("New-start investment (万元)"), required=False)
     funds_amount = MoneyField(label=_("Funds in place (万元)"), required=False)
+    # The assessment's measures (综合考评), each optional per region: blank means no target.
+    out_of_province_count = forms.IntegerField(
+        label=_("Out-of-province signed projects (省外)"),
+        min_value=0,
+        max_value=MAX_SIGNED_COUNT,
+        required=False,
+        error_messages={
+            "invalid": _("Enter a whole number of projects."),
+            "min_value": _("The number of projects cannot be negative."),
+            "max_value": _("At most %(limit_value)s projects."),
+        },
+        widget=forms.NumberInput(attrs={"min": "0", "step": "1", "inputmode": "numeric"}),
+    )
+    out_of_province_amount = MoneyField(
+        label=_("Out-of-province signed investment (省外, 万元)"), required=False
+    )
+    foreign_amount = MoneyField(label=_("Foreign signed investment (外资, 万元)"), required=False)
+    completed_amount = MoneyField(label=_("Completed investment (万元)"), required=False)
 
-    FIGURES = ("signed_count", "signed_amount", "new_start_amount", "funds_amount")
+    FIGURES = (
+        "signed_count",
+        "signed_amount",
+        "new_start_amount",
+        "funds_amount",
+        "out_of_province_count",
+        "out_of_province_amount",
+        "foreign_amount",
+        "completed_amount",
+    )
+    OPTIONAL = FIGURES[4:]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in self.FIGURES:
             widget = self.fields[name].widget
             widget.attrs["class"] = widget.attrs.get("class", "") + " form-control-sm"
-            widget.attrs["placeholder"] = "0"
+            widget.attrs["placeholder"] = "—" if name in self.OPTIONAL else "0"
 
 
 class BaseTargetFormSet(forms.BaseFormSet):

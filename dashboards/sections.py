@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 
 from django.db.models import Count, Sum
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.scoping import scope_projects
@@ -26,7 +27,7 @@ from chains.selectors import chain_indicator_progress
 from core.models import Region
 from events.models import Signing
 from lights.models import LightTally
-from lights.selectors import overdue_panel_items
+from lights.selectors import light_counts_on, overdue_panel_items
 from projects.models import Light, Project, Stage, counts_as_signed
 from rollups.models import counted_agreement_kinds
 
@@ -136,18 +137,33 @@ def _list_link(**params) -> str:
     return reverse("projects:list") + "?" + urlencode(params)
 
 
-def light_cards(*, region: Region | None) -> list[dict]:
+def light_day(period: Period | None):
+    """The past day a dashboard's 亮灯 card reads the light history for; None: today's lights."""
+    return period.end if period is not None and period.end < timezone.localdate() else None
+
+
+def light_cards(*, region: Region | None, period: Period | None = None) -> list[dict]:
     """亮灯 per region: "超时限未开工 N / 预警 M" — signed projects not started whose light is red /
-    yellow — each linking to the project list filtered the same way (light, stage, region). Read
-    from lights.LightTally (rewritten by every light refresh), never from the projects table. An
-    aggregate every official may read, like the rollups; guard_links locks the lists a county
-    user may not open."""
-    tallies = LightTally.objects.filter(stage=Stage.SIGNED)
+    yellow — each linking to the project list filtered the same way. An aggregate every official
+    may read, like the rollups; guard_links locks the lists a county user may not open.
+
+    A period still running (or none) reads today's lights from lights.LightTally (rewritten by every
+    light refresh), never from the projects table, and links to the list by the stored light. A
+    period that has ended reads the lights on its last day from the light history
+    (lights.selectors.light_counts_on) and links to the list by the same history (light_on)."""
     regions = Region.objects.exclude(code=CITY_CODE).order_by("sort_order", "code")
     if region is not None:
-        tallies = tallies.filter(region_id=region.pk)
         regions = [region]
-    counts = {(t.region_id, t.light): t.count for t in tallies}
+    day = light_day(period)
+    if day is None:
+        tallies = LightTally.objects.filter(stage=Stage.SIGNED)
+        if region is not None:
+            tallies = tallies.filter(region_id=region.pk)
+        counts = {(t.region_id, t.light): t.count for t in tallies}
+        by_history = {}
+    else:
+        counts = light_counts_on(day, stage=Stage.SIGNED)
+        by_history = {"light_on": day.isoformat(), "light_stage": Stage.SIGNED}
     cards = []
     for r in regions:
         card = {"code": r.code, "name": r.name}
@@ -155,9 +171,12 @@ def light_cards(*, region: Region | None) -> list[dict]:
             n = counts.get((r.pk, light), 0)
             card[light] = n
             # A zero is plain text: an empty list says nothing more.
-            card[f"{light}_url"] = (
-                _list_link(light=light, stage=Stage.SIGNED, region=r.code) if n else None
-            )
+            if not n:
+                card[f"{light}_url"] = None
+            elif by_history:
+                card[f"{light}_url"] = _list_link(light=light, region=r.code, **by_history)
+            else:
+                card[f"{light}_url"] = _list_link(light=light, stage=Stage.SIGNED, region=r.code)
         cards.append(card)
     return cards
 
@@ -185,7 +204,8 @@ def supervision_panel(*, user) -> dict:
 def sections(*, period: Period, region: Region | None, user) -> dict:
     """Everything above, for the dashboard context and the export."""
     return {
-        "light_cards": light_cards(region=region),
+        "light_cards": light_cards(region=region, period=period),
+        "light_day": light_day(period),
         "supervision": supervision_panel(user=user) if region is None else None,
         "top_projects": top_projects(period=period, region=region, user=user),
         "recent_events": recent_events(period=period, region=region, user=user),

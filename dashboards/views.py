@@ -25,7 +25,7 @@ from targets.services import can_set_targets, targets_set_year
 
 from . import selectors
 from .export import dashboard_workbook
-from .forms import TargetFormSet
+from .forms import TargetFormSet, TargetRowForm
 from .periods import parse_period
 from .sections import light_cards as sections_light_cards
 from .sections import sections
@@ -46,7 +46,7 @@ def _context(request: HttpRequest, region: Region | None) -> dict:
     # The leader's ranking shows each county's 超时限未开工 count beside its figures.
     lights = {card["code"]: card for card in data["light_cards"]}
     if data["region"] is not None:
-        lights = {c["code"]: c for c in sections_light_cards(region=None)}
+        lights = {c["code"]: c for c in sections_light_cards(region=None, period=period)}
     for row in data["county_ranking"]:
         card = lights.get(row["code"], {})
         row["light_red"] = card.get("red", 0)
@@ -122,7 +122,7 @@ def export(request: HttpRequest, code: str | None = None) -> HttpResponse:
     return response
 
 
-TARGET_FIGURES = ("signed_count", "signed_amount", "new_start_amount", "funds_amount")
+TARGET_FIGURES = TargetRowForm.FIGURES
 
 
 def _target_year(request: HttpRequest) -> int:
@@ -180,7 +180,7 @@ def targets(request: HttpRequest) -> HttpResponse:
     # The counties' sum, beside the city's own row (the dashboards use the city row when set).
     city_ids = {r.pk for r in regions if r.code == CITY_CODE}
     totals = {
-        f: sum((getattr(t, f) for t in existing.values() if t.region_id not in city_ids), 0)
+        f: sum((getattr(t, f) or 0 for t in existing.values() if t.region_id not in city_ids), 0)
         for f in TARGET_FIGURES
     }
     return render(

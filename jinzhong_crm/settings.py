@@ -319,6 +319,13 @@ ROLLUP_DRAIN_PENDING_TTL = 60
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="jinzhong-crm@localhost")
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+# 企业微信 / 钉钉 group robots (the digest as a text message): the hosts a person's webhook URL may
+# name, per channel. Only these are ever called (a URL anyone types is not a door into the network).
+WEBHOOK_HOSTS = {
+    "wecom": env.list("WEBHOOK_HOSTS_WECOM", default=["qyapi.weixin.qq.com"]),
+    "dingtalk": env.list("WEBHOOK_HOSTS_DINGTALK", default=["oapi.dingtalk.com"]),
+}
+WEBHOOK_TIMEOUT = env.int("WEBHOOK_TIMEOUT", default=10)
 # The site's address as people reach it, for links in mails.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 

@@ -134,6 +134,16 @@ class LightChange(models.Model):
         on_delete=models.CASCADE,
         related_name="light_changes",
     )
+    # The project's region when the row was recorded: a past period's counts per region read the
+    # history alone, never the projects table (a move records a row in the new region).
+    region = models.ForeignKey(
+        "core.Region",
+        verbose_name=_("region"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     previous_light = models.CharField(
         _("previous light"), max_length=6, choices=Light.choices, blank=True
     )
@@ -186,6 +196,49 @@ class LightTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region_id} {self.stage} {self.light}: {self.count}"
+
+
+class LightDayTally(models.Model):
+    """How many projects of a region and stage had a red or yellow light on a past `day`, by the
+    light history (projects.models.lights_in_force_on): the memo that a past period's dashboard
+    card and the assessment's red-light deduction read, so neither scans the history on every
+    page. Written by lights.selectors.light_counts_on the first time a day is asked for, and again
+    when history rows in force by that day were recorded since (LightDayMark.upto)."""
+
+    day = models.DateField(_("day"))
+    region = models.ForeignKey(
+        "core.Region",
+        verbose_name=_("region"),
+        null=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    stage = models.CharField(_("stage"), max_length=12, choices=Stage.choices)
+    light = models.CharField(_("light"), max_length=6, choices=Light.choices)
+    count = models.PositiveIntegerField(_("projects"))
+
+    class Meta:
+        verbose_name = _("light tally of a day")
+        verbose_name_plural = _("light tallies of a day")
+        indexes = [models.Index(fields=["day"], name="lightdaytally_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.region_id} {self.stage} {self.light}: {self.count}"
+
+
+class LightDayMark(models.Model):
+    """The last light history row a day's LightDayTally counted: rows recorded after it that were
+    in force by that day make the tally stale."""
+
+    day = models.DateField(_("day"), unique=True)
+    upto = models.BigIntegerField(_("last history row counted"))
+
+    class Meta:
+        verbose_name = _("light tally mark")
+        verbose_name_plural = _("light tally marks")
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.upto}"
 
 
 class SupervisionItem(TimeStampedModel):

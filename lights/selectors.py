@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Q, QuerySet
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.scoping import scope, scope_projects
-from projects.models import Light, Project
+from projects.models import Light, Project, lights_in_force_on
 
-from .models import LightChange, LightRule, SupervisionItem
+from .models import LightChange, LightDayMark, LightDayTally, LightRule, SupervisionItem
 
 UNFINISHED = [SupervisionItem.Status.OPEN, SupervisionItem.Status.RETURNED]
 
@@ -83,15 +85,73 @@ def overdue_panel_items(*, user, today=None) -> QuerySet[SupervisionItem]:
     )
 
 
-def red_light_counts() -> dict[int, int]:
-    """{region id: number of red-lit live projects} over every project, confidential included:
-    the county assessment's deduction, an aggregated figure every region's officials may read
-    (DESIGN.md, Access). A snapshot of now: lights are stored on the projects, not by period."""
-    rows = (
-        Project.objects.filter(light=Light.RED)
-        .order_by()
-        .values("region_id")
-        .annotate(n=Count("id"))
-        .values_list("region_id", "n")
+def light_counts_on(day: dt.date, *, stage: str | None = None) -> dict[tuple[int, str], int]:
+    """{(region id, light): number of projects} with a red or yellow light on `day`, by the light
+    history (projects.models.lights_in_force_on), optionally only those then in `stage`. Every
+    project counts, confidential included: an aggregated figure every region's officials may read
+    (DESIGN.md, Access). The region is the one the history row recorded (the project's then).
+
+    Read from the day's LightDayTally, a memo of that count: computed (one GROUP BY over the
+    history) the first time a day is asked for, and again only when rows recorded since its mark
+    are in force by that day (a rule change's recompute, a late stage change). A row deleted with
+    its project (a hard delete) is not noticed until the next recount."""
+    counts: dict[tuple[int, str], int] = {}
+    for region_id, row_stage, light, n in _day_tally(day):
+        if stage is None or row_stage == stage:
+            counts[(region_id, light)] = counts.get((region_id, light), 0) + n
+    return counts
+
+
+def _day_tally(day: dt.date) -> list[tuple]:
+    newest = LightChange.objects.order_by("-pk").values("pk")[:1]
+    mark = LightDayMark.objects.filter(day=day).annotate(last=Subquery(newest)).first()
+    last = (mark.last if mark is not None else newest.values_list("pk", flat=True).first()) or 0
+    if mark is not None and mark.upto != last:
+        newer = LightChange.objects.filter(pk__gt=mark.upto, pk__lte=last)
+        if not newer.annotate(on=Coalesce("since", "as_of")).filter(on__lte=day).exists():
+            LightDayMark.objects.filter(pk=mark.pk, upto=mark.upto).update(upto=last)
+            mark.upto = last
+    tally = LightDayTally.objects.filter(day=day).values_list(
+        "region_id", "stage", "light", "count"
     )
-    return dict(rows)
+    if mark is not None and mark.upto == last:
+        return list(tally)
+    with transaction.atomic():
+        # One recount at a time per day: the mark's row is the lock.
+        mark, _created = LightDayMark.objects.get_or_create(day=day, defaults={"upto": -1})
+        mark = LightDayMark.objects.select_for_update().get(pk=mark.pk)
+        if mark.upto != last:
+            rows = (
+                lights_in_force_on(day, upto=last)
+                .filter(light__in=[Light.RED, Light.YELLOW])
+                .order_by()
+                .values("region_id", "stage", "light")
+                .annotate(n=Count("id"))
+            )
+            LightDayTally.objects.filter(day=day).delete()
+            LightDayTally.objects.bulk_create(
+                LightDayTally(
+                    day=day,
+                    region_id=r["region_id"],
+                    stage=r["stage"],
+                    light=r["light"],
+                    count=r["n"],
+                )
+                for r in rows
+            )
+            LightDayMark.objects.filter(pk=mark.pk).update(upto=last)
+        return list(tally)
+
+
+def history_day(day: dt.date) -> dt.date:
+    """The day a period's lights are read for: its end, or today while it is still running."""
+    return min(day, timezone.localdate())
+
+
+def red_light_counts(day: dt.date) -> dict[int, int]:
+    """{region id: number of projects red on `day`}: the county assessment's deduction for the
+    period that ends on `day` (a later day is read as today: the history has nothing beyond)."""
+    day = history_day(day)
+    return {
+        region_id: n for (region_id, light), n in light_counts_on(day).items() if light == Light.RED
+    }

@@ -339,6 +339,7 @@ def lights_refresh(
     now = timezone.now()
     rows = qs.annotate(
         c_project=F("pk"),
+        c_region=F("region_id"),
         c_previous=F("light"),
         c_light=Case(When(new_light__isnull=True, then=Value("")), default=F("new_light")),
         c_reason=Case(When(new_reason__isnull=True, then=Value("")), default=F("new_reason")),
@@ -350,6 +351,7 @@ def lights_refresh(
         c_recorded=Value(now, output_field=DateTimeField()),
     ).values_list(
         "c_project",
+        "c_region",
         "c_previous",
         "c_light",
         "c_reason",
@@ -364,8 +366,8 @@ def lights_refresh(
     table = LightChange._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (project_id, previous_light, light, reason, since, limit_days, "  # noqa: S608 (fixed column list; values are parameters)
-            f"stage, rule_id, as_of, recorded_at) {sql}",
+            f"INSERT INTO {table} (project_id, region_id, previous_light, light, reason, since, "  # noqa: S608 (fixed column list; values are parameters)
+            f"limit_days, stage, rule_id, as_of, recorded_at) {sql}",
             params,
         )
         changed = cursor.rowcount
@@ -462,12 +464,44 @@ def lights_refresh_from_outbox(keys: set[str]) -> None:
     if not ids:
         return
     lights_refresh(project_ids=None if len(ids) > _MANY else ids)
+    _record_moves(ids)
     # A project moved to another region takes its 督办 items along.
     moved = SupervisionItem.objects.filter(project_id__in=ids).exclude(
         region_id=F("project__region_id")
     )
     for item_id, region_id in moved.values_list("pk", "project__region_id"):
         SupervisionItem.objects.filter(pk=item_id).update(region_id=region_id)
+
+
+def _record_moves(ids: set[int]) -> None:
+    """A lit project moved to another region: a history row in the new region, in force from
+    today (a past period counts the light where the project was then)."""
+    latest = {}
+    for row in (
+        LightChange.objects.filter(project_id__in=ids)
+        .order_by("project_id", "-id")
+        .values("project_id", "region_id", "light", "reason", "limit_days", "stage", "rule_id")
+    ):
+        latest.setdefault(row["project_id"], row)
+    regions = dict(Project.all_objects.filter(pk__in=list(latest)).values_list("pk", "region_id"))
+    as_of = today()
+    rows = [
+        LightChange(
+            project_id=pk,
+            region_id=regions[pk],
+            previous_light=row["light"],
+            light=row["light"],
+            reason=row["reason"],
+            since=as_of if row["light"] else None,
+            limit_days=row["limit_days"],
+            stage=row["stage"],
+            rule_id=row["rule_id"],
+            as_of=as_of,
+        )
+        for pk, row in latest.items()
+        if pk in regions and row["region_id"] != regions[pk]
+    ]
+    LightChange.objects.bulk_create(rows)
 
 
 # --- 督办 ------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Kind, PersonalSettings
+from .models import Kind, PersonalSettings, WebhookChannel
 
 
 class SettingsForm(forms.Form):
@@ -10,6 +10,24 @@ class SettingsForm(forms.Form):
         choices=Kind.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
+    )
+
+    webhook_channel = forms.ChoiceField(
+        label=_("Also send my digest to a group robot"),
+        choices=[("", _("No robot"))] + WebhookChannel.choices,
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    webhook_url = forms.CharField(
+        label=_("Robot webhook URL"),
+        max_length=500,
+        required=False,
+        widget=forms.URLInput(
+            attrs={
+                "class": "form-control",
+                "placeholder": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…",
+            }
+        ),
     )
 
     @staticmethod

@@ -19,6 +19,11 @@ class Kind(models.TextChoices):
     RETURNED = "returned", _("My evidence returned by a verifier")
 
 
+class WebhookChannel(models.TextChoices):
+    WECOM = "wecom", _("WeCom group robot (企业微信)")
+    DINGTALK = "dingtalk", _("DingTalk group robot (钉钉)")
+
+
 def _new_token() -> str:
     return secrets.token_urlsafe(24)
 
@@ -37,6 +42,12 @@ class PersonalSettings(models.Model):
     calendar_token = models.CharField(
         _("calendar feed token"), max_length=64, unique=True, default=_new_token
     )
+    # A group robot's webhook (企业微信 or 钉钉) that also receives the person's digest, as a text
+    # message, through the same delivery table as the e-mail.
+    webhook_channel = models.CharField(
+        _("webhook"), max_length=10, choices=WebhookChannel.choices, blank=True
+    )
+    webhook_url = models.URLField(_("webhook URL"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("notification settings")
@@ -52,10 +63,12 @@ class PersonalSettings(models.Model):
 class Delivery(models.Model):
     """One message to one person on one channel, written before it is sent (an outbox): a send that
     fails stays here and is retried; `key` is unique, so a digest is never written (or sent) twice.
-    Later channels (企业微信, 钉钉 webhooks) are rows with another `channel`."""
+    The 企业微信 / 钉钉 webhooks are rows with their `channel` and the webhook URL as `address`."""
 
     class Channel(models.TextChoices):
         EMAIL = "email", _("E-mail")
+        WECOM = "wecom", _("WeCom (企业微信)")
+        DINGTALK = "dingtalk", _("DingTalk (钉钉)")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting")
@@ -71,7 +84,7 @@ class Delivery(models.Model):
     )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     key = models.CharField(_("key"), max_length=100, unique=True)
-    address = models.CharField(_("address"), max_length=254)
+    address = models.CharField(_("address"), max_length=500)
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("body"))
     status = models.CharField(

@@ -8,14 +8,24 @@ back with a later `next_attempt_at` (backoff up to an hour), so it is retried un
 never dropped. A worker killed between the server's acceptance and the "sent" mark leaves the row
 "sending": it is sent again only after SENDING_STALE (the one case SMTP cannot make exactly-once;
 the message carries a fixed Message-ID from the key, so the receiving server can drop the copy).
+
+The 企业微信 and 钉钉 group robots are more channels of the same table: a person who set a webhook
+gets a second row per digest (key `digest:<day>:<user id>:<channel>`), sent as the robots' documented
+text message, ``{"msgtype": "text", "text": {"content": …}}``, by an HTTP POST; the robot answers
+``{"errcode": 0, …}`` and anything else is a failure, retried like a mail. Only hosts listed in
+settings.WEBHOOK_HOSTS are ever called.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
+import urllib.request
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q
@@ -25,7 +35,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 
-from .models import Delivery, Kind, PersonalSettings
+from .models import Delivery, Kind, PersonalSettings, WebhookChannel
 from .selectors import notices, personal_settings
 
 logger = logging.getLogger(__name__)
@@ -33,15 +43,56 @@ logger = logging.getLogger(__name__)
 SENDING_STALE = dt.timedelta(minutes=30)
 MAX_BACKOFF = dt.timedelta(hours=1)
 BATCH = 100
+# The robots' limits on a text message's content, in UTF-8 bytes (企业微信 2048; 钉钉 20000).
+WEBHOOK_CONTENT_BYTES = {WebhookChannel.WECOM: 2048, WebhookChannel.DINGTALK: 20000}
 
 
-def settings_update(*, user, opted_out: list[str]) -> PersonalSettings:
+def check_webhook(channel: str, url: str) -> str:
+    """The webhook URL, cleaned; refused in Chinese unless it is an http(s) URL on one of the
+    channel's hosts (settings.WEBHOOK_HOSTS), by https except on this machine."""
+    url = (url or "").strip()
+    if not channel:
+        if url:
+            raise ValidationError({"webhook_channel": _("Please choose WeCom or DingTalk.")})
+        return ""
+    if channel not in WebhookChannel.values:
+        raise ValidationError({"webhook_channel": _("Unknown webhook kind.")})
+    if not url:
+        raise ValidationError({"webhook_url": _("Please give the robot's webhook URL.")})
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    allowed = [h.lower() for h in settings.WEBHOOK_HOSTS.get(channel, [])]
+    if parts.scheme not in ("http", "https") or host not in allowed:
+        raise ValidationError(
+            {
+                "webhook_url": _(
+                    "This is not a %(kind)s robot's webhook URL: it must start with "
+                    "https://%(host)s/."
+                )
+                % {"kind": WebhookChannel(channel).label, "host": allowed[0] if allowed else "…"}
+            }
+        )
+    if parts.scheme != "https" and host not in ("127.0.0.1", "localhost"):
+        raise ValidationError({"webhook_url": _("The webhook URL must use https.")})
+    return url
+
+
+def settings_update(
+    *, user, opted_out: list[str], webhook_channel: str | None = None, webhook_url: str = ""
+) -> PersonalSettings:
+    """Opt-outs, and (when `webhook_channel` is given, "" to remove it) the person's robot."""
     unknown = set(opted_out) - set(Kind.values)
     if unknown:
         raise ValueError(f"unknown notification kinds: {sorted(unknown)}")
+    fields = ["opted_out"]
+    if webhook_channel is not None:
+        webhook_url = check_webhook(webhook_channel, webhook_url)
+        fields += ["webhook_channel", "webhook_url"]
     found = personal_settings(user, create=True)
     found.opted_out = sorted(set(opted_out))
-    found.save(update_fields=["opted_out"])
+    if webhook_channel is not None:
+        found.webhook_channel, found.webhook_url = webhook_channel, webhook_url
+    found.save(update_fields=fields)
     return found
 
 
@@ -56,6 +107,7 @@ def _digest_since(user, day: dt.date) -> dt.datetime:
     previous = (
         Delivery.objects.filter(user=user, key__startswith="digest:")
         .exclude(key=digest_key(user, day))
+        .exclude(key__startswith=digest_key(user, day) + ":")  # the same day's robot copy
         .order_by("-created_at")
         .values_list("created_at", flat=True)
         .first()
@@ -85,31 +137,54 @@ def digest_render(*, user, day: dt.date) -> tuple[str, str] | None:
 
 
 def digests_write(*, day: dt.date | None = None) -> int:
-    """One digest Delivery per active person with an e-mail address and something to say. A
-    second run on the same day writes nothing (unique key). Returns rows written."""
+    """One digest Delivery per active person with an e-mail address and something to say, and one
+    more for the person's 企业微信 / 钉钉 robot if they set one. A second run on the same day writes
+    nothing (unique keys). Returns rows written."""
     day = day or timezone.localdate()
     written = 0
-    people = User.objects.filter(is_active=True).exclude(email="").order_by("pk")
+    robots = dict(
+        PersonalSettings.objects.exclude(webhook_url="")
+        .exclude(webhook_channel="")
+        .values_list("user_id", "webhook_channel")
+    )
+    urls = dict(
+        PersonalSettings.objects.filter(user_id__in=list(robots)).values_list(
+            "user_id", "webhook_url"
+        )
+    )
+    people = (
+        User.objects.filter(is_active=True)
+        .filter(~Q(email="") | Q(pk__in=list(robots)))
+        .order_by("pk")
+    )
     for user in people:
         key = digest_key(user, day)
-        if Delivery.objects.filter(key=key).exists():
+        rows = []
+        if user.email:
+            rows.append((key, Delivery.Channel.EMAIL, user.email))
+        if user.pk in robots:
+            channel = robots[user.pk]
+            rows.append((f"{key}:{channel}", channel, urls[user.pk]))
+        rows = [r for r in rows if not Delivery.objects.filter(key=r[0]).exists()]
+        if not rows:
             continue
         rendered = digest_render(user=user, day=day)
         if rendered is None:
             continue
         subject, body = rendered
-        _row, created = Delivery.objects.get_or_create(
-            key=key,
-            defaults={
-                "user": user,
-                "channel": Delivery.Channel.EMAIL,
-                "address": user.email,
-                "subject": subject[:200],
-                "body": body,
-                "next_attempt_at": timezone.now(),
-            },
-        )
-        written += created
+        for row_key, channel, address in rows:
+            _row, created = Delivery.objects.get_or_create(
+                key=row_key,
+                defaults={
+                    "user": user,
+                    "channel": channel,
+                    "address": address,
+                    "subject": subject[:200],
+                    "body": body,
+                    "next_attempt_at": timezone.now(),
+                },
+            )
+            written += created
     return written
 
 
@@ -131,7 +206,35 @@ def _claim(now: dt.datetime) -> list[Delivery]:
     return rows
 
 
+def webhook_payload(row: Delivery) -> dict:
+    """The robots' text message (企业微信 and 钉钉 document the same shape), cut to their limit."""
+    content = f"{row.subject}\n\n{row.body}".strip()
+    limit = WEBHOOK_CONTENT_BYTES[row.channel]
+    encoded = content.encode("utf-8")
+    if len(encoded) > limit:
+        content = encoded[: limit - 3].decode("utf-8", errors="ignore") + "…"
+    return {"msgtype": "text", "text": {"content": content}}
+
+
+def _post_webhook(row: Delivery) -> None:
+    # The address was checked when it was set; checked again, as settings may have changed since.
+    check_webhook(row.channel, row.address)
+    request = urllib.request.Request(  # noqa: S310 (http(s) only, host on the allow list)
+        row.address,
+        data=json.dumps(webhook_payload(row), ensure_ascii=False).encode("utf-8"),
+        headers={"Content-Type": "application/json; charset=utf-8"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=settings.WEBHOOK_TIMEOUT) as response:  # noqa: S310
+        answer = json.loads(response.read() or b"{}")
+    if answer.get("errcode") != 0:
+        raise RuntimeError(f"robot refused: {answer.get('errcode')} {answer.get('errmsg', '')}")
+
+
 def _send_one(row: Delivery) -> None:
+    if row.channel != Delivery.Channel.EMAIL:
+        _post_webhook(row)
+        return
     domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
     message = EmailMessage(
         subject=row.subject,

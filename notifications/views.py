@@ -5,6 +5,7 @@ import datetime as dt
 from django.conf import settings as django_settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -44,8 +45,19 @@ def unread(request: HttpRequest) -> HttpResponse:
 def settings_save(request: HttpRequest) -> HttpResponse:
     form = SettingsForm(request.POST)
     if form.is_valid():
-        services.settings_update(user=request.user, opted_out=form.opted_out())
-        messages.success(request, _("Notification settings saved."))
+        try:
+            services.settings_update(
+                user=request.user,
+                opted_out=form.opted_out(),
+                webhook_channel=form.cleaned_data["webhook_channel"],
+                webhook_url=form.cleaned_data["webhook_url"],
+            )
+        except ValidationError as exc:
+            # Nothing saved: the page says why (its form shows what is stored).
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("Notification settings saved."))
     return redirect("profile")
 
 

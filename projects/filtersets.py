@@ -12,7 +12,14 @@ from core.models import IndustryChain, PromotionMethod, Region
 from enterprises.models import IndustrialPark, InvestorOrigin
 from rollups.models import counted_agreement_kinds
 
-from .models import CompletedInvestment, FundsInPlace, Light, Stage, counts_as_signed
+from .models import (
+    CompletedInvestment,
+    FundsInPlace,
+    Light,
+    Stage,
+    counts_as_signed,
+    lights_in_force_on,
+)
 
 MONTHLY_MODELS = {"funds": FundsInPlace, "completed": CompletedInvestment}
 
@@ -137,7 +144,15 @@ class ProjectFilterSet(filters.FilterSet):
     )
     late_entry = filters.BooleanFilter(field_name="late_entry", label=_("Late entry (补录)"))
     # 亮灯: the dashboards' "超时限未开工 N / 预警 M" card links here with light=red / yellow.
-    light = filters.ChoiceFilter(choices=Light.choices, label=_("Light"), empty_label=_("All"))
+    light = filters.ChoiceFilter(
+        choices=Light.choices, method="filter_light", label=_("Light"), empty_label=_("All")
+    )
+    # A past period's card and the assessment's red-light cell: the light the history recorded on
+    # that day (models.lights_in_force_on), optionally only while the project was in one stage.
+    light_on = filters.DateFilter(method="filter_light", label=_("Light on"))
+    light_stage = filters.ChoiceFilter(
+        choices=Stage.choices, method="filter_light", label=_("Stage when lit")
+    )
     # The dashboards' signed figures link here with counts_as_signed=true: the same caliber (口径).
     counts_as_signed = filters.BooleanFilter(
         method="filter_counts_as_signed", label=_("Counts as a signed project (caliber)")
@@ -190,6 +205,19 @@ class ProjectFilterSet(filters.FilterSet):
         if window is None or (end == "to" and window[0] is not None):
             return queryset
         return queryset.filter(Exists(monthly_rows(measure, window).filter(project=OuterRef("pk"))))
+
+    def filter_light(self, queryset, name, value):
+        data = self.form.cleaned_data
+        light, day, stage = data.get("light"), data.get("light_on"), data.get("light_stage")
+        # The three make one condition: applied once, by `light` (nothing without it).
+        if name != "light" or not light:
+            return queryset
+        if day is None:
+            return queryset.filter(light=light)
+        rows = lights_in_force_on(day).filter(light=light)
+        if stage:
+            rows = rows.filter(stage=stage)
+        return queryset.filter(pk__in=rows.values("project_id"))
 
     def filter_counts_as_signed(self, queryset, name, value):
         if value is None:

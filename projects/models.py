@@ -422,6 +422,23 @@ def counts_as_signed(kinds: Iterable[str]) -> Q:
     return Q(signed_on__isnull=False) & Q(counted)
 
 
+def lights_in_force_on(day, *, upto: int | None = None):
+    """The light history rows (lights.LightChange) in force on `day`: per project, the last row
+    recorded whose light had taken effect by then (its `since`, or the day it was computed when a
+    light was cleared). A project's light on a past day, as the history recorded it: the
+    dashboards' 亮灯 card for a past period, the list behind it and the assessment's red-light
+    deduction all read it. `upto`: only the rows recorded up to that id (a tally's mark). Reached
+    through the reverse relation (lights sits above this app)."""
+    change = Project._meta.get_field("light_changes").related_model
+    rows = change.objects.annotate(effective_on=Coalesce("since", "as_of")).filter(
+        effective_on__lte=day
+    )
+    if upto is not None:
+        rows = rows.filter(pk__lte=upto)
+    later = rows.filter(project=OuterRef("project"), pk__gt=OuterRef("pk")).values("pk")
+    return rows.exclude(Exists(later))
+
+
 class StageChange(models.Model):
     """One move of a project along (or back along) the pipeline; never edited."""
 

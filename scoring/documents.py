@@ -312,7 +312,7 @@ def bulletin(period: ScorePeriod) -> tuple[str, bytes]:
     _paragraph(doc, _changes(period, rows, city))
     _heading(doc, "三、红黑榜")
     red, black = lists(period, rows, table.scheme)
-    _paragraph(doc, "红榜(完成进度达到或超过时序进度):" + ("、".join(red) or "无") + "。")
+    _paragraph(doc, "红榜(" + _red_list_rule(table.scheme) + "):" + ("、".join(red) or "无") + "。")
     _paragraph(doc, "黑榜(" + _black_rule(table.scheme) + "):" + ("、".join(black) or "无") + "。")
     _heading(doc, "四、工作要求")
     _paragraph(
@@ -337,25 +337,38 @@ def _city_target(targets) -> Decimal | None:
     return total or None
 
 
+def _red_list_rule(scheme) -> str:
+    lead = scheme.red_list_lead if scheme is not None else Decimal(0)
+    if not lead:
+        return "完成进度达到或超过时序进度"
+    return f"完成进度超过时序进度{lead.normalize():f}个百分点及以上"
+
+
 def _black_rule(scheme) -> str:
     gap = scheme.black_list_gap if scheme is not None else Decimal(20)
     words = f"落后时序进度{gap.normalize():f}个百分点以上"
     if scheme is None or scheme.black_list_no_signing:
         words += ",或本期无签约项目"
+    if scheme is not None and scheme.black_list_red_lights:
+        words += f",或期末超时限未开工(红灯)项目{scheme.black_list_red_lights}个及以上"
     return words
 
 
 def lists(period: ScorePeriod, rows, scheme) -> tuple[list[str], list[str]]:
-    """The red list (at or ahead of the time-elapsed progress) and the black list (behind it by
-    more than the scheme's gap, or, if the scheme says so, nothing signed in the period)."""
+    """The red list and the black list by the scheme's rules: ahead of the time-elapsed progress
+    by at least its lead (0: at or ahead); behind it by more than its gap, or, if the scheme says
+    so, nothing signed in the period or at least so many red lights at the period's end."""
     gap = scheme.black_list_gap if scheme is not None else Decimal(20)
+    lead = scheme.red_list_lead if scheme is not None else Decimal(0)
     no_signing = scheme is None or scheme.black_list_no_signing
+    red_lights = scheme.black_list_red_lights if scheme is not None else None
     red, black = [], []
     for region, figures, _target, done, _rank in rows:
-        if done is not None and done >= period.elapsed_pct:
+        if done is not None and done - period.elapsed_pct >= lead:
             red.append(region.name)
         behind = done is not None and period.elapsed_pct - done > gap
-        if behind or (no_signing and figures.signed_count == 0):
+        lit = red_lights is not None and figures.red_lights >= red_lights
+        if behind or lit or (no_signing and figures.signed_count == 0):
             black.append(region.name)
     return red, black
 

@@ -36,6 +36,17 @@ class SchemeForm(forms.Form):
     black_list_no_signing = forms.BooleanField(
         label=_("Black list: no signed project in the period"), required=False
     )
+    black_list_red_lights = forms.IntegerField(
+        label=_("Black list: at least this many red lights at the period's end"),
+        required=False,
+        help_text=_("Leave blank not to use this rule."),
+        error_messages={"invalid": _("Enter a whole number of red lights.")},
+    )
+    red_list_lead = _number(
+        _("Red list: ahead of the time-elapsed progress by at least (points)"),
+        help_text=_("0: at or ahead of the time-elapsed progress."),
+        required=False,
+    )
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
 
     def __init__(self, *args, scheme: ScoringScheme | None = None, **kwargs):
@@ -59,13 +70,17 @@ class SchemeForm(forms.Form):
                 "returned_false_deduction",
                 "black_list_gap",
                 "black_list_no_signing",
+                "black_list_red_lights",
+                "red_list_lead",
             ):
                 self.initial[name] = getattr(scheme, name)
             self.initial["buckets"] = "\n".join(
                 f"{b['low']},{b['high'] or ''},{b['points']}" for b in scheme.buckets
             )
         else:
-            self.initial.update(weights_at_most_100=True, black_list_no_signing=True)
+            self.initial.update(
+                weights_at_most_100=True, black_list_no_signing=True, red_list_lead=0
+            )
 
     def clean_buckets(self) -> list[dict]:
         out = []
@@ -89,4 +104,6 @@ class SchemeForm(forms.Form):
                 continue
             indicators.append({"key": key, "weight": weight, "cap": 1 if cap is None else cap})
         data["indicators"] = indicators
+        if data.get("red_list_lead") is None:
+            data["red_list_lead"] = 0
         return data

@@ -135,7 +135,7 @@ def region_figures(period: ScorePeriod) -> PeriodFigures:
         .values("region_id")
         .annotate(**{f"t_{name}": value for name, value in sums.items()})
     )
-    red = red_light_counts()
+    red = red_light_counts(period.end)
     returned = returned_as_false_counts(period)
     out: dict[int, Figures] = {}
     for region in scored_regions():

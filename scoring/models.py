@@ -51,14 +51,24 @@ class ScoringScheme(TimeStampedModel):
     returned_false_deduction = models.DecimalField(
         _("deduction per record returned as false"), **POINTS
     )
-    # 红黑榜 of the 通报: the red list names the units at or ahead of the time-elapsed progress
-    # (时序进度); the black list those behind it by more than `black_list_gap` points and, with
-    # `black_list_no_signing`, those with no signed project in the period.
+    # 红黑榜 of the 通报: the red list names the units ahead of the time-elapsed progress (时序进度)
+    # by at least `red_list_lead` points (0: at or ahead of it); the black list those behind it by
+    # more than `black_list_gap` points, with `black_list_no_signing` those with no signed project
+    # in the period, and with `black_list_red_lights` those with at least that many red lights at
+    # the period's end. Bounds are checked by scoring.services.scheme_create.
+    red_list_lead = models.DecimalField(
+        _("red list: ahead of the time-elapsed progress by at least (points)"),
+        default=0,
+        **POINTS,
+    )
     black_list_gap = models.DecimalField(
         _("black list: behind the time-elapsed progress by more than (points)"), **POINTS
     )
     black_list_no_signing = models.BooleanField(
         _("black list: no signed project in the period"), default=True
+    )
+    black_list_red_lights = models.PositiveIntegerField(
+        _("black list: at least this many red lights (blank: not used)"), null=True, blank=True
     )
     note = models.CharField(_("note"), max_length=500, blank=True)
     created_by = models.ForeignKey(
@@ -79,7 +89,8 @@ class ScoringScheme(TimeStampedModel):
                 condition=Q(bucket_cap__gte=0)
                 & Q(red_light_deduction__gte=0)
                 & Q(returned_false_deduction__gte=0)
-                & Q(black_list_gap__gte=0),
+                & Q(black_list_gap__gte=0)
+                & Q(red_list_lead__gte=0),
                 name="scoringscheme_nonnegative",
             )
         ]

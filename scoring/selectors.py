@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from core.models import Region
+from lights.selectors import history_day
 
 from .indicators import Figures, PeriodFigures, region_figures, scored_regions, targets_for
 from .models import Indicator, Publication, ScoringScheme
@@ -221,8 +222,16 @@ class ScoreTable:
 
 def projects_link(region_code: str, period: ScorePeriod, **extra) -> str:
     """The project list behind a figure, with the list's own filters (its FilterSet)."""
-    params = {"region": region_code, **{k: v for k, v in extra.items() if v not in (None, "")}}
-    return f"{reverse('projects:list')}?{urlencode(params)}"
+    return _link(reverse("projects:list"), region_code, _query(**extra))
+
+
+def _query(**extra) -> str:
+    return urlencode({k: v for k, v in extra.items() if v not in (None, "")})
+
+
+def _link(base: str, region_code: str, query: str) -> str:
+    region = urlencode({"region": region_code})
+    return f"{base}?{region}&{query}" if query else f"{base}?{region}"
 
 
 def _signed(period: ScorePeriod) -> dict:
@@ -233,42 +242,45 @@ def _signed(period: ScorePeriod) -> dict:
     }
 
 
-def cell_links(code: str, period: ScorePeriod) -> dict[str, str]:
+def link_queries(period: ScorePeriod) -> dict[str, str]:
+    """Each cell's list filters for the period (the region is added per row): encoded once per
+    period, not once per county and cell."""
     signed = _signed(period)
     return {
-        Indicator.SIGNED_AMOUNT: projects_link(code, period, **signed),
-        Indicator.SIGNED_COUNT: projects_link(code, period, **signed),
-        Indicator.START_RATE: projects_link(code, period, **signed, has_started="true"),
+        Indicator.SIGNED_AMOUNT: _query(**signed),
+        Indicator.SIGNED_COUNT: _query(**signed),
+        Indicator.START_RATE: _query(**signed, has_started="true"),
         # Funds and completed investment are monthly records: the list's month filters select
         # the projects with records in the period and total those months.
-        Indicator.FUNDS: projects_link(
-            code, period, funds_from=period.start.isoformat(), funds_to=period.end.isoformat()
+        Indicator.FUNDS: _query(
+            funds_from=period.start.isoformat(), funds_to=period.end.isoformat()
         ),
-        Indicator.COMPLETED: projects_link(
-            code,
-            period,
-            completed_from=period.start.isoformat(),
-            completed_to=period.end.isoformat(),
+        Indicator.COMPLETED: _query(
+            completed_from=period.start.isoformat(), completed_to=period.end.isoformat()
         ),
-        Indicator.OUT_OF_PROVINCE_AMOUNT: projects_link(
-            code, period, **signed, out_of_province="true", foreign="false"
-        ),
-        Indicator.OUT_OF_PROVINCE_COUNT: projects_link(
-            code, period, **signed, out_of_province="true", foreign="false"
-        ),
-        Indicator.FOREIGN_AMOUNT: projects_link(code, period, **signed, foreign="true"),
-        "red": projects_link(code, period, light="red"),
+        Indicator.OUT_OF_PROVINCE_AMOUNT: _query(**signed, out_of_province="true", foreign="false"),
+        Indicator.OUT_OF_PROVINCE_COUNT: _query(**signed, out_of_province="true", foreign="false"),
+        Indicator.FOREIGN_AMOUNT: _query(**signed, foreign="true"),
+        # The projects red at the period's end, as the light history has them (the deduction's count).
+        "red": _query(light="red", light_on=history_day(period.end).isoformat()),
     }
 
 
-def bucket_link(code: str, period: ScorePeriod, low: Decimal, high: Decimal | None) -> str:
-    return projects_link(
-        code,
-        period,
+def cell_links(code: str, period: ScorePeriod) -> dict[str, str]:
+    base = reverse("projects:list")
+    return {key: _link(base, code, query) for key, query in link_queries(period).items()}
+
+
+def bucket_query(period: ScorePeriod, low: Decimal, high: Decimal | None) -> str:
+    return _query(
         **_signed(period),
         amount_min=f"{(low * 10000).normalize():f}",
         amount_below=None if high is None else f"{(high * 10000).normalize():f}",
     )
+
+
+def bucket_link(code: str, period: ScorePeriod, low: Decimal, high: Decimal | None) -> str:
+    return _link(reverse("projects:list"), code, bucket_query(period, low, high))
 
 
 def compute_scores(
@@ -286,13 +298,15 @@ def compute_scores(
         return ScoreTable(period, None, [], city=figures.city)
     values = SchemeValues.of(scheme, weights)
     targets = targets_for(period.year)
+    base, queries = reverse("projects:list"), link_queries(period)
+    bucket_queries = [bucket_query(period, low, high) for low, high, _p in values.buckets]
     rows = []
     for region in scored_regions():
         one = figures.regions[region.pk]
         cells, buckets, bucket_pts, red, returned, total = score_one(
             values, one, targets.get(region.pk), period.target_share
         )
-        links = cell_links(region.code, period)
+        links = {key: _link(base, region.code, query) for key, query in queries.items()}
         for cell in cells:
             cell.url = links.get(cell.key, "")
         rows.append(
@@ -310,10 +324,7 @@ def compute_scores(
                 total=total,
                 links={
                     "red": links["red"],
-                    "buckets": [
-                        bucket_link(region.code, period, low, high)
-                        for low, high, _p in values.buckets
-                    ],
+                    "buckets": [_link(base, region.code, q) for q in bucket_queries],
                 },
             )
         )

@@ -40,6 +40,8 @@ DEFAULT_SCHEME = {
     "returned_false_deduction": "2",
     "black_list_gap": "20",
     "black_list_no_signing": True,
+    "red_list_lead": "0",
+    "black_list_red_lights": None,
 }
 
 
@@ -66,6 +68,16 @@ def _decimal(value, what: str) -> Decimal:
     if not number.is_finite():
         raise ValidationError(_("%(what)s is not a number.") % {"what": what})
     return number
+
+
+def _whole(value, what: str) -> int | None:
+    """A whole number, or None for a blank."""
+    if value is None or str(value).strip() == "":
+        return None
+    number = _decimal(value, what)
+    if number != number.to_integral_value():
+        raise ValidationError(_("%(what)s must be a whole number.") % {"what": what})
+    return int(number)
 
 
 def clean_indicators(indicators: list[dict], *, at_most_100: bool) -> list[dict]:
@@ -152,6 +164,8 @@ def scheme_create(
     returned_false_deduction,
     black_list_gap,
     black_list_no_signing: bool = True,
+    red_list_lead="0",
+    black_list_red_lights: int | None = None,
     weights_at_most_100: bool = True,
     note: str = "",
 ) -> ScoringScheme:
@@ -170,6 +184,8 @@ def scheme_create(
         ),
         black_list_gap=_decimal(black_list_gap, _("The black list's gap")),
         black_list_no_signing=black_list_no_signing,
+        red_list_lead=_decimal(red_list_lead, _("The red list's lead")),
+        black_list_red_lights=_whole(black_list_red_lights, _("The black list's red lights")),
         note=note,
         created_by=by if getattr(by, "pk", None) else None,
     )
@@ -179,6 +195,16 @@ def scheme_create(
         raise ValidationError(_("A deduction may not be negative."))
     if scheme.black_list_gap < 0:
         raise ValidationError(_("The black list's gap may not be negative."))
+    if scheme.black_list_gap > 100:
+        raise ValidationError(_("The black list's gap is in percentage points: at most 100."))
+    if not 0 <= scheme.red_list_lead <= 100:
+        raise ValidationError(
+            _("The red list's lead is in percentage points: from 0 to 100 (0: at or ahead).")
+        )
+    if scheme.black_list_red_lights is not None and scheme.black_list_red_lights < 1:
+        raise ValidationError(
+            _("The black list's red lights: at least 1, or leave it blank not to use the rule.")
+        )
     # Under a lock of the table's last row, so two saves cannot take the same version number.
     last = ScoringScheme.objects.select_for_update().order_by("-version").first()
     scheme.version = (last.version if last else 0) + 1

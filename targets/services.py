@@ -96,9 +96,10 @@ def target_set(
 
 @transaction.atomic
 def targets_set_year(*, by, year: int, rows: list[dict]) -> list[Target]:
-    """Set a year's targets for several regions at once, all or none. Each row holds `region` and
-    the four figures (None counts as 0). Rows that change nothing are left alone, so the change
-    history (变更记录) only records real changes."""
+    """Set a year's targets for several regions at once, all or none. Each row holds `region`, the
+    four figures (None counts as 0) and, when the row has them at all, the optional measures
+    (None: no target). Rows that change nothing are left alone, so the change history (变更记录)
+    only records real changes."""
     check_can_set_targets(by)
     existing = {t.region_id: t for t in Target.objects.filter(year=year)}
     saved = []
@@ -110,12 +111,19 @@ def targets_set_year(*, by, year: int, rows: list[dict]) -> list[Target]:
             "new_start_amount": row.get("new_start_amount") or Decimal(0),
             "funds_amount": row.get("funds_amount") or Decimal(0),
         }
+        optional = {f: row[f] for f in OPTIONAL_FIELDS if f in row}
         current = existing.get(region.pk)
-        if current is None and not any(values.values()):
+        if (
+            current is None
+            and not any(values.values())
+            and all(v in (None, "") for v in optional.values())
+        ):
             continue
-        if current is not None and all(getattr(current, k) == v for k, v in values.items()):
+        if current is not None and all(
+            getattr(current, k) == v for k, v in (values | optional).items()
+        ):
             continue
-        saved.append(target_set(by=by, region=region, year=year, **values))
+        saved.append(target_set(by=by, region=region, year=year, **values, **optional))
     return saved
 
 

@@ -9,6 +9,12 @@ def notification_settings_form(user, csrf_token):
     from notifications.selectors import personal_settings
 
     return {
-        "form": SettingsForm(initial={"receive": SettingsForm.received(personal_settings(user))}),
+        "form": SettingsForm(
+            initial={
+                "receive": SettingsForm.received(found := personal_settings(user)),
+                "webhook_channel": found.webhook_channel,
+                "webhook_url": found.webhook_url,
+            }
+        ),
         "csrf_token": csrf_token,
     }

@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from accounts.models import User
 from core.models import Region
+from dashboards.forms import TargetRowForm
 from dashboards.periods import parse_period
 from dashboards.sections import recent_events, top_projects
 from events.models import PromotionEvent, Signing
@@ -169,6 +170,7 @@ def _queries(client, url):
 
 def test_dashboard_query_count_does_not_grow_with_data(demo, client):
     client.force_login(_user("yuci_official"))
+    _queries(client, "/dashboards/?year=2023")  # a past year's 亮灯 tally is written on first read
     before = len(_queries(client, "/dashboards/?year=2023"))
     county_before = len(_queries(client, "/dashboards/140702/?year=2023"))
 
@@ -210,7 +212,7 @@ def _post_data(year_rows, regions):
     for i, region in enumerate(regions):
         values = year_rows.get(region.code, {})
         data[f"t-{i}-region"] = region.code
-        for field in ("signed_count", "signed_amount", "new_start_amount", "funds_amount"):
+        for field in TargetRowForm.FIGURES:
             data[f"t-{i}-{field}"] = values.get(field, "")
     return data
 
@@ -246,6 +248,39 @@ def test_city_staff_set_targets_and_each_change_is_recorded(demo, client):
     assert client.post("/dashboards/targets/?year=2031", data).status_code == 302
     assert Target.objects.get(region__code="140702", year=2031).history.count() == 1
     assert Target.objects.filter(year=2031).count() == 3
+
+
+def test_the_optional_assessment_measures_are_set_per_region_or_left_blank(demo, client):
+    """省外, 外资 and completed investment: each optional per region (blank = no target)."""
+    regions = list(Region.objects.order_by("sort_order", "code"))
+    client.force_login(_user("city_staff"))
+    page = _html(client.get("/dashboards/targets/?year=2034"))
+    assert "省外" in page and "完成投资" in page
+    data = _post_data(
+        {
+            "140702": {
+                "signed_count": "10",
+                "out_of_province_count": "4",
+                "out_of_province_amount": "2亿",
+                "completed_amount": "50000",
+            },
+            "140703": {"signed_count": "5", "foreign_amount": "3000"},
+        },
+        regions,
+    )
+    assert client.post("/dashboards/targets/?year=2034", data).status_code == 302
+    yuci = Target.objects.get(region__code="140702", year=2034)
+    assert (yuci.out_of_province_count, yuci.out_of_province_amount) == (4, Decimal("20000"))
+    assert (yuci.foreign_amount, yuci.completed_amount) == (None, Decimal("50000"))
+    taigu = Target.objects.get(region__code="140703", year=2034)
+    assert (taigu.out_of_province_count, taigu.foreign_amount) == (None, Decimal("3000"))
+    index = [r.code for r in regions].index("140702")
+    data[f"t-{index}-out_of_province_amount"] = "-1"
+    response = client.post("/dashboards/targets/?year=2034", data)
+    assert response.status_code == 400 and "不能为负" in _html(response)
+    assert Target.objects.get(region__code="140702", year=2034).completed_amount == Decimal("50000")
+    page = _html(client.get("/dashboards/targets/?year=2034"))
+    assert 'value="4"' in page
 
 
 @pytest.mark.parametrize(

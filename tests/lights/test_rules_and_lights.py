@@ -211,3 +211,34 @@ def test_dropped_and_deleted_projects_have_no_light(signed, demo_users):
     )
     services.lights_refresh(as_of=D(2023, 9, 2))
     assert _refresh(signed).light == ""
+
+
+def test_the_light_history_gives_past_counts_and_a_move_counts_where_the_project_was(
+    signed, demo_users
+):
+    """A project's light on a past day from the history: red from 2023-08-02 on, nothing before;
+    moved to another region, it counts there from the day of the move, and in the old region
+    before it."""
+    from lights.selectors import light_counts_on
+
+    services.lights_refresh()
+    yuci, taigu = region("140702").pk, region("140703").pk
+    assert light_counts_on(D(2023, 8, 1), stage="signed").get((yuci, "red")) is None
+    assert light_counts_on(D(2023, 8, 2), stage="signed")[(yuci, "red")] == 1
+    today = dt.date.today()
+    assert light_counts_on(today)[(yuci, "red")] == 1
+    with CaptureQueriesContext(connection) as read:  # the day's tally, written on first read
+        light_counts_on(today)
+    assert len(read.captured_queries) == 2 and "lightdaytally" in read.captured_queries[-1]["sql"]
+    project_services.project_update(
+        project=signed,
+        by=demo_users["city_staff"],
+        region=region("140703"),
+        owner=demo_users["taigu_staff"],
+    )
+    drain_outbox()
+    now = light_counts_on(today)  # the move's row is in force today: the tally is recounted
+    assert now.get((taigu, "red")) == 1 and (yuci, "red") not in now
+    assert light_counts_on(today - dt.timedelta(days=1))[(yuci, "red")] == 1
+    assert LightChange.objects.filter(project=signed).count() == 2
+    assert light_counts_on(D(2023, 8, 2))[(yuci, "red")] == 1  # still valid: nothing new by then

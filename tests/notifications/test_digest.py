@@ -149,3 +149,105 @@ def test_bell_counts_unread_and_opening_it_reads_them(people, client):
     inbox = client.get(reverse("notifications:inbox")).text
     assert "榆次未开工项目" in inbox and "太谷未开工项目" not in inbox
     assert 'data-testid="bell-unread"' not in client.get(reverse("notifications:unread")).text
+
+
+class Robot:
+    """A 企业微信 / 钉钉 group robot on 127.0.0.1: records what it accepts, answers like the real one
+    ({"errcode": 0}), or fails while `down` (HTTP 500) or `refuse` (errcode 310000)."""
+
+    def __init__(self) -> None:
+        import json
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        robot = self
+        self.posts: list[dict] = []
+        self.down = self.refuse = False
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server's name)
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                if robot.down:
+                    self.send_response(500)
+                    self.end_headers()
+                    return
+                if not robot.refuse:
+                    robot.posts.append({"path": self.path, "json": json.loads(body)})
+                answer = (
+                    {"errcode": 310000, "errmsg": "keywords not in content"}
+                    if robot.refuse
+                    else {"errcode": 0, "errmsg": "ok"}
+                )
+                data = json.dumps(answer).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def robot(settings):
+    found = Robot()
+    settings.WEBHOOK_HOSTS = {"wecom": ["127.0.0.1"], "dingtalk": ["127.0.0.1"]}
+    yield found
+    found.stop()
+
+
+def test_a_webhook_robot_gets_the_digest_as_a_text_message_with_retry(smtp, people, robot, client):
+    """企业微信 and 钉钉 robots: through the same delivery table, their documented text message,
+    retried when the robot is down or refuses, never sent twice."""
+    client.force_login(people["yuci_staff"])
+    keep = list(Kind.values)
+    bad = {"receive": keep, "webhook_channel": "wecom", "webhook_url": "http://10.0.0.1/x"}
+    page = client.post(reverse("notifications:settings"), bad, follow=True).text
+    assert "不是企业微信群机器人的地址" in page
+    url = f"{robot.url}/cgi-bin/webhook/send?key=yuci"
+    client.post(
+        reverse("notifications:settings"),
+        {"receive": keep, "webhook_channel": "wecom", "webhook_url": url},
+    )
+    services.settings_update(
+        user=people["taigu_staff"],
+        opted_out=[],
+        webhook_channel="dingtalk",
+        webhook_url=f"{robot.url}/robot/send?access_token=taigu",
+    )
+    assert 'value="wecom" selected' in client.get(reverse("profile")).text
+    services.digests_write()
+    services.digests_write()  # a second run writes nothing
+    robot.down = True
+    services.deliveries_send()
+    waiting = Delivery.objects.get(channel="wecom")
+    assert (waiting.status, waiting.attempts, waiting.address) == ("pending", 1, url)
+    robot.down, robot.refuse = False, True
+    later = timezone.now() + dt.timedelta(hours=2)
+    services.deliveries_send(now=later)
+    waiting.refresh_from_db()
+    assert waiting.status == "pending" and "310000" in waiting.last_error
+    robot.refuse = False
+    services.deliveries_send(now=later + dt.timedelta(hours=2))
+    services.deliveries_send(now=later + dt.timedelta(hours=4))
+    by_path = {p["path"]: p["json"] for p in robot.posts}
+    assert len(robot.posts) == len(by_path) == 2  # each robot got its digest once
+    yuci = by_path["/cgi-bin/webhook/send?key=yuci"]
+    assert yuci["msgtype"] == "text" and "榆次未开工项目" in yuci["text"]["content"]
+    assert "太谷未开工项目" not in yuci["text"]["content"]
+    taigu = by_path["/robot/send?access_token=taigu"]
+    assert taigu["msgtype"] == "text" and "太谷未开工项目" in taigu["text"]["content"]
+    assert Delivery.objects.filter(channel__in=["wecom", "dingtalk"], status="sent").count() == 2
+    # The e-mails went out as before, once each.
+    to = [_to(m) for m in smtp.messages]
+    assert len(to) == len(set(to))

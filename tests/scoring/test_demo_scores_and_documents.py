@@ -71,7 +71,10 @@ def _python_sums(start: dt.date, end: dt.date) -> dict[int, dict]:
 
 def test_indicators_equal_python_sums_over_the_projects(demo, django_assert_max_num_queries):
     for period in (Q1, ScorePeriod(2023, "year")):
-        with django_assert_max_num_queries(4):  # rollups, regions, lights; never the projects
+        region_figures(period)  # the first read of a past day writes its 亮灯 tally
+        # Rollups, regions, the red lights' day tally (its mark, its rows), the returns marked
+        # false; never the projects' own rows.
+        with django_assert_max_num_queries(5):
             figures = region_figures(period)
         expected = _python_sums(period.start, period.end)
         for region in scored_regions():
@@ -222,3 +225,44 @@ def test_reminder_letters_go_to_units_behind_the_time_elapsed_progress(demo, dem
     response = client.get(reverse("scoring:report_download", args=[letters[0].pk]))
     assert response.content == bytes(letters[0].content)
     assert ReportDocument.objects.count() == len(letters)
+
+
+ANTAI = "安泰集团200万吨精制线材项目"  # signed 2023-02-03, not started: red from 2023-08-02 on
+
+
+def test_a_past_dashboard_counts_lights_from_the_history_as_of_its_last_day(
+    demo, client, demo_users
+):
+    """安泰's light (red since 2023-08-02) counts on the dashboards of periods that end after that
+    day, not before; the card's link lists the same projects, by the same history."""
+    antai = Project.objects.get(name=ANTAI)
+    assert (antai.light, antai.light_since) == ("red", dt.date(2023, 8, 2))
+    client.force_login(demo_users["city_staff"])
+
+    def card(query: str) -> tuple[int, str | None]:
+        page = client.get(reverse("dashboards:city") + query).text
+        block = page.split('data-region="140781"', 1)[1].split('data-testid="light-red">', 1)[1]
+        shown = re.sub(r"<[^>]+>", "", block.split("</span></div>", 1)[0]).strip()
+        link = re.search(r'href="([^"]+)"', block.split("</span></div>", 1)[0])
+        return int(shown.split()[0]), link and link.group(1).replace("&amp;", "&")
+
+    before, no_link = card("?year=2023&quarter=2")
+    assert (before, no_link) == (0, None)
+    for query in ("?year=2023&quarter=3", "?year=2024", "?year=2025&month=6"):
+        count, link = card(query)
+        assert count >= 1 and "light_on=" in link and "light_stage=signed" in link
+        listed = client.get(link)
+        assert ANTAI in listed.text
+        assert listed.context["totals"]["count"] == count
+    page = client.get(reverse("dashboards:city") + "?year=2023&quarter=3").text
+    assert 'data-testid="light-day"' in page and "2023-09-30" in page
+
+
+def test_the_red_light_deduction_counts_the_lights_at_the_period_end(demo, client, demo_users):
+    jiexiu = Project.objects.get(name=ANTAI).region_id
+    q2 = region_figures(ScorePeriod(2023, "q2")).regions[jiexiu]
+    q3 = region_figures(ScorePeriod(2023, "q3")).regions[jiexiu]
+    assert q2.red_lights == 0 and q3.red_lights >= 1
+    client.force_login(demo_users["leader"])
+    page = client.get(reverse("scoring:scores") + "?year=2023&period=q3").text
+    assert "light_on=2023-09-30" in page

@@ -149,3 +149,40 @@ def test_city_staff_save_a_version_on_the_page_and_bad_input_saves_nothing(clien
         demo_users["city_staff"],
     )
     assert [b["high"] for b in scheme.buckets] == ["10", "20", None]
+
+
+@pytest.mark.django_db
+def test_red_and_black_list_rules_are_validated_and_used_by_the_bulletin():
+    """The 红黑榜 rules are part of the scheme: bounds refused in Chinese, nothing saved; the
+    bulletin's lists follow them (lead, gap, no signing, red lights at the period's end)."""
+    from core.models import Region
+    from scoring.documents import _black_rule, _red_list_rule, lists
+    from scoring.periods import ScorePeriod
+
+    assert "不能超过100" in _refused(black_list_gap="120")
+    assert "0到100之间" in _refused(red_list_lead="-1")
+    assert "至少为1" in _refused(black_list_red_lights=0)
+    assert "须为整数" in _refused(black_list_red_lights="1.5")
+    assert not ScoringScheme.objects.exists()
+    scheme = services.scheme_create(
+        by=None,
+        **dict(
+            services.DEFAULT_SCHEME,
+            red_list_lead="5",
+            black_list_gap="10",
+            black_list_no_signing=False,
+            black_list_red_lights=3,
+        ),
+    )
+    q1 = ScorePeriod(2023, "q1")  # 时序进度 25%
+    a, b, c, d = (Region(name=n) for n in "甲乙丙丁")
+    rows = [
+        (a, Figures(signed_count=5, red_lights=3), None, Decimal("31"), 1),  # ahead 6, 3 red
+        (b, Figures(signed_count=3), None, Decimal("28"), 2),  # ahead 3: not on the red list
+        (c, Figures(signed_count=1), None, Decimal("14"), 3),  # behind 11 > 10
+        (d, Figures(signed_count=0), None, None, 4),  # nothing signed: rule switched off
+    ]
+    assert lists(q1, rows, scheme) == (["甲"], ["甲", "丙"])
+    assert "超过时序进度5个百分点" in _red_list_rule(scheme)
+    assert "落后时序进度10个百分点以上" in _black_rule(scheme)
+    assert "无签约" not in _black_rule(scheme) and "红灯" in _black_rule(scheme)

@@ -1,0 +1,434 @@
+"""亮灯 recompute and county-assessment benchmark (issues 20 and 22), each next to its floor.
+
+    make bench BENCH_PARTS=assessment                       # 10^4 projects
+    BENCH_SIZES=10000,1000000 make bench BENCH_PARTS=assessment
+
+Works on its own scratch database, <DATABASE_URL's name>_bench_assessment, dropped and created here
+(the database it is given is never written). Projects are generated with INSERT ... SELECT over
+generate_series (the stage mix of bench/run.py: fabricated load, not business writes), then the
+rollups are built once by rollups.refresh.rebuild_all.
+
+Rows:
+- 亮灯 (issue 20): "changing a rule recomputes every light in one run: ≤ 1.3× a single
+  GROUP BY/UPDATE floor". `lights.services.rule_change` (a new rule version, then lights_refresh:
+  an INSERT … SELECT of the history rows of the lights that change, one UPDATE of those projects,
+  the 督办 items of the new reds and the dashboards' tally) next to one hand-written
+  UPDATE … FROM that gives the signed projects the same lights (no history, no 督办, no tally). The default rule's limits alternate 150/180 ↔ 170/200
+  days, so every run moves the lights of the projects signed between the two limits.
+- 考评 (issue 22): "scoring 12 regions × 4 quarters reads only rollups, p95 within 2× the rollup
+  read floor". `scoring.selectors.compute_scores` for the year's four quarters (one call each), next
+  to its floor: the same rollup SELECTs it ran, replayed on a raw psycopg connection. The tables
+  each call reads are listed, so "only rollups" is checked, not assumed.
+
+Writes its section of docs/PERFORMANCE.md (between its markers). BENCH_RUNS scoring calls per
+quarter (default 30), BENCH_LIGHT_RUNS rule changes (default 4); BENCH_KEEP=1 keeps the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import re
+import statistics
+import subprocess  # nosec B404 (git rev-parse, fixed argv)
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import environ  # noqa: E402
+import psycopg2  # noqa: E402
+
+SOURCE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/jinzhong_crm")
+cfg = environ.Env.db_url_config(SOURCE_URL)
+BENCH_DB = cfg["NAME"] + "_bench_assessment"
+DSN = {
+    "host": cfg["HOST"] or "127.0.0.1",
+    "port": cfg["PORT"] or 5432,
+    "user": cfg["USER"],
+    "password": cfg.get("PASSWORD") or None,
+}
+
+
+def _fresh_database() -> None:
+    conn = psycopg2.connect(dbname="postgres", **DSN)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+        cur.execute(f'CREATE DATABASE "{BENCH_DB}"')
+    conn.close()
+
+
+_fresh_database()
+_auth = cfg["USER"] + (f":{cfg['PASSWORD']}" if cfg.get("PASSWORD") else "")
+os.environ["DATABASE_URL"] = f"postgres://{_auth}@{DSN['host']}:{DSN['port']}/{BENCH_DB}"
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jinzhong_crm.settings")
+os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789abcdef0123456789")
+os.environ.setdefault("DEMO", "1")
+os.environ["HTTPS"] = "0"
+os.environ["DEBUG"] = "0"
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+RUNS = int(os.environ.get("BENCH_RUNS", "30"))
+LIGHT_RUNS = int(os.environ.get("BENCH_LIGHT_RUNS", "4"))
+SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "10000").split(",") if s.strip()]
+START = "<!-- assessment-bench:start (written by bench/assessment_bench.py) -->"
+END = "<!-- assessment-bench:end -->"
+LIGHTS_BUDGET = 1.3  # issue 20: recompute ≤ 1.3× the floor
+SCORING_BUDGET = 2.0  # issue 22: p95 ≤ 2× the rollup read floor's p95
+YEAR = 2023  # the default scheme is in force from 2023
+AS_OF = dt.date(YEAR, 12, 31)
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 2)
+
+
+def _stats(samples: list[float]) -> dict:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return {"median": statistics.median(ordered), "p95": p95, "n": len(ordered)}
+
+
+# --- data ---------------------------------------------------------------------------------------------
+def generate(n: int) -> float:
+    """n projects in bench/run.py's stage mix (registered 2016–2025, a tenth signed each year), a
+    funds row for each started one, a target per region for YEAR, then the rollups built once."""
+    from decimal import Decimal
+
+    from core.models import Region
+    from enterprises import services as enterprise_services
+    from rollups import refresh
+    from targets.models import Target
+
+    investor_id = enterprise_services.enterprise_create(name=f"考评基准投资有限公司{n}").pk
+    start = time.perf_counter()
+    with connection.cursor() as cur:
+        cur.execute(
+            "TRUNCATE projects_fundsinplace, projects_project, lights_lightchange, "
+            "lights_supervisionitem, rollups_outbox CASCADE"
+        )
+        cur.execute("SELECT array_agg(id ORDER BY id) FROM core_region WHERE code <> '140700'")
+        regions = cur.fetchone()[0]
+        cur.execute("SELECT array_agg(id ORDER BY id) FROM core_industrychain")
+        chains = cur.fetchone()[0]
+        cur.execute(
+            """
+            INSERT INTO projects_project (
+                created_at, updated_at, is_deleted, name, planned_investment, currency, stage,
+                registered_on, negotiating_on, signed_on, planned_start_on, started_on,
+                producing_on, at_capacity_on, drop_reason, is_out_of_province, is_foreign,
+                is_confidential, notes, investor_id, region_id, chain_id, late_entry)
+            SELECT now(), now(), i %% 97 = 0, '考评基准项目' || i, 1000 + (i * 37) %% 200000, 'CNY',
+                (ARRAY['lead','lead','lead','negotiating','signed','signed','started','started',
+                       'producing','at_capacity'])[k + 1],
+                reg,
+                CASE WHEN k >= 3 THEN reg + 10 END,
+                CASE WHEN k >= 4 THEN reg + 30 END,
+                CASE WHEN k >= 4 THEN reg + 60 END,
+                CASE WHEN k >= 6 THEN reg + 90 END,
+                CASE WHEN k >= 8 THEN reg + 300 END,
+                CASE WHEN k = 9 THEN reg + 500 END,
+                '', i %% 3 = 0, i %% 11 = 0, false, '', %(investor)s,
+                (%(regions)s::bigint[])[(1 + i %% cardinality(%(regions)s::bigint[]))::int],
+                (%(chains)s::bigint[])[(1 + (i / 7) %% cardinality(%(chains)s::bigint[]))::int],
+                false
+            FROM (SELECT i, ((i * 7) %% 10)::int AS k,
+                         date '2016-01-01' + ((i * 7919) %% 3400)::int AS reg
+                  FROM generate_series(1::bigint, %(n)s::bigint) AS i) g
+            """,
+            {"n": n, "investor": investor_id, "regions": regions, "chains": chains},
+        )
+        cur.execute(
+            "INSERT INTO projects_fundsinplace (created_at, updated_at, month, amount, note, "
+            "project_id) SELECT now(), now(), date_trunc('month', started_on::timestamp)::date, "
+            "planned_investment * 0.2, '', id FROM projects_project WHERE started_on IS NOT NULL"
+        )
+    for region in Region.objects.exclude(code="140700"):
+        Target.objects.update_or_create(
+            region=region,
+            year=YEAR,
+            defaults={
+                "signed_count": max(n // 150, 1),
+                "signed_amount": Decimal(n * 40),
+                "new_start_amount": Decimal(n * 20),
+                "funds_amount": Decimal(n * 8),
+            },
+        )
+    with connection.cursor() as cur:
+        cur.execute("VACUUM ANALYZE projects_project")
+        cur.execute("VACUUM ANALYZE projects_fundsinplace")
+    refresh.rebuild_all()
+    with connection.cursor() as cur:
+        cur.execute("VACUUM ANALYZE rollups_monthlyrollup")
+    return time.perf_counter() - start
+
+
+# --- 亮灯 -----------------------------------------------------------------------------------------------
+def floor_lights(yellow: int, red: int) -> None:
+    """One UPDATE … FROM of the signed projects (the stage the rule times) giving them the light,
+    reason, since and limit the service gives under these limits (its branches in its order: red
+    by the limit, red by a missed planned start, yellow, green), only where they change."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "UPDATE projects_project p SET light = n.light, light_reason = n.reason, "
+            "light_since = n.since, light_limit = n.lim FROM ("
+            "SELECT id, CASE WHEN signed_on <= %(red_on)s THEN 'red' "
+            "WHEN planned_start_on < %(as_of)s THEN 'red' "
+            "WHEN signed_on <= %(yellow_on)s THEN 'yellow' ELSE 'green' END AS light, "
+            "CASE WHEN signed_on <= %(red_on)s THEN 'over_limit' "
+            "WHEN planned_start_on < %(as_of)s THEN 'promise_missed' "
+            "WHEN signed_on <= %(yellow_on)s THEN 'near_limit' ELSE '' END AS reason, "
+            "CASE WHEN signed_on <= %(red_on)s THEN signed_on + %(red)s "
+            "WHEN planned_start_on < %(as_of)s THEN planned_start_on + 1 "
+            "WHEN signed_on <= %(yellow_on)s THEN signed_on + %(yellow)s ELSE signed_on END "
+            "AS since, "
+            "CASE WHEN signed_on <= %(red_on)s THEN %(red)s "
+            "WHEN planned_start_on < %(as_of)s THEN NULL "
+            "WHEN signed_on <= %(yellow_on)s THEN %(yellow)s END AS lim "
+            "FROM projects_project WHERE NOT is_deleted AND stage = 'signed') n "
+            "WHERE p.id = n.id AND (p.light, p.light_reason, p.light_since, p.light_limit) "
+            "IS DISTINCT FROM (n.light, n.reason, n.since, n.lim)",
+            {
+                "as_of": AS_OF,
+                "red_on": AS_OF - dt.timedelta(days=red),
+                "yellow_on": AS_OF - dt.timedelta(days=yellow),
+                "red": red,
+                "yellow": yellow,
+            },
+        )
+        return cur.rowcount
+
+
+def measure_lights() -> dict:
+    from lights import services as light_services
+    from lights.models import LightRule
+
+    light_services.ensure_default_rules()
+    start = time.perf_counter()
+    light_services.lights_refresh(as_of=AS_OF)  # the first computation (and its 督办 items)
+    first = time.perf_counter() - start
+    limits = [(170, 200), (150, 180)]
+    samples, floor_samples, moved, floor_moved = [], [], [], []
+    for i in range(LIGHT_RUNS):
+        yellow, red = limits[i % 2]
+        rule = LightRule.objects.get(is_current=True, from_stage="signed", region=None)
+        before = _history_rows()
+        start = time.perf_counter()
+        light_services.rule_change(
+            rule=rule, by=None, yellow_days=yellow, red_days=red, as_of=AS_OF
+        )
+        samples.append(_ms(time.perf_counter() - start))
+        moved.append(_history_rows() - before)
+        with transaction.atomic():
+            light_services.lights_refresh(as_of=AS_OF)  # nothing left to change
+            sid = transaction.savepoint()
+            start = time.perf_counter()
+            # The floor sets the other limits' lights and is rolled back, so the rule's stay.
+            floor_moved.append(floor_lights(*limits[(i + 1) % 2]))
+            floor_samples.append(_ms(time.perf_counter() - start))
+            transaction.savepoint_rollback(sid)
+    return {
+        "first_s": first,
+        "recompute": _stats(samples),
+        "floor": _stats(floor_samples),
+        "moved": moved,
+        "floor_moved": floor_moved,
+        "samples": samples,
+        "floor_samples": floor_samples,
+    }
+
+
+def _history_rows() -> int:
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM lights_lightchange")
+        return cur.fetchone()[0]
+
+
+# --- 考评 -----------------------------------------------------------------------------------------------
+TABLE = re.compile(r'(?:FROM|JOIN)\s+"?([a-z_]+)"?', re.IGNORECASE)
+
+
+def measure_scoring() -> dict:
+    from scoring.periods import ScorePeriod
+    from scoring.selectors import compute_scores
+
+    quarters = [ScorePeriod(YEAR, f"q{q}") for q in range(1, 5)]
+    tables: set[str] = set()
+    rollup_sql: dict[str, list[str]] = {}
+    queries = {}
+    for period in quarters:
+        compute_scores(period)  # the first read of a past day writes its 亮灯 tally
+        with CaptureQueriesContext(connection) as captured:
+            table = compute_scores(period)
+        assert len(table.rows) == 12, len(table.rows)  # noqa: S101 (a bench sanity check)
+        queries[period.key] = len(captured.captured_queries)
+        for q in captured.captured_queries:
+            found = set(TABLE.findall(q["sql"]))
+            tables |= found
+        rollup_sql[period.key] = [
+            q["sql"]
+            for q in captured.captured_queries
+            if any(t.startswith("rollups_") for t in TABLE.findall(q["sql"]))
+        ]
+    raw = psycopg2.connect(dbname=BENCH_DB, **DSN)
+    raw.autocommit = True
+
+    def replay(statements: list[str]) -> None:
+        with raw.cursor() as cur:
+            for sql in statements:
+                cur.execute(sql)
+                cur.fetchall()
+
+    results = {}
+    for period in quarters:
+        samples, floor_samples = [], []
+        for _ in range(RUNS):  # taking turns, so a slow moment falls on both
+            start = time.perf_counter()
+            compute_scores(period)
+            samples.append(_ms(time.perf_counter() - start))
+            start = time.perf_counter()
+            replay(rollup_sql[period.key])
+            floor_samples.append(_ms(time.perf_counter() - start))
+        results[period.key] = {
+            "scores": _stats(samples),
+            "floor": _stats(floor_samples),
+            "queries": queries[period.key],
+        }
+    raw.close()
+    return {"quarters": results, "tables": sorted(tables)}
+
+
+# --- report ---------------------------------------------------------------------------------------------
+def _commit() -> str:
+    return subprocess.run(  # noqa: S603  # nosec B603 B607
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def _verdict(ratio: float, budget: float) -> str:
+    return f"≤ {budget:g}× ({'met' if ratio <= budget else 'NOT met'})"
+
+
+def section(sections: list[dict]) -> str:
+    with connection.cursor() as cur:
+        cur.execute("SHOW server_version")
+        pg = cur.fetchone()[0]
+    sizes = ", ".join(f"{s['n']:,}" for s in sections)
+    lines = [
+        START,
+        "",
+        "## 亮灯 recompute and county assessment (bench/assessment_bench.py)",
+        "",
+        f"Measured by `make bench BENCH_PARTS=assessment` on "
+        f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, commit {_commit() or '?'}, sizes {sizes}; "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}, PostgreSQL {pg}, Django "
+        f"{django.get_version()}. Times in ms.",
+        "",
+        f"**亮灯 (issue 20):** a rule change recomputes every light in one run "
+        f"(`lights.services.rule_change` → `lights_refresh`), next to one hand-written "
+        f"`UPDATE … FROM` giving the signed projects the same lights (no history, no 督办, no "
+        f"tally). Limits alternate 150/180 ↔ 170/200 days; {LIGHT_RUNS} changes, medians. "
+        "The first computation also opens a 督办 item for every red light.",
+        "",
+        "| projects | first computation (s) | lights moved per change (floor) | recompute median "
+        "| floor median | recompute / floor | budget |",
+        "|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for s in sections:
+        lights = s["lights"]
+        a, b = lights["recompute"]["median"], lights["floor"]["median"]
+        ratio = a / b if b else float("inf")
+        lines.append(
+            f"| {s['n']:,} | {lights['first_s']:.1f} | {statistics.median(lights['moved']):,.0f} "
+            f"({statistics.median(lights['floor_moved']):,.0f}) "
+            f"| {a:.1f} | {b:.1f} | {ratio:.2f}× | {_verdict(ratio, LIGHTS_BUDGET)} |"
+        )
+    lines += [
+        "",
+        f"**考评 (issue 22):** `scoring.selectors.compute_scores` for each quarter of {YEAR} "
+        f"(12 reporting units), {RUNS} calls each, taking turns with its floor: the rollup SELECTs "
+        "it ran, replayed on a raw psycopg connection.",
+        "",
+        "| projects | quarter | queries | median | p95 | floor median | floor p95 "
+        "| p95 / floor p95 | budget |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for s in sections:
+        for key, r in s["scoring"]["quarters"].items():
+            ratio = r["scores"]["p95"] / r["floor"]["p95"] if r["floor"]["p95"] else float("inf")
+            lines.append(
+                f"| {s['n']:,} | {key} | {r['queries']} | {r['scores']['median']:.1f} "
+                f"| {r['scores']['p95']:.1f} | {r['floor']['median']:.1f} "
+                f"| {r['floor']['p95']:.1f} | {ratio:.2f}× | {_verdict(ratio, SCORING_BUDGET)} |"
+            )
+    for s in sections:
+        tables = s["scoring"]["tables"]
+        other = [t for t in tables if not t.startswith("rollups_")]
+        lines += [
+            "",
+            f"Tables the scoring read at {s['n']:,} projects: "
+            + ", ".join(f"`{t}`" for t in tables)
+            + (
+                "."
+                if not other
+                else f". Besides the rollups: {', '.join(f'`{t}`' for t in other)} (reference "
+                "rows, the scheme, the targets, and the deductions: the red lights at the "
+                "period's end from the light history, the returns marked false)."
+            ),
+        ]
+    lines += ["", END, ""]
+    return "\n".join(lines)
+
+
+def write(text: str) -> Path:
+    path = ROOT / "docs" / "PERFORMANCE.md"
+    old = path.read_text(encoding="utf-8") if path.exists() else "# Performance\n"
+    if START in old and END in old:
+        before, rest = old.split(START, 1)
+        old = before + rest.split(END, 1)[1].lstrip("\n")
+    path.write_text(old.rstrip("\n") + "\n\n" + text, encoding="utf-8")
+    return path
+
+
+def main() -> None:
+    call_command("migrate", verbosity=0)
+    from demo import loader
+    from scoring.services import scheme_create_default
+
+    loader.load_reference()
+    scheme_create_default()
+    sections = []
+    for n in SIZES:
+        print(f"{n:,} projects: generating and building the rollups…", flush=True)
+        s = {"n": n, "generate_s": generate(n)}
+        print("  lights…", flush=True)
+        s["lights"] = measure_lights()
+        print("  scoring…", flush=True)
+        s["scoring"] = measure_scoring()
+        sections.append(s)
+    text = section(sections)
+    connection.close()
+    print("wrote", write(text))
+    if os.environ.get("BENCH_KEEP"):
+        print("kept", BENCH_DB)
+        return
+    drop = psycopg2.connect(dbname="postgres", **DSN)
+    drop.autocommit = True
+    with drop.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+    drop.close()
+
+
+if __name__ == "__main__":
+    main()
