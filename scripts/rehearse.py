@@ -206,8 +206,7 @@ def base_backup(tmp: Path, admin_url: str) -> tuple[Path, Path]:
     return data, bindir
 
 
-def start_replica(tmp: Path, admin_url: str, data: Path, bindir: Path) -> int:
-    port = free_port()
+def start_replica(tmp: Path, admin_url: str, data: Path, bindir: Path, port: int) -> None:
     sock = tmp / "replica-socket"
     sock.mkdir(mode=0o700)
     if os.geteuid() == 0:
@@ -235,7 +234,6 @@ def start_replica(tmp: Path, admin_url: str, data: Path, bindir: Path) -> int:
             + ["-t", "30", "start"]
         )
     )
-    return port
 
 
 def stop_replica(data: Path, bindir: Path) -> None:
@@ -443,56 +441,59 @@ def main() -> int:
             )
             psql(admin_url, f'DROP DATABASE IF EXISTS "{db_name}"')
             psql(admin_url, f'CREATE DATABASE "{db_name}"')
+            # The web instances and workers boot (seconds of imports each) while the database is
+            # migrated: they touch it only when asked. Beat starts after (it reads its tables).
+            replica_port = free_port()
+            replica_url = with_path(
+                primary_url, f"/{db_name}", netloc=f"postgres@127.0.0.1:{replica_port}"
+            )
+            env = {**setup_env, "REPLICA_URL": replica_url}
+            web_ports = [free_port(), free_port()]
+            gunicorn = [PY, "-m", "gunicorn", "jinzhong_crm.wsgi", "-w", "1", "-t", "30"]
+            gunicorn += ["--no-control-socket"]  # two instances, one user: no shared ~/.gunicorn
+            for number, port in enumerate(web_ports, 1):
+                procs.spawn(f"web{number}", [*gunicorn, "-b", f"127.0.0.1:{port}"], env)
+            lb_port = free_port()
+            (tmp / "nginx.conf").write_text(
+                NGINX.format(tmp=tmp, lb=lb_port, web1=web_ports[0], web2=web_ports[1])
+            )
+            procs.spawn(
+                "nginx",
+                [
+                    "nginx",
+                    "-p",
+                    str(tmp),
+                    "-e",
+                    str(tmp / "nginx-error.log"),
+                    "-c",
+                    str(tmp / "nginx.conf"),
+                ],
+            )
+            celery = [PY, "-m", "celery", "-A", "jinzhong_crm"]
+            worker = [
+                *celery,
+                "worker",
+                "-P",
+                "solo",
+                "-l",
+                "warning",
+                "--without-gossip",
+                "--without-mingle",
+            ]
+            procs.spawn("worker1", [*worker, "-n", "rehearse-w1@%h"], env)
+            procs.spawn("worker2", [*worker, "-n", "rehearse-w2@%h"], env)
             seeded = run([PY, "manage.py", "shell", "-c", SEED.format(pw=PASSWORD)], setup_env)
             investor = int(seeded.stdout.split()[-1])
             say(f"database {db_name} migrated on the primary, reference data loaded")
             replica_data, bindir = backup.result()
         replica = (replica_data, bindir)
-        replica_port = start_replica(tmp, admin_url, replica_data, bindir)
-        replica_url = with_path(
-            primary_url, f"/{db_name}", netloc=f"postgres@127.0.0.1:{replica_port}"
-        )
+        start_replica(tmp, admin_url, replica_data, bindir, replica_port)
         wait_for(
             "the replica to replay the migration",
             lambda: caught_up(replica_url, "SELECT count(*) FROM accounts_user") == "2",
         )
         say(f"replica streaming from the primary on port {replica_port} (pg_basebackup -R)")
-        env = {**setup_env, "REPLICA_URL": replica_url}
 
-        web_ports = [free_port(), free_port()]
-        gunicorn = [PY, "-m", "gunicorn", "jinzhong_crm.wsgi", "-w", "1", "-t", "30"]
-        gunicorn += ["--no-control-socket"]  # two instances, one user: no shared ~/.gunicorn
-        for number, port in enumerate(web_ports, 1):
-            procs.spawn(f"web{number}", [*gunicorn, "-b", f"127.0.0.1:{port}"], env)
-        lb_port = free_port()
-        (tmp / "nginx.conf").write_text(
-            NGINX.format(tmp=tmp, lb=lb_port, web1=web_ports[0], web2=web_ports[1])
-        )
-        procs.spawn(
-            "nginx",
-            [
-                "nginx",
-                "-p",
-                str(tmp),
-                "-e",
-                str(tmp / "nginx-error.log"),
-                "-c",
-                str(tmp / "nginx.conf"),
-            ],
-        )
-        celery = [PY, "-m", "celery", "-A", "jinzhong_crm"]
-        worker = [
-            *celery,
-            "worker",
-            "-P",
-            "solo",
-            "-l",
-            "warning",
-            "--without-gossip",
-            "--without-mingle",
-        ]
-        procs.spawn("worker1", [*worker, "-n", "rehearse-w1@%h"], env)
-        procs.spawn("worker2", [*worker, "-n", "rehearse-w2@%h"], env)
         procs.spawn(
             "beat", [*celery, "beat", "-l", "warning", "-s", str(tmp / "beat-schedule")], env
         )
