@@ -11,7 +11,7 @@ TEST_ENV = DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/jinz
 	SECRET_KEY=$${SECRET_KEY:-test-only-secret-key-never-used-in-production-0123456789} \
 	DEBUG=0 HTTPS=0 DEMO=1 DJANGO_ALLOW_ASYNC_UNSAFE=true
 
-.PHONY: run test worker beat stack lint format bench messages clean
+.PHONY: run test rehearse worker beat stack lint format bench messages clean
 
 $(VENV)/.run-deps: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,15 @@ test: $(VENV)/.dev-deps messages
 	@$(TEST_ENV) $(PY) -m jinzhong_crm.preflight --need-postgres
 	@$(TEST_ENV) $(PY) manage.py collectstatic --noinput -v0
 	$(TEST_ENV) $(PY) scripts/run_tests.py $(PYTEST_ARGS)
+
+# The scale-out rehearsal (docs/OPERATIONS.md): a streaming replica of the PostgreSQL at
+# DATABASE_URL, two gunicorn instances behind nginx, two workers and beat, its own Redis; a bounded
+# load with a web instance and a worker killed and Redis restarted. Prints its figures; exit 1 on
+# lost or duplicate writes, drift, or errors beyond the requests in flight at the kill. Runs as root
+# (the replica runs as the postgres user); needs nginx (apt-get install nginx-light).
+rehearse: $(VENV)/.dev-deps messages
+	@$(TEST_ENV) $(PY) -m jinzhong_crm.preflight --need-postgres
+	$(TEST_ENV) $(PY) scripts/rehearse.py
 
 worker: $(VENV)/.run-deps
 	$(PY) -m jinzhong_crm.preflight
@@ -74,6 +83,9 @@ lint: $(VENV)/.dev-deps
 	@# The rollup refresh assembles SQL from this module's fixed table / column fragments; every
 	@# value (region ids, months, stages) is a query parameter (B608 reads any f-string SQL as unsafe).
 	$(VENV)/bin/bandit -q -s B608 rollups/refresh.py
+	@# The rehearsal starts our own servers with fixed argument lists, gives its throwaway database
+	@# fixed passwords and names it (and its test rows) in psql statements from DATABASE_URL.
+	$(VENV)/bin/bandit -q -s B105,B404,B603,B607,B608 scripts/rehearse.py
 	$(PY) scripts/pip_audit.py
 
 format: $(VENV)/.dev-deps

@@ -69,6 +69,10 @@ class SecondFactorMiddleware:
             and not user.is_verified()
             and not request.path.startswith(OPEN_PREFIXES)
         ):
+            if request.headers.get("HX-Request") == "true":
+                # A fragment (the bell's count, search suggestions) of a page that is itself sent
+                # to the code step: nothing to swap in, or htmx would put the code page inside it.
+                return HttpResponse(status=204)
             target = "otp_verify" if has_device(user) else "otp_setup"
             return redirect(f"{reverse(target)}?next={quote(request.get_full_path())}")
         return self.get_response(request)

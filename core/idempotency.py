@@ -5,8 +5,10 @@ it gets the first response again (with `Idempotent-Replayed: true`) and nothing 
 - The key is scoped to the credentials that sent it (a hash of the Authorization header, or of the
   session for the browsable API), so one client's key never answers another.
 - The same key with a different request (method, path or body) is refused with 422.
-- While the first request is still running, a repeat gets 409 with Retry-After.
-- A response of 500 or more is not kept (the write was rolled back): a retry runs again.
+- The key, the write and its response commit in one transaction: while the first request runs, a
+  repeat waits for it and then gets its answer; a request cut off (its process killed) leaves
+  nothing, and its retry runs again.
+- A response of 500 or more is not kept, and its writes are rolled back: a retry runs again.
 Expired keys are deleted by the heartbeat task (core/tasks.py).
 """
 
@@ -86,40 +88,48 @@ class IdempotencyKeyMiddleware:
         IdempotencyKey.objects.filter(
             scope=scope, key=key, created_at__lt=timezone.now() - KEPT_FOR
         ).delete()
-        try:
-            with transaction.atomic():
-                row = IdempotencyKey.objects.create(scope=scope, key=key, fingerprint=fingerprint)
-        except IntegrityError:
-            first = IdempotencyKey.objects.filter(scope=scope, key=key).first()
-            if first is None:  # expired and deleted between the two statements: run it
-                return self.get_response(request)
-            if first.fingerprint != fingerprint:
-                return _error(
-                    422,
-                    "idempotency_key_reused",
-                    _("This Idempotency-Key was already used for a different request."),
-                )
-            if first.status_code is None:
-                response = _error(
-                    409,
-                    "idempotency_key_in_progress",
-                    _("A request with this Idempotency-Key is still being processed."),
-                )
-                response["Retry-After"] = "1"
-                return response
-            return _replay(first)
-
-        try:
+        # The key, the write and the response it got commit together, in one transaction: a
+        # process killed mid-request (SIGKILL, a lost host) leaves neither the write nor the key, so
+        # the client's retry runs it again (make rehearse kills a web instance under this load). A
+        # repeat that arrives meanwhile waits on the key's row, then replays the committed answer.
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    row = IdempotencyKey.objects.create(
+                        scope=scope, key=key, fingerprint=fingerprint
+                    )
+            except IntegrityError:
+                return self._repeat(request, scope, key, fingerprint)
             response = self.get_response(request)
-        except BaseException:
-            row.delete()
-            raise
-        if response.status_code >= 500 or getattr(response, "streaming", False):
-            row.delete()
+            if response.status_code >= 500:
+                transaction.set_rollback(True)  # nothing kept: a retry runs again
+                return response
+            if getattr(response, "streaming", False):
+                row.delete()
+                return response
+            row.status_code = response.status_code
+            row.content_type = response.get("Content-Type", "")
+            row.body = response.content
+            row.location = response.get("Location", "")
+            row.save(update_fields=["status_code", "content_type", "body", "location"])
             return response
-        row.status_code = response.status_code
-        row.content_type = response.get("Content-Type", "")
-        row.body = response.content
-        row.location = response.get("Location", "")
-        row.save(update_fields=["status_code", "content_type", "body", "location"])
-        return response
+
+    def _repeat(self, request: HttpRequest, scope: str, key: str, fingerprint: str) -> HttpResponse:
+        first = IdempotencyKey.objects.filter(scope=scope, key=key).first()
+        if first is None:  # expired and deleted between the two statements: run it
+            return self.get_response(request)
+        if first.fingerprint != fingerprint:
+            return _error(
+                422,
+                "idempotency_key_reused",
+                _("This Idempotency-Key was already used for a different request."),
+            )
+        if first.status_code is None:  # (a row kept by an earlier version, before its answer)
+            response = _error(
+                409,
+                "idempotency_key_in_progress",
+                _("A request with this Idempotency-Key is still being processed."),
+            )
+            response["Retry-After"] = "1"
+            return response
+        return _replay(first)

@@ -6,8 +6,9 @@ Who asks which (README "Operations"):
 - `/healthz/ready`: the database answers (503 otherwise). Redis and Celery are reported, never
   failing it: without them pages and the API still work (tests/ops/test_degrade.py).
 - `/healthz`: the full report for monitoring. 503 when the database, Redis, the workers or the beat
-  heartbeat fail (beat stopped: heartbeat older than 3 sweep periods); outbox backlog, rollup drift
-  and MEDIA_ROOT disk space are reported with their figures and fail it past their limits.
+  heartbeat fail (beat stopped: heartbeat older than 3 sweep periods); outbox backlog, rollup drift,
+  MEDIA_ROOT disk space and (with REPLICA_URL) the replica's lag are reported with their figures and
+  fail it past their limits.
 
 Every check runs in its own thread with its own timeout, so a hung Redis costs a reply at most
 that timeout (0.3-0.5 s), never a gunicorn worker's 30 s.
@@ -200,6 +201,43 @@ class DriftCheck(_DatabaseReport):
 
 
 @dataclasses.dataclass
+class ReplicaCheck(_Reports):
+    """The streaming replica's lag (REPLICA_URL): seconds since the last replayed transaction when
+    WAL is waiting to be replayed (0 when it has replayed all it received), and bytes of WAL the
+    primary has written that the replica has not replayed yet."""
+
+    def __post_init__(self) -> None:
+        self.timeout = _seconds(settings.HEALTHZ_DATABASE_TIMEOUT)
+
+    def run(self) -> None:
+        from django.db import connections
+
+        replica = connections["replica"]
+        try:
+            with replica.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()::text,"
+                    " CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0"
+                    " ELSE EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) END"
+                )
+                in_recovery, replayed, seconds = cursor.fetchone()
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), %s)", [replayed])
+                behind = int(cursor.fetchone()[0] or 0)
+        except Exception as exc:  # replica down: psycopg's errors
+            raise ServiceUnavailable(_one_line(exc)) from exc
+        finally:
+            replica.close()
+            connection.close()
+        if not in_recovery:
+            raise ServiceWarning("REPLICA_URL names a database that is not a replica")
+        lag = float(seconds or 0)
+        self.detail = f"lag {lag:.3f} s, {behind} bytes behind"
+        if lag > settings.HEALTHZ_REPLICA_MAX_LAG:
+            raise ServiceWarning(self.detail)
+
+
+@dataclasses.dataclass
 class MediaDiskCheck(_Reports):
     def run(self) -> None:
         root = settings.MEDIA_ROOT
@@ -282,4 +320,6 @@ def full(request: HttpRequest) -> JsonResponse:
         "drift": DriftCheck(),
         "media_disk": MediaDiskCheck(),
     }
+    if "replica" in settings.DATABASES:
+        checks["replica"] = ReplicaCheck()
     return _reply(checks, failing=set(checks))

@@ -151,6 +151,8 @@ MIDDLEWARE = [
     "accounts.otp.SecondFactorMiddleware",
     # An API POST repeated with the same Idempotency-Key gets the first response (core/idempotency.py).
     "core.idempotency.IdempotencyKeyMiddleware",
+    # Dashboards and API lists read from the replica when REPLICA_URL is set (jinzhong_crm/replica.py).
+    "jinzhong_crm.replica.ReplicaReadsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -202,6 +204,40 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5
+# A PostgreSQL streaming replica (optional): dashboards and the API's lists read from it, everything
+# else from the primary (jinzhong_crm/replica.py). A client reads its own writes from the primary
+# for REPLICA_STICKY_SECONDS after it wrote.
+REPLICA_URL = env.str("REPLICA_URL", default="").strip()
+REPLICA_STICKY_SECONDS = env.int("REPLICA_STICKY_SECONDS", default=10)
+# /healthz fails when the replica's replay is further behind than this (seconds).
+HEALTHZ_REPLICA_MAX_LAG = env.float("HEALTHZ_REPLICA_MAX_LAG", default=30)
+if REPLICA_URL:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            _replica = env.db_url_config(REPLICA_URL)
+    except Exception as exc:
+        raise ImproperlyConfigured(
+            f"REPLICA_URL is not a valid database URL ({type(exc).__name__}): {_DATABASE_URL_HELP}."
+        ) from exc
+    if (
+        DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql"
+        or _replica.get("ENGINE") != "django.db.backends.postgresql"
+        or not _replica.get("NAME")
+    ):
+        raise ImproperlyConfigured(
+            "REPLICA_URL needs PostgreSQL for both DATABASE_URL and the replica: "
+            f"{_DATABASE_URL_HELP}, or unset REPLICA_URL."
+        )
+    DATABASES["replica"] = {
+        **_replica,
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": {**_replica.get("OPTIONS", {}), "connect_timeout": 5},
+        # Tests see the primary under both names (no second test database).
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["jinzhong_crm.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The rollup refresh's covering indexes (projects.models.Project.Meta) include non-key columns for
 # PostgreSQL's index-only scans; SQLite (the embedded default) builds them without, as Django says.

@@ -9,6 +9,9 @@ page and moves by clicks, typing and the page's own controls. It never builds a 
 the site's root) and never reads the database. Journeys change data (they log leads, sign, import),
 so each uses names of its own and asserts what it added, not totals others may have moved — except
 the figures of the past (2023), which no journey touches.
+
+Both stacks ask administrators for their second factor (ADMIN_OTP_REQUIRED=1, as in production; the
+demo alone turns it off), so the administrator's journey enrols and logs in with a code.
 """
 
 from __future__ import annotations
@@ -98,7 +101,12 @@ _base_env = embedded_env
 def _start_embedded(tmp: Path, demo_file: Path) -> Stack:
     """`make run`, minus the venv and message steps the test run has already done; its migrate
     and load_demo are the session's (tests/conftest.py embedded_demo_file), copied."""
-    env = {**_base_env(), "SQLITE_PATH": str(tmp / "db.sqlite3"), "MEDIA_ROOT": str(tmp / "media")}
+    env = {
+        **_base_env(),
+        "SQLITE_PATH": str(tmp / "db.sqlite3"),
+        "MEDIA_ROOT": str(tmp / "media"),
+        "ADMIN_OTP_REQUIRED": "1",
+    }
     log = tmp / "embedded.log"
     shutil.copyfile(demo_file, tmp / "db.sqlite3")
     port = _free_port()
@@ -132,6 +140,7 @@ def _start_postgres(tmp: Path) -> Stack:
         "DEMO": "1",
         "DEMO_PASSWORD": PASSWORD,
         "MEDIA_ROOT": str(tmp / "media"),
+        "ADMIN_OTP_REQUIRED": "1",
     }
     log = tmp / "postgres.log"
     admin = _with_path(database, "/postgres")

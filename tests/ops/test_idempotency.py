@@ -99,3 +99,32 @@ def test_after_24_hours_the_key_is_forgotten(client):
     assert expire_old_keys() == 1
     client.post("/api/v1/projects/", body, format="json", HTTP_IDEMPOTENCY_KEY=key)
     assert Project.objects.filter(name="幂等测试项目").count() == 2
+
+
+class _Killed(BaseException):
+    """The process dying between the write and the stored answer (as a SIGKILL would: no handler
+    of ours runs; the database rolls back what was not committed)."""
+
+
+def test_a_request_cut_off_after_its_write_leaves_nothing_and_its_retry_creates_once(
+    client, monkeypatch
+):
+    body, key = _body(), str(uuid.uuid4())
+    original_save = IdempotencyKey.save
+
+    def die_once(self, *args, **kwargs):
+        if not kwargs.get("update_fields"):  # the key's claim (create)
+            return original_save(self, *args, **kwargs)
+        monkeypatch.setattr(IdempotencyKey, "save", original_save)
+        raise _Killed  # storing the answer: the project is written by now
+
+    monkeypatch.setattr(IdempotencyKey, "save", die_once)
+    with pytest.raises(_Killed):
+        client.post("/api/v1/projects/", body, format="json", HTTP_IDEMPOTENCY_KEY=key)
+    # The write and the key went together: no project, and no key stuck "in progress".
+    assert not Project.objects.filter(name="幂等测试项目").exists()
+    assert not IdempotencyKey.objects.filter(key=key).exists()
+
+    retry = client.post("/api/v1/projects/", body, format="json", HTTP_IDEMPOTENCY_KEY=key)
+    assert retry.status_code == 201, retry.content
+    assert Project.objects.filter(name="幂等测试项目").count() == 1

@@ -1,6 +1,7 @@
 """A worker killed mid-task (SIGKILL, inside the refresh transaction) loses nothing: its transaction
 rolls back, the outbox row stays, and the unacknowledged task (acks_late) is handed to the next
-worker, whose refresh makes the rollups equal the live aggregate again."""
+worker, whose refresh makes the rollups equal the live aggregate again. Writes acknowledged while no
+worker runs are all there, once each, and counted once in the rollups (`verify_rollups`: 0 drift)."""
 
 import datetime as dt
 import os
@@ -12,15 +13,22 @@ from contextlib import contextmanager
 
 import psycopg2
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
 from jinzhong_crm.celery import app
+from projects.models import Project
 from rollups import refresh, tasks
 from rollups.models import Outbox, RollupStatus
 
 from ..conftest import BASE_DIR, _database_url_for_worker
-from .conftest import assert_rollups_equal_live, cell_totals, wait_until_drained
+from .conftest import (
+    assert_rollups_equal_live,
+    assert_rollups_equal_python_sums,
+    cell_totals,
+    wait_until_drained,
+)
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -116,12 +124,23 @@ def test_a_worker_killed_mid_refresh_is_replaced_and_the_totals_are_right(world,
         assert Outbox.objects.count() == 1
         assert cell_totals(world.yuci, FEB)["signed_count"] == 0
 
+        # Writes go on with no worker at all: each is acknowledged with its outbox row.
+        for day in (4, 5):
+            world.project(
+                name=f"无工作进程时签约{day}", stage="signed", signed_on=dt.date(2023, 2, day)
+            )
+        assert Outbox.objects.count() == 3
+
         # A new worker gets the unacknowledged task back (acks_late; a short visibility timeout
-        # stands in for the production two hours) and finishes it.
+        # stands in for the production two hours): its drain takes every pending row, the three.
         successor = _start_worker("successor", CELERY_VISIBILITY_TIMEOUT="1")
         wait_until_drained(timeout=30)
-        assert cell_totals(world.yuci, FEB)["signed_count"] == 1
+        assert cell_totals(world.yuci, FEB)["signed_count"] == 3
         assert_rollups_equal_live()
+        call_command("verify_rollups")  # exits 1 on any drift
+        assert_rollups_equal_python_sums()  # each project counted once: none lost, none twice
+        names = list(Project.objects.values_list("name", flat=True))
+        assert sorted(names) == sorted(["测试项目", "无工作进程时签约4", "无工作进程时签约5"])
     finally:
         _stop(doomed, signal.SIGKILL)
         if successor is not None:

@@ -66,6 +66,12 @@ def test_an_administrator_enrols_then_logs_in_with_a_code(client, demo_users):
     assert again.status_code == 200 and "验证码" in again.content.decode()
 
 
+def test_a_fragment_asked_before_the_code_gets_nothing_to_swap_in(client, demo_users):
+    _log_in(client)
+    fragment = client.get("/notifications/unread/", headers={"HX-Request": "true"})
+    assert fragment.status_code == 204 and fragment.content == b""
+
+
 def test_wrong_codes_are_locked_out_like_wrong_passwords(client, demo_users, settings):
     _enrol(client)
     client.post("/accounts/logout/")
