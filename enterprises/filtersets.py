@@ -97,7 +97,7 @@ class EnterpriseFilterSet(filters.FilterSet):
             "created_at": _("Added"),
         },
         label=_("Sort"),
-        empty_label=_("Default order"),
+        empty_label=_("By name (pinyin)"),
     )
 
     class Meta:
