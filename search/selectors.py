@@ -138,12 +138,23 @@ def _enterprise_condition(text: str) -> Q:
     return condition
 
 
-def _projects(user, text: str, limit: int) -> tuple[list[Hit], bool]:
+def _project_ids(text: str):
+    """The ids of projects whose name holds `text` or whose investor matches it, as a UNION of
+    the two: each part is served by its own index on PostgreSQL (the name's trigram index, the
+    investor foreign key's B-tree). Written as one OR, the planner cannot combine an index with
+    the investor subquery and reads the whole projects table for every search (EXPLAIN ANALYZE:
+    a sequential scan at any size, 10^6 rows at 10^6 projects)."""
     investors = Enterprise.objects.filter(_enterprise_condition(text)).values("pk")
+    by_name = Project.all_objects.filter(name__icontains=text).order_by().values("pk")
+    by_investor = Project.all_objects.filter(investor__in=investors).order_by().values("pk")
+    return by_name.union(by_investor, all=True)
+
+
+def _projects(user, text: str, limit: int) -> tuple[list[Hit], bool]:
     letters = _letters(text)
     qs = (
         scope_projects(Project.objects.all(), user)
-        .filter(Q(name__icontains=text) | Q(investor__in=investors))
+        .filter(pk__in=_project_ids(text))
         .annotate(
             rank=_rank(
                 When(name__iexact=text, then=Value(0)),

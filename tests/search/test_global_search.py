@@ -189,3 +189,22 @@ def test_trigram_indexes_serve_the_search_filters(world):
                 assert index in qs.explain(), index
         finally:
             cursor.execute("SET enable_seqscan = on")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the plan is PostgreSQL's")
+def test_the_project_search_never_reads_the_whole_projects_table(world):
+    """The projects group matches by name OR by investor as a UNION of ids, each part through
+    its own index (the name's trigram index, the investor foreign key): written as one OR, the
+    planner reads every project (sequential scans off here: the test tables are tiny)."""
+    from projects.models import Project
+    from search.selectors import _project_ids
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        try:
+            for query in ("新能源", "jlqc", GEELY_CODE[:10], "13800138000"):
+                plan = Project.objects.filter(pk__in=_project_ids(query)).explain()
+                assert "search_project_name_trgm" in plan, (query, plan)
+                assert "projects_project_investor_id" in plan, (query, plan)
+        finally:
+            cursor.execute("SET enable_seqscan = on")
