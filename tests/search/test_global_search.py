@@ -60,6 +60,18 @@ def test_city_staff_finds_the_project_and_its_investor_by_every_field(world, que
     assert "吉利汽车晋中基地" in _titles(result, "enterprises"), query
 
 
+def test_a_project_is_found_by_its_own_names_pinyin_and_initials(world):
+    from projects.services import project_update
+
+    user = world["users"]["city_staff"]
+    for query in ("ycjlpt", "yucijilipeitao", "YuCi JiLi"):
+        assert _titles(global_search(user=user, q=query), "projects") == ["榆次吉利配套项目"], query
+    # A new name gets its own keys (the service derives them on every write).
+    project_update(project=world["yuci"], by=None, name="榆次氢能配套项目")
+    assert _titles(global_search(user=user, q="ycqn"), "projects") == ["榆次氢能配套项目"]
+    assert _titles(global_search(user=user, q="ycjlpt"), "projects") == []
+
+
 def test_people_events_and_parks_are_found(world):
     user = world["users"]["city_staff"]
     assert "张立新" in _titles(global_search(user=user, q="张立"), "people")
@@ -205,6 +217,8 @@ def test_the_project_search_never_reads_the_whole_projects_table(world):
             for query in ("新能源", "jlqc", GEELY_CODE[:10], "13800138000"):
                 plan = Project.objects.filter(pk__in=_project_ids(query)).explain()
                 assert "search_project_name_trgm" in plan, (query, plan)
+                if query == "jlqc":
+                    assert "search_project_initials_trgm" in plan, plan
                 assert "projects_project_investor_id" in plan, (query, plan)
         finally:
             cursor.execute("SET enable_seqscan = on")
