@@ -3,8 +3,8 @@ events, parks and people, always through `accounts.scoping`.
 
 What a query matches, on both databases alike:
 - Chinese (or any) text anywhere in a name or title (`icontains`);
-- full pinyin and initials of an enterprise or project name ("jlqc" -> 吉利汽车), from the
-  `name_pinyin` / `name_initials` columns their services derive on every save
+- full pinyin and initials of an enterprise or project name or an event title ("jlqc" ->
+  吉利汽车), from the pinyin / initials columns their services derive on every save
   (`core.textnorm.pinyin_keys`) — the same matching as the enterprise list
   (`enterprises.filtersets.search_q`); a project is also found by its investor's name, pinyin and
   credit code, as on the project list;
@@ -231,13 +231,20 @@ def _enterprises(user, text: str, limit: int) -> tuple[list[Hit], bool]:
 
 
 def _events(user, text: str, limit: int) -> tuple[list[Hit], bool]:
+    match = Q(title__icontains=text) | Q(place_city__icontains=text)
+    # Starts with the query: the title, or its initials when pinyin letters were typed.
+    starts = Q(title__istartswith=text)
+    letters = _pinyin_letters(text)
+    if letters:
+        match |= Q(title_pinyin__contains=letters) | Q(title_initials__contains=letters)
+        starts |= Q(title_initials__startswith=letters)
     qs = (
         scope(PromotionEvent.objects.all(), user)
-        .filter(Q(title__icontains=text) | Q(place_city__icontains=text))
+        .filter(match)
         .annotate(
             rank=_rank(
                 When(title__iexact=text, then=Value(0)),
-                When(title__istartswith=text, then=Value(1)),
+                When(starts, then=Value(1)),
                 When(title__icontains=text, then=Value(2)),
             ),
             closeness=_closeness("title", text),

@@ -3,6 +3,8 @@ and by which fields, in what order, what it never shows a county user, and how i
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.urls import reverse
@@ -70,6 +72,27 @@ def test_a_project_is_found_by_its_own_names_pinyin_and_initials(world):
     project_update(project=world["yuci"], by=None, name="榆次氢能配套项目")
     assert _titles(global_search(user=user, q="ycqn"), "projects") == ["榆次氢能配套项目"]
     assert _titles(global_search(user=user, q="ycjlpt"), "projects") == []
+
+
+def test_an_event_is_found_by_its_titles_pinyin_and_initials(world):
+    from core.models import Region
+    from events.models import EventKind
+    from events.services import event_create, event_update
+
+    event = event_create(
+        by=None,
+        kind=EventKind.objects.first(),
+        title="晋中新能源推介会",
+        start_on=dt.date(2023, 3, 1),
+        place_city="太原市",
+        organisers=[Region.objects.get(code="140700")],
+    )
+    user = world["users"]["city_staff"]
+    for query in ("xnytjh", "tuijiehui", "JZ"):
+        assert _titles(global_search(user=user, q=query), "events") == ["晋中新能源推介会"], query
+    event_update(event=event, by=None, title="榆次招商洽谈会")
+    assert _titles(global_search(user=user, q="zsqth"), "events") == ["榆次招商洽谈会"]
+    assert _titles(global_search(user=user, q="xnytjh"), "events") == []
 
 
 def test_people_events_and_parks_are_found(world):
