@@ -15,21 +15,24 @@ def _fill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('events', '0002_merge_attachments_into_core'),
+        ("events", "0002_merge_attachments_into_core"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='promotionevent',
-            name='title_initials',
-            field=models.CharField(blank=True, db_default='', editable=False, max_length=100, verbose_name='initials'),
+            model_name="promotionevent",
+            name="title_initials",
+            field=models.CharField(
+                blank=True, db_default="", editable=False, max_length=100, verbose_name="initials"
+            ),
         ),
         migrations.AddField(
-            model_name='promotionevent',
-            name='title_pinyin',
-            field=models.CharField(blank=True, db_default='', editable=False, max_length=255, verbose_name='pinyin'),
+            model_name="promotionevent",
+            name="title_pinyin",
+            field=models.CharField(
+                blank=True, db_default="", editable=False, max_length=255, verbose_name="pinyin"
+            ),
         ),
         migrations.RunPython(_fill, migrations.RunPython.noop),
     ]

@@ -20,21 +20,24 @@ def _fill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('projects', '0008_project_light'),
+        ("projects", "0008_project_light"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='project',
-            name='name_initials',
-            field=models.CharField(blank=True, db_default='', editable=False, max_length=100, verbose_name='initials'),
+            model_name="project",
+            name="name_initials",
+            field=models.CharField(
+                blank=True, db_default="", editable=False, max_length=100, verbose_name="initials"
+            ),
         ),
         migrations.AddField(
-            model_name='project',
-            name='name_pinyin',
-            field=models.CharField(blank=True, db_default='', editable=False, max_length=255, verbose_name='pinyin'),
+            model_name="project",
+            name="name_pinyin",
+            field=models.CharField(
+                blank=True, db_default="", editable=False, max_length=255, verbose_name="pinyin"
+            ),
         ),
         migrations.RunPython(_fill, migrations.RunPython.noop),
     ]
