@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
+from demo.events_demo import load_event_kinds
 from enterprises.services import contact_add
 from search.selectors import MAX_QUERY_LENGTH, global_search
 from tests.factories import make_enterprise, make_project
@@ -79,9 +80,10 @@ def test_an_event_is_found_by_its_titles_pinyin_and_initials(world):
     from events.models import EventKind
     from events.services import event_create, event_update
 
+    load_event_kinds()
     event = event_create(
         by=None,
-        kind=EventKind.objects.first(),
+        kind=EventKind.objects.get(code="conference"),
         title="晋中新能源推介会",
         start_on=dt.date(2023, 3, 1),
         place_city="太原市",
