@@ -56,17 +56,18 @@ def test_each_column_shows_the_list_totals_for_the_same_filters_and_its_stage(
         assert shown == _list_totals(client, {**params, "stage": stage}), (stage, params)
 
 
-@pytest.mark.parametrize("cap", [3, 40])
 def test_columns_match_the_list_when_the_projects_exceed_the_count_cap(
-    client, demo_data, demo_users, monkeypatch, cap
+    client, demo_data, demo_users, monkeypatch
 ):
-    # Beyond COUNT_CAP a column's totals are capped as the list caps them ("3+", no sum); below it
-    # they come from one query over every stage, and still equal the list's.
-    monkeypatch.setattr("core.pagination.COUNT_CAP", cap)
+    # Beyond COUNT_CAP a column's totals are capped as the list caps them ("3+", no sum), a query
+    # a column; below it (the test above) one query gives every column's totals.
+    monkeypatch.setattr("core.pagination.COUNT_CAP", 3)
     client.force_login(demo_users["city_staff"])
-    for params in ({}, {"region": "140702"}):
-        for stage, shown in _columns(client, params).items():
-            assert shown == _list_totals(client, {**params, "stage": stage}), (stage, params, cap)
+    params = {"region": "140702"}
+    columns = _columns(client, params)
+    assert any(count.endswith("+") for count, _amount in columns.values())
+    for stage, shown in columns.items():
+        assert shown == _list_totals(client, {**params, "stage": stage}), stage
 
 
 def test_column_sums_are_the_exact_planned_investment_of_their_projects(
