@@ -322,8 +322,10 @@ rows in one statement with each name read by a scalar subquery (the fastest raw 
 page, bench/api_urls.floor), as JSON. The page also renders its template (the filter form with its
 regions, chains, parks and methods, the table, the pager), which its floor does not. The board's
 floor is its per-stage totals and 50 cards a stage with their names in two hand-written statements
-(bench/api_urls.board_floor); the board page reads them in 15 queries (a capped count and a page of
-ids per column, every column's cards in one) and renders up to 350 cards with their menus.
+(bench/api_urls.board_floor); the board page reads them in 9 queries up to 10,000 projects (every
+column's totals in one capped count, a page of ids per column, every column's cards in one; beyond
+10,000 a capped count per column instead, 15) and renders up to 350 cards with their menus, the
+list's whole filter form (one include) and its saved views.
 """
 
 

@@ -277,8 +277,13 @@ The floor is what the database must do for the same answer: the six LIKE filters
 SQL (served by the pg_trgm GIN indexes of migration search.0001 where the pattern holds a trigram),
 each ordered by trigram similarity with the dropdown's LIMIT, rows fetched as tuples. The service
 adds the scoping (a county user's region filter), the rank (exact / start / anywhere) and building
-the groups. A 2-character query ("吉利", "jl") holds no trigram, so PostgreSQL scans: the floor
-pays that too, and at 10^6 projects both grow with the table (not measured here).
+the groups, and also matches the projects' own pinyin and initials (projects.0009, indexed by
+search.0002). The floor's projects statement, an OR of the name and an investor subquery, reads
+the whole projects table whatever the query (EXPLAIN ANALYZE: a sequential scan; the planner cannot
+combine an index with that subquery); the service asks for the UNION of the two (its name's, pinyin's
+and initials' trigram indexes; the investor foreign key's B-tree), so from 3 characters, and for
+codes, mobiles and initials of 3+ letters, it reads only matching projects. A 2-character query
+("吉利", "jl") holds no trigram: both scan the projects' names, and at 10^6 both grow with the table.
 Where the service's extra time goes (cProfile of 20 calls on the demo data): about two fifths
 compiling the six ORM statements (the rank CASE, the similarity and the ordering), a third in the
 database, the rest building the hits. Runs on a shared 2-core machine (see the load average) are

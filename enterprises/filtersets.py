@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import django_filters as filters
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from core.credit_code import normalize_credit_code
-from core.filtersets import CodeFilter
+from core.filtersets import CodeFilter, NullsLastOrdering
 from core.forms import FilterForm
 from core.models import IndustryChain, Region
 from core.textnorm import normalize_name
@@ -34,22 +34,6 @@ def search_q(text: str) -> Q | None:
     if code.isalnum() and len(code) >= 4:
         q |= Q(credit_code__startswith=code)
     return q
-
-
-class OrderingFilter(filters.OrderingFilter):
-    # Our own msgid, so the zh-hans catalogue carries it (django-filter ships zh_CN only).
-    descending_fmt = _("%s (descending)")
-
-    def get_ordering_value(self, param: str):
-        # Enterprises without figures go last either way (PostgreSQL puts NULL first when DESC).
-        value = super().get_ordering_value(param)
-        descending = value.startswith("-")
-        field = F(value.lstrip("-"))
-        return field.desc(nulls_last=True) if descending else field.asc(nulls_last=True)
-
-    def filter(self, qs, value):
-        qs = super().filter(qs, value)
-        return qs.order_by(*qs.query.order_by, "id") if value else qs
 
 
 class EnterpriseFilterSet(filters.FilterSet):
@@ -99,7 +83,7 @@ class EnterpriseFilterSet(filters.FilterSet):
         label=_("Chain role"),
         empty_label=_("Any role"),
     )
-    sort = OrderingFilter(
+    sort = NullsLastOrdering(
         fields=(
             ("name_pinyin", "name"),
             ("latest_output_value", "output"),
@@ -113,7 +97,7 @@ class EnterpriseFilterSet(filters.FilterSet):
             "created_at": _("Added"),
         },
         label=_("Sort"),
-        empty_label=_("Default order"),
+        empty_label=_("By name (pinyin)"),
     )
 
     class Meta:

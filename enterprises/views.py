@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.scoping import can_edit
+from core.filtersets import sort_words
 from core.forms import apply_errors
 from savedviews.lists import list_state
 from savedviews.models import ListName
@@ -43,6 +44,7 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
     params = views.params
     filterset, qs = selectors.enterprise_list(user=request.user, params=params)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    sort_value = params.get("sort", "") if not filterset.errors.get("sort") else ""
     return render(
         request,
         "enterprises/enterprise_list.html",
@@ -59,7 +61,8 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
             ),
             "views": views,
             "default_sort": "name",
-            "sort_value": params.get("sort", "") if not filterset.errors.get("sort") else "",
+            "sort_value": sort_value,
+            "sort_words": sort_words(filterset, sort_value),
         },
     )
 

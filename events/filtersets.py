@@ -6,7 +6,7 @@ from __future__ import annotations
 import django_filters as filters
 from django.utils.translation import gettext_lazy as _
 
-from core.filtersets import CodeFilter
+from core.filtersets import CodeFilter, NullsLastOrdering
 from core.forms import FilterForm
 from core.models import Region
 
@@ -14,7 +14,7 @@ from .models import EventKind, PromotionEvent
 
 
 class EventFilterSet(filters.FilterSet):
-    """Kind, organising region, and `from` / `to`: the events that overlap the range."""
+    """Kind, organising region, `from` / `to` (the events that overlap the range), and `sort`."""
 
     kind = CodeFilter(
         field_name="kind",
@@ -44,6 +44,25 @@ class EventFilterSet(filters.FilterSet):
         lookup_expr="lte",
         label=_("To"),
         help_text="Events running on or before this date (截止日期)",
+    )
+
+    # The list's column headers sort by these (templates/events/event_list.html); the API's
+    # queryset carries the same signing annotations (selectors.event_queryset).
+    sort = NullsLastOrdering(
+        fields=(
+            ("start_on", "date"),
+            ("title", "title"),
+            ("signing_count", "signings"),
+            ("signing_total", "amount"),
+        ),
+        field_labels={
+            "start_on": _("Date"),
+            "title": _("Title"),
+            "signing_count": _("Signings"),
+            "signing_total": _("Signed amount"),
+        },
+        label=_("Sort"),
+        empty_label=_("By date, newest first"),
     )
 
     class Meta:

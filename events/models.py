@@ -64,6 +64,14 @@ class PromotionEvent(TimeStampedModel):
         EventKind, verbose_name=_("kind"), on_delete=models.PROTECT, related_name="events"
     )
     title = models.CharField(_("event title"), max_length=200)
+    # Derived from the title by the services on every write (core.textnorm.pinyin_keys), for global
+    # search by pinyin and initials, as enterprises and projects have theirs.
+    title_pinyin = models.CharField(
+        _("pinyin"), max_length=255, blank=True, editable=False, db_default=""
+    )
+    title_initials = models.CharField(
+        _("initials"), max_length=100, blank=True, editable=False, db_default=""
+    )
     start_on = models.DateField(_("start date"), db_index=True)
     end_on = models.DateField(_("end date"))
     place_city = models.CharField(_("city"), max_length=100)
@@ -95,7 +103,7 @@ class PromotionEvent(TimeStampedModel):
         related_name="+",
     )
 
-    history = history()
+    history = history(excluded_fields=("updated_at", "title_pinyin", "title_initials"))
 
     class Meta:
         ordering = ["-start_on", "-id"]

@@ -20,7 +20,7 @@ from accounts.scoping import can_edit, check_can_edit_region, scope_projects
 from core.attachments import attachment_remove, attachment_store
 from core.models import Attachment
 from core.money import parse_amount, validate_amount
-from core.textnorm import check_name_characters
+from core.textnorm import check_name_characters, pinyin_keys
 from enterprises import services as enterprise_services
 from projects import services as project_services
 from projects.models import MILESTONE_FIELD, Currency, Project, Stage
@@ -98,6 +98,7 @@ def _validate_event(event: PromotionEvent, organisers: Sequence) -> None:
         errors["kind"] = [_("This kind of event is no longer in use.")]
     if errors:
         raise ValidationError(errors)
+    event.title_pinyin, event.title_initials = pinyin_keys(event.title)
     event.full_clean()
 
 

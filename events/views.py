@@ -17,6 +17,7 @@ from django_htmx.http import trigger_client_event
 
 from accounts.scoping import can_edit, check_can_edit_region, scope_projects
 from core.attachments import attachments_of
+from core.filtersets import sort_words
 from core.forms import apply_errors
 from core.models import Attachment
 from projects.models import Project
@@ -60,14 +61,18 @@ def event_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(events, 60).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    sort_value = views.params.get("sort", "") if not filterset.errors.get("sort") else ""
     return render(
         request,
         "events/event_list.html",
         {
             "form": filterset.form,
             "page": page,
-            "months": selectors.group_by_month(page.object_list),
             "query": query.urlencode(),
+            # The column headers (crm.sort_th) and the order in words, as on /projects/.
+            "sort_value": sort_value,
+            "default_sort": "-date",
+            "sort_words": sort_words(filterset, sort_value),
             # The filters and sort in force (a saved view's too), for the export links.
             "export_query": views.query,
             "export_url": reverse("imports:export", args=["events"]),

@@ -160,6 +160,15 @@ class Project(SoftDeleteModel, TimeStampedModel):
     """
 
     name = models.CharField(_("project name"), max_length=200)
+    # Derived from the name by the services on every write (core.textnorm.pinyin_keys), for
+    # global search by pinyin and initials, as enterprises have theirs.
+    # A database default too: bulk loads written in SQL (bench/) leave them blank.
+    name_pinyin = models.CharField(
+        _("pinyin"), max_length=255, blank=True, editable=False, db_default=""
+    )
+    name_initials = models.CharField(
+        _("initials"), max_length=100, blank=True, editable=False, db_default=""
+    )
     investor = models.ForeignKey(
         "enterprises.Enterprise",
         verbose_name=_("investor"),
@@ -301,7 +310,7 @@ class Project(SoftDeleteModel, TimeStampedModel):
     # The form's one-time token: a double-submitted form finds the project it already created.
     creation_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
-    history = history(excluded_fields=("updated_at", *LIGHT_FIELDS))
+    history = history(excluded_fields=("updated_at", "name_pinyin", "name_initials", *LIGHT_FIELDS))
 
     class Meta:
         ordering = ["-registered_on", "-id"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
 from django.http import Http404
 
 from accounts.models import Role, User
@@ -120,17 +120,40 @@ def board_cards(qs: QuerySet[Project], *, stage: str, offset: int = 0) -> tuple[
     return [rows[pk] for pk in ids if pk in rows], more
 
 
+def _stage_totals(qs: QuerySet[Project], stages: list[str]) -> dict[str, dict]:
+    """Each stage's `project_totals` over `qs` narrowed to it. One query while `qs` holds at most
+    COUNT_CAP projects (the usual board: a county's, or filtered): then no stage is capped and
+    the counts and sums per stage of those rows are exact, the same figures the list shows for
+    that stage. Beyond it, a stage's figures are capped as the list caps them: a query a stage."""
+    per_stage = {}
+    for stage in stages:
+        per_stage[f"count_{stage}"] = Count("pk", filter=Q(stage=stage))
+        per_stage[f"amount_{stage}"] = Sum("planned_investment", filter=Q(stage=stage))
+    totals, capped = capped_totals(qs, **per_stage)
+    if capped:
+        return {stage: project_totals(qs.filter(stage=stage)) for stage in stages}
+    return {
+        stage: {
+            "count": totals[f"count_{stage}"],
+            "capped": False,
+            "amount": totals[f"amount_{stage}"] or Decimal(0),
+        }
+        for stage in stages
+    }
+
+
 def board_columns(qs: QuerySet[Project], *, stages: list[str]) -> list[dict]:
-    """The board's columns over a `project_list` queryset. Per stage: its totals, by
-    `project_totals` over the same queryset narrowed to the stage — so a column's count and sum
-    are the list's totals for the same filters plus that stage, capped alike — and its first page
-    of cards. 2 queries a column and 1 for every column's cards: a constant number."""
+    """The board's columns over a `project_list` queryset. Per stage: its totals, the list's
+    totals for the same filters plus that stage, capped alike (`_stage_totals`), and its first
+    page of cards. A query for the totals (one a stage beyond COUNT_CAP projects), one a column
+    for its page of ids, and one for every column's cards: a constant number."""
+    totals = _stage_totals(qs, stages)
     pages = {stage: _column_ids(qs, stage=stage, offset=0) for stage in stages}
     rows = _cards([pk for ids, _more in pages.values() for pk in ids])
     return [
         {
             "stage": Stage(stage),
-            "totals": project_totals(qs.filter(stage=stage)),
+            "totals": totals[stage],
             "cards": [rows[pk] for pk in ids if pk in rows],
             "more": more,
             "next_offset": len(ids),

@@ -19,7 +19,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from accounts.scoping import check_can_edit, check_can_edit_region
 from core.history import bulk_delete_with_history, bulk_history_options
 from core.money import parse_amount, validate_amount
-from core.textnorm import check_name_characters
+from core.textnorm import check_name_characters, pinyin_keys
 from enterprises import services as enterprise_services
 from enterprises.models import Enterprise, EnterpriseContact, IndustrialPark
 from rollups.outbox import (
@@ -270,6 +270,11 @@ def _last_reached_stage(project: Project) -> str:
     return Stage.LEAD
 
 
+def _derive_search_keys(project: Project) -> None:
+    """The name's pinyin and initials, for global search (search.selectors), on every write."""
+    project.name_pinyin, project.name_initials = pinyin_keys(project.name)
+
+
 def _apply_currency(project: Project) -> None:
     """Compute the CNY equivalent once, at entry: original (万 of currency) × rate."""
     if (
@@ -335,6 +340,7 @@ def project_create(
         fields["owner"] = by
     project = Project(stage=stage, creation_token=token, **fields)
     _apply_currency(project)
+    _derive_search_keys(project)
     validate_project(project)
     try:
         with transaction.atomic():
@@ -372,6 +378,7 @@ def new_project(*, by, row: dict, day: dt.date | None = None) -> Project:
         fields["owner"] = by
     project = Project(stage=stage, **fields)
     _apply_currency(project)
+    _derive_search_keys(project)
     return project
 
 
@@ -445,6 +452,7 @@ def project_update(*, project: Project, by, **fields: Any) -> Project:
         setattr(project, key, value)
     check_can_edit_region(by, project.region)  # a county may not move a project out of reach
     _apply_currency(project)
+    _derive_search_keys(project)
     if (
         project.owner_id is not None
         and (project.owner_id != old_owner_id or "region" in fields)
@@ -626,6 +634,7 @@ def project_bulk_apply(
             found = _ledger_moves(project, stage=stage, fields=fields, reason=reason, day=day)
             check_can_edit_region(by, project.region_id)  # not moved out of reach
             _apply_currency(project)
+            _derive_search_keys(project)
             validate_project(project, relations_loaded=True, day=day)
         except ValidationError as exc:
             exc.row_index = index
@@ -639,6 +648,8 @@ def project_bulk_apply(
             for name in set(fields) | _STAGE_FIELDS
             if getattr(project, _ATTNAMES[name]) != getattr(before, _ATTNAMES[name])
         }
+    if "name" in written:
+        written |= {"name_pinyin", "name_initials"}
     now = timezone.now()
     for project in projects:
         project.updated_at = now

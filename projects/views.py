@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
 from accounts.scoping import can_edit, check_can_edit_region
+from core.filtersets import sort_words
 from core.forms import apply_errors
 from core.history import history_rows
 from core.pagination import CappedPaginator
@@ -72,10 +73,29 @@ LIST_FORM_FIELDS = {
 }
 
 
-def sort_words(filterset, value: str) -> str:
-    """The order in force, in words ("按登记日期(最新在前)"): the sort field's own choice label."""
-    labels = dict(filterset.form.fields["sort"].choices)
-    return str(labels.get(value) or labels.get("", ""))
+def _filter_form_context(filterset, params) -> dict:
+    """What templates/projects/_filter_form.html needs, on the list and on the board alike."""
+    return {
+        "filter": filterset,
+        "stages": Stage.choices,
+        "active_filters": sum(
+            1
+            for k in filterset.form.fields
+            if k != "sort" and any(v.strip() for v in params.getlist(k))
+        ),
+        # On phones (and always on the board) the form is folded; it opens by itself only to show
+        # what was refused.
+        "filter_open": bool(filterset.errors),
+        "advanced_open": any(
+            params.get(k) for k in LIST_FORM_FIELDS if k not in ("q", "region", "stage", "sort")
+        ),
+        "kept_params": [
+            (k, v)
+            for k in params
+            if k in filterset.form.fields and k not in LIST_FORM_FIELDS
+            for v in params.getlist(k)
+        ],
+    }
 
 
 @login_required
@@ -92,36 +112,18 @@ def project_list(request: HttpRequest) -> HttpResponse:
     page = paginator.get_page(request.GET.get("page"))
     page.object_list = selectors.project_rows(list(page.object_list))
     params = views.params
-    active_filters = sum(
-        1
-        for k in filterset.form.fields
-        if k != "sort" and any(v.strip() for v in params.getlist(k))
-    )
     sort_value = params.get("sort", "") if not filterset.errors.get("sort") else ""
     return render(
         request,
         "projects/project_list.html",
         {
-            "filter": filterset,
+            **_filter_form_context(filterset, params),
             "page": page,
             "totals": totals,
-            "stages": Stage.choices,
             "can_edit": can_edit(request.user),
             # The filters and sort in force (a saved view's too), for the export links.
             "export_query": views.query,
             "export_url": reverse("imports:export", args=["projects"]),
-            "active_filters": active_filters,
-            # On phones the form is folded; it opens by itself only to show what was refused.
-            "filter_open": bool(filterset.errors),
-            "advanced_open": any(
-                params.get(k) for k in LIST_FORM_FIELDS if k not in ("q", "region", "stage", "sort")
-            ),
-            "kept_params": [
-                (k, v)
-                for k in params
-                if k in filterset.form.fields and k not in LIST_FORM_FIELDS
-                for v in params.getlist(k)
-            ],
             "views": views,
             "sort_value": sort_value,
             "default_sort": "-registered",
@@ -516,42 +518,16 @@ def conflict_decide(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("projects:conflicts")
 
 
-# The filters the board's short form shows; the list's others, when a link brings them, ride along
-# as hidden fields (templates/projects/project_board.html).
-BOARD_FORM_FIELDS = {
-    "q",
-    "region",
-    "chain",
-    "light",
-    "sort",
-    "amount_min",
-    "amount_max",
-    "signed_from",
-    "signed_to",
-}
-
-
-def _board_context(request: HttpRequest) -> dict:
-    filterset, qs = selectors.project_list(user=request.user, params=request.GET)
+def _board_context(request: HttpRequest, views) -> dict:
+    params = views.params
+    filterset, qs = selectors.project_list(user=request.user, params=params)
     chosen = filterset.form.cleaned_data.get("stage") if filterset.is_valid() else None
     stages = [s for s in selectors.BOARD_STAGES if not chosen or s in chosen]
     return {
-        "filter": filterset,
+        **_filter_form_context(filterset, params),
         "columns": selectors.board_columns(qs, stages=stages),
-        "stages": Stage.choices,
         "can_edit": can_edit(request.user),
-        "filter_open": bool(filterset.errors),
-        "kept_params": [
-            (k, v)
-            for k in request.GET
-            if k in filterset.form.fields and k not in BOARD_FORM_FIELDS
-            for v in request.GET.getlist(k)
-        ],
-        "active_filters": sum(
-            1
-            for k in filterset.form.fields
-            if k != "sort" and any(v.strip() for v in request.GET.getlist(k))
-        ),
+        "views": views,
     }
 
 
@@ -561,7 +537,10 @@ def project_board(request: HttpRequest) -> HttpResponse:
     """The pipeline board: a column per stage over the list's own filtered, scoped queryset
     (`selectors.project_list`), each with the list's totals for that stage and its first cards.
     A card is moved by the project page's own stage forms, opened in a dialog (`project_move`)."""
-    return render(request, "projects/project_board.html", _board_context(request))
+    views = list_state(request, list_name=ListName.BOARD, check=_check_filters(request.user))
+    if views.redirect:
+        return redirect(views.redirect)
+    return render(request, "projects/project_board.html", _board_context(request, views))
 
 
 @login_required
@@ -576,7 +555,9 @@ def board_column(request: HttpRequest) -> HttpResponse:
         offset = max(0, int(request.GET.get("offset", "0")))
     except ValueError:
         offset = 0
-    _filterset, qs = selectors.project_list(user=request.user, params=request.GET)
+    # The board's filters, a saved view's included (`?view=` rides along on the button's URL).
+    views = list_state(request, list_name=ListName.BOARD, check=_check_filters(request.user))
+    _filterset, qs = selectors.project_list(user=request.user, params=views.params)
     cards, more = selectors.board_cards(qs, stage=stage, offset=offset)
     return render(
         request,

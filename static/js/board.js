@@ -83,6 +83,34 @@
       applyPicker();
     }
   });
+  // ... or swiped: a sideways swipe on the board shows the next (right to left) or the previous
+  // column, as the select would. Only while the select is shown (phones); vertical scrolling and
+  // taps are left alone (a swipe is at least 50 px, and more sideways than up or down).
+  var touch = null;
+  function showStep(step) {
+    var picker = document.getElementById("board-stage-picker");
+    var i = picker.selectedIndex + step;
+    if (i < 0 || i >= picker.options.length) return;
+    shown = picker.options[i].value;
+    applyPicker();
+    var col = document.querySelector('.board-col[data-stage="' + shown + '"]');
+    if (col && col.getBoundingClientRect().top < 0) col.scrollIntoView({ block: "start" });
+  }
+  document.addEventListener("touchstart", function (e) {
+    var picker = document.getElementById("board-stage-picker");
+    var onBoard = e.target.closest && e.target.closest(".board");
+    touch = null;
+    if (!onBoard || !picker || !picker.offsetParent || e.touches.length !== 1) return;
+    if (e.target.closest(".board-move-menu, input, select, textarea")) return;
+    touch = { x: e.touches[0].clientX, y: e.touches[0].clientY };
+  }, { passive: true });
+  document.addEventListener("touchend", function (e) {
+    if (!touch) return;
+    var dx = e.changedTouches[0].clientX - touch.x;
+    var dy = e.changedTouches[0].clientY - touch.y;
+    touch = null;
+    if (Math.abs(dx) >= 50 && Math.abs(dx) > 1.5 * Math.abs(dy)) showStep(dx < 0 ? 1 : -1);
+  }, { passive: true });
 
   // --- the dialog ------------------------------------------------------------------------------
   document.body.addEventListener("htmx:afterSwap", function (e) {

@@ -1,5 +1,7 @@
 """The enterprise page and the park pages: what they show, scoped to the user, in few queries."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -129,3 +131,13 @@ def test_park_page_projects_are_scoped(client, demo_users, geely_world):
     response = client.get(reverse("enterprises:park_detail", args=[geely_world["park"].pk]))
     assert response.context["projects"] == []
     assert response.context["projects_total"] == 0
+
+
+def test_enterprise_list_rows_are_phone_cards_with_labelled_fields(client, demo_users, geely_world):
+    client.force_login(demo_users["city_staff"])
+    body = client.get("/enterprises/").content.decode()
+    # The project list's mechanism (app.css .table-cards): one <tbody> a row, each field labelled.
+    assert 'class="table table-vcenter card-table table-cards"' in body
+    rows = re.findall(r'<tbody data-testid="enterprise-row">(.*?)</tbody>', body, re.S)
+    assert rows and all('data-label="产值(亿元)"' in row for row in rows)
+    assert "排序:" in body and "按名称拼音" in body

@@ -1,6 +1,7 @@
 """The event pages: filters, the event page's totals, the signings form, downloads, masking."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 from io import BytesIO
 
@@ -38,6 +39,41 @@ def test_list_filters_by_kind_region_and_dates(staff_client, make_event):
     assert titles(kind="small-team") == {"榆次小分队"}
     assert titles(region="140727") == {"广交会"}
     assert titles(**{"from": "2023-03-01", "to": "2023-03-31"}) == {"榆次小分队"}
+
+
+def test_list_headers_sort_by_date_and_signed_amount_and_rows_are_phone_cards(
+    staff_client, make_project, make_event
+):
+    early = make_event("早期推介会", start=D(2023, 1, 5))
+    make_event("无签约活动", start=D(2023, 2, 6))
+    rich = make_event("晚期推介会", start=D(2023, 3, 7))
+    for event, amount in ((early, "9000"), (rich, "500")):
+        services.signing_record(
+            by=None,
+            project=make_project(f"{event.title}项目", amount=amount),
+            signed_on=event.start_on,
+            event=event,
+        )
+    url = reverse("events:list")
+
+    def order(**params):
+        body = staff_client.get(url, params).content.decode()
+        return re.findall(r'data-testid="event-row">.*?<a [^>]*>([^<]+)</a>', body, re.S)
+
+    body = staff_client.get(url).content.decode()
+    # The project list's mechanism: a .table-cards table, one <tbody> (a phone card) a row, the
+    # sort in force shown on its header and in words.
+    assert 'class="table table-vcenter card-table table-cards"' in body
+    assert body.count('<tbody data-testid="event-row">') == 3
+    assert re.search(r'<th class="text-nowrap" aria-sort="descending"><a href="\?sort=date"', body)
+    assert "按活动日期(最新在前)" in body
+    assert order() == ["晚期推介会", "无签约活动", "早期推介会"]
+    assert order(sort="date") == ["早期推介会", "无签约活动", "晚期推介会"]
+    # Most signed first; an event without signings last (not first, as PostgreSQL puts NULL).
+    assert order(sort="-amount") == ["早期推介会", "晚期推介会", "无签约活动"]
+    body = staff_client.get(url, {"sort": "-amount"}).content.decode()
+    assert re.search(r'aria-sort="descending"><a href="\?sort=amount"', body)
+    assert re.search(r'data-testid="sort-words">\s*<span>排序: <strong>签约金额', body)
 
 
 def test_list_runs_a_constant_number_of_queries(

@@ -1,7 +1,8 @@
 """The clerk's pipeline board (`city_staff`): opened from the project list, a lead moved to 洽谈 with
 a card's keyboard menu, a move that skips 签约 refused and snapped back, then the card dragged from
 洽谈 to 签约 through the signing dialog — the columns' counts and sums move, and so does the city
-dashboard's signed figure. On a 390 px phone the board shows one column, picked from a select."""
+dashboard's signed figure. On a 390 px phone the board shows one column, picked from a select or
+swiped to."""
 
 import re
 import time
@@ -32,6 +33,19 @@ def _totals(page, stage: str) -> tuple[str, str]:
 def _signed_count(user) -> int:
     user.menu("数据看板")
     return int(user.page.get_by_test_id("kpi-signed_count").inner_text().strip().replace(",", ""))
+
+
+def _swipe(page, on, dx: int) -> None:
+    """A finger's sideways swipe of `dx` px over `on`, as the touch screen sends it."""
+    box = on.bounding_box()
+    x, y = box["x"] + box["width"] / 2 - dx / 2, box["y"] + box["height"] / 2
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+    for step in range(1, 5):
+        point = {"x": x + dx * step / 4, "y": y + step}
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    cdp.detach()
 
 
 def _open_board_filtered_to(user, name: str) -> None:
@@ -127,3 +141,12 @@ def test_on_a_phone_the_board_shows_the_column_picked(user):
     box = item.bounding_box()
     assert box["x"] + box["width"] <= PHONE["width"]
     assert re.search(r"签约", picker.evaluate("el => el.selectedOptions[0].text"))
+    # Swiped: right to left shows the next stage, left to right the one before.
+    user.click(_column(page, "signed").locator("header"))  # folds the card's menu
+    _swipe(page, _column(page, "signed").locator("header"), -200)
+    expect(_column(page, "started")).to_be_visible()
+    expect(_column(page, "signed")).to_be_hidden()
+    assert picker.evaluate("el => el.value") == "started"
+    _swipe(page, _column(page, "started").locator("header"), 200)
+    expect(_column(page, "signed")).to_be_visible()
+    assert picker.evaluate("el => el.value") == "signed"

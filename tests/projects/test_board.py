@@ -56,6 +56,20 @@ def test_each_column_shows_the_list_totals_for_the_same_filters_and_its_stage(
         assert shown == _list_totals(client, {**params, "stage": stage}), (stage, params)
 
 
+def test_columns_match_the_list_when_the_projects_exceed_the_count_cap(
+    client, demo_data, demo_users, monkeypatch
+):
+    # Beyond COUNT_CAP a column's totals are capped as the list caps them ("3+", no sum), a query
+    # a column; below it (the test above) one query gives every column's totals.
+    monkeypatch.setattr("core.pagination.COUNT_CAP", 3)
+    client.force_login(demo_users["city_staff"])
+    params = {"region": "140702"}
+    columns = _columns(client, params)
+    assert any(count.endswith("+") for count, _amount in columns.values())
+    for stage, shown in columns.items():
+        assert shown == _list_totals(client, {**params, "stage": stage}), stage
+
+
 def test_column_sums_are_the_exact_planned_investment_of_their_projects(
     client, demo_data, demo_users
 ):
@@ -74,12 +88,13 @@ def test_the_board_runs_a_fixed_number_of_queries(
 ):
     client.force_login(demo_users["city_staff"])
     client.get("/projects/board/")
-    # Session and user; per column (7) its totals and its page's ids; every column's cards in
-    # one; the form's regions and chains; whatever the number of projects.
-    with django_assert_num_queries(2 + 7 * 2 + 1 + 2):
+    # Session and user; the saved views; every column's totals in one (up to COUNT_CAP
+    # projects); per column (7) its page's ids; every column's cards in one; the form's regions,
+    # chains, parks and methods; whatever the number of projects.
+    with django_assert_num_queries(2 + 1 + 1 + 7 + 1 + 4):
         client.get("/projects/board/")
     # Filtered: the region code is checked once more.
-    with django_assert_num_queries(2 + 7 * 2 + 1 + 2 + 1):
+    with django_assert_num_queries(2 + 1 + 1 + 7 + 1 + 4 + 1):
         client.get("/projects/board/?region=140702&light=red")
 
 

@@ -14,8 +14,9 @@ class _FormControls(HTMLParser):
     send for each when the user touched nothing: text inputs their value, selects their selected
     (or first) option."""
 
-    def __init__(self):
+    def __init__(self, form_id: str = "project-filters"):
         super().__init__()
+        self.form_id = form_id
         self.in_form = False
         self.controls: dict[str, str] = {}
         self._select: str | None = None
@@ -24,7 +25,7 @@ class _FormControls(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
-        if tag == "form" and a.get("id") == "project-filters":
+        if tag == "form" and a.get("id") == self.form_id:
             self.in_form = True
         if not self.in_form:
             return
@@ -49,9 +50,9 @@ class _FormControls(HTMLParser):
             self.in_form = False
 
 
-def _form_controls(client) -> dict[str, str]:
-    parser = _FormControls()
-    parser.feed(client.get("/projects/").content.decode())
+def _form_controls(client, url: str = "/projects/", form_id: str = "project-filters") -> dict:
+    parser = _FormControls(form_id)
+    parser.feed(client.get(url).content.decode())
     assert parser.controls, "the filter form has no controls"
     return parser.controls
 
@@ -160,3 +161,15 @@ def test_filters_from_a_link_are_kept_when_the_form_is_submitted(client, demo_da
     assert '<input type="hidden" name="funds_to" value="2023-12-31">' in body
     assert 'data-testid="total-funds"' in body
     assert '<input type="hidden" name="region"' not in body  # the form's own control
+
+
+def test_the_board_shows_the_list_form_with_the_same_controls(client, demo_data, demo_users):
+    # One include (templates/projects/_filter_form.html) for both pages: the board offers every
+    # filter the list does, with the same names and the same blank values.
+    client.force_login(demo_users["city_staff"])
+    board = _form_controls(
+        client, "/projects/board/?light=red&funds_from=2023-01-01", "board-filters"
+    )
+    listed = _form_controls(client, "/projects/?light=red&funds_from=2023-01-01")
+    assert board == listed
+    assert board["light"] == "red" and board["funds_from"] == "2023-01-01"  # kept as hidden field

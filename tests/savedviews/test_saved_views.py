@@ -258,6 +258,29 @@ def test_enterprise_and_event_lists_save_and_open_views(demo_users):
     assert clerk.get("/events/")["Location"] == f"/events/?view={view.pk}"
 
 
+def test_the_board_saves_and_opens_a_view_its_more_pages_included(demo_users, projects):
+    clerk = _client(demo_users["city_staff"])
+    response = clerk.post(
+        "/views/save/",
+        {"list_name": "board", "query": "region=140703", "name": "太谷看板", "sharing": "private"},
+    )
+    view = SavedView.objects.get(list_name="board")
+    assert response["Location"] == f"/projects/board/?view={view.pk}"
+    body = clerk.get(response["Location"]).content.decode()
+    assert _tabs(body) == ["太谷看板"]
+    assert "太谷签约项目" in body and "视图签约大项目" not in body
+    # Its filter form shows the view's region; the link to the list carries the filters, not the
+    # board's view.
+    assert 'value="140703" selected' in body
+    assert 'href="/projects/?view=0&amp;region=140703"' in body
+    # A column's next page (the "more" button keeps ?view=) reads under the view's filters.
+    more = clerk.get("/projects/board/column/", {"view": view.pk, "col": "signed", "offset": 0})
+    assert "太谷签约项目" in more.content.decode()
+    assert "视图签约大项目" not in more.content.decode()
+    # The project list does not offer the board's views.
+    assert _tabs(clerk.get("/projects/?view=0").content.decode()) == []
+
+
 def test_deleting_a_view_asks_first(demo_users):
     clerk = _client(demo_users["yuci_staff"])
     view = saved_view_create(

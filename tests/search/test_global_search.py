@@ -3,10 +3,13 @@ and by which fields, in what order, what it never shows a county user, and how i
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.urls import reverse
 
+from demo.events_demo import load_event_kinds
 from enterprises.services import contact_add
 from search.selectors import MAX_QUERY_LENGTH, global_search
 from tests.factories import make_enterprise, make_project
@@ -58,6 +61,40 @@ def test_city_staff_finds_the_project_and_its_investor_by_every_field(world, que
     result = global_search(user=world["users"]["city_staff"], q=query)
     assert "吉利新能源整车项目" in _titles(result, "projects"), query
     assert "吉利汽车晋中基地" in _titles(result, "enterprises"), query
+
+
+def test_a_project_is_found_by_its_own_names_pinyin_and_initials(world):
+    from projects.services import project_update
+
+    user = world["users"]["city_staff"]
+    for query in ("ycjlpt", "yucijilipeitao", "YuCi JiLi"):
+        assert _titles(global_search(user=user, q=query), "projects") == ["榆次吉利配套项目"], query
+    # A new name gets its own keys (the service derives them on every write).
+    project_update(project=world["yuci"], by=None, name="榆次氢能配套项目")
+    assert _titles(global_search(user=user, q="ycqn"), "projects") == ["榆次氢能配套项目"]
+    assert _titles(global_search(user=user, q="ycjlpt"), "projects") == []
+
+
+def test_an_event_is_found_by_its_titles_pinyin_and_initials(world):
+    from core.models import Region
+    from events.models import EventKind
+    from events.services import event_create, event_update
+
+    load_event_kinds()
+    event = event_create(
+        by=None,
+        kind=EventKind.objects.get(code="conference"),
+        title="晋中新能源推介会",
+        start_on=dt.date(2023, 3, 1),
+        place_city="太原市",
+        organisers=[Region.objects.get(code="140700")],
+    )
+    user = world["users"]["city_staff"]
+    for query in ("xnytjh", "tuijiehui", "JZ"):
+        assert _titles(global_search(user=user, q=query), "events") == ["晋中新能源推介会"], query
+    event_update(event=event, by=None, title="榆次招商洽谈会")
+    assert _titles(global_search(user=user, q="zsqth"), "events") == ["榆次招商洽谈会"]
+    assert _titles(global_search(user=user, q="xnytjh"), "events") == []
 
 
 def test_people_events_and_parks_are_found(world):
@@ -187,5 +224,26 @@ def test_trigram_indexes_serve_the_search_filters(world):
         try:
             for qs, index in cases:
                 assert index in qs.explain(), index
+        finally:
+            cursor.execute("SET enable_seqscan = on")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the plan is PostgreSQL's")
+def test_the_project_search_never_reads_the_whole_projects_table(world):
+    """The projects group matches by name OR by investor as a UNION of ids, each part through
+    its own index (the name's trigram index, the investor foreign key): written as one OR, the
+    planner reads every project (sequential scans off here: the test tables are tiny)."""
+    from projects.models import Project
+    from search.selectors import _project_ids
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        try:
+            for query in ("新能源", "jlqc", GEELY_CODE[:10], "13800138000"):
+                plan = Project.objects.filter(pk__in=_project_ids(query)).explain()
+                assert "search_project_name_trgm" in plan, (query, plan)
+                if query == "jlqc":
+                    assert "search_project_initials_trgm" in plan, plan
+                assert "projects_project_investor_id" in plan, (query, plan)
         finally:
             cursor.execute("SET enable_seqscan = on")
