@@ -23,6 +23,7 @@ from core.textnorm import check_name_characters
 from enterprises import services as enterprise_services
 from enterprises.models import Enterprise, EnterpriseContact, IndustrialPark
 from rollups.outbox import (
+    CorrectionNote,
     ProjectBuckets,
     changed_bucket_keys,
     enqueue_refresh,
@@ -296,7 +297,10 @@ LIGHT_INPUTS = (
 
 
 def _record_change(
-    project: Project, *, before: set[str] | frozenset[str] | ProjectBuckets = frozenset()
+    project: Project,
+    *,
+    before: set[str] | frozenset[str] | ProjectBuckets = frozenset(),
+    correction: CorrectionNote | None = None,
 ) -> None:
     """Work that follows any change to a project: an outbox row (in this transaction) naming the
     rollup buckets the project counted in `before` the change and counts in now, so the refresh
@@ -309,9 +313,12 @@ def _record_change(
         keys = changed_bucket_keys(before, project)
         if any(before.values.get(f) != getattr(project, f) for f in LIGHT_INPUTS):
             keys.add(project_key(project.pk))
-        enqueue_refresh(keys=keys)
+        enqueue_refresh(keys=keys, correction=correction)
     else:
-        enqueue_refresh(keys=set(before) | project_bucket_keys(project) | {project_key(project.pk)})
+        enqueue_refresh(
+            keys=set(before) | project_bucket_keys(project) | {project_key(project.pk)},
+            correction=correction,
+        )
 
 
 # --- create / update ------------------------------------------------------------------------------
@@ -429,9 +436,10 @@ def _milestone_date(project: Project, stage: str) -> dt.date:
 
 
 @transaction.atomic
-def project_update(*, project: Project, by, **fields: Any) -> Project:
+def project_update(*, project: Project, by, correction_reason: str = "", **fields: Any) -> Project:
     """Edit fields (not the stage: that is project_advance_stage). Corrections to milestone dates are
-    allowed but obey the same rules; the change history records every field's before and after."""
+    allowed but obey the same rules; the change history records every field's before and after.
+    An edit that moves a figure of a locked period needs `correction_reason` (rollups.locks)."""
     unknown = set(fields) - EDITABLE_FIELDS - {"co_investors"}
     if unknown:
         raise TypeError(f"unknown or read-only project fields: {sorted(unknown)}")
@@ -462,7 +470,11 @@ def project_update(*, project: Project, by, **fields: Any) -> Project:
     project.save()
     if co_investors is not None:
         project.co_investors.set(co_investors)
-    _record_change(project, before=before)
+    _record_change(
+        project,
+        before=before,
+        correction=CorrectionNote(reason=correction_reason, by=by, subject=project.name),
+    )
     if (project.investor_id, project.region_id) != claimed_as:
         claims_register(projects=[project])  # another investor, or another county: check again
     return project
