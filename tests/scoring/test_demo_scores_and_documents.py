@@ -222,3 +222,30 @@ def test_reminder_letters_go_to_units_behind_the_time_elapsed_progress(demo, dem
     response = client.get(reverse("scoring:report_download", args=[letters[0].pk]))
     assert response.content == bytes(letters[0].content)
     assert ReportDocument.objects.count() == len(letters)
+
+
+def test_a_locked_quarters_bulletin_is_identical_after_a_correction(demo, demo_users):
+    """Issue 22: a 通报 of a locked period reads its snapshot, so a correction saved after the
+    lock (which moves the live rollups) leaves it byte-identical but for its timestamp."""
+    from projects.services import project_update
+    from rollups import refresh
+    from rollups.locks import period_lock
+    from rollups.models import MonthlyRollup
+
+    period_lock(kind="quarter", year=2023, number=1, by=demo_users["city_staff"])
+    first = services.bulletin_generate(by=demo_users["city_staff"], period=Q1)
+    project = Project.objects.filter(
+        signed_on__range=(dt.date(2023, 1, 1), dt.date(2023, 3, 31)), is_deleted=False
+    ).order_by("pk")[0]
+    project_update(
+        project=project,
+        by=demo_users["admin"],
+        signed_on=dt.date(2023, 4, 15),
+        correction_reason="签约日期更正",
+    )
+    refresh.drain_outbox()
+    live = MonthlyRollup.objects.filter(month__range=(dt.date(2023, 1, 1), dt.date(2023, 3, 1)))
+    assert sum(live.values_list("signed_count", flat=True)) != 39  # the live figure moved
+    second = services.bulletin_generate(by=demo_users["city_staff"], period=Q1)
+    assert _normalised(bytes(first.content)) == _normalised(bytes(second.content))
+    assert HEADLINE in [p.text for p in Document(io.BytesIO(bytes(second.content))).paragraphs]
