@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from accounts.scoping import check_can_edit, check_can_edit_region
+from core.changes import record_edited
 from core.history import bulk_delete_with_history, bulk_history_options
 from core.money import parse_amount, validate_amount
 from core.textnorm import check_name_characters
@@ -25,6 +26,7 @@ from enterprises.models import Enterprise, EnterpriseContact, IndustrialPark
 from rollups.outbox import (
     CorrectionNote,
     ProjectBuckets,
+    cell_key,
     changed_bucket_keys,
     enqueue_refresh,
     project_bucket_keys,
@@ -470,10 +472,13 @@ def project_update(*, project: Project, by, correction_reason: str = "", **field
     project.save()
     if co_investors is not None:
         project.co_investors.set(co_investors)
-    _record_change(
-        project,
-        before=before,
-        correction=CorrectionNote(reason=correction_reason, by=by, subject=project.name),
+    correction = CorrectionNote(reason=correction_reason, by=by, subject=project.name)
+    _record_change(project, before=before, correction=correction)
+    record_edited(
+        record=project,
+        fields={f for f, v in before.values.items() if getattr(project, f) != v},
+        by=by,
+        correction=correction,
     )
     if (project.investor_id, project.region_id) != claimed_as:
         claims_register(projects=[project])  # another investor, or another county: check again
@@ -1069,7 +1074,22 @@ def _monthly_record(model, *, project: Project, month: dt.date, amount, by, note
         month=first,
         defaults={"amount": amount, "note": note.strip(), "recorded_by": by},
     )
-    _record_change(project)
+    # Only the month's own cells move (and the project's light may): naming every cell of the
+    # project would make an entry of this month's funds touch a locked period's signed figure.
+    measure = "funds" if model is FundsInPlace else "completed"
+    keys = {project_key(project.pk)}
+    if project.region_id is not None:
+        dims = (
+            project.chain_id,
+            project.method_id,
+            project.park_id,
+            project.is_confidential,
+            project.is_foreign,
+            project.is_out_of_province,
+        )
+        keys |= {cell_key(m, project.region_id, first, dims) for m in with_verified(measure)}
+    enqueue_refresh(keys=keys)
+    record_edited(record=record, fields={"amount"}, by=by)
     return record
 
 
