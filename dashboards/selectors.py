@@ -292,6 +292,15 @@ VERIFIED_BESIDE = {
 }
 
 
+# KPI card -> the project list's `verified` filter behind its verified figure (a funds month's
+# verified rows are not a list filter: that figure stays plain text).
+VERIFIED_LIST = {
+    "signed_count": "signed",
+    "signed_amount": "signed",
+    "started_amount": "started",
+}
+
+
 def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
     """Everything a city (region None) or county dashboard shows for a period.
 
@@ -363,6 +372,9 @@ def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
         verified_col = VERIFIED_BESIDE.get(key)
         if verified_col is not None:
             card["verified"] = totals[verified_col]
+            # The list behind it: the same figure's list, only verified milestones.
+            kind = VERIFIED_LIST.get(key)
+            card["verified_url"] = url(measure, period, verified=kind, **scope) if kind else None
         if target and target_key and target.get(target_key):
             card["target"] = target[target_key]
             card["ytd"] = ytd[ytd_key]
