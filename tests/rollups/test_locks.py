@@ -124,3 +124,20 @@ def test_verify_rollups_finds_a_snapshot_changed_after_its_lock(signed, demo_use
         call_command("verify_rollups")
     assert exc.value.code == 1
     assert f"lock #{lock.pk}" in capsys.readouterr().err
+
+
+def test_the_api_corrects_a_locked_figure_only_with_a_reason(signed, demo_users):
+    from rest_framework.test import APIClient
+
+    locks.period_lock(kind="quarter", year=2023, number=1, by=demo_users["city_staff"])
+    client = APIClient()
+    client.force_authenticate(demo_users["yuci_staff"])
+    url = f"/api/v1/projects/{signed[0].pk}/"
+    refused = client.patch(url, {"signed_on": "2023-04-02"}, format="json")
+    assert refused.status_code == 400 and "更正原因" in refused.content.decode()
+    assert Project.objects.get(pk=signed[0].pk).signed_on == dt.date(2023, 2, 10)
+    saved = client.patch(
+        url, {"signed_on": "2023-04-02", "correction_reason": "日期录错"}, format="json"
+    )
+    assert saved.status_code == 200, saved.content
+    assert locks.Correction.objects.get().reason == "日期录错"
