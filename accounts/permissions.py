@@ -37,9 +37,11 @@ ROLE_ACTIONS: dict[str, dict[str, tuple[str, ...]]] = {
 # Verifying milestone evidence (issue 21) is city staff's work (DESIGN.md: "city staff verify
 # it"); a county user never verifies, and nobody verifies what they recorded (verification.services).
 VERIFY_MILESTONE = "verification.verify_milestone"
+# Locking a reporting period is city staff's; unlocking only the city administrator's (issue 21).
+LOCK_PERIOD, UNLOCK_PERIOD = "rollups.lock_period", "rollups.unlock_period"
 ROLE_EXTRA: dict[str, set[str]] = {
-    Role.CITY_ADMIN: {"accounts.api_write", VERIFY_MILESTONE},
-    Role.CITY_STAFF: {VERIFY_MILESTONE},
+    Role.CITY_ADMIN: {"accounts.api_write", VERIFY_MILESTONE, LOCK_PERIOD, UNLOCK_PERIOD},
+    Role.CITY_STAFF: {VERIFY_MILESTONE, LOCK_PERIOD},
 }
 
 

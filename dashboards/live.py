@@ -25,6 +25,7 @@ from accounts.scoping import (
 from core.models import IndustryChain, PromotionMethod, Region
 from enterprises.models import IndustrialPark
 from projects.models import CompletedInvestment, FundsInPlace, Project, counts_as_signed
+from rollups.locks import split_months
 from rollups.models import MonthlyRollup, counted_agreement_kinds
 from verification.models import MilestoneClaim, State
 
@@ -270,10 +271,11 @@ def _split(period: Period) -> tuple[Period | None, list[Period]]:
     return Period(whole_start, whole_end), edges
 
 
-def _scoped_cells(user):
+def _scoped_cells(user, cells=None):
     """The fine cells of the projects `user` may see (the same rule as accounts.scoping's projects:
-    county users their region, city-wide API clients all but confidential ones)."""
-    cells = MonthlyRollup.objects.all()
+    county users their region, city-wide API clients all but confidential ones). `cells`: a
+    locked period's snapshot cells (the same columns) instead of the live ones."""
+    cells = MonthlyRollup.objects.all() if cells is None else cells
     if not (user is not None and user.is_authenticated and user.is_active):
         return cells.none()
     if not is_city_wide(user):
@@ -286,9 +288,9 @@ def _scoped_cells(user):
     return cells
 
 
-def _from_cells(*, user, group_by: Sequence[str], period: Period) -> tuple[dict, dict]:
+def _from_cells(*, user, group_by: Sequence[str], period: Period, cells=None) -> tuple[dict, dict]:
     """Rows keyed like rollup_live's (dimension values in DIMENSIONS order) and their names."""
-    cells = _scoped_cells(user)
+    cells = _scoped_cells(user, cells)
     if period.start is not None:
         cells = cells.filter(month__gte=period.start)
     if period.end is not None:
@@ -345,14 +347,43 @@ def _from_cells(*, user, group_by: Sequence[str], period: Period) -> tuple[dict,
     return rows, names
 
 
-def rollup_totals(*, user, group_by: Sequence[str], period: Period) -> list[dict]:
+def _merge(rows: dict, names: dict, more: tuple[dict, dict]) -> None:
+    for key, figures in more[0].items():
+        target = rows.setdefault(key, {})
+        for measure, value in figures.items():
+            target[measure] = (target.get(measure) or 0) + (value or 0)
+        names.setdefault(key, more[1].get(key, {}))
+
+
+def rollup_totals(
+    *,
+    user,
+    group_by: Sequence[str],
+    period: Period,
+    as_locked: bool = False,
+    used_locks: list | None = None,
+) -> list[dict]:
     """Totals of the projects the user may see, one row per combination of `group_by` values
-    that has any figure: the same rows as rollup_live, read from the rollup tables."""
+    that has any figure: the same rows as rollup_live, read from the rollup tables. `as_locked`:
+    the months of locked periods from their snapshots (rollups.locks); the locks read are
+    appended to `used_locks`."""
     group_by = [d for d in DIMENSIONS if d in group_by]  # stable order, no duplicates
     whole, edges = _split(period)
     rows: dict[tuple, dict] = {}
     names: dict[tuple, dict] = {}
-    if whole is not None:
+    if whole is not None and as_locked:
+        inside, live_ranges = split_months(whole.start, whole.end)
+        for lock in inside:
+            part = Period(max(lock.start, whole.start or lock.start), lock.end)
+            found = _from_cells(user=user, group_by=group_by, period=part, cells=lock.cells.all())
+            _merge(rows, names, found)
+            if used_locks is not None:
+                used_locks.append(lock)
+        for start, end in live_ranges:
+            _merge(
+                rows, names, _from_cells(user=user, group_by=group_by, period=Period(start, end))
+            )
+    elif whole is not None:
         rows, names = _from_cells(user=user, group_by=group_by, period=whole)
     for edge in edges:  # a from/to inside a month: those days from the source rows
         for row in rollup_live(user=user, group_by=group_by, period=edge):

@@ -20,6 +20,7 @@ from accounts.scoping import is_city_wide, scoped_region_id
 from core.models import Region
 from enterprises.models import Tier
 from projects.models import PIPELINE, Stage
+from rollups.locks import split_months
 from rollups.models import (
     AGREEMENT_KINDS,
     DEFAULT_COUNTED_KINDS,
@@ -163,7 +164,7 @@ STATUS_SQL = (
 RM_TABLE = "rollups_regionmonthrollup"
 _RM_SUMS = ", ".join(f"sum({c})" for c in MEASURE_COLUMNS)
 RM_BY_MONTH_SQL = (
-    f"SELECT month, {_RM_SUMS} FROM {RM_TABLE} WHERE month >= %s AND month <= %s "  # nosec B608
+    f"SELECT month, {_RM_SUMS} FROM {{source}} m WHERE month >= %s AND month <= %s "  # nosec B608
     "{scope} GROUP BY month ORDER BY month"
 )
 RANKING_COLS = [
@@ -176,14 +177,40 @@ RANKING_COLS = [
 ]
 RANKING_SQL = (
     f"SELECT m.region_id, r.code, r.name, {', '.join(f'sum(m.{c})' for c in RANKING_COLS)} "  # nosec B608
-    f"FROM {RM_TABLE} m JOIN core_region r ON r.id = m.region_id "
+    "FROM {source} m JOIN core_region r ON r.id = m.region_id "
     "WHERE m.month >= %s AND m.month <= %s GROUP BY m.region_id, r.code, r.name"
 )
+CHAIN_TABLE = "rollups_regionmonthchainrollup"
 CHAIN_SQL = (
     "SELECT c.code, c.name, sum(m.signed_count), sum(m.signed_amount), sum(m.started_amount) "
-    "FROM rollups_regionmonthchainrollup m LEFT JOIN core_industrychain c ON c.id = m.chain_id "
+    "FROM {source} m LEFT JOIN core_industrychain c ON c.id = m.chain_id "
     "WHERE m.month >= %s AND m.month <= %s {scope} GROUP BY m.chain_id, c.code, c.name"
 )
+# A locked period's months are read from its snapshot (rollups.locks, issue 21): the live table
+# without those months, and the snapshot's rows for them. Without locks, the plain table.
+_RM_COLS = ", ".join(["region_id", "month", *MEASURE_COLUMNS])
+_CHAIN_COLS = "region_id, month, chain_id, signed_count, signed_amount, started_amount"
+LOCKED_SOURCE = {
+    RM_TABLE: (_RM_COLS, "rollups_lockedregionmonth"),
+    CHAIN_TABLE: (_CHAIN_COLS, "rollups_lockedcell"),
+}
+
+
+def _source(table: str, locks: list) -> tuple[str, list]:
+    """The FROM source of a rollup table with the locked months taken from their snapshots."""
+    if not locks:
+        return table, []
+    columns, snapshot = LOCKED_SOURCE[table]
+    live = " AND ".join("NOT (month >= %s AND month <= %s)" for _lock in locks)
+    ids = ", ".join("%s" for _lock in locks)
+    sql = (
+        f"(SELECT {columns} FROM {table} WHERE {live} "  # nosec B608
+        f"UNION ALL SELECT {columns} FROM {snapshot} WHERE lock_id IN ({ids}))"
+    )
+    params = [d for lock in locks for d in (lock.start, lock.end)] + [lock.pk for lock in locks]
+    return sql, params
+
+
 STAGE_SQL = (
     "SELECT stage, sum(project_count), sum(amount) FROM rollups_stagerollup "
     "WHERE 1 = 1 {scope} GROUP BY stage"
@@ -265,6 +292,15 @@ VERIFIED_BESIDE = {
 }
 
 
+# KPI card -> the project list's `verified` filter behind its verified figure (a funds month's
+# verified rows are not a list filter: that figure stays plain text).
+VERIFIED_LIST = {
+    "signed_count": "signed",
+    "signed_amount": "signed",
+    "started_amount": "started",
+}
+
+
 def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
     """Everything a city (region None) or county dashboard shows for a period.
 
@@ -284,11 +320,14 @@ def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
     region_param = [region.pk] if region else []
     year_start, year_end = dt.date(period.year, 1, 1), dt.date(period.year, 12, 31)
     columns = list(MEASURE_COLUMNS)
+    read_from, read_to = min(year_start, period.start), max(year_end, period.end)
+    locks, _live = split_months(read_from, read_to)
+    rm_source, rm_params = _source(RM_TABLE, locks)
     months = {
         row[0]: row[1:]
         for row in _fetch(
-            RM_BY_MONTH_SQL.format(scope=in_region),
-            [min(year_start, period.start), max(year_end, period.end), *region_param],
+            RM_BY_MONTH_SQL.format(source=rm_source, scope=in_region),
+            [*rm_params, read_from, read_to, *region_param],
         )
     }
     totals = {c: (0 if c.endswith("_count") else ZERO) for c in columns}
@@ -333,6 +372,9 @@ def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
         verified_col = VERIFIED_BESIDE.get(key)
         if verified_col is not None:
             card["verified"] = totals[verified_col]
+            # The list behind it: the same figure's list, only verified milestones.
+            kind = VERIFIED_LIST.get(key)
+            card["verified_url"] = url(measure, period, verified=kind, **scope) if kind else None
         if target and target_key and target.get(target_key):
             card["target"] = target[target_key]
             card["ytd"] = ytd[ytd_key]
@@ -413,7 +455,9 @@ def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
     ]
 
     ranking = []
-    for region_id, code, name, *sums in _fetch(RANKING_SQL, [period.start, period.end]):
+    for region_id, code, name, *sums in _fetch(
+        RANKING_SQL.format(source=rm_source), [*rm_params, period.start, period.end]
+    ):
         ranking.append(
             {
                 "code": code,
@@ -475,8 +519,10 @@ def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
 
     by_chain = []
     chain_scope = " AND m.region_id = %s" if region else ""
+    chain_source, chain_params = _source(CHAIN_TABLE, locks)
     for code, name, signed_count, signed_amount, started_amount in _fetch(
-        CHAIN_SQL.format(scope=chain_scope), [period.start, period.end, *region_param]
+        CHAIN_SQL.format(source=chain_source, scope=chain_scope),
+        [*chain_params, period.start, period.end, *region_param],
     ):
         if not (signed_count or started_amount):
             continue
@@ -532,7 +578,22 @@ def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
         "support": support,
         "status": status,
         "caliber_label": status["caliber_label"],
+        # The locks the period's figures are read from (shown as "已锁定 于 …"), if all its
+        # months are locked.
+        "period_locks": [
+            lock for lock in locks if period.start <= lock.start and lock.end <= period.end
+        ]
+        if all(any(lock.start <= m <= lock.end for lock in locks) for m in _months(period))
+        else [],
     }
+
+
+def _months(period: Period) -> list[dt.date]:
+    out, month = [], period.start.replace(day=1)
+    while month <= period.end:
+        out.append(month)
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    return out
 
 
 def chart_data(data: dict) -> dict:

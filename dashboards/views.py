@@ -70,6 +70,8 @@ def _context(request: HttpRequest, region: Region | None) -> dict:
     data["regions"] = Region.objects.exclude(code=CITY_CODE)
     data["show_map"] = settings.SHOW_COUNTY_MAP
     data["can_refresh"] = can_edit(request.user)
+    # Only editors may hold it: asking readers would cost a permission query per page.
+    data["can_lock"] = data["can_refresh"] and request.user.has_perm("rollups.lock_period")
     data["can_set_targets"] = can_set_targets(request.user)
     return data
 

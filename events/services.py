@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role
 from accounts.scoping import can_edit, check_can_edit_region, scope_projects
 from core.attachments import attachment_remove, attachment_store
+from core.changes import record_edited
 from core.models import Attachment
 from core.money import parse_amount, validate_amount
 from core.textnorm import check_name_characters, pinyin_keys
@@ -339,6 +340,7 @@ def signing_update(
     if signing.event is not None:
         check_can_edit_event(by, signing.event)
     check_can_edit_region(by, signing.project.region_id)
+    before_amount, before_kind = signing.amount, signing.agreement_kind
     errors: dict[str, list[str]] = {}
     if amount is not None and amount != "":
         try:
@@ -354,9 +356,15 @@ def signing_update(
         signing.note = (note or "").strip()
     if errors:
         raise ValidationError(errors)
+    changed = {
+        f
+        for f, v in (("amount", before_amount), ("agreement_kind", before_kind))
+        if getattr(signing, f) != v
+    }
     signing.full_clean(validate_constraints=False)
     signing.save()
     project_services._record_change(signing.project)
+    record_edited(record=signing, fields=changed, by=by)
     return signing
 
 

@@ -27,6 +27,7 @@ v1 = [
     path("", include("targets.api.urls")),
     path("", include("lights.api.urls")),
     path("", include("scoring.api.urls")),
+    path("", include("verification.api.urls")),
 ]
 
 urlpatterns = [

@@ -119,6 +119,9 @@ class EnterpriseByNameField(forms.CharField):
         return matches[0]
 
 
+CORRECTION = "correction_reason"
+
+
 class ProjectForm(StyledFormMixin, forms.Form):
     """Editing a project's fields (not its stage). Saved through projects.services.project_update."""
 
@@ -183,6 +186,13 @@ class ProjectForm(StyledFormMixin, forms.Form):
     notes = forms.CharField(
         label=_("Notes"), widget=forms.Textarea(attrs={"rows": 4}), max_length=10000, required=False
     )
+    # Not a project field: why an edit that moves a figure of a locked period is made (issue 21).
+    correction_reason = forms.CharField(
+        label=_("Correction reason"),
+        max_length=500,
+        required=False,
+        help_text=_("Only for an edit that changes figures of a locked period."),
+    )
 
     def __init__(self, *args, project=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -193,12 +203,14 @@ class ProjectForm(StyledFormMixin, forms.Form):
 
     @classmethod
     def initial_for(cls, project) -> dict:
-        return {field: getattr(project, field) for field in cls.base_fields}
+        return {field: getattr(project, field) for field in cls.base_fields if field != CORRECTION}
 
     def changed_values(self) -> dict:
-        """Every field of the form, for projects.services.project_update."""
+        """Every field of the form, for projects.services.project_update (the correction reason
+        included, which is not a field of the project)."""
         return {field: self.cleaned_data.get(field) for field in self.base_fields} | {
-            "notes": self.cleaned_data.get("notes") or ""
+            "notes": self.cleaned_data.get("notes") or "",
+            CORRECTION: self.cleaned_data.get(CORRECTION) or "",
         }
 
 

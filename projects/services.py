@@ -17,13 +17,16 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from accounts.scoping import check_can_edit, check_can_edit_region
+from core.changes import record_edited
 from core.history import bulk_delete_with_history, bulk_history_options
 from core.money import parse_amount, validate_amount
 from core.textnorm import check_name_characters, pinyin_keys
 from enterprises import services as enterprise_services
 from enterprises.models import Enterprise, EnterpriseContact, IndustrialPark
 from rollups.outbox import (
+    CorrectionNote,
     ProjectBuckets,
+    cell_key,
     changed_bucket_keys,
     enqueue_refresh,
     project_bucket_keys,
@@ -301,7 +304,10 @@ LIGHT_INPUTS = (
 
 
 def _record_change(
-    project: Project, *, before: set[str] | frozenset[str] | ProjectBuckets = frozenset()
+    project: Project,
+    *,
+    before: set[str] | frozenset[str] | ProjectBuckets = frozenset(),
+    correction: CorrectionNote | None = None,
 ) -> None:
     """Work that follows any change to a project: an outbox row (in this transaction) naming the
     rollup buckets the project counted in `before` the change and counts in now, so the refresh
@@ -314,9 +320,12 @@ def _record_change(
         keys = changed_bucket_keys(before, project)
         if any(before.values.get(f) != getattr(project, f) for f in LIGHT_INPUTS):
             keys.add(project_key(project.pk))
-        enqueue_refresh(keys=keys)
+        enqueue_refresh(keys=keys, correction=correction)
     else:
-        enqueue_refresh(keys=set(before) | project_bucket_keys(project) | {project_key(project.pk)})
+        enqueue_refresh(
+            keys=set(before) | project_bucket_keys(project) | {project_key(project.pk)},
+            correction=correction,
+        )
 
 
 # --- create / update ------------------------------------------------------------------------------
@@ -436,9 +445,10 @@ def _milestone_date(project: Project, stage: str) -> dt.date:
 
 
 @transaction.atomic
-def project_update(*, project: Project, by, **fields: Any) -> Project:
+def project_update(*, project: Project, by, correction_reason: str = "", **fields: Any) -> Project:
     """Edit fields (not the stage: that is project_advance_stage). Corrections to milestone dates are
-    allowed but obey the same rules; the change history records every field's before and after."""
+    allowed but obey the same rules; the change history records every field's before and after.
+    An edit that moves a figure of a locked period needs `correction_reason` (rollups.locks)."""
     unknown = set(fields) - EDITABLE_FIELDS - {"co_investors"}
     if unknown:
         raise TypeError(f"unknown or read-only project fields: {sorted(unknown)}")
@@ -470,7 +480,14 @@ def project_update(*, project: Project, by, **fields: Any) -> Project:
     project.save()
     if co_investors is not None:
         project.co_investors.set(co_investors)
-    _record_change(project, before=before)
+    correction = CorrectionNote(reason=correction_reason, by=by, subject=project.name)
+    _record_change(project, before=before, correction=correction)
+    record_edited(
+        record=project,
+        fields={f for f, v in before.values.items() if getattr(project, f) != v},
+        by=by,
+        correction=correction,
+    )
     if (project.investor_id, project.region_id) != claimed_as:
         claims_register(projects=[project])  # another investor, or another county: check again
     return project
@@ -1068,7 +1085,22 @@ def _monthly_record(model, *, project: Project, month: dt.date, amount, by, note
         month=first,
         defaults={"amount": amount, "note": note.strip(), "recorded_by": by},
     )
-    _record_change(project)
+    # Only the month's own cells move (and the project's light may): naming every cell of the
+    # project would make an entry of this month's funds touch a locked period's signed figure.
+    measure = "funds" if model is FundsInPlace else "completed"
+    keys = {project_key(project.pk)}
+    if project.region_id is not None:
+        dims = (
+            project.chain_id,
+            project.method_id,
+            project.park_id,
+            project.is_confidential,
+            project.is_foreign,
+            project.is_out_of_province,
+        )
+        keys |= {cell_key(m, project.region_id, first, dims) for m in with_verified(measure)}
+    enqueue_refresh(keys=keys)
+    record_edited(record=record, fields={"amount"}, by=by)
     return record
 
 

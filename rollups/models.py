@@ -404,3 +404,7 @@ def caliber_label(kinds: tuple[str, ...]) -> str:
         return gettext("Caliber: signed projects count formal contracts only")
     names = "、".join(str(AGREEMENT_KIND_LABELS[kind]) for kind in AGREEMENT_KINDS if kind in kinds)
     return gettext("Caliber: signed projects count %(kinds)s") % {"kinds": names}
+
+
+# Locked periods (issue 21) live in their own module; imported here so Django registers them.
+from .locks import Correction, LockedCell, LockedRegionMonth, PeriodLock  # noqa: E402, F401

@@ -27,7 +27,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import CharField, Value
 
-from . import refresh
+from . import locks, refresh
 from .models import MILESTONE_MEASURES, Outbox, measure_applies
 from .refresh import DRAIN_PENDING_KEY
 from .tasks import drain_outbox
@@ -153,11 +153,17 @@ def changed_bucket_keys(before: ProjectBuckets, project, *, months=None) -> set[
     return kept
 
 
-def enqueue_refresh(*, keys: Iterable[str]) -> None:
-    """Write an outbox row in the current transaction; after commit, make sure a drain is queued."""
+CorrectionNote = locks.CorrectionNote
+
+
+def enqueue_refresh(*, keys: Iterable[str], correction: CorrectionNote | None = None) -> None:
+    """Write an outbox row in the current transaction; after commit, make sure a drain is queued.
+    A change that moves a figure of a locked period is refused unless `correction` gives a
+    reason, and is then recorded as a correction (rollups.locks.guard): every writer passes here."""
     keys = sorted(set(keys))
     if not keys:
         return
+    locks.guard(keys, correction)
     Outbox.objects.create(keys=keys)
     transaction.on_commit(request_drain)
 

@@ -15,6 +15,7 @@ from django.db.models import Count, Q, Sum
 
 from core.models import Region
 from lights.selectors import red_light_counts
+from rollups.locks import split_months
 from rollups.models import SIZE_BANDS, MonthlyRollup
 from targets.models import Target
 
@@ -129,11 +130,15 @@ def region_figures(period: ScorePeriod) -> PeriodFigures:
         "completed_amount": Sum("completed_amount"),
         **{f"{band}_count": Sum(f"{band}_count") for band in BAND_MEASURES},
     }
-    rows = (
-        MonthlyRollup.objects.filter(month__gte=period.start, month__lte=period.end)
-        .order_by()
-        .values("region_id")
-        .annotate(**{f"t_{name}": value for name, value in sums.items()})
+    # A locked period's months come from its snapshot (rollups.locks), so a 通报 of a locked
+    # period says the same every time it is generated; other months from the live cells.
+    inside, live_ranges = split_months(period.start, period.end)
+    sources = [lock.cells.all() for lock in inside] + [
+        MonthlyRollup.objects.filter(month__gte=start, month__lte=end) for start, end in live_ranges
+    ]
+    rows = _summed_by_region(
+        qs.order_by().values("region_id").annotate(**{f"t_{n}": v for n, v in sums.items()})
+        for qs in sources
     )
     red = red_light_counts(period.end)
     returned = returned_as_false_counts(period)
@@ -158,6 +163,18 @@ def region_figures(period: ScorePeriod) -> PeriodFigures:
         city.add(figures)
         figures.red_lights, figures.returned_false = red_lights, returned_false
     return PeriodFigures(regions=out, city=city)
+
+
+def _summed_by_region(parts) -> list[dict]:
+    """Rows of several sources (snapshot and live months) summed per region."""
+    out: dict = {}
+    for part in parts:
+        for row in part:
+            target = out.setdefault(row["region_id"], {"region_id": row["region_id"]})
+            for key, value in row.items():
+                if key != "region_id":
+                    target[key] = (target.get(key) or 0) + (value or 0)
+    return list(out.values())
 
 
 @dataclass

@@ -17,3 +17,9 @@ class VerificationConfig(AppConfig):
         )
         # What each milestone must carry: city-wide settings every signed-in user reads.
         register_scope("verification.evidencerequirement", ScopeRule())
+        # An edit of a verified record sends its evidence back to 待核实 (issue 21).
+        from core.changes import register_edit_listener
+
+        from .services import claims_reset_on_edit
+
+        register_edit_listener(claims_reset_on_edit)

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.forms import StyledFormMixin
 from core.models import Region
+from rollups.locks import PeriodKind
 
 from .models import MilestoneKind, State
 
@@ -45,4 +46,26 @@ class ReturnForm(StyledFormMixin, forms.Form):
     )
     found_false = forms.BooleanField(
         label=_("Found to be false (the assessment deducts for it)"), required=False
+    )
+
+
+class LockForm(StyledFormMixin, forms.Form):
+    """Lock a month or a quarter (rollups.locks.period_lock)."""
+
+    kind = forms.ChoiceField(label=_("Period"), choices=PeriodKind.choices, initial="quarter")
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    number = forms.IntegerField(
+        label=_("Quarter or month"),
+        min_value=1,
+        max_value=12,
+        help_text=_("Quarter 1–4, month 1–12"),
+    )
+
+
+class UnlockForm(StyledFormMixin, forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for unlocking"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )

@@ -11,7 +11,7 @@ reported figures from one path.
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -102,6 +102,9 @@ class MilestoneClaim(TimeStampedModel):
         related_name="+",
     )
     decided_at = models.DateTimeField(_("verified or returned at"), null=True, blank=True)
+
+    # The files (core.Attachment rows hanging on the claim), for prefetching in lists.
+    attachments = GenericRelation("core.Attachment", related_query_name="milestone_claim")
 
     # Every submission, return and verification is kept (变更记录): who, when, the reason.
     history = history()

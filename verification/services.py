@@ -9,6 +9,7 @@ transaction (the outbox), so the verified totals stay on the rollups' one path.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from decimal import Decimal
 
@@ -235,3 +236,48 @@ def claim_return(
     if was_verified:
         enqueue_refresh(keys=_verified_keys(claim))
     return claim
+
+
+# The fields of each record a claim's date or amount comes from: editing one makes a verified
+# claim stale, so it goes back to 待核实 (issue 21).
+_STALE_FIELDS: dict[type[Model], dict[str, set[str]]] = {
+    Project: {
+        MilestoneKind.STARTED: {"started_on", "planned_investment"},
+        MilestoneKind.SIGNED: {"signed_on"},
+    },
+    Signing: {MilestoneKind.SIGNED: {"amount", "agreement_kind", "signed_on"}},
+    FundsInPlace: {MilestoneKind.FUNDS: {"amount", "month"}},
+}
+
+
+def claims_reset_on_edit(*, record: Model, fields: set[str], by, correction=None) -> None:
+    """A verified claim whose record was edited (its date or amount) goes back to pending, with
+    the record's date and amount as they are now; its verified figure stops counting. Registered
+    with core.changes (VerificationConfig.ready): the writers below never import this app."""
+    kinds = [
+        kind for kind, watched in _STALE_FIELDS.get(type(record), {}).items() if watched & fields
+    ]
+    if not kinds:
+        return
+    claims = MilestoneClaim.objects.select_for_update().filter(state=State.VERIFIED, kind__in=kinds)
+    if isinstance(record, Project) and MilestoneKind.SIGNED in kinds:
+        # A project's signing date is the milestone of each of its signings' claims.
+        claims = claims.filter(project=record)
+    else:
+        claims = claims.filter(
+            content_type=ContentType.objects.get_for_model(record), object_id=record.pk
+        )
+    keys: set[str] = set()
+    for claim in claims.select_related("project"):
+        keys |= _verified_keys(claim)
+        # If the start date was cleared, the claim keeps what was claimed.
+        with contextlib.suppress(ValidationError):
+            _project, claim.claimed_on, claim.amount = claimed(claim.kind, claim.record)
+        claim.state = State.PENDING
+        claim.decided_by = None
+        claim.decided_at = None
+        claim.submitted_at = timezone.now()
+        claim.full_clean()
+        claim.save()
+        keys |= _verified_keys(claim)
+    enqueue_refresh(keys=keys, correction=correction)

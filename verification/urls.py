@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import locks_views, views
 
 app_name = "verification"
 urlpatterns = [
@@ -12,4 +12,7 @@ urlpatterns = [
     path("projects/<int:pk>/", views.project_evidence, name="project"),
     path("evidence/<str:kind>/<int:pk>/", views.evidence_upload, name="upload"),
     path("files/<int:pk>/delete/", views.evidence_delete, name="file_delete"),
+    path("locks/", locks_views.lock_list, name="locks"),
+    path("locks/<int:pk>/", locks_views.lock_detail, name="lock_detail"),
+    path("locks/<int:pk>/unlock/", locks_views.lock_unlock, name="lock_unlock"),
 ]

@@ -25,6 +25,8 @@ class RollupQuerySerializer(serializers.Serializer):
     year = serializers.IntegerField(required=False, min_value=1990, max_value=2100)
     quarter = serializers.IntegerField(required=False, min_value=1, max_value=4)
     month = serializers.IntegerField(required=False, min_value=1, max_value=12)
+    # Read locked months from their snapshot (rollups.locks): the figures as locked.
+    as_locked = serializers.BooleanField(required=False, default=False)
     # `from` is a Python keyword: declared below under its real name.
 
     def validate(self, attrs):

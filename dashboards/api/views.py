@@ -1,5 +1,7 @@
 """/api/v1/rollups/: totals by any of region, chain, method, park, month, quarter for a period."""
 
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_orjson_renderer.renderers import ORJSONRenderer
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
@@ -47,6 +49,14 @@ class RollupView(JsonErrorsMixin, APIView):
             OpenApiParameter("month", OpenApiTypes.INT, description="月份 1-12 (needs year)"),
             OpenApiParameter("from", OpenApiTypes.DATE, description="From date, inclusive"),
             OpenApiParameter("to", OpenApiTypes.DATE, description="To date, inclusive"),
+            OpenApiParameter(
+                "as_locked",
+                OpenApiTypes.BOOL,
+                description=(
+                    "1: months of a locked period (锁定期间) read from its snapshot, as locked; "
+                    "`locked` lists those periods and when they were locked"
+                ),
+            ),
         ],
         responses=RollupResponseSerializer,
         examples=[
@@ -88,7 +98,14 @@ class RollupView(JsonErrorsMixin, APIView):
             date_from=q.get("from"),
             date_to=q.get("to"),
         )
-        rows = live.rollup_totals(user=request.user, group_by=q["group_by"], period=period)
+        used_locks: list = []
+        rows = live.rollup_totals(
+            user=request.user,
+            group_by=q["group_by"],
+            period=period,
+            as_locked=q["as_locked"],
+            used_locks=used_locks,
+        )
         fmt = request.accepted_renderer.format
         if fmt in ("csv", "xlsx"):
             columns = list(rows[0]) if rows else list(live.MEASURES)
@@ -102,6 +119,20 @@ class RollupView(JsonErrorsMixin, APIView):
                 "results": rows,
                 "signed_caliber": list(counted_agreement_kinds()),
                 # What the verified_* figures count, beside the reported ones (issue 21).
-                "verified_caliber": "verified: milestones whose evidence a city verifier accepted",
+                "verified_caliber": _(
+                    "Verified: milestones whose evidence a city verifier accepted"
+                ),
+                # The locked periods read from their snapshots (as_locked=1), "已锁定 于 …".
+                "locked": [
+                    {
+                        "period": lock.label,
+                        "start": lock.start.isoformat(),
+                        "end": lock.end.isoformat(),
+                        "locked_at": lock.locked_at.isoformat(),
+                        "label": _("Locked on %(when)s")
+                        % {"when": timezone.localtime(lock.locked_at).strftime("%Y-%m-%d %H:%M")},
+                    }
+                    for lock in used_locks
+                ],
             }
         )

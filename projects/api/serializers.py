@@ -206,6 +206,17 @@ class ProjectInputSerializer(serializers.Serializer):
     notes = serializers.CharField(max_length=10000, required=False, allow_blank=True)
 
 
+class ProjectUpdateSerializer(ProjectInputSerializer):
+    """A change: the project's fields, and why, when it moves a figure of a locked period."""
+
+    correction_reason = serializers.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        help_text="更正原因: required when the change moves a figure of a locked period (锁定期间)",
+    )
+
+
 class ProjectCreateSerializer(ProjectInputSerializer):
     stage = serializers.ChoiceField(
         choices=[c for c in Stage.choices if c[0] != Stage.DROPPED],

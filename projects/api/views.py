@@ -96,7 +96,7 @@ class ProjectViewSet(
         if self.action == "create":
             return serializers.ProjectCreateSerializer
         if self.action in ("update", "partial_update"):
-            return serializers.ProjectInputSerializer
+            return serializers.ProjectUpdateSerializer
         if self.action == "advance":
             return serializers.StageAdvanceSerializer
         return serializers.ProjectDetailSerializer
@@ -121,7 +121,7 @@ class ProjectViewSet(
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
         project = self.get_object()
-        data = serializers.ProjectInputSerializer(data=request.data, partial=partial)
+        data = serializers.ProjectUpdateSerializer(data=request.data, partial=partial)
         data.is_valid(raise_exception=True)
         project = services.project_update(project=project, by=request.user, **data.validated_data)
         return self._detail(project)

@@ -73,7 +73,7 @@ def test_indicators_equal_python_sums_over_the_projects(demo, django_assert_max_
     for period in (Q1, ScorePeriod(2023, "year")):
         region_figures(period)  # the first read of a past day writes its 亮灯 tally
         # Rollups, regions, the red lights' day tally (its mark, its rows), the returns marked
-        # false; never the projects' own rows.
+        # false, the locked periods; never the projects' own rows.
         with django_assert_max_num_queries(5):
             figures = region_figures(period)
         expected = _python_sums(period.start, period.end)
@@ -266,3 +266,30 @@ def test_the_red_light_deduction_counts_the_lights_at_the_period_end(demo, clien
     client.force_login(demo_users["leader"])
     page = client.get(reverse("scoring:scores") + "?year=2023&period=q3").text
     assert "light_on=2023-09-30" in page
+
+
+def test_a_locked_quarters_bulletin_is_identical_after_a_correction(demo, demo_users):
+    """Issue 22: a 通报 of a locked period reads its snapshot, so a correction saved after the
+    lock (which moves the live rollups) leaves it byte-identical but for its timestamp."""
+    from projects.services import project_update
+    from rollups import refresh
+    from rollups.locks import period_lock
+    from rollups.models import MonthlyRollup
+
+    period_lock(kind="quarter", year=2023, number=1, by=demo_users["city_staff"])
+    first = services.bulletin_generate(by=demo_users["city_staff"], period=Q1)
+    project = Project.objects.filter(
+        signed_on__range=(dt.date(2023, 1, 1), dt.date(2023, 3, 31)), is_deleted=False
+    ).order_by("pk")[0]
+    project_update(
+        project=project,
+        by=demo_users["admin"],
+        signed_on=dt.date(2023, 4, 15),
+        correction_reason="签约日期更正",
+    )
+    refresh.drain_outbox()
+    live = MonthlyRollup.objects.filter(month__range=(dt.date(2023, 1, 1), dt.date(2023, 3, 1)))
+    assert sum(live.values_list("signed_count", flat=True)) != 39  # the live figure moved
+    second = services.bulletin_generate(by=demo_users["city_staff"], period=Q1)
+    assert _normalised(bytes(first.content)) == _normalised(bytes(second.content))
+    assert HEADLINE in [p.text for p in Document(io.BytesIO(bytes(second.content))).paragraphs]

@@ -86,6 +86,11 @@ API_RULES: dict[str, Op] = {
     "v1_reports_list": Op(),
     "v1_reports_retrieve": Op(obj="report_document"),
     "v1_reports_download_retrieve": Op(obj="report_document"),
+    # --- milestone evidence (issue 21): read as its project; uploads by the project's editors
+    "v1_milestone_evidence_list": Op(),
+    "v1_milestone_evidence_retrieve": Op(obj="claim"),
+    # multipart only: the matrix's empty JSON body is refused as unsupported (415), nothing saved
+    "v1_milestone_evidence_upload_create": Op(roles=EDITORS, ok=415),
     "v1_light_rules_retrieve": Op(obj="light_rule"),
     # --- events (public news), their signings (scoped by the project) and orders / agreements
     "v1_events_list": Op(),

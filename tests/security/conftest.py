@@ -97,6 +97,7 @@ def county_objects(demo_users, settings, tmp_path):
         | {"savedview": lambda: _saved_views(demo_users)}
         | {"claim": lambda: _claims(objects["funds"])}
         | {"report_document": lambda: {"report_document": {"shared": _report_document()}}}
+        | {"lock": lambda: {"lock": {"shared": _period_lock(by)}}}
     )
     objects["factories"] = {
         "event_attachment": lambda variant: event_attachment_add(
@@ -303,6 +304,13 @@ def _saved_views(users: dict) -> dict:
             "city_shared": make("city_staff", "矩阵全市视图", "city"),
         }
     }
+
+
+def _period_lock(by):
+    """A locked quarter (issue 21): city-wide, its pages are city staff's."""
+    from rollups.locks import period_lock
+
+    return period_lock(kind="quarter", year=2023, number=1, by=by)
 
 
 def _report_document():

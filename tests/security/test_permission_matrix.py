@@ -54,6 +54,7 @@ VISIBLE_BY_KIND = {
     },
     "claim": VISIBLE,  # milestone evidence follows its project's scope
     "report_document": {user: {"shared"} for user in VISIBLE},  # 通报: city-wide documents
+    "lock": {user: {"shared"} for user in VISIBLE},  # a locked period: city-wide
 }
 # Which objects each editor may change: their region's; outside investors (no region) for every
 # editor; city editors everything.

@@ -185,6 +185,12 @@ RULES: dict[str, Rule] = {
     "verification:resubmit": Rule(skip="POST only; tested in tests/verification"),
     "verification:upload": Rule(skip="POST with a file; tested in tests/verification"),
     "verification:file_delete": Rule(skip="POST only; tested in tests/verification"),
+    # Locked periods: city staff lock (and the administrator); their pages are theirs only.
+    "verification:locks": Rule(roles=CITY_EDITORS),
+    "verification:lock_detail": Rule(roles=CITY_EDITORS, obj="lock"),
+    "verification:lock_unlock": Rule(
+        skip="POST with a reason (the administrator only); tested in tests/verification"
+    ),
     # --- industry chains (issue 9): city-wide planning data read by everyone; links and indicators
     # are kept by city staff, targets by every editor; projects on the map follow accounts.scoping.
     "chains:list": Rule(),

@@ -2,6 +2,7 @@
 owner hearing of a return, and the verified total moving through the rollups' one path."""
 
 import datetime as dt
+import re
 import struct
 from decimal import Decimal
 
@@ -206,3 +207,44 @@ def test_a_return_marked_false_is_deducted_in_the_assessment_until_verified(sign
     assert returned_as_false_counts(q1) == {yuci: 1}  # a resubmission does not clear it
     services.claim_verify(claim=claim, by=verifier)
     assert returned_as_false_counts(q1) == {}
+
+
+def test_an_edit_of_a_verified_record_sends_its_evidence_back_to_pending(signing, demo_users):
+    from events.services import signing_update
+    from projects.services import project_update
+
+    clerk, verifier = demo_users["yuci_staff"], demo_users["city_staff"]
+    claim = services.evidence_add(kind="signed", record=signing, upload=pdf(), by=clerk).record
+    services.claim_verify(claim=claim, by=verifier)
+    refresh.drain_outbox()
+    signing_update(signing=signing, by=clerk, amount="6000")
+    claim.refresh_from_db()
+    assert (claim.state, claim.amount, claim.decided_by) == (State.PENDING, Decimal("6000"), None)
+    services.claim_verify(claim=claim, by=verifier)
+    # A note edit leaves it verified; moving the project's signing date does not.
+    project_update(project=signing.project, by=clerk, notes="备注")
+    claim.refresh_from_db()
+    assert claim.state == State.VERIFIED
+    project_update(project=signing.project, by=clerk, signed_on=dt.date(2023, 2, 4))
+    claim.refresh_from_db()
+    assert claim.state == State.PENDING
+    refresh.drain_outbox()
+    assert_rollups_equal_live()
+
+
+def test_the_verified_figure_links_to_the_list_of_its_verified_projects(signing, demo_users):
+    from dashboards.periods import Period
+    from dashboards.selectors import dashboard_data
+
+    clerk, verifier = demo_users["yuci_staff"], demo_users["city_staff"]
+    claim = services.evidence_add(kind="signed", record=signing, upload=pdf(), by=clerk).record
+    services.claim_verify(claim=claim, by=verifier)
+    refresh.drain_outbox()
+    q1 = Period(dt.date(2023, 1, 1), dt.date(2023, 3, 31), "quarter", "")
+    card = {k["key"]: k for k in dashboard_data(period=q1)["kpis"]}["signed_count"]
+    assert card["verified"] == 1 and "verified=signed" in card["verified_url"]
+    client = Client()
+    client.force_login(verifier)
+    page = client.get(card["verified_url"]).content.decode()
+    assert signing.project.name in page
+    assert re.search(r'data-testid="total-count">\s*1\s*<', page)

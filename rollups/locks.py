@@ -1,0 +1,432 @@
+# SQL here is assembled only from module constants (table and column names); values are always
+# passed as parameters.
+# ruff: noqa: S608
+"""Locked periods (锁定期间, issue 21): city staff lock a month or a quarter, and its figures are
+frozen as a snapshot written from the rollups: every fine cell of its months (every measure, every
+dimension of the cell key, every region) and the region-month rows the dashboards read, with who
+locked it and when.
+
+After a lock, a write whose outbox keys name a locked month (`guard`, called by
+rollups.outbox.enqueue_refresh, the one place every writer passes through) is refused unless it
+comes as a correction with a reason; a correction is recorded (`Correction`) and the live rollups
+move as usual, while the snapshot keeps the locked figures. Readers that show a locked period
+(dashboards, the API with ``as_locked=1``, the 通报) take its months from the snapshot
+(`split_months`). Unlocking needs the city administrator and a reason, and is recorded on the lock.
+
+A digest of the snapshot is stored at lock time; `changed_snapshots` recomputes it
+(verify_rollups), so a snapshot edited after its lock is found. The digest covers the region-month
+rows whole and the fine cells through their count and per-column sums, computed by the database,
+so locking costs about one read of the period's cells.
+
+These models live in rollups because writers below the dashboards must check them (projects
+import rollups, never the apps above).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, models, transaction
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+
+from .models import CELL_KEY, MEASURE_COLUMNS, MONEY
+
+LOCK_PERMISSION = "rollups.lock_period"
+UNLOCK_PERMISSION = "rollups.unlock_period"
+SIX = Decimal("0.000001")
+
+
+class PeriodKind(models.TextChoices):
+    MONTH = "month", _l("Month")
+    QUARTER = "quarter", _l("Quarter")
+
+
+class PeriodLock(models.Model):
+    """A locked month or quarter: who locked it and when, the digest of its snapshot, and, once
+    unlocked, who unlocked it, when and why. A period is locked at most once at a time."""
+
+    kind = models.CharField(_l("period kind"), max_length=10, choices=PeriodKind.choices)
+    start = models.DateField(_l("first day"))
+    end = models.DateField(_l("last day"))
+    locked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_l("locked by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    locked_at = models.DateTimeField(_l("locked at"))
+    digest = models.CharField(_l("snapshot digest"), max_length=64)
+    unlocked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_l("unlocked by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    unlocked_at = models.DateTimeField(_l("unlocked at"), null=True, blank=True)
+    unlock_reason = models.CharField(_l("reason for unlocking"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-start", "-locked_at"]
+        verbose_name = _l("locked period")
+        verbose_name_plural = _l("locked periods")
+        permissions = [
+            ("lock_period", _l("May lock a reporting period")),
+            ("unlock_period", _l("May unlock a reporting period")),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["start"],
+                condition=Q(unlocked_at__isnull=True),
+                name="periodlock_one_active_per_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(end__gte=models.F("start")), name="periodlock_order"
+            ),
+            models.CheckConstraint(
+                condition=Q(unlocked_at__isnull=True) | ~Q(unlock_reason=""),
+                name="periodlock_unlock_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def is_active(self) -> bool:
+        return self.unlocked_at is None
+
+    @property
+    def label(self) -> str:
+        return period_label(self.kind, self.start)
+
+
+def period_label(kind: str, start: dt.date) -> str:
+    if kind == PeriodKind.QUARTER:
+        return _("%(year)s Q%(quarter)s") % {
+            "year": start.year,
+            "quarter": (start.month - 1) // 3 + 1,
+        }
+    return _("%(year)s-%(month)s") % {"year": start.year, "month": start.month}
+
+
+def _measure_fields() -> dict:
+    return {
+        column: (
+            models.PositiveIntegerField(default=0)
+            if column.endswith("_count")
+            else models.DecimalField(**MONEY)
+        )
+        for column in MEASURE_COLUMNS
+    }
+
+
+class LockedCell(models.Model):
+    """A fine rollup cell (rollups.MonthlyRollup) as it stood when its period was locked."""
+
+    lock = models.ForeignKey(PeriodLock, on_delete=models.CASCADE, related_name="cells")
+    region_id = models.IntegerField(_l("region"))
+    month = models.DateField(_l("month"))
+    chain_id = models.IntegerField(_l("industry chain"), null=True)
+    method_id = models.IntegerField(_l("promotion method"), null=True)
+    park_id = models.IntegerField(_l("park"), null=True)
+    is_confidential = models.BooleanField(_l("confidential"), default=False)
+    is_foreign = models.BooleanField(_l("foreign investment"), default=False)
+    is_out_of_province = models.BooleanField(_l("out-of-province investment"), default=False)
+    locals().update(_measure_fields())
+
+    class Meta:
+        verbose_name = _l("locked rollup cell")
+        verbose_name_plural = _l("locked rollup cells")
+        indexes = [models.Index(fields=["lock", "month"], name="lockedcell_lock_month")]
+
+    def __str__(self) -> str:
+        return f"{self.lock_id}: {self.region_id} {self.month:%Y-%m}"
+
+
+class LockedRegionMonth(models.Model):
+    """A region-month rollup row (rollups.RegionMonthRollup) as it stood when its period was
+    locked: what the dashboards' cards, ranking and trend read for a locked month."""
+
+    lock = models.ForeignKey(PeriodLock, on_delete=models.CASCADE, related_name="region_months")
+    region_id = models.IntegerField(_l("region"))
+    month = models.DateField(_l("month"))
+    locals().update(_measure_fields())
+
+    class Meta:
+        verbose_name = _l("locked region-month rollup")
+        verbose_name_plural = _l("locked region-month rollups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lock", "region_id", "month"], name="lockedregionmonth_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lock_id}: {self.region_id} {self.month:%Y-%m}"
+
+
+class Correction(models.Model):
+    """An edit saved after its period was locked, with the reason given: listed on the period's
+    page. The live rollups follow the edit; the locked snapshot does not."""
+
+    lock = models.ForeignKey(PeriodLock, on_delete=models.CASCADE, related_name="corrections")
+    reason = models.CharField(_l("correction reason"), max_length=500)
+    subject = models.CharField(_l("record corrected"), max_length=300, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_l("corrected by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField(_l("corrected at"), auto_now_add=True)
+    keys = models.JSONField(_l("locked figures touched"))
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _l("correction of a locked period")
+        verbose_name_plural = _l("corrections of locked periods")
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="correction_has_reason")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lock}: {self.subject}"
+
+
+# --- reading -------------------------------------------------------------------------------------
+def active_locks(start: dt.date | None = None, end: dt.date | None = None) -> list[PeriodLock]:
+    """Active locks overlapping [start, end] (either end open), oldest period first."""
+    qs = PeriodLock.objects.filter(unlocked_at__isnull=True)
+    if end is not None:
+        qs = qs.filter(start__lte=end)
+    if start is not None:
+        qs = qs.filter(end__gte=start)
+    return list(qs.select_related("locked_by").order_by("start"))
+
+
+def split_months(
+    start: dt.date | None, end: dt.date | None
+) -> tuple[list[PeriodLock], list[tuple[dt.date | None, dt.date | None]]]:
+    """The active locks whose months all fall in [start, end] (read those months from the
+    snapshot) and the date ranges between them (read live; either end may be open). Rollup months
+    are first-of-month dates; a lock only partly inside the range is read live."""
+    first = start.replace(day=1) if start is not None else None
+    last = end.replace(day=1) if end is not None else None
+    inside = [
+        lock
+        for lock in active_locks(start, end)
+        if (first is None or lock.start >= first)
+        and (last is None or lock.end.replace(day=1) <= last)
+    ]
+    if not inside:
+        return [], [(start, end)]
+    live, cursor = [], start
+    for lock in inside:
+        if cursor is None or cursor < lock.start:
+            live.append((cursor, lock.start - dt.timedelta(days=1)))
+        cursor = lock.end + dt.timedelta(days=1)
+    if end is None or cursor <= end:
+        live.append((cursor, end))
+    return inside, live
+
+
+def _last_day(day: dt.date) -> dt.date:
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+
+
+def lock_covering(start: dt.date, end: dt.date) -> list[PeriodLock]:
+    """The active locks that together cover every month of [start, end], or [] if any month is
+    live (what the pages show as "已锁定 于 …")."""
+    inside, live = split_months(start, end)
+    return inside if inside and not live else []
+
+
+# --- the digest ----------------------------------------------------------------------------------
+def _norm(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool | int):
+        return str(int(value))
+    if isinstance(value, float | Decimal):
+        return str(Decimal(str(value)).quantize(SIX))
+    return str(value)
+
+
+def snapshot_digest(lock: PeriodLock) -> str:
+    """sha256 over the lock's period, its region-month rows (whole) and its cells (count and the
+    sum of every column), as stored now."""
+    h = hashlib.sha256(f"{lock.kind}|{lock.start}|{lock.end}\n".encode())
+    rows = (
+        LockedRegionMonth.objects.filter(lock=lock)
+        .order_by("region_id", "month")
+        .values_list("region_id", "month", *MEASURE_COLUMNS)
+    )
+    for row in rows:
+        h.update(("|".join(_norm(v) for v in row) + "\n").encode())
+    sums = LockedCell.objects.filter(lock=lock).aggregate(
+        n=Count("id"),
+        regions=Sum("region_id"),
+        chains=Sum("chain_id"),
+        methods=Sum("method_id"),
+        parks=Sum("park_id"),
+        **{f"s_{c}": Sum(c) for c in MEASURE_COLUMNS},
+    )
+    h.update("|".join(f"{k}={_norm(sums[k])}" for k in sorted(sums)).encode())
+    return h.hexdigest()
+
+
+def changed_snapshots() -> list[PeriodLock]:
+    """Active locks whose snapshot no longer matches the digest stored at lock time."""
+    return [lock for lock in active_locks() if snapshot_digest(lock) != lock.digest]
+
+
+# --- writing -------------------------------------------------------------------------------------
+def period_bounds(kind: str, year: int, number: int) -> tuple[dt.date, dt.date]:
+    """First and last day of month `number` or quarter `number` of `year`."""
+    if kind == PeriodKind.QUARTER:
+        if not 1 <= number <= 4:
+            raise ValidationError({"number": _("A quarter is 1 to 4.")})
+        first = dt.date(year, 3 * number - 2, 1)
+        return first, _last_day(dt.date(year, 3 * number, 1))
+    if kind == PeriodKind.MONTH:
+        if not 1 <= number <= 12:
+            raise ValidationError({"number": _("A month is 1 to 12.")})
+        first = dt.date(year, number, 1)
+        return first, _last_day(first)
+    raise ValidationError({"kind": _("Lock a month or a quarter.")})
+
+
+_CELL_COLS = ", ".join([*CELL_KEY, *MEASURE_COLUMNS])
+_RM_COLS = ", ".join(["region_id", "month", *MEASURE_COLUMNS])
+SNAPSHOT_CELLS_SQL = (
+    f"INSERT INTO rollups_lockedcell (lock_id, {_CELL_COLS}) "  # nosec B608
+    f"SELECT %s, {_CELL_COLS} FROM rollups_monthlyrollup WHERE month >= %s AND month <= %s"
+)
+SNAPSHOT_REGION_MONTHS_SQL = (
+    f"INSERT INTO rollups_lockedregionmonth (lock_id, {_RM_COLS}) "  # nosec B608
+    f"SELECT %s, {_RM_COLS} FROM rollups_regionmonthrollup WHERE month >= %s AND month <= %s"
+)
+
+
+def period_lock(*, kind: str, year: int, number: int, by) -> PeriodLock:
+    """Lock a month or quarter: write its snapshot from the rollups as they stand (pending
+    changes are applied first, so the snapshot is what the dashboards show)."""
+    from .models import Outbox
+    from .refresh import drain_outbox
+
+    if not (by and by.is_active and by.has_perm(LOCK_PERMISSION)):
+        raise PermissionDenied(_("Only city staff may lock a period."))
+    start, end = period_bounds(kind, year, number)
+    if Outbox.objects.exists():
+        drain_outbox()  # the snapshot must hold every committed change
+    return _write_lock(kind=kind, start=start, end=end, by=by)
+
+
+@transaction.atomic
+def _write_lock(*, kind: str, start: dt.date, end: dt.date, by) -> PeriodLock:
+    if active_locks(start, end):
+        raise ValidationError(
+            _("%(period)s overlaps a period that is already locked.")
+            % {"period": period_label(kind, start)}
+        )
+    lock = PeriodLock(kind=kind, start=start, end=end, locked_by=by, locked_at=timezone.now())
+    # The fields only: the overlap is checked above, the constraints hold in the database.
+    lock.clean_fields(exclude=["digest", "locked_by", "unlocked_by"])
+    lock.save()
+    with connection.cursor() as cursor:
+        cursor.execute(SNAPSHOT_CELLS_SQL, [lock.pk, start, end])
+        cursor.execute(SNAPSHOT_REGION_MONTHS_SQL, [lock.pk, start, end])
+    lock.digest = snapshot_digest(lock)
+    lock.save(update_fields=["digest"])
+    return lock
+
+
+@transaction.atomic
+def period_unlock(*, lock: PeriodLock, by, reason: str) -> PeriodLock:
+    """Unlock a period (the city administrator, with a reason); the lock, its snapshot and its
+    corrections stay on record."""
+    if not (by and by.is_active and by.has_perm(UNLOCK_PERMISSION)):
+        raise PermissionDenied(_("Only the city administrator may unlock a period."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Give the reason for unlocking.")]})
+    lock = PeriodLock.objects.select_for_update().get(pk=lock.pk)
+    if not lock.is_active:
+        raise ValidationError(_("This period is not locked."))
+    lock.unlocked_by = by
+    lock.unlocked_at = timezone.now()
+    lock.unlock_reason = reason[:500]
+    lock.full_clean()
+    lock.save()
+    return lock
+
+
+@dataclass(frozen=True)
+class CorrectionNote:
+    """What a writer passes when its change may touch a locked period: why, who, and which record."""
+
+    reason: str
+    by: object = None
+    subject: str = ""
+
+
+def _key_month(key: str) -> dt.date | None:
+    parts = key.split("|")
+    try:
+        if parts[0] == "c":
+            return dt.date.fromisoformat(parts[3])
+        if parts[0] == "m":
+            return dt.date.fromisoformat(parts[2])
+    except (IndexError, ValueError):
+        return None
+    return None
+
+
+def guard(keys: list[str], correction: CorrectionNote | None) -> None:
+    """Refuse a change that moves a figure of a locked period unless it is a correction with a
+    reason; record the correction. Runs inside the writer's transaction (so a refusal saves
+    nothing). One small query when the keys name any month."""
+    months = {key: month for key in keys if (month := _key_month(key)) is not None}
+    if not months:
+        return
+    locks = active_locks(min(months.values()), max(months.values()))
+    touched = {
+        lock: sorted(k for k, m in months.items() if lock.start <= m <= lock.end) for lock in locks
+    }
+    touched = {lock: ks for lock, ks in touched.items() if ks}
+    if not touched:
+        return
+    reason = (correction.reason if correction else "").strip()
+    if not reason:
+        names = "、".join(lock.label for lock in touched)
+        raise ValidationError(
+            {
+                "correction_reason": [
+                    _(
+                        "This change moves figures of the locked period %(period)s. Give a "
+                        "correction reason to save it as a correction."
+                    )
+                    % {"period": names}
+                ]
+            }
+        )
+    for lock, ks in touched.items():
+        Correction.objects.create(
+            lock=lock,
+            reason=reason[:500],
+            subject=(correction.subject or "")[:300],
+            by=correction.by if getattr(correction.by, "pk", None) else None,
+            keys=ks,
+        )
