@@ -74,7 +74,7 @@ def test_indicators_equal_python_sums_over_the_projects(demo, django_assert_max_
         region_figures(period)  # the first read of a past day writes its 亮灯 tally
         # Rollups, regions, the red lights' day tally (its mark, its rows), the returns marked
         # false, the locked periods; never the projects' own rows.
-        with django_assert_max_num_queries(5):
+        with django_assert_max_num_queries(6):
             figures = region_figures(period)
         expected = _python_sums(period.start, period.end)
         for region in scored_regions():
