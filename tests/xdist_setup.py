@@ -8,7 +8,7 @@ Loaded with `-p tests.xdist_setup` (pyproject.toml), before pytest-django reads 
   demo restored by COPY, a started server) are built once, and the journeys all run in one worker,
   so their two stacks (each a migrate + load_demo) start once. xdist's own `--dist loadgroup`
   cannot say this under pytest 9.2 (it renames `item._nodeid`, which pytest no longer reads).
-Without xdist this module does nothing.
+Without xdist only the check that every test has an id of its own applies.
 """
 
 import os
@@ -41,3 +41,17 @@ def pytest_xdist_make_scheduler(config, log):
             return "tests/journeys" if module.startswith("tests/journeys/") else module
 
     return ModuleScheduling(config, log)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """xdist schedules by test id: items that share one would silently run once for all of them
+    (schemathesis's did, under pytest 9; tests/api/conftest.py names them). Refuse the run instead."""
+    seen: set[str] = set()
+    doubled = sorted(
+        {item.nodeid for item in items if item.nodeid in seen or seen.add(item.nodeid)}
+    )
+    if doubled:
+        raise pytest.UsageError(
+            f"{len(doubled)} test ids are shared by several tests, e.g. {doubled[0]}: give each its own"
+        )

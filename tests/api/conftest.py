@@ -41,3 +41,13 @@ def api_as(db):
 def _fast_password_hashing(settings):
     # Demo users are created per test; PBKDF2's deliberate slowness only slows the suite here.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_collection_modifyitems(items):
+    """schemathesis names each operation's test `test_…[GET /api/v1/…]`, but pytest 9 builds an
+    item's id from the function's own name, so all its items would share one id, and pytest-xdist
+    (which schedules by id) would run one of them. Each gets its operation as its id's parameter."""
+    for item in items:
+        label = getattr(item, "operation_label", None)
+        if label and item.id.params is None:
+            item._id = item.id.with_params(label)
