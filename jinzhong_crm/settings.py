@@ -550,6 +550,7 @@ SPECTACULAR_SETTINGS = {
         "ParkKindEnum": "enterprises.models.IndustrialPark.Kind",
         "FollowUpKindEnum": "projects.models.FollowUp.Kind",
         "EventAgreementKindEnum": "events.models.EventAgreement.Kind",
+        "MilestoneKindEnum": "verification.models.MilestoneKind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

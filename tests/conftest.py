@@ -219,7 +219,7 @@ def celery_worker(django_db_setup, django_db_blocker):
 @pytest.fixture(autouse=True)
 def _worker_idle_before_teardown(request):
     """After a test that used the real worker: wait (up to 30 s) until it has nothing queued,
-    reserved or running, before the database is emptied. A task still writing (a rollup refresh
+    reserved, scheduled (a drain's countdown) or running, before the database is emptied. A task still writing (a rollup refresh
     after an import, say) otherwise deadlocks the end-of-test TRUNCATE."""
     yield
     if "celery_worker" not in request.fixturenames:
@@ -236,7 +236,7 @@ def _worker_idle_before_teardown(request):
             inspect = app.control.inspect(timeout=0.5)
             busy = [
                 task
-                for found in (inspect.active(), inspect.reserved())
+                for found in (inspect.active(), inspect.reserved(), inspect.scheduled())
                 for tasks in (found or {}).values()
                 for task in tasks
             ]

@@ -74,10 +74,12 @@ def _stop(proc: subprocess.Popen, sig=signal.SIGTERM) -> None:
 
 
 def _refresh_in_progress() -> bool:
-    """Some session holds the rollups advisory lock: a drain is inside its transaction."""
+    """Some session of this database holds the rollups advisory lock: a drain is inside its
+    transaction (pg_locks lists every database's: another test run's drain is not this one's)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objid = %s",
+            "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objid = %s "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
             [refresh.LOCK_ID],
         )
         return cursor.fetchone() is not None
