@@ -514,21 +514,25 @@ def main() -> int:
         # --- Faults under load ------------------------------------------------------------------
         start = time.monotonic()
         until = start + FAULT_SECONDS
-        kills: list[tuple[str, float]] = []
+        # (fault, signal sent, process gone): a call is in flight at a kill if it overlaps that.
+        kills: list[tuple[str, float, float]] = []
         with concurrent.futures.ThreadPoolExecutor(WRITERS + READERS) as pool:
             futures = [pool.submit(load.writer, n, until) for n in range(WRITERS)]
             futures += [pool.submit(load.reader, n, until) for n in range(READERS)]
             time.sleep(KILL_WEB_AT)
-            kills.append(("web", time.monotonic()))
+            sent = time.monotonic()
             procs.kill("web1")
+            kills.append(("web", sent, time.monotonic()))
             say(f"killed web instance 1 (SIGKILL, :{web_ports[0]})")
             time.sleep(KILL_WORKER_AT - KILL_WEB_AT)
-            kills.append(("worker", time.monotonic()))
+            sent = time.monotonic()
             procs.kill("worker1")
+            kills.append(("worker", sent, time.monotonic()))
             say("killed worker rehearse-w1 (SIGKILL)")
             time.sleep(RESTART_REDIS_AT - KILL_WORKER_AT)
-            kills.append(("redis", time.monotonic()))
+            sent = time.monotonic()
             procs.kill("redis", signal.SIGTERM)
+            kills.append(("redis", sent, time.monotonic()))
             procs.spawn("redis", redis_cmd)
             say("restarted Redis (empty: no persistence)")
             for future in futures:
@@ -538,13 +542,26 @@ def main() -> int:
         say(f"load done: {len(writes)} write calls, {len(reads)} read calls in {FAULT_SECONDS} s")
 
         # Errors: no HTTP answer or a 5xx, 429s aside. A call in flight when a process was killed
-        # may fail (its connection is cut); any other is a failure of the rehearsal.
+        # may fail (its connection is cut): one that started before the killed instance was gone
+        # and ended after the signal. Any other is a failure of the rehearsal.
         def in_flight(call: Call) -> bool:
-            return any(call.start <= at <= call.end + 0.05 for what, at in kills if what == "web")
+            return any(
+                call.start <= gone and sent <= call.end + 0.05
+                for what, sent, gone in kills
+                if what == "web"
+            )
 
         errors = [c for c in load.calls if c.status is None or (c.status >= 500)]
         beyond = [c for c in errors if not in_flight(c)]
         results["errors"] = (len(errors), len(beyond))
+        t0 = kills[0][1] if kills else 0.0
+        for c in errors:
+            near = min(kills, key=lambda k: abs(k[1] - c.start), default=("none", t0, t0))
+            say(
+                f"error: {c.kind} answered {c.status or 'nothing'}, from {c.start - t0:+.2f} s to "
+                f"{c.end - t0:+.2f} s after the web kill; nearest fault: {near[0]} at "
+                f"{near[1] - t0:+.2f} s"
+            )
 
         # --- Recovery ---------------------------------------------------------------------------
         # The killed instance and a new worker start; the surviving worker and the sweep drain
