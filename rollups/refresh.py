@@ -12,6 +12,20 @@ tables are then re-derived for the region-months touched, from the fine cells. E
 recompute from source, so running a refresh twice, or in either order with another, gives the same
 rows. Refreshes and rebuilds take one PostgreSQL advisory lock so a slow refresh can never write an
 older picture over a newer one.
+
+Why the refresh has a PostgreSQL statement pair and a plain SQLite path (issue 19's rule: a fast path
+only where the plain one cannot meet the budget, explained here). The plain path, which both
+databases can run, recomputes every region-month a change touched whole (DELETE, then INSERT …
+SELECT … GROUP BY from the projects). At 10^6 projects a region-month holds ~2,300 milestone rows
+(~4M rows over 13 regions × 132 months); the refresh that read ~600 rows per cell pair on
+`(region, date)` indexes already took 15 ms median / 26–54 ms p95 per drain there
+(docs/PERFORMANCE.md, commit 121c66d), against the budget of p95 ≤ 15 ms. The per-cell statements
+(LATERAL index-only scans on the covering cell indexes, an UPDATE in a writable CTE, prepared with
+generic plans) read ~5 entries per pair and take 4–9 ms p95. SQLite has neither LATERAL nor writable
+CTEs, so `make run` keeps the plain whole-month path (`_refresh_sqlite`), fast at the embedded
+default's size. Both are recomputes from source, tested against the same independent oracle
+(Python sums): tests/rollups/test_property.py on PostgreSQL, tests/rollups/test_sqlite_refresh.py on
+SQLite. The full rebuild and the comparison are one statement set for both databases.
 """
 
 from __future__ import annotations
