@@ -122,45 +122,10 @@ class CohortMeasures(models.Model):
         abstract = True
 
 
-class Outbox(models.Model):
-    """Rollup buckets a committed change touched, written in the same transaction as the change.
+class MonthMeasures(CohortMeasures):
+    """Count and amount (万元) of every measure, shared by the fine cells and the region-month
+    table (the columns MEASURE_COLUMNS names)."""
 
-    A row exists until a refresh has recomputed its buckets, so a broker outage loses nothing: the
-    periodic sweep drains whatever the broker never delivered.
-    """
-
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    keys = models.JSONField(_("bucket keys"))
-
-    class Meta:
-        ordering = ["id"]
-        verbose_name = _("rollup outbox entry")
-        verbose_name_plural = _("rollup outbox")
-
-    def __str__(self) -> str:
-        return f"outbox #{self.pk}: {len(self.keys)} buckets"
-
-
-class MonthlyRollup(CohortMeasures):
-    """Count and amount (万元) per region × month × industry chain × promotion method × park ×
-    confidential × foreign × out-of-province: the fine cells every other grouping is summed from
-    (the API groups by park; city-wide API clients must not see confidential projects; origin is
-    what investment-promotion reports split by).
-
-    `month` is the first day of the month; quarters and years are sums of months. A null chain,
-    method or park is "not given". Cells are written only by rollups.refresh, one row per cell
-    under its advisory lock (the unique constraint cannot see null cells on every database). A
-    cell whose figures are all zero is deleted.
-    """
-
-    region_id = models.IntegerField(_("region"))
-    month = models.DateField(_("month"))
-    chain_id = models.IntegerField(_("industry chain"), null=True)
-    method_id = models.IntegerField(_("promotion method"), null=True)
-    park_id = models.IntegerField(_("park"), null=True)
-    is_confidential = models.BooleanField(_("confidential"), default=False)
-    is_foreign = models.BooleanField(_("foreign investment"), default=False)
-    is_out_of_province = models.BooleanField(_("out-of-province investment"), default=False)
     signed_count = models.PositiveIntegerField(default=0)
     signed_amount = models.DecimalField(**MONEY)
     started_count = models.PositiveIntegerField(default=0)
@@ -185,6 +150,50 @@ class MonthlyRollup(CohortMeasures):
     started_verified_amount = models.DecimalField(**MONEY)
     funds_verified_count = models.PositiveIntegerField(default=0)
     funds_verified_amount = models.DecimalField(**MONEY)
+
+    class Meta:
+        abstract = True
+
+
+class Outbox(models.Model):
+    """Rollup buckets a committed change touched, written in the same transaction as the change.
+
+    A row exists until a refresh has recomputed its buckets, so a broker outage loses nothing: the
+    periodic sweep drains whatever the broker never delivered.
+    """
+
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    keys = models.JSONField(_("bucket keys"))
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("rollup outbox entry")
+        verbose_name_plural = _("rollup outbox")
+
+    def __str__(self) -> str:
+        return f"outbox #{self.pk}: {len(self.keys)} buckets"
+
+
+class MonthlyRollup(MonthMeasures):
+    """Count and amount (万元) per region × month × industry chain × promotion method × park ×
+    confidential × foreign × out-of-province: the fine cells every other grouping is summed from
+    (the API groups by park; city-wide API clients must not see confidential projects; origin is
+    what investment-promotion reports split by).
+
+    `month` is the first day of the month; quarters and years are sums of months. A null chain,
+    method or park is "not given". Cells are written only by rollups.refresh, one row per cell
+    under its advisory lock (the unique constraint cannot see null cells on every database). A
+    cell whose figures are all zero is deleted.
+    """
+
+    region_id = models.IntegerField(_("region"))
+    month = models.DateField(_("month"))
+    chain_id = models.IntegerField(_("industry chain"), null=True)
+    method_id = models.IntegerField(_("promotion method"), null=True)
+    park_id = models.IntegerField(_("park"), null=True)
+    is_confidential = models.BooleanField(_("confidential"), default=False)
+    is_foreign = models.BooleanField(_("foreign investment"), default=False)
+    is_out_of_province = models.BooleanField(_("out-of-province investment"), default=False)
 
     class Meta:
         verbose_name = _("monthly rollup")
@@ -213,37 +222,13 @@ class MonthlyRollup(CohortMeasures):
         return f"{self.region_id} {self.month:%Y-%m}"
 
 
-class RegionMonthRollup(CohortMeasures):
+class RegionMonthRollup(MonthMeasures):
     """The same figures per region × month only: what the KPI cards, ranking and trend read, so
     their cost does not grow with the number of chains × methods × projects. Derived from
     MonthlyRollup in the same transaction that writes it."""
 
     region_id = models.IntegerField(_("region"))
     month = models.DateField(_("month"))
-    signed_count = models.PositiveIntegerField(default=0)
-    signed_amount = models.DecimalField(**MONEY)
-    started_count = models.PositiveIntegerField(default=0)
-    started_amount = models.DecimalField(**MONEY)
-    expected_start_count = models.PositiveIntegerField(default=0)
-    expected_start_amount = models.DecimalField(**MONEY)
-    producing_count = models.PositiveIntegerField(default=0)
-    producing_amount = models.DecimalField(**MONEY)
-    at_capacity_count = models.PositiveIntegerField(default=0)
-    at_capacity_amount = models.DecimalField(**MONEY)
-    negotiated_count = models.PositiveIntegerField(default=0)
-    negotiated_amount = models.DecimalField(**MONEY)
-    registered_count = models.PositiveIntegerField(default=0)
-    registered_amount = models.DecimalField(**MONEY)
-    funds_count = models.PositiveIntegerField(default=0)
-    funds_amount = models.DecimalField(**MONEY)
-    completed_count = models.PositiveIntegerField(default=0)
-    completed_amount = models.DecimalField(**MONEY)
-    signed_verified_count = models.PositiveIntegerField(default=0)
-    signed_verified_amount = models.DecimalField(**MONEY)
-    started_verified_count = models.PositiveIntegerField(default=0)
-    started_verified_amount = models.DecimalField(**MONEY)
-    funds_verified_count = models.PositiveIntegerField(default=0)
-    funds_verified_amount = models.DecimalField(**MONEY)
 
     class Meta:
         verbose_name = _("region-month rollup")
