@@ -104,9 +104,11 @@ format: $(VENV)/.dev-deps
 #   assessment (a 亮灯 rule change's recompute next to one UPDATE … FROM, and scoring 12 regions × 4
 #   quarters next to its rollup SELECTs replayed raw) -> its own section at the end of
 #   docs/PERFORMANCE.md.
+#   pages (the city and county dashboard pages, and saving an amount through the edit page, the API
+#   and the service, each next to its floor) -> its own section at the end of docs/PERFORMANCE.md.
 # BENCH_SIZES=10000,100000,1000000 for the full run (10^6 takes a while);
-# BENCH_PARTS=rollups,list,import,phone,search,assessment picks the parts (default: all six).
-BENCH_PARTS ?= rollups,list,import,phone,search,assessment
+# BENCH_PARTS=rollups,list,import,phone,search,assessment,pages picks the parts (default: all seven).
+BENCH_PARTS ?= rollups,list,import,phone,search,assessment,pages
 bench: $(VENV)/.dev-deps messages
 	@case ",$(BENCH_PARTS)," in *,rollups,*) $(TEST_ENV) $(PY) bench/run.py ;; esac
 	@case ",$(BENCH_PARTS)," in *,list,*) $(TEST_ENV) $(PY) bench/list_bench.py ;; esac
@@ -114,6 +116,7 @@ bench: $(VENV)/.dev-deps messages
 	@case ",$(BENCH_PARTS)," in *,phone,*) $(PY) bench/phone_bench.py ;; esac
 	@case ",$(BENCH_PARTS)," in *,search,*) $(TEST_ENV) $(PY) bench/search_bench.py ;; esac
 	@case ",$(BENCH_PARTS)," in *,assessment,*) $(TEST_ENV) $(PY) bench/assessment_bench.py ;; esac
+	@case ",$(BENCH_PARTS)," in *,pages,*) $(TEST_ENV) $(PY) bench/pages_bench.py ;; esac
 
 clean:
 	rm -rf staticfiles .pytest_cache
