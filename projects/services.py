@@ -262,6 +262,15 @@ def validate_project(
 _RELATIONS = [f.name for f in Project._meta.concrete_fields if f.is_relation]
 
 
+def _all_loaded(fields: dict) -> bool:
+    """Whether every related object among `fields` is None or was read from the database."""
+    return all(
+        value is None or getattr(getattr(value, "_state", None), "adding", True) is False
+        for name, value in fields.items()
+        if name in _RELATIONS
+    )
+
+
 def _label(field: str) -> str:
     return str(Project._meta.get_field(field).verbose_name)
 
@@ -308,6 +317,7 @@ def _record_change(
     *,
     before: set[str] | frozenset[str] | ProjectBuckets = frozenset(),
     correction: CorrectionNote | None = None,
+    monthly_rows_untouched: bool = False,
 ) -> None:
     """Work that follows any change to a project: an outbox row (in this transaction) naming the
     rollup buckets the project counted in `before` the change and counts in now, so the refresh
@@ -317,7 +327,10 @@ def _record_change(
     # The project's 亮灯 is recomputed by the same drain (lights registers a drain listener),
     # when a field it is judged on changed.
     if isinstance(before, ProjectBuckets):
-        keys = changed_bucket_keys(before, project)
+        # `monthly_rows_untouched`: the change wrote no funds or completed-investment row, so the
+        # months read before it still hold (one query fewer).
+        months = before.months if monthly_rows_untouched else None
+        keys = changed_bucket_keys(before, project, months=months)
         if any(before.values.get(f) != getattr(project, f) for f in LIGHT_INPUTS):
             keys.add(project_key(project.pk))
         enqueue_refresh(keys=keys, correction=correction)
@@ -453,14 +466,14 @@ def project_update(*, project: Project, by, correction_reason: str = "", **field
     if unknown:
         raise TypeError(f"unknown or read-only project fields: {sorted(unknown)}")
     project = Project.objects.select_for_update().get(pk=project.pk)
-    check_can_edit_region(by, project.region)
+    check_can_edit_region(by, project.region_id)
     before = project_buckets(project)
     claimed_as = (project.investor_id, project.region_id)
     co_investors = fields.pop("co_investors", None)
     old_owner_id = project.owner_id
     for key, value in fields.items():
         setattr(project, key, value)
-    check_can_edit_region(by, project.region)  # a county may not move a project out of reach
+    check_can_edit_region(by, project.region_id)  # a county may not move a project out of reach
     _apply_currency(project)
     _derive_search_keys(project)
     if (
@@ -476,12 +489,15 @@ def project_update(*, project: Project, by, correction_reason: str = "", **field
                 )
             }
         )
-    validate_project(project)
+    # A related object the caller passes was read from the database (a form's or serializer's
+    # choice) and the unchanged ones were stored: their existence is not queried again one by one
+    # (the foreign keys still enforce it at the write).
+    validate_project(project, relations_loaded=_all_loaded(fields))
     project.save()
     if co_investors is not None:
         project.co_investors.set(co_investors)
     correction = CorrectionNote(reason=correction_reason, by=by, subject=project.name)
-    _record_change(project, before=before, correction=correction)
+    _record_change(project, before=before, correction=correction, monthly_rows_untouched=True)
     record_edited(
         record=project,
         fields={f for f, v in before.values.items() if getattr(project, f) != v},
@@ -506,7 +522,7 @@ def project_advance_stage(
     project returns it to the last stage it had reached.
     """
     project = Project.objects.select_for_update().get(pk=project.pk)
-    check_can_edit_region(by, project.region)
+    check_can_edit_region(by, project.region_id)
     before = project_buckets(project)
     if to not in Stage.values:
         raise ValidationError({"stage": _("Unknown stage “%(stage)s”.") % {"stage": to}})
@@ -515,7 +531,7 @@ def project_advance_stage(
     project.save()
     change.changed_by = by
     change.save()
-    _record_change(project, before=before)
+    _record_change(project, before=before, monthly_rows_untouched=True)
     return project
 
 

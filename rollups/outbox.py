@@ -96,17 +96,25 @@ def project_bucket_keys(project, *, with_funds: bool = True, months=None) -> set
         keys.update(cell_key(measure, region, month, dims) for measure, month in months)
     elif with_funds and project.pk is not None:
         # One query for both kinds of monthly amount (a project save's query count stays).
-        funds = project.funds.values_list(Value("funds", output_field=CharField()), "month")
-        completed = project.completed_investments.values_list(
-            Value("completed", output_field=CharField()), "month"
-        )
         keys.update(
-            cell_key(name, region, month, dims)
-            for measure, month in funds.order_by().union(completed.order_by(), all=True)
-            for name in with_verified(measure)
+            cell_key(measure, region, month, dims) for measure, month in stored_months(project)
         )
     keys.add(stage_key(region, project.stage, project.chain_id, project.method_id))
     return keys
+
+
+def stored_months(project) -> tuple[tuple[str, object], ...]:
+    """(measure, month) of the project's stored funds and completed-investment rows, a funds
+    month also under its verified twin: one query for both kinds."""
+    funds = project.funds.values_list(Value("funds", output_field=CharField()), "month")
+    completed = project.completed_investments.values_list(
+        Value("completed", output_field=CharField()), "month"
+    )
+    return tuple(
+        (name, month)
+        for measure, month in funds.order_by().union(completed.order_by(), all=True)
+        for name in with_verified(measure)
+    )
 
 
 @dataclass(frozen=True)
@@ -120,15 +128,20 @@ class ProjectBuckets:
     # Every stored field's value, for work beside the rollups that depends on other fields
     # (the project's light: projects.services._record_change).
     values: dict
+    # Its stored funds and completed-investment months (stored_months), when read: a change that
+    # does not touch those rows reuses them instead of reading them again.
+    months: tuple | None = None
 
 
 def project_buckets(project) -> ProjectBuckets:
     """Snapshot a project before changing it (in memory, plus its stored funds months)."""
+    months = stored_months(project) if project.pk is not None else ()
     return ProjectBuckets(
-        frozenset(project_bucket_keys(project)),
+        frozenset(project_bucket_keys(project, months=months)),
         project.is_deleted,
         project.planned_investment,
         {f.attname: getattr(project, f.attname) for f in project._meta.concrete_fields},
+        months,
     )
 
 
