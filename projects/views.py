@@ -103,9 +103,7 @@ def _filter_form_context(filterset, params) -> dict:
         "stages": Stage.choices,
         "options": options,
         "active_filters": sum(
-            1
-            for k in form.fields
-            if k != "sort" and any(v.strip() for v in params.getlist(k))
+            1 for k in form.fields if k != "sort" and any(v.strip() for v in params.getlist(k))
         ),
         # On phones (and always on the board) the form is folded; it opens by itself only to show
         # what was refused.
