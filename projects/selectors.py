@@ -33,7 +33,7 @@ def project_queryset(*, user, related: bool = True) -> QuerySet[Project]:
 def project_list(*, user, params) -> tuple[ProjectFilterSet, QuerySet[Project]]:
     """The filtered list behind /projects/ and its exports (the API filters the same queryset
     with the same FilterSet): the projects table alone, newest registered first unless `sort`
-    says otherwise. It sorts and counts without joins; `project_rows` reads the shown rows."""
+    says otherwise. It sorts and counts without joins; `project_rows` reads a page's rows."""
     base = project_queryset(user=user, related=False)
     filterset = ProjectFilterSet(params, queryset=base, user=user)
     qs = filterset.qs if filterset.is_valid() else base.none()
@@ -61,16 +61,18 @@ LIST_COLUMNS = (
 )
 
 
-def project_rows(ids: list[int]) -> list[Project]:
-    """The shown rows of a page of `project_list` (their ids, in order), with the names they show:
-    the joins run for these rows only, never to sort or count the list."""
-    rows = (
+def project_rows(ids: QuerySet) -> list[Project]:
+    """The shown rows of a page of `project_list`, with the names they show, in one query: `ids` is
+    the page's slice of the list's ids (`values_list("pk")[a:b]`), sent as a subquery that sorts and
+    slices on the projects table alone; the joins run for the page's rows only, sorted again in the
+    list's order (a few rows)."""
+    order = ids.query.order_by or Project._meta.ordering
+    return list(
         Project.objects.filter(pk__in=ids)
         .select_related("investor", "region", "chain")
         .only(*LIST_COLUMNS)
-        .in_bulk()
+        .order_by(*order)
     )
-    return [rows[pk] for pk in ids if pk in rows]
 
 
 # The pipeline board (/projects/board/): a column per stage, dropped last; cards per column page.

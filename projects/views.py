@@ -132,7 +132,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
     ids = qs.values_list("pk", flat=True)
     paginator = CappedPaginator(ids, PAGE_SIZE, count=totals["count"], capped=totals["capped"])
     page = paginator.get_page(request.GET.get("page"))
-    page.object_list = selectors.project_rows(list(page.object_list))
+    page.object_list = selectors.project_rows(page.object_list)
     params = views.params
     sort_value = params.get("sort", "") if not filterset.errors.get("sort") else ""
     return render(
@@ -652,7 +652,7 @@ def my_work(request: HttpRequest) -> HttpResponse:
 # --- quick actions on a row of /projects/ (htmx): the same forms and services as the detail page --
 def _row(request: HttpRequest, project: Project, **context) -> HttpResponse:
     """One row of the list (its <tbody>), read as the list reads it, with a panel or a notice."""
-    (row,) = selectors.project_rows([project.pk])
+    (row,) = selectors.project_rows(Project.objects.filter(pk=project.pk).values("pk"))
     return render(
         request,
         "projects/_list_rows.html",
