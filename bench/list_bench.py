@@ -331,13 +331,23 @@ NOTES = """
 Floors: the page's is its totals and its 25 rows with their names in two hand-written statements
 (bench/api_urls.html_floor), sent as JSON: no template, no form, no session. The API's is its 50
 rows in one statement with each name read by a scalar subquery (the fastest raw SQL found for this
-page, bench/api_urls.floor), as JSON. The page also renders its template (the filter form with its
-regions, chains, parks and methods, the table, the pager), which its floor does not. The board's
-floor is its per-stage totals and 50 cards a stage with their names in two hand-written statements
-(bench/api_urls.board_floor); the board page reads them in 9 queries up to 10,000 projects (every
-column's totals in one capped count, a page of ids per column, every column's cards in one; beyond
-10,000 a capped count per column instead, 15) and renders up to 350 cards with their menus, the
-list's whole filter form (one include) and its saved views.
+page, bench/api_urls.floor), as JSON. The page reads in 9 queries whatever the filters: the session
+and its user, the saved views, the totals (a count and sum that stop at 10,001 rows), the page's
+rows (its ids a subquery sorted and sliced on the projects table by the index for the order, each
+name a scalar subquery), and the form's regions, chains, parks and methods (two columns each); it
+also renders its template (the filter form, 25 rows, the pager), which its floor does not. The API
+list reads the token with its user, the capped count (page numbers only) and the page with its names
+as scalar subqueries: 3 queries, 2 for cursor pages; the region code is resolved inside them. A
+join of the projects table with the five relations the API names took PostgreSQL 15-50 ms to plan
+(its indexes weighed in every join order), the page itself well under 1 ms to run: hence the
+subqueries (core/related.py). The naive peer is a plain DRF ModelSerializer with PageNumberPagination
+(exact COUNT(*)) over the same scoped rows with select_related (bench/api_urls.NaiveProjectList),
+next to the API's floor; it has no budget. The board's floor is its per-stage totals and 50 cards a
+stage with their names in two hand-written statements (bench/api_urls.board_floor); the board page
+reads them in 9 queries up to 10,000 projects (every column's totals in one capped count, a page of
+ids per column, every column's cards in one; beyond 10,000 a capped count per column instead, 15)
+and renders up to 350 cards with their menus, the list's whole filter form (one include) and its
+saved views.
 """
 
 
