@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Model
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from knox.settings import knox_settings
 
@@ -52,6 +53,8 @@ def api_token_create(
         raise ValidationError(
             {"expires_in": _("A token lasts between one day and a year, or never expires.")}
         )
+    # The user's expired tokens go now (a request does not look at the others: core/api/auth.py).
+    ApiToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()
     token, plain = ApiToken.objects.create(
         user=user, expiry=expires_in, name=name.strip()[:100], read_only=read_only
     )

@@ -3,13 +3,20 @@
 - /bench/floor/html/: what /projects/ shows — the totals (count and planned investment, counted
   up to 10,001 rows like the page) and the page's 25 rows with their names — serialised with orjson;
 - /bench/floor/board/: what /projects/board/ shows — per stage the same capped totals and its first
-  50 cards with their names, in two statements (a LATERAL subquery per stage) — with orjson.
+  50 cards with their names, in two statements (a LATERAL subquery per stage) — with orjson;
+- /bench/naive/: the naive peer of the API's list, for context: what a plain DRF list of the same
+  rows looks like (a ModelSerializer with the names by `source=`, select_related, DRF's
+  PageNumberPagination with its exact COUNT(*)), with the same token, throttles and scoping.
 """
 
 import orjson
 from django.db import connection
 from django.http import HttpResponse
 from django.urls import include, path
+from rest_framework import generics, pagination, serializers
+
+from accounts.scoping import scope_projects
+from projects.models import Project
 
 # Related names by scalar subqueries on the related row's key: PostgreSQL plans each one table at
 # a time, where a five-table join costs more planning (its search for a join order). The fastest
@@ -161,7 +168,38 @@ def board_floor(request):
     return HttpResponse(orjson.dumps(body), content_type="application/json")
 
 
+class NaiveProjectSerializer(serializers.ModelSerializer):
+    region = serializers.CharField(source="region.code")
+    region_name = serializers.CharField(source="region.name")
+    investor_name = serializers.CharField(source="investor.name")
+    park_name = serializers.CharField(source="park.name", default=None)
+    chain = serializers.CharField(source="chain.code", default=None)
+    chain_name = serializers.CharField(source="chain.name", default=None)
+    method = serializers.CharField(source="method.code", default=None)
+    method_name = serializers.CharField(source="method.name", default=None)
+
+    class Meta:
+        model = Project
+        fields = NAMES
+
+
+class NaivePages(pagination.PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+
+
+class NaiveProjectList(generics.ListAPIView):
+    serializer_class = NaiveProjectSerializer
+    pagination_class = NaivePages
+    filter_backends = []
+
+    def get_queryset(self):
+        projects = Project.objects.select_related("region", "investor", "park", "chain", "method")
+        return scope_projects(projects, self.request.user).order_by("-id")
+
+
 urlpatterns = [
+    path("bench/naive/", NaiveProjectList.as_view()),
     path("bench/floor/", floor),
     path("bench/floor/html/", html_floor),
     path("bench/floor/board/", board_floor),

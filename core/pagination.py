@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.db.models import Count, QuerySet
+from django.db.models.query import ModelIterable
 from django.utils.formats import number_format
 from django.utils.functional import cached_property
 
@@ -20,10 +21,15 @@ COUNT_CAP = 10_000
 def capped_totals(queryset: QuerySet, **aggregates) -> tuple[dict, bool]:
     """({"count": …, **aggregates}, capped) over at most COUNT_CAP + 1 rows of `queryset`, in one
     `SELECT COUNT(*), … FROM (SELECT … LIMIT COUNT_CAP + 1)`, unordered and without the joins
-    select_related adds. Up to COUNT_CAP rows everything is exact; beyond, `capped` is True, the
+    select_related adds or the annotations it selects. Up to COUNT_CAP rows everything is exact; beyond, `capped` is True, the
     count is COUNT_CAP and the other aggregates cover an arbitrary part of the rows: do not show
     them."""
-    totals = queryset.order_by()[: COUNT_CAP + 1].aggregate(count=Count("pk"), **aggregates)
+    counted = queryset.order_by()
+    if counted._iterable_class is ModelIterable and counted.query.group_by is None:
+        # The key alone: values a page shows by annotation (an API page's related names,
+        # core.api.views_base) are not computed for the rows counted; those filtered on stay.
+        counted = counted.values("pk")
+    totals = counted[: COUNT_CAP + 1].aggregate(count=Count("pk"), **aggregates)
     capped = totals["count"] > COUNT_CAP
     totals["count"] = min(totals["count"], COUNT_CAP)
     return totals, capped

@@ -477,7 +477,7 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 # Every endpoint needs a login unless it says otherwise (DRF's own default is AllowAny).
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "core.api.auth.TokenAuthentication",  # knox's, one query (core/api/auth.py)
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [

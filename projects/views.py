@@ -73,15 +73,37 @@ LIST_FORM_FIELDS = {
 }
 
 
+def _options(choices, value) -> list[tuple[str, str, bool]]:
+    """(value, label, selected) for each option of a select, `value` being what the form holds
+    (a list for a multiple choice): the template writes them out, no widget per option."""
+    held = value if isinstance(value, list | tuple) else [value]
+    chosen = {"" if v is None else str(v) for v in held}
+    return [(str(key), str(label), str(key) in chosen) for key, label in choices]
+
+
 def _filter_form_context(filterset, params) -> dict:
-    """What templates/projects/_filter_form.html needs, on the list and on the board alike."""
+    """What templates/projects/_filter_form.html needs, on the list and on the board alike. The
+    selects' options are read here once, a query of two columns each for regions, chains, parks and
+    methods (no model instances), and marked with the form's values."""
+    form = filterset.form
+    value = {name: form[name].value() for name in ("region", "stage", "chain", "park", "method")}
+    lists = {
+        "region": filterset.offered_regions.values_list("code", "name"),
+        "chain": filterset.filters["chain"].queryset.values_list("code", "name"),
+        "park": filterset.filters["park"].queryset.values_list("pk", "name"),
+        "method": filterset.filters["method"].queryset.values_list("code", "name"),
+        "stage": Stage.choices,
+    }
+    options = {name: _options(choices, value[name]) for name, choices in lists.items()}
+    # Their fields' own choices, the empty one ("All", the default order) first.
+    for name in ("origin", "light", "sort"):
+        options[name] = _options(form.fields[name].choices, form[name].value())
     return {
         "filter": filterset,
         "stages": Stage.choices,
+        "options": options,
         "active_filters": sum(
-            1
-            for k in filterset.form.fields
-            if k != "sort" and any(v.strip() for v in params.getlist(k))
+            1 for k in form.fields if k != "sort" and any(v.strip() for v in params.getlist(k))
         ),
         # On phones (and always on the board) the form is folded; it opens by itself only to show
         # what was refused.
@@ -92,7 +114,7 @@ def _filter_form_context(filterset, params) -> dict:
         "kept_params": [
             (k, v)
             for k in params
-            if k in filterset.form.fields and k not in LIST_FORM_FIELDS
+            if k in form.fields and k not in LIST_FORM_FIELDS
             for v in params.getlist(k)
         ],
     }
@@ -110,7 +132,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
     ids = qs.values_list("pk", flat=True)
     paginator = CappedPaginator(ids, PAGE_SIZE, count=totals["count"], capped=totals["capped"])
     page = paginator.get_page(request.GET.get("page"))
-    page.object_list = selectors.project_rows(list(page.object_list))
+    page.object_list = selectors.project_rows(page.object_list)
     params = views.params
     sort_value = params.get("sort", "") if not filterset.errors.get("sort") else ""
     return render(
@@ -630,11 +652,11 @@ def my_work(request: HttpRequest) -> HttpResponse:
 # --- quick actions on a row of /projects/ (htmx): the same forms and services as the detail page --
 def _row(request: HttpRequest, project: Project, **context) -> HttpResponse:
     """One row of the list (its <tbody>), read as the list reads it, with a panel or a notice."""
-    (row,) = selectors.project_rows([project.pk])
+    (row,) = selectors.project_rows(Project.objects.filter(pk=project.pk).values("pk"))
     return render(
         request,
-        "projects/_list_row.html",
-        {"project": row, "can_edit": can_edit(request.user), **context},
+        "projects/_list_rows.html",
+        {"rows": [row], "can_edit": can_edit(request.user), **context},
     )
 
 

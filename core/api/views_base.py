@@ -6,6 +6,7 @@ import csv
 import tempfile
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
+from operator import attrgetter
 
 from django.core.exceptions import FieldDoesNotExist
 from django.http import FileResponse, Http404, StreamingHttpResponse
@@ -13,6 +14,8 @@ from drf_orjson_renderer.renderers import ORJSONRenderer
 from openpyxl import Workbook
 from rest_framework import mixins, viewsets
 from rest_framework.response import Response
+
+from core.related import related_value
 
 from .renderers import CSVRenderer, XLSXRenderer, neutralise
 
@@ -75,10 +78,10 @@ class JsonErrorsMixin:
 class ApiViewSet(JsonErrorsMixin, viewsets.GenericViewSet):
     """Base for every API view set.
 
-    - `list_fields`: output name -> ORM path. A page is read as instances with the related rows
-      these paths name (select_related) and only their columns, then turned into rows (no
+    - `list_fields`: output name -> ORM path. A page is read as instances with only their columns
+      and each related value by a scalar subquery (`page_queryset`), then turned into rows (no
       serializer per row). Not `.values()`: its joins would stay in the page-number count, where
-      select_related's are dropped (core.pagination counts at most 10,001 rows); cursor pages
+      unused annotations are dropped (core.pagination counts at most 10,001 rows); cursor pages
       never count. Exports read every row with `.values()`.
     - `?format=csv` / `?format=xlsx` on a list streams every matching row (no pagination).
     """
@@ -115,17 +118,25 @@ class ApiViewSet(JsonErrorsMixin, viewsets.GenericViewSet):
         return [{name: row[path] for name, path in items} for row in rows]
 
     def page_queryset(self, queryset):
-        """The queryset a page of `list_fields` is read from: the related rows the paths name
-        joined (select_related) and only the columns they name. The paginator counts and slices
-        it (its count drops the joins); the page's instances become rows in `page_rows`."""
-        related, columns = _list_paths(queryset.model, tuple(self.list_fields.values()))
-        queryset = queryset.select_related(None)  # the paths' relations only (only() defers others)
-        if related:
-            queryset = queryset.select_related(*related)
-        return queryset.only(*columns)
+        """The queryset a page of `list_fields` is read from: the model's own columns (only()) and
+        each related value (`region__name`) by a scalar subquery (core.related: a join of the
+        projects table with the five relations its list names took longer to plan than the page
+        to read). The paginator counts and slices it (its count leaves the subqueries out);
+        `page_rows` makes the rows."""
+        model = queryset.model
+        columns, related = [], {}
+        for name, path in self.list_fields.items():
+            if "__" in path:
+                related[_alias(name)] = related_value(model, path)
+            else:
+                columns.append(_column(model, path))
+        return queryset.select_related(None).only(*columns).annotate(**related)
 
     def page_rows(self, instances) -> list[dict]:
-        getters = [(name, _getter(path)) for name, path in self.list_fields.items()]
+        getters = [
+            (name, attrgetter(_alias(name) if "__" in path else path))
+            for name, path in self.list_fields.items()
+        ]
         return [{name: get(obj) for name, get in getters} for obj in instances]
 
     def export(self, queryset, fmt: str):
@@ -162,33 +173,14 @@ class ListMixin(mixins.ListModelMixin):
         return self.get_paginated_response(self.page_rows(page))
 
 
-def _list_paths(model, paths: tuple[str, ...]) -> tuple[list[str], list[str]]:
-    """For `list_fields` paths (`name`, `region__code`, `investor_id`): the relations to
-    select_related and the names for only()."""
-    related, columns = [], []
-    for path in paths:
-        head, sep, _rest = path.rpartition("__")
-        if sep:
-            related.append(head)
-            columns.append(path)
-            continue
-        try:
-            field = model._meta.get_field(path)
-        except FieldDoesNotExist:  # an attname (`investor_id`)
-            field = next(f for f in model._meta.concrete_fields if f.attname == path)
-        columns.append(field.name)
-    return list(dict.fromkeys(related)), columns
+def _alias(name: str) -> str:
+    """The annotation that holds the related value of the output field `name`."""
+    return f"list_{name}"
 
 
-def _getter(path: str):
-    """`region__name` -> obj.region.name (None where a relation is empty)."""
-    parts = path.split("__")
-
-    def get(obj):
-        for part in parts:
-            if obj is None:
-                return None
-            obj = getattr(obj, part)
-        return obj
-
-    return get
+def _column(model, path: str) -> str:
+    """The field name for only() of a `list_fields` path naming a column (`name`, `investor_id`)."""
+    try:
+        return model._meta.get_field(path).name
+    except FieldDoesNotExist:  # an attname (`investor_id`)
+        return next(f for f in model._meta.concrete_fields if f.attname == path).name

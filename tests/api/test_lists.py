@@ -154,22 +154,38 @@ def test_an_export_error_is_still_json(users, api_as):
     assert response.json()["fields"]["region"]
 
 
-def test_a_filtered_project_page_takes_at_most_three_queries(users, api_as):
-    # The region code checked (1), COUNT (1), the page with its names (1), besides the token's
-    # lookup. `stage` adds no DISTINCT.
+PROJECT_PAGES = [
+    "/api/v1/projects/?page_size=50",
+    "/api/v1/projects/?cursor=&page_size=50",
+    "/api/v1/projects/?region=140702&stage=signed&stage=started"
+    "&signed_from=2023-01-01&signed_to=2023-12-31&page_size=50",
+    "/api/v1/projects/?region=140702&stage=signed&stage=started"
+    "&signed_from=2023-01-01&signed_to=2023-12-31&page_size=50&cursor=",
+]
+
+
+@pytest.mark.parametrize("url", PROJECT_PAGES)
+def test_a_project_page_takes_at_most_three_queries(users, api_as, url):
+    # Everything the request runs: the token with its user (1), COUNT (1, page numbers only), the
+    # page with its names (1). The region code is looked up inside those; `stage` adds no DISTINCT.
     client = api_as(users["city_staff"])
-    url = (
-        "/api/v1/projects/?region=140702&stage=signed&stage=started"
-        "&signed_from=2023-01-01&signed_to=2023-12-31&page_size=50"
-    )
     client.get(url)
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(url).status_code == 200
-    # knox's token lookup is authentication, not the list's work (tests/api/test_auth.py)
-    queries = [q["sql"] for q in ctx.captured_queries if "accounts_apitoken" not in q["sql"]]
-    assert len(queries) <= 3, queries
+    queries = [q["sql"] for q in ctx.captured_queries]
+    assert len(queries) == (2 if "cursor=" in url else 3), queries
+    assert "accounts_apitoken" in queries[0]
     assert not any("DISTINCT" in q.upper() for q in queries)
+
+
+def test_unknown_and_malformed_codes(users, api_as):
+    client = api_as(users["city_staff"])
     assert client.get("/api/v1/projects/?chain=nowhere").status_code == 400
+    assert client.get("/api/v1/projects/?region=nowhere").status_code == 400
+    # A well-formed code of no region: no rows, as another county's code for a county user.
+    response = client.get("/api/v1/projects/?region=999999")
+    assert response.status_code == 200
+    assert response.json()["count"] == 0
 
 
 @pytest.mark.parametrize("url", ["/api/v1/projects/", "/api/v1/enterprises/", "/api/v1/signings/"])
