@@ -6,13 +6,14 @@ calls it, taking turns with a raw trigram-SQL floor in the same run.
 
 Works on its own scratch database, <DATABASE_URL's name>_bench_search, dropped and created here (the
 database it is given is never written). Enterprises (a tenth of the projects, each with one contact)
-are bulk-inserted with their pinyin from core.textnorm.pinyin_keys, projects with INSERT ... SELECT
-over generate_series: fabricated load, not business writes.
+and 300 parks are bulk-inserted with their pinyin from core.textnorm.pinyin_keys, projects with
+INSERT ... SELECT over generate_series, their pinyin and initials put together from those of the
+name's parts (pinyin_keys of each part): fabricated load, not business writes.
 
 Each case is one query typed by city staff (everything) or 榆次区 staff (scoped): the service call
 (its 6 queries: projects, enterprises, events, parks, contacts, users) next to its floor — the same
-six LIKE filters in hand-written SQL, each ordered by pg_trgm similarity with the same LIMIT, no
-ORM, no scoping, no ranking. Writes its section of docs/PERFORMANCE.md (between its markers).
+six LIKE filters in hand-written SQL (`LIKE 'x%'` for a query of one or two characters, as the
+service), each ordered by pg_trgm similarity with the same LIMIT, no ORM, no scoping, no ranking. Writes its section of docs/PERFORMANCE.md (between its markers).
 BENCH_RUNS calls per row (default 60); BENCH_KEEP=1 keeps the database.
 """
 
@@ -83,6 +84,10 @@ CASES = [
     ("3 Chinese characters", "city_staff", "新能源"),
     ("2 Chinese characters", "city_staff", "吉利"),
     ("pinyin initials", "city_staff", "jlqc"),
+    ("2 letters, starts only", "city_staff", "jl"),
+    ("2 Chinese characters, a common start", "city_staff", "上海"),
+    ("park initials", "city_staff", "ycxny"),
+    ("person initials", "city_staff", "zlx"),
     ("credit code prefix", "city_staff", "91140000000000001"),
     ("mobile number", "city_staff", "1380000012"),
     ("3 Chinese characters, county user", "yuci_staff", "新能源"),
@@ -91,18 +96,23 @@ CASES = [
 WORDS = ["新能源", "特钢", "玻璃器皿", "甲醇", "牛肉", "漆器", "煤机", "包装纸", "动力电池", "整车"]
 CITIES = ["上海", "北京", "深圳", "杭州", "太原", "天津", "苏州", "宁波"]
 TRADES = ["汽车零部件", "新材料", "智能装备", "食品", "化工", "物流", "电子", "能源"]
+PLACES = ["榆次", "太谷", "祁县", "平遥", "介休", "灵石", "寿阳", "昔阳", "和顺", "左权"]
+PARK_KINDS = ["产业园", "工业园", "开发区"]
+SURNAMES = ["张", "王", "李", "赵", "刘", "陈", "杨", "黄", "周", "吴"]
+GIVEN = ["立新", "海燕", "建国", "秀英", "志强", "丽娟", "伟", "磊", "静", "敏"]
 
 
 # --- data ---------------------------------------------------------------------------------------------
 def generate(n: int) -> float:
+    from core.models import Region
     from core.textnorm import normalize_name, pinyin_keys
-    from enterprises.models import Enterprise, EnterpriseContact
+    from enterprises.models import Enterprise, EnterpriseContact, IndustrialPark
 
     start = time.perf_counter()
     with connection.cursor() as cur:
         cur.execute(
-            "TRUNCATE projects_project, enterprises_enterprisecontact, enterprises_enterprise "
-            "CASCADE"
+            "TRUNCATE projects_project, enterprises_enterprisecontact, enterprises_enterprise, "
+            "enterprises_industrialpark CASCADE"
         )
     names = ["吉利汽车晋中基地"] + [
         f"{CITIES[i % 8]}{TRADES[(i // 8) % 8]}{WORDS[(i // 64) % 10]}{i}有限公司"
@@ -125,11 +135,15 @@ def generate(n: int) -> float:
         )
     Enterprise.objects.bulk_create(enterprises, batch_size=2000)
     ids = list(Enterprise.objects.order_by("id").values_list("id", flat=True))
+    people = [SURNAMES[i % 10] + GIVEN[(i // 10) % 10] for i in range(100)]
+    people_keys = {name: pinyin_keys(name) for name in people}
     EnterpriseContact.objects.bulk_create(
         [
             EnterpriseContact(
                 enterprise_id=pk,
-                name=f"联系人{i}",
+                name=people[i % 100],
+                name_pinyin=people_keys[people[i % 100]][0],
+                name_initials=people_keys[people[i % 100]][1],
                 phone=f"138{i:08d}",
                 mobile_normalized=f"138{i:08d}",
                 created_at=now,
@@ -139,18 +153,44 @@ def generate(n: int) -> float:
         ],
         batch_size=2000,
     )
+    counties = list(Region.objects.exclude(code="140700").order_by("id"))
+    parks = []
+    for i in range(300):
+        name = f"{PLACES[i % 10]}{WORDS[(i // 10) % 10]}{PARK_KINDS[i // 100]}"
+        pinyin, initials = pinyin_keys(name)
+        parks.append(
+            IndustrialPark(
+                name=name,
+                name_pinyin=pinyin,
+                name_initials=initials,
+                region=counties[i % len(counties)],
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    IndustrialPark.objects.bulk_create(parks)
+    # A project's name is a city, a word, 项目 and a number: its pinyin and initials are those of
+    # the parts (pinyin_keys drops the digits), put together in SQL.
+    city_keys = [pinyin_keys(c) for c in CITIES]
+    word_keys = [pinyin_keys(w) for w in WORDS]
+    tail_keys = pinyin_keys("项目")
     with connection.cursor() as cur:
         cur.execute("SELECT array_agg(id ORDER BY id) FROM core_region WHERE code <> '140700'")
         regions = cur.fetchone()[0]
         cur.execute(
             """
             INSERT INTO projects_project (
-                created_at, updated_at, is_deleted, name, planned_investment, currency, stage,
+                created_at, updated_at, is_deleted, name, name_pinyin, name_initials,
+                planned_investment, currency, stage,
                 registered_on, drop_reason, is_out_of_province, is_foreign, is_confidential, notes,
                 investor_id, region_id, late_entry, light, light_reason)
             SELECT now(), now(), false,
                 (%(cities)s::text[])[1 + i %% 8] || (%(words)s::text[])[1 + (i / 8) %% 10]
                     || '项目' || i,
+                (%(city_py)s::text[])[1 + i %% 8] || (%(word_py)s::text[])[1 + (i / 8) %% 10]
+                    || %(tail_py)s,
+                (%(city_in)s::text[])[1 + i %% 8] || (%(word_in)s::text[])[1 + (i / 8) %% 10]
+                    || %(tail_in)s,
                 1000, 'CNY', 'lead', date '2020-01-01' + (i %% 1000)::int, '', false, false,
                 i %% 13 = 0, '',
                 (%(ids)s::bigint[])[(1 + i %% cardinality(%(ids)s::bigint[]))::int],
@@ -158,13 +198,26 @@ def generate(n: int) -> float:
                 false, '', ''
             FROM generate_series(1::bigint, %(n)s::bigint) AS i
             """,
-            {"n": n, "ids": ids, "regions": regions, "cities": CITIES, "words": WORDS},
+            {
+                "n": n,
+                "ids": ids,
+                "regions": regions,
+                "cities": CITIES,
+                "words": WORDS,
+                "city_py": [k[0] for k in city_keys],
+                "word_py": [k[0] for k in word_keys],
+                "tail_py": tail_keys[0],
+                "city_in": [k[1] for k in city_keys],
+                "word_in": [k[1] for k in word_keys],
+                "tail_in": tail_keys[1],
+            },
         )
     with connection.cursor() as cur:
         for table in (
             "projects_project",
             "enterprises_enterprise",
             "enterprises_enterprisecontact",
+            "enterprises_industrialpark",
         ):
             cur.execute(f"VACUUM ANALYZE {table}")
     return time.perf_counter() - start
@@ -172,38 +225,67 @@ def generate(n: int) -> float:
 
 # --- the floor ----------------------------------------------------------------------------------------
 FLOOR_SQL = [
-    # projects: name, or an investor matching by name / pinyin / initials / credit code / mobile
+    # projects: the name, its pinyin or initials, or an investor matching by name / pinyin /
+    # initials / credit code / mobile; a UNION, each part through its own index (as the service:
+    # written as one OR the planner reads every project)
     """SELECT p.id, p.name FROM projects_project p
-       WHERE NOT p.is_deleted AND (UPPER(p.name::text) LIKE UPPER(%(like)s) OR p.investor_id IN (
-           SELECT e.id FROM enterprises_enterprise e
-           WHERE UPPER(e.name::text) LIKE UPPER(%(like)s) OR e.name_pinyin LIKE %(like)s
-              OR e.name_initials LIKE %(like)s OR e.credit_code LIKE %(prefix)s
-              OR e.id IN (SELECT c.enterprise_id FROM enterprises_enterprisecontact c
-                          WHERE c.mobile_normalized LIKE %(like)s)))
+       WHERE NOT p.is_deleted AND p.id IN (
+           SELECT id FROM projects_project
+           WHERE UPPER(name::text) LIKE UPPER(%(like)s) OR name_pinyin LIKE %(letters)s
+              OR name_initials LIKE %(letters)s
+           UNION ALL
+           SELECT id FROM projects_project WHERE investor_id IN (
+               SELECT e.id FROM enterprises_enterprise e
+               WHERE UPPER(e.name::text) LIKE UPPER(%(like)s) OR e.name_pinyin LIKE %(letters)s
+                  OR e.name_initials LIKE %(letters)s OR e.credit_code LIKE %(code)s
+                  OR e.id IN (SELECT c.enterprise_id FROM enterprises_enterprisecontact c
+                              WHERE c.mobile_normalized LIKE %(mobile)s)))
        ORDER BY similarity(p.name, %(q)s) DESC LIMIT %(limit)s""",
     """SELECT e.id, e.name FROM enterprises_enterprise e
        WHERE NOT e.is_deleted AND (UPPER(e.name::text) LIKE UPPER(%(like)s)
-          OR e.name_pinyin LIKE %(like)s OR e.name_initials LIKE %(like)s
-          OR e.credit_code LIKE %(prefix)s
+          OR e.name_pinyin LIKE %(letters)s OR e.name_initials LIKE %(letters)s
+          OR e.credit_code LIKE %(code)s
           OR e.id IN (SELECT c.enterprise_id FROM enterprises_enterprisecontact c
-                      WHERE c.mobile_normalized LIKE %(like)s))
+                      WHERE c.mobile_normalized LIKE %(mobile)s))
        ORDER BY similarity(e.name, %(q)s) DESC LIMIT %(limit)s""",
-    """SELECT id, title FROM events_promotionevent WHERE UPPER(title::text) LIKE UPPER(%(like)s)
+    """SELECT id, title FROM events_promotionevent
+       WHERE UPPER(title::text) LIKE UPPER(%(like)s) OR title_pinyin LIKE %(letters)s
+          OR title_initials LIKE %(letters)s
        ORDER BY similarity(title, %(q)s) DESC LIMIT %(limit)s""",
-    """SELECT id, name FROM enterprises_industrialpark WHERE UPPER(name::text) LIKE UPPER(%(like)s)
+    """SELECT id, name FROM enterprises_industrialpark
+       WHERE UPPER(name::text) LIKE UPPER(%(like)s) OR name_pinyin LIKE %(letters)s
+          OR name_initials LIKE %(letters)s
        ORDER BY similarity(name, %(q)s) DESC LIMIT %(limit)s""",
     """SELECT id, name FROM enterprises_enterprisecontact
-       WHERE UPPER(name::text) LIKE UPPER(%(like)s) OR mobile_normalized LIKE %(like)s
+       WHERE UPPER(name::text) LIKE UPPER(%(like)s) OR name_pinyin LIKE %(letters)s
+          OR name_initials LIKE %(letters)s OR mobile_normalized LIKE %(mobile)s
        ORDER BY name LIMIT %(limit)s""",
     """SELECT id, username FROM accounts_user
        WHERE is_active AND (UPPER(username::text) LIKE UPPER(%(like)s)
           OR UPPER(first_name::text) LIKE UPPER(%(like)s))
        ORDER BY username LIMIT %(limit)s""",
 ]
+# A filter that does not apply to the query gets NULL: `col LIKE NULL` is NULL, which PostgreSQL
+# drops from a WHERE clause's OR before planning (no index is read for it).
+NEVER = None
 
 
 def floor(text: str) -> int:
-    params = {"q": text, "like": f"%{text}%", "prefix": f"{text}%", "limit": LIMIT + 1}
+    """The six statements for `text`, each filter given the pattern the service would use (a
+    short query: the start only; pinyin columns only for letters; codes and mobiles only when the
+    query is one), or NULL."""
+    short = len(text.replace(" ", "")) <= 2
+    pattern = f"{text}%" if short else f"%{text}%"
+    letters = text.lower().replace(" ", "")
+    is_letters = letters.isascii() and letters.isalpha()
+    params = {
+        "q": text,
+        "like": pattern,
+        "letters": (f"{letters}%" if short else f"%{letters}%") if is_letters else NEVER,
+        "code": f"{text.upper()}%" if text.isalnum() and len(text) >= 4 else NEVER,
+        "mobile": f"%{text}%" if text.isdigit() and len(text) >= 4 else NEVER,
+        "limit": LIMIT + 1,
+    }
     rows = 0
     with connection.cursor() as cur:
         for sql in FLOOR_SQL:
@@ -274,21 +356,21 @@ def _commit() -> str:
 
 NOTES = """
 The floor is what the database must do for the same answer: the six LIKE filters in hand-written
-SQL (served by the pg_trgm GIN indexes of migration search.0001 where the pattern holds a trigram),
-each ordered by trigram similarity with the dropdown's LIMIT, rows fetched as tuples. The service
-adds the scoping (a county user's region filter), the rank (exact / start / anywhere) and building
-the groups, and also matches the projects' own pinyin and initials (projects.0009, indexed by
-search.0002). The floor's projects statement, an OR of the name and an investor subquery, reads
-the whole projects table whatever the query (EXPLAIN ANALYZE: a sequential scan; the planner cannot
-combine an index with that subquery); the service asks for the UNION of the two (its name's, pinyin's
-and initials' trigram indexes; the investor foreign key's B-tree), so from 3 characters, and for
-codes, mobiles and initials of 3+ letters, it reads only matching projects. A 2-character query
-("吉利", "jl") holds no trigram: both scan the projects' names, and at 10^6 both grow with the table.
-Where the service's extra time goes (cProfile of 20 calls on the demo data): about two fifths
-compiling the six ORM statements (the rank CASE, the similarity and the ordering), a third in the
-database, the rest building the hits. Runs on a shared 2-core machine (see the load average) are
-several times slower than on a calm one in absolute terms; the ratio is what a row judges, and it
-moves by ±1× between runs at this load.
+SQL, each ordered by trigram similarity with the dropdown's LIMIT, rows fetched as tuples. Each
+filter gets the pattern the service uses: anywhere (`'%x%'`, the pg_trgm GIN indexes of
+search.0001–0004) from three characters, the start only (`'x%'`, the B-tree text_pattern_ops
+indexes of search.0004) for one or two; pinyin and initials columns only for Latin letters, the
+credit code for 4+ letters or digits, mobiles for 4+ digits. The projects statement is a UNION of
+the name's match and the investors' projects, as the service's (written as one OR, the planner
+reads every project). The service adds the scoping (a county user's region filter), the rank
+(exact / start / anywhere), the users' full names, and building the groups. The generated projects'
+names start with one of 8 cities, so "上海" starts an eighth of them: the worst short query, whose
+matches are all ranked (service) or all ordered by similarity (floor) before the LIMIT. Where the
+service's extra time goes (cProfile of 20 calls on the demo data): about two fifths compiling the
+six ORM statements (the rank CASE, the similarity and the ordering), a third in the database, the
+rest building the hits. Runs on a shared 2-core machine (see the load average) are several times
+slower than on a calm one in absolute terms; the ratio is what a row judges, and it moves by ±1×
+between runs at this load.
 """
 
 

@@ -186,8 +186,8 @@ class _Refs:
         park = IndustrialPark.objects.filter(name=name).first()
         if park is None:  # normally created by projects_demo
             kind = "specialty_town" if name.endswith("镇") else "park"
-            park = IndustrialPark.objects.create(
-                name=name, kind=kind, region=self.regions[region_code]
+            park = enterprise_services.park_save(
+                park=IndustrialPark(name=name, kind=kind, region=self.regions[region_code])
             )
             park.leading_chains.add(self.chains[chain])
         return park

@@ -886,13 +886,10 @@ def _reached(signed_on, started_on=None, producing_on=None) -> str:
 def load_projects_demo() -> None:
     refs = _Refs()
     for name, kind, region_code, chain_codes, description in PARKS:
-        park, _ = IndustrialPark.objects.get_or_create(
-            name=name,
-            defaults={
-                "kind": kind,
-                "region": refs.regions[region_code],
-                "description": description,
-            },
+        park = IndustrialPark.objects.filter(name=name).first() or enterprise_services.park_save(
+            park=IndustrialPark(
+                name=name, kind=kind, region=refs.regions[region_code], description=description
+            )
         )
         park.leading_chains.add(*[refs.chains[c] for c in chain_codes])
         refs.parks[name] = park

@@ -15,21 +15,26 @@ from core.textnorm import normalize_name
 from .models import Enterprise, IndustrialPark, InvestorOrigin, Ownership, Tier
 
 
-def search_q(text: str) -> Q | None:
+def search_q(text: str, *, starts_only: bool = False) -> Q | None:
     """Match a Chinese name (any part), its pinyin ("jili", "jilijinzhong"), its initials ("jl")
-    or the start of a credit code. None when there is nothing to search for."""
+    or the start of a credit code. None when there is nothing to search for.
+
+    `starts_only`: match only the start of the name, pinyin and initials — global search's rule
+    for a query of one or two characters, which holds no trigram for an index to narrow by
+    (search.selectors.SHORT_QUERY)."""
     text = (text or "").strip()
     if not text:
         return None
-    q = Q(name__icontains=text)
+    part = "startswith" if starts_only else "contains"
+    q = Q(**{f"name__i{part}": text})
     norm = normalize_name(text)
     if norm:
-        q |= Q(normalized_name__icontains=norm)
+        q |= Q(**{f"normalized_name__i{part}": norm})
     letters = "".join(ch for ch in text.lower() if ch.isascii() and ch.isalpha())
     if letters and letters == text.lower().replace(" ", ""):
         # Pure Latin letters: pinyin or initials. Initials match from the start of the name or of a
         # word inside it ("jz" finds 吉利汽车晋中基地 too), full pinyin anywhere.
-        q |= Q(name_pinyin__contains=letters) | Q(name_initials__contains=letters)
+        q |= Q(**{f"name_pinyin__{part}": letters}) | Q(**{f"name_initials__{part}": letters})
     code = normalize_credit_code(text)
     if code.isalnum() and len(code) >= 4:
         q |= Q(credit_code__startswith=code)

@@ -32,8 +32,16 @@ class IndustrialPark(TimeStampedModel):
         "core.IndustryChain", verbose_name=_("leading chains"), blank=True, related_name="parks"
     )
     description = models.TextField(_("description"), blank=True, max_length=5000)
+    # Derived from the name by enterprises.services.park_save on every write
+    # (core.textnorm.pinyin_keys), for global search by pinyin and initials, as projects have theirs.
+    name_pinyin = models.CharField(
+        _("pinyin"), max_length=255, blank=True, editable=False, db_default=""
+    )
+    name_initials = models.CharField(
+        _("initials"), max_length=100, blank=True, editable=False, db_default=""
+    )
 
-    history = history()
+    history = history(excluded_fields=("updated_at", "name_pinyin", "name_initials"))
 
     class Meta:
         ordering = ["region__sort_order", "name"]
@@ -203,8 +211,16 @@ class EnterpriseContact(TimeStampedModel):
     mobile_normalized = models.CharField(max_length=11, blank=True, db_index=True, editable=False)
     email = models.EmailField(_("e-mail"), blank=True)
     wechat = models.CharField(_("WeChat"), max_length=50, blank=True)
+    # Derived from the name by contact_add / contact_update (core.textnorm.pinyin_keys), for
+    # global search by pinyin and initials ("zlx" -> 张立新).
+    name_pinyin = models.CharField(
+        _("pinyin"), max_length=255, blank=True, editable=False, db_default=""
+    )
+    name_initials = models.CharField(
+        _("initials"), max_length=100, blank=True, editable=False, db_default=""
+    )
 
-    history = history()
+    history = history(excluded_fields=("updated_at", "name_pinyin", "name_initials"))
 
     class Meta:
         ordering = ["enterprise", "id"]

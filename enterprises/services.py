@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from accounts.scoping import can_edit, is_city_wide
+from accounts.scoping import can_edit, check_can_edit, check_can_edit_region, is_city_wide
 from core.credit_code import normalize_credit_code, validate_credit_code
 from core.history import bulk_history_options
 from core.money import parse_amount, validate_amount
@@ -22,6 +22,7 @@ from .models import (
     Enterprise,
     EnterpriseContact,
     EnterpriseYearFigure,
+    IndustrialPark,
     tier_figure,
     tier_for_output,
 )
@@ -303,6 +304,7 @@ def contact_add(
         wechat=wechat.strip(),
         mobile_normalized=normalize_mobile(phone),
     )
+    contact.name_pinyin, contact.name_initials = pinyin_keys(contact.name)
     same = enterprise.contacts.filter(
         name=contact.name,
         title=contact.title,
@@ -340,9 +342,27 @@ def contact_update(
     contact.email = email.strip()
     contact.wechat = wechat.strip()
     contact.mobile_normalized = normalize_mobile(phone)
+    contact.name_pinyin, contact.name_initials = pinyin_keys(contact.name)
     contact.full_clean()
     contact.save()
     return contact
+
+
+@transaction.atomic
+def park_save(*, park: IndustrialPark, by: User | None = None) -> IndustrialPark:
+    """Create or change a park (the admin and the demo data come here): its name's pinyin and
+    initials are derived on every write, for global search, as a project's are."""
+    if by is not None and park.pk is not None:
+        check_can_edit(by, park)
+    elif by is not None:
+        if not can_edit(by):
+            raise PermissionDenied(_("Your role may not change records."))
+        check_can_edit_region(by, park.region)
+    park.name = (park.name or "").strip()
+    park.name_pinyin, park.name_initials = pinyin_keys(park.name)
+    park.full_clean(exclude=["leading_chains"])
+    park.save()
+    return park
 
 
 @transaction.atomic

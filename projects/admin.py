@@ -3,6 +3,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.admin_mixins import ScopedAdminMixin
 from accounts.scoping import scope_projects
+from enterprises import services as enterprise_services
 from enterprises.models import IndustrialPark
 
 from . import services
@@ -121,6 +122,10 @@ class IndustrialParkAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     search_fields = ["name", "description"]
     filter_horizontal = ["leading_chains"]
     list_select_related = ["region"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        # The name's pinyin and initials are derived there, for global search.
+        enterprise_services.park_save(park=obj, by=request.user)
 
     def delete_model(self, request, obj) -> None:
         services.park_delete(park=obj, by=request.user)

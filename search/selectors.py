@@ -3,11 +3,16 @@ events, parks and people, always through `accounts.scoping`.
 
 What a query matches, on both databases alike:
 - Chinese (or any) text anywhere in a name or title (`icontains`);
-- full pinyin and initials of an enterprise or project name or an event title ("jlqc" ->
-  吉利汽车), from the pinyin / initials columns their services derive on every save
+- full pinyin and initials of an enterprise, project, park or contact name or an event title
+  ("jlqc" -> 吉利汽车), from the pinyin / initials columns their services derive on every save
   (`core.textnorm.pinyin_keys`) — the same matching as the enterprise list
   (`enterprises.filtersets.search_q`); a project is also found by its investor's name, pinyin and
   credit code, as on the project list;
+- a query of one or two characters ("吉利", "jl", SHORT_QUERY) only at the start of a name, title,
+  pinyin or initials: it holds no trigram, so a trigram index cannot narrow `LIKE '%jl%'` and
+  PostgreSQL would read every row (10^6 projects); `LIKE 'jl%'` is a range scan of the B-tree
+  `text_pattern_ops` indexes of search.0004. The same lookups, `startswith` for `contains`, on both
+  databases; the answer says that short queries match starts only;
 - the start of a unified social credit code;
 - a mobile number (four digits or more) of an enterprise contact, which also finds the enterprise
   and its projects, or of a user.
@@ -16,8 +21,9 @@ A county user's projects group holds only what `scope_projects` lets them see, s
 confidential project is never matched, shown or counted, by any of these fields.
 
 One code path serves both databases. On PostgreSQL the `icontains` / `contains` / `startswith`
-filters are served by pg_trgm GIN indexes (migration search.0001) — a trigram index answers
-`LIKE '%…%'`, which a B-tree cannot; SQLite (the embedded default) scans, which is fine at its
+filters are served by pg_trgm GIN indexes (migrations search.0001–0004) — a trigram index answers
+`LIKE '%…%'`, which a B-tree cannot — and the short queries' `istartswith` / `startswith` by the
+B-tree prefix indexes of search.0004; SQLite (the embedded default) scans, which is fine at its
 size. The one backend difference is `_closeness`: PostgreSQL orders equally ranked matches by
 trigram similarity, SQLite by name.
 """
@@ -53,6 +59,8 @@ MAX_QUERY_LENGTH = 50
 SUGGEST_LIMIT = 5  # per group, in the header's dropdown
 PAGE_LIMIT = 30  # per group, on /search/
 MIN_PHONE_DIGITS = 4
+# Up to this many characters (spaces aside) a query holds no trigram: it matches starts only.
+SHORT_QUERY = 2
 
 
 @dataclass(frozen=True)
@@ -99,6 +107,19 @@ def clean_query(raw: str | None) -> tuple[str, str]:
     return text, notice
 
 
+def is_short(text: str) -> bool:
+    """Whether `text` is a short query, matched only at the start of names, pinyin and initials."""
+    return len(text.replace(" ", "")) <= SHORT_QUERY
+
+
+def _like(field_name: str, value: str, *, short: bool, fold_case: bool = True) -> Q:
+    """`field` holds `value` (anywhere, or at its start for a short query), ignoring case unless
+    the column is already lower case (pinyin, initials, digits): each form is what an index of
+    search.0001–0004 holds."""
+    lookup = ("i" if fold_case else "") + ("startswith" if short else "contains")
+    return Q(**{f"{field_name}__{lookup}": value})
+
+
 def _closeness(field_name: str, text: str):
     """How close a matched value is to the query, to order matches of equal rank: trigram
     similarity on PostgreSQL (pg_trgm), nothing on SQLite (the name orders them instead)."""
@@ -135,7 +156,7 @@ def _digits(text: str) -> str:
 def _enterprise_condition(text: str) -> Q:
     """Name, normalised name, pinyin, initials, credit code (enterprises.filtersets.search_q), or
     the mobile number of one of its contacts."""
-    condition = search_q(text) or Q(pk__in=[])
+    condition = search_q(text, starts_only=is_short(text)) or Q(pk__in=[])
     digits = _digits(text)
     if digits:
         condition |= Q(
@@ -153,11 +174,13 @@ def _project_ids(text: str):
     the investor subquery and reads the whole projects table for every search (EXPLAIN ANALYZE:
     a sequential scan at any size, 10^6 rows at 10^6 projects)."""
     investors = Enterprise.objects.filter(_enterprise_condition(text)).values("pk")
-    by_name = Q(name__icontains=text)
+    short = is_short(text)
+    by_name = _like("name", text, short=short)
     letters = _pinyin_letters(text)
     if letters:
         # Pinyin or initials of the project's own name (trigram indexes, search.0002).
-        by_name |= Q(name_pinyin__contains=letters) | Q(name_initials__contains=letters)
+        by_name |= _like("name_pinyin", letters, short=short, fold_case=False)
+        by_name |= _like("name_initials", letters, short=short, fold_case=False)
     named = Project.all_objects.filter(by_name).order_by().values("pk")
     by_investor = Project.all_objects.filter(investor__in=investors).order_by().values("pk")
     return named.union(by_investor, all=True)
@@ -231,12 +254,14 @@ def _enterprises(user, text: str, limit: int) -> tuple[list[Hit], bool]:
 
 
 def _events(user, text: str, limit: int) -> tuple[list[Hit], bool]:
-    match = Q(title__icontains=text) | Q(place_city__icontains=text)
+    short = is_short(text)
+    match = _like("title", text, short=short) | _like("place_city", text, short=short)
     # Starts with the query: the title, or its initials when pinyin letters were typed.
     starts = Q(title__istartswith=text)
     letters = _pinyin_letters(text)
     if letters:
-        match |= Q(title_pinyin__contains=letters) | Q(title_initials__contains=letters)
+        match |= _like("title_pinyin", letters, short=short, fold_case=False)
+        match |= _like("title_initials", letters, short=short, fold_case=False)
         starts |= Q(title_initials__startswith=letters)
     qs = (
         scope(PromotionEvent.objects.all(), user)
@@ -264,14 +289,36 @@ def _events(user, text: str, limit: int) -> tuple[list[Hit], bool]:
     return hits, len(rows) > limit
 
 
+def _name_match(text: str) -> Q:
+    """A park's or contact's name, its pinyin or its initials holds the query (starts with it,
+    for a short query)."""
+    short = is_short(text)
+    match = _like("name", text, short=short)
+    letters = _pinyin_letters(text)
+    if letters:
+        match |= _like("name_pinyin", letters, short=short, fold_case=False)
+        match |= _like("name_initials", letters, short=short, fold_case=False)
+    return match
+
+
+def _name_starts(text: str) -> Q:
+    """The name, or its initials or pinyin when pinyin letters were typed, starts with the query."""
+    starts = Q(name__istartswith=text)
+    letters = _pinyin_letters(text)
+    if letters:
+        starts |= Q(name_initials__startswith=letters) | Q(name_pinyin__startswith=letters)
+    return starts
+
+
 def _parks(user, text: str, limit: int) -> tuple[list[Hit], bool]:
     qs = (
         scope(IndustrialPark.objects.all(), user)
-        .filter(name__icontains=text)
+        .filter(_name_match(text))
         .annotate(
             rank=_rank(
                 When(name__iexact=text, then=Value(0)),
-                When(name__istartswith=text, then=Value(1)),
+                When(_name_starts(text), then=Value(1)),
+                When(name__icontains=text, then=Value(2)),
             ),
             closeness=_closeness("name", text),
         )
@@ -294,7 +341,7 @@ def _parks(user, text: str, limit: int) -> tuple[list[Hit], bool]:
 def _people(user, text: str, limit: int) -> tuple[list[Hit], bool]:
     """Enterprise contacts, then users (city roles see every user, others only themselves)."""
     digits = _digits(text)
-    contact_match = Q(name__icontains=text)
+    contact_match = _name_match(text)
     if digits:
         contact_match |= Q(mobile_normalized__contains=digits)
     contacts = (
@@ -303,7 +350,8 @@ def _people(user, text: str, limit: int) -> tuple[list[Hit], bool]:
         .annotate(
             rank=_rank(
                 When(name__iexact=text, then=Value(0)),
-                When(name__istartswith=text, then=Value(1)),
+                When(_name_starts(text), then=Value(1)),
+                When(name__icontains=text, then=Value(2)),
             )
         )
         .select_related("enterprise")
@@ -321,10 +369,11 @@ def _people(user, text: str, limit: int) -> tuple[list[Hit], bool]:
     ]
     more = len(rows) > limit
     if len(hits) < limit:
+        short = is_short(text)
         user_match = (
-            Q(username__icontains=text)
-            | Q(full_name__icontains=text)
-            | Q(first_name__icontains=text)
+            _like("username", text, short=short)
+            | _like("full_name", text, short=short)
+            | _like("first_name", text, short=short)
         )
         if digits:
             user_match |= Q(phone__contains=digits)
@@ -377,8 +426,14 @@ def _labels() -> dict[str, str]:
 def global_search(*, user, q: str | None, limit: int = SUGGEST_LIMIT) -> SearchResult:
     """Everything `user` may see that matches `q`, grouped by kind, best matches first in each
     group (exact name, then the start of a name, pinyin initials or credit code, then anywhere),
-    at most `limit` per group. Never raises on what was typed."""
+    at most `limit` per group; a query of one or two characters matches only starts. Never raises
+    on what was typed."""
     text, notice = clean_query(q)
+    if text and is_short(text) and not notice:
+        notice = _(
+            "One or two characters match only the start of a name, its pinyin or initials; "
+            "type more to search anywhere in it."
+        )
     labels = _labels()
     groups = [Group(kind=kind, label=labels[kind]) for kind, _find in GROUPS]
     if not text or user is None or not user.is_authenticated:

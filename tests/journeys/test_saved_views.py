@@ -1,7 +1,8 @@
 """Saved views (issue 23): a 榆次 clerk filters the project list, sorts it by a column header,
 saves the view and shares it with the region; a colleague of the region opens it from the tabs
 and sees the same projects in the same order; on a 390 px phone the results start on the first
-screen and each row is a card."""
+screen and each row is a card. The enterprise and event lists sort by a header and are cards on the
+phone too."""
 
 import pytest
 from playwright.sync_api import expect
@@ -80,3 +81,19 @@ def test_clerk_saves_a_sorted_view_shares_it_and_a_colleague_opens_it_on_a_phone
     assert box["width"] > PHONE["width"] * 0.8, box
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert _row_names(page) == names
+
+    # The enterprise and event lists sort by a column header too, and are cards on the phone.
+    for menu, header, row in (
+        ("企业", "产值(亿元)", "enterprise-row"),
+        ("招商活动", "签约金额(亿元)", "event-row"),
+    ):
+        page.set_viewport_size({"width": 1366, "height": 900})
+        user.menu(menu)
+        user.follow(page.locator("thead").get_by_role("link", name=header))
+        expect(page.locator("thead th[aria-sort=descending]")).to_contain_text(header)
+        page.set_viewport_size(PHONE)
+        first = page.get_by_test_id(row).first
+        expect(first).to_be_visible()
+        expect(page.locator("thead").first).to_be_hidden()
+        assert first.evaluate("el => getComputedStyle(el).display") == "block", menu
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], menu

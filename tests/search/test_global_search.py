@@ -106,15 +106,75 @@ def test_people_events_and_parks_are_found(world):
 
 
 def test_best_matches_come_first(world):
-    make_project(name="新吉利能源项目", region_code="JZKFQ")
-    make_project(name="吉利", region_code="JZKFQ")
+    make_project(name="新吉利新能源项目", region_code="JZKFQ")
+    make_project(name="吉利新", region_code="JZKFQ")
     titles = _titles(
-        global_search(user=world["users"]["city_staff"], q="吉利", limit=10), "projects"
+        global_search(user=world["users"]["city_staff"], q="吉利新", limit=10), "projects"
     )
-    assert titles[0] == "吉利"  # the exact name
+    assert titles[0] == "吉利新"  # the exact name
     assert titles.index("吉利新能源整车项目") < titles.index(
-        "新吉利能源项目"
+        "新吉利新能源项目"
     )  # start of a name first
+
+
+def test_a_short_query_matches_only_the_start_of_names_pinyin_and_initials(world, client):
+    """One or two characters hold no trigram: they match starts only (the B-tree prefix indexes
+    of search.0004), and the answer says so; from three characters, anywhere."""
+    make_project(name="新吉利能源项目", region_code="JZKFQ")
+    user = world["users"]["city_staff"]
+    for query in ("吉利", "吉", "jl", "JL", "ji"):
+        result = global_search(user=user, q=query, limit=30)
+        titles = _titles(result, "projects")
+        assert "吉利新能源整车项目" in titles, query
+        assert "新吉利能源项目" not in titles and "榆次吉利配套项目" not in titles, query
+        assert "开头" in result.notice, query
+    # "jl" is also inside 榆次吉利配套项目's initials (ycjlptxm): three letters find it there.
+    assert "榆次吉利配套项目" in _titles(global_search(user=user, q="jlp", limit=30), "projects")
+    three = global_search(user=user, q="吉利能", limit=30)
+    assert _titles(three, "projects") == ["新吉利能源项目"] and three.notice == ""
+    client.force_login(user)
+    body = client.get(reverse("search:suggest"), {"q": "jl"}).content.decode()
+    assert "只匹配名称、拼音或首字母的开头" in body
+
+
+def test_parks_and_contacts_are_found_by_pinyin_and_initials(world):
+    from core.models import Region
+    from enterprises.models import IndustrialPark
+    from enterprises.services import contact_update, park_save
+
+    park = park_save(
+        park=IndustrialPark(name="吉利汽车产业园", region=Region.objects.get(code="140702")),
+        by=world["users"]["yuci_staff"],
+    )
+    user = world["users"]["city_staff"]
+    for query in ("jlqccyy", "jlqc", "qichechanye", "JL"):
+        assert _titles(global_search(user=user, q=query), "parks") == ["吉利汽车产业园"], query
+    for query in ("zlx", "zhanglixin", "ZL"):
+        assert "张立新" in _titles(global_search(user=user, q=query), "people"), query
+    # A new name gets its own keys (the services derive them on every write).
+    park.name = "榆次氢能产业园"
+    park_save(park=park, by=user)
+    assert _titles(global_search(user=user, q="ycqn"), "parks") == ["榆次氢能产业园"]
+    assert _titles(global_search(user=user, q="jlqccyy"), "parks") == []
+    contact = world["geely_project"].investor.contacts.get(name="张立新")
+    contact_update(contact=contact, name="王海燕", phone=contact.phone)
+    assert _titles(global_search(user=user, q="whdaa"), "people") == []
+    assert _titles(global_search(user=user, q="why"), "people") == ["王海燕"]
+    assert _titles(global_search(user=user, q="zlx"), "people") == []
+
+
+def test_the_park_admin_derives_the_pinyin(world, client):
+    from core.models import Region
+    from enterprises.models import IndustrialPark
+
+    client.force_login(world["users"]["admin"])
+    response = client.post(
+        reverse("admin:enterprises_industrialpark_add"),
+        {"name": "太谷玻璃器皿园", "kind": "park", "region": Region.objects.get(code="140703").pk},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    park = IndustrialPark.objects.get(name="太谷玻璃器皿园")
+    assert (park.name_pinyin, park.name_initials) == ("taiguboliqiminyuan", "tgblqmy")
 
 
 SECRET_FIELDS = [
@@ -127,6 +187,8 @@ SECRET_FIELDS = [
     SECRET_CODE[:10],
     SECRET_MOBILE,
     SECRET_MOBILE[-6:],
+    "lbm",  # its investor's contact 李保密, by initials
+    "libaomi",  # … and pinyin
 ]
 
 
@@ -156,7 +218,7 @@ def test_the_confidential_projects_own_county_and_the_city_find_it(world):
 
 
 def test_a_county_user_sees_only_their_countys_projects(world):
-    result = global_search(user=world["users"]["yuci_staff"], q="吉利", limit=30)
+    result = global_search(user=world["users"]["yuci_staff"], q="jili", limit=30)
     assert _titles(result, "projects") == ["榆次吉利配套项目"]
     # Enterprises are public facts: the investor is found, its other-county project is not.
     assert "吉利汽车晋中基地" in _titles(result, "enterprises")
@@ -245,5 +307,36 @@ def test_the_project_search_never_reads_the_whole_projects_table(world):
                 if query == "jlqc":
                     assert "search_project_initials_trgm" in plan, plan
                 assert "projects_project_investor_id" in plan, (query, plan)
+        finally:
+            cursor.execute("SET enable_seqscan = on")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the plan is PostgreSQL's")
+def test_a_short_query_is_served_by_the_prefix_indexes(world):
+    """A two-character query holds no trigram; its LIKE 'jl%' filters are range scans of the
+    B-tree text_pattern_ops indexes (search.0004), not a read of every row (sequential scans off
+    here: the test tables are tiny; a trigram index would be read whole)."""
+    from enterprises.models import EnterpriseContact, IndustrialPark
+    from projects.models import Project
+    from search.selectors import _name_match, _project_ids
+
+    cases = [
+        (Project.objects.filter(pk__in=_project_ids("吉利")), ["search_project_name_prefix"]),
+        (
+            Project.objects.filter(pk__in=_project_ids("jl")),
+            ["search_project_initials_prefix", "search_project_pinyin_prefix"],
+        ),
+        (IndustrialPark.objects.filter(_name_match("jl")), ["search_park_initials_prefix"]),
+        (EnterpriseContact.objects.filter(_name_match("zl")), ["search_contact_initials_prefix"]),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        cursor.execute("SET enable_bitmapscan = on")
+        try:
+            for qs, indexes in cases:
+                plan = qs.explain()
+                for index in indexes:
+                    assert index in plan, (index, plan)
+                assert "_trgm" not in plan, plan
         finally:
             cursor.execute("SET enable_seqscan = on")
