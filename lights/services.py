@@ -23,10 +23,10 @@ from django.db.models import (
     Count,
     DateField,
     DateTimeField,
+    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
-    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -527,11 +527,12 @@ def _follow_day_tallies(new: QuerySet[LightChange]) -> None:
     the rows they replace (one index probe each); readers of a counted day (the dashboards' past
     cards, the assessment) then read the tally alone, never the history."""
     effective = Coalesce("since", "as_of")
-    first = new.aggregate(first=Min(effective))["first"]
-    if first is None:
-        return
     lit = [Light.RED, Light.YELLOW]
-    for day in LightDayMark.objects.filter(day__gte=first).values_list("day", flat=True):
+    # The counted days some new row has taken effect by (one query; none counted: nothing to do).
+    days = LightDayMark.objects.filter(
+        Exists(new.alias(on=effective).filter(on__lte=OuterRef("day")))
+    ).values_list("day", flat=True)
+    for day in days:
         now_in_force = new.alias(on=effective).filter(on__lte=day)
         replaced = (
             LightChange.objects.alias(on=effective)
@@ -563,6 +564,8 @@ def _follow_day_tallies(new: QuerySet[LightChange]) -> None:
                 LightDayTally.objects.create(
                     day=day, region_id=region_id, stage=stage, light=light, count=n
                 )
+        if any(n < 0 for n in delta.values()):
+            LightDayTally.objects.filter(day=day, count=0).delete()  # as a count leaves none
 
 
 # --- 督办 ------------------------------------------------------------------------------------------

@@ -33,6 +33,16 @@ SIX = Decimal("0.000001")  # the rollups' amounts keep 6 decimals
 BAND_MEASURES = list(SIZE_BANDS)
 
 
+def bands_between(low_yi: Decimal, high_yi: Decimal | None) -> list[str]:
+    """The size bands (rollups.models.SIZE_BANDS) that make up [low, high) 亿元."""
+    low, high = low_yi * 10000, (None if high_yi is None else high_yi * 10000)
+    return [
+        band
+        for band, (band_low, band_high) in SIZE_BANDS.items()
+        if band_low >= low and (high is None or (band_high is not None and band_high <= high))
+    ]
+
+
 @dataclass
 class Figures:
     """One region's figures for a period (amounts in 万元)."""
@@ -65,13 +75,7 @@ class Figures:
 
     def count_between(self, low_yi: Decimal, high_yi: Decimal | None) -> int:
         """Signed projects in [low, high) 亿元; the bounds lie on the bands' edges."""
-        low, high = low_yi * 10000, (None if high_yi is None else high_yi * 10000)
-        return sum(
-            n
-            for m, n in self.bands.items()
-            if SIZE_BANDS[m][0] >= low
-            and (high is None or (SIZE_BANDS[m][1] is not None and SIZE_BANDS[m][1] <= high))
-        )
+        return sum(self.bands[band] for band in bands_between(low_yi, high_yi))
 
     def add(self, other: Figures) -> None:
         for name in (

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 from urllib.parse import urlencode
 
 from django.urls import reverse
@@ -13,7 +14,13 @@ from django.utils.translation import gettext as _
 from core.models import Region
 from lights.selectors import history_day
 
-from .indicators import Figures, PeriodFigures, region_figures, scored_regions_with_targets
+from .indicators import (
+    Figures,
+    PeriodFigures,
+    bands_between,
+    region_figures,
+    scored_regions_with_targets,
+)
 from .models import Indicator, Publication, ScoringScheme
 from .periods import ScorePeriod
 
@@ -71,6 +78,15 @@ class SchemeValues:
     returned_false_deduction: Decimal
     black_list_gap: Decimal = Decimal(20)
     black_list_no_signing: bool = True
+
+    @cached_property
+    def bucket_bands(self) -> list[tuple[str, list[str], Decimal]]:
+        """(label, the size bands it is the union of, points each) per bucket: worked out once
+        per scoring, not once per region (Figures.count_between says the same)."""
+        return [
+            (_bucket_label(low, high), bands_between(low, high), each)
+            for low, high, each in self.buckets
+        ]
 
     @classmethod
     def of(cls, scheme: ScoringScheme, weights: dict[str, Decimal] | None = None) -> SchemeValues:
@@ -194,9 +210,9 @@ def score_one(
             cells.append(Cell(key, labels[key], actual, prorated, ratio, points))
         total += points
     bucket_counts, bucket_points = [], ZERO
-    for low, high, each in values.buckets:
-        n = figures.count_between(low, high)
-        bucket_counts.append((_bucket_label(low, high), n, each * n))
+    for label, bands, each in values.bucket_bands:
+        n = sum(figures.bands[band] for band in bands)
+        bucket_counts.append((label, n, each * n))
         bucket_points += each * n
     bucket_points = min(bucket_points, values.bucket_cap)
     red = values.red_light_deduction * figures.red_lights
