@@ -269,18 +269,18 @@ def region_figures(period: ScorePeriod, *, regions: list[Region] | None = None) 
         # The city's own projects, if any: in the city's total, not ranked.
         for figures in (out.get(region_id) or Figures(), city):
             for name, value in zip(_FIGURE_FIELDS, values[:n_fields], strict=True):
-                setattr(figures, name, getattr(figures, name) + _number(value))
+                setattr(figures, name, getattr(figures, name) + _number(value, name))
             for band, value in zip(BAND_MEASURES, values[n_fields:], strict=True):
                 figures.bands[band] += int(value or 0)
     return PeriodFigures(regions=out, city=city)
 
 
-def _number(value) -> Decimal | int:
-    """A sum as the database returned it: an int for counts, a Decimal for amounts (SQLite may
-    hand back a float or a string for a decimal column's sum)."""
+def _number(value, name: str = "") -> Decimal | int:
+    """A sum as the database returned it, as an int for a count and a Decimal for an amount (the
+    name says which; SQLite hands back an int or a float for a decimal column's sum)."""
     if value is None:
-        return 0
-    if isinstance(value, int | Decimal):
+        return ZERO if name.endswith("_amount") else 0
+    if isinstance(value, Decimal) or (isinstance(value, int) and not name.endswith("_amount")):
         return value
     return Decimal(str(value)).quantize(SIX)
 
@@ -351,7 +351,7 @@ def scored_regions_with_targets(year: int) -> tuple[list[ScoredRegion], dict[int
         if target_pk is not None:
             targets[pk] = ScoredTarget(
                 *(
-                    v if v is None or f.endswith("_count") else _number(v)
+                    v if v is None or f.endswith("_count") else _number(v, f)
                     for f, v in zip(SCORED_TARGET_FIELDS, values, strict=True)
                 )
             )
