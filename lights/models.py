@@ -202,8 +202,9 @@ class LightDayTally(models.Model):
     """How many projects of a region and stage had a red or yellow light on a past `day`, by the
     light history (projects.models.lights_in_force_on): the memo that a past period's dashboard
     card and the assessment's red-light deduction read, so neither scans the history on every
-    page. Written by lights.selectors.light_counts_on the first time a day is asked for, and again
-    when history rows in force by that day were recorded since (LightDayMark.upto)."""
+    page. Counted by lights.selectors.light_counts_on the first time a day is asked for; from then
+    on the history's writers keep it exact in their own transaction
+    (lights.services._follow_day_tallies), so its readers never read the history."""
 
     day = models.DateField(_("day"))
     region = models.ForeignKey(
@@ -227,8 +228,8 @@ class LightDayTally(models.Model):
 
 
 class LightDayMark(models.Model):
-    """The last light history row a day's LightDayTally counted: rows recorded after it that were
-    in force by that day make the tally stale."""
+    """A day whose LightDayTally was counted (and the last history row the count saw): the
+    history's writers adjust the tallies of the days marked here."""
 
     day = models.DateField(_("day"), unique=True)
     upto = models.BigIntegerField(_("last history row counted"))

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import transaction
-from django.db.models import Count, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db import connection, transaction
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from accounts.scoping import scope, scope_projects
@@ -91,10 +90,10 @@ def light_counts_on(day: dt.date, *, stage: str | None = None) -> dict[tuple[int
     project counts, confidential included: an aggregated figure every region's officials may read
     (DESIGN.md, Access). The region is the one the history row recorded (the project's then).
 
-    Read from the day's LightDayTally, a memo of that count: computed (one GROUP BY over the
-    history) the first time a day is asked for, and again only when rows recorded since its mark
-    are in force by that day (a rule change's recompute, a late stage change). A row deleted with
-    its project (a hard delete) is not noticed until the next recount."""
+    Read from the day's LightDayTally: counted (one GROUP BY over the history) the first time a
+    day is asked for, and from then on kept exact by the writers of the history, in their own
+    transaction (lights.services._follow_day_tallies), so a counted day is read from the tally
+    alone. A row deleted with its project (a hard delete) is not noticed until a recount."""
     counts: dict[tuple[int, str], int] = {}
     for region_id, row_stage, light, n in _day_tally(day):
         if stage is None or row_stage == stage:
@@ -102,25 +101,31 @@ def light_counts_on(day: dt.date, *, stage: str | None = None) -> dict[tuple[int
     return counts
 
 
+# A counted day's tally and its mark in one statement: no row at all when the day was never
+# counted, one row of nulls when it was and nothing was lit (the ORM cannot join the two tables:
+# they share the day, not a key).
+_COUNTED_DAY = (
+    "SELECT t.region_id, t.stage, t.light, t.count FROM lights_lightdaymark m "
+    "LEFT JOIN lights_lightdaytally t ON t.day = m.day WHERE m.day = %s"
+)
+
+
 def _day_tally(day: dt.date) -> list[tuple]:
-    newest = LightChange.objects.order_by("-pk").values("pk")[:1]
-    mark = LightDayMark.objects.filter(day=day).annotate(last=Subquery(newest)).first()
-    last = (mark.last if mark is not None else newest.values_list("pk", flat=True).first()) or 0
-    if mark is not None and mark.upto != last:
-        newer = LightChange.objects.filter(pk__gt=mark.upto, pk__lte=last)
-        if not newer.annotate(on=Coalesce("since", "as_of")).filter(on__lte=day).exists():
-            LightDayMark.objects.filter(pk=mark.pk, upto=mark.upto).update(upto=last)
-            mark.upto = last
+    with connection.cursor() as cursor:
+        cursor.execute(_COUNTED_DAY, [day])
+        counted = cursor.fetchall()
+    if counted:
+        return [row for row in counted if row[3] is not None]
     tally = LightDayTally.objects.filter(day=day).values_list(
         "region_id", "stage", "light", "count"
     )
-    if mark is not None and mark.upto == last:
-        return list(tally)
     with transaction.atomic():
-        # One recount at a time per day: the mark's row is the lock.
+        # One count at a time per day: the mark's row is the lock. The history's writers adjust
+        # the counted days in their transactions, so rows recorded after the mark's are counted.
         mark, _created = LightDayMark.objects.get_or_create(day=day, defaults={"upto": -1})
         mark = LightDayMark.objects.select_for_update().get(pk=mark.pk)
-        if mark.upto != last:
+        if mark.upto == -1:
+            last = LightChange.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
             rows = (
                 lights_in_force_on(day, upto=last)
                 .filter(light__in=[Light.RED, Light.YELLOW])

@@ -23,14 +23,18 @@ from django.db.models import (
     Count,
     DateField,
     DateTimeField,
+    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
+    OuterRef,
     Q,
+    QuerySet,
+    Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
@@ -47,7 +51,15 @@ from projects.models import (
     Stage,
 )
 
-from .models import LightChange, LightRule, LightTally, SupervisionItem, Transition
+from .models import (
+    LightChange,
+    LightDayMark,
+    LightDayTally,
+    LightRule,
+    LightTally,
+    SupervisionItem,
+    Transition,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -378,6 +390,7 @@ def lights_refresh(
     # The rows just recorded are exactly the projects to update: update by that list (one
     # statement), with the same expressions.
     recorded = LightChange.objects.filter(recorded_at=now)
+    _follow_day_tallies(recorded)
     Project.all_objects.filter(pk__in=recorded.values("project_id")).alias(**expressions).update(
         light=Case(When(new_light__isnull=True, then=Value("")), default=F("new_light")),
         light_reason=Case(When(new_reason__isnull=True, then=Value("")), default=F("new_reason")),
@@ -501,7 +514,58 @@ def _record_moves(ids: set[int]) -> None:
         for pk, row in latest.items()
         if pk in regions and row["region_id"] != regions[pk]
     ]
-    LightChange.objects.bulk_create(rows)
+    created = LightChange.objects.bulk_create(rows)
+    if created:
+        _follow_day_tallies(LightChange.objects.filter(pk__in=[row.pk for row in created]))
+
+
+def _follow_day_tallies(new: QuerySet[LightChange]) -> None:
+    """Keep every counted day's LightDayTally exact, in the transaction that recorded `new`
+    (history rows just written, at most one per project): on each counted day a new row has taken
+    effect by, it is now the project's row in force (the last recorded), so its light counts
+    there instead of the row in force before it. A delta per counted day, from the new rows and
+    the rows they replace (one index probe each); readers of a counted day (the dashboards' past
+    cards, the assessment) then read the tally alone, never the history."""
+    effective = Coalesce("since", "as_of")
+    lit = [Light.RED, Light.YELLOW]
+    # The counted days some new row has taken effect by (one query; none counted: nothing to do).
+    days = LightDayMark.objects.filter(
+        Exists(new.alias(on=effective).filter(on__lte=OuterRef("day")))
+    ).values_list("day", flat=True)
+    for day in days:
+        now_in_force = new.alias(on=effective).filter(on__lte=day)
+        replaced = (
+            LightChange.objects.alias(on=effective)
+            .filter(project=OuterRef("project_id"), pk__lt=OuterRef("pk"), on__lte=day)
+            .order_by("-pk")
+            .values("pk")[:1]
+        )
+        delta: dict[tuple, int] = {}
+        for sign, rows in (
+            (1, now_in_force),
+            (-1, LightChange.objects.filter(pk__in=now_in_force.values(prev=Subquery(replaced)))),
+        ):
+            grouped = (
+                rows.filter(light__in=lit)
+                .order_by()
+                .values_list("region_id", "stage", "light")
+                .annotate(n=Count("id"))
+            )
+            for region_id, stage, light, n in grouped:
+                key = (region_id, stage, light)
+                delta[key] = delta.get(key, 0) + sign * n
+        for (region_id, stage, light), n in delta.items():
+            if not n:
+                continue
+            cell = LightDayTally.objects.filter(
+                day=day, region_id=region_id, stage=stage, light=light
+            )
+            if not cell.update(count=F("count") + n) and n > 0:
+                LightDayTally.objects.create(
+                    day=day, region_id=region_id, stage=stage, light=light, count=n
+                )
+        if any(n < 0 for n in delta.values()):
+            LightDayTally.objects.filter(day=day, count=0).delete()  # as a count leaves none
 
 
 # --- 督办 ------------------------------------------------------------------------------------------

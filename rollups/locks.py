@@ -4,7 +4,9 @@
 """Locked periods (锁定期间, issue 21): city staff lock a month or a quarter, and its figures are
 frozen as a snapshot written from the rollups: every fine cell of its months (every measure, every
 dimension of the cell key, every region) and the region-month rows the dashboards read, with who
-locked it and when.
+locked it and when. The assessment's deductions are snapshotted beside them (`LockedDeduction`:
+each region's red lights at the period's end and its evidence returned as false in the period), so
+the 通报 and the scores of a locked period do not move when a light or a return is recorded later.
 
 After a lock, a write whose outbox keys name a locked month (`guard`, called by
 rollups.outbox.enqueue_refresh, the one place every writer passes through) is refused unless it
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -176,6 +179,45 @@ class LockedRegionMonth(models.Model):
         return f"{self.lock_id}: {self.region_id} {self.month:%Y-%m}"
 
 
+class LockedDeduction(models.Model):
+    """A region's assessment deductions as they stood when the period was locked: the red lights
+    at the period's end (the 亮灯 history's day tally) and the evidence returned as false in its
+    months (rollups.ReturnedFalseTally). The 通报 and the scores of a locked period read these, so
+    a light or a return recorded after the lock moves neither. One row per region; a lock made
+    before this table existed has none (its deductions are read live)."""
+
+    lock = models.ForeignKey(PeriodLock, on_delete=models.CASCADE, related_name="deductions")
+    region_id = models.IntegerField(_l("region"))
+    red_lights = models.PositiveIntegerField(_l("red lights"), default=0)
+    returned_false = models.PositiveIntegerField(_l("returned as false"), default=0)
+
+    class Meta:
+        verbose_name = _l("locked deductions")
+        verbose_name_plural = _l("locked deductions")
+        constraints = [
+            models.UniqueConstraint(fields=["lock", "region_id"], name="lockeddeduction_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lock_id}: {self.region_id}"
+
+
+# Where the lock reads the red lights at a day ({region id: projects red}): the lights app
+# registers its day tally (lights.selectors.red_light_counts) in its AppConfig.ready, since
+# rollups imports no app above it.
+_red_light_sources: list[Callable[[dt.date], dict[int, int]]] = []
+
+
+def register_red_light_source(source: Callable[[dt.date], dict[int, int]]) -> None:
+    """Registering twice has no effect; the last one registered is read."""
+    if source not in _red_light_sources:
+        _red_light_sources.append(source)
+
+
+def _red_lights_on(day: dt.date) -> dict[int, int]:
+    return _red_light_sources[-1](day) if _red_light_sources else {}
+
+
 class Correction(models.Model):
     """An edit saved after its period was locked, with the reason given: listed on the period's
     page. The live rollups follow the edit; the locked snapshot does not."""
@@ -217,16 +259,17 @@ def active_locks(start: dt.date | None = None, end: dt.date | None = None) -> li
 
 
 def split_months(
-    start: dt.date | None, end: dt.date | None
+    start: dt.date | None, end: dt.date | None, *, locks: list[PeriodLock] | None = None
 ) -> tuple[list[PeriodLock], list[tuple[dt.date | None, dt.date | None]]]:
     """The active locks whose months all fall in [start, end] (read those months from the
     snapshot) and the date ranges between them (read live; either end may be open). Rollup months
-    are first-of-month dates; a lock only partly inside the range is read live."""
+    are first-of-month dates; a lock only partly inside the range is read live. `locks`: the
+    active locks overlapping the range, oldest first, when the caller read them itself."""
     first = start.replace(day=1) if start is not None else None
     last = end.replace(day=1) if end is not None else None
     inside = [
         lock
-        for lock in active_locks(start, end)
+        for lock in (active_locks(start, end) if locks is None else locks)
         if (first is None or lock.start >= first)
         and (last is None or lock.end.replace(day=1) <= last)
     ]
@@ -284,6 +327,13 @@ def snapshot_digest(lock: PeriodLock) -> str:
         **{f"s_{c}": Sum(c) for c in MEASURE_COLUMNS},
     )
     h.update("|".join(f"{k}={_norm(sums[k])}" for k in sorted(sums)).encode())
+    # Only when there are any: a lock made before the deductions were snapshotted keeps its digest.
+    for row in (
+        LockedDeduction.objects.filter(lock=lock)
+        .order_by("region_id")
+        .values_list("region_id", "red_lights", "returned_false")
+    ):
+        h.update(("\nd|" + "|".join(str(v) for v in row)).encode())
     return h.hexdigest()
 
 
@@ -348,9 +398,35 @@ def _write_lock(*, kind: str, start: dt.date, end: dt.date, by) -> PeriodLock:
     with connection.cursor() as cursor:
         cursor.execute(SNAPSHOT_CELLS_SQL, [lock.pk, start, end])
         cursor.execute(SNAPSHOT_REGION_MONTHS_SQL, [lock.pk, start, end])
+    _snapshot_deductions(lock)
     lock.digest = snapshot_digest(lock)
     lock.save(update_fields=["digest"])
     return lock
+
+
+def _snapshot_deductions(lock: PeriodLock) -> None:
+    """Every region's red lights at the period's end and returns marked false in its months."""
+    from core.models import Region
+
+    from .models import ReturnedFalseTally
+
+    red = _red_lights_on(lock.end)
+    returned = dict(
+        ReturnedFalseTally.objects.filter(month__gte=lock.start, month__lte=lock.end)
+        .order_by()
+        .values("region_id")
+        .annotate(n=Sum("count"))
+        .values_list("region_id", "n")
+    )
+    LockedDeduction.objects.bulk_create(
+        LockedDeduction(
+            lock=lock,
+            region_id=pk,
+            red_lights=red.get(pk, 0),
+            returned_false=returned.get(pk, 0),
+        )
+        for pk in Region.objects.order_by("pk").values_list("pk", flat=True)
+    )
 
 
 @transaction.atomic

@@ -392,4 +392,34 @@ def caliber_label(kinds: tuple[str, ...]) -> str:
 
 
 # Locked periods (issue 21) live in their own module; imported here so Django registers them.
-from .locks import Correction, LockedCell, LockedRegionMonth, PeriodLock  # noqa: E402, F401
+from .locks import (  # noqa: E402, F401
+    Correction,
+    LockedCell,
+    LockedDeduction,
+    LockedRegionMonth,
+    PeriodLock,
+)
+
+
+class ReturnedFalseTally(models.Model):
+    """How many evidence records of a region were returned as false (核实为虚假,
+    verification.MilestoneClaim.found_false) with their claimed date in `month`: the county
+    assessment's deduction reads this, never the claims. Counted like the rest of the rollups:
+    claims of projects not deleted, in the project's region. Written by rollups.deductions, in
+    the writer's transaction: verification's services when a claim is returned as false, verified
+    after all or resubmitted with another date, and the drain for a project deleted, restored or
+    moved (its ``p|`` key). A month with no such claim has no row."""
+
+    region_id = models.IntegerField(_("region"))
+    month = models.DateField(_("month"))
+    count = models.PositiveIntegerField(_("returned as false"))
+
+    class Meta:
+        verbose_name = _("returned-as-false tally")
+        verbose_name_plural = _("returned-as-false tallies")
+        constraints = [
+            models.UniqueConstraint(fields=["month", "region_id"], name="returnedfalse_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.month:%Y-%m}: {self.count}"

@@ -40,6 +40,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
+from .deductions import returned_false_drift, returned_false_refresh_projects
 from .models import (
     AGREEMENT_KINDS,
     CELL_KEY,
@@ -629,6 +630,8 @@ def drain_outbox() -> int:
                 keys.update(json.loads(row_keys) if isinstance(row_keys, str) else row_keys)
             now = timezone.now()
             stamped = refresh_buckets(keys, tuned=True, stamp=now)
+            # A project deleted, restored or moved takes its claims marked false along.
+            returned_false_refresh_projects(int(k[2:]) for k in keys if k.startswith("p|"))
             for listener in drain_listeners():  # apps above rollups (lights) in this transaction
                 listener(keys)
             if not stamped and not RollupStatus.objects.filter(pk=1).update(refreshed_at=now):
@@ -646,10 +649,17 @@ class Comparison:
     stage_cells: int
     region_month_cells: int = 0
     chain_cells: int = 0
+    returned_false_cells: int = 0  # rows of the returned-as-false tally (rollups.deductions)
 
     @property
     def drift(self) -> int:
-        return self.monthly_cells + self.stage_cells + self.region_month_cells + self.chain_cells
+        return (
+            self.monthly_cells
+            + self.stage_cells
+            + self.region_month_cells
+            + self.chain_cells
+            + self.returned_false_cells
+        )
 
 
 # The rebuild and the comparison group every projected milestone (~4 rows per project) into cells
@@ -749,16 +759,19 @@ def rebuild_all() -> Comparison:
         tune_for_bulk(cursor)
         kinds = counted_agreement_kinds()  # under the lock: a caliber change queues a rebuild
         comparison = _diff(cursor, kinds)
+        comparison.returned_false_cells = returned_false_drift(fix=True)
         if comparison.drift:
             logger.error(
                 "rollups: full rebuild found %s drifted cells (monthly %s, stage %s, "
-                "region-month %s, by-chain %s); fixed",
+                "region-month %s, by-chain %s, returned-as-false %s); fixed",
                 comparison.drift,
                 comparison.monthly_cells,
                 comparison.stage_cells,
                 comparison.region_month_cells,
                 comparison.chain_cells,
+                comparison.returned_false_cells,
             )
+        if comparison.drift - comparison.returned_false_cells:
             _rewrite_all(cursor, kinds)
         now = timezone.now()
         fields = {
@@ -781,5 +794,6 @@ def compare_with_live() -> Comparison:
     with transaction.atomic(), connection.cursor() as cursor:
         tune_for_bulk(cursor)
         comparison = _diff(cursor, counted_agreement_kinds())
+        comparison.returned_false_cells = returned_false_drift()
         transaction.set_rollback(True)
     return comparison

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 from urllib.parse import urlencode
 
 from django.urls import reverse
@@ -13,12 +14,19 @@ from django.utils.translation import gettext as _
 from core.models import Region
 from lights.selectors import history_day
 
-from .indicators import Figures, PeriodFigures, region_figures, scored_regions, targets_for
+from .indicators import (
+    Figures,
+    PeriodFigures,
+    bands_between,
+    region_figures,
+    scored_regions_with_targets,
+)
 from .models import Indicator, Publication, ScoringScheme
 from .periods import ScorePeriod
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
+START_RATE = Indicator.START_RATE.value
 # Which target field an indicator is measured against (None: a share already).
 TARGET_FIELD = {
     Indicator.SIGNED_AMOUNT: "signed_amount",
@@ -70,6 +78,15 @@ class SchemeValues:
     returned_false_deduction: Decimal
     black_list_gap: Decimal = Decimal(20)
     black_list_no_signing: bool = True
+
+    @cached_property
+    def bucket_bands(self) -> list[tuple[str, list[str], Decimal]]:
+        """(label, the size bands it is the union of, points each) per bucket: worked out once
+        per scoring, not once per region (Figures.count_between says the same)."""
+        return [
+            (_bucket_label(low, high), bands_between(low, high), each)
+            for low, high, each in self.buckets
+        ]
 
     @classmethod
     def of(cls, scheme: ScoringScheme, weights: dict[str, Decimal] | None = None) -> SchemeValues:
@@ -169,14 +186,17 @@ def _bucket_label(low: Decimal, high: Decimal | None) -> str:
     return f"{low.normalize():f}–{high.normalize():f}亿"
 
 
-def score_one(values: SchemeValues, figures: Figures, target, share: Decimal) -> tuple:
+def score_one(
+    values: SchemeValues, figures: Figures, target, share: Decimal, labels: dict | None = None
+) -> tuple:
     """(cells, bucket counts, bucket points, red points, returned points, total) for one region.
     Unrounded points add up; the total is rounded to 0.01 at the end (the reference case's
-    13.333… start-rate points make 98.83, not 98.84)."""
-    labels = dict(Indicator.choices)
+    13.333… start-rate points make 98.83, not 98.84). `labels`: the indicators' labels, when the
+    caller scores many regions."""
+    labels = labels or dict(Indicator.choices)
     cells, total = [], ZERO
     for key, weight, cap in values.indicators:
-        if key == Indicator.START_RATE:
+        if key == START_RATE:
             rate = figures.start_rate
             ratio = None if rate is None else min(rate, cap)
             points = ZERO if ratio is None else weight * ratio
@@ -190,9 +210,9 @@ def score_one(values: SchemeValues, figures: Figures, target, share: Decimal) ->
             cells.append(Cell(key, labels[key], actual, prorated, ratio, points))
         total += points
     bucket_counts, bucket_points = [], ZERO
-    for low, high, each in values.buckets:
-        n = figures.count_between(low, high)
-        bucket_counts.append((_bucket_label(low, high), n, each * n))
+    for label, bands, each in values.bucket_bands:
+        n = sum(figures.bands[band] for band in bands)
+        bucket_counts.append((label, n, each * n))
         bucket_points += each * n
     bucket_points = min(bucket_points, values.bucket_cap)
     red = values.red_light_deduction * figures.red_lights
@@ -293,20 +313,23 @@ def compute_scores(
     """Every reporting unit's scores for the period under `scheme` (default: the one in force),
     computed now from the rollups; `weights` overrides indicator weights (what-if)."""
     scheme = scheme or scheme_in_force(period.year)
-    figures = figures or region_figures(period)
+    regions, targets = scored_regions_with_targets(period.year)
+    figures = figures or region_figures(period, regions=regions)
     if scheme is None:
         return ScoreTable(period, None, [], city=figures.city)
     values = SchemeValues.of(scheme, weights)
-    targets = targets_for(period.year)
     base, queries = reverse("projects:list"), link_queries(period)
     bucket_queries = [bucket_query(period, low, high) for low, high, _p in values.buckets]
+    labels, share = dict(Indicator.choices), period.target_share
     rows = []
-    for region in scored_regions():
+    for region in regions:
         one = figures.regions[region.pk]
         cells, buckets, bucket_pts, red, returned, total = score_one(
-            values, one, targets.get(region.pk), period.target_share
+            values, one, targets.get(region.pk), share, labels
         )
-        links = {key: _link(base, region.code, query) for key, query in queries.items()}
+        # The region's filter is encoded once per row; each cell's query once per period.
+        prefix = f"{base}?{urlencode({'region': region.code})}"
+        links = {key: f"{prefix}&{query}" if query else prefix for key, query in queries.items()}
         for cell in cells:
             cell.url = links.get(cell.key, "")
         rows.append(
@@ -324,7 +347,7 @@ def compute_scores(
                 total=total,
                 links={
                     "red": links["red"],
-                    "buckets": [_link(base, region.code, q) for q in bucket_queries],
+                    "buckets": [f"{prefix}&{q}" if q else prefix for q in bucket_queries],
                 },
             )
         )

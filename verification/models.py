@@ -82,7 +82,8 @@ class MilestoneClaim(TimeStampedModel):
     )
     return_reason = models.CharField(_("reason returned"), max_length=500, blank=True)
     # Returned because the claim is untrue (核实为虚假), not merely incomplete: the county assessment
-    # deducts for each (scoring.indicators.returned_as_false_counts). Cleared if later verified.
+    # deducts for each, counted per region and month in rollups.ReturnedFalseTally (kept by the
+    # services here, in their transaction). Cleared if later verified.
     found_false = models.BooleanField(_("found to be false"), default=False)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -26,6 +26,7 @@ from accounts.services import attachment_add, attachment_delete
 from core.models import Attachment
 from events.models import Signing
 from projects.models import FundsInPlace, Project
+from rollups.deductions import returned_false_refresh
 from rollups.outbox import cell_key, enqueue_refresh
 
 from .models import MilestoneClaim, MilestoneKind, State
@@ -130,6 +131,7 @@ def claim_resubmit(*, claim: MilestoneClaim, by) -> MilestoneClaim:
         raise ValidationError(_("Only returned evidence can be submitted again."))
     if not _attachments(claim).exists():
         raise ValidationError(_("Attach at least one file before submitting."))
+    was_on = claim.claimed_on
     _project, claim.claimed_on, claim.amount = claimed(claim.kind, claim.record)
     claim.state = State.PENDING
     claim.return_reason = ""
@@ -139,6 +141,9 @@ def claim_resubmit(*, claim: MilestoneClaim, by) -> MilestoneClaim:
     claim.decided_at = None
     claim.full_clean()
     claim.save()
+    if claim.found_false and was_on != claim.claimed_on:
+        # The mark stays through a resubmission; its month follows the claimed date.
+        returned_false_refresh([was_on, claim.claimed_on])
     return claim
 
 
@@ -202,6 +207,7 @@ def claim_verify(*, claim: MilestoneClaim, by) -> MilestoneClaim:
         raise ValidationError(_("Only evidence pending verification can be verified."))
     if not _attachments(claim).exists():
         raise ValidationError(_("There is no file to verify."))
+    was_false = claim.found_false
     claim.state = State.VERIFIED
     claim.found_false = False  # verified after all: the assessment no longer deducts for it
     claim.decided_by = by
@@ -209,6 +215,8 @@ def claim_verify(*, claim: MilestoneClaim, by) -> MilestoneClaim:
     claim.full_clean()
     claim.save()
     enqueue_refresh(keys=_verified_keys(claim))
+    if was_false:
+        returned_false_refresh([claim.claimed_on])
     return claim
 
 
@@ -225,7 +233,7 @@ def claim_return(
         raise ValidationError({"reason": [_("Give the reason for returning it.")]})
     if claim.state == State.RETURNED:
         raise ValidationError(_("This evidence has already been returned."))
-    was_verified = claim.state == State.VERIFIED
+    was_verified, was_false = claim.state == State.VERIFIED, claim.found_false
     claim.state = State.RETURNED
     claim.return_reason = reason[:500]
     claim.found_false = bool(found_false)
@@ -235,6 +243,9 @@ def claim_return(
     claim.save()
     if was_verified:
         enqueue_refresh(keys=_verified_keys(claim))
+    if was_false or claim.found_false:
+        # The assessment's deduction (rollups.ReturnedFalseTally), in this transaction.
+        returned_false_refresh([claim.claimed_on])
     return claim
 
 

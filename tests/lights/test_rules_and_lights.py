@@ -229,7 +229,8 @@ def test_the_light_history_gives_past_counts_and_a_move_counts_where_the_project
     assert light_counts_on(today)[(yuci, "red")] == 1
     with CaptureQueriesContext(connection) as read:  # the day's tally, written on first read
         light_counts_on(today)
-    assert len(read.captured_queries) == 2 and "lightdaytally" in read.captured_queries[-1]["sql"]
+    assert len(read.captured_queries) == 1 and "lightdaytally" in read.captured_queries[-1]["sql"]
+    assert "lightchange" not in read.captured_queries[-1]["sql"]
     project_services.project_update(
         project=signed,
         by=demo_users["city_staff"],
@@ -237,7 +238,7 @@ def test_the_light_history_gives_past_counts_and_a_move_counts_where_the_project
         owner=demo_users["taigu_staff"],
     )
     drain_outbox()
-    now = light_counts_on(today)  # the move's row is in force today: the tally is recounted
+    now = light_counts_on(today)  # the move's row is in force today: the writer adjusted the tally
     assert now.get((taigu, "red")) == 1 and (yuci, "red") not in now
     assert light_counts_on(today - dt.timedelta(days=1))[(yuci, "red")] == 1
     assert LightChange.objects.filter(project=signed).count() == 2

@@ -31,7 +31,8 @@ class Command(BaseCommand):
             self.stderr.write(
                 f"rollups differ from the live aggregate: monthly {comparison.monthly_cells} "
                 f"cells, stage {comparison.stage_cells} cells, region-month "
-                f"{comparison.region_month_cells} cells, by-chain {comparison.chain_cells} cells"
+                f"{comparison.region_month_cells} cells, by-chain {comparison.chain_cells} cells, "
+                f"returned-as-false tally {comparison.returned_false_cells} rows"
             )
             sys.exit(1)
         if changed:
