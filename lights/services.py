@@ -1,12 +1,26 @@
 """Writes of the lights app: deadline rules (versioned), the lights themselves, 督办 items.
 
 How lights are computed (`lights_refresh`): the current rules are few (tens), so they are turned
-into one CASE expression, most specific rule first, and the whole computation is two set-based
-statements over the projects table — an ``INSERT … SELECT`` of a history row for every project whose
-light changes, then one ``UPDATE`` of those projects — built by the ORM, so the same path runs on
-SQLite (`make run`) and PostgreSQL. No project is read into Python. The nightly beat job, the
-refresh after a stage change (a ``p|<id>`` outbox key, drained with the rollups) and a rule change
-all call it; a rule change recomputes every light in that one run.
+into one CASE expression per output (light, reason, since, limit, rule), most specific rule first,
+built by the ORM; no project is read into Python. The computation is a few set-based statements,
+the same on SQLite (`make run`) and PostgreSQL:
+
+1. ``INSERT INTO lights_lightchange … SELECT`` the history row of every project whose light
+   changes: the only pass over the projects. The CASEs are computed in a derived table that the
+   database must not inline into the comparisons (each CASE would be evaluated once per mention,
+   five times over): PostgreSQL keeps a subquery with ``OFFSET 0`` apart, SQLite one with
+   ``LIMIT -1``. That fence is the one clause spelled per database (`_FENCE`); the comparison is
+   null-safe in SQL both run (``a <> b OR (a IS NULL) <> (b IS NULL)``).
+2. ``UPDATE projects_project … FROM lights_lightchange`` of those projects, from the rows just
+   written (no second evaluation of the rules). ``UPDATE … FROM`` runs on PostgreSQL and on SQLite
+   ≥ 3.33.
+3. The 督办 items of the projects that newly turned red, and their change-history records, by
+   two ``INSERT … SELECT`` (the first computation opens one for every red light).
+4. The dashboards' tally, rewritten from the partial index.
+
+The nightly beat job, the refresh after a stage change (a ``p|<id>`` outbox key, drained with the
+rollups) and a rule change all call it; a rule change recomputes every light in that one run.
+tests/lights/test_lights_on_sqlite.py runs the same rule changes on both databases and compares.
 """
 
 from __future__ import annotations
