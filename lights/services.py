@@ -1,12 +1,26 @@
 """Writes of the lights app: deadline rules (versioned), the lights themselves, 督办 items.
 
 How lights are computed (`lights_refresh`): the current rules are few (tens), so they are turned
-into one CASE expression, most specific rule first, and the whole computation is two set-based
-statements over the projects table — an ``INSERT … SELECT`` of a history row for every project whose
-light changes, then one ``UPDATE`` of those projects — built by the ORM, so the same path runs on
-SQLite (`make run`) and PostgreSQL. No project is read into Python. The nightly beat job, the
-refresh after a stage change (a ``p|<id>`` outbox key, drained with the rollups) and a rule change
-all call it; a rule change recomputes every light in that one run.
+into one CASE expression per output (light, reason, since, limit, rule), most specific rule first,
+built by the ORM; no project is read into Python. The computation is a few set-based statements,
+the same on SQLite (`make run`) and PostgreSQL:
+
+1. ``INSERT INTO lights_lightchange … SELECT`` the history row of every project whose light
+   changes: the only pass over the projects. The CASEs are computed in a derived table that the
+   database must not inline into the comparisons (each CASE would be evaluated once per mention,
+   five times over): PostgreSQL keeps a subquery with ``OFFSET 0`` apart, SQLite one with
+   ``LIMIT -1``. That fence is the one clause spelled per database (`_FENCE`); the comparison is
+   null-safe in SQL both run (``a <> b OR (a IS NULL) <> (b IS NULL)``).
+2. ``UPDATE projects_project … FROM lights_lightchange`` of those projects, from the rows just
+   written (no second evaluation of the rules). ``UPDATE … FROM`` runs on PostgreSQL and on SQLite
+   ≥ 3.33.
+3. The 督办 items of the projects that newly turned red, and their change-history records, by
+   two ``INSERT … SELECT`` (the first computation opens one for every red light).
+4. The dashboards' tally, rewritten from the partial index.
+
+The nightly beat job, the refresh after a stage change (a ``p|<id>`` outbox key, drained with the
+rollups) and a rule change all call it; a rule change recomputes every light in that one run.
+tests/lights/test_lights_on_sqlite.py runs the same rule changes on both databases and compares.
 """
 
 from __future__ import annotations
@@ -22,7 +36,6 @@ from django.db.models import (
     CharField,
     Count,
     DateField,
-    DateTimeField,
     Exists,
     ExpressionWrapper,
     F,
@@ -37,7 +50,6 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
 
 from accounts.models import Role
 from accounts.scoping import CITY_EDIT_ROLES, check_can_edit, scoped_region_id
@@ -320,12 +332,60 @@ def _expr(value, output_field):
     )
 
 
-def _differs(field: str, new: str) -> Q:
-    """`field` IS DISTINCT FROM `new`, spelled for both databases."""
+# Keeps the database from inlining a derived table's columns (each a long CASE) into every outer
+# reference: PostgreSQL does not pull up a subquery with OFFSET, SQLite does not flatten one with
+# LIMIT. The one spelling per database of the same fence; the query around it is the same.
+_FENCE = {"sqlite": "LIMIT -1"}
+
+
+def _changes_select(base, expressions: dict) -> tuple[str, list]:
+    """The SELECT of (project, region, previous light, light, reason, since, limit, stage, rule)
+    for the projects of `base` whose light changes. The expressions are computed once per project
+    in a derived table, then compared null-safely with the stored light
+    (``a <> b OR (a IS NULL) <> (b IS NULL)``, which both databases run)."""
+    inner = (
+        base.order_by()
+        .annotate(**expressions)
+        .annotate(
+            c_id=F("pk"),
+            c_region=F("region_id"),
+            c_light=F("light"),
+            c_reason=F("light_reason"),
+            c_since=F("light_since"),
+            c_limit=F("light_limit"),
+            c_stage=F("stage"),
+        )
+        .values_list(
+            "c_id",
+            "c_region",
+            "c_light",
+            "c_reason",
+            "c_since",
+            "c_limit",
+            "c_stage",
+            "new_light",
+            "new_reason",
+            "new_since",
+            "new_limit",
+            "new_rule",
+        )
+    )
+    sql, params = inner.query.sql_with_params()
+    differs = " OR ".join(
+        f"(n.{old} <> n.{new} OR (n.{old} IS NULL) <> (n.{new} IS NULL))"
+        for old, new in (
+            ("c_light", "n_light"),
+            ("c_reason", "n_reason"),
+            ("c_since", "new_since"),
+            ("c_limit", "new_limit"),
+        )
+    )
+    fence = _FENCE.get(connection.vendor, "OFFSET 0")
     return (
-        (~Q(**{field: F(new)}) & Q(**{f"{field}__isnull": False}) & Q(**{f"{new}__isnull": False}))
-        | (Q(**{f"{field}__isnull": True}) & Q(**{f"{new}__isnull": False}))
-        | (Q(**{f"{field}__isnull": False}) & Q(**{f"{new}__isnull": True}))
+        "SELECT n.c_id, n.c_region, n.c_light, n.n_light, n.n_reason, n.new_since, n.new_limit, "  # noqa: S608 (compiled by the ORM; values are parameters)
+        "n.c_stage, n.new_rule FROM (SELECT m.*, COALESCE(m.new_light, '') AS n_light, "
+        f"COALESCE(m.new_reason, '') AS n_reason FROM ({sql}) m {fence}) n WHERE {differs}",
+        list(params),
     )
 
 
@@ -335,68 +395,45 @@ def lights_refresh(
 ) -> int:
     """Recompute the light of every project (or of `project_ids`) as of `as_of` (default today):
     a history row for each change, the projects updated, a 督办 item opened for each project
-    that newly turned red. Returns the number of lights that changed. Idempotent."""
+    that newly turned red. Returns the number of lights that changed. Idempotent.
+
+    Statements: one INSERT … SELECT of the history rows (the only pass over the projects), one
+    UPDATE … FROM of the changed projects from those rows (no second evaluation of the rules),
+    one INSERT … SELECT of the new reds' 督办 items and one of their change-history records, and
+    the tally. ``UPDATE … FROM`` runs on PostgreSQL and on SQLite ≥ 3.33."""
     as_of = as_of or today()
     rules = list(LightRule.objects.filter(is_current=True))
     expressions = light_expressions(as_of, rules)
-    qs = Project.all_objects.filter(Q(is_deleted=False, stage__in=OPEN_STAGES) | ~Q(light=""))
+    base = Project.all_objects.filter(Q(is_deleted=False, stage__in=OPEN_STAGES) | ~Q(light=""))
     if project_ids is not None:
-        qs = qs.filter(pk__in=list(project_ids))
-    qs = qs.alias(**expressions).filter(
-        _differs("light", "new_light")
-        | _differs("light_reason", "new_reason")
-        | _differs("light_since", "new_since")
-        | _differs("light_limit", "new_limit")
-    )
-    now = timezone.now()
-    rows = qs.annotate(
-        c_project=F("pk"),
-        c_region=F("region_id"),
-        c_previous=F("light"),
-        c_light=Case(When(new_light__isnull=True, then=Value("")), default=F("new_light")),
-        c_reason=Case(When(new_reason__isnull=True, then=Value("")), default=F("new_reason")),
-        c_since=F("new_since"),
-        c_limit=F("new_limit"),
-        c_stage=F("stage"),
-        c_rule=F("new_rule"),
-        c_as_of=Value(as_of, output_field=DateField()),
-        c_recorded=Value(now, output_field=DateTimeField()),
-    ).values_list(
-        "c_project",
-        "c_region",
-        "c_previous",
-        "c_light",
-        "c_reason",
-        "c_since",
-        "c_limit",
-        "c_stage",
-        "c_rule",
-        "c_as_of",
-        "c_recorded",
-    )
-    sql, params = rows.query.sql_with_params()
+        base = base.filter(pk__in=list(project_ids))
+    select, params = _changes_select(base, expressions)
+    ops = connection.ops
+    recorded_at = timezone.now()
+    now = ops.adapt_datetimefield_value(recorded_at)
     table = LightChange._meta.db_table
+    project_table = Project._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (project_id, region_id, previous_light, light, reason, since, "  # noqa: S608 (fixed column list; values are parameters)
-            f"limit_days, stage, rule_id, as_of, recorded_at) {sql}",
-            params,
+            f"limit_days, stage, rule_id, as_of, recorded_at) SELECT c.*, %s, %s FROM ({select}) c",
+            [ops.adapt_datefield_value(as_of), now, *params],
         )
         changed = cursor.rowcount
+        if changed:
+            # The rows just recorded are exactly the projects to update, with their new values.
+            cursor.execute(
+                f"UPDATE {project_table} SET light = h.light, light_reason = h.reason, "  # noqa: S608 (fixed names; values are parameters)
+                f"light_since = h.since, light_limit = h.limit_days FROM {table} h "
+                f"WHERE h.recorded_at = %s AND h.project_id = {project_table}.id",
+                [now],
+            )
     if not changed:
         if project_ids is None:
             _rewrite_tally()  # the full pass also re-derives the dashboards' tally
         return 0
-    # The rows just recorded are exactly the projects to update: update by that list (one
-    # statement), with the same expressions.
-    recorded = LightChange.objects.filter(recorded_at=now)
+    recorded = LightChange.objects.filter(recorded_at=recorded_at)
     _follow_day_tallies(recorded)
-    Project.all_objects.filter(pk__in=recorded.values("project_id")).alias(**expressions).update(
-        light=Case(When(new_light__isnull=True, then=Value("")), default=F("new_light")),
-        light_reason=Case(When(new_reason__isnull=True, then=Value("")), default=F("new_reason")),
-        light_since=F("new_since"),
-        light_limit=F("new_limit"),
-    )
     _open_red_items(recorded.filter(light=Light.RED).exclude(previous_light=Light.RED), as_of)
     _rewrite_tally()
     return changed
@@ -429,42 +466,102 @@ def ensure_default_rules() -> None:
         )
 
 
-def _open_red_items(changes, as_of: dt.date) -> list[SupervisionItem]:
-    """A 督办 item for each project that newly turned red and has no unfinished red-light item."""
+def _open_red_items(changes, as_of: dt.date) -> int:
+    """A 督办 item for each project that newly turned red and has no unfinished red-light item,
+    with its change-history record ("+"): two INSERT … SELECT statements (the first computation
+    opens one for every red light, up to hundreds of thousands). The owner is the project's
+    owner when that is county staff of the project's region. Returns how many were opened."""
     unfinished = SupervisionItem.objects.filter(origin=SupervisionItem.Origin.RED_LIGHT).exclude(
         status=SupervisionItem.Status.CLOSED
     )
-    projects = (
+    ops = connection.ops
+    opened_at = timezone.now()
+    now = ops.adapt_datetimefield_value(opened_at)
+    instruction = Case(
+        *[When(stage=stage, then=Value(_red_light_text(stage))) for stage in OPEN_STAGES],
+        default=Value(""),
+        output_field=CharField(),
+    )
+    select = (
         Project.objects.filter(pk__in=changes.values("project_id"))
         .exclude(pk__in=unfinished.values("project_id"))
-        .select_related("owner")
-    )
-    items = []
-    for project in projects:
-        owner = project.owner
-        if not (
-            owner is not None
-            and owner.role == Role.COUNTY_STAFF
-            and owner.region_id == project.region_id
-        ):
-            owner = None
-        items.append(
-            SupervisionItem(
-                project=project,
-                region_id=project.region_id,
-                origin=SupervisionItem.Origin.RED_LIGHT,
-                owner=owner,
-                due_on=as_of + dt.timedelta(days=SUPERVISION_DUE_DAYS),
-                instruction=red_light_instruction(project),
-            )
+        .order_by()
+        .annotate(
+            i_project=F("pk"),
+            i_region=F("region_id"),
+            i_owner=Case(
+                When(
+                    owner__role=Role.COUNTY_STAFF,
+                    owner__region_id=F("region_id"),
+                    then=F("owner_id"),
+                ),
+                default=Value(None),
+                output_field=IntegerField(),
+            ),
+            i_instruction=instruction,
         )
-    if items:
-        items = bulk_create_with_history(items, SupervisionItem, **bulk_history_options())
-    return items
+        .values_list("i_project", "i_region", "i_owner", "i_instruction")
+    )
+    sql, params = select.query.sql_with_params()
+    item_table = SupervisionItem._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {item_table} (created_at, updated_at, origin, due_on, status, answer, "  # noqa: S608 (fixed column list; values are parameters)
+            "review_note, project_id, region_id, owner_id, instruction) "
+            f"SELECT %s, %s, %s, %s, %s, '', '', s.* FROM ({sql}) s",
+            [
+                now,
+                now,
+                SupervisionItem.Origin.RED_LIGHT,
+                ops.adapt_datefield_value(as_of + dt.timedelta(days=SUPERVISION_DUE_DAYS)),
+                SupervisionItem.Status.OPEN,
+                *params,
+            ],
+        )
+        opened = cursor.rowcount
+        if opened:
+            _record_created_items(cursor, now)
+    return opened
+
+
+def _record_created_items(cursor, created_at) -> None:
+    """The change-history ("+") records of the red-light items created at `created_at`, as
+    simple-history's bulk helper would write them (the reason and client IP of
+    `bulk_history_options`), copied by one INSERT … SELECT."""
+    historical = SupervisionItem.history.model
+    options = bulk_history_options()
+    user = options["default_user"]
+    extra = {
+        "history_date": created_at,
+        "history_change_reason": options["default_change_reason"] or None,
+        "history_type": "+",
+        "history_user_id": user.pk if user is not None else None,
+        "ip_address": options["custom_historical_attrs"]["ip_address"],
+    }
+    columns, values, params = [], [], []
+    for field in historical._meta.concrete_fields:
+        if field.name == "history_id":
+            continue
+        columns.append(field.column)
+        if field.attname in extra:
+            values.append("%s")
+            params.append(extra[field.attname])
+        else:
+            values.append(f"i.{SupervisionItem._meta.get_field(field.name).column}")
+    cursor.execute(
+        f"INSERT INTO {historical._meta.db_table} ({', '.join(columns)}) "  # noqa: S608 (column names from the models; values are parameters)
+        f"SELECT {', '.join(values)} FROM {SupervisionItem._meta.db_table} i "
+        "WHERE i.created_at = %s AND i.origin = %s",
+        [*params, created_at, SupervisionItem.Origin.RED_LIGHT],
+    )
 
 
 def red_light_instruction(project: Project) -> str:
-    stage = Stage(project.stage).label
+    return _red_light_text(project.stage)
+
+
+def _red_light_text(stage: str) -> str:
+    stage = Stage(stage).label
     return _(
         "Red light (%(stage)s): explain why the project has not moved on, what is being done and "
         "when it will; attach evidence."

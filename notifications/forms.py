@@ -1,6 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import StyledFormMixin
+from core.models import Region
+
 from .models import Kind, PersonalSettings, WebhookChannel
 
 
@@ -36,3 +39,38 @@ class SettingsForm(forms.Form):
 
     def opted_out(self) -> list[str]:
         return [k for k in Kind.values if k not in self.cleaned_data["receive"]]
+
+
+class RobotForm(StyledFormMixin, forms.Form):
+    """A group robot (city staff). The URL and the secret are checked by notifications.services."""
+
+    name = forms.CharField(label=_("Group name"), max_length=100)
+    region = forms.ModelChoiceField(
+        label=_("Region"),
+        queryset=Region.objects.all(),
+        required=False,
+        empty_label=_("Whole city (receives every region)"),
+    )
+    channel = forms.ChoiceField(label=_("Robot"), choices=WebhookChannel.choices)
+    url = forms.CharField(
+        label=_("Robot webhook URL"),
+        max_length=500,
+        widget=forms.URLInput(
+            attrs={"placeholder": "https://oapi.dingtalk.com/robot/send?access_token=…"}
+        ),
+    )
+    secret = forms.CharField(
+        label=_("Signing secret (DingTalk 加签)"),
+        max_length=200,
+        required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=_("Only for a DingTalk robot with 加签; left empty, a stored secret is kept."),
+    )
+    clear_secret = forms.BooleanField(label=_("Remove the stored secret"), required=False)
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def secret_to_save(self) -> str | None:
+        """ "" removes the stored secret, None keeps it."""
+        if self.cleaned_data.get("clear_secret"):
+            return ""
+        return self.cleaned_data.get("secret") or None

@@ -60,8 +60,39 @@ class PersonalSettings(models.Model):
         return kind not in (self.opted_out or [])
 
 
+class GroupRobot(models.Model):
+    """A 企业微信 / 钉钉 group robot that receives the new red lights and the 督办 items of one
+    region (a county's own group), or, with no region, of the whole city. Written through
+    notifications.services (robot_save), by city staff; its URL must be on settings.WEBHOOK_HOSTS.
+    A 钉钉 robot with 加签 has its secret here: every call is then signed."""
+
+    name = models.CharField(_("group name"), max_length=100)
+    region = models.ForeignKey(
+        "core.Region",
+        verbose_name=_("region"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    channel = models.CharField(_("webhook"), max_length=10, choices=WebhookChannel.choices)
+    url = models.URLField(_("webhook URL"), max_length=500)
+    secret = models.CharField(_("signing secret (DingTalk)"), max_length=200, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["region__code", "name", "id"]
+        verbose_name = _("group robot")
+        verbose_name_plural = _("group robots")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Delivery(models.Model):
-    """One message to one person on one channel, written before it is sent (an outbox): a send that
+    """One message to one person (or one group robot) on one channel, written before it is sent (an outbox): a send that
     fails stays here and is retried; `key` is unique, so a digest is never written (or sent) twice.
     The 企业微信 / 钉钉 webhooks are rows with their `channel` and the webhook URL as `address`."""
 
@@ -76,9 +107,20 @@ class Delivery(models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Gave up")
 
+    # A person's message has its user; a group robot's (GroupRobot) has its robot instead.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("recipient"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+    )
+    robot = models.ForeignKey(
+        GroupRobot,
+        verbose_name=_("group robot"),
+        null=True,
+        blank=True,
         on_delete=models.CASCADE,
         related_name="deliveries",
     )
@@ -105,6 +147,12 @@ class Delivery(models.Model):
                 fields=["next_attempt_at"],
                 name="delivery_due",
                 condition=Q(status__in=["pending", "sending"]),
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | Q(robot__isnull=False),
+                name="delivery_to_a_person_or_a_robot",
             )
         ]
 

@@ -63,51 +63,9 @@ def notices(*, user, since: dt.datetime, today: dt.date | None = None) -> dict[s
             for f in follow_ups_due(user=user, today=today)[:MAX_PER_KIND]
         ]
     if wanted.wants(Kind.RED_LIGHTS):
-        changes = (
-            scope(LightChange.objects.all(), user)
-            .filter(light=Light.RED, recorded_at__gt=since)
-            .exclude(previous_light=Light.RED)
-            .select_related("project", "project__region")
-            .order_by("-recorded_at", "-id")[:MAX_PER_KIND]
-        )
-        found[Kind.RED_LIGHTS] = [
-            Notice(
-                Kind.RED_LIGHTS,
-                c.recorded_at,
-                _("Red light: %(project)s (%(region)s), since %(day)s")
-                % {
-                    "project": c.project.name,
-                    "region": c.project.region.name,
-                    "day": c.since or c.as_of,
-                },
-                reverse("projects:detail", args=[c.project_id]),
-            )
-            for c in changes
-        ]
+        found[Kind.RED_LIGHTS] = _red_lights(scope(LightChange.objects.all(), user), since)
     if wanted.wants(Kind.SUPERVISION):
-        items = (
-            scope(SupervisionItem.objects.all(), user)
-            .filter(
-                status__in=UNFINISHED,
-                due_on__lte=today + dt.timedelta(days=SUPERVISION_DUE_SOON_DAYS),
-            )
-            .select_related("project")
-            .order_by("due_on", "id")[:MAX_PER_KIND]
-        )
-        found[Kind.SUPERVISION] = [
-            Notice(
-                Kind.SUPERVISION,
-                max(i.updated_at, _start_of(i.due_on)) if i.due_on <= today else i.updated_at,
-                (
-                    _("Overdue supervision item: %(project)s (due %(day)s)")
-                    if i.due_on < today
-                    else _("Supervision item due: %(project)s (due %(day)s)")
-                )
-                % {"project": i.project.name, "day": i.due_on},
-                reverse("lights:supervision_detail", args=[i.pk]),
-            )
-            for i in items
-        ]
+        found[Kind.SUPERVISION] = _supervision(scope(SupervisionItem.objects.all(), user), today)
     if wanted.wants(Kind.CONFLICTS):
         conflicts = conflicts_shown(
             open_conflicts(user=user)
@@ -152,6 +110,71 @@ def notices(*, user, since: dt.datetime, today: dt.date | None = None) -> dict[s
             for c in returned
         ]
     return found
+
+
+def _red_lights(changes, since: dt.datetime) -> list[Notice]:
+    """Lights that turned red since `since`, of the history rows `changes` (already scoped)."""
+    changes = (
+        changes.filter(light=Light.RED, recorded_at__gt=since)
+        .exclude(previous_light=Light.RED)
+        .select_related("project", "project__region")
+        .order_by("-recorded_at", "-id")[:MAX_PER_KIND]
+    )
+    return [
+        Notice(
+            Kind.RED_LIGHTS,
+            c.recorded_at,
+            _("Red light: %(project)s (%(region)s), since %(day)s")
+            % {
+                "project": c.project.name,
+                "region": c.project.region.name,
+                "day": c.since or c.as_of,
+            },
+            reverse("projects:detail", args=[c.project_id]),
+        )
+        for c in changes
+    ]
+
+
+def _supervision(items, today: dt.date) -> list[Notice]:
+    """Unfinished 督办 items of `items` (already scoped) due within 3 days or overdue."""
+    items = (
+        items.filter(
+            status__in=UNFINISHED,
+            due_on__lte=today + dt.timedelta(days=SUPERVISION_DUE_SOON_DAYS),
+        )
+        .select_related("project")
+        .order_by("due_on", "id")[:MAX_PER_KIND]
+    )
+    return [
+        Notice(
+            Kind.SUPERVISION,
+            max(i.updated_at, _start_of(i.due_on)) if i.due_on <= today else i.updated_at,
+            (
+                _("Overdue supervision item: %(project)s (due %(day)s)")
+                if i.due_on < today
+                else _("Supervision item due: %(project)s (due %(day)s)")
+            )
+            % {"project": i.project.name, "day": i.due_on},
+            reverse("lights:supervision_detail", args=[i.pk]),
+        )
+        for i in items
+    ]
+
+
+def group_notices(*, region_id: int | None, since: dt.datetime, today: dt.date) -> dict:
+    """What a group robot (GroupRobot) hears of: the red lights and 督办 items a person of its
+    scope hears of (the same two lists as `notices`), for one region, or the whole city when
+    `region_id` is None. Deleted projects are left out."""
+    changes = LightChange.objects.filter(project__is_deleted=False)
+    items = SupervisionItem.objects.filter(project__is_deleted=False)
+    if region_id is not None:
+        changes = changes.filter(region_id=region_id)
+        items = items.filter(region_id=region_id)
+    return {
+        Kind.RED_LIGHTS: _red_lights(changes, since),
+        Kind.SUPERVISION: _supervision(items, today),
+    }
 
 
 def bell(*, user) -> tuple[int, dict[str, list[Notice]]]:

@@ -14,18 +14,29 @@ gets a second row per digest (key `digest:<day>:<user id>:<channel>`), sent as t
 text message, ``{"msgtype": "text", "text": {"content": …}}``, by an HTTP POST; the robot answers
 ``{"errcode": 0, …}`` and anything else is a failure, retried like a mail. Only hosts listed in
 settings.WEBHOOK_HOSTS are ever called.
+
+Group robots (GroupRobot, set by city staff): a county's own 企业微信 / 钉钉 group gets the new red
+lights and the 督办 items of its region, a city-wide robot (no region) those of every region, once a
+day (`robots_write`, key `robot:<day>:<robot id>`), through the same table. A 钉钉 robot with 加签
+has its secret on the robot; each call then carries ``timestamp`` (ms) and ``sign`` =
+urlencode(base64(HMAC-SHA256(secret, "<timestamp>\n<secret>"))), made at send time (钉钉 accepts a
+signature for an hour), so a retry is signed afresh.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import hmac
 import json
 import logging
+import time
 import urllib.request
-from urllib.parse import urlsplit
+from urllib.parse import quote_plus, urlsplit
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q
@@ -34,9 +45,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from lights.services import is_city_editor
 
-from .models import Delivery, Kind, PersonalSettings, WebhookChannel
-from .selectors import notices, personal_settings
+from .models import Delivery, GroupRobot, Kind, PersonalSettings, WebhookChannel
+from .selectors import group_notices, notices, personal_settings
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +106,117 @@ def settings_update(
         found.webhook_channel, found.webhook_url = webhook_channel, webhook_url
     found.save(update_fields=fields)
     return found
+
+
+# --- group robots ------------------------------------------------------------------------------------
+@transaction.atomic
+def robot_save(
+    *,
+    by,
+    name: str,
+    channel: str,
+    url: str,
+    region=None,
+    secret: str | None = None,
+    is_active: bool = True,
+    robot: GroupRobot | None = None,
+) -> GroupRobot:
+    """Add (or, given `robot`, change) a group robot; city staff only. `secret` None keeps the
+    stored 加签 secret, "" removes it."""
+    if not is_city_editor(by):
+        raise PermissionDenied(_("Only city staff manage group robots."))
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("Please give the group's name.")})
+    if not channel:
+        raise ValidationError({"channel": _("Please choose WeCom or DingTalk.")})
+    try:
+        url = check_webhook(channel, url)
+    except ValidationError as exc:
+        raise ValidationError({"url": exc.messages}) from exc
+    robot = robot or GroupRobot()
+    if secret is not None:
+        robot.secret = secret.strip()
+    if robot.secret and channel != WebhookChannel.DINGTALK:
+        raise ValidationError(
+            {"secret": _("Only DingTalk robots sign their calls (加签): leave the secret empty.")}
+        )
+    robot.name, robot.region, robot.channel, robot.url = name, region, channel, url
+    robot.is_active = is_active
+    robot.full_clean()
+    robot.save()
+    return robot
+
+
+@transaction.atomic
+def robot_delete(*, by, robot: GroupRobot) -> None:
+    """Remove a group robot, with its deliveries not yet sent (those sent go too: the robot's
+    messages are in its group)."""
+    if not is_city_editor(by):
+        raise PermissionDenied(_("Only city staff manage group robots."))
+    GroupRobot.objects.filter(pk=robot.pk).delete()
+
+
+def robot_key(robot: GroupRobot, day: dt.date) -> str:
+    return f"robot:{day.isoformat()}:{robot.pk}"
+
+
+def robots_write(*, day: dt.date | None = None) -> int:
+    """One Delivery per active group robot and day with the new red lights and the 督办 items of
+    its region (a city-wide robot: of every region) since its previous message; nothing when
+    there is nothing to say. A second run on the same day writes nothing. Returns rows written."""
+    day = day or timezone.localdate()
+    written = 0
+    for robot in GroupRobot.objects.filter(is_active=True).select_related("region"):
+        key = robot_key(robot, day)
+        if Delivery.objects.filter(key=key).exists():
+            continue
+        previous = (
+            Delivery.objects.filter(robot=robot)
+            .order_by("-created_at")
+            .values_list("created_at", flat=True)
+            .first()
+        )
+        since = previous or timezone.make_aware(
+            dt.datetime.combine(day - dt.timedelta(days=1), dt.time.min)
+        )
+        found = group_notices(region_id=robot.region_id, since=since, today=day)
+        sections = [(Kind(kind).label, items) for kind, items in found.items() if items]
+        if not sections:
+            continue
+        with translation.override(settings.LANGUAGE_CODE):
+            where = robot.region.name if robot.region_id else _("the whole city")
+            subject = _("Jinzhong CRM: red lights and supervision items of %(where)s, %(day)s") % {
+                "where": where,
+                "day": day.isoformat(),
+            }
+            body = render_to_string(
+                "notifications/robot_digest.txt",
+                {"sections": sections, "site": settings.SITE_URL},
+            )
+        _row, created = Delivery.objects.get_or_create(
+            key=key,
+            defaults={
+                "robot": robot,
+                "channel": robot.channel,
+                "address": robot.url,
+                "subject": subject[:200],
+                "body": body,
+                "next_attempt_at": timezone.now(),
+            },
+        )
+        written += created
+    return written
+
+
+def dingtalk_signed_url(url: str, secret: str, *, timestamp_ms: int) -> str:
+    """The 钉钉 robot URL with its 加签 parameters: ``timestamp`` (ms since the epoch) and
+    ``sign`` = urlencode(base64(HMAC-SHA256(key=secret, message="<timestamp>\n<secret>")))."""
+    message = f"{timestamp_ms}\n{secret}".encode()
+    digest = hmac.new(secret.encode("utf-8"), message, hashlib.sha256).digest()
+    sign = quote_plus(base64.b64encode(digest).decode("ascii"))
+    joiner = "&" if urlsplit(url).query else "?"
+    return f"{url}{joiner}timestamp={timestamp_ms}&sign={sign}"
 
 
 def bell_seen(*, user) -> None:
@@ -219,8 +342,13 @@ def webhook_payload(row: Delivery) -> dict:
 def _post_webhook(row: Delivery) -> None:
     # The address was checked when it was set; checked again, as settings may have changed since.
     check_webhook(row.channel, row.address)
+    target = row.address
+    if row.channel == WebhookChannel.DINGTALK and row.robot_id is not None:
+        secret = GroupRobot.objects.filter(pk=row.robot_id).values_list("secret", flat=True).first()
+        if secret:
+            target = dingtalk_signed_url(target, secret, timestamp_ms=int(time.time() * 1000))
     request = urllib.request.Request(  # noqa: S310 (http(s) only, host on the allow list)
-        row.address,
+        target,
         data=json.dumps(webhook_payload(row), ensure_ascii=False).encode("utf-8"),
         headers={"Content-Type": "application/json; charset=utf-8"},
         method="POST",

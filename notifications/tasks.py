@@ -9,8 +9,10 @@ from . import services
 
 @shared_task(**RETRY)
 def send_daily_digests() -> int:
-    """Write today's digests (once per person and day), then send what is due."""
+    """Write today's digests (once per person and day) and the group robots' messages (once per
+    robot and day), then send what is due."""
     services.digests_write()
+    services.robots_write()
     return services.deliveries_send()
 
 

@@ -7,16 +7,21 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from core.forms import apply_errors
+from core.permissions import requires
+from lights.services import is_city_editor
+
 from . import calendar, selectors, services
-from .forms import SettingsForm
-from .models import Kind, PersonalSettings
+from .forms import RobotForm, SettingsForm
+from .models import GroupRobot, Kind, PersonalSettings
 
 
 @login_required
@@ -102,3 +107,71 @@ def ical(request: HttpRequest, token: str) -> HttpResponse:
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="jinzhong-crm.ics"'
     return response
+
+
+# --- group robots (city staff) -----------------------------------------------------------------------
+robot_manager = requires(is_city_editor, gettext_lazy("Only city staff manage group robots."))
+
+
+def _robot_form_save(request: HttpRequest, form: RobotForm, robot: GroupRobot | None) -> bool:
+    try:
+        services.robot_save(
+            by=request.user,
+            robot=robot,
+            name=form.cleaned_data["name"],
+            region=form.cleaned_data["region"],
+            channel=form.cleaned_data["channel"],
+            url=form.cleaned_data["url"],
+            secret=form.secret_to_save(),
+            is_active=form.cleaned_data["is_active"],
+        )
+    except ValidationError as exc:
+        apply_errors(form, exc)
+        return False
+    return True
+
+
+@login_required
+@robot_manager
+def robots(request: HttpRequest) -> HttpResponse:
+    """The 企业微信 / 钉钉 group robots: a county's own group gets its region's red lights and 督办
+    items, a city-wide one every region's."""
+    form = RobotForm(request.POST or None, initial={"is_active": True})
+    if request.method == "POST" and form.is_valid() and _robot_form_save(request, form, None):
+        messages.success(request, _("Group robot saved."))
+        return redirect("notifications:robots")
+    return render(
+        request,
+        "notifications/robots.html",
+        {"robots": GroupRobot.objects.select_related("region"), "form": form},
+    )
+
+
+@login_required
+@robot_manager
+def robot_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    robot = get_object_or_404(GroupRobot, pk=pk)
+    form = RobotForm(
+        request.POST or None,
+        initial={
+            "name": robot.name,
+            "region": robot.region_id,
+            "channel": robot.channel,
+            "url": robot.url,
+            "is_active": robot.is_active,
+        },
+    )
+    if request.method == "POST" and form.is_valid() and _robot_form_save(request, form, robot):
+        messages.success(request, _("Group robot saved."))
+        return redirect("notifications:robots")
+    return render(request, "notifications/robot_form.html", {"robot": robot, "form": form})
+
+
+@login_required
+@robot_manager
+@require_POST
+def robot_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    robot = get_object_or_404(GroupRobot, pk=pk)
+    services.robot_delete(by=request.user, robot=robot)
+    messages.success(request, _("Group robot removed."))
+    return redirect("notifications:robots")

@@ -111,6 +111,10 @@ RULES: dict[str, Rule] = {
     "notifications:inbox": Rule(),
     "notifications:unread": Rule(),
     "notifications:settings": Rule(skip="POST only; tested in tests/notifications"),
+    "notifications:robots": Rule(roles=CITY_EDITORS),
+    # No robot of that number: city staff get 404 (not found), everyone else 403 first.
+    "notifications:robot_edit": Rule(roles=CITY_EDITORS, kwargs={"pk": 999999}, ok=404),
+    "notifications:robot_delete": Rule(skip="POST only; tested in tests/notifications"),
     "notifications:calendar": Rule(),
     # The iCalendar feed: the token is the credential; an unknown one is not found for anyone.
     "notifications:ical": Rule(kwargs={"token": "no-such-token"}, anonymous=404, ok=404),
