@@ -21,6 +21,7 @@ from rollups import locks, refresh
 from tests.factories import make_project
 
 pytestmark = pytest.mark.django_db
+REFUSED = "该修改会改变已锁定期间（2023年第1季度）的数字，请填写更正原因"
 Q1 = Period(dt.date(2023, 1, 1), dt.date(2023, 3, 31), "quarter", "2023 Q1")
 
 
@@ -85,10 +86,10 @@ def test_a_signing_recorded_in_a_locked_month_from_the_project_page(locked, demo
     client = Client()
     client.force_login(clerk)
     url = reverse("events:signing_new", args=[signing.project.pk])
-    data = {"signed_on": "2023-03-01", "amount": "800", "agreement_kind": "supplementary"}
+    data = {"signed_on": "2023-03-01", "amount": "800", "agreement_kind": "framework"}
     refused = client.post(url, data)
     assert refused.status_code in (200, 400)
-    assert "更正原因" in refused.content.decode()
+    assert REFUSED in refused.content.decode()
     assert Signing.objects.count() == 1 and not lock.corrections.exists()
     saved = client.post(url, {**data, "correction_reason": "补录漏报的补充协议"})
     assert saved.status_code in (200, 302), saved.content.decode()[:500]
@@ -101,12 +102,15 @@ def test_a_signing_recorded_in_a_locked_month_from_the_project_page(locked, demo
 def test_a_signing_deleted_in_a_locked_month_needs_a_reason(locked, demo_users):
     signing, lock = locked
     clerk = demo_users["yuci_staff"]
+    pk = signing.pk
     with pytest.raises(ValidationError) as exc:
-        event_services.signing_delete(signing=signing, by=clerk)
+        event_services.signing_delete(signing=Signing.objects.get(pk=pk), by=clerk)
     assert "更正原因" in " ".join(exc.value.messages)
-    assert Signing.objects.filter(pk=signing.pk).exists()
-    event_services.signing_delete(signing=signing, by=clerk, correction_reason="重复录入")
-    assert not Signing.objects.filter(pk=signing.pk).exists()
+    assert Signing.objects.filter(pk=pk).exists()
+    event_services.signing_delete(
+        signing=Signing.objects.get(pk=pk), by=clerk, correction_reason="重复录入"
+    )
+    assert not Signing.objects.filter(pk=pk).exists()
     assert lock.corrections.get().reason == "重复录入"
 
 
@@ -119,7 +123,7 @@ def test_funds_of_a_locked_month_change_only_as_a_correction(locked, demo_users)
     url = reverse("projects:money", args=[signing.project.pk])
     data = {"kind": "funds", "month": "2023-02", "amount": "2000", "note": ""}
     refused = client.post(url, data)
-    assert "更正原因" in refused.content.decode()
+    assert REFUSED in refused.content.decode()
     assert FundsInPlace.objects.get().amount == Decimal("1200")
     assert not lock.corrections.exists()
     saved = client.post(url, {**data, "correction_reason": "银行回单金额更正"})
