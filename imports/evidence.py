@@ -20,6 +20,7 @@ so importing the same ledger and zip twice changes nothing.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import unicodedata
 import zipfile
@@ -295,10 +296,18 @@ def _record(kind: str, plan: RowPlan):
     raise ValidationError(_("This ledger does not carry evidence."))
 
 
-def attach_evidence(*, kind: str, plans: list[RowPlan], archive: EvidenceZip | None, by) -> int:
+def attach_evidence(
+    *,
+    kind: str,
+    plans: list[RowPlan],
+    archive: EvidenceZip | None,
+    by,
+    stored: list | None = None,
+) -> int:
     """Attach every written row's files as pending evidence of its milestone (inside the import's
     transaction); returns how many were attached. A refusal raises ValidationError or
-    PermissionDenied with the row in error, for the import to abort."""
+    PermissionDenied with the row in error, for the import to abort. `stored` collects the stored
+    files, for the caller to remove if its transaction rolls back (`discard_stored`)."""
     from core.models import Attachment
     from verification import services as verification_services
 
@@ -327,9 +336,11 @@ def attach_evidence(*, kind: str, plans: list[RowPlan], archive: EvidenceZip | N
                     ).exists()
                 ):
                     continue
-                verification_services.evidence_add(
+                attachment = verification_services.evidence_add(
                     kind=milestone, record=record, upload=upload, by=by
                 )
+                if stored is not None:
+                    stored.append((attachment.file.storage, attachment.file.name))
                 attached += 1
                 claim = claim or verification_services.claim_for(milestone, record)
         except (ValidationError, PermissionDenied) as exc:
@@ -337,3 +348,10 @@ def attach_evidence(*, kind: str, plans: list[RowPlan], archive: EvidenceZip | N
             plan.error(EVIDENCE_HEADER, "；".join(messages))
             raise
     return attached
+
+
+def discard_stored(stored: list) -> None:
+    """Remove the files an aborted import stored (their rows were rolled back)."""
+    for storage, name in stored:
+        with contextlib.suppress(OSError):
+            storage.delete(name)

@@ -292,6 +292,7 @@ def batch_import(*, batch: ImportBatch, by, skip_errors: bool = False) -> Import
     batch.created, batch.updated, batch.ledger_keys = {}, {}, []
     fields = _RESULT_FIELDS
     set_progress = _progress_setter(batch, "import")
+    stored: list = []  # evidence files written to storage, removed again if nothing commits
     try:
         with _gc_paused(), transaction.atomic(), _evidence_of(batch) as archive:
             plans = _stored_plans(batch, watermark)
@@ -323,6 +324,7 @@ def batch_import(*, batch: ImportBatch, by, skip_errors: bool = False) -> Import
                         plans=[p for p in plans if p.row not in skipped_rows],
                         archive=archive,
                         by=by,
+                        stored=stored,
                     )
                 except (ValidationError, PermissionDenied) as exc:
                     raise _Abort(plans) from exc
@@ -340,6 +342,7 @@ def batch_import(*, batch: ImportBatch, by, skip_errors: bool = False) -> Import
             )
             batch.save(update_fields=fields)
     except _Abort as abort:
+        evidence.discard_stored(stored)
         plans = abort.args[0]
         batch.created, batch.updated, batch.ledger_keys = {}, {}, []
         batch.status = ImportBatch.Status.FAILED
@@ -350,10 +353,12 @@ def batch_import(*, batch: ImportBatch, by, skip_errors: bool = False) -> Import
         }
         batch.save(update_fields=[*_RESULT_FIELDS, "preview"])
     except LedgerFileError as exc:
+        evidence.discard_stored(stored)
         batch.status = ImportBatch.Status.REJECTED
         batch.message = str(exc)
         batch.save(update_fields=["status", "message", "updated_at"])
     except Exception:
+        evidence.discard_stored(stored)
         # The transaction rolled back: nothing was written. Never left "importing" for ever.
         logger.exception("Importing batch #%s failed", batch.pk)
         batch.created, batch.updated, batch.ledger_keys = {}, {}, []

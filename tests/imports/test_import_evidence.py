@@ -234,3 +234,35 @@ def test_the_upload_page_takes_the_zip_and_the_preview_shows_the_refusal(project
     assert "佐证材料压缩包中含有指向包外的路径" in page
     assert "佐证.zip" in page
     assert_nothing_saved()
+
+
+def test_a_refusal_at_import_rolls_back_the_rows_and_their_stored_files(
+    project, clerk, demo_users, tmp_path
+):
+    from verification import services as verification_services
+
+    batch = preview(clerk, funds_ledger("回单.pdf"), zip_upload({"回单.pdf": PDF}))
+    services.batch_import(batch=batch, by=clerk)
+    claim = MilestoneClaim.objects.get()
+    verification_services.claim_verify(claim=claim, by=demo_users["city_staff"])
+    stored_before = sorted(p.name for p in (tmp_path / "private").rglob("*.pdf"))
+    # April's funds with their voucher (stored first), then another file for March's verified
+    # funds: refused at import (verified evidence cannot change), so nothing is written and the
+    # file stored for April does not stay behind.
+    row = {"台账编号": "YC-1", "项目名称": "年产10万吨精品钢项目", "县区": "榆次区"}
+    rows = [
+        {**row, "月份": "2023-04", "到位资金(万元)": "100万", "佐证材料": "四月回单.pdf"},
+        {**row, "月份": "2023-03", "到位资金(万元)": "3500万", "佐证材料": "新回单.pdf"},
+    ]
+    data = xlsx_bytes(rows, header=FUNDS_WITH_EVIDENCE, sheet="到位资金")
+    batch = preview(
+        clerk, data, zip_upload({"四月回单.pdf": PDF + b"%%", "新回单.pdf": PDF + b"%"})
+    )
+    assert batch.can_confirm, errors(batch)
+    batch = services.batch_import(batch=batch, by=clerk)
+    assert batch.status == ImportBatch.Status.FAILED
+    [(row_no, column, reason)] = errors(batch)
+    assert (row_no, column) == (3, "佐证材料") and "已核实" in reason
+    assert Attachment.objects.count() == 1
+    assert FundsInPlace.objects.count() == 1
+    assert sorted(p.name for p in (tmp_path / "private").rglob("*.pdf")) == stored_before
