@@ -292,12 +292,13 @@ VERIFIED_BESIDE = {
 }
 
 
-# KPI card -> the project list's `verified` filter behind its verified figure (a funds month's
-# verified rows are not a list filter: that figure stays plain text).
+# KPI card -> the project list's `verified` filter behind its verified figure (funds: the
+# projects with verified funds months in the period, the list summing those months).
 VERIFIED_LIST = {
     "signed_count": "signed",
     "signed_amount": "signed",
     "started_amount": "started",
+    "funds_amount": "funds",
 }
 
 

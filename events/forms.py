@@ -169,6 +169,13 @@ class ProjectSigningForm(StyledFormMixin, forms.Form):
     note = forms.CharField(
         label=_("Notes"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
     )
+    # Not a signing field: why a signing in a locked period is recorded (issue 21).
+    correction_reason = forms.CharField(
+        label=_("Correction reason"),
+        max_length=500,
+        required=False,
+        help_text=_("Only for an edit that changes figures of a locked period."),
+    )
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)

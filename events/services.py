@@ -25,6 +25,7 @@ from core.textnorm import check_name_characters, pinyin_keys
 from enterprises import services as enterprise_services
 from projects import services as project_services
 from projects.models import MILESTONE_FIELD, Currency, Project, Stage
+from rollups.locks import CorrectionNote
 
 from .models import (
     AgreementKind,
@@ -224,15 +225,29 @@ def event_delete(*, event: PromotionEvent, by) -> None:
 
 # --- signings ---------------------------------------------------------------------------------------
 @transaction.atomic
-def signing_delete(*, signing: Signing, by) -> None:
+def _correction(reason: str, by, signing_or_project, signed_on) -> CorrectionNote:
+    """The note a signing's writer passes: a change to a locked month's figures is saved only as
+    a correction with a reason (rollups.locks.guard)."""
+    project = getattr(signing_or_project, "project", signing_or_project)
+    return CorrectionNote(
+        reason=reason or "",
+        by=by,
+        subject=_("Signing of %(project)s (%(date)s)")
+        % {"project": project.name, "date": signed_on.isoformat() if signed_on else ""},
+    )
+
+
+@transaction.atomic
+def signing_delete(*, signing: Signing, by, correction_reason: str = "") -> None:
     """Remove a signing record (an imported one being rolled back). The project's stage is not
     moved here: whoever undoes the signing restores the project through projects.services."""
     if signing.event_id is not None:
         check_can_edit_event(by, signing.event)
     check_can_edit_region(by, signing.project.region)
     project = signing.project
+    correction = _correction(correction_reason, by, signing, signing.signed_on)
     signing.delete()
-    project_services._record_change(project)
+    project_services._record_change(project, correction=correction)
 
 
 @transaction.atomic
@@ -245,6 +260,7 @@ def signing_record(
     amount: Decimal | str | None = None,
     agreement_kind: str = AgreementKind.FORMAL,
     note: str = "",
+    correction_reason: str = "",
 ) -> Signing:
     """Record that a project was signed (at `event`, or outside any event).
 
@@ -291,9 +307,10 @@ def signing_record(
         raise ValidationError(
             {"project": [_("A dropped project cannot be signed; revive it first.")]}
         )
+    correction = _correction(correction_reason, by, project, signed_on)
     if project.signed_on is None:
         project = project_services.project_advance_stage(
-            project=project, to=Stage.SIGNED, on=signed_on, by=by
+            project=project, to=Stage.SIGNED, on=signed_on, by=by, correction=correction
         )
     elif signed_on < project.signed_on:
         raise ValidationError(
@@ -321,7 +338,7 @@ def signing_record(
     if event is not None:
         event.projects_negotiated.add(project)
     # The event dimension of the rollups changed even when the stage did not.
-    project_services._record_change(project)
+    project_services._record_change(project, correction=correction)
     return signing
 
 
@@ -333,9 +350,11 @@ def signing_update(
     amount: Decimal | str | None = None,
     agreement_kind: str | None = None,
     note: str | None = None,
+    correction_reason: str = "",
 ) -> Signing:
     """Correct a signing's amount, agreement kind or note (None leaves a field as it is). The
-    project, event and date are the project's milestone: they are changed on the project."""
+    project, event and date are the project's milestone: they are changed on the project. In a
+    locked month only with `correction_reason` (recorded as a correction)."""
     signing = Signing.objects.select_for_update().get(pk=signing.pk)
     if signing.event is not None:
         check_can_edit_event(by, signing.event)
@@ -363,8 +382,10 @@ def signing_update(
     }
     signing.full_clean(validate_constraints=False)
     signing.save()
-    project_services._record_change(signing.project)
-    record_edited(record=signing, fields=changed, by=by)
+    correction = _correction(correction_reason, by, signing, signing.signed_on)
+    if changed:  # a note moves no figure
+        project_services._record_change(signing.project, correction=correction)
+    record_edited(record=signing, fields=changed, by=by, correction=correction)
     return signing
 
 

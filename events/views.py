@@ -248,6 +248,7 @@ def signing_new(request: HttpRequest, project_pk: int) -> HttpResponse:
                 agreement_kind=data["agreement_kind"],
                 event=data["event"],
                 note=data["note"],
+                correction_reason=data["correction_reason"],
             )
         except ValidationError as exc:
             apply_errors(form, exc)

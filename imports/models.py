@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.files import private_upload_to
 from core.models import TimeStampedModel
 
 
@@ -43,6 +44,12 @@ class ImportBatch(TimeStampedModel):
     filename = models.CharField(_("file name"), max_length=255)
     file_data = models.BinaryField(_("file"), editable=False)
     file_sha256 = models.CharField(max_length=64, editable=False)
+    # Evidence files named by the ledger's 佐证材料 column (imports.evidence); kept outside the web
+    # root like attachments, read at preview and at import.
+    evidence_zip = models.FileField(
+        _("evidence zip"), upload_to=private_upload_to, max_length=200, blank=True, editable=False
+    )
+    evidence_zip_name = models.CharField(_("evidence zip name"), max_length=255, blank=True)
     row_count = models.PositiveIntegerField(_("rows"), default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -916,7 +916,9 @@ def _plan_signing(plan, parsed, group, keyed, by_pk, by_name, signed, seen_signi
     seen_signings[key] = plan.row
     event = group["event"]
     if event is not None and (event.pk, project.pk) in signed:
-        return False  # already recorded: the re-imported row changes nothing
+        # Already recorded: the re-imported row changes nothing (its evidence may still attach).
+        plan.extra["signing_existing"] = {"event": event, "project": project}
+        return False
     if project.stage == Stage.DROPPED:
         plan.error(
             EVENT_HEADERS["project_name"],

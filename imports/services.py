@@ -22,6 +22,7 @@ from contextlib import contextmanager
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Subquery
 from django.utils import timezone
@@ -40,7 +41,7 @@ from projects.models import FundsInPlace, Project, Stage
 from targets import services as target_services
 from targets.models import Target
 
-from . import plan_codec, planning
+from . import evidence, plan_codec, planning
 from .models import ImportBatch, Kind, LedgerKey
 from .planning import ERROR, NEW, UNCHANGED, UPDATE, RowPlan
 from .readers import LedgerFileError, read_table
@@ -101,11 +102,14 @@ def _gc_paused():
 
 
 # --- upload and preview ---------------------------------------------------------------------------
-def batch_create(*, kind: str, filename: str, data: bytes, by) -> ImportBatch:
-    """Record an upload. Whether it is checked here or by a worker is the caller's choice."""
+def batch_create(
+    *, kind: str, filename: str, data: bytes, by, evidence_zip: UploadedFile | None = None
+) -> ImportBatch:
+    """Record an upload (with the zip of the evidence files its rows name, if any). Whether it is
+    checked here or by a worker is the caller's choice."""
     if kind not in Kind.values:
         raise ValidationError({"kind": _("Unknown ledger kind.")})
-    return ImportBatch.objects.create(
+    batch = ImportBatch(
         kind=kind,
         filename=(filename or "")[:255],
         file_data=data,
@@ -113,6 +117,36 @@ def batch_create(*, kind: str, filename: str, data: bytes, by) -> ImportBatch:
         created_by=by,
         status=ImportBatch.Status.PREVIEWING,
     )
+    if evidence_zip is not None:
+        batch.evidence_zip_name = (evidence_zip.name or "")[-255:]
+        batch.evidence_zip.save(evidence_zip.name or "evidence.zip", evidence_zip, save=False)
+    try:
+        batch.save()
+    except Exception:
+        if batch.evidence_zip:
+            batch.evidence_zip.delete(save=False)
+        raise
+    return batch
+
+
+@contextmanager
+def _evidence_of(batch: ImportBatch):
+    """The batch's evidence zip, opened and checked as a whole (LedgerFileError), or None."""
+    if not batch.evidence_zip:
+        yield None
+        return
+    try:
+        fileobj = batch.evidence_zip.open("rb")
+    except OSError as exc:
+        raise LedgerFileError(_("The evidence zip of this import is missing.")) from exc
+    try:
+        archive = evidence.EvidenceZip.open(fileobj)
+        try:
+            yield archive
+        finally:
+            archive.close()
+    finally:
+        fileobj.close()
 
 
 def count_rows(data: bytes, filename: str, kind: str) -> int:
@@ -124,12 +158,22 @@ def count_rows(data: bytes, filename: str, kind: str) -> int:
 
 
 def plan_file(
-    *, kind: str, data: bytes, filename: str, by, progress=None, writing: bool = False
+    *,
+    kind: str,
+    data: bytes,
+    filename: str,
+    by,
+    progress=None,
+    writing: bool = False,
+    archive: evidence.EvidenceZip | None = None,
 ) -> list[RowPlan]:
+    """Every row's plan, with the evidence files each row names checked against `archive`."""
     table = read_table(data, filename, sheet_names=planning.SHEET_NAMES[kind])
     if not table.rows:
         raise LedgerFileError(_("The sheet has a header but no rows."))
-    return planning.PLANNERS[kind](table, user=by, progress=progress, writing=writing)
+    plans = planning.PLANNERS[kind](table, user=by, progress=progress, writing=writing)
+    evidence.plan_evidence(kind=kind, table=table, plans=plans, archive=archive)
+    return plans
 
 
 # The models whose change history tells whether a stored plan still holds: any record written to
@@ -167,7 +211,7 @@ def batch_preview(*, batch: ImportBatch) -> ImportBatch:
     try:
         # A savepoint: a database error while checking leaves the connection usable, so the
         # batch can still be marked as failed below, inside a caller's transaction too.
-        with _gc_paused(), transaction.atomic():
+        with _gc_paused(), transaction.atomic(), _evidence_of(batch) as archive:
             watermark = _watermark(batch.pk, batch.kind)
             plans = plan_file(
                 kind=batch.kind,
@@ -175,6 +219,7 @@ def batch_preview(*, batch: ImportBatch) -> ImportBatch:
                 filename=batch.filename,
                 by=batch.created_by,
                 progress=_progress_setter(batch, "preview"),
+                archive=archive,
             )
     except LedgerFileError as exc:
         batch.status = ImportBatch.Status.REJECTED
@@ -247,8 +292,9 @@ def batch_import(*, batch: ImportBatch, by, skip_errors: bool = False) -> Import
     batch.created, batch.updated, batch.ledger_keys = {}, {}, []
     fields = _RESULT_FIELDS
     set_progress = _progress_setter(batch, "import")
+    stored: list = []  # evidence files written to storage, removed again if nothing commits
     try:
-        with _gc_paused(), transaction.atomic():
+        with _gc_paused(), transaction.atomic(), _evidence_of(batch) as archive:
             plans = _stored_plans(batch, watermark)
             if plans is None:
                 skipped_rows = (
@@ -262,6 +308,7 @@ def batch_import(*, batch: ImportBatch, by, skip_errors: bool = False) -> Import
                     filename=batch.filename,
                     by=by,
                     writing=True,
+                    archive=archive,
                 )
                 fields = [*_RESULT_FIELDS, "preview", "plan"]
                 batch.plan = []  # written: never imported twice
@@ -271,6 +318,16 @@ def batch_import(*, batch: ImportBatch, by, skip_errors: bool = False) -> Import
                 raise _Abort(plans)
             with history_reason(f"{IMPORT_REASON} #{batch.pk}"):
                 WRITERS[batch.kind](plans, batch=batch, by=by, progress=set_progress)
+                try:
+                    evidence.attach_evidence(
+                        kind=batch.kind,
+                        plans=[p for p in plans if p.row not in skipped_rows],
+                        archive=archive,
+                        by=by,
+                        stored=stored,
+                    )
+                except (ValidationError, PermissionDenied) as exc:
+                    raise _Abort(plans) from exc
             batch.status = ImportBatch.Status.IMPORTED
             batch.imported_at = timezone.now()
             batch.preview = [p.as_json() for p in plans]
@@ -285,6 +342,7 @@ def batch_import(*, batch: ImportBatch, by, skip_errors: bool = False) -> Import
             )
             batch.save(update_fields=fields)
     except _Abort as abort:
+        evidence.discard_stored(stored)
         plans = abort.args[0]
         batch.created, batch.updated, batch.ledger_keys = {}, {}, []
         batch.status = ImportBatch.Status.FAILED
@@ -295,10 +353,12 @@ def batch_import(*, batch: ImportBatch, by, skip_errors: bool = False) -> Import
         }
         batch.save(update_fields=[*_RESULT_FIELDS, "preview"])
     except LedgerFileError as exc:
+        evidence.discard_stored(stored)
         batch.status = ImportBatch.Status.REJECTED
         batch.message = str(exc)
         batch.save(update_fields=["status", "message", "updated_at"])
     except Exception:
+        evidence.discard_stored(stored)
         # The transaction rolled back: nothing was written. Never left "importing" for ever.
         logger.exception("Importing batch #%s failed", batch.pk)
         batch.created, batch.updated, batch.ledger_keys = {}, {}, []
@@ -573,6 +633,7 @@ def _apply_event(plan: RowPlan, *, batch: ImportBatch, by, context: dict) -> Non
             by=by, event=event, **{**signing, "project": project}
         )
         _note(batch.created, record)
+        plan.extra["signing_record"] = record.pk
 
 
 def _apply_target(plan: RowPlan, *, batch: ImportBatch, by, context: dict) -> None:

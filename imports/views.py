@@ -49,7 +49,13 @@ def index(request: HttpRequest) -> HttpResponse:
         upload = form.cleaned_data["file"]
         data = upload.read()
         kind = form.cleaned_data["kind"]
-        batch = services.batch_create(kind=kind, filename=upload.name, data=data, by=request.user)
+        batch = services.batch_create(
+            kind=kind,
+            filename=upload.name,
+            data=data,
+            by=request.user,
+            evidence_zip=form.cleaned_data.get("evidence_zip"),
+        )
         if services.count_rows(data, upload.name, kind) > services.ASYNC_ROW_THRESHOLD:
             transaction.on_commit(lambda: tasks.preview_batch.delay(batch.pk))
         else:

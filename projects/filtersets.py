@@ -2,6 +2,7 @@
 link from a dashboard means the same thing everywhere."""
 
 import django_filters as filters
+from django.contrib.contenttypes.models import ContentType
 from django.core.validators import EMPTY_VALUES, RegexValidator
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
@@ -25,15 +26,30 @@ from .models import (
 MONTHLY_MODELS = {"funds": FundsInPlace, "completed": CompletedInvestment}
 
 
-def monthly_rows(measure: str, window: tuple):
+def monthly_rows(measure: str, window: tuple, *, verified: bool = False):
     """The funds-in-place or completed-investment rows of the months in `window` (either end open);
-    months are stored as their first day."""
+    months are stored as their first day. `verified`: only the funds rows whose evidence a city
+    verifier accepted (the rollups' funds_verified rule), what the verified funds figure sums."""
     start, end = window
-    rows = MONTHLY_MODELS[measure].objects.all()
+    model = MONTHLY_MODELS[measure]
+    rows = model.objects.all()
     if start is not None:
         rows = rows.filter(month__gte=start)
     if end is not None:
         rows = rows.filter(month__lte=end)
+    if verified:
+        # The claims live in the verification app, above this one: the reverse relation.
+        claim = Project._meta.get_field("milestone_claims").related_model
+        rows = rows.filter(
+            Exists(
+                claim.objects.filter(
+                    content_type=ContentType.objects.get_for_model(model),
+                    object_id=OuterRef("pk"),
+                    kind=measure,
+                    state="verified",
+                )
+            )
+        )
     return rows
 
 
@@ -167,10 +183,15 @@ class ProjectFilterSet(filters.FilterSet):
     counts_as_signed = filters.BooleanFilter(
         method="filter_counts_as_signed", label=_("Counts as a signed project (caliber)")
     )
-    # The dashboards' verified figures (已核实) link here with verified=signed / started: projects
-    # whose evidence of that milestone a city verifier accepted (the rollups' *_verified rule).
+    # The dashboards' verified figures (已核实) link here with verified=signed / started / funds:
+    # projects whose evidence of that milestone a city verifier accepted (the rollups' *_verified
+    # rule); for funds, of a month in the funds_from / funds_to window, whose sum the list shows.
     verified = filters.ChoiceFilter(
-        choices=[("signed", _("Signing")), ("started", _("Construction start"))],
+        choices=[
+            ("signed", _("Signing")),
+            ("started", _("Construction start")),
+            ("funds", _("Funds in place")),
+        ],
         method="filter_verified",
         label=_("Verified evidence"),
         empty_label=_("All"),
@@ -249,6 +270,10 @@ class ProjectFilterSet(filters.FilterSet):
     def filter_verified(self, queryset, name, value):
         if not value:
             return queryset
+        if value == "funds":
+            window = self.monthly_window("funds") or (None, None)
+            rows = monthly_rows("funds", window, verified=True)
+            return queryset.filter(Exists(rows.filter(project=OuterRef("pk"))))
         # The claims live in the verification app, above this one: the reverse relation.
         claim = Project._meta.get_field("milestone_claims").related_model
         verified = claim.objects.filter(project=OuterRef("pk"), kind=value, state="verified")

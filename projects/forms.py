@@ -241,6 +241,12 @@ class MonthlyAmountForm(StyledFormMixin, forms.Form):
     )
     amount = MoneyField(label=_("Amount (万元)"))
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
+    correction_reason = forms.CharField(
+        label=_("Correction reason"),
+        max_length=500,
+        required=False,
+        help_text=_("Only for an edit that changes figures of a locked period."),
+    )
 
 
 class ClaimDecisionForm(StyledFormMixin, forms.Form):

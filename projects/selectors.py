@@ -191,10 +191,14 @@ def project_totals(qs: QuerySet[Project], filterset: ProjectFilterSet | None = N
         "capped": capped,
         "amount": None if capped else totals["amount"] or Decimal(0),
     }
+    valid = bool(filterset and filterset.is_valid())
+    verified = valid and filterset.form.cleaned_data.get("verified")
     for measure in MONTHLY_MODELS:
-        window = filterset.monthly_window(measure) if filterset and filterset.is_valid() else None
+        window = filterset.monthly_window(measure) if valid else None
         if window is not None:
-            rows = monthly_rows(measure, window).filter(project__in=qs.order_by().values("pk"))
+            # The verified funds figure links here with verified=funds: the sum of those rows.
+            rows = monthly_rows(measure, window, verified=verified == measure == "funds")
+            rows = rows.filter(project__in=qs.order_by().values("pk"))
             result[measure] = rows.aggregate(total=Sum("amount"))["total"] or Decimal(0)
     return result
 

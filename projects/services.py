@@ -511,7 +511,13 @@ def project_update(*, project: Project, by, correction_reason: str = "", **field
 
 @transaction.atomic
 def project_advance_stage(
-    *, project: Project, to: str, on: dt.date, by, reason: str = ""
+    *,
+    project: Project,
+    to: str,
+    on: dt.date,
+    by,
+    reason: str = "",
+    correction: CorrectionNote | None = None,
 ) -> Project:
     """Move a project along the pipeline (or back, with a reason), enforcing DESIGN.md's rules and
     recording the change.
@@ -531,7 +537,7 @@ def project_advance_stage(
     project.save()
     change.changed_by = by
     change.save()
-    _record_change(project, before=before, monthly_rows_untouched=True)
+    _record_change(project, before=before, correction=correction, monthly_rows_untouched=True)
     return project
 
 
@@ -1085,7 +1091,16 @@ def followup_mark_done(*, follow_up: FollowUp, by) -> FollowUp:
     return follow_up
 
 
-def _monthly_record(model, *, project: Project, month: dt.date, amount, by, note: str):
+def _monthly_record(
+    model,
+    *,
+    project: Project,
+    month: dt.date,
+    amount,
+    by,
+    note: str,
+    correction_reason: str = "",
+):
     check_can_edit_region(by, project.region)
     try:
         amount = parse_amount(amount)
@@ -1115,8 +1130,14 @@ def _monthly_record(model, *, project: Project, month: dt.date, amount, by, note
             project.is_out_of_province,
         )
         keys |= {cell_key(m, project.region_id, first, dims) for m in with_verified(measure)}
-    enqueue_refresh(keys=keys)
-    record_edited(record=record, fields={"amount"}, by=by)
+    # A month of a locked period moves only as a correction, with a reason (rollups.locks.guard).
+    correction = CorrectionNote(
+        reason=correction_reason,
+        by=by,
+        subject=f"{project.name} · {model._meta.verbose_name} {first:%Y-%m}",
+    )
+    enqueue_refresh(keys=keys, correction=correction)
+    record_edited(record=record, fields={"amount"}, by=by, correction=correction)
     return record
 
 
@@ -1137,13 +1158,28 @@ def funds_check_month(*, project: Project, month: dt.date) -> None:
 
 
 @transaction.atomic
-def funds_record(*, project: Project, month: dt.date, amount, by, note: str = "") -> FundsInPlace:
+def funds_record(
+    *,
+    project: Project,
+    month: dt.date,
+    amount,
+    by,
+    note: str = "",
+    correction_reason: str = "",
+) -> FundsInPlace:
     """Record (or correct: it is an edit, never a negative record) a month's funds in place.
-    Refused for a month before the project's signing (funds_check_month)."""
+    Refused for a month before the project's signing (funds_check_month); a month of a locked
+    period only with `correction_reason` (recorded as a correction)."""
     check_can_edit_region(by, project.region)
     funds_check_month(project=project, month=month)
     return _monthly_record(
-        FundsInPlace, project=project, month=month, amount=amount, by=by, note=note
+        FundsInPlace,
+        project=project,
+        month=month,
+        amount=amount,
+        by=by,
+        note=note,
+        correction_reason=correction_reason,
     )
 
 
@@ -1248,10 +1284,16 @@ def funds_delete(*, record: FundsInPlace, by) -> None:
 
 @transaction.atomic
 def completed_investment_record(
-    *, project: Project, month: dt.date, amount, by, note: str = ""
+    *, project: Project, month: dt.date, amount, by, note: str = "", correction_reason: str = ""
 ) -> CompletedInvestment:
     return _monthly_record(
-        CompletedInvestment, project=project, month=month, amount=amount, by=by, note=note
+        CompletedInvestment,
+        project=project,
+        month=month,
+        amount=amount,
+        by=by,
+        note=note,
+        correction_reason=correction_reason,
     )
 
 

@@ -450,6 +450,7 @@ def project_money(request: HttpRequest, pk: int) -> HttpResponse:
                 amount=data["amount"],
                 by=request.user,
                 note=data["note"],
+                correction_reason=data["correction_reason"],
             )
         except ValidationError as exc:
             apply_errors(form, exc)

@@ -35,7 +35,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, models, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
@@ -302,7 +302,9 @@ def _norm(value) -> str:
         return ""
     if isinstance(value, bool | int):
         return str(int(value))
-    if isinstance(value, float | Decimal):
+    if isinstance(value, Decimal):
+        return str(value.quantize(SIX))
+    if isinstance(value, float):
         return str(Decimal(str(value)).quantize(SIX))
     return str(value)
 
@@ -318,14 +320,14 @@ def snapshot_digest(lock: PeriodLock) -> str:
     )
     for row in rows:
         h.update(("|".join(_norm(v) for v in row) + "\n").encode())
-    sums = LockedCell.objects.filter(lock=lock).aggregate(
-        n=Count("id"),
-        regions=Sum("region_id"),
-        chains=Sum("chain_id"),
-        methods=Sum("method_id"),
-        parks=Sum("park_id"),
-        **{f"s_{c}": Sum(c) for c in MEASURE_COLUMNS},
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(DIGEST_CELLS_SQL, [lock.pk])
+        row = cursor.fetchone()
+    sums = {
+        # A money sum the embedded database returns as a whole number reads as the ORM's Decimal.
+        key: Decimal(value) if key in _MONEY_SUMS and isinstance(value, int) else value
+        for key, value in zip(_DIGEST_CELL_KEYS, row, strict=True)
+    }
     h.update("|".join(f"{k}={_norm(sums[k])}" for k in sorted(sums)).encode())
     # Only when there are any: a lock made before the deductions were snapshotted keeps its digest.
     for row in (
@@ -335,6 +337,19 @@ def snapshot_digest(lock: PeriodLock) -> str:
     ):
         h.update(("\nd|" + "|".join(str(v) for v in row)).encode())
     return h.hexdigest()
+
+
+# The cells' count and per-column sums, in one prepared statement: the ORM's aggregate of the same
+# 50-odd sums cost more to compile than to run on a quarter's cells (plain SQL, both databases).
+_DIGEST_CELL_KEYS = ["n", "regions", "chains", "methods", "parks"] + [
+    f"s_{c}" for c in MEASURE_COLUMNS
+]
+_MONEY_SUMS = {f"s_{c}" for c in MEASURE_COLUMNS if not c.endswith("_count")}
+DIGEST_CELLS_SQL = (
+    "SELECT COUNT(id), SUM(region_id), SUM(chain_id), SUM(method_id), SUM(park_id), "  # nosec B608
+    + ", ".join(f"SUM({c})" for c in MEASURE_COLUMNS)
+    + " FROM rollups_lockedcell WHERE lock_id = %s"
+)
 
 
 def changed_snapshots() -> list[PeriodLock]:

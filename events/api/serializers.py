@@ -153,6 +153,12 @@ class SigningInputSerializer(serializers.Serializer):
         choices=AgreementKind.choices, required=False, help_text="协议类型"
     )
     note = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    correction_reason = serializers.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        help_text="更正原因: required when the change moves a figure of a locked period (锁定期间)",
+    )
 
 
 class SigningUpdateSerializer(serializers.Serializer):
@@ -164,6 +170,12 @@ class SigningUpdateSerializer(serializers.Serializer):
         choices=AgreementKind.choices, required=False, help_text="协议类型"
     )
     note = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    correction_reason = serializers.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        help_text="更正原因: required when the change moves a figure of a locked period (锁定期间)",
+    )
 
 
 # --- orders and agreements ----------------------------------------------------------------------------

@@ -279,3 +279,9 @@ class FundsInPlaceInputSerializer(serializers.Serializer):
     month = serializers.DateField(help_text="Any day of the month (stored as its first day)")
     amount = money("到位资金; recording a month again corrects it")
     note = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    correction_reason = serializers.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        help_text="更正原因: required when the month is in a locked period (锁定期间)",
+    )

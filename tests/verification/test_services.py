@@ -248,3 +248,34 @@ def test_the_verified_figure_links_to_the_list_of_its_verified_projects(signing,
     page = client.get(card["verified_url"]).content.decode()
     assert signing.project.name in page
     assert re.search(r'data-testid="total-count">\s*1\s*<', page)
+
+
+def test_the_verified_funds_figure_links_to_the_list_of_its_verified_records(signing, demo_users):
+    from dashboards.periods import Period
+    from dashboards.selectors import dashboard_data
+    from projects.services import funds_record
+
+    clerk, verifier = demo_users["yuci_staff"], demo_users["city_staff"]
+    february = funds_record(
+        project=signing.project, month=dt.date(2023, 2, 1), amount="1200", by=clerk
+    )
+    funds_record(project=signing.project, month=dt.date(2023, 3, 1), amount="800", by=clerk)
+    claim = services.evidence_add(kind="funds", record=february, upload=pdf(), by=clerk).record
+    services.claim_verify(claim=claim, by=verifier)
+    refresh.drain_outbox()
+    q1 = Period(dt.date(2023, 1, 1), dt.date(2023, 3, 31), "quarter", "")
+    card = {k["key"]: k for k in dashboard_data(period=q1)["kpis"]}["funds_amount"]
+    assert (card["value"], card["verified"]) == (Decimal("2000"), Decimal("1200"))
+    assert "verified=funds" in card["verified_url"]
+    client = Client()
+    client.force_login(verifier)
+    page = client.get(card["verified_url"]).content.decode()
+    assert signing.project.name in page
+    assert re.search(r'data-testid="total-count">\s*1\s*<', page)
+    # The list sums the verified months only: 1200 万元 = 0.12 亿元.
+    assert re.search(r'data-testid="total-funds">\s*0\.12\s*<', page), page[:200]
+    # No verified funds in 2023 Q2: the list is empty.
+    q2_url = (
+        card["verified_url"].replace("2023-01-01", "2023-04-01").replace("2023-03-31", "2023-06-30")
+    )
+    assert re.search(r'data-testid="total-count">\s*0\s*<', client.get(q2_url).content.decode())
