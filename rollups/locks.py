@@ -32,174 +32,26 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, models, transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
 
-from .models import CELL_KEY, MEASURE_COLUMNS, MONEY
+from .models import (
+    CELL_KEY,
+    MEASURE_COLUMNS,
+    Correction,
+    LockedDeduction,
+    LockedRegionMonth,
+    PeriodKind,
+    PeriodLock,
+    period_label,
+)
 
 LOCK_PERMISSION = "rollups.lock_period"
 UNLOCK_PERMISSION = "rollups.unlock_period"
 SIX = Decimal("0.000001")
-
-
-class PeriodKind(models.TextChoices):
-    MONTH = "month", _l("Month")
-    QUARTER = "quarter", _l("Quarter")
-
-
-class PeriodLock(models.Model):
-    """A locked month or quarter: who locked it and when, the digest of its snapshot, and, once
-    unlocked, who unlocked it, when and why. A period is locked at most once at a time."""
-
-    kind = models.CharField(_l("period kind"), max_length=10, choices=PeriodKind.choices)
-    start = models.DateField(_l("first day"))
-    end = models.DateField(_l("last day"))
-    locked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_l("locked by"),
-        null=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    locked_at = models.DateTimeField(_l("locked at"))
-    digest = models.CharField(_l("snapshot digest"), max_length=64)
-    unlocked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_l("unlocked by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    unlocked_at = models.DateTimeField(_l("unlocked at"), null=True, blank=True)
-    unlock_reason = models.CharField(_l("reason for unlocking"), max_length=500, blank=True)
-
-    class Meta:
-        ordering = ["-start", "-locked_at"]
-        verbose_name = _l("locked period")
-        verbose_name_plural = _l("locked periods")
-        permissions = [
-            ("lock_period", _l("May lock a reporting period")),
-            ("unlock_period", _l("May unlock a reporting period")),
-        ]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["start"],
-                condition=Q(unlocked_at__isnull=True),
-                name="periodlock_one_active_per_start",
-            ),
-            models.CheckConstraint(
-                condition=Q(end__gte=models.F("start")), name="periodlock_order"
-            ),
-            models.CheckConstraint(
-                condition=Q(unlocked_at__isnull=True) | ~Q(unlock_reason=""),
-                name="periodlock_unlock_has_reason",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.label
-
-    @property
-    def is_active(self) -> bool:
-        return self.unlocked_at is None
-
-    @property
-    def label(self) -> str:
-        return period_label(self.kind, self.start)
-
-
-def period_label(kind: str, start: dt.date) -> str:
-    if kind == PeriodKind.QUARTER:
-        return _("%(year)s Q%(quarter)s") % {
-            "year": start.year,
-            "quarter": (start.month - 1) // 3 + 1,
-        }
-    return _("%(year)s-%(month)s") % {"year": start.year, "month": start.month}
-
-
-def _measure_fields() -> dict:
-    return {
-        column: (
-            models.PositiveIntegerField(default=0)
-            if column.endswith("_count")
-            else models.DecimalField(**MONEY)
-        )
-        for column in MEASURE_COLUMNS
-    }
-
-
-class LockedCell(models.Model):
-    """A fine rollup cell (rollups.MonthlyRollup) as it stood when its period was locked."""
-
-    lock = models.ForeignKey(PeriodLock, on_delete=models.CASCADE, related_name="cells")
-    region_id = models.IntegerField(_l("region"))
-    month = models.DateField(_l("month"))
-    chain_id = models.IntegerField(_l("industry chain"), null=True)
-    method_id = models.IntegerField(_l("promotion method"), null=True)
-    park_id = models.IntegerField(_l("park"), null=True)
-    is_confidential = models.BooleanField(_l("confidential"), default=False)
-    is_foreign = models.BooleanField(_l("foreign investment"), default=False)
-    is_out_of_province = models.BooleanField(_l("out-of-province investment"), default=False)
-    locals().update(_measure_fields())
-
-    class Meta:
-        verbose_name = _l("locked rollup cell")
-        verbose_name_plural = _l("locked rollup cells")
-        indexes = [models.Index(fields=["lock", "month"], name="lockedcell_lock_month")]
-
-    def __str__(self) -> str:
-        return f"{self.lock_id}: {self.region_id} {self.month:%Y-%m}"
-
-
-class LockedRegionMonth(models.Model):
-    """A region-month rollup row (rollups.RegionMonthRollup) as it stood when its period was
-    locked: what the dashboards' cards, ranking and trend read for a locked month."""
-
-    lock = models.ForeignKey(PeriodLock, on_delete=models.CASCADE, related_name="region_months")
-    region_id = models.IntegerField(_l("region"))
-    month = models.DateField(_l("month"))
-    locals().update(_measure_fields())
-
-    class Meta:
-        verbose_name = _l("locked region-month rollup")
-        verbose_name_plural = _l("locked region-month rollups")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["lock", "region_id", "month"], name="lockedregionmonth_unique"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.lock_id}: {self.region_id} {self.month:%Y-%m}"
-
-
-class LockedDeduction(models.Model):
-    """A region's assessment deductions as they stood when the period was locked: the red lights
-    at the period's end (the 亮灯 history's day tally) and the evidence returned as false in its
-    months (rollups.ReturnedFalseTally). The 通报 and the scores of a locked period read these, so
-    a light or a return recorded after the lock moves neither. One row per region; a lock made
-    before this table existed has none (its deductions are read live)."""
-
-    lock = models.ForeignKey(PeriodLock, on_delete=models.CASCADE, related_name="deductions")
-    region_id = models.IntegerField(_l("region"))
-    red_lights = models.PositiveIntegerField(_l("red lights"), default=0)
-    returned_false = models.PositiveIntegerField(_l("returned as false"), default=0)
-
-    class Meta:
-        verbose_name = _l("locked deductions")
-        verbose_name_plural = _l("locked deductions")
-        constraints = [
-            models.UniqueConstraint(fields=["lock", "region_id"], name="lockeddeduction_unique")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.lock_id}: {self.region_id}"
 
 
 # Where the lock reads the red lights at a day ({region id: projects red}): the lights app
@@ -216,35 +68,6 @@ def register_red_light_source(source: Callable[[dt.date], dict[int, int]]) -> No
 
 def _red_lights_on(day: dt.date) -> dict[int, int]:
     return _red_light_sources[-1](day) if _red_light_sources else {}
-
-
-class Correction(models.Model):
-    """An edit saved after its period was locked, with the reason given: listed on the period's
-    page. The live rollups follow the edit; the locked snapshot does not."""
-
-    lock = models.ForeignKey(PeriodLock, on_delete=models.CASCADE, related_name="corrections")
-    reason = models.CharField(_l("correction reason"), max_length=500)
-    subject = models.CharField(_l("record corrected"), max_length=300, blank=True)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_l("corrected by"),
-        null=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    at = models.DateTimeField(_l("corrected at"), auto_now_add=True)
-    keys = models.JSONField(_l("locked figures touched"))
-
-    class Meta:
-        ordering = ["-at", "-id"]
-        verbose_name = _l("correction of a locked period")
-        verbose_name_plural = _l("corrections of locked periods")
-        constraints = [
-            models.CheckConstraint(condition=~Q(reason=""), name="correction_has_reason")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.lock}: {self.subject}"
 
 
 # --- reading -------------------------------------------------------------------------------------

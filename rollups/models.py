@@ -4,10 +4,14 @@ Counting follows DESIGN.md, "Rollups": milestones by their date, not a project's
 tables hold plain ids (no foreign-key constraints): they are derived data, rebuilt from source at will.
 """
 
+import datetime as dt
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 MONEY = {"max_digits": 20, "decimal_places": 6, "default": 0}
@@ -391,14 +395,189 @@ def caliber_label(kinds: tuple[str, ...]) -> str:
     return gettext("Caliber: signed projects count %(kinds)s") % {"kinds": names}
 
 
-# Locked periods (issue 21) live in their own module; imported here so Django registers them.
-from .locks import (  # noqa: E402, F401
-    Correction,
-    LockedCell,
-    LockedDeduction,
-    LockedRegionMonth,
-    PeriodLock,
-)
+# --- Locked periods (issue 21; the work on them is rollups.locks) ---------------------------
+class PeriodKind(models.TextChoices):
+    MONTH = "month", _("Month")
+    QUARTER = "quarter", _("Quarter")
+
+
+class PeriodLock(models.Model):
+    """A locked month or quarter: who locked it and when, the digest of its snapshot, and, once
+    unlocked, who unlocked it, when and why. A period is locked at most once at a time."""
+
+    kind = models.CharField(_("period kind"), max_length=10, choices=PeriodKind.choices)
+    start = models.DateField(_("first day"))
+    end = models.DateField(_("last day"))
+    locked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("locked by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    locked_at = models.DateTimeField(_("locked at"))
+    digest = models.CharField(_("snapshot digest"), max_length=64)
+    unlocked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("unlocked by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    unlocked_at = models.DateTimeField(_("unlocked at"), null=True, blank=True)
+    unlock_reason = models.CharField(_("reason for unlocking"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-start", "-locked_at"]
+        verbose_name = _("locked period")
+        verbose_name_plural = _("locked periods")
+        permissions = [
+            ("lock_period", _("May lock a reporting period")),
+            ("unlock_period", _("May unlock a reporting period")),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["start"],
+                condition=Q(unlocked_at__isnull=True),
+                name="periodlock_one_active_per_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(end__gte=models.F("start")), name="periodlock_order"
+            ),
+            models.CheckConstraint(
+                condition=Q(unlocked_at__isnull=True) | ~Q(unlock_reason=""),
+                name="periodlock_unlock_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def is_active(self) -> bool:
+        return self.unlocked_at is None
+
+    @property
+    def label(self) -> str:
+        return period_label(self.kind, self.start)
+
+
+def period_label(kind: str, start: dt.date) -> str:
+    if kind == PeriodKind.QUARTER:
+        return gettext("%(year)s Q%(quarter)s") % {
+            "year": start.year,
+            "quarter": (start.month - 1) // 3 + 1,
+        }
+    return gettext("%(year)s-%(month)s") % {"year": start.year, "month": start.month}
+
+
+def _measure_fields() -> dict:
+    return {
+        column: (
+            models.PositiveIntegerField(default=0)
+            if column.endswith("_count")
+            else models.DecimalField(**MONEY)
+        )
+        for column in MEASURE_COLUMNS
+    }
+
+
+class LockedCell(models.Model):
+    """A fine rollup cell (rollups.MonthlyRollup) as it stood when its period was locked."""
+
+    lock = models.ForeignKey(PeriodLock, on_delete=models.CASCADE, related_name="cells")
+    region_id = models.IntegerField(_("region"))
+    month = models.DateField(_("month"))
+    chain_id = models.IntegerField(_("industry chain"), null=True)
+    method_id = models.IntegerField(_("promotion method"), null=True)
+    park_id = models.IntegerField(_("park"), null=True)
+    is_confidential = models.BooleanField(_("confidential"), default=False)
+    is_foreign = models.BooleanField(_("foreign investment"), default=False)
+    is_out_of_province = models.BooleanField(_("out-of-province investment"), default=False)
+    locals().update(_measure_fields())
+
+    class Meta:
+        verbose_name = _("locked rollup cell")
+        verbose_name_plural = _("locked rollup cells")
+        indexes = [models.Index(fields=["lock", "month"], name="lockedcell_lock_month")]
+
+    def __str__(self) -> str:
+        return f"{self.lock_id}: {self.region_id} {self.month:%Y-%m}"
+
+
+class LockedRegionMonth(models.Model):
+    """A region-month rollup row (rollups.RegionMonthRollup) as it stood when its period was
+    locked: what the dashboards' cards, ranking and trend read for a locked month."""
+
+    lock = models.ForeignKey(PeriodLock, on_delete=models.CASCADE, related_name="region_months")
+    region_id = models.IntegerField(_("region"))
+    month = models.DateField(_("month"))
+    locals().update(_measure_fields())
+
+    class Meta:
+        verbose_name = _("locked region-month rollup")
+        verbose_name_plural = _("locked region-month rollups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lock", "region_id", "month"], name="lockedregionmonth_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lock_id}: {self.region_id} {self.month:%Y-%m}"
+
+
+class LockedDeduction(models.Model):
+    """A region's assessment deductions as they stood when the period was locked: the red lights
+    at the period's end (the 亮灯 history's day tally) and the evidence returned as false in its
+    months (rollups.ReturnedFalseTally). The 通报 and the scores of a locked period read these, so
+    a light or a return recorded after the lock moves neither. One row per region; a lock made
+    before this table existed has none (its deductions are read live)."""
+
+    lock = models.ForeignKey(PeriodLock, on_delete=models.CASCADE, related_name="deductions")
+    region_id = models.IntegerField(_("region"))
+    red_lights = models.PositiveIntegerField(_("red lights"), default=0)
+    returned_false = models.PositiveIntegerField(_("returned as false"), default=0)
+
+    class Meta:
+        verbose_name = _("locked deductions")
+        verbose_name_plural = _("locked deductions")
+        constraints = [
+            models.UniqueConstraint(fields=["lock", "region_id"], name="lockeddeduction_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lock_id}: {self.region_id}"
+
+
+class Correction(models.Model):
+    """An edit saved after its period was locked, with the reason given: listed on the period's
+    page. The live rollups follow the edit; the locked snapshot does not."""
+
+    lock = models.ForeignKey(PeriodLock, on_delete=models.CASCADE, related_name="corrections")
+    reason = models.CharField(_("correction reason"), max_length=500)
+    subject = models.CharField(_("record corrected"), max_length=300, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("corrected by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("corrected at"), auto_now_add=True)
+    keys = models.JSONField(_("locked figures touched"))
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("correction of a locked period")
+        verbose_name_plural = _("corrections of locked periods")
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="correction_has_reason")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lock}: {self.subject}"
 
 
 class ReturnedFalseTally(models.Model):
