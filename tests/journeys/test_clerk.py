@@ -159,9 +159,11 @@ def test_exported_list_imported_back_changes_nothing(user, tmp_path):
 
 
 def upload(user, ledger: Path) -> None:
-    """The imports page's own form: the file, then 检查文件 (the ledger kind defaults to projects)."""
+    """The imports page's own form: the file (by its label: the form also offers an evidence zip),
+    then 检查文件 (the ledger kind defaults to projects)."""
     page = user.page
-    page.get_by_test_id("upload-form").locator("input[type=file]").set_input_files(str(ledger))
+    form = page.get_by_test_id("upload-form")
+    form.get_by_label("文件（.xlsx 或 .csv）").set_input_files(str(ledger))
     user.follow(page.get_by_role("button", name="检查文件"))
     expect(page.get_by_test_id("batch-summary")).to_be_visible(timeout=60_000)
 
