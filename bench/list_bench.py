@@ -132,63 +132,11 @@ CASES = {
 
 # --- data ---------------------------------------------------------------------------------------------
 def generate(n: int) -> float:
-    """Replace the projects with n generated ones (2,000 investors, every region, chain, method)."""
-    from enterprises.models import Enterprise
+    """Replace the projects with n generated ones (bench.scratch.generate_projects, shared with the
+    pages part)."""
+    from bench import scratch
 
-    start = time.perf_counter()
-    with connection.cursor() as cur:
-        cur.execute("TRUNCATE projects_project, enterprises_enterprise CASCADE")
-    Enterprise.objects.bulk_create(
-        Enterprise(name=f"基准测试企业{i:05d}有限公司", normalized_name=f"基准测试企业{i:05d}")
-        for i in range(2000)
-    )
-    with connection.cursor() as cur:
-        cur.execute("SELECT array_agg(id ORDER BY id) FROM enterprises_enterprise")
-        investors = cur.fetchone()[0]
-        cur.execute("SELECT array_agg(id ORDER BY id) FROM core_region WHERE code <> '140700'")
-        regions = cur.fetchone()[0]
-        cur.execute("SELECT array_agg(id ORDER BY id) FROM core_industrychain")
-        chains = cur.fetchone()[0]
-        cur.execute("SELECT array_agg(id ORDER BY id) FROM core_promotionmethod")
-        methods = cur.fetchone()[0]
-        cur.execute(
-            """
-            INSERT INTO projects_project (
-                created_at, updated_at, is_deleted, name, planned_investment, currency, stage,
-                registered_on, negotiating_on, signed_on, planned_start_on, started_on,
-                producing_on, at_capacity_on, drop_reason, is_out_of_province, is_foreign,
-                is_confidential, late_entry, notes, investor_id, region_id, chain_id, method_id)
-            SELECT now(), now(), i %% 97 = 0, '基准项目' || i, (1000 + (i * 37) %% 200000) + 0.25,
-                'CNY',
-                (ARRAY['lead','lead','lead','negotiating','signed','signed','started','started',
-                       'producing','at_capacity'])[k + 1],
-                reg,
-                CASE WHEN k >= 3 THEN reg + 10 END,
-                CASE WHEN k >= 4 THEN reg + 30 END,
-                CASE WHEN k >= 4 THEN reg + 60 END,
-                CASE WHEN k >= 6 THEN reg + 90 END,
-                CASE WHEN k >= 8 THEN reg + 300 END,
-                CASE WHEN k = 9 THEN reg + 500 END,
-                '', i %% 3 = 0, i %% 11 = 0, false, false, '',
-                (%(investors)s::bigint[])[(1 + i %% 2000)::int],
-                (%(regions)s::bigint[])[(1 + i %% cardinality(%(regions)s::bigint[]))::int],
-                (%(chains)s::bigint[])[(1 + (i / 7) %% cardinality(%(chains)s::bigint[]))::int],
-                (%(methods)s::bigint[])[(1 + (i / 3) %% cardinality(%(methods)s::bigint[]))::int]
-            FROM (SELECT i, ((i * 7) %% 10)::int AS k,
-                         date '2016-01-01' + ((i * 7919) %% 3400)::int AS reg
-                  FROM generate_series(1::bigint, %(n)s::bigint) AS i) g
-            """,
-            {
-                "n": n,
-                "investors": investors,
-                "regions": regions,
-                "chains": chains,
-                "methods": methods,
-            },
-        )
-        cur.execute("VACUUM ANALYZE projects_project")
-        cur.execute("ANALYZE enterprises_enterprise")
-    return time.perf_counter() - start
+    return scratch.generate_projects(n)
 
 
 # --- measuring ----------------------------------------------------------------------------------------
