@@ -29,53 +29,19 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import platform
 import re
 import statistics
-import subprocess  # nosec B404 (git rev-parse, fixed argv)
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script
 
-import environ  # noqa: E402
+from bench import scratch  # noqa: E402
+
+BENCH_DB, DSN = scratch.open_database("_bench_assessment")
+
 import psycopg2  # noqa: E402
-
-SOURCE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/jinzhong_crm")
-cfg = environ.Env.db_url_config(SOURCE_URL)
-BENCH_DB = cfg["NAME"] + "_bench_assessment"
-DSN = {
-    "host": cfg["HOST"] or "127.0.0.1",
-    "port": cfg["PORT"] or 5432,
-    "user": cfg["USER"],
-    "password": cfg.get("PASSWORD") or None,
-}
-
-
-def _fresh_database() -> None:
-    conn = psycopg2.connect(dbname="postgres", **DSN)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        cur.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    conn.close()
-
-
-_fresh_database()
-_auth = cfg["USER"] + (f":{cfg['PASSWORD']}" if cfg.get("PASSWORD") else "")
-os.environ["DATABASE_URL"] = f"postgres://{_auth}@{DSN['host']}:{DSN['port']}/{BENCH_DB}"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jinzhong_crm.settings")
-os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789abcdef0123456789")
-os.environ.setdefault("DEMO", "1")
-os.environ["HTTPS"] = "0"
-os.environ["DEBUG"] = "0"
-
-import django  # noqa: E402
-
-django.setup()
-
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
@@ -98,67 +64,23 @@ def _ms(seconds: float) -> float:
     return round(seconds * 1000, 2)
 
 
-def _stats(samples: list[float]) -> dict:
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
-    return {"median": statistics.median(ordered), "p95": p95, "n": len(ordered)}
-
-
 # --- data ---------------------------------------------------------------------------------------------
 def generate(n: int) -> float:
-    """n projects in bench/run.py's stage mix (registered 2016–2025, a tenth signed each year), a
-    funds row for each started one, a target per region for YEAR, then the rollups built once."""
+    """n projects (bench.scratch.generate_projects, with a funds row for each started one), a
+    target per region for YEAR, then the rollups built once."""
     from decimal import Decimal
 
     from core.models import Region
-    from enterprises import services as enterprise_services
     from rollups import refresh
     from targets.models import Target
 
-    investor_id = enterprise_services.enterprise_create(name=f"考评基准投资有限公司{n}").pk
-    start = time.perf_counter()
     with connection.cursor() as cur:
         cur.execute(
-            "TRUNCATE projects_fundsinplace, projects_project, lights_lightchange, "
-            "lights_supervisionitem, lights_lightdaymark, lights_lightdaytally, rollups_outbox "
-            "CASCADE"
+            "TRUNCATE lights_lightchange, lights_supervisionitem, lights_lightdaymark, "
+            "lights_lightdaytally, rollups_outbox CASCADE"
         )
-        cur.execute("SELECT array_agg(id ORDER BY id) FROM core_region WHERE code <> '140700'")
-        regions = cur.fetchone()[0]
-        cur.execute("SELECT array_agg(id ORDER BY id) FROM core_industrychain")
-        chains = cur.fetchone()[0]
-        cur.execute(
-            """
-            INSERT INTO projects_project (
-                created_at, updated_at, is_deleted, name, planned_investment, currency, stage,
-                registered_on, negotiating_on, signed_on, planned_start_on, started_on,
-                producing_on, at_capacity_on, drop_reason, is_out_of_province, is_foreign,
-                is_confidential, notes, investor_id, region_id, chain_id, late_entry)
-            SELECT now(), now(), i %% 97 = 0, '考评基准项目' || i, 1000 + (i * 37) %% 200000, 'CNY',
-                (ARRAY['lead','lead','lead','negotiating','signed','signed','started','started',
-                       'producing','at_capacity'])[k + 1],
-                reg,
-                CASE WHEN k >= 3 THEN reg + 10 END,
-                CASE WHEN k >= 4 THEN reg + 30 END,
-                CASE WHEN k >= 4 THEN reg + 60 END,
-                CASE WHEN k >= 6 THEN reg + 90 END,
-                CASE WHEN k >= 8 THEN reg + 300 END,
-                CASE WHEN k = 9 THEN reg + 500 END,
-                '', i %% 3 = 0, i %% 11 = 0, false, '', %(investor)s,
-                (%(regions)s::bigint[])[(1 + i %% cardinality(%(regions)s::bigint[]))::int],
-                (%(chains)s::bigint[])[(1 + (i / 7) %% cardinality(%(chains)s::bigint[]))::int],
-                false
-            FROM (SELECT i, ((i * 7) %% 10)::int AS k,
-                         date '2016-01-01' + ((i * 7919) %% 3400)::int AS reg
-                  FROM generate_series(1::bigint, %(n)s::bigint) AS i) g
-            """,
-            {"n": n, "investor": investor_id, "regions": regions, "chains": chains},
-        )
-        cur.execute(
-            "INSERT INTO projects_fundsinplace (created_at, updated_at, month, amount, note, "
-            "project_id) SELECT now(), now(), date_trunc('month', started_on::timestamp)::date, "
-            "planned_investment * 0.2, '', id FROM projects_project WHERE started_on IS NOT NULL"
-        )
+    start = time.perf_counter()
+    scratch.generate_projects(n, funds=True)
     for region in Region.objects.exclude(code="140700"):
         Target.objects.update_or_create(
             region=region,
@@ -170,9 +92,6 @@ def generate(n: int) -> float:
                 "funds_amount": Decimal(n * 8),
             },
         )
-    with connection.cursor() as cur:
-        cur.execute("VACUUM ANALYZE projects_project")
-        cur.execute("VACUUM ANALYZE projects_fundsinplace")
     refresh.rebuild_all()
     with connection.cursor() as cur:
         cur.execute("VACUUM ANALYZE rollups_monthlyrollup")
@@ -264,8 +183,8 @@ def measure_lights() -> dict:
         "first_s": first,
         "first_changed": first_changed,
         "first_items": first_items,
-        "recompute": _stats(samples),
-        "floor": _stats(floor_samples),
+        "recompute": scratch.stats(samples),
+        "floor": scratch.stats(floor_samples),
         "moved": moved,
         "floor_moved": floor_moved,
         "samples": samples,
@@ -346,8 +265,8 @@ def measure_scoring() -> dict:
             replay(rollup_sql[period.key])
             floor_samples.append(_ms(time.perf_counter() - start))
         results[period.key] = {
-            "scores": _stats(samples),
-            "floor": _stats(floor_samples),
+            "scores": scratch.stats(samples),
+            "floor": scratch.stats(floor_samples),
             "queries": queries[period.key],
         }
     raw.close()
@@ -355,20 +274,7 @@ def measure_scoring() -> dict:
 
 
 # --- report ---------------------------------------------------------------------------------------------
-def _commit() -> str:
-    return subprocess.run(  # noqa: S603  # nosec B603 B607
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-    ).stdout.strip()
-
-
-def _verdict(ratio: float, budget: float) -> str:
-    return f"≤ {budget:g}× ({'met' if ratio <= budget else 'NOT met'})"
-
-
 def section(sections: list[dict]) -> str:
-    with connection.cursor() as cur:
-        cur.execute("SHOW server_version")
-        pg = cur.fetchone()[0]
     sizes = ", ".join(f"{s['n']:,}" for s in sections)
     lines = [
         START,
@@ -376,9 +282,8 @@ def section(sections: list[dict]) -> str:
         "## 亮灯 recompute and county assessment (bench/assessment_bench.py)",
         "",
         f"Measured by `make bench BENCH_PARTS=assessment` on "
-        f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, commit {_commit() or '?'}, sizes {sizes}; "
-        f"{os.cpu_count()} cores, Python {platform.python_version()}, PostgreSQL {pg}, Django "
-        f"{django.get_version()}. Times in ms.",
+        f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, commit {scratch.commit() or '?'}, "
+        f"sizes {sizes}; {scratch.machine()}. Times in ms.",
         "",
         f"**亮灯 (issue 20):** a rule change recomputes every light in one run "  # noqa: S608 (prose, not SQL)
         f"(`lights.services.rule_change` → `lights_refresh`: the new rule version, one INSERT … "
@@ -411,7 +316,7 @@ def section(sections: list[dict]) -> str:
             f"| {lights['first_changed']:,} / {lights['first_items']:,} "
             f"| {statistics.median(lights['moved']):,.0f} "
             f"({statistics.median(lights['floor_moved']):,.0f}) "
-            f"| {a:.1f} | {b:.1f} | {ratio:.2f}× | {_verdict(ratio, LIGHTS_BUDGET)} |"
+            f"| {a:.1f} | {b:.1f} | {ratio:.2f}× | {scratch.verdict(ratio, LIGHTS_BUDGET)} |"
         )
     lines += [
         "",
@@ -434,7 +339,7 @@ def section(sections: list[dict]) -> str:
             lines.append(
                 f"| {s['n']:,} | {key} | {r['queries']} | {r['scores']['median']:.1f} "
                 f"| {r['scores']['p95']:.1f} | {r['floor']['median']:.1f} "
-                f"| {r['floor']['p95']:.1f} | {ratio:.2f}× | {_verdict(ratio, SCORING_BUDGET)} |"
+                f"| {r['floor']['p95']:.1f} | {ratio:.2f}× | {scratch.verdict(ratio, SCORING_BUDGET)} |"
             )
     for s in sections:
         tables = s["scoring"]["tables"]
@@ -461,16 +366,6 @@ def section(sections: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def write(text: str) -> Path:
-    path = ROOT / "docs" / "PERFORMANCE.md"
-    old = path.read_text(encoding="utf-8") if path.exists() else "# Performance\n"
-    if START in old and END in old:
-        before, rest = old.split(START, 1)
-        old = before + rest.split(END, 1)[1].lstrip("\n")
-    path.write_text(old.rstrip("\n") + "\n\n" + text, encoding="utf-8")
-    return path
-
-
 def main() -> None:
     call_command("migrate", verbosity=0)
     from demo import loader
@@ -492,15 +387,11 @@ def main() -> None:
         sections.append(s)
     text = section(sections)
     connection.close()
-    print("wrote", write(text))
+    print("wrote", scratch.write_section(START, END, text))
     if os.environ.get("BENCH_KEEP"):
         print("kept", BENCH_DB)
         return
-    drop = psycopg2.connect(dbname="postgres", **DSN)
-    drop.autocommit = True
-    with drop.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-    drop.close()
+    scratch.drop_database(BENCH_DB, DSN)
 
 
 if __name__ == "__main__":

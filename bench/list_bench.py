@@ -29,54 +29,16 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import platform
-import statistics
-import subprocess  # nosec B404 (git rev-parse, fixed argv)
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script
 
-import environ  # noqa: E402
-import psycopg2  # noqa: E402
+from bench import scratch  # noqa: E402
 
-SOURCE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/jinzhong_crm")
-cfg = environ.Env.db_url_config(SOURCE_URL)
-BENCH_DB = cfg["NAME"] + "_bench_list"
-DSN = {
-    "host": cfg["HOST"] or "127.0.0.1",
-    "port": cfg["PORT"] or 5432,
-    "user": cfg["USER"],
-    "password": cfg.get("PASSWORD") or None,
-}
-
-
-def _fresh_database() -> None:
-    """Drop and create the scratch database: every run starts from nothing."""
-    conn = psycopg2.connect(dbname="postgres", **DSN)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        cur.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    conn.close()
-
-
-_fresh_database()
-_auth = cfg["USER"] + (f":{cfg['PASSWORD']}" if cfg.get("PASSWORD") else "")
-os.environ["DATABASE_URL"] = f"postgres://{_auth}@{DSN['host']}:{DSN['port']}/{BENCH_DB}"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jinzhong_crm.settings")
-os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789abcdef0123456789")
-os.environ.setdefault("DEMO", "1")
-os.environ["HTTPS"] = "0"
-os.environ["DEBUG"] = "0"
 # A load test of one token must not be throttled (the throttle still runs: its cost is measured).
-os.environ["API_THROTTLE_USER"] = "100000000/min"
-
-import django  # noqa: E402
-
-django.setup()
+BENCH_DB, DSN = scratch.open_database("_bench_list", API_THROTTLE_USER="100000000/min")
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -140,10 +102,6 @@ def generate(n: int) -> float:
 
 
 # --- measuring ----------------------------------------------------------------------------------------
-def _stats(samples: list[float]) -> dict:
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
-    return {"median": statistics.median(ordered), "p95": p95, "n": len(ordered)}
 
 
 def measure(client: Client, url: str, headers: dict, times: list[float]) -> int:
@@ -186,8 +144,8 @@ def in_process(page_client: Client, api_headers: dict) -> dict[str, dict]:
                 queries[key] = measure(client, url, headers, times[key])
     results = {}
     for name, (url, _floor, budget) in cases.items():
-        r = _stats(times[(name, False)])
-        f = _stats(times[(name, True)])
+        r = scratch.stats(times[(name, False)])
+        f = scratch.stats(times[(name, True)])
         results[name] = {
             **r,
             "queries": queries[(name, False)],
@@ -205,16 +163,9 @@ def in_process(page_client: Client, api_headers: dict) -> dict[str, dict]:
 
 
 # --- report -------------------------------------------------------------------------------------------
-def _commit() -> str:
-    return subprocess.run(  # noqa: S603  # nosec B603 B607
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-    ).stdout.strip()
 
 
 def section(sections: list[dict]) -> str:
-    with connection.cursor() as cur:
-        cur.execute("SHOW server_version")
-        pg = cur.fetchone()[0]
     sizes = ", ".join(f"{s['n']:,}" for s in sections)
     lines = [
         START,
@@ -222,9 +173,7 @@ def section(sections: list[dict]) -> str:
         "## Project list: the page and the API (bench/list_bench.py)",
         "",
         f"Measured by `make bench BENCH_PARTS=list` on {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} "
-        f"UTC, commit {_commit() or '?'}, sizes {sizes}; "
-        f"{os.cpu_count()} cores, Python {platform.python_version()}, PostgreSQL {pg}, "
-        f"Django {django.get_version()}. Through the Django test client with the full middleware "
+        f"UTC, commit {scratch.commit() or '?'}, sizes {sizes}; {scratch.machine()}. Through the Django test client with the full middleware "
         f"stack; {REPEAT} requests per row and as many of its floor, in rounds of {BATCH} taking "
         "turns. Times in ms. Queries: of a repeated request, the page's session and user and "
         "the API's token lookup included.",
@@ -299,16 +248,6 @@ saved views.
 """
 
 
-def write(text: str) -> Path:
-    path = ROOT / "docs" / "PERFORMANCE.md"
-    old = path.read_text(encoding="utf-8") if path.exists() else "# Performance\n"
-    if START in old and END in old:
-        before, rest = old.split(START, 1)
-        old = before + rest.split(END, 1)[1].lstrip("\n")
-    path.write_text(old.rstrip("\n") + "\n\n" + text, encoding="utf-8")
-    return path
-
-
 def main() -> None:
     call_command("migrate", verbosity=0)
     from accounts import services
@@ -332,15 +271,11 @@ def main() -> None:
         sections.append(s)
     text = section(sections)
     connection.close()
-    print("wrote", write(text))
+    print("wrote", scratch.write_section(START, END, text))
     if os.environ.get("BENCH_KEEP"):  # to EXPLAIN the cases' queries afterwards
         print("kept", BENCH_DB)
         return
-    drop = psycopg2.connect(dbname="postgres", **DSN)
-    drop.autocommit = True
-    with drop.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-    drop.close()
+    scratch.drop_database(BENCH_DB, DSN)
 
 
 if __name__ == "__main__":

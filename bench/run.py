@@ -18,45 +18,15 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(BASE_DIR))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script
 
-import environ  # noqa: E402
+from bench import scratch  # noqa: E402
+
+BASE_DIR = scratch.ROOT
+# Not dropped first: --report-only and a resumed run read what the last run left.
+BENCH_DB, DSN = scratch.open_database("_bench", fresh=False)
+
 import psycopg2  # noqa: E402
-
-SOURCE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/jinzhong_crm")
-cfg = environ.Env.db_url_config(SOURCE_URL)
-BENCH_DB = cfg["NAME"] + "_bench"
-DSN = {
-    "host": cfg["HOST"] or "127.0.0.1",
-    "port": cfg["PORT"] or 5432,
-    "user": cfg["USER"],
-    "password": cfg.get("PASSWORD") or None,
-}
-
-
-def _ensure_database() -> None:
-    conn = psycopg2.connect(dbname="postgres", **DSN)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB])
-        if not cur.fetchone():
-            cur.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    conn.close()
-
-
-_ensure_database()
-auth = cfg["USER"] + (f":{cfg['PASSWORD']}" if cfg.get("PASSWORD") else "")
-os.environ["DATABASE_URL"] = f"postgres://{auth}@{DSN['host']}:{DSN['port']}/{BENCH_DB}"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jinzhong_crm.settings")
-os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
-os.environ.setdefault("DEBUG", "0")
-os.environ.setdefault("HTTPS", "0")
-
-import django  # noqa: E402
-
-django.setup()
-
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
@@ -65,7 +35,6 @@ from core.models import Region  # noqa: E402
 from dashboards import selectors  # noqa: E402
 from dashboards.periods import parse_period  # noqa: E402
 from demo import loader  # noqa: E402
-from enterprises import services as enterprise_services  # noqa: E402
 from projects import services as project_services  # noqa: E402
 from projects.models import Project  # noqa: E402
 from rollups import outbox, refresh  # noqa: E402
@@ -120,66 +89,14 @@ def _time(fn, runs: int = RUNS) -> dict:
 
 
 def generate(n: int) -> float:
-    """Replace all projects with n generated ones (+ a funds row for each started one)."""
-    investor_id = enterprise_services.enterprise_create(name=f"基准测试投资有限公司{n}").pk
-    start = time.perf_counter()
+    """Replace all projects with n generated ones (bench.scratch.generate_projects, with a funds
+    row for each started one) and empty the rollups."""
     with connection.cursor() as cur:
         cur.execute(
-            "TRUNCATE projects_fundsinplace, projects_stagechange, projects_project_co_investors, "
-            "projects_claimconflict, projects_followup, projects_completedinvestment, "
-            "projects_project, rollups_monthlyrollup, rollups_regionmonthrollup, "
+            "TRUNCATE rollups_monthlyrollup, rollups_regionmonthrollup, "
             "rollups_regionmonthchainrollup, rollups_stagerollup, rollups_outbox CASCADE"
         )
-        cur.execute("SELECT array_agg(id ORDER BY id) FROM core_region WHERE code <> '140700'")
-        regions = cur.fetchone()[0]
-        cur.execute("SELECT array_agg(id ORDER BY id) FROM core_industrychain")
-        chains = cur.fetchone()[0]
-        cur.execute("SELECT array_agg(id ORDER BY id) FROM core_promotionmethod")
-        methods = cur.fetchone()[0]
-        cur.execute(
-            """
-            INSERT INTO projects_project (
-                created_at, updated_at, is_deleted, name, planned_investment, currency, stage,
-                registered_on, negotiating_on, signed_on, planned_start_on, started_on,
-                producing_on, at_capacity_on, drop_reason, is_out_of_province, is_foreign,
-                is_confidential, late_entry, notes, investor_id, region_id, chain_id, method_id)
-            SELECT now(), now(), i %% 97 = 0, '基准项目' || i, 1000 + (i * 37) %% 200000, 'CNY',
-                (ARRAY['lead','lead','lead','negotiating','signed','signed','started','started',
-                       'producing','at_capacity'])[k + 1],
-                reg,
-                CASE WHEN k >= 3 THEN reg + 10 END,
-                CASE WHEN k >= 4 THEN reg + 30 END,
-                CASE WHEN k >= 4 THEN reg + 60 END,
-                CASE WHEN k >= 6 THEN reg + 90 END,
-                CASE WHEN k >= 8 THEN reg + 300 END,
-                CASE WHEN k = 9 THEN reg + 500 END,
-                '', i %% 3 = 0, i %% 11 = 0, false, false, '', %(investor)s,
-                (%(regions)s::bigint[])[(1 + i %% cardinality(%(regions)s::bigint[]))::int],
-                (%(chains)s::bigint[])[(1 + (i / 7) %% cardinality(%(chains)s::bigint[]))::int],
-                (%(methods)s::bigint[])[(1 + (i / 3) %% cardinality(%(methods)s::bigint[]))::int]
-            FROM (SELECT i, ((i * 7) %% 10)::int AS k,
-                         date '2016-01-01' + ((i * 7919) %% 3400)::int AS reg
-                  FROM generate_series(1::bigint, %(n)s::bigint) AS i) g
-            """,
-            {
-                "n": n,
-                "investor": investor_id,
-                "regions": regions,
-                "chains": chains,
-                "methods": methods,
-            },
-        )
-        cur.execute(
-            "INSERT INTO projects_fundsinplace (created_at, updated_at, month, amount, note, project_id) "
-            "SELECT now(), now(), date_trunc('month', started_on::timestamp)::date, "
-            "planned_investment * 0.2, '', id FROM projects_project WHERE started_on IS NOT NULL"
-        )
-    # Outside a transaction: VACUUM sets the visibility map the index-only scans rely on (what
-    # autovacuum does on a live database).
-    with connection.cursor() as cur:
-        cur.execute("VACUUM ANALYZE projects_project")
-        cur.execute("VACUUM ANALYZE projects_fundsinplace")
-    return time.perf_counter() - start
+    return scratch.generate_projects(n, funds=True)
 
 
 def _backend_cpu() -> float:
