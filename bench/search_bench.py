@@ -246,13 +246,15 @@ FLOOR_SQL = [
                SELECT e.id FROM enterprises_enterprise e
                WHERE UPPER(e.name::text) LIKE UPPER(%(like)s) OR e.name_pinyin LIKE %(letters)s
                   OR e.name_initials LIKE %(letters)s OR e.credit_code LIKE %(code)s
-                  {mobile_arm}))
+               {mobile_arm}))
        ORDER BY similarity(p.name, %(q)s) DESC LIMIT %(limit)s""",
     """SELECT e.id, e.name FROM enterprises_enterprise e
-       WHERE NOT e.is_deleted AND (UPPER(e.name::text) LIKE UPPER(%(like)s)
-          OR e.name_pinyin LIKE %(letters)s OR e.name_initials LIKE %(letters)s
-          OR e.credit_code LIKE %(code)s
-          {mobile_arm})
+       WHERE NOT e.is_deleted AND e.id IN (
+           SELECT e.id FROM enterprises_enterprise e
+           WHERE UPPER(e.name::text) LIKE UPPER(%(like)s)
+              OR e.name_pinyin LIKE %(letters)s OR e.name_initials LIKE %(letters)s
+              OR e.credit_code LIKE %(code)s
+           {mobile_arm})
        ORDER BY similarity(e.name, %(q)s) DESC LIMIT %(limit)s""",
     """SELECT id, title FROM events_promotionevent
        WHERE UPPER(title::text) LIKE UPPER(%(like)s) OR title_pinyin LIKE %(letters)s
@@ -271,10 +273,11 @@ FLOOR_SQL = [
           OR UPPER(first_name::text) LIKE UPPER(%(like)s))
        ORDER BY username LIMIT %(limit)s""",
 ]
-# An enterprise's contacts' mobiles, only for a phone-like query: as an OR arm with a NULL pattern
-# it is not dropped (a subquery), and the planner then reads every enterprise.
-MOBILE_ARM = """OR e.id IN (SELECT c.enterprise_id FROM enterprises_enterprisecontact c
-                      WHERE c.mobile_normalized LIKE %(mobile)s)"""
+# An enterprise's contacts' mobiles, only for a phone-like query, as a UNION with the enterprises'
+# own match (as the service's): written as an OR with the contacts' subquery, the planner reads
+# every enterprise, and through the investors every project.
+MOBILE_ARM = """UNION ALL SELECT c.enterprise_id FROM enterprises_enterprisecontact c
+                      WHERE c.mobile_normalized LIKE %(mobile)s"""
 # A filter that does not apply to the query gets NULL: `col LIKE NULL` is NULL, which PostgreSQL
 # drops from a WHERE clause's OR before planning (no index is read for it).
 NEVER = None

@@ -26,6 +26,14 @@ filters are served by pg_trgm GIN indexes (migrations search.0001–0004) — a 
 B-tree prefix indexes of search.0004; SQLite (the embedded default) scans, which is fine at its
 size. The one backend difference is `_closeness`: PostgreSQL orders equally ranked matches by
 trigram similarity, SQLite by name.
+
+Cost (docs/PERFORMANCE.md, "Global search"): a dropdown call is six statements, one per group and
+one for the users, and most of its time beyond the database's is Django building and compiling
+them. So each group is one plain statement: its match filter, one rank (exact / start / anywhere /
+the rest) and the closeness, rows fetched as tuples (`values_list`, no model instances), and hits
+built from the tuples. A match that reaches another table (an enterprise's contacts by mobile, a
+project's investor) is a UNION of id lists, never an OR with a subquery: with the OR, PostgreSQL
+reads every enterprise and, through the investors, every project (seconds at 10^6 projects).
 """
 
 from __future__ import annotations
@@ -48,11 +56,12 @@ from django.db.models.functions import Concat
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from accounts.models import Role
 from accounts.scoping import scope, scope_projects
 from enterprises.filtersets import search_q
 from enterprises.models import Enterprise, EnterpriseContact, IndustrialPark
 from events.models import PromotionEvent
-from projects.models import Project
+from projects.models import Project, Stage
 
 # A longer query cannot name anything better, and it would only make the LIKE patterns longer.
 MAX_QUERY_LENGTH = 50
@@ -130,19 +139,11 @@ def _closeness(field_name: str, text: str):
     return Value(0.0, output_field=FloatField())
 
 
-def _rank(*whens: When) -> Case:
-    return Case(*whens, default=Value(9), output_field=IntegerField())
-
-
-def _letters(text: str) -> str:
-    return text.lower().replace(" ", "")
-
-
 def _pinyin_letters(text: str) -> str:
     """The query as pinyin letters ("jlqc", "Ji Li"), or "" if it holds anything else: the same
     rule as the enterprise search (enterprises.filtersets.search_q)."""
     letters = "".join(ch for ch in text.lower() if ch.isascii() and ch.isalpha())
-    return letters if letters and letters == _letters(text) else ""
+    return letters if letters and letters == text.lower().replace(" ", "") else ""
 
 
 def _digits(text: str) -> str:
@@ -153,18 +154,19 @@ def _digits(text: str) -> str:
     return compact[2:] if compact.startswith("86") and len(compact) == 13 else compact
 
 
-def _enterprise_condition(text: str) -> Q:
-    """Name, normalised name, pinyin, initials, credit code (enterprises.filtersets.search_q), or
-    the mobile number of one of its contacts."""
-    condition = search_q(text, starts_only=is_short(text)) or Q(pk__in=[])
+def _enterprise_ids(text: str):
+    """The ids of enterprises matching `text` by name, normalised name, pinyin, initials or credit
+    code (enterprises.filtersets.search_q), and, for a phone-like query, of those with a contact
+    holding the number: a UNION of the two, each part served by its own indexes on PostgreSQL.
+    Written as one OR with the contacts' subquery, the planner reads every enterprise (and, through
+    the projects' investors, every project: seconds at 10^6 projects)."""
+    ids = Enterprise.objects.filter(search_q(text, starts_only=is_short(text))).order_by()
+    ids = ids.values("pk")
     digits = _digits(text)
     if digits:
-        condition |= Q(
-            pk__in=EnterpriseContact.objects.filter(mobile_normalized__contains=digits).values(
-                "enterprise_id"
-            )
-        )
-    return condition
+        by_contact = EnterpriseContact.objects.filter(mobile_normalized__contains=digits)
+        ids = ids.union(by_contact.order_by().values("enterprise_id"), all=True)
+    return ids
 
 
 def _project_ids(text: str):
@@ -173,199 +175,172 @@ def _project_ids(text: str):
     investor foreign key's B-tree). Written as one OR, the planner cannot combine an index with
     the investor subquery and reads the whole projects table for every search (EXPLAIN ANALYZE:
     a sequential scan at any size, 10^6 rows at 10^6 projects)."""
-    investors = Enterprise.objects.filter(_enterprise_condition(text)).values("pk")
+    named = Project.all_objects.filter(_name_match(text)).order_by().values("pk")
+    by_investor = Project.all_objects.filter(investor__in=_enterprise_ids(text))
+    return named.union(by_investor.order_by().values("pk"), all=True)
+
+
+def _name_match(text: str, name: str = "name", pinyin: str = "name_pinyin") -> Q:
+    """The name (or title), its pinyin or its initials holds the query (starts with it, for a
+    short query). `pinyin` is the pinyin column; the initials column is named alike."""
     short = is_short(text)
-    by_name = _like("name", text, short=short)
+    match = _like(name, text, short=short)
     letters = _pinyin_letters(text)
     if letters:
-        # Pinyin or initials of the project's own name (trigram indexes, search.0002).
-        by_name |= _like("name_pinyin", letters, short=short, fold_case=False)
-        by_name |= _like("name_initials", letters, short=short, fold_case=False)
-    named = Project.all_objects.filter(by_name).order_by().values("pk")
-    by_investor = Project.all_objects.filter(investor__in=investors).order_by().values("pk")
-    return named.union(by_investor, all=True)
+        initials = pinyin.replace("_pinyin", "_initials")
+        match |= _like(pinyin, letters, short=short, fold_case=False)
+        match |= _like(initials, letters, short=short, fold_case=False)
+    return match
+
+
+def _name_starts(text: str, name: str = "name", pinyin: str = "name_pinyin") -> Q:
+    """The name, or its initials or pinyin when pinyin letters were typed, starts with the query."""
+    starts = Q(**{f"{name}__istartswith": text})
+    letters = _pinyin_letters(text)
+    if letters:
+        initials = pinyin.replace("_pinyin", "_initials")
+        starts |= Q(**{f"{initials}__startswith": letters}) | Q(
+            **{f"{pinyin}__startswith": letters}
+        )
+    return starts
+
+
+def _ranked(qs, text: str, *, name: str = "name", starts: Q, order: tuple, fields: tuple, limit):
+    """`qs` best matches first, as tuples of `fields`: the exact name (rank 0), then a start of
+    the name, its pinyin or initials (`starts`, 1), then the name holding the query anywhere (2),
+    then the rest (matched by pinyin inside, an investor, a mobile: 3); equal ranks by trigram
+    closeness on PostgreSQL, then `order`. At most `limit` + 1 rows (the last tells "more")."""
+    rank = Case(
+        When(**{f"{name}__iexact": text}, then=Value(0)),
+        When(starts, then=Value(1)),
+        When(**{f"{name}__icontains": text}, then=Value(2)),
+        default=Value(3),
+        output_field=IntegerField(),
+    )
+    return list(
+        qs.annotate(rank=rank, closeness=_closeness(name, text))
+        .order_by("rank", "-closeness", *order)
+        .values_list(*fields)[: limit + 1]
+    )
 
 
 def _projects(user, text: str, limit: int) -> tuple[list[Hit], bool]:
-    letters = _letters(text)
-    qs = (
-        scope_projects(Project.objects.all(), user)
-        .filter(pk__in=_project_ids(text))
-        .annotate(
-            rank=_rank(
-                When(name__iexact=text, then=Value(0)),
-                When(name__istartswith=text, then=Value(1)),
-                When(investor__name__istartswith=text, then=Value(2)),
-                When(investor__name_initials__startswith=letters, then=Value(2)),
-                When(name_initials__startswith=letters, then=Value(2)),
-                When(name_pinyin__startswith=letters, then=Value(2)),
-                When(name__icontains=text, then=Value(3)),
-            ),
-            closeness=_closeness("name", text),
-        )
-        .select_related("region", "investor")
-        .only("name", "stage", "region__name", "investor__name")
-        .order_by("rank", "-closeness", "-registered_on", "-id")
+    starts = _name_starts(text)
+    letters = _pinyin_letters(text)
+    starts |= Q(investor__name__istartswith=text)
+    if letters:
+        starts |= Q(investor__name_initials__startswith=letters)
+    rows = _ranked(
+        scope_projects(Project.objects.all(), user).filter(pk__in=_project_ids(text)),
+        text,
+        starts=starts,
+        order=("-registered_on", "-id"),
+        fields=("pk", "name", "stage", "region__name", "investor__name"),
+        limit=limit,
     )
-    rows = list(qs[: limit + 1])
+    stages = dict(Stage.choices)
     hits = [
         Hit(
-            title=p.name,
-            detail=" · ".join([p.region.name, p.get_stage_display(), p.investor.name]),
-            url=reverse("projects:detail", kwargs={"pk": p.pk}),
+            title=name,
+            detail=f"{region} · {stages.get(stage, stage)} · {investor}",
+            url=reverse("projects:detail", kwargs={"pk": pk}),
         )
-        for p in rows[:limit]
+        for pk, name, stage, region, investor in rows[:limit]
     ]
     return hits, len(rows) > limit
 
 
 def _enterprises(user, text: str, limit: int) -> tuple[list[Hit], bool]:
-    letters = _letters(text)
-    qs = (
-        scope(Enterprise.objects.all(), user)
-        .filter(_enterprise_condition(text))
-        .annotate(
-            rank=_rank(
-                When(name__iexact=text, then=Value(0)),
-                When(name__istartswith=text, then=Value(1)),
-                When(name_initials__startswith=letters, then=Value(2)),
-                When(name_pinyin__startswith=letters, then=Value(2)),
-                When(credit_code__startswith=text.upper(), then=Value(2)),
-                When(name__icontains=text, then=Value(3)),
-            ),
-            closeness=_closeness("name", text),
-        )
-        .select_related("region")
-        .only("name", "credit_code", "region__name")
-        .order_by("rank", "-closeness", "name_pinyin", "id")
+    starts = _name_starts(text)
+    code = text.upper()
+    if code.isalnum() and len(code) >= 4:
+        starts |= Q(credit_code__startswith=code)
+    rows = _ranked(
+        scope(Enterprise.objects.all(), user).filter(pk__in=_enterprise_ids(text)),
+        text,
+        starts=starts,
+        order=("name_pinyin", "id"),
+        fields=("pk", "name", "credit_code", "region__name"),
+        limit=limit,
     )
-    rows = list(qs[: limit + 1])
     hits = [
         Hit(
-            title=e.name,
-            detail=" · ".join(
-                part for part in (e.region.name if e.region else "", e.credit_code) if part
-            ),
-            url=reverse("enterprises:detail", kwargs={"pk": e.pk}),
+            title=name,
+            detail=" · ".join(part for part in (region, credit_code) if part),
+            url=reverse("enterprises:detail", kwargs={"pk": pk}),
         )
-        for e in rows[:limit]
+        for pk, name, credit_code, region in rows[:limit]
     ]
     return hits, len(rows) > limit
 
 
 def _events(user, text: str, limit: int) -> tuple[list[Hit], bool]:
-    short = is_short(text)
-    match = _like("title", text, short=short) | _like("place_city", text, short=short)
-    # Starts with the query: the title, or its initials when pinyin letters were typed.
-    starts = Q(title__istartswith=text)
-    letters = _pinyin_letters(text)
-    if letters:
-        match |= _like("title_pinyin", letters, short=short, fold_case=False)
-        match |= _like("title_initials", letters, short=short, fold_case=False)
-        starts |= Q(title_initials__startswith=letters)
-    qs = (
-        scope(PromotionEvent.objects.all(), user)
-        .filter(match)
-        .annotate(
-            rank=_rank(
-                When(title__iexact=text, then=Value(0)),
-                When(starts, then=Value(1)),
-                When(title__icontains=text, then=Value(2)),
-            ),
-            closeness=_closeness("title", text),
-        )
-        .only("title", "start_on", "place_city")
-        .order_by("rank", "-closeness", "-start_on", "-id")
+    match = _name_match(text, "title", "title_pinyin")
+    match |= _like("place_city", text, short=is_short(text))
+    rows = _ranked(
+        scope(PromotionEvent.objects.all(), user).filter(match),
+        text,
+        name="title",
+        starts=_name_starts(text, "title", "title_pinyin"),
+        order=("-start_on", "-id"),
+        fields=("pk", "title", "start_on", "place_city"),
+        limit=limit,
     )
-    rows = list(qs[: limit + 1])
     hits = [
         Hit(
-            title=e.title,
-            detail=f"{e.start_on.isoformat()} · {e.place_city}",
-            url=reverse("events:detail", kwargs={"pk": e.pk}),
+            title=title,
+            detail=f"{start_on.isoformat()} · {place_city}",
+            url=reverse("events:detail", kwargs={"pk": pk}),
         )
-        for e in rows[:limit]
+        for pk, title, start_on, place_city in rows[:limit]
     ]
     return hits, len(rows) > limit
 
 
-def _name_match(text: str) -> Q:
-    """A park's or contact's name, its pinyin or its initials holds the query (starts with it,
-    for a short query)."""
-    short = is_short(text)
-    match = _like("name", text, short=short)
-    letters = _pinyin_letters(text)
-    if letters:
-        match |= _like("name_pinyin", letters, short=short, fold_case=False)
-        match |= _like("name_initials", letters, short=short, fold_case=False)
-    return match
-
-
-def _name_starts(text: str) -> Q:
-    """The name, or its initials or pinyin when pinyin letters were typed, starts with the query."""
-    starts = Q(name__istartswith=text)
-    letters = _pinyin_letters(text)
-    if letters:
-        starts |= Q(name_initials__startswith=letters) | Q(name_pinyin__startswith=letters)
-    return starts
-
-
 def _parks(user, text: str, limit: int) -> tuple[list[Hit], bool]:
-    qs = (
-        scope(IndustrialPark.objects.all(), user)
-        .filter(_name_match(text))
-        .annotate(
-            rank=_rank(
-                When(name__iexact=text, then=Value(0)),
-                When(_name_starts(text), then=Value(1)),
-                When(name__icontains=text, then=Value(2)),
-            ),
-            closeness=_closeness("name", text),
-        )
-        .select_related("region")
-        .only("name", "kind", "region__name")
-        .order_by("rank", "-closeness", "name", "id")
+    rows = _ranked(
+        scope(IndustrialPark.objects.all(), user).filter(_name_match(text)),
+        text,
+        starts=_name_starts(text),
+        order=("name", "id"),
+        fields=("pk", "name", "kind", "region__name"),
+        limit=limit,
     )
-    rows = list(qs[: limit + 1])
+    kinds = dict(IndustrialPark.Kind.choices)
     hits = [
         Hit(
-            title=p.name,
-            detail=f"{p.region.name} · {p.get_kind_display()}",
-            url=reverse("enterprises:park_detail", kwargs={"pk": p.pk}),
+            title=name,
+            detail=f"{region} · {kinds.get(kind, kind)}",
+            url=reverse("enterprises:park_detail", kwargs={"pk": pk}),
         )
-        for p in rows[:limit]
+        for pk, name, kind, region in rows[:limit]
     ]
     return hits, len(rows) > limit
 
 
 def _people(user, text: str, limit: int) -> tuple[list[Hit], bool]:
-    """Enterprise contacts, then users (city roles see every user, others only themselves)."""
+    """Enterprise contacts, then users (city roles see every user, others only themselves): by
+    name, its pinyin or initials, or a mobile number; users also by their username."""
     digits = _digits(text)
     contact_match = _name_match(text)
     if digits:
         contact_match |= Q(mobile_normalized__contains=digits)
-    contacts = (
-        scope(EnterpriseContact.objects.filter(enterprise__is_deleted=False), user)
-        .filter(contact_match)
-        .annotate(
-            rank=_rank(
-                When(name__iexact=text, then=Value(0)),
-                When(_name_starts(text), then=Value(1)),
-                When(name__icontains=text, then=Value(2)),
-            )
-        )
-        .select_related("enterprise")
-        .only("name", "title", "phone", "enterprise__name")
-        .order_by("rank", "name", "id")
+    contacts = scope(EnterpriseContact.objects.filter(enterprise__is_deleted=False), user)
+    rows = _ranked(
+        contacts.filter(contact_match),
+        text,
+        starts=_name_starts(text),
+        order=("name", "id"),
+        fields=("enterprise_id", "name", "title", "phone", "enterprise__name"),
+        limit=limit,
     )
-    rows = list(contacts[: limit + 1])
     hits = [
         Hit(
-            title=c.name,
-            detail=" · ".join(part for part in (c.enterprise.name, c.title, c.phone) if part),
-            url=reverse("enterprises:detail", kwargs={"pk": c.enterprise_id}) + "#contacts",
+            title=name,
+            detail=" · ".join(part for part in (enterprise, title, phone) if part),
+            url=reverse("enterprises:detail", kwargs={"pk": enterprise_id}) + "#contacts",
         )
-        for c in rows[:limit]
+        for enterprise_id, name, title, phone, enterprise in rows[:limit]
     ]
     more = len(rows) > limit
     if len(hits) < limit:
@@ -381,24 +356,22 @@ def _people(user, text: str, limit: int) -> tuple[list[Hit], bool]:
             scope(get_user_model().objects.filter(is_active=True), user)
             .annotate(full_name=Concat(F("last_name"), F("first_name")))
             .filter(user_match)
-            .select_related("region")
-            .only("username", "first_name", "last_name", "role", "phone", "region__name")
             .order_by("username", "id")
+            .values_list("pk", "username", "full_name", "role", "phone", "region__name")
         )
         room = limit - len(hits)
         user_rows = list(users[: room + 1])
         may_admin = bool(user_rows and user.is_staff and user.has_perm("accounts.change_user"))
+        roles = dict(Role.choices)
         hits += [
             Hit(
-                title=u.display_name,
+                title=(full_name or "").strip() or username,
                 detail=" · ".join(
-                    part
-                    for part in (u.get_role_display(), u.region.name if u.region else "", u.phone)
-                    if part
+                    part for part in (str(roles.get(role, role)), region, phone) if part
                 ),
-                url=reverse("admin:accounts_user_change", args=[u.pk]) if may_admin else None,
+                url=reverse("admin:accounts_user_change", args=[pk]) if may_admin else None,
             )
-            for u in user_rows[:room]
+            for pk, username, full_name, role, phone, region in user_rows[:room]
         ]
         more = more or len(user_rows) > room
     return hits, more
