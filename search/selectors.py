@@ -3,8 +3,9 @@ events, parks and people, always through `accounts.scoping`.
 
 What a query matches, on both databases alike:
 - Chinese (or any) text anywhere in a name or title (`icontains`);
-- full pinyin and initials of an enterprise, project, park or contact name or an event title
-  ("jlqc" -> 吉利汽车), from the pinyin / initials columns their services derive on every save
+- full pinyin and initials of an enterprise, project, park, contact or user name or an event title
+  ("jlqc" -> 吉利汽车, "zlx" -> 张立新), from the pinyin / initials columns their services derive on
+  every save
   (`core.textnorm.pinyin_keys`) — the same matching as the enterprise list
   (`enterprises.filtersets.search_q`); a project is also found by its investor's name, pinyin and
   credit code, as on the project list;
@@ -345,11 +346,10 @@ def _people(user, text: str, limit: int) -> tuple[list[Hit], bool]:
     more = len(rows) > limit
     if len(hits) < limit:
         short = is_short(text)
-        user_match = (
-            _like("username", text, short=short)
-            | _like("full_name", text, short=short)
-            | _like("first_name", text, short=short)
-        )
+        # The full name (last name, then first), its pinyin or initials (accounts.services.
+        # user_save derives them), the username, or the first name alone.
+        user_match = _name_match(text, "full_name") | _like("username", text, short=short)
+        user_match |= _like("first_name", text, short=short)
         if digits:
             user_match |= Q(phone__contains=digits)
         users = (

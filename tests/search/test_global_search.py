@@ -163,6 +163,70 @@ def test_parks_and_contacts_are_found_by_pinyin_and_initials(world):
     assert _titles(global_search(user=user, q="zlx"), "people") == []
 
 
+def test_users_are_found_by_their_names_pinyin_and_initials(world, client):
+    """People holds users as well as contacts: by full name (last name, then first), its pinyin
+    and initials (accounts.services.user_save derives them on every write: the admin and the demo
+    data come there); city roles see every user, anyone else only themselves."""
+    from accounts.models import Role, User
+    from accounts.services import user_save
+
+    colleague = User(username="zhao_hy", last_name="赵", first_name="海燕", role=Role.CITY_STAFF)
+    colleague.set_unusable_password()
+    user_save(user=colleague)
+    city = world["users"]["city_staff"]
+    for query in ("zhy", "ZHY", "zhaohaiyan", "Zhao Haiyan", "赵海燕", "海燕", "zh", "赵"):
+        assert "赵海燕" in _titles(global_search(user=city, q=query), "people"), query
+    # The demo users' names have theirs too (demo.loader goes through the service).
+    yuci = world["users"]["yuci_staff"]
+    assert _titles(global_search(user=yuci, q="ycqzs"), "people") == ["榆次区招商"]
+    # A county user finds no colleague, by any of these.
+    for query in ("zhy", "zhaohaiyan", "赵海燕"):
+        assert _titles(global_search(user=yuci, q=query), "people") == [], query
+    # A new name in the admin gets its own keys.
+    client.force_login(world["users"]["admin"])
+    page = client.get(reverse("admin:accounts_user_change", args=[colleague.pk]))
+    form = page.context["adminform"].form
+    data = {
+        name: value
+        for name, value in form.initial.items()
+        if value is not None and not isinstance(value, (list, dict))
+    }
+    data.update(
+        {
+            "last_name": "钱",
+            "first_name": "立群",
+            "date_joined_0": colleague.date_joined.strftime("%Y-%m-%d"),
+            "date_joined_1": colleague.date_joined.strftime("%H:%M:%S"),
+            "is_active": "on",
+            "is_staff": "",
+            "region": "",
+            "last_login_0": "",
+            "last_login_1": "",
+        }
+    )
+    data = {k: v for k, v in data.items() if v not in (False, "")}
+    response = client.post(reverse("admin:accounts_user_change", args=[colleague.pk]), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    colleague.refresh_from_db()
+    assert (colleague.name_pinyin, colleague.name_initials) == ("qianliqun", "qlq")
+    assert _titles(global_search(user=city, q="qlq"), "people") == ["钱立群"]
+    assert _titles(global_search(user=city, q="zhy"), "people") == []
+
+
+def test_the_migration_fills_the_users_name_keys(world):
+    import importlib
+
+    from django.apps import apps
+
+    from accounts.models import User
+
+    user = User.objects.create_user(username="sun_li", last_name="孙", first_name="立")
+    assert (user.name_pinyin, user.name_initials) == ("", "")  # written past the service
+    importlib.import_module("accounts.migrations.0004_user_name_pinyin")._fill(apps, None)
+    user.refresh_from_db()
+    assert (user.name_pinyin, user.name_initials) == ("sunli", "sl")
+
+
 def test_the_park_admin_derives_the_pinyin(world, client):
     from core.models import Region
     from enterprises.models import IndustrialPark
