@@ -270,7 +270,9 @@ FLOOR_SQL = [
        ORDER BY name LIMIT %(limit)s""",
     """SELECT id, username FROM accounts_user
        WHERE is_active AND (UPPER(username::text) LIKE UPPER(%(like)s)
-          OR UPPER(first_name::text) LIKE UPPER(%(like)s))
+          OR UPPER(first_name::text) LIKE UPPER(%(like)s)
+          OR UPPER((last_name || first_name)::text) LIKE UPPER(%(like)s)
+          OR name_pinyin LIKE %(letters)s OR name_initials LIKE %(letters)s)
        ORDER BY username LIMIT %(limit)s""",
 ]
 # An enterprise's contacts' mobiles, only for a phone-like query, as a UNION with the enterprises'
