@@ -379,6 +379,34 @@ def test_the_project_search_never_reads_the_whole_projects_table(world):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the plan is PostgreSQL's")
+def test_a_mobile_or_credit_code_never_reads_every_enterprise(world):
+    """An enterprise matched by a contact's mobile is a UNION with its own match, each through
+    its own index: as one OR with the contacts' subquery, PostgreSQL read every enterprise and,
+    through the investors, every project (seconds at 10^6 projects). The whole dropdown statement
+    is checked (sequential scans off here: the test tables are tiny)."""
+    from django.test.utils import CaptureQueriesContext
+
+    user = world["users"]["city_staff"]
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        try:
+            for query in ("13800138000", GEELY_CODE[:12]):
+                with CaptureQueriesContext(connection) as ctx:
+                    global_search(user=user, q=query)
+                (statement,) = [q["sql"] for q in ctx.captured_queries]
+                cursor.execute("EXPLAIN " + statement)
+                plan = "\n".join(row[0] for row in cursor.fetchall())
+                for table in ("projects_project", "enterprises_enterprise"):
+                    assert f"Seq Scan on {table}" not in plan, (query, plan)
+                # The OR's mark: every enterprise row tested against the contacts' subquery.
+                assert "OR (hashed SubPlan" not in plan and "OR (SubPlan" not in plan, plan
+                if query == "13800138000":
+                    assert "search_contact_mobile_trgm" in plan, plan
+        finally:
+            cursor.execute("SET enable_seqscan = on")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the plan is PostgreSQL's")
 def test_a_short_query_is_served_by_the_prefix_indexes(world):
     """A two-character query holds no trigram; its LIKE 'jl%' filters are range scans of the
     B-tree text_pattern_ops indexes (search.0004), not a read of every row (sequential scans off
