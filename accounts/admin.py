@@ -27,6 +27,10 @@ class UserAdmin(ScopedAdminMixin, SimpleHistoryAdmin, BaseUserAdmin):
         (_("Role and region"), {"fields": ("role", "region")}),
     )
 
+    def save_model(self, request, obj, form, change):
+        # Through the service: a changed name gets its pinyin and initials (global search).
+        services.user_save(user=obj)
+
 
 class ApiTokenAddForm(forms.ModelForm):
     expires_in_days = forms.IntegerField(

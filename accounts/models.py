@@ -39,11 +39,22 @@ class User(AbstractUser):
         help_text=_("Required for county roles; empty means the whole city."),
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
+    # Derived from the full name by accounts.services.user_save on every write (the admin and the
+    # demo data come there; core.textnorm.pinyin_keys), for global search by pinyin and initials
+    # ("zlx" -> 张立新), as a contact's are.
+    name_pinyin = models.CharField(
+        _("pinyin"), max_length=255, blank=True, editable=False, db_default=""
+    )
+    name_initials = models.CharField(
+        _("initials"), max_length=100, blank=True, editable=False, db_default=""
+    )
 
     # Who changed a user's role, region, activity or grants, and when. The password hash and the
-    # login timestamp stay out: old hashes must not pile up, and logins are not changes.
+    # login timestamp stay out: old hashes must not pile up, and logins are not changes; the name's
+    # pinyin and initials are derived from the name, which is kept.
     history = history(
-        excluded_fields=("password", "last_login"), m2m_fields=["groups", "user_permissions"]
+        excluded_fields=("password", "last_login", "name_pinyin", "name_initials"),
+        m2m_fields=["groups", "user_permissions"],
     )
 
     class Meta:

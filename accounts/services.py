@@ -1,5 +1,5 @@
-"""Writes on users' API tokens (the profile page, the admin and the token endpoint all come here),
-and on records' attachments (core.Attachment), which only those who may edit the record may
+"""Writes on users (their derived name keys), on users' API tokens (the profile page, the admin and
+the token endpoint all come here), and on records' attachments (core.Attachment), which only those who may edit the record may
 write: the access policy (accounts.scoping) is their one rule."""
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from knox.settings import knox_settings
 from core.attachments import attachment_remove, attachment_store
 from core.files import DOCUMENT_KINDS
 from core.models import Attachment
+from core.textnorm import pinyin_keys
 
 from .models import ApiToken, Role, User
 from .scoping import check_can_edit
@@ -24,6 +25,17 @@ from .scoping import check_can_edit
 # What the profile page offers; `None` means the token never expires.
 MAX_TOKEN_DAYS = 366
 _UNSET = object()
+
+
+@transaction.atomic
+def user_save(*, user: User) -> User:
+    """Create or change a user (the admin and the demo data come here): the full name's pinyin and
+    initials are derived on every write, for global search by pinyin and initials ("zlx" ->
+    张立新), as a contact's are. Who may is the admin's permission (city administrators)."""
+    user.name_pinyin, user.name_initials = pinyin_keys(f"{user.last_name}{user.first_name}")
+    user.full_clean()
+    user.save()
+    return user
 
 
 def _may_manage(by: User, user: User) -> bool:

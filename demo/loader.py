@@ -7,6 +7,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from accounts.models import Role
+from accounts.services import user_save
 from core.models import ChainLink, IndustryChain, PromotionMethod, Region
 
 from . import reference
@@ -84,6 +85,7 @@ def load_demo_users(password: str | None = None) -> list[str]:
         if was_created:
             hashed = hashed or make_password(password)
             user.password = hashed
-            user.save(update_fields=["password"])
             created.append(username)
+        # The service derives the name's pinyin and initials (global search).
+        user_save(user=user)
     return created
