@@ -114,6 +114,14 @@ class SigningRowForm(BootstrapMixin, forms.Form):
     agreement_kind = forms.ChoiceField(
         label=_("Agreement kind"), choices=AgreementKind.choices, initial=AgreementKind.FORMAL
     )
+    # Not a signing field: why a row that moves a figure of a locked period is recorded (issue 21;
+    # the same field as the single-signing form, passed to the same signing_record).
+    correction_reason = forms.CharField(
+        label=_("Correction reason"),
+        max_length=500,
+        required=False,
+        help_text=_("Only for an edit that changes figures of a locked period."),
+    )
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -399,6 +399,8 @@ class SigningRow:
     note: str = ""
     project: Project | None = None
     new_project: dict[str, Any] = field(default_factory=dict)
+    # Why the row moves a figure of a locked period (rollups.locks.guard), or "".
+    correction_reason: str = ""
 
 
 class SigningRowsError(ValidationError):
@@ -453,6 +455,7 @@ def _new_project_for_signing(*, by, row: SigningRow) -> Project:
         method=data.get("method"),
         planned_investment=amount,
         registered_on=row.signed_on,
+        correction_reason=row.correction_reason,
     )
 
 
@@ -487,6 +490,7 @@ def event_signings_record(
                         amount=amount,
                         agreement_kind=row.agreement_kind,
                         note=row.note,
+                        correction_reason=row.correction_reason,
                     )
                 )
         except ValidationError as exc:

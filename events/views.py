@@ -190,6 +190,7 @@ def event_signings(request: HttpRequest, pk: int) -> HttpResponse:
                     signed_on=data.get("signed_on"),
                     amount=data.get("amount") or None,
                     agreement_kind=data.get("agreement_kind"),
+                    correction_reason=data.get("correction_reason", ""),
                 )
             )
             forms_by_row.append(form)
