@@ -214,6 +214,13 @@ class AgreementForm(BootstrapMixin, forms.Form):
 class BatchForm(BootstrapMixin, forms.Form):
     milestone = forms.ChoiceField(label=_("Milestone"), choices=BatchMilestone.Milestone.choices)
     projects = forms.ModelMultipleChoiceField(label=_("Projects"), queryset=Project.objects.none())
+    # Not a batch field: why a ceremony in a locked period moves its figures (issue 21).
+    correction_reason = forms.CharField(
+        label=_("Correction reason"),
+        max_length=500,
+        required=False,
+        help_text=_("Only for an edit that changes figures of a locked period."),
+    )
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -332,6 +332,7 @@ def batch_record(request: HttpRequest, pk: int) -> HttpResponse:
                 by=request.user,
                 milestone=form.cleaned_data["milestone"],
                 projects=form.cleaned_data["projects"],
+                correction_reason=form.cleaned_data["correction_reason"],
             )
             messages.success(request, _("%(count)s projects recorded.") % {"count": len(records)})
         except ValidationError as exc:

@@ -242,3 +242,46 @@ def test_a_new_project_signed_in_a_locked_month_from_the_event_signings_form(
     refresh.drain_outbox()
     assert _q1()["signed_count"] == before["signed_count"]
     assert "推介会当场签约，漏报" in _listed(lock, demo_users["city_staff"])
+
+
+def test_a_batch_ceremony_in_a_locked_month_records_its_starts_only_as_a_correction(
+    locked, demo_users
+):
+    """「三个一批」 on the event page: the projects started at a ceremony in a locked quarter move a
+    locked figure, so the form takes a correction reason, as the signing forms do."""
+    from core.models import Region
+    from demo.events_demo import load_event_kinds
+    from events.models import BatchMilestone, EventKind
+    from projects.models import Project
+
+    signing, lock = locked
+    load_event_kinds()
+    clerk = demo_users["yuci_staff"]
+    event = event_services.event_create(
+        by=clerk,
+        kind=EventKind.objects.get(code="three-batches"),
+        title="三月集中开工仪式",
+        start_on=dt.date(2023, 3, 5),
+        place_city="晋中市",
+        organisers=[Region.objects.get(code="140702")],
+    )
+    before = _q1()
+    client = Client()
+    client.force_login(clerk)
+    url = reverse("events:batch", args=[event.pk])
+    detail = reverse("events:detail", args=[event.pk])
+    data = {"milestone": "started", "projects": [signing.project.pk]}
+    assert 'name="correction_reason"' in client.get(detail).content.decode()
+    refused = client.post(url, data, follow=True)
+    assert REFUSED in refused.content.decode()
+    assert Project.objects.get(pk=signing.project.pk).started_on is None
+    assert not BatchMilestone.objects.exists() and not lock.corrections.exists()
+    saved = client.post(url, {**data, "correction_reason": "开工仪式漏报"}, follow=True)
+    assert "已记录 1 个项目" in saved.content.decode()
+    assert Project.objects.get(pk=signing.project.pk).started_on == dt.date(2023, 3, 5)
+    assert BatchMilestone.objects.filter(event=event).count() == 1
+    correction = lock.corrections.get()
+    assert correction.reason == "开工仪式漏报" and correction.subject == signing.project.name
+    refresh.drain_outbox()
+    assert _q1()["started_amount"] == before["started_amount"]
+    assert "开工仪式漏报" in _listed(lock, demo_users["city_staff"])
