@@ -8,6 +8,7 @@ the storage outside the web root (MEDIA_ROOT/private, never served as a URL) are
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import PurePath
 
 from django.contrib.contenttypes.models import ContentType
@@ -16,6 +17,7 @@ from django.db import transaction
 from django.db.models import Model
 
 from .files import DOCUMENT_KINDS, validate_upload
+from .history import bulk_delete_with_history, bulk_history_options
 from .models import Attachment
 
 
@@ -56,6 +58,22 @@ def attachment_remove(*, attachment: Attachment) -> None:
     storage, name = attachment.file.storage, attachment.file.name
     attachment.delete()
     transaction.on_commit(lambda: storage.delete(name))
+
+
+def attachments_bulk_remove(*, attachments: list[Attachment], by) -> None:
+    """attachment_remove for many at once (undoing an import; the caller checked): one delete and
+    one insert of their change-history records, and the stored files once the deletion commits."""
+    if not attachments:
+        return
+    files = [(a.file.storage, a.file.name) for a in attachments if a.file.name]
+    bulk_delete_with_history(attachments, Attachment, **bulk_history_options(by))
+
+    def delete_files() -> None:
+        for storage, name in files:
+            with contextlib.suppress(OSError):
+                storage.delete(name)
+
+    transaction.on_commit(delete_files)
 
 
 def attachments_of(record: Model):

@@ -114,6 +114,14 @@ class SigningRowForm(BootstrapMixin, forms.Form):
     agreement_kind = forms.ChoiceField(
         label=_("Agreement kind"), choices=AgreementKind.choices, initial=AgreementKind.FORMAL
     )
+    # Not a signing field: why a row that moves a figure of a locked period is recorded (issue 21;
+    # the same field as the single-signing form, passed to the same signing_record).
+    correction_reason = forms.CharField(
+        label=_("Correction reason"),
+        max_length=500,
+        required=False,
+        help_text=_("Only for an edit that changes figures of a locked period."),
+    )
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -206,6 +214,13 @@ class AgreementForm(BootstrapMixin, forms.Form):
 class BatchForm(BootstrapMixin, forms.Form):
     milestone = forms.ChoiceField(label=_("Milestone"), choices=BatchMilestone.Milestone.choices)
     projects = forms.ModelMultipleChoiceField(label=_("Projects"), queryset=Project.objects.none())
+    # Not a batch field: why a ceremony in a locked period moves its figures (issue 21).
+    correction_reason = forms.CharField(
+        label=_("Correction reason"),
+        max_length=500,
+        required=False,
+        help_text=_("Only for an edit that changes figures of a locked period."),
+    )
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)

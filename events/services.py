@@ -399,6 +399,8 @@ class SigningRow:
     note: str = ""
     project: Project | None = None
     new_project: dict[str, Any] = field(default_factory=dict)
+    # Why the row moves a figure of a locked period (rollups.locks.guard), or "".
+    correction_reason: str = ""
 
 
 class SigningRowsError(ValidationError):
@@ -453,6 +455,7 @@ def _new_project_for_signing(*, by, row: SigningRow) -> Project:
         method=data.get("method"),
         planned_investment=amount,
         registered_on=row.signed_on,
+        correction_reason=row.correction_reason,
     )
 
 
@@ -487,6 +490,7 @@ def event_signings_record(
                         amount=amount,
                         agreement_kind=row.agreement_kind,
                         note=row.note,
+                        correction_reason=row.correction_reason,
                     )
                 )
         except ValidationError as exc:
@@ -507,10 +511,12 @@ def event_batch_record(
     milestone: str,
     projects: Iterable[Project],
     on: dt.date | None = None,
+    correction_reason: str = "",
 ) -> list[BatchMilestone]:
     """Record the projects started (集中开工) or put into production (集中投产) at a 「三个一批」
     ceremony. Each project moves through `project_advance_stage`; one that already reached the
-    milestone on that date is attached as it is. Recording the same project twice changes nothing."""
+    milestone on that date is attached as it is. Recording the same project twice changes nothing.
+    In a locked month only with `correction_reason` (one correction per project)."""
     check_can_edit_event(by, event)
     if not event.kind.is_batch:
         raise ValidationError(
@@ -532,10 +538,11 @@ def event_batch_record(
             continue
         project = Project.objects.select_for_update().get(pk=project.pk)
         check_can_edit_region(by, project.region)
+        correction = CorrectionNote(reason=correction_reason or "", by=by, subject=project.name)
         reached_on = getattr(project, date_field)
         if reached_on is None:
             project = project_services.project_advance_stage(
-                project=project, to=milestone, on=on, by=by
+                project=project, to=milestone, on=on, by=by, correction=correction
             )
         elif reached_on != on:
             raise ValidationError(
@@ -548,7 +555,7 @@ def event_batch_record(
         record.full_clean(validate_constraints=False)
         record.save()
         event.projects_negotiated.add(project)
-        project_services._record_change(project)
+        project_services._record_change(project, correction=correction)
         records.append(record)
     return records
 

@@ -190,6 +190,7 @@ def event_signings(request: HttpRequest, pk: int) -> HttpResponse:
                     signed_on=data.get("signed_on"),
                     amount=data.get("amount") or None,
                     agreement_kind=data.get("agreement_kind"),
+                    correction_reason=data.get("correction_reason", ""),
                 )
             )
             forms_by_row.append(form)
@@ -331,6 +332,7 @@ def batch_record(request: HttpRequest, pk: int) -> HttpResponse:
                 by=request.user,
                 milestone=form.cleaned_data["milestone"],
                 projects=form.cleaned_data["projects"],
+                correction_reason=form.cleaned_data["correction_reason"],
             )
             messages.success(request, _("%(count)s projects recorded.") % {"count": len(records)})
         except ValidationError as exc:

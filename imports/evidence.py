@@ -40,13 +40,43 @@ from .planning import ERROR, RowPlan
 from .readers import LedgerFileError, Table
 
 EVIDENCE_HEADER = "佐证材料"
-EVIDENCE_HEADERS = ("佐证材料", "佐证材料文件名", "佐证文件", "佐证材料(文件名)")
+# The column as the templates offer it (imports.workbook); read like the other spellings below (a
+# header's words in brackets are a note: 佐证材料（压缩包内文件名） is the column 佐证材料).
+EVIDENCE_TEMPLATE_HEADER = "佐证材料（压缩包内文件名）"
+EVIDENCE_HEADERS = (
+    "佐证材料",
+    "佐证材料文件名",
+    "佐证文件",
+    "佐证材料(文件名)",
+    EVIDENCE_TEMPLATE_HEADER,
+)
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 MAX_MEMBERS = 10_000
 CHUNK = 1024 * 1024
 _SPLIT = re.compile(r"[;；\r\n]+")
+# Where an import's record of what it wrote (ImportBatch.created) lists the evidence it attached.
+ATTACHMENTS = "core.attachment"
+CLAIMS = "verification.milestoneclaim"
 # The kinds whose rows carry a milestone, and which.
 EVIDENCE_KINDS = {Kind.PROJECTS: "started", Kind.FUNDS: "funds", Kind.EVENTS: "signed"}
+# What the templates say of the column, per kind (ledgers are Chinese whatever the UI language),
+# and their example cell (none for projects: the example row has no start date).
+EVIDENCE_WHAT = {
+    Kind.PROJECTS: "该行开工的佐证材料（带日期的现场照片或施工许可证），须同时填写开工日期",
+    Kind.FUNDS: "该行当月到位资金的佐证材料（银行回单）",
+    Kind.EVENTS: "该行签约的佐证材料（投资协议/合同）",
+}
+EVIDENCE_EXAMPLE = {Kind.PROJECTS: "", Kind.FUNDS: "银行回单.pdf", Kind.EVENTS: "投资协议.pdf"}
+
+
+def template_note(kind: str) -> str:
+    """The note on the templates' evidence column: what it holds and how files are named."""
+    return (
+        f"{EVIDENCE_WHAT[kind]}。填写随台账一起上传的压缩包（.zip）中的文件名，多个用“；”分隔；"
+        "包内有同名文件时写包内路径，如“凭证/回单.pdf”。支持 PDF、JPEG、PNG、xlsx、docx，"
+        f"每个不超过 {settings.UPLOAD_MAX_BYTES // (1024 * 1024)} MB，"
+        f"压缩包解压后合计不超过 {MAX_UNPACKED_BYTES // (1024 * 1024)} MB。不附材料可留空。"
+    )
 
 
 def _norm_name(text: str) -> str:
@@ -303,11 +333,14 @@ def attach_evidence(
     archive: EvidenceZip | None,
     by,
     stored: list | None = None,
+    created: dict | None = None,
 ) -> int:
     """Attach every written row's files as pending evidence of its milestone (inside the import's
     transaction); returns how many were attached. A refusal raises ValidationError or
     PermissionDenied with the row in error, for the import to abort. `stored` collects the stored
-    files, for the caller to remove if its transaction rolls back (`discard_stored`)."""
+    files, for the caller to remove if its transaction rolls back (`discard_stored`); `created`
+    (the batch's record of what it wrote) gets the attachments and the claims they opened, for
+    the rollback to remove (verification.services.imported_evidence_remove)."""
     from core.models import Attachment
     from verification import services as verification_services
 
@@ -341,6 +374,10 @@ def attach_evidence(
                 )
                 if stored is not None:
                     stored.append((attachment.file.storage, attachment.file.name))
+                if created is not None:
+                    created.setdefault(ATTACHMENTS, []).append(attachment.pk)
+                    if claim is None:  # this file opened the claim
+                        created.setdefault(CLAIMS, []).append(attachment.object_id)
                 attached += 1
                 claim = claim or verification_services.claim_for(milestone, record)
         except (ValidationError, PermissionDenied) as exc:

@@ -40,6 +40,7 @@ from projects import services as project_services
 from projects.models import FundsInPlace, Project, Stage
 from targets import services as target_services
 from targets.models import Target
+from verification import services as verification_services
 
 from . import evidence, plan_codec, planning
 from .models import ImportBatch, Kind, LedgerKey
@@ -325,6 +326,7 @@ def batch_import(*, batch: ImportBatch, by, skip_errors: bool = False) -> Import
                         archive=archive,
                         by=by,
                         stored=stored,
+                        created=batch.created,
                     )
                 except (ValidationError, PermissionDenied) as exc:
                     raise _Abort(plans) from exc
@@ -681,6 +683,13 @@ def batch_rollback(*, batch: ImportBatch, by) -> ImportBatch:
         )
     with history_reason(f"{ROLLBACK_REASON} #{batch.pk}"):
         LedgerKey.objects.filter(pk__in=batch.ledger_keys).delete()
+        # The evidence files the import attached from its zip, and the claims they opened (before
+        # the records they hang on go).
+        verification_services.imported_evidence_remove(
+            attachment_ids=batch.created.get(evidence.ATTACHMENTS, []),
+            claim_ids=batch.created.get(evidence.CLAIMS, []),
+            by=by,
+        )
         # Signings first: the projects they moved are restored below.
         for pk in batch.created.get("events.signing", []):
             signing = Signing.objects.filter(pk=pk).select_related("event", "project").first()

@@ -1,5 +1,7 @@
 """Blank ledger templates (导入模板): Chinese headers, required ones marked, drop-down lists for
-region, stage, chain, method and the other closed lists, and one example row."""
+region, stage, chain, method and the other closed lists, and one example row. The ledgers that
+carry milestone evidence (projects, funds, events) end with the column 佐证材料（压缩包内文件名）,
+its note saying how the files in the zip are named."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from enterprises.models import IndustrialPark
 from events.models import EventKind
 
 from .columns import STAGE_WORDS, Column
+from .evidence import EVIDENCE_EXAMPLE, EVIDENCE_KINDS, EVIDENCE_TEMPLATE_HEADER, template_note
 from .models import Kind
 from .planning import COLUMNS, SHEET_NAMES
 
@@ -84,6 +87,15 @@ def build_template(kind: str) -> bytes:
         )
         ws.add_data_validation(dv)
         dv.add(f"{list_col}2:{list_col}{TEMPLATE_ROWS}")
+    if kind in EVIDENCE_KINDS:
+        # Not a field of the record: the files in the zip uploaded beside the ledger that become
+        # the row's milestone evidence (imports.evidence reads this column).
+        i = len(columns) + 1
+        cell = ws.cell(row=1, column=i, value=EVIDENCE_TEMPLATE_HEADER)
+        cell.font = Font(bold=True)
+        cell.comment = Comment(template_note(kind), "晋中招商", width=300, height=160)
+        ws.column_dimensions[get_column_letter(i)].width = 30
+        ws.cell(row=2, column=i, value=EVIDENCE_EXAMPLE[kind] or None)
     ws.freeze_panes = "A2"
     out = io.BytesIO()
     wb.save(out)

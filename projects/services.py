@@ -344,10 +344,16 @@ def _record_change(
 # --- create / update ------------------------------------------------------------------------------
 @transaction.atomic
 def project_create(
-    *, by, token: uuid.UUID | None = None, stage: str = Stage.LEAD, **fields: Any
+    *,
+    by,
+    token: uuid.UUID | None = None,
+    stage: str = Stage.LEAD,
+    correction_reason: str = "",
+    **fields: Any,
 ) -> Project:
     """Create a project. With `token` (the form's one-time token) a repeated submit returns the
-    project the first submit created instead of a second one."""
+    project the first submit created instead of a second one. A project dated into a locked
+    period needs `correction_reason` (rollups.locks), as an edit does."""
     unknown = set(fields) - EDITABLE_FIELDS - {"co_investors", "dropped_on", "drop_reason"}
     if unknown:
         raise TypeError(f"unknown project fields: {sorted(unknown)}")
@@ -380,7 +386,9 @@ def project_create(
         on=_milestone_date(project, stage),
         changed_by=by,
     )
-    _record_change(project)
+    _record_change(
+        project, correction=CorrectionNote(reason=correction_reason, by=by, subject=project.name)
+    )
     claims_register(projects=[project])
     return project
 

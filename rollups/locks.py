@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -289,11 +289,16 @@ def period_unlock(*, lock: PeriodLock, by, reason: str) -> PeriodLock:
 
 @dataclass(frozen=True)
 class CorrectionNote:
-    """What a writer passes when its change may touch a locked period: why, who, and which record."""
+    """What a writer passes when its change may touch a locked period: why, who, and which record.
+
+    A writer may pass the same note more than once (a signing moves the project's stage, then
+    names the event's cells): the note remembers the corrections it recorded, so each locked
+    period lists one correction per note, holding every figure it touched."""
 
     reason: str
     by: object = None
     subject: str = ""
+    recorded: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 def _key_month(key: str) -> dt.date | None:
@@ -337,7 +342,14 @@ def guard(keys: list[str], correction: CorrectionNote | None) -> None:
             }
         )
     for lock, ks in touched.items():
-        Correction.objects.create(
+        earlier = correction.recorded.get(lock.pk)
+        if earlier is not None:
+            merged = sorted(set(earlier.keys) | set(ks))
+            if merged != earlier.keys:
+                earlier.keys = merged
+                earlier.save(update_fields=["keys"])
+            continue
+        correction.recorded[lock.pk] = Correction.objects.create(
             lock=lock,
             reason=reason[:500],
             subject=(correction.subject or "")[:300],

@@ -21,8 +21,10 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.scoping import check_can_edit, scope
+from accounts.scoping import check_can_edit, check_can_edit_region, scope
 from accounts.services import attachment_add, attachment_delete
+from core.attachments import attachments_bulk_remove
+from core.history import bulk_delete_with_history, bulk_history_options
 from core.models import Attachment
 from events.models import Signing
 from projects.models import FundsInPlace, Project
@@ -119,6 +121,54 @@ def evidence_remove(*, attachment: Attachment, by) -> None:
     claim = MilestoneClaim.objects.select_for_update().get(pk=attachment.object_id)
     _refuse_if_verified(claim)
     attachment_delete(attachment=attachment, by=by)
+
+
+@transaction.atomic
+def imported_evidence_remove(*, attachment_ids, claim_ids, by) -> None:
+    """Undo the evidence a ledger import attached (imports.services.batch_rollback): its files go,
+    rows and stored files, and so do the claims it opened; in bulk, in the caller's transaction.
+    Refused when any of that evidence was verified since, or when a claim the import opened
+    holds a file added since (later work is not lost)."""
+    content_type = ContentType.objects.get_for_model(MilestoneClaim)
+    attachments = list(
+        Attachment.objects.filter(pk__in=list(attachment_ids), content_type=content_type)
+    )
+    opened = {int(pk) for pk in claim_ids}
+    touched = opened | {a.object_id for a in attachments}
+    if not touched:
+        return
+    claims = list(
+        MilestoneClaim.objects.select_for_update(of=("self",))
+        .select_related("project")
+        .filter(pk__in=touched)
+    )
+    if by is not None:
+        visible = scope(MilestoneClaim.objects.filter(pk__in=touched), by).count()
+        if visible != len(claims):
+            raise PermissionDenied(_("You may only change records of your own region."))
+        for region_id in {claim.project.region_id for claim in claims}:
+            check_can_edit_region(by, region_id)
+    for claim in claims:
+        _refuse_if_verified(claim)
+    ours = {a.pk for a in attachments}
+    later = (
+        Attachment.objects.filter(content_type=content_type, object_id__in=opened)
+        .exclude(pk__in=ours)
+        .order_by("pk")
+        .first()
+    )
+    if later is not None:
+        raise ValidationError(
+            _(
+                "The file “%(name)s” was added since to evidence this import opened; roll back "
+                "is refused so that later work is not lost."
+            )
+            % {"name": later.original_name}
+        )
+    attachments_bulk_remove(attachments=attachments, by=by)
+    bulk_delete_with_history(
+        [c for c in claims if c.pk in opened], MilestoneClaim, **bulk_history_options(by)
+    )
 
 
 @transaction.atomic

@@ -175,7 +175,8 @@ def test_new_kind_templates_open_with_validations(reference_data):
     ws = wb.worksheets[0]
     assert ws.title == "活动签约"
     header = [c.value.rstrip("*") for c in ws[1]]
-    assert header == EVENT_HEADER
+    # The ledger's columns, then the evidence files' names (imports.evidence).
+    assert header == [*EVENT_HEADER, "佐证材料（压缩包内文件名）"]
     options = wb["_选项"]
     kinds = [c.value for c in options[chr(65 + header.index("活动类型"))] if c.value]
     assert "推介会" in kinds

@@ -8,6 +8,7 @@ import struct
 import zipfile
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -266,3 +267,133 @@ def test_a_refusal_at_import_rolls_back_the_rows_and_their_stored_files(
     assert Attachment.objects.count() == 1
     assert FundsInPlace.objects.count() == 1
     assert sorted(p.name for p in (tmp_path / "private").rglob("*.pdf")) == stored_before
+
+
+def _stored(tmp_path) -> list[str]:
+    """The attachment files in storage (the batch keeps its own zip)."""
+    return sorted(
+        p.name for p in (tmp_path / "private").rglob("*") if p.is_file() and p.suffix != ".zip"
+    )
+
+
+def test_rolling_back_an_import_removes_the_evidence_it_attached(
+    project, clerk, tmp_path, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    client.force_login(clerk)
+    page_url = reverse("verification:project", args=[project.pk])
+    before = _stored(tmp_path)
+    files = {"回单一.pdf": PDF, "回单二.pdf": PDF + b"%", "到账截图.png": PNG}
+    batch = preview(clerk, funds_ledger("；".join(files)), zip_upload(files))
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = services.batch_import(batch=batch, by=clerk)
+    assert batch.status == ImportBatch.Status.IMPORTED, errors(batch)
+    assert Attachment.objects.count() == 3 and MilestoneClaim.objects.count() == 1
+    assert len(_stored(tmp_path)) == len(before) + 3
+    page = client.get(page_url).content.decode()
+    assert "回单一.pdf" in page and "到账截图.png" in page
+    download = reverse("attachment_download", args=[Attachment.objects.first().pk])
+
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        CaptureQueriesContext(connection) as queries,
+    ):
+        services.batch_rollback(batch=batch, by=clerk)
+    # The rows, their claim and the stored files are gone; the pages no longer offer them.
+    assert_nothing_saved()
+    assert _stored(tmp_path) == before
+    page = client.get(page_url).content.decode()
+    assert "回单一.pdf" not in page and "到账截图.png" not in page
+    assert client.get(download).status_code == 404
+    # In bulk: the same few statements on the attachments whatever the number of files.
+    on_attachments = [q for q in queries.captured_queries if '"core_attachment"' in q["sql"]]
+    assert len(on_attachments) <= 3, [q["sql"][:120] for q in on_attachments]
+    # The change history keeps the removal, under the rollback's reason.
+    removed = Attachment.history.filter(history_type="-")
+    assert removed.count() == 3
+    assert set(removed.values_list("history_change_reason", flat=True)) == {
+        f"撤销导入批次 #{batch.pk}"
+    }
+
+
+def test_a_file_added_since_to_imported_evidence_blocks_the_rollback(project, clerk, tmp_path):
+    from verification import services as verification_services
+
+    batch = preview(clerk, funds_ledger("回单.pdf"), zip_upload({"回单.pdf": PDF}))
+    batch = services.batch_import(batch=batch, by=clerk)
+    funds = FundsInPlace.objects.get()
+    verification_services.evidence_add(
+        kind="funds",
+        record=funds,
+        upload=SimpleUploadedFile("补充回单.pdf", PDF + b"%%"),
+        by=clerk,
+    )
+    with pytest.raises(ValidationError) as refused:
+        services.batch_rollback(batch=batch, by=clerk)
+    assert "又添加了文件“补充回单.pdf”，为免丢失后续工作，不能撤销" in " ".join(
+        refused.value.messages
+    )
+    assert Attachment.objects.count() == 2 and FundsInPlace.objects.exists()
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.IMPORTED
+
+
+@pytest.mark.parametrize(
+    ("kind", "sheet_kind", "file_name", "milestone"),
+    [("funds", "funds", "银行回单.pdf", "funds"), ("events", "events", "投资协议.pdf", "signed")],
+)
+def test_a_template_with_its_evidence_column_filled_attaches_the_named_files(
+    project, clerk, kind, sheet_kind, file_name, milestone
+):
+    """The downloaded template names the column and explains it; its example row, pointed at the
+    clerk's project and imported with the zip, attaches the file named there."""
+    from openpyxl import load_workbook
+
+    from demo.events_demo import load_event_kinds
+
+    load_event_kinds()
+    client = Client()
+    client.force_login(clerk)
+    index = client.get(reverse("imports:index")).content.decode()
+    assert reverse("imports:template", args=[kind]) in index
+    response = client.get(reverse("imports:template", args=[kind]))
+    wb = load_workbook(io.BytesIO(response.content))
+    ws = wb.worksheets[0]
+    header = [c.value for c in ws[1]]
+    assert header[-1] == "佐证材料（压缩包内文件名）"
+    note = ws.cell(row=1, column=len(header)).comment.text
+    assert "压缩包" in note and "文件名" in note and "；" in note and "20 MB" in note
+    assert ws.cell(row=2, column=len(header)).value == file_name
+    # The example row, for the clerk's project (ledger id YC-1).
+    id_header = "签约项目台账编号" if kind == "events" else "台账编号"
+    ws.cell(row=2, column=header.index(id_header) + 1, value="YC-1")
+    out = io.BytesIO()
+    wb.save(out)
+    batch = preview(clerk, out.getvalue(), zip_upload({file_name: PDF}), kind=sheet_kind)
+    assert batch.status == ImportBatch.Status.PREVIEWED and not errors(batch), (
+        batch.message,
+        errors(batch),
+    )
+    batch = services.batch_import(batch=batch, by=clerk)
+    assert batch.status == ImportBatch.Status.IMPORTED, (batch.message, errors(batch))
+    claim = MilestoneClaim.objects.get()
+    assert claim.kind == milestone and claim.project == project
+    assert list(claim.attachments.values_list("original_name", flat=True)) == [file_name]
+
+
+def test_the_projects_template_explains_that_evidence_is_the_starts(clerk):
+    from openpyxl import load_workbook
+
+    from imports.workbook import build_template
+
+    ws = load_workbook(io.BytesIO(build_template("projects"))).worksheets[0]
+    header = [c.value for c in ws[1]]
+    assert header[-1] == "佐证材料（压缩包内文件名）"
+    assert "开工日期" in ws.cell(row=1, column=len(header)).comment.text
+    # Enterprises and targets carry no evidence: no such column.
+    for kind in ("enterprises", "targets"):
+        ws = load_workbook(io.BytesIO(build_template(kind))).worksheets[0]
+        assert not any("佐证" in (c.value or "") for c in ws[1])
