@@ -59,9 +59,7 @@ def test_a_dashboard_page_reads_each_table_once(demo, client, demo_users, userna
     assert response.context["county_ranking"]
 
 
-def test_the_header_names_a_county_users_region_without_reading_it_again(
-    demo, client, demo_users
-):
+def test_the_header_names_a_county_users_region_without_reading_it_again(demo, client, demo_users):
     response, statements = _page(
         client, demo_users["yuci_staff"], "/dashboards/140702/?year=2023&quarter=1"
     )
