@@ -61,7 +61,7 @@ def dashboard_case(client: Client, url: str, code: str | None, raw) -> tuple:
     """(request the page, its floor, queries of the page, rollup reads among them); `code`: the
     county's, None for the city."""
     from core.models import Region
-    from dashboards import views
+    from dashboards import selectors, views
 
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
@@ -69,7 +69,8 @@ def dashboard_case(client: Client, url: str, code: str | None, raw) -> tuple:
     reads = [q["sql"] for q in captured.captured_queries if "rollups_" in q["sql"]]
     request = response.wsgi_request
     region = None if code is None else Region.objects.get(code=code)
-    context = views._context(request, region)  # the view's own context, built once and kept
+    # The view's own context, built once and kept.
+    context = views._context(request, region, selectors.all_regions())
 
     def page():
         got = client.get(url)

@@ -3,8 +3,9 @@ events and what they signed, and the chain indicators against target.
 
 Each reads a bounded number of rows with a fixed number of queries, whatever the data size:
 - top projects: one index walk with LIMIT (the partial index `project_signed_by_investment`, see
-  projects/migrations), each row asking accounts.scoping in the same statement (an EXISTS over the
-  user's scope) whether the user may open it;
+  projects/migrations) plus one query asking accounts.scoping which of those ten the user may open
+  (an EXISTS over the scope in the same statement was tried: PostgreSQL hashes the whole scope, a
+  scan of the projects table that grows with it);
 - events: one grouped query over the signings of the events in the period (events are few);
 - indicators: chains.selectors.chain_indicator_progress (two queries).
 
@@ -18,7 +19,7 @@ from __future__ import annotations
 from decimal import Decimal
 from urllib.parse import urlencode
 
-from django.db.models import Count, Exists, OuterRef, Subquery, Sum
+from django.db.models import Count, OuterRef, Subquery, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -54,11 +55,8 @@ def top_projects(
     )
     if region is not None:
         qs = qs.filter(region_id=region.pk)
-    in_scope = scope_projects(Project.objects.filter(pk=OuterRef("pk")), user)
     rows = list(
-        qs.order_by("-planned_investment", "-id")
-        .annotate(visible=Exists(in_scope.order_by().values("pk")))
-        .values(
+        qs.order_by("-planned_investment", "-id").values(
             "id",
             "name",
             "region_id",
@@ -66,12 +64,17 @@ def top_projects(
             "signed_on",
             "planned_investment",
             "stage",
-            "visible",
         )[:TOP_PROJECTS]
+    )
+    ids = [r["id"] for r in rows]
+    visible = (
+        set(scope_projects(Project.objects.filter(pk__in=ids), user).values_list("pk", flat=True))
+        if ids
+        else set()
     )
     items = []
     for rank, row in enumerate(rows, start=1):
-        shown = row["visible"]
+        shown = row["id"] in visible
         items.append(
             {
                 "rank": rank,

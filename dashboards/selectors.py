@@ -6,8 +6,9 @@ scan of projects), with the project-list link behind every figure."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import unquote_plus, urlencode
 
 from django.db import connection
 from django.db.models import Max
@@ -764,7 +765,11 @@ def _list_region(url: str, base: str) -> str | None:
     path, _sep, query = url.partition("?")
     if path != base:
         return None
-    return dict(parse_qsl(query)).get("region", "")
+    found = _REGION_PARAM.search(query)  # the links name each filter once
+    return unquote_plus(found.group(1)) if found else ""
+
+
+_REGION_PARAM = re.compile(r"(?:^|&)region=([^&]*)")
 
 
 def guard_links(data: dict, user) -> int:

@@ -34,13 +34,13 @@ def _fixed(statements, start):
 
 # (user, URL, statements): the session and the user, the regions, the period locks, the months, the
 # targets, the status (with the caliber), the ranking, the chains, the stages, the enterprises (tiers
-# and supplier links), the 亮灯 tally, the top projects (their scope in the same statement), the
+# and supplier links), the 亮灯 tally, the top projects and their scope check, the
 # events, the ranking's year-to-date sums; the city adds the 督办 panel and the chain indicators.
 CASES = [
-    ("city_staff", "/dashboards/?year=2023&quarter=1", 18),
-    ("leader", "/dashboards/?year=2023&quarter=1", 18),
-    ("yuci_staff", "/dashboards/140702/?year=2023&quarter=1", 15),
-    ("leader", "/dashboards/140702/?year=2023&quarter=1", 15),
+    ("city_staff", "/dashboards/?year=2023&quarter=1", 19),
+    ("leader", "/dashboards/?year=2023&quarter=1", 19),
+    ("yuci_staff", "/dashboards/140702/?year=2023&quarter=1", 16),
+    ("leader", "/dashboards/140702/?year=2023&quarter=1", 16),
 ]
 
 
