@@ -84,8 +84,8 @@ def test_an_amount_edit_through_the_edit_page(reference_data, demo_users, client
         response = client.post(f"/projects/{project.pk}/edit/", data)
     assert response.status_code == 302, response.content[:2000]
     statements = _statements(captured)
-    # session, user, the project, the form's investor, region and chain, then the service's.
-    assert len(statements) == 6 + 9, "\n".join(s[:160] for s in statements)
+    # session, user, the project, the form's investor, region and chain, then the service's 7.
+    assert len(statements) == 6 + 7, "\n".join(s[:160] for s in statements)
     assert not [s for s in statements if JOIN_OF_RELATIONS in s]
     project.refresh_from_db()
     assert project.planned_investment == Decimal("23456")
@@ -108,7 +108,7 @@ def test_an_amount_edit_through_the_api(reference_data, demo_users):
     assert response.status_code == 200, response.content[:2000]
     statements = _statements(captured)
     # the token with its user, the project, the service's, the answer and its co-investors.
-    assert len(statements) == 2 + 9 + 2, "\n".join(s[:160] for s in statements)
+    assert len(statements) == 2 + 7 + 2, "\n".join(s[:160] for s in statements)
     assert not [s for s in statements if JOIN_OF_RELATIONS in s]
     body = response.json()
     assert body["planned_investment"].startswith("34567")
