@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -75,9 +76,10 @@ def _date(value: str | None) -> dt.date | None:
     return None
 
 
-def parse_period(params, *, default_year: int) -> Period:
+def parse_period(params, *, default_year: int | Callable[[], int]) -> Period:
     """Read year / quarter / month / from / to from a QueryDict; anything invalid falls back to the
-    default year rather than failing (a shared link with a typo still opens)."""
+    default year rather than failing (a shared link with a typo still opens). `default_year` may be
+    a function: it is then asked only when the parameters name no year (it reads the database)."""
     start, end = _date(params.get("from")), _date(params.get("to"))
     if start and end and start <= end and (end.year - start.year) <= 20:
         start = start.replace(day=1)
@@ -87,7 +89,9 @@ def parse_period(params, *, default_year: int) -> Period:
             "end": f"{end:%Y-%m}",
         }
         return Period(start, end, "range", label)
-    year = _int(params.get("year"), 1990, 2100) or default_year
+    year = _int(params.get("year"), 1990, 2100) or (
+        default_year() if callable(default_year) else default_year
+    )
     quarter = _int(params.get("quarter"), 1, 4)
     month = _int(params.get("month"), 1, 12)
     if month:

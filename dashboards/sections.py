@@ -3,7 +3,9 @@ events and what they signed, and the chain indicators against target.
 
 Each reads a bounded number of rows with a fixed number of queries, whatever the data size:
 - top projects: one index walk with LIMIT (the partial index `project_signed_by_investment`, see
-  projects/migrations) plus one query asking accounts.scoping which of those ten the user may open;
+  projects/migrations) plus one query asking accounts.scoping which of those ten the user may open
+  (an EXISTS over the scope in the same statement was tried: PostgreSQL hashes the whole scope, a
+  scan of the projects table that grows with it);
 - events: one grouped query over the signings of the events in the period (events are few);
 - indicators: chains.selectors.chain_indicator_progress (two queries).
 
@@ -17,7 +19,7 @@ from __future__ import annotations
 from decimal import Decimal
 from urllib.parse import urlencode
 
-from django.db.models import Count, Sum
+from django.db.models import Count, OuterRef, Subquery, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -39,11 +41,15 @@ RECENT_EVENTS = 8
 SUPERVISION_ROWS = 8
 
 
-def top_projects(*, period: Period, region: Region | None, user) -> dict:
+def top_projects(
+    *, period: Period, region: Region | None, user, kinds: tuple[str, ...] | None = None
+) -> dict:
     """The period's largest signed projects (planned investment, 万元), largest first: those
-    the signed figures count under the caliber (口径), like the list its link opens."""
+    the signed figures count under the caliber (口径), like the list its link opens. `kinds`: the
+    caliber's agreement kinds when the caller has read them already (the dashboard's status)."""
+    kinds = counted_agreement_kinds() if kinds is None else kinds
     qs = Project.objects.filter(
-        counts_as_signed(counted_agreement_kinds()),
+        counts_as_signed(kinds),
         signed_on__gte=period.start,
         signed_on__lte=period.end,
     )
@@ -142,7 +148,9 @@ def light_day(period: Period | None):
     return period.end if period is not None and period.end < timezone.localdate() else None
 
 
-def light_cards(*, region: Region | None, period: Period | None = None) -> list[dict]:
+def light_cards(
+    *, region: Region | None, period: Period | None = None, regions: list[Region] | None = None
+) -> list[dict]:
     """亮灯 per region: "超时限未开工 N / 预警 M" — signed projects not started whose light is red /
     yellow — each linking to the project list filtered the same way. An aggregate every official
     may read, like the rollups; guard_links locks the lists a county user may not open.
@@ -150,10 +158,16 @@ def light_cards(*, region: Region | None, period: Period | None = None) -> list[
     A period still running (or none) reads today's lights from lights.LightTally (rewritten by every
     light refresh), never from the projects table, and links to the list by the stored light. A
     period that has ended reads the lights on its last day from the light history
-    (lights.selectors.light_counts_on) and links to the list by the same history (light_on)."""
-    regions = Region.objects.exclude(code=CITY_CODE).order_by("sort_order", "code")
+    (lights.selectors.light_counts_on) and links to the list by the same history (light_on).
+
+    `regions`: every region in display order, when the caller has read them (dashboards.selectors.
+    all_regions); otherwise they are read here."""
     if region is not None:
         regions = [region]
+    elif regions is None:
+        regions = Region.objects.exclude(code=CITY_CODE).order_by("sort_order", "code")
+    else:
+        regions = [r for r in regions if r.code != CITY_CODE]
     day = light_day(period)
     if day is None:
         tallies = LightTally.objects.filter(stage=Stage.SIGNED)
@@ -182,18 +196,21 @@ def light_cards(*, region: Region | None, period: Period | None = None) -> list[
 
 
 def supervision_panel(*, user) -> dict:
-    """The city dashboard's 督办 panel: overdue items the user may see, oldest due first. Two
-    bounded queries: the items (scoped by their own region column) and their projects' names by
-    id."""
+    """The city dashboard's 督办 panel: overdue items the user may see, oldest due first. One
+    bounded query: the items (scoped by their own region column) with their projects' names, each
+    a scalar subquery by id (no join of the projects table); a second one counts them only when
+    there are more than the panel shows."""
     overdue = overdue_panel_items(user=user)
-    items = list(overdue.select_related("region").order_by("due_on", "id")[: SUPERVISION_ROWS + 1])
+    name = Project.all_objects.filter(pk=OuterRef("project_id")).values("name")[:1]
+    items = list(
+        overdue.select_related("region")
+        .annotate(project_name=Subquery(name))
+        .order_by("due_on", "id")[: SUPERVISION_ROWS + 1]
+    )
     count = len(items) if len(items) <= SUPERVISION_ROWS else overdue.count()
     items = items[:SUPERVISION_ROWS]
-    names = dict(
-        Project.all_objects.filter(id__in=[i.project_id for i in items]).values_list("id", "name")
-    )
     for item in items:
-        item.project_name = names.get(item.project_id, "")
+        item.project_name = item.project_name or ""
     return {
         "count": count,
         "items": items,
@@ -201,13 +218,31 @@ def supervision_panel(*, user) -> dict:
     }
 
 
-def sections(*, period: Period, region: Region | None, user) -> dict:
-    """Everything above, for the dashboard context and the export."""
+def sections(
+    *,
+    period: Period,
+    region: Region | None,
+    user,
+    regions: list[Region] | None = None,
+    kinds: tuple[str, ...] | None = None,
+) -> dict:
+    """Everything above, for the dashboard context and the export. `regions` and `kinds` (the
+    signing caliber): what the caller has read already (dashboards.selectors.dashboard_data's
+    "regions" and its status's "signed_caliber"), so they are not read again.
+
+    "all_light_cards" holds every county's 亮灯 card (the county ranking shows them), read in the
+    same statement as the region's own; "light_cards" the region's (every county's on the city
+    dashboard), the same dicts."""
+    all_cards = light_cards(region=None, period=period, regions=regions)
+    own = all_cards if region is None else [c for c in all_cards if c["code"] == region.code]
+    if region is not None and not own:  # a region outside the reporting units
+        own = light_cards(region=region, period=period)
     return {
-        "light_cards": light_cards(region=region, period=period),
+        "light_cards": own,
+        "all_light_cards": all_cards,
         "light_day": light_day(period),
         "supervision": supervision_panel(user=user) if region is None else None,
-        "top_projects": top_projects(period=period, region=region, user=user),
+        "top_projects": top_projects(period=period, region=region, user=user, kinds=kinds),
         "recent_events": recent_events(period=period, region=region, user=user),
         "indicators": indicators(period=period, region=region, user=user),
     }

@@ -6,8 +6,9 @@ scan of projects), with the project-list link behind every figure."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import unquote_plus, urlencode
 
 from django.db import connection
 from django.db.models import Max
@@ -142,14 +143,9 @@ def _month_end(first: dt.date) -> dt.date:
 TARGET_FIELDS = ["signed_count", "signed_amount", "new_start_amount", "funds_amount"]
 _TARGET_COLS = ", ".join(f"t.{f}" for f in TARGET_FIELDS)
 TARGET_TABLE = Target._meta.db_table
-TARGET_OWN_SQL = (
-    f"SELECT 0, {_TARGET_COLS} FROM {TARGET_TABLE} t JOIN core_region r ON r.id = t.region_id "  # nosec B608
-    "WHERE t.year = %s AND r.code = %s"
-)
-TARGET_SUM_SQL = (
-    f"{TARGET_OWN_SQL} UNION ALL SELECT 1, {', '.join(f'sum({f})' for f in TARGET_FIELDS)} "  # nosec B608
-    f"FROM {TARGET_TABLE} WHERE year = %s"  # nosec B608
-)
+# Every region's targets of a year, read once per page: the dashboard's own target and the county
+# ranking's are taken from them.
+TARGETS_SQL = f"SELECT t.region_id, {_TARGET_COLS} FROM {TARGET_TABLE} t WHERE t.year = %s"  # nosec B608
 # The signing caliber rides on the status statement (no extra round trip): one flag per kind, in
 # AGREEMENT_KINDS order, all null when the caliber was never set (the default applies).
 STATUS_SQL = (
@@ -211,17 +207,29 @@ def _source(table: str, locks: list) -> tuple[str, list]:
     return sql, params
 
 
+def all_regions() -> list[Region]:
+    """Every region (晋中市 and the reporting units) in display order: read once per dashboard
+    request, and every part of the page (the ranking, the 亮灯 cards, the link guard) takes its
+    regions from this list."""
+    return list(Region.objects.order_by("sort_order", "code"))
+
+
 STAGE_SQL = (
     "SELECT stage, sum(project_count), sum(amount) FROM rollups_stagerollup "
     "WHERE 1 = 1 {scope} GROUP BY stage"
 )
+# The enterprise tiers and the supplier links (本地配套率) in one statement: a row per tier, then
+# one row (tier NULL) with the links and the local ones among them.
 TIER_SQL = (
-    "SELECT tier, count(*) FROM enterprises_enterprise WHERE NOT is_deleted {scope} GROUP BY tier"
+    "SELECT tier, count(*), NULL FROM enterprises_enterprise WHERE NOT is_deleted {scope} "
+    "GROUP BY tier"
 )
 SUPPORT_SQL = (
-    "SELECT count(*), count(CASE WHEN l.is_local THEN 1 END) FROM enterprises_supplierlink l {join}"
+    "SELECT NULL, count(*), count(CASE WHEN l.is_local THEN 1 END) "
+    "FROM enterprises_supplierlink l {join}"
 )
 SUPPORT_JOIN = "JOIN enterprises_enterprise e ON e.id = l.leader_id WHERE e.region_id = %s"
+ENTERPRISE_SQL = "{tiers} UNION ALL {support}"
 
 
 def _fetch(sql: str, params: list) -> list[tuple]:
@@ -253,17 +261,27 @@ def _aware(value):
     return value
 
 
-def _target(region: Region | None, year: int) -> dict | None:
-    """The county's own row; for the city its own row (140700), else the counties' sum."""
+def year_targets(year: int) -> dict[int, dict]:
+    """{region id: its targets of the year}, every region's, in one statement."""
+    return {
+        region_id: dict(zip(TARGET_FIELDS, values, strict=True))
+        for region_id, *values in _fetch(TARGETS_SQL, [year])
+    }
+
+
+def _target(region: Region | None, targets: dict[int, dict], regions: list[Region]) -> dict | None:
+    """The county's own row; for the city its own row (140700), else the counties' sum (None when
+    nothing is set)."""
     if region is not None and region.code != CITY_CODE:
-        rows = _fetch(TARGET_OWN_SQL, [year, region.code])
-    else:
-        rows = _fetch(TARGET_SUM_SQL, [year, CITY_CODE, year])
-    for kind, *values in sorted(rows, key=lambda row: row[0]):
-        target = dict(zip(TARGET_FIELDS, values, strict=True))
-        if kind == 0 or any(values):
-            return target
-    return None
+        return targets.get(region.pk)
+    city = next((r.pk for r in regions if r.code == CITY_CODE), None)
+    if city in targets:
+        return targets[city]
+    total = {}
+    for field in TARGET_FIELDS:
+        values = [t[field] for t in targets.values() if t[field] is not None]
+        total[field] = sum(values) if values else None
+    return total if any(total.values()) else None
 
 
 def rollup_status() -> dict:
@@ -302,15 +320,19 @@ VERIFIED_LIST = {
 }
 
 
-def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
+def dashboard_data(
+    *, period: Period, region: Region | None = None, regions: list[Region] | None = None
+) -> dict:
     """Everything a city (region None) or county dashboard shows for a period.
 
     Lean on purpose (its cost must not grow with the data): fixed SQL on the coarse rollup tables
     and small reference tables, grouped by the database: the region's months covering the period
     and its year (totals, year to date and trend are taken from them), the period's ranking by
     region, the by-chain sums, the stage snapshot, the enterprise tiers, the supplier links, the
-    target and the refresh status. Eight statements, whatever the size."""
+    target and the refresh status. Eight statements, whatever the size (nine when `regions`, the
+    list all_regions() reads, is not passed)."""
     today = timezone.localdate()
+    regions = all_regions() if regions is None else regions
     scope = {"region": region.code} if region else {}
     base = _list_base()
 
@@ -351,7 +373,8 @@ def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
 
     # Year to the end of the period, for completion against the year's target.
     through = min(period.end, today)
-    target = _target(region, period.year)
+    targets = year_targets(period.year)
+    target = _target(region, targets, regions)
     elapsed = _elapsed_pct(period.year, through)
     year_period = Period(year_start, year_end, "year", "")
 
@@ -554,13 +577,22 @@ def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
         for stage in [*PIPELINE, Stage.DROPPED]
     ]
 
-    tier_counts = dict(_fetch(TIER_SQL.format(scope=in_region), region_param))
+    tier_counts, total, local = {}, 0, 0
+    for tier, n, n_local in _fetch(
+        ENTERPRISE_SQL.format(
+            tiers=TIER_SQL.format(scope=in_region),
+            support=SUPPORT_SQL.format(join=SUPPORT_JOIN if region else ""),
+        ),
+        region_param * 2,
+    ):
+        if n_local is None:  # a tier's row
+            tier_counts[tier] = n
+        else:
+            total, local = n, n_local
     tiers = [
         {"name": str(Tier(t).label), "count": tier_counts.get(t, 0), "goal": goal}
         for t, goal in TIER_GOALS
     ]
-
-    total, local = _fetch(SUPPORT_SQL.format(join=SUPPORT_JOIN if region else ""), region_param)[0]
     support = {"total": total, "local": local, "rate": _pct(local, total)}
 
     return {
@@ -569,6 +601,8 @@ def dashboard_data(*, period: Period, region: Region | None = None) -> dict:
         "kpis": kpis,
         "totals": totals,
         "target": target,
+        "year_targets": targets,
+        "regions": regions,
         "elapsed": elapsed,
         "ranking": ranking,
         "trend": trend,
@@ -648,10 +682,6 @@ def chart_data(data: dict) -> dict:
 
 # --- County ranking against target (完成进度 vs 时序进度) ---------------------------------------------
 RANK_BY = ("completion", "amount")
-TARGET_BY_REGION_SQL = (
-    f"SELECT r.code, t.signed_amount FROM {TARGET_TABLE} t "  # nosec B608
-    "JOIN core_region r ON r.id = t.region_id WHERE t.year = %s"
-)
 SIGNED_BY_REGION_SQL = (
     f"SELECT r.code, sum(m.signed_count), sum(m.signed_amount) FROM {RM_TABLE} m "  # nosec B608
     "JOIN core_region r ON r.id = m.region_id WHERE m.month >= %s AND m.month <= %s "
@@ -666,19 +696,22 @@ def county_ranking(*, data: dict, rank_by: str = "completion") -> list[dict]:
     the year elapsed at that date (时序进度, 100% for a past year), and its rank.
 
     Ranked by completion (units without a target last), or by the amount signed (`rank_by`).
-    Two fixed statements (targets, year-to-date sums), whatever the data size."""
+    One fixed statement (year-to-date sums), whatever the data size: the regions and their targets
+    come with `data`."""
     period: Period = data["period"]
     base = _list_base()
     year_start = dt.date(period.year, 1, 1)
     to_date = Period(year_start, period.end, "range", "")
-    targets = dict(_fetch(TARGET_BY_REGION_SQL, [period.year]))
+    targets = {pk: t["signed_amount"] for pk, t in data["year_targets"].items()}
     signed = {
         code: (n or 0, amount or ZERO)
         for code, n, amount in _fetch(SIGNED_BY_REGION_SQL, [year_start, period.end])
     }
     by_code = {r["code"]: r for r in data["ranking"]}
     rows = []
-    for region in Region.objects.exclude(code=CITY_CODE).order_by("sort_order", "code"):
+    for region in data["regions"]:
+        if region.code == CITY_CODE:
+            continue
         row = dict(
             by_code.get(region.code)
             or {
@@ -693,7 +726,7 @@ def county_ranking(*, data: dict, rank_by: str = "completion") -> list[dict]:
                 **{c: (0 if c.endswith("_count") else ZERO) for c in RANKING_COLS},
             }
         )
-        target = targets.get(region.code) or None
+        target = targets.get(region.pk) or None
         ytd_count, ytd_amount = signed.get(region.code, (0, ZERO))
         row.update(
             sort_order=region.sort_order,
@@ -726,13 +759,17 @@ def county_ranking(*, data: dict, rank_by: str = "completion") -> list[dict]:
 LOCKED = "locked:"  # stands in for a list URL the user may not open (see guard_links)
 
 
-def _list_region(url: str) -> str | None:
-    """The `region` a project-list URL is narrowed to ("" for the whole city); None when the URL is
-    not a project list (an event, a project, a county dashboard)."""
+def _list_region(url: str, base: str) -> str | None:
+    """The `region` a project-list URL (the list being at `base`) is narrowed to ("" for the whole
+    city); None when the URL is not a project list (an event, a project, a county dashboard)."""
     path, _sep, query = url.partition("?")
-    if path != _list_base():
+    if path != base:
         return None
-    return dict(parse_qsl(query)).get("region", "")
+    found = _REGION_PARAM.search(query)  # the links name each filter once
+    return unquote_plus(found.group(1)) if found else ""
+
+
+_REGION_PARAM = re.compile(r"(?:^|&)region=([^&]*)")
 
 
 def guard_links(data: dict, user) -> int:
@@ -746,7 +783,11 @@ def guard_links(data: dict, user) -> int:
     region_id = scoped_region_id(user)
     if region_id is None and is_city_wide(user):
         return 0
-    own = Region.objects.filter(pk=region_id).values_list("code", flat=True).first()
+    if "regions" in data:  # the page's regions, read once
+        own = next((r.code for r in data["regions"] if r.pk == region_id), None)
+    else:
+        own = Region.objects.filter(pk=region_id).values_list("code", flat=True).first()
+    base = _list_base()
 
     locked = 0
 
@@ -754,7 +795,7 @@ def guard_links(data: dict, user) -> int:
         nonlocal locked
         for key, value in item.items():
             if key.endswith("url") and isinstance(value, str) and value != LOCKED:
-                region = _list_region(value)
+                region = _list_region(value, base)
                 if region is not None and (own is None or region != own):
                     item[key] = LOCKED
                     locked += 1

@@ -10,13 +10,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.permissions import LOCK_PERIOD, role_grants
 from accounts.scoping import can_edit
 from core.models import Region
 from rollups.services import request_rebuild
@@ -27,26 +28,43 @@ from . import selectors
 from .export import dashboard_workbook
 from .forms import TargetFormSet, TargetRowForm
 from .periods import parse_period
-from .sections import light_cards as sections_light_cards
 from .sections import sections
 from .selectors import CITY_CODE
 
 REBUILD_COOLDOWN_SECONDS = 120
 
 
-def _context(request: HttpRequest, region: Region | None) -> dict:
-    period = parse_period(request.GET, default_year=selectors.default_year())
-    data = selectors.dashboard_data(period=period, region=region)
-    data.update(sections(period=period, region=region, user=request.user))
+def _context(request: HttpRequest, region: Region | None, regions: list[Region]) -> dict:
+    """The page's context. Its reads, each once (tests/dashboards/test_page_queries.py counts them):
+    `regions` (all_regions, read by the view), the rollups and targets (dashboard_data), the
+    sections (sections.sections, given the regions and the caliber read by dashboard_data), the
+    county ranking's year-to-date sums. Who may do what comes from the user already loaded (its
+    role), never from the permission tables."""
+    user = request.user
+    # The header names the user's region: taken from the regions read, not read again.
+    if user.region_id is not None:
+        own = next((r for r in regions if r.pk == user.region_id), None)
+        if own is not None:
+            user.region = own
+    # The default year reads the rollups: asked only when the URL names no year.
+    period = parse_period(request.GET, default_year=selectors.default_year)
+    data = selectors.dashboard_data(period=period, region=region, regions=regions)
+    data.update(
+        sections(
+            period=period,
+            region=region,
+            user=user,
+            regions=regions,
+            kinds=data["status"]["signed_caliber"],
+        )
+    )
     # 晋中市 is the whole city, never a row among the counties (DESIGN.md, "Counting caliber").
     data["ranking"] = [r for r in data["ranking"] if r["code"] != CITY_CODE]
     rank_by = request.GET.get("rank")
     data["rank_by"] = rank_by if rank_by in selectors.RANK_BY else selectors.RANK_BY[0]
     data["county_ranking"] = selectors.county_ranking(data=data, rank_by=data["rank_by"])
     # The leader's ranking shows each county's 超时限未开工 count beside its figures.
-    lights = {card["code"]: card for card in data["light_cards"]}
-    if data["region"] is not None:
-        lights = {c["code"]: c for c in sections_light_cards(region=None, period=period)}
+    lights = {card["code"]: card for card in data.pop("all_light_cards")}
     for row in data["county_ranking"]:
         card = lights.get(row["code"], {})
         row["light_red"] = card.get("red", 0)
@@ -67,26 +85,30 @@ def _context(request: HttpRequest, region: Region | None) -> dict:
     data["quarter_selected"] = period.query().get("quarter", "") if period.kind == "quarter" else ""
     data["quarter_choices"] = ["1", "2", "3", "4"]
     data["month_choices"] = list(range(1, 13))
-    data["regions"] = Region.objects.exclude(code=CITY_CODE)
     data["show_map"] = settings.SHOW_COUNTY_MAP
-    data["can_refresh"] = can_edit(request.user)
-    # Only editors may hold it: asking readers would cost a permission query per page.
-    data["can_lock"] = data["can_refresh"] and request.user.has_perm("rollups.lock_period")
-    data["can_set_targets"] = can_set_targets(request.user)
+    data["can_refresh"] = can_edit(user)
+    # The "Locked periods" button: the role grants locking (accounts.permissions.ROLE_EXTRA),
+    # answered from the user in hand; the locks page itself still asks has_perm.
+    data["can_lock"] = data["can_refresh"] and role_grants(user, LOCK_PERIOD)
+    data["can_set_targets"] = can_set_targets(user)
     return data
 
 
 @login_required
 def city(request: HttpRequest) -> HttpResponse:
-    return render(request, "dashboards/dashboard.html", _context(request, None))
+    regions = selectors.all_regions()
+    return render(request, "dashboards/dashboard.html", _context(request, None, regions))
 
 
 @login_required
 def county(request: HttpRequest, code: str) -> HttpResponse:
-    region = get_object_or_404(Region, code=code)
+    regions = selectors.all_regions()
+    region = next((r for r in regions if r.code == code), None)
+    if region is None:
+        raise Http404
     if region.code == CITY_CODE:
-        return city(request)
-    return render(request, "dashboards/dashboard.html", _context(request, region))
+        return render(request, "dashboards/dashboard.html", _context(request, None, regions))
+    return render(request, "dashboards/dashboard.html", _context(request, region, regions))
 
 
 @login_required

@@ -203,10 +203,12 @@ def project_totals(qs: QuerySet[Project], filterset: ProjectFilterSet | None = N
     return result
 
 
-def project_get(*, user, pk: int) -> Project:
-    """One project the user may see; anything else is a 404 (never a 403 that confirms it exists)."""
+def project_get(*, user, pk: int, related: bool = True) -> Project:
+    """One project the user may see; anything else is a 404 (never a 403 that confirms it exists).
+    `related=False`: the row alone, for a write that reads it again locked (projects.services): a
+    join of the projects table with its seven relations costs PostgreSQL 15-25 ms to plan."""
     try:
-        return project_queryset(user=user).get(pk=pk)
+        return project_queryset(user=user, related=related).get(pk=pk)
     except (Project.DoesNotExist, ValueError):
         raise Http404 from None
 

@@ -341,7 +341,8 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
     _require_editor(request)
-    project = selectors.project_get(user=request.user, pk=pk)
+    # A save needs the row alone (the service reads it again, locked); the form's page its names.
+    project = selectors.project_get(user=request.user, pk=pk, related=request.method != "POST")
     if request.method == "POST":
         form = ProjectForm(request.POST, project=project)
         if form.is_valid():

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from accounts.api.permissions import CanEditOrReadOnly
 from accounts.scoping import scope_projects
 from core.api.views_base import ApiViewSet, ListMixin
+from core.related import related_value
 from projects import selectors, services
 from projects.filtersets import ProjectFilterSet
 from projects.models import FollowUp, FundsInPlace, Project
@@ -85,10 +86,23 @@ class ProjectViewSet(
         # Newest first by id unless `sort` says otherwise (cursor pages walk by id).
         if self.action == "list":  # ListMixin selects the related rows list_fields names
             return selectors.project_queryset(user=self.request.user, related=False).order_by("-id")
-        qs = selectors.project_queryset(user=self.request.user)
         if self.action == "retrieve":
-            return qs.prefetch_related("co_investors")
-        return qs.order_by("-id")
+            return self.detail_queryset()
+        # A write: the row alone (the service reads it again, locked; the answer is _detail's).
+        return selectors.project_queryset(user=self.request.user, related=False).order_by("-id")
+
+    def detail_queryset(self):
+        """The projects the user may see, each with the names its detail shows (by a scalar
+        subquery each, serializers.PROJECT_DETAIL_NAMES) and its co-investors."""
+        names = {
+            alias: related_value(Project, path)
+            for alias, path in serializers.PROJECT_DETAIL_NAMES.items()
+        }
+        return (
+            selectors.project_queryset(user=self.request.user, related=False)
+            .annotate(**names)
+            .prefetch_related("co_investors")
+        )
 
     def get_serializer_class(self):
         if self.action == "list":
@@ -102,7 +116,8 @@ class ProjectViewSet(
         return serializers.ProjectDetailSerializer
 
     def _detail(self, project: Project, code: int = status.HTTP_200_OK) -> Response:
-        project = selectors.project_get(user=self.request.user, pk=project.pk)
+        """The answer to a write: the project as stored, read as `retrieve` reads it."""
+        project = get_object_or_404(self.detail_queryset(), pk=project.pk)
         return Response(serializers.ProjectDetailSerializer(project).data, status=code)
 
     @extend_schema(

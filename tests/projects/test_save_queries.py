@@ -7,13 +7,14 @@ read of the funds months, no region lookup for the permission check."""
 import datetime as dt
 from decimal import Decimal
 
+import lxml.html
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from core.models import Region
+from core.models import IndustryChain, Region
 from projects import services
 from projects.models import Project
 from tests.factories import make_project, region
@@ -51,3 +52,70 @@ def test_a_related_object_not_read_from_the_database_is_still_checked(reference_
     assert "region" in caught.value.message_dict
     project.refresh_from_db()
     assert project.region_id == region("140702").pk
+
+
+# --- the same save through the edit page and the API ------------------------------------------------
+# Beyond the service's statements, a save through a page or the API reads only who is asking and
+# the project's row (in their scope, no join of its relations: the service reads it again, locked);
+# the page adds its form's choices, the API its answer (the project with its names by scalar
+# subqueries, and its co-investors).
+JOIN_OF_RELATIONS = 'JOIN "core_region" ON ("projects_project"."region_id"'
+
+
+def _signed_project():
+    project = make_project(name="晋中测试项目三", chain=IndustryChain.objects.first())
+    services.project_advance_stage(project=project, to="signed", on=dt.date(2023, 2, 3), by=None)
+    return project
+
+
+def _edit_form(client, project) -> dict:
+    html = client.get(f"/projects/{project.pk}/edit/").content
+    form = next(f for f in lxml.html.fromstring(html).forms if "planned_investment" in f.fields)
+    return dict(form.form_values())
+
+
+def test_an_amount_edit_through_the_edit_page(reference_data, demo_users, client):
+    project = _signed_project()
+    client.force_login(demo_users["city_staff"])
+    data = _edit_form(client, project)
+    data["planned_investment"] = "23456"
+    client.get("/")  # the session and Django's own caches, warm as in a running server
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(f"/projects/{project.pk}/edit/", data)
+    assert response.status_code == 302, response.content[:2000]
+    statements = _statements(captured)
+    # session, user, the project, the form's investor, region and chain, then the service's 7.
+    assert len(statements) == 6 + 7, "\n".join(s[:160] for s in statements)
+    assert not [s for s in statements if JOIN_OF_RELATIONS in s]
+    project.refresh_from_db()
+    assert project.planned_investment == Decimal("23456")
+
+
+def test_an_amount_edit_through_the_api(reference_data, demo_users):
+    from rest_framework.test import APIClient
+
+    from accounts import services as account_services
+
+    project = _signed_project()
+    staff = demo_users["city_staff"]
+    _token, plain = account_services.api_token_create(user=staff, by=staff)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {plain}")
+    with CaptureQueriesContext(connection) as captured:
+        response = api.patch(
+            f"/api/v1/projects/{project.pk}/", {"planned_investment": "34567"}, format="json"
+        )
+    assert response.status_code == 200, response.content[:2000]
+    statements = _statements(captured)
+    # the token with its user, the project, the service's, the answer and its co-investors.
+    assert len(statements) == 2 + 7 + 2, "\n".join(s[:160] for s in statements)
+    assert not [s for s in statements if JOIN_OF_RELATIONS in s]
+    body = response.json()
+    assert body["planned_investment"].startswith("34567")
+    assert body["region"] == project.region.code
+    assert body["region_name"] == project.region.name
+    assert body["investor_name"] == project.investor.name
+    assert body["chain"] == project.chain.code
+    assert body["chain_name"] == project.chain.name
+    assert body["park_name"] is None
+    assert body["method"] is None
