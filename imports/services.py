@@ -374,6 +374,10 @@ class _Locked(Exception):
     """A writer refused the rows: they move a locked period and no correction reason was given."""
 
 
+def _periods_of(exc: ValidationError) -> list[list[str]]:
+    return [[lock.kind, lock.start.isoformat()] for lock in getattr(exc, "locked_periods", [])]
+
+
 def _is_lock_refusal(exc: Exception) -> bool:
     return isinstance(exc, ValidationError) and "correction_reason" in getattr(
         exc, "error_dict", {}
@@ -480,7 +484,8 @@ def batch_import(
         batch.created, batch.updated, batch.ledger_keys = {}, {}, []
         batch.status = ImportBatch.Status.PREVIEWED
         try:
-            mark_locked(kind=batch.kind, plans=plans, by=by)
+            if batch.kind in (Kind.PROJECTS, Kind.FUNDS):
+                mark_locked(kind=batch.kind, plans=plans, by=by)
         except Exception:
             logger.exception("Marking the locked rows of batch #%s failed", batch.pk)
         batch.preview = [p.as_json() for p in plans]
@@ -529,9 +534,12 @@ def _each_row(applier):
             if plan.action in (NEW, UPDATE):
                 # No savepoint per row: any failure aborts the whole file anyway.
                 try:
-                    applier(plan, batch=batch, by=by, context=context)
+                    applier(plan, batch=batch, by=by, context=context, correction=correction)
                 except (ValidationError, PermissionDenied) as exc:
                     if _is_lock_refusal(exc):
+                        # Rows written one by one are not checked at the preview: the refused
+                        # row shows the periods, and the import then asks for a reason.
+                        plan.locked = _periods_of(exc)
                         raise _Locked(plans, exc) from exc
                     for column, message in _errors_of(exc, batch.kind):
                         plan.error(column, message)
@@ -712,7 +720,9 @@ def _write_projects(
 ENTERPRISE_SNAPSHOT_KEYS = [c.key for c in planning.ENTERPRISE_COLUMNS]
 
 
-def _apply_enterprise(plan: RowPlan, *, batch: ImportBatch, by, context: dict) -> None:
+def _apply_enterprise(
+    plan: RowPlan, *, batch: ImportBatch, by, context: dict, correction=None
+) -> None:
     enterprise = Enterprise.objects.get(pk=plan.target.pk)
     snapshots = batch.updated.setdefault("enterprises.enterprise", {})
     snapshots[str(enterprise.pk)] = _snapshot(enterprise, ENTERPRISE_SNAPSHOT_KEYS)
@@ -758,7 +768,7 @@ def _write_funds(
 EVENT_SNAPSHOT_KEYS = list(planning.EVENT_FIELD_KEYS)
 
 
-def _apply_event(plan: RowPlan, *, batch: ImportBatch, by, context: dict) -> None:
+def _apply_event(plan: RowPlan, *, batch: ImportBatch, by, context: dict, correction=None) -> None:
     """The row's event (created or corrected once, on its first row), then its signing through
     events.services.signing_record, which moves the project to the signed stage."""
     key = plan.extra["event_key"]
@@ -786,13 +796,13 @@ def _apply_event(plan: RowPlan, *, batch: ImportBatch, by, context: dict) -> Non
             # The signing moves the project: keep where it was, for rollback.
             snapshots[str(project.pk)] = _snapshot(project, PROJECT_SNAPSHOT_KEYS)
         record = event_services.signing_record(
-            by=by, event=event, **{**signing, "project": project}
+            by=by, event=event, correction=correction, **{**signing, "project": project}
         )
         _note(batch.created, record)
         plan.extra["signing_record"] = record.pk
 
 
-def _apply_target(plan: RowPlan, *, batch: ImportBatch, by, context: dict) -> None:
+def _apply_target(plan: RowPlan, *, batch: ImportBatch, by, context: dict, correction=None) -> None:
     if plan.action == UPDATE:
         snapshots = batch.updated.setdefault("targets.target", {})
         snapshots[str(plan.target.pk)] = _snapshot(plan.target, planning.TARGET_VALUES)

@@ -354,7 +354,7 @@ def guard(keys: list[str], correction: CorrectionNote | None) -> None:
     reason = (correction.reason if correction else "").strip()
     if not reason:
         names = "、".join(lock.label for lock in touched)
-        raise ValidationError(
+        refusal = ValidationError(
             {
                 "correction_reason": [
                     _(
@@ -365,6 +365,8 @@ def guard(keys: list[str], correction: CorrectionNote | None) -> None:
                 ]
             }
         )
+        refusal.locked_periods = list(touched)  # for callers that show which periods
+        raise refusal
     for lock, ks in touched.items():
         earlier = correction.recorded.get(lock.pk)
         if earlier is not None:

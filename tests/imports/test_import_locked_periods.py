@@ -188,3 +188,52 @@ def test_a_lock_made_after_the_preview_refuses_the_import_without_a_reason(clerk
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.IMPORTED, batch.message
     assert lock.corrections.get().reason == "锁定后补录"
+
+
+def test_an_events_import_signing_in_a_locked_quarter_asks_for_a_reason(demo_users):
+    """Events are written row by row: the refused row shows the period, and the import, confirmed
+    again with a reason, is one correction (the signings share the import's note)."""
+    from demo.events_demo import load_event_kinds
+    from events.models import Signing
+    from imports import services
+    from imports.columns import EVENT_COLUMNS
+
+    load_event_kinds()
+    clerk_user = demo_users["yuci_staff"]
+    first = make_project(by=clerk_user, registered_on=dt.date(2023, 1, 5), stage=Stage.NEGOTIATING)
+    second = make_project(by=clerk_user, registered_on=dt.date(2023, 1, 6), stage=Stage.NEGOTIATING)
+    refresh.drain_outbox()
+    lock = locks.period_lock(kind="quarter", year=2023, number=2, by=demo_users["city_staff"])
+    event = {
+        "活动名称": "晋中（深圳）招商推介会",
+        "开始日期": "2023-06-08",
+        "结束日期": "2023/6/9",
+        "活动类型": "推介会",
+        "举办城市": "深圳市",
+        "举办省份": "广东省",
+        "主办县区": "榆次区",
+    }
+    rows = [
+        {**event, "签约项目名称": first.name, "签约项目县区": "榆次区", "签约日期": "2023-06-09"},
+        {
+            "活动名称": event["活动名称"],
+            "开始日期": event["开始日期"],
+            "签约项目名称": second.name,
+            "签约项目县区": "榆次区",
+            "签约日期": "2023-06-09",
+        },
+    ]
+    data = xlsx_bytes(rows, header=[c.header for c in EVENT_COLUMNS], sheet="活动签约")
+    batch = services.batch_create(kind="events", filename="活动.xlsx", data=data, by=clerk_user)
+    batch = services.batch_preview(batch=batch)
+    assert batch.can_confirm, batch.preview
+    batch = services.batch_import(batch=batch, by=clerk_user)
+    assert batch.status == ImportBatch.Status.PREVIEWED
+    assert "2023年第2季度" in batch.message and "更正原因" in batch.message
+    assert services.locked_periods(batch.preview) == ["2023年第2季度"]
+    assert not Signing.objects.exists() and not lock.corrections.exists()
+    batch = services.batch_import(batch=batch, by=clerk_user, correction_reason="补录推介会签约")
+    assert batch.status == ImportBatch.Status.IMPORTED, batch.message
+    assert Signing.objects.count() == 2
+    correction = lock.corrections.get()
+    assert correction.reason == "补录推介会签约" and f"台账导入 #{batch.pk}" in correction.subject
