@@ -8,7 +8,12 @@ as their ids, `plan_codec`) and a watermark of the change history of the tables 
 per model it names and writes it; it reads the file again only when the watermark moved, i.e.
 someone changed those tables between the preview and the import. Projects, their investors, their
 ledger ids and funds rows are written in bulk (one statement per table and one for each table's
-change history); events and targets row by row."""
+change history); events and targets row by row.
+
+Locked periods (issue 21): the preview marks the rows that would move figures of a locked period
+(`mark_locked`, the writers' own keys checked by rollups.locks), and the import then needs a
+correction reason; the bulk writers share one CorrectionNote, so each locked period lists one
+correction per import."""
 
 from __future__ import annotations
 
