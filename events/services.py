@@ -261,8 +261,11 @@ def signing_record(
     agreement_kind: str = AgreementKind.FORMAL,
     note: str = "",
     correction_reason: str = "",
+    correction: CorrectionNote | None = None,
 ) -> Signing:
     """Record that a project was signed (at `event`, or outside any event).
+    `correction`: a note shared by many writes (a ledger import's), instead of one made here from
+    `correction_reason`.
 
     The project moves to the signed stage through `project_advance_stage`, the same rule as on the
     project pages. A project already signed on that very date (an import, the demo data) is attached
@@ -307,7 +310,8 @@ def signing_record(
         raise ValidationError(
             {"project": [_("A dropped project cannot be signed; revive it first.")]}
         )
-    correction = _correction(correction_reason, by, project, signed_on)
+    if correction is None:
+        correction = _correction(correction_reason, by, project, signed_on)
     if project.signed_on is None:
         project = project_services.project_advance_stage(
             project=project, to=Stage.SIGNED, on=signed_on, by=by, correction=correction

@@ -67,6 +67,8 @@ class RowPlan:
     target: object | None = None  # the existing object, for updates
     fields: dict = field(default_factory=dict)  # model field values to write
     extra: dict = field(default_factory=dict)  # kind-specific: investor to create, ledger id …
+    # The locked periods (rollups.locks) whose figures the row would move, as [kind, first day].
+    locked: list[list[str]] = field(default_factory=list)
 
     def error(self, column: str, reason: str) -> None:
         self.errors.append((column, reason))
@@ -80,6 +82,7 @@ class RowPlan:
             "errors": [list(e) for e in self.errors],
             "changes": self.changes,
             "notes": self.notes,
+            **({"locked": self.locked} if self.locked else {}),
         }
 
 

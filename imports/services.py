@@ -8,7 +8,12 @@ as their ids, `plan_codec`) and a watermark of the change history of the tables 
 per model it names and writes it; it reads the file again only when the watermark moved, i.e.
 someone changed those tables between the preview and the import. Projects, their investors, their
 ledger ids and funds rows are written in bulk (one statement per table and one for each table's
-change history); events and targets row by row."""
+change history); events and targets row by row.
+
+Locked periods (issue 21): the preview marks the rows that would move figures of a locked period
+(`mark_locked`, the writers' own keys checked by rollups.locks), and the import then needs a
+correction reason; the bulk writers share one CorrectionNote, so each locked period lists one
+correction per import."""
 
 from __future__ import annotations
 
@@ -38,6 +43,9 @@ from events import services as event_services
 from events.models import PromotionEvent, Signing
 from projects import services as project_services
 from projects.models import FundsInPlace, Project, Stage
+from rollups import locks
+from rollups.locks import CorrectionNote
+from rollups.models import period_label
 from targets import services as target_services
 from targets.models import Target
 from verification import services as verification_services
@@ -222,6 +230,7 @@ def batch_preview(*, batch: ImportBatch) -> ImportBatch:
                 progress=_progress_setter(batch, "preview"),
                 archive=archive,
             )
+            mark_locked(kind=batch.kind, plans=plans, by=batch.created_by)
     except LedgerFileError as exc:
         batch.status = ImportBatch.Status.REJECTED
         batch.message = str(exc)
@@ -261,9 +270,123 @@ _RESULT_FIELDS = [
 ]
 
 
+# --- locked periods --------------------------------------------------------------------------------
+def _update_fields(plan: RowPlan) -> dict:
+    """The fields project_bulk_apply is given for an updated project row."""
+    fields = dict(plan.fields)
+    investor = plan.extra.get("investor")
+    if investor is not None and investor.pk != plan.target.investor_id:
+        fields["investor"] = investor
+    return fields
+
+
+def _row_keys(kind: str, plans: list[RowPlan], by) -> list[tuple[RowPlan, set[str]]]:
+    """The outbox keys each row to be written would name, worked out by the bulk writers' own key
+    functions (projects.services), writing nothing. Kinds written row by row (events, targets)
+    name none here: their writers' lock check refuses at the import instead."""
+    todo = [p for p in plans if p.action in (NEW, UPDATE)]
+    if kind == Kind.FUNDS:
+        return [
+            (p, project_services.funds_row_keys(p.fields["project"], p.fields["month"]))
+            for p in todo
+        ]
+    if kind != Kind.PROJECTS:
+        return []
+    out = [
+        (
+            p,
+            project_services.new_project_keys(
+                project_services.new_project(
+                    by=by,
+                    row={
+                        **p.fields,
+                        "stage": p.extra.get("stage") or Stage.LEAD,
+                        "investor": p.extra.get("investor"),
+                    },
+                )
+            ),
+        )
+        for p in todo
+        if p.action == NEW
+    ]
+    updated = [p for p in todo if p.action == UPDATE]
+    while updated:
+        try:
+            keys = project_services.project_bulk_apply_keys(
+                by=by,
+                rows=[(p.target, p.extra.get("stage"), _update_fields(p)) for p in updated],
+                reason=IMPORT_REASON,
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            # The row the writer would refuse shows its error now, as the import would.
+            plan = updated.pop(getattr(exc, "row_index", 0))
+            for column, message in _errors_of(exc, kind):
+                plan.error(column, message)
+            continue
+        out += zip(updated, keys, strict=True)
+        break
+    return out
+
+
+def mark_locked(*, kind: str, plans: list[RowPlan], by) -> None:
+    """Mark on each row the locked periods (rollups.locks) whose figures it would move, by the
+    same check the writers make when they write (locks.touched_periods_by_row over the keys the
+    writers name): the preview lists them and the import then asks for a correction reason."""
+    for plan in plans:
+        plan.locked = []
+    pairs = _row_keys(kind, plans, by)
+    if not pairs:
+        return
+    for (plan, _keys), periods in zip(
+        pairs, locks.touched_periods_by_row([keys for _plan, keys in pairs]), strict=True
+    ):
+        plan.locked = [[lock.kind, lock.start.isoformat()] for lock in periods]
+
+
+def locked_rows(preview: list[dict]) -> list[tuple[int, list[str]]]:
+    """(row, period labels) of the preview's rows to be written that move a locked period."""
+    return [
+        (
+            r["row"],
+            [period_label(kind, dt.date.fromisoformat(start)) for kind, start in r["locked"]],
+        )
+        for r in preview
+        if r.get("locked") and r["action"] in (NEW, UPDATE)
+    ]
+
+
+def locked_periods(preview: list[dict]) -> list[str]:
+    """The labels of the locked periods the preview's rows to be written would move."""
+    seen: dict[str, None] = {}
+    for _row, labels in locked_rows(preview):
+        seen.update(dict.fromkeys(labels))
+    return list(seen)
+
+
+def locked_refusal(periods: list[str]) -> str:
+    return _(
+        "Nothing was imported: this import moves figures of the locked period %(period)s. "
+        "Give a correction reason to import it as a correction."
+    ) % {"period": "、".join(periods)}
+
+
 # --- import ---------------------------------------------------------------------------------------
 class _Abort(Exception):
     pass
+
+
+class _Locked(Exception):
+    """A writer refused the rows: they move a locked period and no correction reason was given."""
+
+
+def _periods_of(exc: ValidationError) -> list[list[str]]:
+    return [[lock.kind, lock.start.isoformat()] for lock in getattr(exc, "locked_periods", [])]
+
+
+def _is_lock_refusal(exc: Exception) -> bool:
+    return isinstance(exc, ValidationError) and "correction_reason" in getattr(
+        exc, "error_dict", {}
+    )
 
 
 def _stored_plans(batch: ImportBatch, watermark: list) -> list[RowPlan] | None:
@@ -276,7 +399,9 @@ def _stored_plans(batch: ImportBatch, watermark: list) -> list[RowPlan] | None:
         return None
 
 
-def batch_import(*, batch: ImportBatch, by, skip_errors: bool = False) -> ImportBatch:
+def batch_import(
+    *, batch: ImportBatch, by, skip_errors: bool = False, correction_reason: str = ""
+) -> ImportBatch:
     """Import every row of a previewed batch in one transaction, or nothing.
 
     The rows are those the preview planned (stored with the batch), unless the tables the kind
@@ -284,6 +409,11 @@ def batch_import(*, batch: ImportBatch, by, skip_errors: bool = False) -> Import
     error, at checking or at writing, rolls everything back. `skip_errors=True` (the user chose
     to import the other rows) leaves out the rows the preview showed in error; a row that breaks
     a rule only now still rolls everything back, since the user never saw it.
+
+    Rows that move figures of a locked period are written only with `correction_reason`: one
+    correction note for the whole import (one correction per locked period, listing every figure
+    it touched). Without it the writers refuse, nothing is written and the batch stays previewed,
+    its rows marked, so the user can give the reason and confirm again.
     """
     columns = _watermark_columns(batch.kind)
     batch = ImportBatch.objects.defer("preview", "file_data").annotate(**columns).get(pk=batch.pk)
@@ -294,6 +424,11 @@ def batch_import(*, batch: ImportBatch, by, skip_errors: bool = False) -> Import
     fields = _RESULT_FIELDS
     set_progress = _progress_setter(batch, "import")
     stored: list = []  # evidence files written to storage, removed again if nothing commits
+    correction = CorrectionNote(
+        reason=correction_reason,
+        by=by,
+        subject=_("Ledger import #%(id)d (%(file)s)") % {"id": batch.pk, "file": batch.filename},
+    )
     try:
         with _gc_paused(), transaction.atomic(), _evidence_of(batch) as archive:
             plans = _stored_plans(batch, watermark)
@@ -318,7 +453,9 @@ def batch_import(*, batch: ImportBatch, by, skip_errors: bool = False) -> Import
             if any(p.action == ERROR and p.row not in skipped_rows for p in plans):
                 raise _Abort(plans)
             with history_reason(f"{IMPORT_REASON} #{batch.pk}"):
-                WRITERS[batch.kind](plans, batch=batch, by=by, progress=set_progress)
+                WRITERS[batch.kind](
+                    plans, batch=batch, by=by, progress=set_progress, correction=correction
+                )
                 try:
                     evidence.attach_evidence(
                         kind=batch.kind,
@@ -329,6 +466,8 @@ def batch_import(*, batch: ImportBatch, by, skip_errors: bool = False) -> Import
                         created=batch.created,
                     )
                 except (ValidationError, PermissionDenied) as exc:
+                    if _is_lock_refusal(exc):
+                        raise _Locked(plans, exc) from exc
                     raise _Abort(plans) from exc
             batch.status = ImportBatch.Status.IMPORTED
             batch.imported_at = timezone.now()
@@ -343,6 +482,21 @@ def batch_import(*, batch: ImportBatch, by, skip_errors: bool = False) -> Import
                 else ""
             )
             batch.save(update_fields=fields)
+    except _Locked as refused:
+        # Nothing was written; the batch may be confirmed again, with a reason.
+        evidence.discard_stored(stored)
+        plans, exc = refused.args
+        batch.created, batch.updated, batch.ledger_keys = {}, {}, []
+        batch.status = ImportBatch.Status.PREVIEWED
+        try:
+            if batch.kind in (Kind.PROJECTS, Kind.FUNDS):
+                mark_locked(kind=batch.kind, plans=plans, by=by)
+        except Exception:
+            logger.exception("Marking the locked rows of batch #%s failed", batch.pk)
+        batch.preview = [p.as_json() for p in plans]
+        periods = locked_periods(batch.preview)
+        batch.message = locked_refusal(periods) if periods else "；".join(exc.messages)
+        batch.save(update_fields=["status", "message", "preview", "updated_at"])
     except _Abort as abort:
         evidence.discard_stored(stored)
         plans = abort.args[0]
@@ -378,15 +532,20 @@ def batch_import(*, batch: ImportBatch, by, skip_errors: bool = False) -> Import
 def _each_row(applier):
     """A writer that applies the rows one at a time through `applier` (events, targets)."""
 
-    def write(plans: list[RowPlan], *, batch: ImportBatch, by, progress) -> None:
+    def write(plans: list[RowPlan], *, batch: ImportBatch, by, progress, correction=None) -> None:
         context: dict = {}
         total = len(plans)
         for i, plan in enumerate(plans, 1):
             if plan.action in (NEW, UPDATE):
                 # No savepoint per row: any failure aborts the whole file anyway.
                 try:
-                    applier(plan, batch=batch, by=by, context=context)
+                    applier(plan, batch=batch, by=by, context=context, correction=correction)
                 except (ValidationError, PermissionDenied) as exc:
+                    if _is_lock_refusal(exc):
+                        # Rows written one by one are not checked at the preview: the refused
+                        # row shows the periods, and the import then asks for a reason.
+                        plan.locked = _periods_of(exc)
+                        raise _Locked(plans, exc) from exc
                     for column, message in _errors_of(exc, batch.kind):
                         plan.error(column, message)
                     raise _Abort(plans) from exc
@@ -403,6 +562,8 @@ def _rows_of(plans: list[RowPlan], every: list[RowPlan], kind: str):
     try:
         yield
     except (ValidationError, PermissionDenied) as exc:
+        if _is_lock_refusal(exc):
+            raise _Locked(every, exc) from exc
         plan = plans[getattr(exc, "row_index", 0)] if plans else every[0]
         for column, message in _errors_of(exc, kind):
             plan.error(column, message)
@@ -463,7 +624,9 @@ def _restore_values(model, snap: dict) -> dict:
 PROJECT_SNAPSHOT_KEYS = [*planning.PROJECT_FIELD_KEYS, "investor", "stage"]
 
 
-def _write_projects(plans: list[RowPlan], *, batch: ImportBatch, by, progress) -> None:
+def _write_projects(
+    plans: list[RowPlan], *, batch: ImportBatch, by, progress, correction=None
+) -> None:
     """Every row in bulk: the new investors (enterprise_bulk_create), the new projects
     (project_bulk_create), the updated ones (project_bulk_apply, stage moves included) and the
     ledger ids; each of them one statement plus one for its change history."""
@@ -525,6 +688,7 @@ def _write_projects(plans: list[RowPlan], *, batch: ImportBatch, by, progress) -
                 }
                 for plan in new
             ],
+            correction=correction,
         )
     for plan, project in zip(new, created, strict=True):
         _note(batch.created, project)
@@ -536,12 +700,11 @@ def _write_projects(plans: list[RowPlan], *, batch: ImportBatch, by, progress) -
     rows = []
     for plan in updated:
         snapshots[str(plan.target.pk)] = _snapshot(plan.target, PROJECT_SNAPSHOT_KEYS)
-        fields = dict(plan.fields)
-        if plan.extra["investor"].pk != plan.target.investor_id:
-            fields["investor"] = plan.extra["investor"]
-        rows.append((plan.target, plan.extra.get("stage"), fields))
+        rows.append((plan.target, plan.extra.get("stage"), _update_fields(plan)))
     with _rows_of(updated, plans, Kind.PROJECTS):
-        project_services.project_bulk_apply(by=by, rows=rows, reason=IMPORT_REASON)
+        project_services.project_bulk_apply(
+            by=by, rows=rows, reason=IMPORT_REASON, correction=correction
+        )
     if not updated:
         batch.updated.pop("projects.project")
     # 4. Ledger ids the projects have no key for yet (the planner found none).
@@ -562,14 +725,18 @@ def _write_projects(plans: list[RowPlan], *, batch: ImportBatch, by, progress) -
 ENTERPRISE_SNAPSHOT_KEYS = [c.key for c in planning.ENTERPRISE_COLUMNS]
 
 
-def _apply_enterprise(plan: RowPlan, *, batch: ImportBatch, by, context: dict) -> None:
+def _apply_enterprise(
+    plan: RowPlan, *, batch: ImportBatch, by, context: dict, correction=None
+) -> None:
     enterprise = Enterprise.objects.get(pk=plan.target.pk)
     snapshots = batch.updated.setdefault("enterprises.enterprise", {})
     snapshots[str(enterprise.pk)] = _snapshot(enterprise, ENTERPRISE_SNAPSHOT_KEYS)
     enterprise_services.enterprise_update(enterprise=enterprise, by=by, **plan.fields)
 
 
-def _write_enterprises(plans: list[RowPlan], *, batch: ImportBatch, by, progress) -> None:
+def _write_enterprises(
+    plans: list[RowPlan], *, batch: ImportBatch, by, progress, correction=None
+) -> None:
     """New enterprises in bulk through enterprise_bulk_create; updated ones row by row."""
     new = [p for p in plans if p.action == NEW]
     with _rows_of(new, plans, Kind.ENTERPRISES):
@@ -583,7 +750,9 @@ def _write_enterprises(plans: list[RowPlan], *, batch: ImportBatch, by, progress
     )
 
 
-def _write_funds(plans: list[RowPlan], *, batch: ImportBatch, by, progress) -> None:
+def _write_funds(
+    plans: list[RowPlan], *, batch: ImportBatch, by, progress, correction=None
+) -> None:
     """Every month's funds in bulk through funds_bulk_record."""
     todo = [p for p in plans if p.action in (NEW, UPDATE)]
     snapshots = batch.updated.setdefault("projects.fundsinplace", {})
@@ -592,7 +761,7 @@ def _write_funds(plans: list[RowPlan], *, batch: ImportBatch, by, progress) -> N
             snapshots[str(plan.target.pk)] = _snapshot(plan.target, ["amount", "note"])
     with _rows_of(todo, plans, Kind.FUNDS):
         created, _updated = project_services.funds_bulk_record(
-            by=by, rows=[plan.fields for plan in todo]
+            by=by, rows=[plan.fields for plan in todo], correction=correction
         )
     for record in created:
         _note(batch.created, record)
@@ -604,7 +773,7 @@ def _write_funds(plans: list[RowPlan], *, batch: ImportBatch, by, progress) -> N
 EVENT_SNAPSHOT_KEYS = list(planning.EVENT_FIELD_KEYS)
 
 
-def _apply_event(plan: RowPlan, *, batch: ImportBatch, by, context: dict) -> None:
+def _apply_event(plan: RowPlan, *, batch: ImportBatch, by, context: dict, correction=None) -> None:
     """The row's event (created or corrected once, on its first row), then its signing through
     events.services.signing_record, which moves the project to the signed stage."""
     key = plan.extra["event_key"]
@@ -632,13 +801,13 @@ def _apply_event(plan: RowPlan, *, batch: ImportBatch, by, context: dict) -> Non
             # The signing moves the project: keep where it was, for rollback.
             snapshots[str(project.pk)] = _snapshot(project, PROJECT_SNAPSHOT_KEYS)
         record = event_services.signing_record(
-            by=by, event=event, **{**signing, "project": project}
+            by=by, event=event, correction=correction, **{**signing, "project": project}
         )
         _note(batch.created, record)
         plan.extra["signing_record"] = record.pk
 
 
-def _apply_target(plan: RowPlan, *, batch: ImportBatch, by, context: dict) -> None:
+def _apply_target(plan: RowPlan, *, batch: ImportBatch, by, context: dict, correction=None) -> None:
     if plan.action == UPDATE:
         snapshots = batch.updated.setdefault("targets.target", {})
         snapshots[str(plan.target.pk)] = _snapshot(plan.target, planning.TARGET_VALUES)

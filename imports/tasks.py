@@ -17,9 +17,13 @@ def preview_batch(batch_id: int) -> str:
 
 
 @shared_task(acks_late=True)
-def import_batch(batch_id: int, user_id: int | None, skip_errors: bool = False) -> str:
+def import_batch(
+    batch_id: int, user_id: int | None, skip_errors: bool = False, correction_reason: str = ""
+) -> str:
     batch = ImportBatch.objects.get(pk=batch_id)
     if batch.status != ImportBatch.Status.IMPORTING:
         return batch.status
     by = User.objects.filter(pk=user_id).first() if user_id else None
-    return services.batch_import(batch=batch, by=by, skip_errors=skip_errors).status
+    return services.batch_import(
+        batch=batch, by=by, skip_errors=skip_errors, correction_reason=correction_reason
+    ).status

@@ -137,6 +137,8 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "action_words": ACTION_WORDS,
             "progress": services.progress_get(batch.pk),
             "preview_limit": PREVIEW_LIMIT,
+            "locked_rows": services.locked_rows(batch.preview)[:PREVIEW_LIMIT],
+            "locked_periods": services.locked_periods(batch.preview),
         },
     )
 
@@ -166,15 +168,26 @@ def batch_confirm(request: HttpRequest, pk: int) -> HttpResponse:
             request, _("This batch cannot be imported: fix the errors and upload again.")
         )
         return redirect("imports:batch", pk=batch.pk)
+    # Rows that move figures of a locked period are imported only as a correction, with a reason
+    # (the writers refuse them otherwise: rollups.locks.guard); refused here before anything runs.
+    reason = request.POST.get("correction_reason", "").strip()
+    periods = services.locked_periods(batch.preview)
+    if periods and not reason:
+        messages.error(request, services.locked_refusal(periods))
+        return redirect("imports:batch", pk=batch.pk)
     if batch.row_count > services.ASYNC_ROW_THRESHOLD:
         updated = ImportBatch.objects.filter(
             pk=batch.pk, status=ImportBatch.Status.PREVIEWED
         ).update(status=ImportBatch.Status.IMPORTING)
         if updated:
             user_id = request.user.pk
-            transaction.on_commit(lambda: tasks.import_batch.delay(batch.pk, user_id, skip_errors))
+            transaction.on_commit(
+                lambda: tasks.import_batch.delay(batch.pk, user_id, skip_errors, reason)
+            )
         return redirect("imports:batch", pk=batch.pk)
-    batch = services.batch_import(batch=batch, by=request.user, skip_errors=skip_errors)
+    batch = services.batch_import(
+        batch=batch, by=request.user, skip_errors=skip_errors, correction_reason=reason
+    )
     if batch.status == ImportBatch.Status.IMPORTED:
         messages.success(request, _("The ledger was imported."))
     else:

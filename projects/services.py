@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -412,8 +413,19 @@ def new_project(*, by, row: dict, day: dt.date | None = None) -> Project:
     return project
 
 
+def new_project_keys(project: Project) -> set[str]:
+    """The outbox keys a new project (project_bulk_create's) names: every bucket it counts in."""
+    return project_bucket_keys(project, with_funds=False) | {project_key(project.pk)}
+
+
 @transaction.atomic
-def project_bulk_create(*, by, rows: list[dict], batch_size: int = 2000) -> list[Project]:
+def project_bulk_create(
+    *,
+    by,
+    rows: list[dict],
+    batch_size: int = 2000,
+    correction: CorrectionNote | None = None,
+) -> list[Project]:
     """Create many projects at once (ledger imports): the same rules as project_create, row by
     row, then one `bulk_create` of the projects and one of their change history (simple-history's
     `bulk_create_with_history`), one of their first StageChange and one rollup outbox row naming
@@ -422,7 +434,8 @@ def project_bulk_create(*, by, rows: list[dict], batch_size: int = 2000) -> list
     Each row is project_create's keyword arguments (`stage` included). Foreign keys must be
     objects loaded from the database (their existence is not re-queried per row). A row that
     breaks a rule raises its ValidationError with `row_index` set to its position in `rows`;
-    nothing is written then."""
+    nothing is written then. Rows dated into a locked period need `correction` (one note for the
+    whole batch, rollups.locks), as project_create needs its reason."""
     projects = []
     checked_regions: set = set()
     day = today()
@@ -454,9 +467,8 @@ def project_bulk_create(*, by, rows: list[dict], batch_size: int = 2000) -> list
     )
     keys: set[str] = set()
     for p in projects:
-        keys |= project_bucket_keys(p, with_funds=False)  # new: no funds months yet
-        keys.add(project_key(p.pk))
-    enqueue_refresh(keys=keys)
+        keys |= new_project_keys(p)  # new: no funds months yet
+    enqueue_refresh(keys=keys, correction=correction)
     claims_register(projects=projects)
     return projects
 
@@ -640,7 +652,11 @@ _ATTNAMES = {f.name: f.attname for f in Project._meta.concrete_fields}
 
 @transaction.atomic
 def project_bulk_apply(
-    *, by, rows: list[tuple[Project, str | None, dict]], reason: str
+    *,
+    by,
+    rows: list[tuple[Project, str | None, dict]],
+    reason: str,
+    correction: CorrectionNote | None = None,
 ) -> list[Project]:
     """Bring many existing projects to new states at once (ledger imports and their rollback).
     Each row is (project, stage or None, fields): the fields as project_update takes them, and
@@ -650,15 +666,69 @@ def project_bulk_apply(
     (simple-history's `bulk_update_with_history`), one insert of their StageChanges, one outbox
     row naming every bucket they left or entered, and one 首报首谈 check of those whose investor
     or region changed. Foreign keys in `fields` must be objects loaded from the database. A row
-    that breaks a rule raises its ValidationError with `row_index` set; nothing is written."""
+    that breaks a rule raises its ValidationError with `row_index` set; nothing is written.
+    Rows that move figures of a locked period need `correction` (one note for the whole batch,
+    rollups.locks), as project_update needs its reason."""
     if not rows:
         return []
+    applied = _bulk_apply_in_memory(by=by, rows=rows, reason=reason, for_update=True)
+    projects, claimed_as = applied.projects, applied.claimed_as
+    moves, written = applied.moves, applied.written
+    if "name" in written:
+        written |= {"name_pinyin", "name_initials"}
+    now = timezone.now()
+    for project in projects:
+        project.updated_at = now
+    bulk_update_with_history(
+        projects,
+        Project,
+        sorted(written),
+        batch_size=BULK_UPDATE_SIZE,
+        **bulk_history_options(by),
+    )
+    for move in moves:
+        move.changed_by = by
+    StageChange.objects.bulk_create(moves)
+    keys: set[str] = set().union(*applied.row_keys)
+    enqueue_refresh(keys=keys, correction=correction)
+    claims_register(
+        projects=[p for p in projects if (p.investor_id, p.region_id) != claimed_as[p.pk]]
+    )
+    return projects
+
+
+def project_bulk_apply_keys(
+    *, by, rows: list[tuple[Project, str | None, dict]], reason: str
+) -> list[set[str]]:
+    """The outbox keys project_bulk_apply would name for each row (the buckets the project
+    leaves or enters), worked out the same way in memory and writing nothing: what a ledger
+    import's preview checks against the locked periods. A row it refuses raises as it would."""
+    if not rows:
+        return []
+    return _bulk_apply_in_memory(by=by, rows=rows, reason=reason, for_update=False).row_keys
+
+
+@dataclass
+class _Applied:
+    projects: list[Project]
+    originals: dict[int, Project]
+    claimed_as: dict[int, tuple]
+    moves: list[StageChange]
+    written: set[str]
+    row_keys: list[set[str]]
+
+
+def _bulk_apply_in_memory(
+    *, by, rows: list[tuple[Project, str | None, dict]], reason: str, for_update: bool
+) -> _Applied:
+    """project_bulk_apply's rules, row by row on freshly read projects, and the keys each row
+    names; nothing is written."""
     ids = [given.pk for given, _stage, _fields in rows]
     locked: dict[int, Project] = {}
+    qs = Project.objects.select_for_update(of=("self",)) if for_update else Project.objects
     for start in range(0, len(ids), _SLICE):
         locked.update(
-            Project.objects.select_for_update(of=("self",))
-            .select_related("investor", "park", "chain_link")
+            qs.select_related("investor", "park", "chain_link")
             .filter(pk__in=ids[start : start + _SLICE])
             .in_bulk()
         )
@@ -695,26 +765,11 @@ def project_bulk_apply(
             for name in set(fields) | _STAGE_FIELDS
             if getattr(project, _ATTNAMES[name]) != getattr(before, _ATTNAMES[name])
         }
-    if "name" in written:
-        written |= {"name_pinyin", "name_initials"}
-    now = timezone.now()
-    for project in projects:
-        project.updated_at = now
-    bulk_update_with_history(
-        projects,
-        Project,
-        sorted(written),
-        batch_size=BULK_UPDATE_SIZE,
-        **bulk_history_options(by),
-    )
-    for move in moves:
-        move.changed_by = by
-    StageChange.objects.bulk_create(moves)
     # A project's funds and completed-investment cells move only with the cell's other keys
     # (region, chain, method, park, flags): their months are read for those projects alone.
     moved = [p.pk for p in projects if _cell_dims(p) != _cell_dims(originals[p.pk])]
     months = _funds_months(moved) if moved else {}
-    keys: set[str] = set()
+    row_keys: list[set[str]] = []
     for project in projects:
         had = months.get(project.pk, [])
         before = ProjectBuckets(
@@ -723,14 +778,11 @@ def project_bulk_apply(
             originals[project.pk].planned_investment,
             {},
         )
-        keys |= changed_bucket_keys(before, project, months=had)
+        keys = changed_bucket_keys(before, project, months=had)
         if any(getattr(originals[project.pk], f) != getattr(project, f) for f in LIGHT_INPUTS):
             keys.add(project_key(project.pk))
-    enqueue_refresh(keys=keys)
-    claims_register(
-        projects=[p for p in projects if (p.investor_id, p.region_id) != claimed_as[p.pk]]
-    )
-    return projects
+        row_keys.append(keys)
+    return _Applied(projects, originals, claimed_as, moves, written, row_keys)
 
 
 def _cell_dims(project: Project) -> tuple:
@@ -1191,13 +1243,22 @@ def funds_record(
     )
 
 
+def funds_row_keys(project: Project, month: dt.date) -> set[str]:
+    """The outbox keys a month's funds record of `project` names (funds_bulk_record's)."""
+    month = month.replace(day=1)
+    return project_bucket_keys(project, months=[("funds", month), ("funds_verified", month)])
+
+
 @transaction.atomic
-def funds_bulk_record(*, by, rows: list[dict]) -> tuple[list[FundsInPlace], list[FundsInPlace]]:
+def funds_bulk_record(
+    *, by, rows: list[dict], correction: CorrectionNote | None = None
+) -> tuple[list[FundsInPlace], list[FundsInPlace]]:
     """funds_record for many months at once (ledger imports and their rollback): each row is
     funds_record's keyword arguments (project, month, amount, note). The same checks row by row;
     then one insert of the new records, one bulk update of the corrected ones, each with its
     change history, and one outbox row. A row that breaks a rule raises its ValidationError with
-    `row_index` set; nothing is written. Returns (created, updated)."""
+    `row_index` set; nothing is written. Months of a locked period need `correction` (one note
+    for the whole batch, rollups.locks). Returns (created, updated)."""
     ids = sorted({row["project"].pk for row in rows})
     existing: dict[tuple[int, dt.date], FundsInPlace] = {}
     for start in range(0, len(ids), _SLICE):
@@ -1228,7 +1289,7 @@ def funds_bulk_record(*, by, rows: list[dict]) -> tuple[list[FundsInPlace], list
         else:
             updated.append(record)
         record.amount, record.note, record.recorded_by = amount, row.get("note", "").strip(), by
-        keys |= project_bucket_keys(project, months=[("funds", month), ("funds_verified", month)])
+        keys |= funds_row_keys(project, month)
     bulk_create_with_history(created, FundsInPlace, **bulk_history_options(by))
     for record in updated:
         record.updated_at = timezone.now()
@@ -1239,7 +1300,7 @@ def funds_bulk_record(*, by, rows: list[dict]) -> tuple[list[FundsInPlace], list
         batch_size=BULK_UPDATE_SIZE,
         **bulk_history_options(by),
     )
-    enqueue_refresh(keys=keys)
+    enqueue_refresh(keys=keys, correction=correction)
     return created, updated
 
 

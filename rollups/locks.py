@@ -313,24 +313,48 @@ def _key_month(key: str) -> dt.date | None:
     return None
 
 
+def _touched(months: dict[str, dt.date], locks: list[PeriodLock]) -> dict[PeriodLock, list[str]]:
+    """The rule: a key moves a figure of a lock when the month it names lies in the lock's period."""
+    touched = {
+        lock: sorted(k for k, m in months.items() if lock.start <= m <= lock.end) for lock in locks
+    }
+    return {lock: ks for lock, ks in touched.items() if ks}
+
+
+def touched_periods(keys) -> dict[PeriodLock, list[str]]:
+    """The active locks whose figures a change naming these outbox keys would move, each with
+    the keys that name it (what `guard` refuses without a reason). One small query when the keys
+    name any month."""
+    months = {key: month for key in keys if (month := _key_month(key)) is not None}
+    if not months:
+        return {}
+    return _touched(months, active_locks(min(months.values()), max(months.values())))
+
+
+def touched_periods_by_row(rows_keys: list) -> list[list[PeriodLock]]:
+    """`touched_periods` for many changes at once (the rows of a ledger import's preview): for
+    each list of outbox keys, the active locks it would move, oldest first. One query in all."""
+    months = [
+        {key: month for key in keys if (month := _key_month(key)) is not None} for keys in rows_keys
+    ]
+    every = [m for row in months for m in row.values()]
+    if not every:
+        return [[] for _row in months]
+    locks = active_locks(min(every), max(every))
+    return [list(_touched(row, locks)) if row else [] for row in months]
+
+
 def guard(keys: list[str], correction: CorrectionNote | None) -> None:
     """Refuse a change that moves a figure of a locked period unless it is a correction with a
     reason; record the correction. Runs inside the writer's transaction (so a refusal saves
     nothing). One small query when the keys name any month."""
-    months = {key: month for key in keys if (month := _key_month(key)) is not None}
-    if not months:
-        return
-    locks = active_locks(min(months.values()), max(months.values()))
-    touched = {
-        lock: sorted(k for k, m in months.items() if lock.start <= m <= lock.end) for lock in locks
-    }
-    touched = {lock: ks for lock, ks in touched.items() if ks}
+    touched = touched_periods(keys)
     if not touched:
         return
     reason = (correction.reason if correction else "").strip()
     if not reason:
         names = "、".join(lock.label for lock in touched)
-        raise ValidationError(
+        refusal = ValidationError(
             {
                 "correction_reason": [
                     _(
@@ -341,6 +365,8 @@ def guard(keys: list[str], correction: CorrectionNote | None) -> None:
                 ]
             }
         )
+        refusal.locked_periods = list(touched)  # for callers that show which periods
+        raise refusal
     for lock, ks in touched.items():
         earlier = correction.recorded.get(lock.pk)
         if earlier is not None:
