@@ -283,6 +283,10 @@ def link_queries(period: ScorePeriod) -> dict[str, str]:
         Indicator.FOREIGN_AMOUNT: _query(**signed, foreign="true"),
         # The projects red at the period's end, as the light history has them (the deduction's count).
         "red": _query(light="red", light_on=history_day(period.end).isoformat()),
+        # The evidence records returned as false with their claimed date in the period.
+        "returned": _query(
+            returned_false_from=period.start.isoformat(), returned_false_to=period.end.isoformat()
+        ),
     }
 
 
@@ -347,6 +351,7 @@ def compute_scores(
                 total=total,
                 links={
                     "red": links["red"],
+                    "returned": links["returned"],
                     "buckets": [f"{prefix}&{q}" if q else prefix for q in bucket_queries],
                 },
             )
@@ -394,6 +399,7 @@ def published_scores(period: ScorePeriod) -> ScoreTable | None:
                 rank=item["rank"],
                 links={
                     "red": links["red"],
+                    "returned": links["returned"],
                     "buckets": [
                         bucket_link(item["code"], period, low, high)
                         for low, high, _p in values.buckets
