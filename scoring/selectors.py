@@ -134,6 +134,14 @@ class Cell:
         return f"{(Decimal(self.actual) / 10000).quantize(CENT, ROUND_HALF_UP)}亿"
 
     @property
+    def ratio_display(self) -> str:
+        """The figure against its prorated target, as a percentage ("" for the start rate, a
+        share already, and where no target is set)."""
+        if self.key == Indicator.START_RATE or self.ratio is None:
+            return ""
+        return f"{(self.ratio * 100).quantize(Decimal('0.1'), ROUND_HALF_UP)}%"
+
+    @property
     def points_display(self) -> str:
         return f"{self.points.quantize(CENT, ROUND_HALF_UP)}"
 

@@ -156,3 +156,39 @@ def test_a_county_official_drills_into_their_own_county_only(demo, demo_users, c
     listed = client.get(links["140702"][1].replace("&amp;", "&"))  # 榆次's signed count
     shown = re.search(r'data-testid="cell-signed_count"[^>]*>(\d+)<', rows["140702"]).group(1)
     assert listed.context["totals"]["count"] == int(shown)
+
+
+def test_publishing_and_generating_on_the_pages_are_city_staffs(demo, demo_users, client):
+    """The publish and generate buttons post to views only city staff may use; a published
+    period then shows 已发布 with its scheme version to every reader."""
+    from scoring.models import Publication, ReportDocument
+
+    data = {"year": "2023", "period": "q1"}
+    for name in ("leader", "yuci_official", "yuci_staff"):
+        client.force_login(demo_users[name])
+        assert client.post(reverse("scoring:publish"), data).status_code == 403
+        assert client.post(reverse("scoring:generate"), data).status_code == 403
+    assert not Publication.objects.exists() and not ReportDocument.objects.exists()
+    client.force_login(demo_users["city_staff"])
+    assert client.post(reverse("scoring:publish"), data).status_code == 302
+    assert client.post(reverse("scoring:generate"), dict(data, kind="reminders")).status_code == 302
+    publication = Publication.objects.get()
+    assert (publication.year, publication.period, publication.scheme.version) == (2023, "q1", 1)
+    assert ReportDocument.objects.filter(kind="reminder").exists()
+    client.force_login(demo_users["yuci_official"])
+    page = client.get(reverse("scoring:scores"), Q1.query()).content.decode()
+    assert "已发布" in page and "方案第1版" in page
+
+
+def test_each_ratio_cell_shows_its_share_of_the_prorated_target(demo, demo_users, client):
+    """The columns are headed 完成率: under each figure the page says how much of the target it
+    is (the year's target prorated to the period), as the points are computed from."""
+    client.force_login(demo_users["leader"])
+    page = client.get(reverse("scoring:scores"), Q1.query()).content.decode()
+    row = page.split('data-region="140702"', 1)[1].split("</tr>", 1)[0]
+    shown = re.search(r'data-testid="ratio-signed_count">完成目标([\d.]+)%<', row).group(1)
+    yuci = next(r for r in scored_regions() if r.code == "140702")
+    target = Target.objects.get(region=yuci, year=2023).signed_count * Decimal(3) / 12
+    count = region_figures(Q1).regions[yuci.pk].signed_count
+    assert Decimal(shown) == (count * 100 / target).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    assert 'data-testid="ratio-start_rate"' not in row  # a share already
