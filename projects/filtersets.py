@@ -179,6 +179,15 @@ class ProjectFilterSet(filters.FilterSet):
     light_stage = filters.ChoiceFilter(
         choices=Stage.choices, method="filter_light", label=_("Stage when lit")
     )
+    # The assessment's "returned as false" deduction links here: projects with an evidence record
+    # returned as false (核实为虚假, still marked) whose claimed date lies in the range, as the
+    # deduction's tally (rollups.ReturnedFalseTally) counts them.
+    returned_false_from = filters.DateFilter(
+        method="filter_returned_false", label=_("Evidence returned as false from")
+    )
+    returned_false_to = filters.DateFilter(
+        method="filter_returned_false", label=_("Evidence returned as false to")
+    )
     # The dashboards' signed figures link here with counts_as_signed=true: the same caliber (口径).
     counts_as_signed = filters.BooleanFilter(
         method="filter_counts_as_signed", label=_("Counts as a signed project (caliber)")
@@ -260,6 +269,21 @@ class ProjectFilterSet(filters.FilterSet):
         if stage:
             rows = rows.filter(stage=stage)
         return queryset.filter(pk__in=rows.values("project_id"))
+
+    def filter_returned_false(self, queryset, name, value):
+        data = self.form.cleaned_data
+        start, end = data.get("returned_false_from"), data.get("returned_false_to")
+        # Both ends make one condition on the same claim: applied once, by whichever is given.
+        if name == "returned_false_to" and start is not None:
+            return queryset
+        # The claims live in the verification app, above this one: the reverse relation.
+        claim = Project._meta.get_field("milestone_claims").related_model
+        claims = claim.objects.filter(project=OuterRef("pk"), found_false=True)
+        if start is not None:
+            claims = claims.filter(claimed_on__gte=start)
+        if end is not None:
+            claims = claims.filter(claimed_on__lte=end)
+        return queryset.filter(Exists(claims))
 
     def filter_counts_as_signed(self, queryset, name, value):
         if value is None:

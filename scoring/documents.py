@@ -394,6 +394,14 @@ def _changes(period: ScorePeriod, rows, city: Figures) -> str:
             down.append(f"{region.name}(下降{rank - old}位)")
         else:
             same.append(region.name)
+    if not before_rank:
+        # No scheme was in force for the previous period: it has figures but no ranking.
+        moves = "上期未进行考评排名,本期排名不作比较。"
+    else:
+        moves = (
+            f"考评排名上升的有:{'、'.join(up) or '无'};"
+            f"下降的有:{'、'.join(down) or '无'};持平的有:{'、'.join(same) or '无'}。"
+        )
     if previous.year == period.year:
         added = (
             f"本期全市新增签约项目{city.signed_count - before_fig.city.signed_count}个、"
@@ -402,10 +410,7 @@ def _changes(period: ScorePeriod, rows, city: Figures) -> str:
         )
     else:
         added = "本期为年度首期,累计数据自1月起重新计算。"
-    return (
-        f"与上期({label})相比,{added}考评排名上升的有:{'、'.join(up) or '无'};"
-        f"下降的有:{'、'.join(down) or '无'};持平的有:{'、'.join(same) or '无'}。"
-    )
+    return f"与上期({label})相比,{added}{moves}"
 
 
 # --- the 提醒函 -----------------------------------------------------------------------------------

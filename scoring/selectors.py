@@ -134,6 +134,14 @@ class Cell:
         return f"{(Decimal(self.actual) / 10000).quantize(CENT, ROUND_HALF_UP)}亿"
 
     @property
+    def ratio_display(self) -> str:
+        """The figure against its prorated target, as a percentage ("" for the start rate, a
+        share already, and where no target is set)."""
+        if self.key == Indicator.START_RATE or self.ratio is None:
+            return ""
+        return f"{(self.ratio * 100).quantize(Decimal('0.1'), ROUND_HALF_UP)}%"
+
+    @property
     def points_display(self) -> str:
         return f"{self.points.quantize(CENT, ROUND_HALF_UP)}"
 
@@ -283,6 +291,10 @@ def link_queries(period: ScorePeriod) -> dict[str, str]:
         Indicator.FOREIGN_AMOUNT: _query(**signed, foreign="true"),
         # The projects red at the period's end, as the light history has them (the deduction's count).
         "red": _query(light="red", light_on=history_day(period.end).isoformat()),
+        # The evidence records returned as false with their claimed date in the period.
+        "returned": _query(
+            returned_false_from=period.start.isoformat(), returned_false_to=period.end.isoformat()
+        ),
     }
 
 
@@ -347,6 +359,7 @@ def compute_scores(
                 total=total,
                 links={
                     "red": links["red"],
+                    "returned": links["returned"],
                     "buckets": [f"{prefix}&{q}" if q else prefix for q in bucket_queries],
                 },
             )
@@ -394,6 +407,7 @@ def published_scores(period: ScorePeriod) -> ScoreTable | None:
                 rank=item["rank"],
                 links={
                     "red": links["red"],
+                    "returned": links["returned"],
                     "buckets": [
                         bucket_link(item["code"], period, low, high)
                         for low, high, _p in values.buckets

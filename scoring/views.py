@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
+from accounts.scoping import scoped_region_id
 from core.permissions import requires
 from rollups.models import RegionMonthRollup
 
@@ -73,7 +74,11 @@ def scores(request: HttpRequest) -> HttpResponse:
     else:
         table = published or selectors.compute_scores(period, scheme=scheme)
     before = {row.region_id: row.rank for row in baseline.rows} if baseline else {}
+    # A county official reads every county's scores but lists only their own county's projects:
+    # another county's figures are shown without a link (it would open an empty list).
+    own_region = scoped_region_id(request.user)
     for row in table.rows:
+        row.drillable = own_region is None or row.region_id == own_region
         row.rank_before = before.get(row.region_id)
         row.rank_change = (before[row.region_id] - row.rank) if row.region_id in before else 0
     weight_fields = []

@@ -225,3 +225,36 @@ def test_a_locked_periods_red_lights_and_false_returns_do_not_move(signing, demo
     locks.period_unlock(lock=lock, by=demo_users["admin"], reason="复核")
     figures = region_figures(Q1).regions[yuci]
     assert (figures.red_lights, figures.returned_false) == (1, 1)
+
+
+def test_the_returned_as_false_cell_drills_down_to_the_projects_behind_it(
+    signing, demo_users, client
+):
+    """Issue 22: every cell of /scores/ leads to the projects behind it, the returned-as-false
+    deduction too: the list shows the project whose evidence was marked false in the period."""
+    import re
+
+    from django.urls import reverse
+
+    scheme_create_default()
+    verifier = demo_users["city_staff"]
+    claim = _claim(signing, demo_users)
+    services.claim_return(claim=claim, by=verifier, reason="现场无此项目", found_false=True)
+    client.force_login(demo_users["leader"])
+
+    def cell(period: str) -> tuple[str, str]:
+        page = client.get(reverse("scoring:scores"), {"year": "2023", "period": period}).text
+        row = page.split('data-region="140702"', 1)[1].split("</tr>", 1)[0]
+        found = re.search(r'<a href="([^"]+)" data-testid="cell-returned"[^>]*>(\d+)<', row)
+        return found.group(2), found.group(1).replace("&amp;", "&")
+
+    shown, link = cell("q1")
+    assert shown == "1" and "returned_false_from=2023-01-01" in link
+    listed = client.get(link)
+    assert signing.project.name in listed.text
+    assert listed.context["totals"]["count"] == 1
+    # January ends before the claimed date (2023-02-03): nothing deducted, nothing listed.
+    shown, link = cell("m1")
+    assert shown == "0"
+    listed = client.get(link)
+    assert signing.project.name not in listed.text and listed.context["totals"]["count"] == 0
