@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from core.models import IndustryChain, Region
 from lights import services
-from lights.models import SupervisionItem
+from lights.models import LightRule, SupervisionItem
 from notifications import services as notification_services
 from notifications.models import Kind
 from notifications.selectors import notices
@@ -223,3 +223,28 @@ def test_an_empty_answer_is_refused_with_a_message(client, demo_users, items):
     ).text
     assert "请填写答复" in page
     assert SupervisionItem.objects.get(pk=item.pk).status == "open"
+
+
+def test_only_city_staff_retire_a_rule_and_the_lights_follow(client, demo_users, reference_data):
+    """tests/security/url_rules.py skips lights:rule_retire as "tested in tests/lights": here."""
+    project = make_project(by=demo_users["yuci_staff"], stage=Stage.SIGNED, signed_on=D(2023, 2, 3))
+    services.lights_refresh()
+    assert _light(project) == "red"
+    rule = services.rule_create(
+        by=demo_users["city_staff"],
+        from_stage="signed",
+        yellow_days=2000,
+        red_days=3000,
+        region=Region.objects.get(code="140702"),
+    )
+    assert _light(project) == "green"
+    url = reverse("lights:rule_retire", args=[rule.series])
+    for name in ("yuci_staff", "yuci_official", "leader"):
+        client.force_login(demo_users[name])
+        assert client.post(url).status_code == 403
+    assert LightRule.objects.get(pk=rule.pk).is_current
+    client.force_login(demo_users["city_staff"])
+    assert client.get(url).status_code == 405
+    assert client.post(url).status_code == 302
+    assert not LightRule.objects.get(pk=rule.pk).is_current
+    assert _light(project) == "red"  # judged by the city-wide 180 days again
