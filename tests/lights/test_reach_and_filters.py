@@ -248,3 +248,26 @@ def test_only_city_staff_retire_a_rule_and_the_lights_follow(client, demo_users,
     assert client.post(url).status_code == 302
     assert not LightRule.objects.get(pk=rule.pk).is_current
     assert _light(project) == "red"  # judged by the city-wide 180 days again
+
+
+def test_city_staff_return_an_answer_with_a_reason_and_the_county_answers_again(
+    client, demo_users, items
+):
+    item = items["old"]
+    clerk = demo_users["yuci_staff"]
+    services.supervision_answer(item=item, by=clerk, answer="已办理")
+    client.force_login(demo_users["city_staff"])
+    review = reverse("lights:supervision_review", args=[item.pk])
+    client.post(review, {"decision": "returned", "note": ""})
+    assert SupervisionItem.objects.get(pk=item.pk).status == "answered"  # no reason: refused
+    client.post(review, {"decision": "returned", "note": "请附用地批复"})
+    item.refresh_from_db()
+    assert (item.status, item.review_note) == ("returned", "请附用地批复")
+    client.force_login(clerk)
+    detail = client.get(reverse("lights:supervision_detail", args=[item.pk])).text
+    assert "请附用地批复" in detail and "answer-form" in detail
+    services.supervision_answer(item=item, by=clerk, answer="已附用地批复")
+    item.refresh_from_db()
+    assert (
+        item.status == "answered" and item.history.count() == 4
+    )  # opened, answered, returned, answered
