@@ -666,12 +666,14 @@ def _follow_day_tallies(new: QuerySet[LightChange]) -> None:
 
 
 # --- 督办 ------------------------------------------------------------------------------------------
-def _may_answer(user, item: SupervisionItem) -> bool:
+def may_answer(user, item: SupervisionItem) -> bool:
+    """The county answers (its staff, for a project of their region); the city closes or
+    returns, never answers its own instruction."""
     if user is None:
         return True
     if user.role == Role.COUNTY_STAFF:
         return scoped_region_id(user) == item.project.region_id
-    return is_city_editor(user)
+    return False
 
 
 @transaction.atomic
@@ -712,7 +714,7 @@ def supervision_answer(*, item: SupervisionItem, by, answer: str) -> Supervision
     item = SupervisionItem.objects.select_for_update().select_related("project").get(pk=item.pk)
     if by is not None:
         check_can_edit(by, item.project)
-        if not _may_answer(by, item):
+        if not may_answer(by, item):
             raise PermissionDenied(_("Only the county staff of the project's region answer."))
     answer = (answer or "").strip()
     if not answer:

@@ -125,8 +125,7 @@ def supervision_detail(request: HttpRequest, pk: int) -> HttpResponse:
     attachments = Attachment.objects.filter(
         content_type=ContentType.objects.get_for_model(SupervisionItem), object_id=item.pk
     )
-    may_answer = item.status in selectors.UNFINISHED and services._may_answer(request.user, item)
-    may_answer = may_answer and request.user.role in ("county_staff", "city_staff", "city_admin")
+    may_answer = item.status in selectors.UNFINISHED and services.may_answer(request.user, item)
     may_review = item.status == SupervisionItem.Status.ANSWERED and services.is_city_editor(
         request.user
     )

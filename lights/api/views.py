@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import django_filters
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins
 from rest_framework.decorators import action
@@ -51,6 +53,8 @@ class SupervisionItemViewSet(ListMixin, mixins.RetrieveModelMixin, ApiViewSet):
     @action(detail=True, methods=["post"])
     def answer(self, request, pk=None):
         item = self.get_object()
+        if not services.may_answer(request.user, item):  # before the body: the city never answers
+            raise PermissionDenied(_("Only the county staff of the project's region answer."))
         data = serializers.AnswerSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return self._done(

@@ -133,3 +133,22 @@ def test_city_staff_open_an_item_by_hand(client_for, demo_users, reference_data)
     assert item.origin == "manual" and item.owner == demo_users["yuci_staff"]
     county = client_for(demo_users["yuci_staff"])
     assert county.get(reverse("lights:supervision_open", args=[project.pk])).status_code == 403
+
+
+def test_the_city_closes_or_returns_but_never_answers_an_item(client_for, demo_users, red_item):
+    """The county answers; city staff see no answer form, and a POST of one is refused (403)
+    with the item still open."""
+    clerk = client_for(demo_users["yuci_staff"])
+    page = clerk.get(reverse("lights:supervision_detail", args=[red_item.pk]))
+    assert 'data-testid="answer-form"' in page.content.decode()
+    city = client_for(demo_users["city_staff"])
+    page = city.get(reverse("lights:supervision_detail", args=[red_item.pk]))
+    assert page.status_code == 200
+    assert 'data-testid="answer-form"' not in page.content.decode()
+    refused = city.post(
+        reverse("lights:supervision_answer", args=[red_item.pk]), {"answer": "市里代为答复"}
+    )
+    assert refused.status_code == 403
+    red_item.refresh_from_db()
+    assert red_item.status == SupervisionItem.Status.OPEN
+    assert red_item.answer == ""

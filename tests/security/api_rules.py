@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tests.security.url_rules import CITY_EDITORS, EDITORS, EVERYONE
+from tests.security.url_rules import CITY_EDITORS, COUNTY_EDITORS, EDITORS, EVERYONE
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,9 @@ API_RULES: dict[str, Op] = {
     # --- 督办 items follow their project's scope; county staff answer, city staff close / return
     "v1_supervision_items_list": Op(),
     "v1_supervision_items_retrieve": Op(obj="supervision"),
-    "v1_supervision_items_answer_create": Op(obj="supervision", roles=EDITORS, writes=True, ok=400),
+    "v1_supervision_items_answer_create": Op(
+        obj="supervision", roles=COUNTY_EDITORS, writes=True, ok=400
+    ),
     "v1_supervision_items_close_create": Op(obj="supervision", roles=CITY_EDITORS, ok=400),
     "v1_supervision_items_return_create": Op(obj="supervision", roles=CITY_EDITORS, ok=400),
     # Light rules: city-wide settings, read by every caller.

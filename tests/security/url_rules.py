@@ -32,6 +32,7 @@ USERS = [ADMIN, CITY_STAFF, YUCI_STAFF, TAIGU_STAFF, YUCI_OFFICIAL, LEADER, API_
 EVERYONE = frozenset(USERS)
 EDITORS = frozenset({ADMIN, CITY_STAFF, YUCI_STAFF, TAIGU_STAFF})
 CITY_EDITORS = frozenset({ADMIN, CITY_STAFF})
+COUNTY_EDITORS = frozenset({YUCI_STAFF, TAIGU_STAFF})  # 督办 answers: the county's
 CITY_ADMINS = frozenset({ADMIN})
 PEOPLE = EVERYONE - {API_READER}  # pages for people; an API client uses the API
 
