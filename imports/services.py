@@ -13,7 +13,8 @@ change history); events and targets row by row.
 Locked periods (issue 21): the preview marks the rows that would move figures of a locked period
 (`mark_locked`, the writers' own keys checked by rollups.locks), and the import then needs a
 correction reason; the bulk writers share one CorrectionNote, so each locked period lists one
-correction per import."""
+correction per import. Rolling a batch back works the same way (`batch_rollback`): refused while it
+would move a locked period, unless given a reason, then one correction per locked period."""
 
 from __future__ import annotations
 
