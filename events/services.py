@@ -238,14 +238,22 @@ def _correction(reason: str, by, signing_or_project, signed_on) -> CorrectionNot
 
 
 @transaction.atomic
-def signing_delete(*, signing: Signing, by, correction_reason: str = "") -> None:
+def signing_delete(
+    *,
+    signing: Signing,
+    by,
+    correction_reason: str = "",
+    correction: CorrectionNote | None = None,
+) -> None:
     """Remove a signing record (an imported one being rolled back). The project's stage is not
-    moved here: whoever undoes the signing restores the project through projects.services."""
+    moved here: whoever undoes the signing restores the project through projects.services.
+    `correction`: a note shared by many writes (a rollback's), instead of one made here."""
     if signing.event_id is not None:
         check_can_edit_event(by, signing.event)
     check_can_edit_region(by, signing.project.region)
     project = signing.project
-    correction = _correction(correction_reason, by, signing, signing.signed_on)
+    if correction is None:
+        correction = _correction(correction_reason, by, signing, signing.signed_on)
     signing.delete()
     project_services._record_change(project, correction=correction)
 

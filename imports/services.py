@@ -13,7 +13,8 @@ change history); events and targets row by row.
 Locked periods (issue 21): the preview marks the rows that would move figures of a locked period
 (`mark_locked`, the writers' own keys checked by rollups.locks), and the import then needs a
 correction reason; the bulk writers share one CorrectionNote, so each locked period lists one
-correction per import."""
+correction per import. Rolling a batch back works the same way (`batch_rollback`): refused while it
+would move a locked period, unless given a reason, then one correction per locked period."""
 
 from __future__ import annotations
 
@@ -833,10 +834,15 @@ def _models():
 
 
 @transaction.atomic
-def batch_rollback(*, batch: ImportBatch, by) -> ImportBatch:
+def batch_rollback(*, batch: ImportBatch, by, correction_reason: str = "") -> ImportBatch:
     """Undo an imported batch: what it created is deleted (soft for projects and enterprises), what
     it updated gets its earlier values back, through the same services. Refused when any record
-    was changed again after the import, so no later work is silently lost."""
+    was changed again after the import, so no later work is silently lost.
+
+    A rollback that moves figures of a locked period is refused (nothing changes) unless
+    `correction_reason` is given: the writers then share one correction note, so each locked
+    period lists one correction for the rollback and its locked figures do not move. The refusal
+    carries `locked_periods` (the guard's), for the page to ask for the reason."""
     batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.status != ImportBatch.Status.IMPORTED:
         raise ValidationError(_("Only an imported batch can be rolled back."))
@@ -850,6 +856,38 @@ def batch_rollback(*, batch: ImportBatch, by) -> ImportBatch:
             )
             % {"n": len(changed_since), "example": changed_since[0]}
         )
+    correction = CorrectionNote(
+        reason=correction_reason,
+        by=by,
+        subject=_("Rollback of ledger import #%(id)d (%(file)s)")
+        % {"id": batch.pk, "file": batch.filename},
+    )
+    try:
+        _rollback_writes(batch, by=by, correction=correction)
+    except ValidationError as exc:
+        if not _is_lock_refusal(exc):
+            raise
+        periods = list(getattr(exc, "locked_periods", []))
+        refusal = ValidationError(rollback_locked_refusal([lock.label for lock in periods]))
+        refusal.locked_periods = periods
+        raise refusal from exc
+    batch.status = ImportBatch.Status.ROLLED_BACK
+    batch.rolled_back_at = timezone.now()
+    batch.rolled_back_by = by
+    batch.save()
+    return batch
+
+
+def rollback_locked_refusal(periods: list[str]) -> str:
+    return _(
+        "Nothing was rolled back: rolling back this import moves figures of the locked period "
+        "%(period)s. Give a correction reason to roll it back as a correction."
+    ) % {"period": "、".join(periods)}
+
+
+def _rollback_writes(batch: ImportBatch, *, by, correction: CorrectionNote) -> None:
+    """batch_rollback's writes, each through its service; every writer that may move a figure
+    gets the rollback's one correction note."""
     with history_reason(f"{ROLLBACK_REASON} #{batch.pk}"):
         LedgerKey.objects.filter(pk__in=batch.ledger_keys).delete()
         # The evidence files the import attached from its zip, and the claims they opened (before
@@ -863,7 +901,7 @@ def batch_rollback(*, batch: ImportBatch, by) -> ImportBatch:
         for pk in batch.created.get("events.signing", []):
             signing = Signing.objects.filter(pk=pk).select_related("event", "project").first()
             if signing is not None:
-                event_services.signing_delete(signing=signing, by=by)
+                event_services.signing_delete(signing=signing, by=by, correction=correction)
         for pk, snap in batch.updated.get("events.promotionevent", {}).items():
             snap = dict(snap)
             organisers = list(Region.objects.filter(pk__in=snap.pop("organisers")))
@@ -890,6 +928,7 @@ def batch_rollback(*, batch: ImportBatch, by) -> ImportBatch:
         project_services.funds_bulk_delete(
             records=list(funds.filter(pk__in=batch.created.get("projects.fundsinplace", []))),
             by=by,
+            correction=correction,
         )
         restored = batch.updated.get("projects.fundsinplace", {})
         project_services.funds_bulk_record(
@@ -903,17 +942,21 @@ def batch_rollback(*, batch: ImportBatch, by) -> ImportBatch:
                 }
                 for record in funds.filter(pk__in=[int(pk) for pk in restored])
             ],
+            correction=correction,
         )
         project_services.project_bulk_delete(
             projects=list(Project.objects.filter(pk__in=batch.created.get("projects.project", []))),
             by=by,
+            correction=correction,
         )
         restored = batch.updated.get("projects.project", {})
         rows = []
         for project in Project.objects.filter(pk__in=[int(pk) for pk in restored]):
             values = _restore_values(Project, restored[str(project.pk)])
             rows.append((project, values.pop("stage"), values))
-        project_services.project_bulk_apply(by=by, rows=rows, reason=ROLLBACK_REASON)
+        project_services.project_bulk_apply(
+            by=by, rows=rows, reason=ROLLBACK_REASON, correction=correction
+        )
         for pk, snap in batch.updated.get("enterprises.enterprise", {}).items():
             enterprise_services.enterprise_update(
                 enterprise=Enterprise.objects.get(pk=pk), **_restore_values(Enterprise, snap)
@@ -922,11 +965,6 @@ def batch_rollback(*, batch: ImportBatch, by) -> ImportBatch:
             enterprise = Enterprise.objects.filter(pk=pk).first()
             if enterprise is not None:
                 enterprise_services.enterprise_delete(enterprise=enterprise)
-    batch.status = ImportBatch.Status.ROLLED_BACK
-    batch.rolled_back_at = timezone.now()
-    batch.rolled_back_by = by
-    batch.save()
-    return batch
 
 
 def _changed_since(batch: ImportBatch, get_model) -> list[str]:

@@ -123,6 +123,14 @@ def _preview_rows(batch: ImportBatch, show: str) -> list[dict]:
 @login_required
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = selectors.batch_get(user=request.user, pk=pk)
+    return _batch_page(request, batch)
+
+
+def _batch_page(
+    request: HttpRequest, batch: ImportBatch, *, rollback_locked: list[str] | None = None
+) -> HttpResponse:
+    """The batch page. `rollback_locked`: the locked periods a refused rollback would move (the
+    guard's); the rollback form then requires the correction reason."""
     show = request.GET.get("show", "error" if batch.error_count else "")
     rows = _preview_rows(batch, show)
     error_rows = [r for r in batch.preview if r["errors"]][:PREVIEW_LIMIT]
@@ -139,6 +147,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "preview_limit": PREVIEW_LIMIT,
             "locked_rows": services.locked_rows(batch.preview)[:PREVIEW_LIMIT],
             "locked_periods": services.locked_periods(batch.preview),
+            "rollback_locked": rollback_locked or [],
         },
     )
 
@@ -200,10 +209,16 @@ def batch_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 def batch_rollback(request: HttpRequest, pk: int) -> HttpResponse:
     _require_editor(request)
     batch = selectors.batch_get(user=request.user, pk=pk)
+    # A rollback that moves figures of a locked period is done only as a correction, with a
+    # reason (rollups.locks.guard refuses it otherwise); the page then asks for the reason.
+    reason = request.POST.get("correction_reason", "").strip()
     try:
-        services.batch_rollback(batch=batch, by=request.user)
+        services.batch_rollback(batch=batch, by=request.user, correction_reason=reason)
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
+        periods = getattr(exc, "locked_periods", None)
+        if periods:
+            return _batch_page(request, batch, rollback_locked=[lock.label for lock in periods])
     except PermissionDenied as exc:
         messages.error(request, str(exc))
     else:

@@ -1305,9 +1305,12 @@ def funds_bulk_record(
 
 
 @transaction.atomic
-def funds_bulk_delete(*, records: list[FundsInPlace], by) -> None:
+def funds_bulk_delete(
+    *, records: list[FundsInPlace], by, correction: CorrectionNote | None = None
+) -> None:
     """funds_delete for many records at once (undoing an import): one delete, one insert of
-    their change-history records, one outbox row."""
+    their change-history records, one outbox row. Months of a locked period need `correction`
+    (one note for the whole batch)."""
     keys: set[str] = set()
     for record in records:
         check_can_edit_region(by, record.project.region_id)
@@ -1315,13 +1318,16 @@ def funds_bulk_delete(*, records: list[FundsInPlace], by) -> None:
             record.project, months=[("funds", record.month), ("funds_verified", record.month)]
         )
     bulk_delete_with_history(records, FundsInPlace, **bulk_history_options(by))
-    enqueue_refresh(keys=keys)
+    enqueue_refresh(keys=keys, correction=correction)
 
 
 @transaction.atomic
-def project_bulk_delete(*, projects: list[Project], by) -> None:
+def project_bulk_delete(
+    *, projects: list[Project], by, correction: CorrectionNote | None = None
+) -> None:
     """project_delete for many projects at once (undoing an import): one soft-delete update
-    with its change history, one outbox row naming every cell they counted in."""
+    with its change history, one outbox row naming every cell they counted in. Cells of a
+    locked period need `correction` (one note for the whole batch)."""
     months = _funds_months([p.pk for p in projects])
     keys: set[str] = set()
     now = timezone.now()
@@ -1338,7 +1344,7 @@ def project_bulk_delete(*, projects: list[Project], by) -> None:
         manager=Project.all_objects,
         **bulk_history_options(by),
     )
-    enqueue_refresh(keys=keys)
+    enqueue_refresh(keys=keys, correction=correction)
 
 
 @transaction.atomic

@@ -237,3 +237,124 @@ def test_an_events_import_signing_in_a_locked_quarter_asks_for_a_reason(demo_use
     assert Signing.objects.count() == 2
     correction = lock.corrections.get()
     assert correction.reason == "补录推介会签约" and f"台账导入 #{batch.pk}" in correction.subject
+
+
+# --- rolling back an import that moves a locked period -------------------------------------------
+ROLLBACK_REFUSED = (
+    "未撤销任何数据：撤销该导入会改变已锁定期间（2023年第1季度）的数字，请填写更正原因"
+)
+
+
+def _rollback(client, batch, **data):
+    response = client.post(reverse("imports:rollback", args=[batch.pk]), data, follow=True)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_rolling_back_an_import_of_a_locked_quarter_needs_a_reason(clerk, demo_users):
+    batch = _upload(clerk, xlsx_bytes([project_row()]))  # registered and signed in 2023 Q1
+    _confirm(clerk, batch)
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.IMPORTED, batch.message
+    project = Project.objects.get()
+    assert project.stage == Stage.SIGNED
+    page = _page(clerk, batch)
+    assert 'data-testid="rollback-form"' in page and REASON_FIELD in page
+    lock = _lock(demo_users)
+    locked = _q1()
+    assert locked["signed_count"] == 1
+
+    # Without a reason: refused with a clear message, nothing changes, the form asks for it.
+    for data in ({}, {"correction_reason": "  "}):
+        page = _rollback(clerk, batch, **data)
+        assert ROLLBACK_REFUSED in page
+        assert "required" in page.split('id="id_rollback_reason"')[1].split(">")[0]
+        batch.refresh_from_db()
+        assert batch.status == ImportBatch.Status.IMPORTED
+        assert Project.objects.get(pk=project.pk).stage == Stage.SIGNED
+        assert not lock.corrections.exists()
+
+    # With a reason: rolled back as one correction of the quarter; its figures do not move.
+    page = _rollback(clerk, batch, correction_reason="该台账导错了文件")
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.ROLLED_BACK
+    assert not Project.objects.exists()
+    correction = lock.corrections.get()
+    assert correction.reason == "该台账导错了文件"
+    assert f"撤销台账导入 #{batch.pk}" in correction.subject and "台账.xlsx" in correction.subject
+    assert correction.by == demo_users["yuci_staff"]
+    assert any("2023-02-01" in key for key in correction.keys)  # the signing month
+    refresh.drain_outbox()
+    assert _q1() == locked
+    assert not locks.changed_snapshots()
+    listed = Client()
+    listed.force_login(demo_users["city_staff"])
+    period_page = listed.get(reverse("verification:lock_detail", args=[lock.pk])).content.decode()
+    assert "该台账导错了文件" in period_page and f"撤销台账导入 #{batch.pk}" in period_page
+
+
+def test_rolling_back_updates_and_funds_of_a_locked_quarter(clerk, demo_users):
+    """Restored projects and funds (project_bulk_apply, funds_bulk_record, funds_bulk_delete)
+    share the rollback's one note: one correction per locked period."""
+    clerk_user = demo_users["yuci_staff"]
+    project = make_project(by=clerk_user, amount="5000", registered_on=dt.date(2023, 1, 5))
+    event_services.signing_record(by=clerk_user, project=project, signed_on=dt.date(2023, 2, 10))
+    project.refresh_from_db()
+    ledger = xlsx_bytes(
+        [
+            project_row(
+                项目名称=project.name,
+                投资方=project.investor.name,
+                登记日期="2023/1/5",
+                签约日期="2023/2/10",
+                **{"计划总投资(万元)": "9000"},
+            )
+        ]
+    )
+    projects_batch = _upload(clerk, ledger)
+    _confirm(clerk, projects_batch)
+    rows = [
+        {"项目名称": project.name, "县区": "榆次区", "月份": "2023-02", "到位资金(万元)": 800},
+        {"项目名称": project.name, "县区": "榆次区", "月份": "2023-03", "到位资金(万元)": 700},
+    ]
+    funds_batch = _upload(
+        clerk, csv_bytes(rows, header=FUNDS_HEADER), name="资金.csv", kind="funds"
+    )
+    _confirm(clerk, funds_batch)
+    for batch in (projects_batch, funds_batch):
+        batch.refresh_from_db()
+        assert batch.status == ImportBatch.Status.IMPORTED, batch.message
+    lock = _lock(demo_users)
+    locked = _q1()
+
+    assert ROLLBACK_REFUSED in _rollback(clerk, funds_batch)
+    assert FundsInPlace.objects.count() == 2 and not lock.corrections.exists()
+    _rollback(clerk, funds_batch, correction_reason="到位资金重复导入")
+    funds_batch.refresh_from_db()
+    assert funds_batch.status == ImportBatch.Status.ROLLED_BACK
+    assert not FundsInPlace.objects.exists()
+    funds = lock.corrections.get()
+    assert any("2023-02-01" in k for k in funds.keys) and any("2023-03-01" in k for k in funds.keys)
+
+    assert ROLLBACK_REFUSED in _rollback(clerk, projects_batch)
+    assert Project.objects.get(pk=project.pk).planned_investment == Decimal("9000")
+    _rollback(clerk, projects_batch, correction_reason="投资额改回")
+    projects_batch.refresh_from_db()
+    assert projects_batch.status == ImportBatch.Status.ROLLED_BACK
+    assert Project.objects.get(pk=project.pk).planned_investment == project.planned_investment
+    assert lock.corrections.get(reason="投资额改回").subject.startswith("撤销台账导入")
+    assert lock.corrections.count() == 2
+    refresh.drain_outbox()
+    assert _q1() == locked
+    assert not locks.changed_snapshots()
+
+
+def test_rolling_back_an_import_of_no_locked_period_needs_no_reason(clerk, demo_users):
+    batch = _upload(clerk, xlsx_bytes([project_row(登记日期="2024/1/10", 签约日期="2024/2/3")]))
+    _confirm(clerk, batch)
+    lock = _lock(demo_users)
+    page = _rollback(clerk, batch)
+    assert "撤销该导入会改变已锁定期间" not in page
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.ROLLED_BACK
+    assert not Project.objects.exists() and not lock.corrections.exists()
