@@ -37,6 +37,7 @@ TARGET_FIELD = {
     Indicator.OUT_OF_PROVINCE_AMOUNT: "out_of_province_amount",
     Indicator.OUT_OF_PROVINCE_COUNT: "out_of_province_count",
     Indicator.FOREIGN_AMOUNT: "foreign_amount",
+    Indicator.FOREIGN_COUNT: "foreign_count",
 }
 # Which figure an indicator reads.
 ACTUAL = {
@@ -47,6 +48,7 @@ ACTUAL = {
     Indicator.OUT_OF_PROVINCE_AMOUNT: "oop_amount",
     Indicator.OUT_OF_PROVINCE_COUNT: "oop_count",
     Indicator.FOREIGN_AMOUNT: "foreign_amount",
+    Indicator.FOREIGN_COUNT: "foreign_count",
 }
 
 
@@ -129,7 +131,11 @@ class Cell:
             return "—"
         if self.key == Indicator.START_RATE:
             return f"{(Decimal(self.actual) * 100).quantize(Decimal('0.1'), ROUND_HALF_UP)}%"
-        if self.key in (Indicator.SIGNED_COUNT, Indicator.OUT_OF_PROVINCE_COUNT):
+        if self.key in (
+            Indicator.SIGNED_COUNT,
+            Indicator.OUT_OF_PROVINCE_COUNT,
+            Indicator.FOREIGN_COUNT,
+        ):
             return str(int(self.actual))
         return f"{(Decimal(self.actual) / 10000).quantize(CENT, ROUND_HALF_UP)}亿"
 
@@ -289,6 +295,7 @@ def link_queries(period: ScorePeriod) -> dict[str, str]:
         Indicator.OUT_OF_PROVINCE_AMOUNT: _query(**signed, out_of_province="true", foreign="false"),
         Indicator.OUT_OF_PROVINCE_COUNT: _query(**signed, out_of_province="true", foreign="false"),
         Indicator.FOREIGN_AMOUNT: _query(**signed, foreign="true"),
+        Indicator.FOREIGN_COUNT: _query(**signed, foreign="true"),
         # The projects red at the period's end, as the light history has them (the deduction's count).
         "red": _query(light="red", light_on=history_day(period.end).isoformat()),
         # The evidence records returned as false with their claimed date in the period.
