@@ -199,3 +199,29 @@ def test_the_foreign_count_is_shown_against_its_target(demo, client, demo_users)
     # Its drill-down lists the 外资 projects signed in the period.
     link = re.search(r'<a href="([^"]+)" data-testid="cell-foreign_count"', html).group(1)
     assert "foreign=true" in link and f"region={code}" in link
+
+
+def test_each_county_shows_its_projects_of_1_5_and_10_yi_and_up(demo, client, demo_users):
+    """亿元+ / 5亿+ / 10亿+ per county on /scores/, equal to counts over the Q1 signings."""
+    want: dict[int, list[int]] = {}
+    for p in Project.objects.prefetch_related("signings"):
+        kinds = {s.agreement_kind for s in p.signings.all()}
+        if p.signed_on and Q1_START <= p.signed_on <= Q1_END and ("formal" in kinds or not kinds):
+            counts = want.setdefault(p.region_id, [0, 0, 0])
+            for i, wan in enumerate((10000, 50000, 100000)):
+                counts[i] += p.planned_investment >= wan
+    assert sum(c[0] for c in want.values()) > sum(c[2] for c in want.values()) > 0
+    client.force_login(demo_users["yuci_official"])
+    page = client.get(reverse("scoring:scores"), {"year": "2023", "period": "q1"}).content.decode()
+    assert "签约项目规模" in page
+    rows = _rows(page)
+    for region in Region.objects.exclude(kind=Region.Kind.CITY):
+        html = rows[region.code]
+        shown = re.findall(r'data-testid="cell-size"[^>]*>([^<]+)<', html)
+        counts = want.get(region.pk, [0, 0, 0])
+        assert shown == [f"亿元+: {counts[0]}", f"5亿+: {counts[1]}", f"10亿+: {counts[2]}"]
+    # Each count leads to the list of the projects behind it.
+    link = re.search(
+        r'<a class="[^"]*" href="([^"]+)" data-testid="cell-size">10亿+', rows["140702"]
+    )
+    assert "amount_min=100000" in link.group(1).replace("&amp;", "&")
