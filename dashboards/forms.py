@@ -47,6 +47,18 @@ class TargetRowForm(StyledFormMixin, forms.Form):
     out_of_province_amount = MoneyField(
         label=_("Out-of-province signed investment (省外, 万元)"), required=False
     )
+    foreign_count = forms.IntegerField(
+        label=_("Foreign signed projects (外资)"),
+        min_value=0,
+        max_value=MAX_SIGNED_COUNT,
+        required=False,
+        error_messages={
+            "invalid": _("Enter a whole number of projects."),
+            "min_value": _("The number of projects cannot be negative."),
+            "max_value": _("At most %(limit_value)s projects."),
+        },
+        widget=forms.NumberInput(attrs={"min": "0", "step": "1", "inputmode": "numeric"}),
+    )
     foreign_amount = MoneyField(label=_("Foreign signed investment (外资, 万元)"), required=False)
     completed_amount = MoneyField(label=_("Completed investment (万元)"), required=False)
 
@@ -57,6 +69,7 @@ class TargetRowForm(StyledFormMixin, forms.Form):
         "funds_amount",
         "out_of_province_count",
         "out_of_province_amount",
+        "foreign_count",
         "foreign_amount",
         "completed_amount",
     )

@@ -24,9 +24,9 @@ WAN_PER_YI = Decimal(10000)
 CITY_TARGETS = {
     2023: (80, Decimal(600), Decimal(400), Decimal(60)),
 }
-# The assessment's optional measures for 2023, city-wide, in 亿元 (省外 count and amount, 外资,
+# The assessment's optional measures for 2023, city-wide (省外 count and 亿元, 外资 count and 亿元,
 # completed investment); a county's is its share, as above.
-CITY_ASSESSMENT_TARGETS = {2023: (50, Decimal(400), Decimal(20), Decimal(300))}
+CITY_ASSESSMENT_TARGETS = {2023: (50, Decimal(400), 5, Decimal(20), Decimal(300))}
 # Any other current year (the demo's later years sign about 25 projects, 100-150亿元, a year).
 CURRENT_YEAR_TARGETS = (30, Decimal(150), Decimal(100), Decimal(60))
 
@@ -69,10 +69,11 @@ def _assessment(year: int, ratio: Decimal) -> dict:
     figures = CITY_ASSESSMENT_TARGETS.get(year)
     if figures is None:
         return {}
-    count, oop, foreign, completed = figures
+    count, oop, foreign_count, foreign, completed = figures
     return {
         "out_of_province_count": max(1, round(count * ratio)),
         "out_of_province_amount": oop * ratio * WAN_PER_YI,
+        "foreign_count": max(1, round(foreign_count * ratio)),
         "foreign_amount": foreign * ratio * WAN_PER_YI,
         "completed_amount": completed * ratio * WAN_PER_YI,
     }

@@ -321,6 +321,7 @@ SCORED_TARGET_FIELDS = (
     "completed_amount",
     "out_of_province_count",
     "out_of_province_amount",
+    "foreign_count",
     "foreign_amount",
 )
 

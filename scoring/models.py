@@ -30,6 +30,7 @@ class Indicator(models.TextChoices):
     OUT_OF_PROVINCE_AMOUNT = "oop_amount", _("Out-of-province signed investment against target")
     OUT_OF_PROVINCE_COUNT = "oop_count", _("Out-of-province signed projects against target")
     FOREIGN_AMOUNT = "foreign_amount", _("Foreign signed investment against target")
+    FOREIGN_COUNT = "foreign_count", _("Foreign signed projects against target")
 
 
 class ScoringScheme(TimeStampedModel):

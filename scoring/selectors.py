@@ -37,6 +37,7 @@ TARGET_FIELD = {
     Indicator.OUT_OF_PROVINCE_AMOUNT: "out_of_province_amount",
     Indicator.OUT_OF_PROVINCE_COUNT: "out_of_province_count",
     Indicator.FOREIGN_AMOUNT: "foreign_amount",
+    Indicator.FOREIGN_COUNT: "foreign_count",
 }
 # Which figure an indicator reads.
 ACTUAL = {
@@ -47,6 +48,7 @@ ACTUAL = {
     Indicator.OUT_OF_PROVINCE_AMOUNT: "oop_amount",
     Indicator.OUT_OF_PROVINCE_COUNT: "oop_count",
     Indicator.FOREIGN_AMOUNT: "foreign_amount",
+    Indicator.FOREIGN_COUNT: "foreign_count",
 }
 
 
@@ -129,7 +131,11 @@ class Cell:
             return "—"
         if self.key == Indicator.START_RATE:
             return f"{(Decimal(self.actual) * 100).quantize(Decimal('0.1'), ROUND_HALF_UP)}%"
-        if self.key in (Indicator.SIGNED_COUNT, Indicator.OUT_OF_PROVINCE_COUNT):
+        if self.key in (
+            Indicator.SIGNED_COUNT,
+            Indicator.OUT_OF_PROVINCE_COUNT,
+            Indicator.FOREIGN_COUNT,
+        ):
             return str(int(self.actual))
         return f"{(Decimal(self.actual) / 10000).quantize(CENT, ROUND_HALF_UP)}亿"
 
@@ -161,6 +167,9 @@ class ScoreRow:
     total: Decimal
     rank: int = 0
     links: dict[str, str] = field(default_factory=dict)
+    # Signed projects of 亿元+ / 5亿+ / 10亿+ (not scored; shown beside the buckets):
+    # (label, count, link to the list behind it).
+    size_counts: list[tuple[str, int, str]] = field(default_factory=list)
 
     def as_json(self) -> dict:
         return {
@@ -185,6 +194,7 @@ class ScoreRow:
             "returned_false_points": str(self.returned_false_points),
             "total": str(self.total),
             "rank": self.rank,
+            "size_counts": [[label, n] for label, n, _url in self.size_counts],
         }
 
 
@@ -289,6 +299,7 @@ def link_queries(period: ScorePeriod) -> dict[str, str]:
         Indicator.OUT_OF_PROVINCE_AMOUNT: _query(**signed, out_of_province="true", foreign="false"),
         Indicator.OUT_OF_PROVINCE_COUNT: _query(**signed, out_of_province="true", foreign="false"),
         Indicator.FOREIGN_AMOUNT: _query(**signed, foreign="true"),
+        Indicator.FOREIGN_COUNT: _query(**signed, foreign="true"),
         # The projects red at the period's end, as the light history has them (the deduction's count).
         "red": _query(light="red", light_on=history_day(period.end).isoformat()),
         # The evidence records returned as false with their claimed date in the period.
@@ -309,6 +320,18 @@ def bucket_query(period: ScorePeriod, low: Decimal, high: Decimal | None) -> str
         amount_min=f"{(low * 10000).normalize():f}",
         amount_below=None if high is None else f"{(high * 10000).normalize():f}",
     )
+
+
+# The size counts the scores show per county (issue #22: 亿元+ / 5亿+ / 10亿+), in 亿元.
+SIZE_STEPS = ((1, "亿元+"), (5, "5亿+"), (10, "10亿+"))
+
+
+def size_counts(figures: Figures, prefix: str, queries: list[str]) -> list[tuple[str, int, str]]:
+    """A region's 亿元+ / 5亿+ / 10亿+ signed counts from its rollup bands, with their links."""
+    return [
+        (label, figures.count_at_least(yi), f"{prefix}&{query}")
+        for (yi, label), query in zip(SIZE_STEPS, queries, strict=True)
+    ]
 
 
 def bucket_link(code: str, period: ScorePeriod, low: Decimal, high: Decimal | None) -> str:
@@ -332,6 +355,7 @@ def compute_scores(
     values = SchemeValues.of(scheme, weights)
     base, queries = reverse("projects:list"), link_queries(period)
     bucket_queries = [bucket_query(period, low, high) for low, high, _p in values.buckets]
+    size_queries = [bucket_query(period, Decimal(yi), None) for yi, _label in SIZE_STEPS]
     labels, share = dict(Indicator.choices), period.target_share
     rows = []
     for region in regions:
@@ -362,6 +386,7 @@ def compute_scores(
                     "returned": links["returned"],
                     "buckets": [f"{prefix}&{q}" if q else prefix for q in bucket_queries],
                 },
+                size_counts=size_counts(one, prefix, size_queries),
             )
         )
     return ScoreTable(period, scheme, rank_rows(rows), city=figures.city, what_if=bool(weights))
@@ -413,6 +438,13 @@ def published_scores(period: ScorePeriod) -> ScoreTable | None:
                         for low, high, _p in values.buckets
                     ],
                 },
+                # Published before the size counts were kept: none shown.
+                size_counts=[
+                    (label, n, bucket_link(item["code"], period, Decimal(yi), None))
+                    for (label, n), (yi, _label) in zip(
+                        item.get("size_counts", []), SIZE_STEPS, strict=False
+                    )
+                ],
             )
         )
     rows.sort(key=lambda r: (r.rank, r.code))

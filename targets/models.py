@@ -38,6 +38,9 @@ class Target(TimeStampedModel):
         null=True,
         blank=True,
     )
+    foreign_count = models.PositiveIntegerField(
+        _("foreign signed projects (外资)"), null=True, blank=True
+    )
     foreign_amount = models.DecimalField(
         _("foreign signed investment (外资, 万元)"),
         max_digits=18,

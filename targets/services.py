@@ -28,6 +28,7 @@ IMPORT_COLUMNS = [
 OPTIONAL_IMPORT_COLUMNS = [
     ("out_of_province_count", ("省外签约项目数", "out-of-province signed projects")),
     ("out_of_province_amount", ("省外签约投资额(万元)", "省外签约投资额")),
+    ("foreign_count", ("外资签约项目数", "foreign signed projects")),
     ("foreign_amount", ("外资签约投资额(万元)", "外资签约投资额")),
     ("completed_amount", ("完成投资(万元)", "完成投资", "completed investment")),
 ]
@@ -64,6 +65,7 @@ def target_set(
     funds_amount: Decimal | str,
     out_of_province_count=KEEP,
     out_of_province_amount=KEEP,
+    foreign_count=KEEP,
     foreign_amount=KEEP,
     completed_amount=KEEP,
 ) -> Target:
@@ -78,10 +80,12 @@ def target_set(
     target.signed_amount = parse_amount(signed_amount)
     target.new_start_amount = parse_amount(new_start_amount)
     target.funds_amount = parse_amount(funds_amount)
-    if out_of_province_count is not KEEP:
-        target.out_of_province_count = (
-            None if out_of_province_count in (None, "") else int(out_of_province_count)
-        )
+    for field, value in (
+        ("out_of_province_count", out_of_province_count),
+        ("foreign_count", foreign_count),
+    ):
+        if value is not KEEP:
+            setattr(target, field, None if value in (None, "") else int(value))
     for field, value in (
         ("out_of_province_amount", out_of_province_amount),
         ("foreign_amount", foreign_amount),

@@ -18,6 +18,7 @@ TARGET_LIST_FIELDS = {
     "funds_amount": "funds_amount",
     "out_of_province_count": "out_of_province_count",
     "out_of_province_amount": "out_of_province_amount",
+    "foreign_count": "foreign_count",
     "foreign_amount": "foreign_amount",
     "completed_amount": "completed_amount",
     "updated_at": "updated_at",
@@ -45,6 +46,9 @@ class TargetSerializer(serializers.Serializer):
         allow_null=True, help_text="省外签约项目数目标 (null: none set)"
     )
     out_of_province_amount = money("省外签约投资额目标 (null: none set)", allow_null=True)
+    foreign_count = serializers.IntegerField(
+        allow_null=True, help_text="外资签约项目数目标 (null: none set)"
+    )
     foreign_amount = money("外资签约投资额目标 (null: none set)", allow_null=True)
     completed_amount = money("完成投资目标 (null: none set)", allow_null=True)
     updated_at = serializers.DateTimeField()
@@ -74,6 +78,13 @@ class TargetInputSerializer(serializers.Serializer):
     out_of_province_amount = money(
         "省外签约投资额目标", required=False, allow_null=True, min_value=0
     )
+    foreign_count = serializers.IntegerField(
+        min_value=0,
+        max_value=1_000_000,
+        required=False,
+        allow_null=True,
+        help_text="外资签约项目数目标",
+    )
     foreign_amount = money("外资签约投资额目标", required=False, allow_null=True, min_value=0)
     completed_amount = money("完成投资目标", required=False, allow_null=True, min_value=0)
 
@@ -97,6 +108,13 @@ class TargetUpdateSerializer(serializers.Serializer):
     )
     out_of_province_amount = money(
         "省外签约投资额目标", required=False, allow_null=True, min_value=0
+    )
+    foreign_count = serializers.IntegerField(
+        min_value=0,
+        max_value=1_000_000,
+        required=False,
+        allow_null=True,
+        help_text="外资签约项目数目标",
     )
     foreign_amount = money("外资签约投资额目标", required=False, allow_null=True, min_value=0)
     completed_amount = money("完成投资目标", required=False, allow_null=True, min_value=0)

@@ -29,6 +29,7 @@ TARGET_EXAMPLE = OpenApiExample(
         "funds_amount": "900000.000000",
         "out_of_province_count": 8,
         "out_of_province_amount": "560000.000000",
+        "foreign_count": None,
         "foreign_amount": None,
         "completed_amount": "420000.000000",
         "updated_at": "2023-01-05T09:00:00+08:00",

@@ -273,16 +273,18 @@ def test_the_optional_assessment_measures_are_set_per_region_or_left_blank(demo,
                 "out_of_province_amount": "2亿",
                 "completed_amount": "50000",
             },
-            "140703": {"signed_count": "5", "foreign_amount": "3000"},
+            "140703": {"signed_count": "5", "foreign_count": "2", "foreign_amount": "3000"},
         },
         regions,
     )
+    assert "外资签约项目数" in page
     assert client.post("/dashboards/targets/?year=2034", data).status_code == 302
     yuci = Target.objects.get(region__code="140702", year=2034)
     assert (yuci.out_of_province_count, yuci.out_of_province_amount) == (4, Decimal("20000"))
     assert (yuci.foreign_amount, yuci.completed_amount) == (None, Decimal("50000"))
     taigu = Target.objects.get(region__code="140703", year=2034)
     assert (taigu.out_of_province_count, taigu.foreign_amount) == (None, Decimal("3000"))
+    assert (taigu.foreign_count, yuci.foreign_count) == (2, None)
     index = [r.code for r in regions].index("140702")
     data[f"t-{index}-out_of_province_amount"] = "-1"
     response = client.post("/dashboards/targets/?year=2034", data)
