@@ -12,53 +12,36 @@ from core.models import Region
 MAX_SIGNED_COUNT = 100000
 
 
+def _count_field(label) -> forms.IntegerField:
+    """An optional whole number of projects, 0 to MAX_SIGNED_COUNT, with its messages in Chinese."""
+    return forms.IntegerField(
+        label=label,
+        min_value=0,
+        max_value=MAX_SIGNED_COUNT,
+        required=False,
+        error_messages={
+            "invalid": _("Enter a whole number of projects."),
+            "min_value": _("The number of projects cannot be negative."),
+            "max_value": _("At most %(limit_value)s projects."),
+        },
+        widget=forms.NumberInput(attrs={"min": "0", "step": "1", "inputmode": "numeric"}),
+    )
+
+
 class TargetRowForm(StyledFormMixin, forms.Form):
     region = forms.ModelChoiceField(
         queryset=Region.objects.all(), to_field_name="code", widget=forms.HiddenInput
     )
-    signed_count = forms.IntegerField(
-        label=_("Signed projects"),
-        min_value=0,
-        max_value=MAX_SIGNED_COUNT,
-        required=False,
-        error_messages={
-            "invalid": _("Enter a whole number of projects."),
-            "min_value": _("The number of projects cannot be negative."),
-            "max_value": _("At most %(limit_value)s projects."),
-        },
-        widget=forms.NumberInput(attrs={"min": "0", "step": "1", "inputmode": "numeric"}),
-    )
+    signed_count = _count_field(_("Signed projects"))
     signed_amount = MoneyField(label=_("Signed investment (万元)"), required=False)
     new_start_amount = MoneyField(label=_("New-start investment (万元)"), required=False)
     funds_amount = MoneyField(label=_("Funds in place (万元)"), required=False)
     # The assessment's measures (综合考评), each optional per region: blank means no target.
-    out_of_province_count = forms.IntegerField(
-        label=_("Out-of-province signed projects (省外)"),
-        min_value=0,
-        max_value=MAX_SIGNED_COUNT,
-        required=False,
-        error_messages={
-            "invalid": _("Enter a whole number of projects."),
-            "min_value": _("The number of projects cannot be negative."),
-            "max_value": _("At most %(limit_value)s projects."),
-        },
-        widget=forms.NumberInput(attrs={"min": "0", "step": "1", "inputmode": "numeric"}),
-    )
+    out_of_province_count = _count_field(_("Out-of-province signed projects (省外)"))
     out_of_province_amount = MoneyField(
         label=_("Out-of-province signed investment (省外, 万元)"), required=False
     )
-    foreign_count = forms.IntegerField(
-        label=_("Foreign signed projects (外资)"),
-        min_value=0,
-        max_value=MAX_SIGNED_COUNT,
-        required=False,
-        error_messages={
-            "invalid": _("Enter a whole number of projects."),
-            "min_value": _("The number of projects cannot be negative."),
-            "max_value": _("At most %(limit_value)s projects."),
-        },
-        widget=forms.NumberInput(attrs={"min": "0", "step": "1", "inputmode": "numeric"}),
-    )
+    foreign_count = _count_field(_("Foreign signed projects (外资)"))
     foreign_amount = MoneyField(label=_("Foreign signed investment (外资, 万元)"), required=False)
     completed_amount = MoneyField(label=_("Completed investment (万元)"), required=False)
 

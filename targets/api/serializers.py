@@ -30,6 +30,13 @@ def money(help_text: str, **kwargs) -> serializers.DecimalField:
     return MoneyField(help_text=f"{help_text} (万元, decimal string)", **kwargs)
 
 
+def _optional_count(help_text: str) -> serializers.IntegerField:
+    """An assessment count target: optional, and null clears it."""
+    return serializers.IntegerField(
+        min_value=0, max_value=1_000_000, required=False, allow_null=True, help_text=help_text
+    )
+
+
 class TargetSerializer(serializers.Serializer):
     """A region's targets for one year (年度目标任务). The city's own row (140700), when present,
     is the city target; otherwise the counties' targets add up to it."""
@@ -68,23 +75,11 @@ class TargetInputSerializer(serializers.Serializer):
     new_start_amount = money("新开工投资额目标", required=False, min_value=0)
     funds_amount = money("到位资金目标", required=False, min_value=0)
     # The assessment's optional measures: null clears one, leaving it out keeps what is stored.
-    out_of_province_count = serializers.IntegerField(
-        min_value=0,
-        max_value=1_000_000,
-        required=False,
-        allow_null=True,
-        help_text="省外签约项目数目标",
-    )
+    out_of_province_count = _optional_count("省外签约项目数目标")
     out_of_province_amount = money(
         "省外签约投资额目标", required=False, allow_null=True, min_value=0
     )
-    foreign_count = serializers.IntegerField(
-        min_value=0,
-        max_value=1_000_000,
-        required=False,
-        allow_null=True,
-        help_text="外资签约项目数目标",
-    )
+    foreign_count = _optional_count("外资签约项目数目标")
     foreign_amount = money("外资签约投资额目标", required=False, allow_null=True, min_value=0)
     completed_amount = money("完成投资目标", required=False, allow_null=True, min_value=0)
 
@@ -99,22 +94,10 @@ class TargetUpdateSerializer(serializers.Serializer):
     new_start_amount = money("新开工投资额目标", required=False, min_value=0)
     funds_amount = money("到位资金目标", required=False, min_value=0)
     # The assessment's optional measures: null clears one, leaving it out keeps what is stored.
-    out_of_province_count = serializers.IntegerField(
-        min_value=0,
-        max_value=1_000_000,
-        required=False,
-        allow_null=True,
-        help_text="省外签约项目数目标",
-    )
+    out_of_province_count = _optional_count("省外签约项目数目标")
     out_of_province_amount = money(
         "省外签约投资额目标", required=False, allow_null=True, min_value=0
     )
-    foreign_count = serializers.IntegerField(
-        min_value=0,
-        max_value=1_000_000,
-        required=False,
-        allow_null=True,
-        help_text="外资签约项目数目标",
-    )
+    foreign_count = _optional_count("外资签约项目数目标")
     foreign_amount = money("外资签约投资额目标", required=False, allow_null=True, min_value=0)
     completed_amount = money("完成投资目标", required=False, allow_null=True, min_value=0)
