@@ -216,21 +216,16 @@ def celery_worker(django_db_setup, django_db_blocker):
         os.killpg(proc.pid, signal.SIGKILL)
 
 
-@pytest.fixture(autouse=True)
-def _worker_idle_before_teardown(request):
-    """After a test that used the real worker: wait (up to 30 s) until it has nothing queued,
-    reserved, scheduled (a drain's countdown) or running, before the database is emptied. A task still writing (a rollup refresh
-    after an import, say) otherwise deadlocks the end-of-test TRUNCATE."""
-    yield
-    if "celery_worker" not in request.fixturenames:
-        return
+def wait_until_workers_idle(timeout: float = 30) -> None:
+    """Wait (up to `timeout` s) until no worker on this test run's broker has anything queued,
+    reserved, scheduled (a drain's countdown) or running."""
     import redis
     from django.conf import settings
 
     from jinzhong_crm.celery import app
 
     broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:
             inspect = app.control.inspect(timeout=0.5)
@@ -245,6 +240,16 @@ def _worker_idle_before_teardown(request):
             time.sleep(0.2)
     finally:
         broker.close()
+
+
+@pytest.fixture(autouse=True)
+def _worker_idle_before_teardown(request):
+    """After a test that used the real worker: wait until it is idle (`wait_until_workers_idle`)
+    before the database is emptied. A task still writing (a rollup refresh after an import, say)
+    otherwise deadlocks the end-of-test TRUNCATE."""
+    yield
+    if "celery_worker" in request.fixturenames:
+        wait_until_workers_idle()
 
 
 @pytest.fixture(autouse=True)

@@ -319,7 +319,8 @@ class Person:
     def follow(self, locator) -> None:
         """Click a link and wait until the next page has loaded (scripts run), as a person
         waits before using it."""
-        self.page.evaluate("window.__journeyLeaving = true")
-        self.click(locator)
-        self.page.wait_for_function("!window.__journeyLeaving")
+        # Playwright's own navigation event, not a polled predicate: a predicate is evaluated
+        # in the page, and the next page's CSP (no 'unsafe-eval') can refuse it mid-navigation.
+        with self.page.expect_navigation():
+            self.click(locator)
         self.page.wait_for_load_state()

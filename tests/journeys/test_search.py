@@ -74,9 +74,8 @@ def test_county_clerk_finds_geely_by_jl_from_the_header_but_never_another_county
         if geely.get_attribute("aria-selected") == "true":
             break
     expect(geely).to_have_attribute("aria-selected", "true")
-    page.evaluate("window.__journeyLeaving = true")
-    box.press("Enter")
-    page.wait_for_function("!window.__journeyLeaving")
+    with page.expect_navigation():
+        box.press("Enter")
     page.wait_for_load_state()  # its scripts have run: the header box is live
     expect(page.get_by_test_id("enterprise-name")).to_have_text("吉利汽车晋中基地")
 
@@ -89,9 +88,8 @@ def test_county_clerk_finds_geely_by_jl_from_the_header_but_never_another_county
         expect(dropdown.get_by_role("option").filter(has_text="氢能重卡保密")).to_have_count(0)
         expect(dropdown.get_by_test_id("search-group-projects")).to_have_count(0)
     # Enter with nothing picked: the full results page says the same.
-    page.evaluate("window.__journeyLeaving = true")
-    page.get_by_label("全站查找").press("Enter")
-    page.wait_for_function("!window.__journeyLeaving")
+    with page.expect_navigation():
+        page.get_by_label("全站查找").press("Enter")
     page.wait_for_load_state()  # its scripts have run: the header box is live
     expect(page.locator("h1")).to_have_text("查找结果")
     expect(page.get_by_test_id("search-group-projects")).to_have_count(0)
