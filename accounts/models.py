@@ -73,8 +73,14 @@ class User(AbstractUser):
 
     @property
     def display_name(self) -> str:
-        full = f"{self.last_name}{self.first_name}".strip()
-        return full or self.username
+        return self.display_name_of(self.last_name, self.first_name, self.username)
+
+    @staticmethod
+    def display_name_of(last_name: str, first_name: str, username: str) -> str:
+        """The name shown for a person: family and given name, else the username (read as values
+        by the pipeline board's cards, projects.selectors)."""
+        full = f"{last_name or ''}{first_name or ''}".strip()
+        return full or username
 
 
 class ApiToken(AbstractAuthToken):

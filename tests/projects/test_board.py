@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.db.models import Sum
+from django.template.loader import render_to_string
 
 from projects.models import Project, Stage
 from tests.factories import make_project
@@ -229,3 +230,55 @@ def test_readers_and_other_counties_cannot_open_the_move_dialog(client, demo_use
     assert client.get(f"/projects/{talk.pk}/move/", {"to": "signed"}).status_code == 404
     client.force_login(demo_users["city_staff"])
     assert client.get(f"/projects/{talk.pk}/move/", {"to": "negotiating"}).status_code == 400
+
+
+def test_a_card_shows_its_project_name_investor_region_owner_amount_and_light(
+    client, reference_data, demo_users
+):
+    # Cards are read as values (projects.selectors._cards) and written from them: what a card
+    # shows is checked here against the project itself.
+    from lights.services import lights_refresh
+
+    yuci = demo_users["yuci_staff"]
+    shown = make_project(
+        by=yuci,
+        name="看板卡片项目",
+        amount="12345.678",
+        stage=Stage.SIGNED,
+        signed_on=dt.date(2023, 2, 3),
+        is_confidential=True,
+    )
+    unowned = make_project(name="看板无人项目", owner=None)
+    lights_refresh()
+    shown.refresh_from_db()
+    assert shown.light == "red"
+    client.force_login(demo_users["city_staff"])
+    body = client.get("/projects/board/", {"q": "看板"}).content.decode()
+    card = body.split(f'data-pk="{shown.pk}" data-stage="signed"', 1)[1].split("</article>")[0]
+    assert f'href="/projects/{shown.pk}/">看板卡片项目</a>' in card
+    assert f">{shown.investor.name}</div>" in card
+    assert f'<span data-testid="card-owner">{yuci.display_name}</span>' in card
+    assert "榆次区" in card and "保密" in card
+    assert '"card-amount">12,345.68 万元<' in card
+    assert 'data-light="red"' in card and shown.get_light_reason_display() in card
+    card = body.split(f'data-pk="{unowned.pk}" data-stage="lead"', 1)[1].split("</article>")[0]
+    assert "card-owner" not in card and "保密" not in card and "data-light" not in card
+
+
+def test_a_card_writes_its_id_unlocalized_for_the_move_dialog(client, reference_data, demo_users):
+    # USE_THOUSAND_SEPARATOR: a number written by the template is grouped ("12,345"); board.js
+    # puts data-pk into the move dialog's URL.
+    from projects.views import _shown_cards
+
+    card = {
+        "pk": 12345,
+        "name": "项目",
+        "stage": "lead",
+        "planned_investment": Decimal("1"),
+        "light": "",
+        "light_reason": "",
+    }
+    html = render_to_string(
+        "projects/_board_cards.html", {"cards": _shown_cards([card]), "can_edit": True}
+    )
+    assert 'data-pk="12345"' in html and 'href="/projects/12345/"' in html
