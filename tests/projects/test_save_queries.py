@@ -87,11 +87,29 @@ def test_an_amount_edit_through_the_edit_page(reference_data, demo_users, client
         response = client.post(f"/projects/{project.pk}/edit/", data)
     assert response.status_code == 302, response.content[:2000]
     statements = _statements(captured)
-    # session, user, the project, the form's investor, region and chain, then the service's 6.
-    assert len(statements) == 6 + 6, "\n".join(s[:160] for s in statements)
+    # session, user, the project, the form's investor, then the service's 6: the region and the
+    # chain, sent back as the project has them, are not read again.
+    assert len(statements) == 4 + 6, "\n".join(s[:160] for s in statements)
     assert not [s for s in statements if JOIN_OF_RELATIONS in s]
+    assert not [s for s in statements if 'FROM "core_region"' in s or "core_industrychain" in s]
     project.refresh_from_db()
     assert project.planned_investment == Decimal("23456")
+
+
+def test_a_choice_changed_on_the_edit_page_is_read_and_checked(reference_data, demo_users, client):
+    project = _signed_project()
+    client.force_login(demo_users["city_staff"])
+    data = _edit_form(client, project)
+    other = IndustryChain.objects.exclude(pk=project.chain_id).first()
+    response = client.post(f"/projects/{project.pk}/edit/", {**data, "chain": str(other.pk)})
+    assert response.status_code == 302, response.content[:2000]
+    project.refresh_from_db()
+    assert project.chain_id == other.pk
+    response = client.post(f"/projects/{project.pk}/edit/", {**data, "region": "987654"})
+    assert response.status_code == 200  # the form says the choice is not valid
+    assert response.context["form"].errors["region"]
+    project.refresh_from_db()
+    assert project.region_id == region("140702").pk
 
 
 def test_an_amount_edit_through_the_api(reference_data, demo_users):
