@@ -67,11 +67,16 @@ def top_projects(
         )[:TOP_PROJECTS]
     )
     ids = [r["id"] for r in rows]
-    visible = (
-        set(scope_projects(Project.objects.filter(pk__in=ids), user).values_list("pk", flat=True))
-        if ids
-        else set()
-    )
+    # Which of them the user may open: asked of the database only when the scope narrows the
+    # projects at all (scope_projects hands a city role's queryset back as it was given).
+    listed = Project.objects.filter(pk__in=ids).order_by()
+    scoped = scope_projects(listed, user)
+    if not ids:
+        visible = set()
+    elif scoped is listed:
+        visible = set(ids)
+    else:
+        visible = set(scoped.values_list("pk", flat=True))
     items = []
     for rank, row in enumerate(rows, start=1):
         shown = row["id"] in visible
@@ -139,8 +144,8 @@ def indicators(*, period: Period, region: Region | None, user) -> list[dict]:
     return out
 
 
-def _list_link(**params) -> str:
-    return reverse("projects:list") + "?" + urlencode(params)
+def _list_link(base: str, **params) -> str:
+    return base + "?" + urlencode(params)
 
 
 def light_day(period: Period | None):
@@ -178,6 +183,7 @@ def light_cards(
     else:
         counts = light_counts_on(day, stage=Stage.SIGNED)
         by_history = {"light_on": day.isoformat(), "light_stage": Stage.SIGNED}
+    base = reverse("projects:list")
     cards = []
     for r in regions:
         card = {"code": r.code, "name": r.name}
@@ -188,9 +194,11 @@ def light_cards(
             if not n:
                 card[f"{light}_url"] = None
             elif by_history:
-                card[f"{light}_url"] = _list_link(light=light, region=r.code, **by_history)
+                card[f"{light}_url"] = _list_link(base, light=light, region=r.code, **by_history)
             else:
-                card[f"{light}_url"] = _list_link(light=light, stage=Stage.SIGNED, region=r.code)
+                card[f"{light}_url"] = _list_link(
+                    base, light=light, stage=Stage.SIGNED, region=r.code
+                )
         cards.append(card)
     return cards
 

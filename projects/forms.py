@@ -120,6 +120,26 @@ class EnterpriseByNameField(forms.CharField):
 
 
 CORRECTION = "correction_reason"
+# What KeptChoiceField.clean answers for a relation sent back as the project has it.
+KEPT = object()
+
+
+class KeptChoiceField(forms.ModelChoiceField):
+    """A choice of one of the project's relations whose queryset is every row. Sent back as the
+    project has it, it is not read again (its foreign key guarantees the row): `clean` answers
+    KEPT, and ProjectForm.changed_values leaves the field out, so the project keeps it. A choice
+    that changed is read and checked as ever."""
+
+    kept = None  # the project's stored id (ProjectForm sets it on its own copy of the field)
+
+    def clean(self, value):
+        if (
+            self.kept is not None
+            and value not in self.empty_values
+            and str(value) == str(self.kept)
+        ):
+            return KEPT
+        return super().clean(value)
 
 
 class ProjectForm(StyledFormMixin, forms.Form):
@@ -132,19 +152,18 @@ class ProjectForm(StyledFormMixin, forms.Form):
             "Type Chinese, pinyin or initials (e.g. jl for 吉利) to pick a known enterprise."
         ),
     )
-    region = forms.ModelChoiceField(label=_("Region"), queryset=Region.objects.all())
-    park = forms.ModelChoiceField(
-        label=_("Park"), queryset=IndustrialPark.objects.all(), required=False
-    )
-    chain = forms.ModelChoiceField(
+    region = KeptChoiceField(label=_("Region"), queryset=Region.objects.all())
+    park = KeptChoiceField(label=_("Park"), queryset=IndustrialPark.objects.all(), required=False)
+    chain = KeptChoiceField(
         label=_("Industry chain"), queryset=IndustryChain.objects.all(), required=False
     )
-    chain_link = forms.ModelChoiceField(
+    chain_link = KeptChoiceField(
         label=_("Chain link"), queryset=ChainLink.objects.select_related("chain"), required=False
     )
-    method = forms.ModelChoiceField(
+    method = KeptChoiceField(
         label=_("Promotion method"), queryset=PromotionMethod.objects.all(), required=False
     )
+    # Not kept: only some users may own a project, checked on every save.
     owner = forms.ModelChoiceField(
         label=_("Owner"), queryset=User.objects.filter(is_active=True), required=False
     )
@@ -200,15 +219,21 @@ class ProjectForm(StyledFormMixin, forms.Form):
         self.fields["owner"].queryset = owner_candidates(
             region=project.region_id if project is not None else None
         )
+        if project is not None:
+            for name, field in self.fields.items():
+                if isinstance(field, KeptChoiceField):
+                    field.kept = getattr(project, f"{name}_id")
 
     @classmethod
     def initial_for(cls, project) -> dict:
         return {field: getattr(project, field) for field in cls.base_fields if field != CORRECTION}
 
     def changed_values(self) -> dict:
-        """Every field of the form, for projects.services.project_update (the correction reason
-        included, which is not a field of the project)."""
-        return {field: self.cleaned_data.get(field) for field in self.base_fields} | {
+        """Every field of the form but the relations the project keeps (KEPT), for
+        projects.services.project_update (the correction reason included, which is not a field
+        of the project)."""
+        values = {field: self.cleaned_data.get(field) for field in self.base_fields}
+        return {field: value for field, value in values.items() if value is not KEPT} | {
             "notes": self.cleaned_data.get("notes") or "",
             CORRECTION: self.cleaned_data.get(CORRECTION) or "",
         }

@@ -477,6 +477,14 @@ def _milestone_date(project: Project, stage: str) -> dt.date:
     return getattr(project, MILESTONE_FIELD[stage]) or project.registered_on
 
 
+def _changed_columns(project: Project, stored: dict) -> list[str]:
+    return [
+        f.name
+        for f in Project._meta.concrete_fields
+        if not f.primary_key and getattr(project, f.attname) != stored[f.attname]
+    ]
+
+
 @transaction.atomic
 def project_update(*, project: Project, by, correction_reason: str = "", **fields: Any) -> Project:
     """Edit fields (not the stage: that is project_advance_stage). Corrections to milestone dates are
@@ -487,7 +495,9 @@ def project_update(*, project: Project, by, correction_reason: str = "", **field
         raise TypeError(f"unknown or read-only project fields: {sorted(unknown)}")
     project = Project.objects.select_for_update().get(pk=project.pk)
     check_can_edit_region(by, project.region_id)
-    before = project_buckets(project)
+    # An edit writes no funds or completed-investment row: their months are read only if it
+    # moves their cells (another region, chain, …).
+    before = project_buckets(project, months_when_needed=True)
     claimed_as = (project.investor_id, project.region_id)
     co_investors = fields.pop("co_investors", None)
     old_owner_id = project.owner_id
@@ -513,7 +523,8 @@ def project_update(*, project: Project, by, correction_reason: str = "", **field
     # choice) and the unchanged ones were stored: their existence is not queried again one by one
     # (the foreign keys still enforce it at the write).
     validate_project(project, relations_loaded=_all_loaded(fields))
-    project.save()
+    # The row is locked and read above: only the columns that changed are written.
+    project.save(update_fields=[*_changed_columns(project, before.values), "updated_at"])
     if co_investors is not None:
         project.co_investors.set(co_investors)
     correction = CorrectionNote(reason=correction_reason, by=by, subject=project.name)

@@ -17,6 +17,7 @@ cells a change *left* are refreshed too.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Iterable
@@ -131,17 +132,57 @@ class ProjectBuckets:
     # Its stored funds and completed-investment months (stored_months), when read: a change that
     # does not touch those rows reuses them instead of reading them again.
     months: tuple | None = None
+    # Taken with `months_when_needed`: `keys` name no month cell yet (changed_bucket_keys reads
+    # the months if the change moved their cells).
+    months_later: bool = False
 
 
-def project_buckets(project) -> ProjectBuckets:
-    """Snapshot a project before changing it (in memory, plus its stored funds months)."""
-    months = stored_months(project) if project.pk is not None else ()
+# What a funds or completed-investment month cell's key (cell_key) is made of besides its month,
+# and whether the project counts at all: a change that moves none of them leaves those cells alone.
+MONTH_CELL_FIELDS = (
+    "region_id",
+    "chain_id",
+    "method_id",
+    "park_id",
+    "is_confidential",
+    "is_foreign",
+    "is_out_of_province",
+    "is_deleted",
+)
+
+
+def project_buckets(project, *, months_when_needed: bool = False) -> ProjectBuckets:
+    """Snapshot a project before changing it (in memory, plus its stored funds months).
+    `months_when_needed=True`, for a change that writes no funds or completed-investment row: the
+    months are read by changed_bucket_keys only if the change moves their cells (MONTH_CELL_FIELDS),
+    so an edit of the amount or a date reads them not at all."""
+    if months_when_needed:
+        months = None
+    else:
+        months = stored_months(project) if project.pk is not None else ()
     return ProjectBuckets(
-        frozenset(project_bucket_keys(project, months=months)),
+        frozenset(project_bucket_keys(project, months=months or ())),
         project.is_deleted,
         project.planned_investment,
         {f.attname: getattr(project, f.attname) for f in project._meta.concrete_fields},
         months,
+        months_later=months_when_needed,
+    )
+
+
+def _with_months(before: ProjectBuckets, project) -> ProjectBuckets:
+    """`before` (a snapshot without its months) with the project's stored months read now and
+    named under the key fields it had then (the change wrote no monthly row)."""
+    months = stored_months(project)
+    values = before.values
+    region = values["region_id"]
+    dims = tuple(values[f] for f in MONTH_CELL_FIELDS[1:-1])
+    keys = {cell_key(measure, region, month, dims) for measure, month in months}
+    return dataclasses.replace(
+        before,
+        keys=before.keys | keys if region is not None else before.keys,
+        months=months,
+        months_later=False,
     )
 
 
@@ -152,7 +193,14 @@ def changed_bucket_keys(before: ProjectBuckets, project, *, months=None) -> set[
     figures changed only if the project was deleted or restored, or — for a milestone or stage
     cell — its amount changed; a funds or completed-investment cell sums its own rows, which a
     project edit does not touch. Every key it left or entered is kept. Funds record changes name their own cells.
-    `months`: as for project_bucket_keys."""
+    `months`: as for project_bucket_keys. A snapshot taken with `months_when_needed` has the
+    months read here when the change moved their cells (and is then compared with them)."""
+    if before.months_later:
+        if any(before.values[f] != getattr(project, f) for f in MONTH_CELL_FIELDS):
+            before = _with_months(before, project)
+            months = before.months
+        else:  # every month cell kept its key: none of them is named
+            months = ()
     after = project_bucket_keys(project, months=months)
     if before.is_deleted != project.is_deleted:
         return set(before.keys) | after
