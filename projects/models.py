@@ -160,6 +160,9 @@ class Project(SoftDeleteModel, TimeStampedModel):
     """
 
     name = models.CharField(_("project name"), max_length=200)
+    # SoftDeleteModel's field without its index: every live list reads a partial index on NOT
+    # is_deleted, and the deleted list its own (project_deleted, Meta.indexes).
+    is_deleted = models.BooleanField(_("deleted"), default=False)
     # Derived from the name by the services on every write (core.textnorm.pinyin_keys), for
     # global search by pinyin and initials, as enterprises have theirs.
     # A database default too: bulk loads written in SQL (bench/) leave them blank.
@@ -188,6 +191,11 @@ class Project(SoftDeleteModel, TimeStampedModel):
         related_name="projects",
         db_index=False,  # every index on (region_id, …) serves a lookup by region
     )
+    # park, chain, chain_link and method have no index of their own (Django gives a ForeignKey
+    # one unless told): one value holds a tenth or so of the projects, so a filter on it alone
+    # reads the table in order about as fast, while each index cost every save (an UPDATE of a
+    # project writes an entry in every index). Deleting a park, chain, link or method (PROTECT /
+    # SET_NULL) reads the table once: rare. docs/PERFORMANCE.md, "Indexes on projects".
     park = models.ForeignKey(
         "enterprises.IndustrialPark",
         verbose_name=_("park"),
@@ -195,6 +203,7 @@ class Project(SoftDeleteModel, TimeStampedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="projects",
+        db_index=False,  # see above
     )
     chain = models.ForeignKey(
         "core.IndustryChain",
@@ -203,6 +212,7 @@ class Project(SoftDeleteModel, TimeStampedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="projects",
+        db_index=False,  # see above
     )
     chain_link = models.ForeignKey(
         "core.ChainLink",
@@ -211,6 +221,7 @@ class Project(SoftDeleteModel, TimeStampedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="projects",
+        db_index=False,  # see above
     )
     method = models.ForeignKey(
         "core.PromotionMethod",
@@ -219,6 +230,7 @@ class Project(SoftDeleteModel, TimeStampedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="projects",
+        db_index=False,  # see above
     )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -254,6 +266,8 @@ class Project(SoftDeleteModel, TimeStampedModel):
     stage = models.CharField(_("stage"), max_length=12, choices=Stage.choices, default=Stage.LEAD)
     registered_on = models.DateField(_("registered on"))
     negotiating_on = models.DateField(_("negotiation started on"), null=True, blank=True)
+    # signed_on, started_on and planned_start_on are indexed: the dashboards link the list with
+    # their dates city-wide, where no index led by the region serves (docs/PERFORMANCE.md).
     signed_on = models.DateField(_("signed on"), null=True, blank=True, db_index=True)
     started_on = models.DateField(
         _("construction started on"), null=True, blank=True, db_index=True
@@ -361,19 +375,10 @@ class Project(SoftDeleteModel, TimeStampedModel):
                 name="project_signed_by_investment",
                 condition=Q(signed_on__isnull=False, is_deleted=False),
             ),
-            # The rollup refresh reads one region's projects by each milestone's month.
-            *[
-                models.Index(fields=["region", field], name=f"project_rgn_{field}")
-                for field in [
-                    "signed_on",
-                    "started_on",
-                    "planned_start_on",
-                    "producing_on",
-                    "at_capacity_on",
-                    "negotiating_on",
-                    "registered_on",
-                ]
-            ],
+            # The deleted projects' list (/projects/deleted/), newest first; holds only those.
+            models.Index(
+                fields=["-deleted_at"], name="project_deleted", condition=Q(is_deleted=True)
+            ),
             # The rollup refresh (rollups.services): per milestone, one cell's entries by date,
             # index-only; per stage cell, its count and amount. Keyed by the fine cell
             # (rollups.models.MonthlyRollup), 0 standing for a null id; the raw ids are included
