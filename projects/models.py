@@ -359,6 +359,14 @@ class Project(SoftDeleteModel, TimeStampedModel):
                 condition=Q(is_deleted=False),
             ),
             models.Index(fields=["region", "stage"], name="project_region_stage"),
+            # The board's columns: each stage's capped count and amount (index-only) and its
+            # first cards in the list's default order.
+            models.Index(
+                fields=["stage", "-registered_on", "-id"],
+                name="project_stage_order",
+                include=["planned_investment"],
+                condition=Q(is_deleted=False),
+            ),
             # Ledger imports match a file's rows to existing projects by name, all names in one
             # query: without it that query reads the whole table (0.2 s at 10^6 projects, twice
             # per import).
