@@ -29,7 +29,7 @@ from django.db import transaction
 from django.db.models import CharField, Value
 
 from . import locks, refresh
-from .models import MILESTONE_MEASURES, Outbox, measure_applies
+from .models import CELL_KEY, MILESTONE_MEASURES, Outbox, measure_applies
 from .refresh import DRAIN_PENDING_KEY
 from .tasks import drain_outbox
 
@@ -139,16 +139,7 @@ class ProjectBuckets:
 
 # What a funds or completed-investment month cell's key (cell_key) is made of besides its month,
 # and whether the project counts at all: a change that moves none of them leaves those cells alone.
-MONTH_CELL_FIELDS = (
-    "region_id",
-    "chain_id",
-    "method_id",
-    "park_id",
-    "is_confidential",
-    "is_foreign",
-    "is_out_of_province",
-    "is_deleted",
-)
+MONTH_CELL_FIELDS = (*(field for field in CELL_KEY if field != "month"), "is_deleted")
 
 
 def project_buckets(project, *, months_when_needed: bool = False) -> ProjectBuckets:
