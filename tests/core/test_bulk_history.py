@@ -4,9 +4,9 @@ user, the client IP of the request and the reason of `history_reason`."""
 import pytest
 from django.test import RequestFactory
 from simple_history.models import HistoricalRecords
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_create_with_history
 
-from core.history import bulk_history_options, history_reason
+from core.history import bulk_history_options, bulk_update_with_history, history_reason
 from enterprises.models import Enterprise
 
 pytestmark = pytest.mark.django_db

@@ -74,7 +74,7 @@ def test_a_thousand_new_rows_and_a_thousand_updates_each_take_a_few_queries(refe
     assert batch.summary["update"] == ROWS, batch.preview[:3]
     batch, queries = _import_counting(batch)
     # The batch with its plan; the investors, regions and projects it names; the projects
-    # locked; the update and its history (one statement each per BULK_UPDATE_SIZE projects);
+    # locked; the update and its history (one statement each per 2,000 projects);
     # StageChanges; the locked periods the outbox row's months could touch, and the row; the
     # batch's result.
     assert len(queries) <= 11, queries
