@@ -179,7 +179,7 @@ def bulk_update_with_history(
     model,
     fields: list[str],
     *,
-    batch_size: int = BULK_UPDATE_SIZE,
+    batch_size: int | None = None,
     default_user=None,
     default_change_reason: str = "",
     custom_historical_attrs: dict | None = None,
@@ -188,11 +188,13 @@ def bulk_update_with_history(
     and its change ("~") records copied from the rows just written by one INSERT … SELECT (no
     historical instance is built in Python). The records carry what simple-history's would:
     `default_user`, `default_change_reason` and `custom_historical_attrs` (take
-    `bulk_history_options()`), one `history_date` for the call. Returns the rows updated."""
+    `bulk_history_options()`), one `history_date` for the call. `batch_size`: BULK_UPDATE_SIZE
+    unless given. Returns the rows updated."""
     objs = list(objs)
     if not objs:
         return 0
     connection = connections[router.db_for_write(model)]
+    batch_size = batch_size or BULK_UPDATE_SIZE
     batch_size = max(1, min(batch_size, connection.ops.bulk_batch_size([model._meta.pk], objs)))
     with transaction.atomic(using=connection.alias, savepoint=False):
         updated = 0

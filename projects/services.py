@@ -751,7 +751,8 @@ def _bulk_apply_in_memory(
             found = _ledger_moves(project, stage=stage, fields=fields, reason=reason, day=day)
             check_can_edit_region(by, project.region_id)  # not moved out of reach
             _apply_currency(project)
-            _derive_search_keys(project)
+            if project.name != originals[project.pk].name:  # pinyin is the costly part of a row
+                _derive_search_keys(project)
             validate_project(project, relations_loaded=True, day=day)
         except ValidationError as exc:
             exc.row_index = index
