@@ -15,11 +15,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import CharField, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
 
 from accounts.scoping import check_can_edit, check_can_edit_region
 from core.changes import record_edited
 from core.history import (
+    bulk_create_with_history,
     bulk_delete_with_history,
     bulk_history_options,
     bulk_update_with_history,
@@ -431,9 +431,9 @@ def project_bulk_create(
     correction: CorrectionNote | None = None,
 ) -> list[Project]:
     """Create many projects at once (ledger imports): the same rules as project_create, row by
-    row, then one `bulk_create` of the projects and one of their change history (simple-history's
-    `bulk_create_with_history`), one of their first StageChange and one rollup outbox row naming
-    every bucket they count in; `batch_size` is no longer used.
+    row, then one `bulk_create` of the projects and one INSERT … SELECT of their change history
+    (core.history's `bulk_create_with_history`), one of their first StageChange and one rollup
+    outbox row naming every bucket they count in; `batch_size` is no longer used.
 
     Each row is project_create's keyword arguments (`stage` included). Foreign keys must be
     objects loaded from the database (their existence is not re-queried per row). A row that
