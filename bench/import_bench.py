@@ -293,27 +293,30 @@ the user, every row's plan (objects as ids, imports/plan_codec.py) and the lates
 id of the tables the plan depends on. The import, in whichever process it runs, loads that plan
 with one query per model it names and writes it without reading the file, unless those tables
 changed since the preview (then it checks the file again). New investors and new projects are
-written by `bulk_create` with simple-history's `bulk_create_with_history` (their StageChanges and
-ledger ids by `bulk_create`); updated projects by `projects.services.project_bulk_apply`: each
-project locked and moved in memory by the same rules as `project_advance_stage`, then
-`bulk_update_with_history` (1,000 projects per UPDATE: Django's bulk update is one `CASE WHEN id
-= …` per column, which PostgreSQL evaluates one WHEN after another). One outbox row per import.
-The same code runs on SQLite (`make run`; tests/imports/test_sqlite_import.py). No COPY: the
-hand-made COPY formatter, the constructor bypass and the remembered field checks are gone.
+written by `bulk_create` and core.history's `bulk_create_with_history`, which copies their
+change-history records out of the rows just inserted (one statement per 2,000 rows; their
+StageChanges and ledger ids by `bulk_create`); updated projects by
+`projects.services.project_bulk_apply`: each project locked and moved in memory by the same rules
+as `project_advance_stage`, then core.history's `bulk_update_with_history`: per 2,000 projects,
+one UPDATE joined to a CTE `v(id, …)` of VALUES holding the columns some row changed, every value
+a parameter (on PostgreSQL the first row casts each to its column's type), and one INSERT …
+SELECT of their history. One outbox row per import. The same statements run on SQLite (`make
+run`; tests/imports/test_sqlite_import.py). No COPY.
 
 Why the time budgets are missed (issue #19 asks to say so with the measurement). Profiled at
-2,000 rows (cProfile, same machine, shared): a new-row import spent 15.8 s, 10.8 s of it in
-`project_bulk_create`, of which `bulk_create` + `bulk_create_with_history` 7.6 s — Django
-compiling 220,000 values through each field's `get_db_prep_save` (5.4 s) and building 9,500
-model instances (2.6 s); the database's own time was 2.1 s. The preview spent 5.3 s: 2,000
-`Project()` constructions and `full_clean`s (about 2 s), storing the plan (1.3 s to encode). An
-update import spent 79 s, 65 s of it in `bulk_update`: Django resolves one `When(pk=…)` per row
-and column (56,000 for 2,000 rows × 28 columns); writing only the columns some row changed cuts
-that to the 4-5 a ledger usually changes, still Python-bound. The old path met about 2.5× with
-COPY and the constructor bypass; `bulk_create` / `bulk_update` cannot meet ≤ 3× / ≤ 5× of a
-parse + COPY floor. Meeting them needs COPY for the inserts (django-postgres-copy, with
-`bulk_create` kept as SQLite's tested path) and one `UPDATE … FROM (VALUES …)` per batch for
-updates — the fast paths issue #19 allows when the budget requires them, not built here.
+2,000 rows on 2,000 projects (cProfile, same machine, shared: load average 9-10), after the
+history copies and the VALUES-list updates: an update import spent 7.4 s, 6.3 s of it in
+`project_bulk_apply`, of which the rules in memory (locking read, `_ledger_moves`,
+`validate_project` / `full_clean`, the outbox keys) 4.1 s and the UPDATE with its history 1.3 s
+(preparing the parameters 0.4 s of it); Django's CASE WHEN `bulk_update` had taken most of the time
+(65 s of 79 s with 28 columns). A new-row import spent 12.2 s: `bulk_create` of the projects,
+investors and StageChanges 6.4 s (Django preparing 130,000 values, the database 2.2 s), pinyin
+keys 1.4 s; the history copies no longer show (simple-history built and inserted one historical
+instance per row: 4.6 s). The previews are the rest: every row's `validate_project`, the new
+rows' pinyin keys and `Project()` (built once per row since this change; they were built twice),
+the stored plan. The ratios are against a floor of 0.2 s at 2,000 rows (parse + COPY): the
+remaining cost is Django's per-row model and validation work on the one path both databases
+run.
 """
 
 

@@ -10,11 +10,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
 
 from accounts.scoping import can_edit, check_can_edit, check_can_edit_region, is_city_wide
 from core.credit_code import normalize_credit_code, validate_credit_code
-from core.history import bulk_history_options
+from core.history import bulk_create_with_history, bulk_history_options
 from core.money import parse_amount, validate_amount
 from core.textnorm import check_name_characters, normalize_mobile, normalize_name, pinyin_keys
 
@@ -196,8 +195,8 @@ def enterprise_bulk_create(
 ) -> list[Enterprise]:
     """Create many enterprises at once (ledger imports): enterprise_create's rules row by row,
     credit-code clashes checked with one query for all rows, then one `bulk_create` of the rows
-    and one of their change history (simple-history's `bulk_create_with_history`; `batch_size` is
-    no longer used). Foreign keys must be objects loaded from the database. A row that breaks a
+    and one INSERT … SELECT of their change history (core.history's `bulk_create_with_history`;
+    `batch_size` is no longer used). Foreign keys must be objects loaded from the database. A row that breaks a
     rule raises its ValidationError with `row_index` set; nothing is written."""
     enterprises = []
     checked_regions: set = set()

@@ -69,6 +69,9 @@ class RowPlan:
     extra: dict = field(default_factory=dict)  # kind-specific: investor to create, ledger id …
     # The locked periods (rollups.locks) whose figures the row would move, as [kind, first day].
     locked: list[list[str]] = field(default_factory=list)
+    # A new project row: the unsaved project its check built (projects.services.new_project), for
+    # the preview's outbox keys; not stored with the plan.
+    project: object | None = field(default=None, repr=False, compare=False)
 
     def error(self, column: str, reason: str) -> None:
         self.errors.append((column, reason))
@@ -472,7 +475,7 @@ def _plan_project_row(
             for column, message in _messages_by_column(exc, PROJECT_HEADERS):
                 plan.error(column, message)
             return
-        plan.fields, plan.action = fields, NEW
+        plan.fields, plan.action, plan.project = fields, NEW, candidate
         plan.extra.update(stage=stage, investor=investor)
         return
     candidate = copy.copy(target)

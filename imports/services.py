@@ -293,11 +293,14 @@ def _row_keys(kind: str, plans: list[RowPlan], by) -> list[tuple[RowPlan, set[st
         ]
     if kind != Kind.PROJECTS:
         return []
+    # A new row's project as its check built it, when the plan was just made (building it is
+    # most of a new row's cost: its pinyin); a stored plan's is built again.
     out = [
         (
             p,
             project_services.new_project_keys(
-                project_services.new_project(
+                p.project
+                or project_services.new_project(
                     by=by,
                     row={
                         **p.fields,

@@ -15,11 +15,15 @@ from django.db import IntegrityError, transaction
 from django.db.models import CharField, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from accounts.scoping import check_can_edit, check_can_edit_region
 from core.changes import record_edited
-from core.history import bulk_delete_with_history, bulk_history_options
+from core.history import (
+    bulk_create_with_history,
+    bulk_delete_with_history,
+    bulk_history_options,
+    bulk_update_with_history,
+)
 from core.money import parse_amount, validate_amount
 from core.textnorm import check_name_characters, pinyin_keys
 from enterprises import services as enterprise_services
@@ -427,9 +431,9 @@ def project_bulk_create(
     correction: CorrectionNote | None = None,
 ) -> list[Project]:
     """Create many projects at once (ledger imports): the same rules as project_create, row by
-    row, then one `bulk_create` of the projects and one of their change history (simple-history's
-    `bulk_create_with_history`), one of their first StageChange and one rollup outbox row naming
-    every bucket they count in; `batch_size` is no longer used.
+    row, then one `bulk_create` of the projects and one INSERT … SELECT of their change history
+    (core.history's `bulk_create_with_history`), one of their first StageChange and one rollup
+    outbox row naming every bucket they count in; `batch_size` is no longer used.
 
     Each row is project_create's keyword arguments (`stage` included). Foreign keys must be
     objects loaded from the database (their existence is not re-queried per row). A row that
@@ -643,10 +647,6 @@ def _move_stage(project: Project, *, to: str, on: dt.date | None, reason: str) -
     )
 
 
-# Projects per bulk UPDATE: Django writes each changed column as `CASE WHEN id = … THEN …`, which
-# PostgreSQL evaluates one WHEN after another, so a statement's cost grows with the square of its
-# rows; 1,000 keeps each short and a 10,000-row ledger at ten statements.
-BULK_UPDATE_SIZE = 1000
 _SLICE = 10_000  # ids per `IN (…)` lookup: under SQLite's 32,766 parameters
 # Columns a row can change besides its own fields: its stage move's, and the derived ones
 # (late_entry by validate_project, the CNY amount by _apply_currency).
@@ -674,7 +674,8 @@ def project_bulk_apply(
     the stage reached through every milestone in between as project_advance_stage would move it
     (`_ledger_moves`), with `reason` on the moves that need one. The same rules as those two
     services, row by row in memory; then the projects and their change history in bulk
-    (simple-history's `bulk_update_with_history`), one insert of their StageChanges, one outbox
+    (core.history's `bulk_update_with_history`: one UPDATE … FROM (VALUES …) and one
+    INSERT … SELECT of the history records per 2,000 projects), one insert of their StageChanges, one outbox
     row naming every bucket they left or entered, and one 首报首谈 check of those whose investor
     or region changed. Foreign keys in `fields` must be objects loaded from the database. A row
     that breaks a rule raises its ValidationError with `row_index` set; nothing is written.
@@ -694,7 +695,6 @@ def project_bulk_apply(
         projects,
         Project,
         sorted(written),
-        batch_size=BULK_UPDATE_SIZE,
         **bulk_history_options(by),
     )
     for move in moves:
@@ -762,15 +762,15 @@ def _bulk_apply_in_memory(
             found = _ledger_moves(project, stage=stage, fields=fields, reason=reason, day=day)
             check_can_edit_region(by, project.region_id)  # not moved out of reach
             _apply_currency(project)
-            _derive_search_keys(project)
+            if project.name != originals[project.pk].name:  # pinyin is the costly part of a row
+                _derive_search_keys(project)
             validate_project(project, relations_loaded=True, day=day)
         except ValidationError as exc:
             exc.row_index = index
             raise
         moves += found
         before = originals[project.pk]
-        # Only the columns some row changed: Django's bulk_update builds one `CASE WHEN` term
-        # per row and column, and that Python work is most of an update's time.
+        # Only the columns some row changed: each is a value per row in the UPDATE's VALUES list.
         written |= {
             name
             for name in set(fields) | _STAGE_FIELDS
@@ -1308,7 +1308,6 @@ def funds_bulk_record(
         updated,
         FundsInPlace,
         ["amount", "note", "recorded_by", "updated_at"],
-        batch_size=BULK_UPDATE_SIZE,
         **bulk_history_options(by),
     )
     enqueue_refresh(keys=keys, correction=correction)
@@ -1351,8 +1350,6 @@ def project_bulk_delete(
         projects,
         Project,
         ["is_deleted", "deleted_at", "updated_at"],
-        batch_size=BULK_UPDATE_SIZE,
-        manager=Project.all_objects,
         **bulk_history_options(by),
     )
     enqueue_refresh(keys=keys, correction=correction)

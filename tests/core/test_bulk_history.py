@@ -1,12 +1,16 @@
-"""Records written by simple-history's bulk helpers carry what a single save's records carry: the
+"""Records written by the bulk helpers (core.history's, after simple-history's) carry what a single save's records carry: the
 user, the client IP of the request and the reason of `history_reason`."""
 
 import pytest
 from django.test import RequestFactory
 from simple_history.models import HistoricalRecords
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from core.history import bulk_history_options, history_reason
+from core.history import (
+    bulk_create_with_history,
+    bulk_history_options,
+    bulk_update_with_history,
+    history_reason,
+)
 from enterprises.models import Enterprise
 
 pytestmark = pytest.mark.django_db

@@ -74,7 +74,7 @@ def test_a_thousand_new_rows_and_a_thousand_updates_each_take_a_few_queries(refe
     assert batch.summary["update"] == ROWS, batch.preview[:3]
     batch, queries = _import_counting(batch)
     # The batch with its plan; the investors, regions and projects it names; the projects
-    # locked; the update and its history (one statement each per BULK_UPDATE_SIZE projects);
+    # locked; the update and its history (one statement each per 2,000 projects);
     # StageChanges; the locked periods the outbox row's months could touch, and the row; the
     # batch's result.
     assert len(queries) <= 11, queries
@@ -183,3 +183,64 @@ def test_a_confirm_after_the_projects_changed_checks_the_file_again(reference_da
     batch.refresh_from_db()
     assert batch.summary == {"new": 2, "update": 0, "unchanged": 1, "error": 0}
     assert Project.objects.filter(name__startswith="另一进程项目").count() == 3
+
+
+@pytest.mark.django_db
+def test_an_update_import_writes_every_amount_stage_and_history_record(reference_data, monkeypatch):
+    services.import_file(
+        kind="projects", data=_ledger(stage="签约"), filename="a.xlsx", by=None, dry_run=False
+    )
+    before = dict(Project.objects.values_list("name", "planned_investment"))
+    # Batches of 300, so the 1,000 updates take four UPDATE … FROM (VALUES …) and four history
+    # INSERT … SELECT statements.
+    monkeypatch.setattr("core.history.BULK_UPDATE_SIZE", 300)
+    rows = [
+        project_row(
+            台账编号=f"B-{i:04d}",
+            项目名称=f"批量项目{i:04d}",
+            投资方=f"批量投资方{i % 50:02d}有限公司",
+            县区=REGIONS[i % len(REGIONS)],
+            # Even rows move on to 开工 on their date; odd rows keep 签约 with a new amount.
+            阶段="开工" if i % 2 == 0 else "签约",
+            签约日期="2023-02-03",
+            开工日期="2023-05-06" if i % 2 == 0 else None,
+            **{"计划总投资(万元)": str(5000 + 3 * i)},
+        )
+        for i in range(ROWS)
+    ]
+    batch = _preview(xlsx_bytes(rows))
+    assert batch.summary["update"] == ROWS, batch.preview[:3]
+    batch, queries = _import_counting(batch)
+    writes = [q for q in queries if q.startswith(("WITH v", 'INSERT INTO "projects_historical'))]
+    assert len(writes) == 8, writes
+    # As the 1,000-row test above, plus the six statements of the three more batches.
+    assert len(queries) <= 17 * ROWS // 1000, queries
+
+    now = {
+        p.name: p for p in Project.objects.only("name", "planned_investment", "stage", "started_on")
+    }
+    for i in range(ROWS):
+        project = now[f"批量项目{i:04d}"]
+        assert project.planned_investment == Decimal(5000 + 3 * i), project.name
+        if i % 2 == 0:
+            assert (project.stage, str(project.started_on)) == (Stage.STARTED, "2023-05-06")
+        else:
+            assert (project.stage, project.started_on) == (Stage.SIGNED, None)
+
+    records = Project.history.filter(history_change_reason=f"台账导入 #{batch.pk}")
+    assert records.count() == ROWS
+    assert set(records.values_list("history_type", flat=True)) == {"~"}
+    for record in records.only("id", "name", "planned_investment", "stage", "started_on"):
+        project = now[record.name]
+        assert record.id == project.pk
+        assert (record.planned_investment, record.stage, record.started_on) == (
+            project.planned_investment,
+            project.stage,
+            project.started_on,
+        )
+    # The records of the first import keep the amounts from before.
+    created = Project.history.filter(history_type="+").values_list("name", "planned_investment")
+    assert dict(created) == before
+    assert StageChange.objects.filter(to_stage=Stage.STARTED).count() == ROWS // 2
+    assert Outbox.objects.count() == 2
+    call_command("verify_rollups", "--drain")

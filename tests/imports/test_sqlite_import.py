@@ -5,6 +5,7 @@ One set-up (the session's migrate + load_demo, copied) serves every check: the e
 and the downloadable template import through `manage.py import_ledger`, and a 20-row ledger with
 one bad row goes through the upload page (Django's test client inside the subprocess)."""
 
+import json
 import re
 import shutil
 import subprocess
@@ -68,6 +69,45 @@ PARTIAL = textwrap.dedent(
     """
 )
 
+# 30 new projects at 签约, then the same ledger again: every amount changed, even rows moved on
+# to 开工 (core.history's UPDATE … FROM (VALUES …) and history INSERT … SELECT on SQLite), then
+# rolled back; prints what the database holds after each step, as JSON.
+UPDATES = textwrap.dedent(
+    """
+    import io, json
+    from openpyxl import Workbook
+    from imports import services
+    from imports.models import ImportBatch
+    from projects.models import Project
+    def ledger(amount, moved):
+        wb = Workbook(); ws = wb.active; ws.title = "项目台账"
+        ws.append(["台账编号", "项目名称", "投资方", "县区", "计划总投资(万元)", "阶段",
+                   "登记日期", "签约日期", "开工日期"])
+        for i in range(30):
+            started = moved and i % 2 == 0
+            ws.append([f"SQ-{i:02d}", f"SQLite更新项目{i:02d}", f"SQLite更新公司{i % 5}", "榆次区",
+                       str(amount + i), "开工" if started else "签约", "2023-01-10",
+                       "2023-02-03", "2023-05-06" if started else None])
+        data = io.BytesIO(); wb.save(data)
+        return data.getvalue()
+    def rows(qs):
+        return sorted([r.name, float(r.planned_investment), r.stage, str(r.started_on)] for r in qs)
+    def show(label, batch, **more):
+        projects = Project.objects.filter(name__startswith="SQLite更新项目")
+        print(label, json.dumps({"status": batch.status, "summary": batch.summary,
+                                 "rows": rows(projects), **more}, ensure_ascii=False))
+    first = services.import_file(kind="projects", data=ledger(1000, False), filename="a.xlsx",
+                                 by=None, dry_run=False)
+    show("NEW", first)
+    second = services.import_file(kind="projects", data=ledger(5000, True), filename="b.xlsx",
+                                  by=None, dry_run=False)
+    records = Project.history.filter(history_change_reason=f"台账导入 #{second.pk}")
+    show("UPDATED", second, history=rows(records),
+         types=sorted({r.history_type for r in records}))
+    show("ROLLEDBACK", services.batch_rollback(batch=ImportBatch.objects.get(pk=second.pk), by=None))
+    """
+)
+
 
 def _manage(env: dict, *args: str) -> subprocess.CompletedProcess:
     done = subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
@@ -120,3 +160,30 @@ def test_ledger_with_one_bad_row_imports_the_others_on_sqlite(sqlite_env):
     assert lines["AFTER"] == "True"
     expected = sorted(f"SQLite台账项目{i:02d}" for i in range(20) if i != 4)
     assert lines["LISTED"] == repr(expected)
+
+
+def test_ledger_updates_and_their_rollback_on_sqlite(sqlite_env):
+    shown = _manage(sqlite_env, "shell", "-c", UPDATES).stdout
+    steps = {
+        line.split(" ", 1)[0]: json.loads(line.split(" ", 1)[1])
+        for line in shown.splitlines()
+        if line.startswith(("NEW ", "UPDATED ", "ROLLEDBACK "))
+    }
+    assert steps["NEW"]["status"] == "imported", steps["NEW"]
+    updated = steps["UPDATED"]
+    assert updated["status"] == "imported" and updated["summary"]["update"] == 30, updated
+    expected = [
+        [
+            f"SQLite更新项目{i:02d}",
+            5000.0 + i,
+            "started" if i % 2 == 0 else "signed",
+            "2023-05-06" if i % 2 == 0 else "None",
+        ]
+        for i in range(30)
+    ]
+    assert updated["rows"] == expected
+    # One change record per project, holding what the project holds now.
+    assert updated["history"] == expected and updated["types"] == ["~"]
+    assert [row[:3] for row in steps["ROLLEDBACK"]["rows"]] == [
+        [f"SQLite更新项目{i:02d}", 1000.0 + i, "signed"] for i in range(30)
+    ]
