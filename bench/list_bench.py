@@ -245,9 +245,11 @@ reads them in 16 queries up to 10,000 projects (the session and user, the saved 
 column's totals in one capped count, a page of ids per column, every column's cards in one as values
 with their names, the form's four lists; beyond 10,000 a capped count per column as well, 23) and
 renders up to 350 cards (no model instances; id, URL and amount written in Python once a card) with
-their menus, the list's whole filter form (one include) and its saved views. Without an index led
-by stage, a column's capped count beyond 10,000 reads its stage's rows by a sequential scan (a stage
-of fewer than 10,001 rows: the whole table): that, not Python, is the board's time at 10^5 and 10^6.
+their menus, the list's whole filter form (one include) and its saved views. Beyond 10,000, each
+column's capped count reads `project_stage_order` (stage, registered_on DESC, id DESC) INCLUDE
+(planned_investment), index-only, and its page of ids walks the same index; before that index a
+stage of fewer than 10,001 rows was counted by reading the whole table. A county's board counts
+through `project_region_stage` and reads each counted row's amount from the table.
 """
 
 
