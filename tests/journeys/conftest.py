@@ -311,9 +311,13 @@ class Person:
         toggler = self.page.locator(".navbar-toggler")
         if toggler.is_visible() and not nav.is_visible():
             self.click(toggler)
+            # Until Bootstrap's collapse has finished opening, a link in it can read as hidden
+            # (and be taken for one under 更多).
+            expect(nav).to_have_class(re.compile(r"\bshow\b"))
         link = nav.get_by_role("link", name=re.compile(name)).first
         if not link.is_visible():  # a rarer page, under 更多
             self.click(nav.get_by_role("button", name="更多"))
+            expect(link).to_be_visible()
         self.follow(link)
 
     def follow(self, locator) -> None:
