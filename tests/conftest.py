@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.db import connection
@@ -72,8 +73,35 @@ def _restore_tables(snapshot: list[tuple[str, bytes]]) -> None:
             cursor.execute(sql)
 
 
+def _first_demo(tmp_path_factory) -> list[tuple[str, bytes]]:
+    """This worker's first demo: load_demo, or under xdist the rows another worker of this run
+    loaded (kept as files in the run's shared folder: every worker's database is a copy of one
+    migrated database, so their tables are the same)."""
+    from django.core.management import call_command
+    from filelock import FileLock
+
+    shared = _run_shared_dir(tmp_path_factory)
+    if shared is None:
+        call_command("load_demo", verbosity=0)
+        return _copy_tables()
+    folder = shared / "demo-snapshot"
+    with FileLock(f"{folder}.lock"):
+        if (folder / "tables").exists():
+            names = (folder / "tables").read_text().split()
+            snapshot = [(name, (folder / f"{i}.copy").read_bytes()) for i, name in enumerate(names)]
+            _restore_tables(snapshot)
+            return snapshot
+        call_command("load_demo", verbosity=0)
+        snapshot = _copy_tables()
+        folder.mkdir()
+        for i, (_name, data) in enumerate(snapshot):
+            (folder / f"{i}.copy").write_bytes(data)
+        (folder / "tables").write_text("\n".join(name for name, _data in snapshot))
+        return snapshot
+
+
 @pytest.fixture(scope="module")
-def demo_data(django_db_setup, django_db_blocker):
+def demo_data(django_db_setup, django_db_blocker, tmp_path_factory):
     """The full demo data set (load_demo), loaded once per test module and removed after it.
 
     Use it with the `db` fixture (each test's changes are rolled back, the demo rows stay); a test that
@@ -93,8 +121,7 @@ def demo_data(django_db_setup, django_db_blocker):
             if _demo_snapshot:
                 _restore_tables(_demo_snapshot)
             else:
-                call_command("load_demo", verbosity=0)
-                _demo_snapshot.extend(_copy_tables())
+                _demo_snapshot.extend(_first_demo(tmp_path_factory))
     finally:
         app.conf.task_always_eager = eager
     yield
@@ -106,6 +133,85 @@ def demo_data(django_db_setup, django_db_blocker):
             except OperationalError:
                 if attempt == 2:
                     raise
+
+
+# --- One migrate per run ------------------------------------------------------------------------
+# Under pytest-xdist every worker would migrate its own PostgreSQL test database and build its own
+# SQLite demo file (tens of seconds of CPU each on this 2-core machine). The first worker to ask
+# builds them once, in the folder all workers of this run share; the others wait on its lock and
+# copy: PostgreSQL clones the migrated database (CREATE DATABASE … TEMPLATE, then Django's migrate
+# finds nothing to apply), SQLite copies the file. Without xdist nothing is shared between runs.
+def _run_shared_dir(tmp_path_factory) -> Path | None:
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return None
+    return tmp_path_factory.getbasetemp().parent
+
+
+def _manage(args: list[str], env: dict[str, str]) -> None:
+    done = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, f"manage.py {args[0]}:\n{done.stdout}\n{done.stderr}"
+
+
+def _postgres_admin(settings_dict: dict):
+    import psycopg2
+
+    conn = psycopg2.connect(
+        dbname="postgres",
+        user=settings_dict["USER"],
+        password=settings_dict.get("PASSWORD") or None,
+        host=settings_dict["HOST"] or "127.0.0.1",
+        port=settings_dict["PORT"] or 5432,
+    )
+    conn.autocommit = True
+    return conn
+
+
+def migrated_template(tmp_path_factory) -> str | None:
+    """The name of this run's migrated PostgreSQL database, built by the first worker that asks;
+    None without xdist or on another database."""
+    from django.conf import settings
+    from filelock import FileLock
+
+    shared = _run_shared_dir(tmp_path_factory)
+    db = settings.DATABASES["default"]
+    if shared is None or db["ENGINE"] != "django.db.backends.postgresql":
+        return None
+    # Named from DATABASE_URL: once a worker's test database exists, Django's settings name it.
+    name = f"test_{urlsplit(os.environ['DATABASE_URL']).path.strip('/')}_migrated"
+    with FileLock(shared / "postgres-template.lock"):
+        if not (shared / "postgres-template.done").exists():
+            conn = _postgres_admin(db)
+            with conn.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                    [name],
+                )
+                cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+                cursor.execute(f'CREATE DATABASE "{name}"')
+            conn.close()
+            s = {**db, "NAME": name}
+            auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
+            url = f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{name}"
+            _manage(["migrate", "--noinput", "-v0"], {**os.environ, "DATABASE_URL": url})
+            (shared / "postgres-template.done").touch()
+    return name
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """Each worker's test database starts as a copy of the run's migrated one (see above)."""
+    from django.conf import settings
+
+    template = migrated_template(tmp_path_factory)
+    if template:
+        settings.DATABASES["default"].setdefault("TEST", {})["TEMPLATE"] = template
 
 
 # --- The embedded default ------------------------------------------------------------------------
@@ -120,21 +226,21 @@ def embedded_env(**extra: str) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def embedded_demo_file(tmp_path_factory) -> Path:
-    """A SQLite file as `make run` leaves it (migrate, then load_demo), made once per session.
-    Tests that need the embedded default with the demo copy it; tests/core/test_settings.py still
-    runs both commands itself, as `make run` does."""
-    folder = tmp_path_factory.mktemp("embedded-demo")
-    env = embedded_env(SQLITE_PATH=str(folder / "db.sqlite3"), MEDIA_ROOT=str(folder / "media"))
-    for command in (["migrate", "--noinput", "-v0"], ["load_demo", "-v0"]):
-        done = subprocess.run(
-            [sys.executable, "manage.py", *command],
-            cwd=BASE_DIR,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=900,
-        )
-        assert done.returncode == 0, f"manage.py {command[0]}:\n{done.stdout}\n{done.stderr}"
+    """A SQLite file as `make run` leaves it (migrate, then load_demo), made once per run (see
+    "One migrate per run"). Tests that need the embedded default with the demo copy it."""
+    from filelock import FileLock
+
+    shared = _run_shared_dir(tmp_path_factory)
+    folder = shared / "embedded-demo" if shared else tmp_path_factory.mktemp("embedded-demo")
+    with FileLock(f"{folder}.lock"):  # under xdist, the first worker builds it for all
+        if not (folder / "done").exists():
+            folder.mkdir(exist_ok=True)
+            env = embedded_env(
+                SQLITE_PATH=str(folder / "db.sqlite3"), MEDIA_ROOT=str(folder / "media")
+            )
+            for command in (["migrate", "--noinput", "-v0"], ["load_demo", "-v0"]):
+                _manage(command, env)
+            (folder / "done").touch()
     return folder / "db.sqlite3"
 
 

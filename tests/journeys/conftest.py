@@ -33,7 +33,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import celery_worker_command, embedded_env
+from tests.conftest import celery_worker_command, embedded_env, migrated_template
 
 # A page waits on the server it talks to, which shares two cores with the whole suite.
 expect.set_options(timeout=15_000)
@@ -125,7 +125,7 @@ def _with_path(url: str, path: str) -> str:
     return urlunsplit(urlsplit(url)._replace(path=path))
 
 
-def _start_postgres(tmp: Path) -> Stack:
+def _start_postgres(tmp: Path, tmp_path_factory) -> Stack:
     """Production's shape on one machine: gunicorn + a Celery worker on PostgreSQL and Redis."""
     database = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/jinzhong_crm")
     redis = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -147,11 +147,10 @@ def _start_postgres(tmp: Path) -> Stack:
     }
     log = tmp / "postgres.log"
     admin = _with_path(database, "/postgres")
-    _run(
-        [sys.executable, "-c", _RECREATE_DB, admin, name],
-        env,
-        log,
-    )
+    # Under xdist, a copy of the run's migrated database (tests/conftest.py), so the migrate
+    # below finds nothing to apply; without it, an empty one.
+    template = migrated_template(tmp_path_factory) or ""
+    _run([sys.executable, "-c", _RECREATE_DB, admin, name, template], env, log)
     subprocess.call(
         ["redis-cli", "-u", env["REDIS_URL"], "flushdb"],
         stdout=subprocess.DEVNULL,
@@ -176,7 +175,7 @@ import sys, psycopg2
 conn = psycopg2.connect(sys.argv[1]); conn.autocommit = True; cur = conn.cursor()
 cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [sys.argv[2]])
 cur.execute('DROP DATABASE IF EXISTS "%s"' % sys.argv[2])
-cur.execute('CREATE DATABASE "%s"' % sys.argv[2])
+cur.execute('CREATE DATABASE "%s"' % sys.argv[2] + (' TEMPLATE "%s"' % sys.argv[3] if sys.argv[3] else ""))
 """
 
 
@@ -203,7 +202,7 @@ def stack(request) -> Iterator[Stack]:
         if request.param == "embedded":
             running = _start_embedded(tmp, request.getfixturevalue("embedded_demo_file"))
         else:
-            running = _start_postgres(tmp)
+            running = _start_postgres(tmp, request.getfixturevalue("tmp_path_factory"))
     except RuntimeError as exc:
         pytest.fail(f"the {request.param} stack did not start: {exc}", pytrace=False)
     yield running
