@@ -442,3 +442,26 @@ def test_a_short_query_is_served_by_the_prefix_indexes(world):
                 assert "_trgm" not in plan, plan
         finally:
             cursor.execute("SET enable_seqscan = on")
+
+
+def test_a_scope_rule_that_reaches_another_table_becomes_its_ids(world):
+    """The search takes each model's visible rows as the access policy's own WHERE; a rule that
+    joins another table (none of the searched models' today, a follow-up's does: its project's
+    region) is kept as the scoped ids, so the same rows are read, never more."""
+    from accounts.scoping import scope
+    from projects.models import FollowUp
+    from search.selectors import _rows_of
+
+    for project in (world["secret"], world["yuci"], world["geely_project"]):
+        FollowUp.objects.create(
+            project=project, kind=FollowUp.Kind.choices[0][0], happened_on=dt.date(2024, 5, 1)
+        )
+    for username in ("yuci_staff", "city_staff"):
+        scoped = scope(FollowUp.objects.all(), world["users"][username])
+        condition, params = _rows_of(scoped)
+        with connection.cursor() as cursor:
+            sql = f'SELECT "id" FROM "projects_followup" WHERE {condition}'  # noqa: S608
+            cursor.execute(sql, params)
+            ids = {row[0] for row in cursor.fetchall()}
+        assert ids == set(scoped.values_list("pk", flat=True)), username
+    assert len(ids) == 3 and _rows_of(scope(FollowUp.objects.all(), None)) is None
