@@ -385,11 +385,11 @@ start / anywhere / the rest), the users' full names, and building the groups; on
 sends its six parts as one UNION ALL statement (the queries column). The generated projects'
 names start with one of 8 cities, so "上海" starts an eighth of them: the worst short query, whose
 matches are all ranked (service) or all ordered by similarity (floor) before the LIMIT. Where the
-service's extra time goes: Django building and compiling the six querysets, about 10–14 ms of CPU
-per call on this machine whatever the data size (time.process_time around calls on the 10^5
-data), and the rank CASE the database evaluates for every match. So at 10^4 and 10^5, where the
-floor of the light rows is a few milliseconds, their ratio stays above 3×; the budget is set at
-10^6. Runs on a shared 2-core machine (see the load average) are several times slower than on a
+service's extra time goes: putting its statement together, about 3–4 ms of CPU per call on this
+machine whatever the data size (time.process_time around calls): Django compiles only the access
+policy's WHERE and the match and rank conditions, the frame around them is SQL text
+(search.selectors; six ORM querysets took 10–14 ms), and the rank CASE the database evaluates for
+every match. The budget is set at 10^6. Runs on a shared 2-core machine (see the load average) are several times slower than on a
 calm one in absolute terms; the ratio is what a row judges, and it moves by ±1× between runs at
 this load.
 """

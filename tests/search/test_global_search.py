@@ -357,19 +357,26 @@ def test_trigram_indexes_serve_the_search_filters(world):
             cursor.execute("SET enable_seqscan = on")
 
 
+def _projects_plan(cursor, user, query: str) -> str:
+    """PostgreSQL's plan for the projects part of the search's statement."""
+    from search.selectors import _projects
+
+    sql, params = _projects(user, query, 6)
+    cursor.execute("EXPLAIN " + sql, params)
+    return "\n".join(row[0] for row in cursor.fetchall())
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the plan is PostgreSQL's")
 def test_the_project_search_never_reads_the_whole_projects_table(world):
     """The projects group matches by name OR by investor as a UNION of ids, each part through
     its own index (the name's trigram index, the investor foreign key): written as one OR, the
     planner reads every project (sequential scans off here: the test tables are tiny)."""
-    from projects.models import Project
-    from search.selectors import _project_ids
-
+    user = world["users"]["city_staff"]
     with connection.cursor() as cursor:
         cursor.execute("SET enable_seqscan = off")
         try:
             for query in ("新能源", "jlqc", GEELY_CODE[:10], "13800138000"):
-                plan = Project.objects.filter(pk__in=_project_ids(query)).explain()
+                plan = _projects_plan(cursor, user, query)
                 assert "search_project_name_trgm" in plan, (query, plan)
                 if query == "jlqc":
                     assert "search_project_initials_trgm" in plan, plan
@@ -412,15 +419,12 @@ def test_a_short_query_is_served_by_the_prefix_indexes(world):
     B-tree text_pattern_ops indexes (search.0004), not a read of every row (sequential scans off
     here: the test tables are tiny; a trigram index would be read whole)."""
     from enterprises.models import EnterpriseContact, IndustrialPark
-    from projects.models import Project
-    from search.selectors import _name_match, _project_ids
+    from search.selectors import _name_match
 
+    user = world["users"]["city_staff"]
     cases = [
-        (Project.objects.filter(pk__in=_project_ids("吉利")), ["search_project_name_prefix"]),
-        (
-            Project.objects.filter(pk__in=_project_ids("jl")),
-            ["search_project_initials_prefix", "search_project_pinyin_prefix"],
-        ),
+        ("吉利", ["search_project_name_prefix"]),
+        ("jl", ["search_project_initials_prefix", "search_project_pinyin_prefix"]),
         (IndustrialPark.objects.filter(_name_match("jl")), ["search_park_initials_prefix"]),
         (EnterpriseContact.objects.filter(_name_match("zl")), ["search_contact_initials_prefix"]),
     ]
@@ -428,10 +432,36 @@ def test_a_short_query_is_served_by_the_prefix_indexes(world):
         cursor.execute("SET enable_seqscan = off")
         cursor.execute("SET enable_bitmapscan = on")
         try:
-            for qs, indexes in cases:
-                plan = qs.explain()
+            for case, indexes in cases:
+                if isinstance(case, str):  # the projects part of the search's statement
+                    plan = _projects_plan(cursor, user, case)
+                else:
+                    plan = case.explain()
                 for index in indexes:
                     assert index in plan, (index, plan)
                 assert "_trgm" not in plan, plan
         finally:
             cursor.execute("SET enable_seqscan = on")
+
+
+def test_a_scope_rule_that_reaches_another_table_becomes_its_ids(world):
+    """The search takes each model's visible rows as the access policy's own WHERE; a rule that
+    joins another table (none of the searched models' today, a follow-up's does: its project's
+    region) is kept as the scoped ids, so the same rows are read, never more."""
+    from accounts.scoping import scope
+    from projects.models import FollowUp
+    from search.selectors import _rows_of
+
+    for project in (world["secret"], world["yuci"], world["geely_project"]):
+        FollowUp.objects.create(
+            project=project, kind=FollowUp.Kind.choices[0][0], happened_on=dt.date(2024, 5, 1)
+        )
+    for username in ("yuci_staff", "city_staff"):
+        scoped = scope(FollowUp.objects.all(), world["users"][username])
+        condition, params = _rows_of(scoped)
+        with connection.cursor() as cursor:
+            sql = f'SELECT "id" FROM "projects_followup" WHERE {condition}'  # noqa: S608
+            cursor.execute(sql, params)
+            ids = {row[0] for row in cursor.fetchall()}
+        assert ids == set(scoped.values_list("pk", flat=True)), username
+    assert len(ids) == 3 and _rows_of(scope(FollowUp.objects.all(), None)) is None
