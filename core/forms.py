@@ -102,12 +102,26 @@ class FilterForm(StyledFormMixin, forms.Form):
     A browser submits every control of a filter form, the untouched ones as empty strings
     (`stage=` for 全部). Empty means "no condition" for every control, so blank values are
     dropped before validation: a multiple-choice field would otherwise reject "" as an unknown
-    choice and the whole filter would fail."""
+    choice and the whole filter would fail.
+
+    Its fields are taken as they are, not deep-copied as a Form's are: django-filter makes a form
+    class for one FilterSet (BaseFilterSet.get_form_class, from that FilterSet's own copies of its
+    filters and their fields) and one form of it (BaseFilterSet.form), so no other form shares
+    them. Copying the project filters' ~45 fields with their widgets and choices was a third of
+    building the filters on every list page and filtered API list."""
 
     def __init__(self, data=None, *args, **kwargs):
         if data is not None:
             data = _without_blanks(data)
+        self.base_fields = _OwnFields(type(self).base_fields)  # BaseForm deep-copies base_fields
         super().__init__(data, *args, **kwargs)
+
+
+class _OwnFields(dict):
+    """A form's fields that are its own (FilterForm): their deep copy is a new dict of them."""
+
+    def __deepcopy__(self, memo):
+        return dict(self)
 
 
 def _without_blanks(data):

@@ -65,15 +65,20 @@ LIST_NAMES = {
 }
 
 
-def project_rows(ids: QuerySet) -> list[Project]:
+def project_rows(ids: QuerySet) -> list[dict]:
     """The shown rows of a page of `project_list`, with the names they show, in one query: `ids` is
     the page's slice of the list's ids (`values_list("pk")[a:b]`), sent as a subquery that sorts and
     slices on the projects table alone; the rows are sorted again in the list's order (a few
-    rows, the names read for them only)."""
+    rows, the names read for them only). A dict a row of `pk`, LIST_COLUMNS and the names (no
+    model instances: the template reads a dict's keys directly; views._shown_rows adds what the
+    template writes)."""
     order = ids.query.order_by or Project._meta.ordering
     names = {name: related_value(Project, path) for name, path in LIST_NAMES.items()}
     return list(
-        Project.objects.filter(pk__in=ids).only(*LIST_COLUMNS).annotate(**names).order_by(*order)
+        Project.objects.filter(pk__in=ids)
+        .annotate(**names)
+        .order_by(*order)
+        .values("pk", *LIST_COLUMNS, *names)
     )
 
 

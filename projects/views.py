@@ -41,6 +41,7 @@ PAGE_SIZE = 25
 # The lights a board card shows its chip for, and their reasons' labels.
 LIT = ("red", "yellow")
 REASONS = dict(LightReason.choices)
+STAGE_LABELS = dict(Stage.choices)
 
 
 def _require_editor(request: HttpRequest) -> None:
@@ -125,6 +126,39 @@ def _filter_form_context(filterset, params) -> dict:
     }
 
 
+def _shown_rows(rows: list[dict]) -> list[dict]:
+    """Rows of /projects/ (`selectors.project_rows`, or a quick action's one row) with what
+    templates/projects/_list_rows.html writes computed here, once a row, as the board's cards are
+    (`_shown_cards`): the id as text (the template would localize 12345 as "12,345", which broke
+    the row's element id and its quick actions' htmx target), its detail and quick-action URLs
+    (each reversed once), the stage's label, the amount in 万元, the dates as YYYY-MM-DD and, for a
+    red or yellow light, the chip's reason (templates/includes/light_chip.html reads
+    `p.get_light_reason_display`)."""
+    placeholder = str(PLACEHOLDER_PK)
+    urls = {
+        key: reverse(name, args=[PLACEHOLDER_PK])
+        for key, name in (
+            ("url", "projects:detail"),
+            ("followup_url", "projects:quick_followup"),
+            ("stage_url", "projects:quick_stage"),
+        )
+    }
+    for row in rows:
+        row["id"] = pk = str(row["pk"])
+        for key, url in urls.items():
+            row[key] = url.replace(placeholder, pk, 1)
+        row["stage_label"] = STAGE_LABELS.get(row["stage"], row["stage"])
+        row["amount"] = format_wan(row["planned_investment"])
+        signed = row["signed_on"]
+        row["signed"] = signed.isoformat() if signed else "—"
+        registered = row["registered_on"]
+        row["registered"] = registered.isoformat() if registered else ""
+        if row["light"] in LIT:
+            reason = row["light_reason"]
+            row["get_light_reason_display"] = REASONS.get(reason, reason)
+    return rows
+
+
 @login_required
 def project_list(request: HttpRequest) -> HttpResponse:
     views = list_state(request, list_name=ListName.PROJECTS, check=_check_filters(request.user))
@@ -137,7 +171,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
     ids = qs.values_list("pk", flat=True)
     paginator = CappedPaginator(ids, PAGE_SIZE, count=totals["count"], capped=totals["capped"])
     page = paginator.get_page(request.GET.get("page"))
-    page.object_list = selectors.project_rows(page.object_list)
+    page.object_list = _shown_rows(selectors.project_rows(page.object_list))
     params = views.params
     sort_value = params.get("sort", "") if not filterset.errors.get("sort") else ""
     return render(
@@ -681,7 +715,7 @@ def my_work(request: HttpRequest) -> HttpResponse:
 # --- quick actions on a row of /projects/ (htmx): the same forms and services as the detail page --
 def _row(request: HttpRequest, project: Project, **context) -> HttpResponse:
     """One row of the list (its <tbody>), read as the list reads it, with a panel or a notice."""
-    (row,) = selectors.project_rows(Project.objects.filter(pk=project.pk).values("pk"))
+    (row,) = _shown_rows(selectors.project_rows(Project.objects.filter(pk=project.pk).values("pk")))
     return render(
         request,
         "projects/_list_rows.html",

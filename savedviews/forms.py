@@ -8,6 +8,13 @@ from core.forms import StyledFormMixin
 from .models import ListName, Sharing
 
 
+def sharing_choices(user) -> list[tuple[str, str]]:
+    """Whom `user` may share a view with: nobody in a region one does not belong to."""
+    if user is not None and getattr(user, "region_id", None) is None:
+        return [c for c in Sharing.choices if c[0] != Sharing.REGION]
+    return list(Sharing.choices)
+
+
 class SaveViewForm(StyledFormMixin, forms.Form):
     """Save the list's current filters and sort under a name."""
 
@@ -20,9 +27,7 @@ class SaveViewForm(StyledFormMixin, forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        # Nobody to share with in a region one does not belong to.
-        if user is not None and getattr(user, "region_id", None) is None:
-            self.fields["sharing"].choices = [c for c in Sharing.choices if c[0] != Sharing.REGION]
+        self.fields["sharing"].choices = sharing_choices(user)
 
 
 class EditViewForm(StyledFormMixin, forms.Form):
@@ -32,5 +37,4 @@ class EditViewForm(StyledFormMixin, forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        if user is not None and getattr(user, "region_id", None) is None:
-            self.fields["sharing"].choices = [c for c in Sharing.choices if c[0] != Sharing.REGION]
+        self.fields["sharing"].choices = sharing_choices(user)

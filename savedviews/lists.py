@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 
-from .forms import SaveViewForm
+from .forms import sharing_choices
 from .models import SavedView
 from .selectors import visible_views
 from .services import clean_query
@@ -37,7 +37,10 @@ class ListState:
     notice: str = ""
     # The filters and sort in force, as a view would save them.
     query: str = ""
-    save_form: SaveViewForm | None = None
+    # Whom the person may share a view with: the save form's and the edit form's options
+    # (templates/includes/saved_view_save_form.html writes those forms by hand, no widgets; the
+    # POST is validated by savedviews.forms).
+    sharing_choices: list[tuple[str, str]] = field(default_factory=list)
     redirect: str = ""
 
 
@@ -100,7 +103,5 @@ def list_state(request, *, list_name: str, check: Callable[[QueryDict], object])
                 "again to keep the rest."
             ) % {"name": state.active.name, "fields": ";".join(bad.values())}
     state.query = clean_query(state.params.urlencode())
-    state.save_form = SaveViewForm(
-        initial={"list_name": list_name, "query": state.query}, user=user
-    )
+    state.sharing_choices = sharing_choices(user)
     return state

@@ -119,3 +119,20 @@ def test_quick_stage_change_goes_through_the_pipeline_rules(demo_users):
     assert 'data-testid="quick-stage-form"' in body and "原因" in body
     project.refresh_from_db()
     assert project.stage == Stage.NEGOTIATING
+
+
+def test_a_row_of_a_five_digit_id_is_its_quick_actions_target(demo_users):
+    # The row's element id and its buttons' htmx target carry the id as digits: "12,345" (the
+    # localized number) made `#project-row-12,345`, a selector that finds no row.
+    project = make_project(name="四位以下编号项目", registered_on=dt.date(2023, 1, 1))
+    project.id, project.name = 12345, "五位编号项目"  # a copy of it, under a five-digit id
+    project.save(force_insert=True)
+    client = _client(demo_users["city_staff"])
+    for body in (
+        client.get("/projects/").content.decode(),
+        client.get("/projects/12345/quick/row/", HTTP_HX_REQUEST="true").content.decode(),
+    ):
+        assert 'id="project-row-12345"' in body
+        assert body.count('hx-target="#project-row-12345"') == 2
+        assert 'href="/projects/12345/"' in body
+        assert 'hx-get="/projects/12345/quick/follow-up/"' in body
