@@ -239,6 +239,22 @@ def test_readers_and_other_counties_cannot_open_the_move_dialog(client, demo_use
     assert client.get(f"/projects/{talk.pk}/move/", {"to": "negotiating"}).status_code == 400
 
 
+def test_only_an_editor_s_cards_can_be_dragged_and_get_the_move_menu(client, demo_users, talk):
+    # An editor's cards are draggable and the board holds the one "移动到…" menu board.js copies
+    # into each of them; a reader's neither.
+    # (Filtered to it: the demo data of the tests above may still be loaded.)
+    client.force_login(demo_users["city_staff"])
+    body = client.get("/projects/board/", {"q": talk.name}).content.decode()
+    assert talk.name in body
+    assert 'draggable="true"' in body and 'id="move-toggle"' in body and "移动到" in body
+    assert body.count('data-testid="card-move"') == 1  # in the template, not written per card
+    client.force_login(demo_users["leader"])
+    body = client.get("/projects/board/", {"q": talk.name}).content.decode()
+    assert talk.name in body
+    assert 'draggable="true"' not in body and 'id="move-toggle"' not in body
+    assert 'data-testid="card-move"' not in body
+
+
 def test_a_card_shows_its_project_name_investor_region_owner_amount_and_light(
     client, reference_data, demo_users
 ):
