@@ -241,15 +241,17 @@ subqueries (core/related.py). The naive peer is a plain DRF ModelSerializer with
 (exact COUNT(*)) over the same scoped rows with select_related (bench/api_urls.NaiveProjectList),
 next to the API's floor; it has no budget. The board's floor is its per-stage totals and 50 cards a
 stage with their names in two hand-written statements (bench/api_urls.board_floor); the board page
-reads them in 16 queries up to 10,000 projects (the session and user, the saved views, every
-column's totals in one capped count, a page of ids per column, every column's cards in one as values
-with their names, the form's four lists; beyond 10,000 a capped count per column as well, 23) and
-renders up to 350 cards (no model instances; id, URL and amount written in Python once a card) with
-their menus, the list's whole filter form (one include) and its saved views. Beyond 10,000, each
-column's capped count reads `project_stage_order` (stage, registered_on DESC, id DESC) INCLUDE
-(planned_investment), index-only, and its page of ids walks the same index; before that index a
-stage of fewer than 10,001 rows was counted by reading the whole table. A county's board counts
-through `project_region_stage` and reads each counted row's amount from the table.
+reads them in 9 queries whatever the number of projects (the session and user, the saved views,
+every column's capped totals in one statement, every column's page of cards in one as values with
+their names, the form's four lists; before issue 23's rework 16 up to 10,000 and 23 beyond: a page of
+ids per column, and beyond 10,000 a capped count per column) and renders up to 350 cards (no model
+instances; id, URL and amount written in Python once a card; each editor's "移动到…" menu copied in
+by board.js from one template), the list's whole filter form (one include) and its saved views.
+Each column's capped count reads `project_stage_order` (stage, registered_on DESC, id DESC)
+INCLUDE (planned_investment), index-only, and its page of ids walks the same index; before that
+index a stage of fewer than 10,001 rows was counted by reading the whole table. A county's board
+counts through `rollup_prj_stage_cell` (region, stage, …) INCLUDE (…, planned_investment),
+index-only; its columns' pages read the region's rows at each stage (a bitmap) and sort them.
 """
 
 

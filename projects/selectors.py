@@ -1,15 +1,26 @@
-"""Reads of projects for pages, exports and the API; every one is scoped by the user."""
+"""Reads of projects for pages, exports and the API; every one is scoped by the user.
+
+The pipeline board reads its seven columns in two statements (`_stage_totals`, `_pages`): each
+stage's rows are written by the ORM (`qs.filter(stage=…)`, sliced), and the stages' parts joined
+by UNION ALL of derived tables, SQL that SQLite and PostgreSQL both run (the ORM's `union()`
+refuses sliced members on SQLite). This is the board's only path; tests/projects/test_board.py
+runs on either database.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Sum
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 
 from accounts.models import Role, User
 from accounts.scoping import CITY_EDIT_ROLES, get_object_or_404_for, scope_projects
+from core import pagination
 from core.pagination import capped_totals
 from core.related import related_value
 
@@ -107,89 +118,130 @@ CARD_NAMES = {
 }
 
 
-def _column_ids(qs: QuerySet[Project], *, stage: str, offset: int) -> tuple[list[int], bool]:
-    """The ids of one page of a board column, in the list's order, on the projects table alone
-    (as the list pages are), and whether more follow. A query a column: each an index walk that
-    stops after BOARD_PAGE + 1 rows. (One query numbering every column's rows with
-    ROW_NUMBER() OVER (PARTITION BY stage …) reads and sorts every row of the list instead: 30 ms
-    at 10^4 projects against under 1 ms a column here.)"""
-    ids = list(
-        qs.filter(stage=stage).values_list("pk", flat=True)[offset : offset + BOARD_PAGE + 1]
-    )
-    return ids[:BOARD_PAGE], len(ids) > BOARD_PAGE
+def _pages_sql(qs: QuerySet[Project], offsets: dict[str, int]) -> RawSQL | None:
+    """The ids of a page of each board column, as one SQL expression for a `pk__in` lookup: per
+    stage, `qs` narrowed to it, sorted in the list's order (on the projects table alone, as the
+    list pages are) and sliced from its offset to BOARD_PAGE + 1 rows (the last one only says that
+    more follow), the stages' pages joined by UNION ALL. Each page is wrapped in a derived table
+    (`SELECT * FROM (… LIMIT 51) AS "page0"`, its one column the id): SQLite allows no LIMIT on a
+    member of a compound statement itself, a derived table in one it does, as PostgreSQL does
+    (the ORM's `union()` refuses sliced querysets on SQLite, hence the SQL). PostgreSQL walks
+    `project_stage_order` (or the sort's index) for each and stops after 51 rows. (One query
+    numbering every column's rows with ROW_NUMBER() OVER (PARTITION BY stage …) reads and sorts
+    every row of the list instead: 30 ms at 10^4 projects.) None when no page can hold a row."""
+    connection = connections[qs.db]
+    quote = connection.ops.quote_name
+    parts, params = [], []
+    for i, (stage, offset) in enumerate(offsets.items()):
+        page = qs.filter(stage=stage).values("pk")[offset : offset + BOARD_PAGE + 1]
+        try:
+            sql, page_params = page.query.get_compiler(connection=connection).as_sql()
+        except EmptyResultSet:  # filters no row can match (`qs.none()`, an empty choice)
+            continue
+        # The ORM's SQL and quoted names; every value is a parameter.
+        parts.append(f"SELECT * FROM ({sql}) AS {quote(f'page{i}')}")  # noqa: S608  # nosec B608
+        params.extend(page_params)
+    if not parts:
+        return None
+    return RawSQL(" UNION ALL ".join(parts), params)  # noqa: S611
 
 
-def _cards(ids: list[int]) -> dict[int, dict]:
-    """The cards of `ids` by id, in one query: a dict each of CARD_COLUMNS and the names, the
-    owner's as `owner` (his display name, "" without an owner)."""
+def _pages(qs: QuerySet[Project], offsets: dict[str, int]) -> dict[str, tuple[list[dict], bool]]:
+    """Each stage's page of cards (from its offset in `offsets`, up to BOARD_PAGE, in the list's
+    order) and whether more follow, in one query: the rows of `_pages_sql`'s ids as dicts of
+    CARD_COLUMNS and the names (each a scalar subquery, read for these rows only), sorted again in
+    the list's order and dealt to their stages. The owner's name is `owner` (his display name, ""
+    without an owner)."""
+    pages: dict[str, list[dict]] = {stage: [] for stage in offsets}
+    ids = _pages_sql(qs, offsets)
+    if ids is None:
+        return {stage: ([], False) for stage in offsets}
+    order = qs.query.order_by or Project._meta.ordering
     names = {name: related_value(Project, path) for name, path in CARD_NAMES.items()}
-    rows = Project.objects.filter(pk__in=ids).order_by().values(*CARD_COLUMNS, **names)
-    cards = {}
+    rows = Project.objects.filter(pk__in=ids).order_by(*order).values(*CARD_COLUMNS, **names)
     for row in rows:
         last, first = row.pop("owner_last_name"), row.pop("owner_first_name")
         username = row.pop("owner_username")
         row["owner"] = User.display_name_of(last, first, username) if username else ""
-        cards[row["pk"]] = row
-    return cards
+        pages[row["stage"]].append(row)
+    return {stage: (cards[:BOARD_PAGE], len(cards) > BOARD_PAGE) for stage, cards in pages.items()}
 
 
 def board_cards(qs: QuerySet[Project], *, stage: str, offset: int = 0) -> tuple[list, bool]:
     """One page of a board column (its "more" button): up to BOARD_PAGE cards of `qs` (a
     `project_list` queryset, in its order) at `stage` from `offset`, and whether more follow."""
-    ids, more = _column_ids(qs, stage=stage, offset=offset)
-    rows = _cards(ids)
-    return [rows[pk] for pk in ids if pk in rows], more
+    return _pages(qs, {stage: offset})[stage]
 
 
 def _stage_totals(qs: QuerySet[Project], stages: list[str]) -> dict[str, dict]:
-    """Each stage's `project_totals` over `qs` narrowed to it. One query while `qs` holds at most
-    COUNT_CAP projects (the usual board: a county's, or filtered): then no stage is capped and
-    the counts and sums per stage of those rows are exact, the same figures the list shows for
-    that stage. Beyond it, a stage's figures are capped as the list caps them: a query a stage.
+    """Each stage's `project_totals` over `qs` narrowed to it, capped as the list caps them, in
+    one statement: per stage `SELECT COUNT(*), SUM(planned_investment)` over at most COUNT_CAP + 1
+    of its rows (the list's `capped_totals` for that stage: up to COUNT_CAP exact, the same figures
+    the list shows; beyond, "10,000+" and no sum), the stages' rows joined by UNION ALL. The ORM
+    writes each stage's rows (`qs`'s filters and scope); the sum is converted as the ORM converts
+    the list's (a Decimal on PostgreSQL; on SQLite a float made a Decimal alike).
 
     Measured and not taken: one GROUP BY stage over every row instead (exact counts, shown capped)
-    reads the whole table, 90 ms at 10^5 projects and ten times that at 10^6, where the capped
-    queries each stop after COUNT_CAP + 1 rows of their stage; the rollups' stage cells
-    (rollups.StageRollup) are refreshed by the outbox's drain seconds after a move, so a column
-    would not move with its card, and the list beyond COUNT_CAP shows "10,000+" without a sum,
-    which the board must equal. What makes these queries (and the columns' pages of ids) cheap at
-    any size is `project_stage_order` (stage, registered_on DESC, id DESC) INCLUDE
-    (planned_investment) WHERE NOT is_deleted: at 10^5 projects it took the unfiltered board's
-    SQL from ~490 to ~45 ms."""
-    per_stage = {}
-    for stage in stages:
-        per_stage[f"count_{stage}"] = Count("pk", filter=Q(stage=stage))
-        per_stage[f"amount_{stage}"] = Sum("planned_investment", filter=Q(stage=stage))
-    totals, capped = capped_totals(qs, **per_stage)
-    if capped:
-        return {stage: project_totals(qs.filter(stage=stage)) for stage in stages}
-    return {
-        stage: {
-            "count": totals[f"count_{stage}"],
-            "capped": False,
-            "amount": totals[f"amount_{stage}"] or Decimal(0),
+    reads the whole table, 90 ms at 10^5 projects and ten times that at 10^6, where these each stop
+    after COUNT_CAP + 1 rows of their stage; the rollups' stage cells (rollups.StageRollup) are
+    refreshed by the outbox's drain seconds after a move, so a column would not move with its
+    card, and the list beyond COUNT_CAP shows "10,000+" without a sum, which the board must equal.
+    What makes them (and the columns' pages of ids) cheap at any size is `project_stage_order`
+    (stage, registered_on DESC, id DESC) INCLUDE (planned_investment) WHERE NOT is_deleted: at 10^5
+    projects it took the unfiltered board's SQL from ~490 to ~45 ms. A county's board counts by
+    `rollup_prj_stage_cell` (region, stage, …) INCLUDE (…, planned_investment), index-only too
+    (EXPLAIN at 10^5 projects: no heap fetch); its columns' pages of ids are what it reads rows
+    for (a bitmap of the region's rows at that stage, sorted for the first 51)."""
+    cap = pagination.COUNT_CAP
+    connection = connections[qs.db]
+    quote = connection.ops.quote_name
+    amount = quote("planned_investment")
+    parts, params = [], []
+    for i, stage in enumerate(stages):
+        rows = qs.filter(stage=stage).order_by().values("planned_investment")[: cap + 1]
+        try:
+            sql, row_params = rows.query.get_compiler(connection=connection).as_sql()
+        except EmptyResultSet:  # filters no row can match: the stage's totals are 0
+            continue
+        # The ORM's SQL and quoted names; every value is a parameter.
+        part = f"SELECT {i}, COUNT(*), SUM({amount}) FROM ({sql}) AS {quote(f'stage{i}')}"  # noqa: S608  # nosec B608
+        parts.append(part)
+        params.extend(row_params)
+    total = Sum("planned_investment").resolve_expression(Project.objects.all().query)
+    converters = connection.ops.get_db_converters(total) + total.get_db_converters(connection)
+    found = []
+    if parts:
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            found = cursor.fetchall()
+    totals = {stage: {"count": 0, "capped": False, "amount": Decimal(0)} for stage in stages}
+    for i, count, amount_sum in found:
+        for convert in converters:
+            amount_sum = convert(amount_sum, total, connection)
+        capped = count > cap
+        totals[stages[i]] = {
+            "count": min(count, cap),
+            "capped": capped,
+            "amount": None if capped else amount_sum or Decimal(0),
         }
-        for stage in stages
-    }
+    return totals
 
 
 def board_columns(qs: QuerySet[Project], *, stages: list[str]) -> list[dict]:
     """The board's columns over a `project_list` queryset. Per stage: its totals, the list's
     totals for the same filters plus that stage, capped alike (`_stage_totals`), and its first
-    page of cards. A query for the totals (one a stage beyond COUNT_CAP projects), one a column
-    for its page of ids, and one for every column's cards: a constant number."""
+    page of cards (`_pages`). Two queries whatever the number of projects or columns."""
     totals = _stage_totals(qs, stages)
-    pages = {stage: _column_ids(qs, stage=stage, offset=0) for stage in stages}
-    rows = _cards([pk for ids, _more in pages.values() for pk in ids])
+    pages = _pages(qs, dict.fromkeys(stages, 0))
     return [
         {
             "stage": Stage(stage),
             "totals": totals[stage],
-            "cards": [rows[pk] for pk in ids if pk in rows],
+            "cards": cards,
             "more": more,
-            "next_offset": len(ids),
+            "next_offset": len(cards),
         }
-        for stage, (ids, more) in pages.items()
+        for stage, (cards, more) in pages.items()
     ]
 
 

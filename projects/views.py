@@ -585,15 +585,16 @@ def _shown_cards(cards: list[dict]) -> list[dict]:
     """Board cards (`selectors.board_cards` / `board_columns`) with what their template writes
     computed here, once a card (a board shows up to 350, and each filter or lookup the template
     makes is paid 350 times): the id as text (data-pk, unlocalized: the template would write
-    12345 as "12,345"), the detail URL (reversed once), the amount in 万元 and, for a red or
-    yellow light, the chip's reason (templates/includes/light_chip.html reads
+    12345 as "12,345"), the detail URL (reversed once), the amount in 万元 with its unit and, for a
+    red or yellow light, the chip's reason (templates/includes/light_chip.html reads
     `p.get_light_reason_display`)."""
     detail_url = reverse("projects:detail", args=[PLACEHOLDER_PK])
     placeholder = str(PLACEHOLDER_PK)
+    unit = _("万元")
     for card in cards:
         card["id"] = pk = str(card["pk"])
         card["url"] = detail_url.replace(placeholder, pk, 1)
-        card["amount"] = format_wan(card["planned_investment"])
+        card["amount"] = f"{format_wan(card['planned_investment'])} {unit}"
         if card["light"] in LIT:
             reason = card["light_reason"]
             card["get_light_reason_display"] = REASONS.get(reason, reason)

@@ -112,8 +112,20 @@
     if (Math.abs(dx) >= 50 && Math.abs(dx) > 1.5 * Math.abs(dy)) showStep(dx < 0 ? 1 : -1);
   }, { passive: true });
 
+  // --- each editable card's "移动到…" menu: the board's one #move-toggle copied into every draggable
+  // card (editors' cards), on load and whenever htmx swaps cards in (the board reloaded after a
+  // move, a column's next page).
+  function addMenus() {
+    var toggle = document.getElementById("move-toggle");
+    if (!toggle) return;
+    document.querySelectorAll(".board-card[draggable=true]").forEach(function (card) {
+      if (!card.querySelector(".board-move")) card.appendChild(toggle.content.cloneNode(true));
+    });
+  }
+
   // --- the dialog ------------------------------------------------------------------------------
   document.body.addEventListener("htmx:afterSwap", function (e) {
+    addMenus();
     if (e.detail.target === body) {
       if (pending) pending.error = refusal();
       if (!dialog.open) dialog.showModal();
@@ -211,5 +223,6 @@
     openMove(card, col.dataset.stage, true);
   });
 
+  addMenus();
   applyPicker();
 })();

@@ -60,8 +60,8 @@ def test_each_column_shows_the_list_totals_for_the_same_filters_and_its_stage(
 def test_columns_match_the_list_when_the_projects_exceed_the_count_cap(
     client, demo_data, demo_users, monkeypatch
 ):
-    # Beyond COUNT_CAP a column's totals are capped as the list caps them ("3+", no sum), a query
-    # a column; below it (the test above) one query gives every column's totals.
+    # Beyond COUNT_CAP a column's totals are capped as the list caps them ("3+", no sum), in the
+    # same one query as below it (the test above).
     monkeypatch.setattr("core.pagination.COUNT_CAP", 3)
     client.force_login(demo_users["city_staff"])
     params = {"region": "140702"}
@@ -85,18 +85,25 @@ def test_column_sums_are_the_exact_planned_investment_of_their_projects(
 
 
 def test_the_board_runs_a_fixed_number_of_queries(
-    client, demo_data, demo_users, django_assert_num_queries
+    client, demo_data, demo_users, django_assert_num_queries, monkeypatch
 ):
     client.force_login(demo_users["city_staff"])
     client.get("/projects/board/")
-    # Session and user; the saved views; every column's totals in one (up to COUNT_CAP
-    # projects); per column (7) its page's ids; every column's cards in one; the form's regions,
-    # chains, parks and methods; whatever the number of projects.
-    with django_assert_num_queries(2 + 1 + 1 + 7 + 1 + 4):
+    # Session and user; the saved views; every column's totals in one; every column's page of
+    # cards in one; the form's regions, chains, parks and methods; whatever the number of projects.
+    with django_assert_num_queries(2 + 1 + 1 + 1 + 4):
         client.get("/projects/board/")
     # Filtered: the same (the region code is looked up inside the list's own queries).
-    with django_assert_num_queries(2 + 1 + 1 + 7 + 1 + 4):
+    with django_assert_num_queries(2 + 1 + 1 + 1 + 4):
         client.get("/projects/board/?region=140702&light=red")
+    # Beyond COUNT_CAP projects (columns capped): still one for every column's totals.
+    monkeypatch.setattr("core.pagination.COUNT_CAP", 3)
+    with django_assert_num_queries(2 + 1 + 1 + 1 + 4):
+        body = client.get("/projects/board/").content.decode()
+    assert 'data-testid="col-count">3+<' in body
+    # A column's next page: session and user, the saved views, its cards.
+    with django_assert_num_queries(2 + 1 + 1):
+        client.get("/projects/board/column/", {"col": "lead", "offset": "1"})
 
 
 def test_a_county_user_sees_their_region_only_confidential_included(
@@ -230,6 +237,22 @@ def test_readers_and_other_counties_cannot_open_the_move_dialog(client, demo_use
     assert client.get(f"/projects/{talk.pk}/move/", {"to": "signed"}).status_code == 404
     client.force_login(demo_users["city_staff"])
     assert client.get(f"/projects/{talk.pk}/move/", {"to": "negotiating"}).status_code == 400
+
+
+def test_only_an_editor_s_cards_can_be_dragged_and_get_the_move_menu(client, demo_users, talk):
+    # An editor's cards are draggable and the board holds the one "移动到…" menu board.js copies
+    # into each of them; a reader's neither.
+    # (Filtered to it: the demo data of the tests above may still be loaded.)
+    client.force_login(demo_users["city_staff"])
+    body = client.get("/projects/board/", {"q": talk.name}).content.decode()
+    assert talk.name in body
+    assert 'draggable="true"' in body and 'id="move-toggle"' in body and "移动到" in body
+    assert body.count('data-testid="card-move"') == 1  # in the template, not written per card
+    client.force_login(demo_users["leader"])
+    body = client.get("/projects/board/", {"q": talk.name}).content.decode()
+    assert talk.name in body
+    assert 'draggable="true"' not in body and 'id="move-toggle"' not in body
+    assert 'data-testid="card-move"' not in body
 
 
 def test_a_card_shows_its_project_name_investor_region_owner_amount_and_light(
