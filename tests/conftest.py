@@ -1,5 +1,6 @@
 """Fixtures shared by the whole suite: demo reference data, users by role, Chromium, a real worker."""
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -15,6 +16,8 @@ from demo import loader
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+# PBKDF2's deliberate slowness is for production; tests create many users.
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -100,30 +103,37 @@ def _first_demo(tmp_path_factory) -> list[tuple[str, bytes]]:
         return snapshot
 
 
-@pytest.fixture(scope="module")
-def demo_data(django_db_setup, django_db_blocker, tmp_path_factory):
-    """The full demo data set (load_demo), loaded once per test module and removed after it.
-
-    Use it with the `db` fixture (each test's changes are rolled back, the demo rows stay); a test that
-    needs `transactional_db` would flush it, so load the demo inside such a test instead.
-    """
-    from django.core.management import call_command
-    from django.db import OperationalError
+def restore_demo(tmp_path_factory) -> None:
+    """The demo's rows as load_demo leaves them, in a test (or fixture) that may write: the first
+    time in this worker load_demo (or another worker's rows, `_first_demo`), later the same rows
+    back by COPY, well under a second."""
+    from django.test import override_settings
 
     from jinzhong_crm.celery import app
 
     # Refresh tasks run in this process while loading, so nothing is left queued for the session's
-    # real worker to drain concurrently with the tests (or with the flush below).
+    # real worker to drain concurrently with the tests (or with a flush after them). The users'
+    # password hashes are the tests' own (`_fast_password_hashing`), whichever fixture loads first.
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = True
     try:
-        with django_db_blocker.unblock():
+        with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
             if _demo_snapshot:
                 _restore_tables(_demo_snapshot)
             else:
                 _demo_snapshot.extend(_first_demo(tmp_path_factory))
     finally:
         app.conf.task_always_eager = eager
+
+
+@contextlib.contextmanager
+def demo_loaded(django_db_blocker, tmp_path_factory):
+    """The full demo data set while the block runs (`restore_demo`); flushed after."""
+    from django.core.management import call_command
+    from django.db import OperationalError
+
+    with django_db_blocker.unblock():
+        restore_demo(tmp_path_factory)
     yield
     with django_db_blocker.unblock():
         for attempt in range(3):  # a worker finishing a task may deadlock one TRUNCATE: retry
@@ -133,6 +143,17 @@ def demo_data(django_db_setup, django_db_blocker, tmp_path_factory):
             except OperationalError:
                 if attempt == 2:
                     raise
+
+
+@pytest.fixture(scope="module")
+def demo_data(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The full demo data set (load_demo), loaded once per test module and removed after it.
+
+    Use it with the `db` fixture (each test's changes are rolled back, the demo rows stay); a test that
+    needs `transactional_db` would flush it, so load the demo inside such a test instead.
+    """
+    with demo_loaded(django_db_blocker, tmp_path_factory):
+        yield
 
 
 # --- One migrate per run ------------------------------------------------------------------------
@@ -147,8 +168,9 @@ def _run_shared_dir(tmp_path_factory) -> Path | None:
     return tmp_path_factory.getbasetemp().parent
 
 
-def _manage(args: list[str], env: dict[str, str]) -> None:
-    done = subprocess.run(
+def manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    """`manage.py *args` in its own process with `env`; fails the test with its output if it fails."""
+    done = subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
         [sys.executable, "manage.py", *args],
         cwd=BASE_DIR,
         env=env,
@@ -156,7 +178,8 @@ def _manage(args: list[str], env: dict[str, str]) -> None:
         text=True,
         timeout=900,
     )
-    assert done.returncode == 0, f"manage.py {args[0]}:\n{done.stdout}\n{done.stderr}"
+    assert done.returncode == 0, f"manage.py {args[0]} failed:\n{done.stdout}\n{done.stderr}"
+    return done
 
 
 def _postgres_admin(settings_dict: dict):
@@ -199,7 +222,7 @@ def migrated_template(tmp_path_factory) -> str | None:
             s = {**db, "NAME": name}
             auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
             url = f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{name}"
-            _manage(["migrate", "--noinput", "-v0"], {**os.environ, "DATABASE_URL": url})
+            manage({**os.environ, "DATABASE_URL": url}, "migrate", "--noinput", "-v0")
             (shared / "postgres-template.done").touch()
     return name
 
@@ -239,7 +262,7 @@ def embedded_demo_file(tmp_path_factory) -> Path:
                 SQLITE_PATH=str(folder / "db.sqlite3"), MEDIA_ROOT=str(folder / "media")
             )
             for command in (["migrate", "--noinput", "-v0"], ["load_demo", "-v0"]):
-                _manage(command, env)
+                manage(env, *command)
             (folder / "done").touch()
     return folder / "db.sqlite3"
 
@@ -360,5 +383,4 @@ def _worker_idle_before_teardown(request):
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
-    """PBKDF2's deliberate slowness is for production; tests create many users."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS

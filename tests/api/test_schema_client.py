@@ -5,7 +5,8 @@ from decimal import Decimal
 
 import pytest
 import requests
-from django.core.management import call_command
+
+from tests.conftest import restore_demo
 
 
 class SchemaClient:
@@ -40,8 +41,8 @@ class SchemaClient:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_schema_only_client_gets_the_2023_q1_figures(live_server):
-    call_command("load_demo", verbosity=0)
+def test_a_schema_only_client_gets_the_2023_q1_figures(live_server, tmp_path_factory):
+    restore_demo(tmp_path_factory)  # load_demo's rows
     client = SchemaClient(live_server.url, "api_reader", "demo12345")
     assert "tokenAuth" in client.schema["components"]["securitySchemes"]
 

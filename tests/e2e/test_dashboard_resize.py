@@ -2,9 +2,8 @@
 leaves no error in the browser console (ECharts used to throw `TypeError … reading '0'`)."""
 
 import pytest
-from django.core.management import call_command
 
-from tests.conftest import login
+from tests.conftest import login, restore_demo
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -69,8 +68,10 @@ def _resize_round_trip(page, name: str) -> None:
 
 
 @pytest.mark.parametrize("user", ["leader", "yuci_official"])
-def test_resizing_the_city_and_county_dashboards_logs_no_console_error(page, live_server, user):
-    call_command("load_demo", verbosity=0)
+def test_resizing_the_city_and_county_dashboards_logs_no_console_error(
+    page, live_server, user, tmp_path_factory
+):
+    restore_demo(tmp_path_factory)  # load_demo's rows
     errors = _console_errors(page)
     login(page, live_server, user)
     page.set_viewport_size({"width": 1366, "height": 900})

@@ -2,9 +2,8 @@
 and a figure leads to the project list behind it."""
 
 import pytest
-from django.core.management import call_command
 
-from tests.conftest import login
+from tests.conftest import login, restore_demo
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -19,8 +18,10 @@ def _unhashed_static(settings):
     }
 
 
-def test_city_dashboard_shows_2023_q1_figures_on_desktop_and_phone(page, live_server):
-    call_command("load_demo", verbosity=0)
+def test_city_dashboard_shows_2023_q1_figures_on_desktop_and_phone(
+    page, live_server, tmp_path_factory
+):
+    restore_demo(tmp_path_factory)  # load_demo's rows
     login(page, live_server, "leader")
     page.goto(f"{live_server.url}/dashboards/?year=2023&quarter=1")
     assert page.get_by_test_id("kpi-signed_count").inner_text().strip() == "39"

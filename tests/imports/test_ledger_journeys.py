@@ -85,7 +85,7 @@ def test_twenty_row_ledger_with_one_bad_row_imports_the_other_nineteen(client, d
     assert ImportBatch.objects.get(pk=batch_pk).status == ImportBatch.Status.IMPORTED
 
     listed = client.get(reverse("projects:list"), {"q": "台账测试项目"}).context["page"]
-    names = sorted(p.name for p in listed.object_list)
+    names = sorted(p["name"] for p in listed.object_list)
     assert names == [r["项目名称"] for i, r in enumerate(rows) if i != 6]
 
 

@@ -8,16 +8,12 @@ one bad row goes through the upload page (Django's test client inside the subpro
 import json
 import re
 import shutil
-import subprocess
-import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import embedded_env
+from tests.conftest import embedded_env, manage
 
-BASE_DIR = Path(__file__).resolve().parent.parent.parent
 # Run by `manage.py shell -c` on the SQLite file: the project list exported from its page and the
 # projects template downloaded from /imports/, as admin.
 DOWNLOAD = textwrap.dedent(
@@ -109,19 +105,6 @@ UPDATES = textwrap.dedent(
 )
 
 
-def _manage(env: dict, *args: str) -> subprocess.CompletedProcess:
-    done = subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
-        [sys.executable, "manage.py", *args],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert done.returncode == 0, f"manage.py {args[0]} failed:\n{done.stdout}\n{done.stderr}"
-    return done
-
-
 @pytest.fixture(scope="module")
 def sqlite_env(tmp_path_factory, embedded_demo_file) -> dict:
     """A SQLite file with the demo loaded (the session's migrate + load_demo, copied), and the
@@ -132,10 +115,10 @@ def sqlite_env(tmp_path_factory, embedded_demo_file) -> dict:
 
 
 def test_exported_list_and_template_import_on_sqlite(sqlite_env):
-    _manage(sqlite_env, "shell", "-c", DOWNLOAD)
+    manage(sqlite_env, "shell", "-c", DOWNLOAD)
     folder = sqlite_env["LEDGER_DIR"]
 
-    exported = _manage(sqlite_env, "import_ledger", f"{folder}/exported.xlsx")
+    exported = manage(sqlite_env, "import_ledger", f"{folder}/exported.xlsx")
     summary = re.search(
         r"Imported batch #\d+: new (\d+), update (\d+), unchanged (\d+), error (\d+)",
         exported.stdout,
@@ -145,13 +128,13 @@ def test_exported_list_and_template_import_on_sqlite(sqlite_env):
     assert (new, update, error) == (0, 0, 0)
     assert unchanged > 300  # every demo project, found and unchanged
 
-    template = _manage(sqlite_env, "import_ledger", f"{folder}/template.xlsx")
+    template = manage(sqlite_env, "import_ledger", f"{folder}/template.xlsx")
     assert "Imported batch" in template.stdout
     assert "new 1, update 0, unchanged 0, error 0" in template.stdout
 
 
 def test_ledger_with_one_bad_row_imports_the_others_on_sqlite(sqlite_env):
-    shown = _manage(sqlite_env, "shell", "-c", PARTIAL).stdout
+    shown = manage(sqlite_env, "shell", "-c", PARTIAL).stdout
     lines = dict(line.split(" ", 1) for line in shown.splitlines() if " " in line)
     assert lines["ERRORS"] == repr(
         ["6", "计划总投资(万元)", "“三千万左右”含有不允许的字符:请使用半角数字,如 3500 或 3.5亿。"]
@@ -163,7 +146,7 @@ def test_ledger_with_one_bad_row_imports_the_others_on_sqlite(sqlite_env):
 
 
 def test_ledger_updates_and_their_rollback_on_sqlite(sqlite_env):
-    shown = _manage(sqlite_env, "shell", "-c", UPDATES).stdout
+    shown = manage(sqlite_env, "shell", "-c", UPDATES).stdout
     steps = {
         line.split(" ", 1)[0]: json.loads(line.split(" ", 1)[1])
         for line in shown.splitlines()
