@@ -695,24 +695,37 @@ def _differs(columns) -> str:
 CHAIN_CELL = "(signed_count > 0 OR started_count > 0)"
 
 
+# The live fine cells of a rebuild or a comparison: the grouped query over every milestone,
+# written once into a temporary table of the connection (like its GROUP BY floor), which the
+# comparison joins with the stored tables and a rewrite after drift copies from. One grouped query
+# a rebuild whether or not something drifted.
+LIVE = "_rollups_live"
+
+
+def _live_cells(cursor, kinds: tuple[str, ...]) -> None:
+    cursor.execute(f"DROP TABLE IF EXISTS {LIVE}")
+    cursor.execute(
+        f"CREATE TEMP TABLE {LIVE} AS SELECT {MONTHLY_COLUMNS} FROM {MONTHLY} WHERE 1 = 0"
+    )
+    cursor.execute(f"INSERT INTO {LIVE} ({MONTHLY_COLUMNS}) {_monthly_select(False, kinds)}")
+
+
 def _diff(cursor, kinds: tuple[str, ...]) -> Comparison:
     """Compare the stored tables with a live aggregate in one statement: the fine grouped query
-    runs once (a materialised CTE), and the region-month and by-chain sums are taken from it; the
-    stage snapshot is grouped from the projects beside it."""
+    runs once (into the temporary table `LIVE`), and the region-month and by-chain sums are taken
+    from it; the stage snapshot is grouped from the projects beside it."""
+    _live_cells(cursor, kinds)
     rm_key = "l.region_id = r.region_id AND l.month = r.month"
     chain_key = f"{rm_key} AND coalesce(l.chain_id, 0) = coalesce(r.chain_id, 0)"
-    materialized = "MATERIALIZED " if _pg() else ""
-    live_cols = ", ".join(CELL + MEASURE_COLUMNS)
     cursor.execute(
-        f"WITH _live({live_cols}) AS {materialized}({_monthly_select(False, kinds)}), "
-        f"_ls({STAGE_COLUMNS}) AS ({STAGE_SELECT.format(where='')}) "
-        f"SELECT (SELECT count(*) FROM _live l FULL JOIN {MONTHLY} r "
+        f"WITH _ls({STAGE_COLUMNS}) AS ({STAGE_SELECT.format(where='')}) "
+        f"SELECT (SELECT count(*) FROM {LIVE} l FULL JOIN {MONTHLY} r "
         f"ON {_same_cell('l', 'r')} WHERE l.region_id IS NULL "
         f"OR r.region_id IS NULL OR {_differs(MEASURE_COLUMNS)}), "
-        f"(SELECT count(*) FROM (SELECT region_id, month, {REGION_MONTH_SUMS_AS} FROM _live "
+        f"(SELECT count(*) FROM (SELECT region_id, month, {REGION_MONTH_SUMS_AS} FROM {LIVE} "
         f"GROUP BY region_id, month) l FULL JOIN {REGION_MONTHS} r ON {rm_key} "
         f"WHERE l.region_id IS NULL OR r.region_id IS NULL OR {_differs(MEASURE_COLUMNS)}), "
-        f"(SELECT count(*) FROM (SELECT region_id, month, chain_id, {CHAIN_SUMS_AS} FROM _live "
+        f"(SELECT count(*) FROM (SELECT region_id, month, chain_id, {CHAIN_SUMS_AS} FROM {LIVE} "
         f"WHERE {CHAIN_CELL} GROUP BY region_id, month, chain_id) l FULL JOIN {CHAINS} r "
         f"ON {chain_key} WHERE l.region_id IS NULL OR r.region_id IS NULL "
         f"OR {_differs(CHAIN_COLUMNS)}), "
@@ -729,25 +742,40 @@ def _diff(cursor, kinds: tuple[str, ...]) -> Comparison:
     )
 
 
-def _rewrite_all(cursor, kinds: tuple[str, ...]) -> None:
-    """Replace every rollup row with a fresh computation (only after drift was found)."""
-    for table in (MONTHLY, REGION_MONTHS, CHAINS, STAGES):
-        cursor.execute(f"DELETE FROM {table}")
-    # In region-month order: a refresh reads a region-month's cells, which then share a few
-    # pages (the grouped query's hash order would put each on a page of its own).
-    cursor.execute(
-        f"INSERT INTO {MONTHLY} ({MONTHLY_COLUMNS}) {_monthly_select(False, kinds)} "
-        f"ORDER BY region_id, month"
-    )
-    cursor.execute(
-        f"INSERT INTO {REGION_MONTHS} ({REGION_MONTH_COLUMNS}) SELECT region_id, month, "
-        f"{REGION_MONTH_SUMS} FROM {MONTHLY} GROUP BY region_id, month"
-    )
-    cursor.execute(
-        f"INSERT INTO {CHAINS} ({CHAIN_TABLE_COLUMNS}) SELECT region_id, month, chain_id, "
-        f"{CHAIN_SUMS} FROM {MONTHLY} GROUP BY region_id, month, chain_id HAVING {CHAIN_NONZERO}"
-    )
-    cursor.execute(f"INSERT INTO {STAGES} ({STAGE_COLUMNS}) " + STAGE_SELECT.format(where=""))
+def _rewrite_drifted(cursor, comparison: Comparison) -> None:
+    """Make every table that drifted equal to the live figures (only after `_diff`, in its
+    transaction): the fine cells that differ are deleted and the live ones written from `LIVE`
+    (no second grouped query, and the cells that were right stay); a region-month, by-chain or
+    stage table that drifted is derived again whole (they are small)."""
+    if comparison.monthly_cells:
+        same = " AND ".join(f"l.{c} = {MONTHLY}.{c}" for c in MEASURE_COLUMNS)
+        cursor.execute(
+            f"DELETE FROM {MONTHLY} WHERE NOT EXISTS (SELECT 1 FROM {LIVE} l "
+            f"WHERE {_same_cell('l', MONTHLY)} AND {same})"
+        )
+        # In region-month order: a refresh reads a region-month's cells, which then share a few
+        # pages (the grouped query's hash order would put each on a page of its own).
+        cursor.execute(
+            f"INSERT INTO {MONTHLY} ({MONTHLY_COLUMNS}) SELECT {MONTHLY_COLUMNS} FROM {LIVE} l "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {MONTHLY} r WHERE {_same_cell('l', 'r')}) "
+            f"ORDER BY region_id, month"
+        )
+    if comparison.region_month_cells:
+        cursor.execute(f"DELETE FROM {REGION_MONTHS}")
+        cursor.execute(
+            f"INSERT INTO {REGION_MONTHS} ({REGION_MONTH_COLUMNS}) SELECT region_id, month, "
+            f"{REGION_MONTH_SUMS} FROM {MONTHLY} GROUP BY region_id, month"
+        )
+    if comparison.chain_cells:
+        cursor.execute(f"DELETE FROM {CHAINS}")
+        cursor.execute(
+            f"INSERT INTO {CHAINS} ({CHAIN_TABLE_COLUMNS}) SELECT region_id, month, chain_id, "
+            f"{CHAIN_SUMS} FROM {MONTHLY} GROUP BY region_id, month, chain_id "
+            f"HAVING {CHAIN_NONZERO}"
+        )
+    if comparison.stage_cells:
+        cursor.execute(f"DELETE FROM {STAGES}")
+        cursor.execute(f"INSERT INTO {STAGES} ({STAGE_COLUMNS}) " + STAGE_SELECT.format(where=""))
 
 
 def rebuild_all() -> Comparison:
@@ -771,8 +799,8 @@ def rebuild_all() -> Comparison:
                 comparison.chain_cells,
                 comparison.returned_false_cells,
             )
-        if comparison.drift - comparison.returned_false_cells:
-            _rewrite_all(cursor, kinds)
+        _rewrite_drifted(cursor, comparison)
+        cursor.execute(f"DROP TABLE {LIVE}")
         now = timezone.now()
         fields = {
             "rebuilt_at": now,

@@ -17,7 +17,7 @@ from rollups.models import (
 )
 from rollups.outbox import project_bucket_keys
 
-from .conftest import assert_rollups_equal_live, cell_totals
+from .conftest import assert_rollups_equal_live, assert_rollups_equal_python_sums, cell_totals
 
 JAN, FEB, MAR, APR = (dt.date(2023, m, 1) for m in (1, 2, 3, 4))
 
@@ -182,6 +182,27 @@ def test_rebuild_counts_region_month_and_by_chain_drift_per_table(world):
     assert refresh.rebuild_all().drift == 3
     assert refresh.rebuild_all().drift == 0
     assert_rollups_equal_live()
+
+
+def test_rebuild_after_drift_rewrites_only_the_wrong_fine_cells(world):
+    """A wrong, a missing and a stray fine cell (a null chain among them): the rebuild makes the
+    tables equal the Python sums of the source rows again, and the cells that were right keep
+    their rows."""
+    world.project(stage="signed", signed_on=dt.date(2023, 2, 3))
+    world.project(stage="signed", signed_on=dt.date(2023, 3, 9), chain=None)
+    refresh.drain_outbox()
+    cells = list(MonthlyRollup.objects.order_by("month", "id"))
+    assert len(cells) >= 3
+    wrong, missing, right = cells[0], cells[1], cells[2:]
+    MonthlyRollup.objects.filter(pk=wrong.pk).update(signed_count=7)
+    MonthlyRollup.objects.filter(pk=missing.pk).delete()
+    MonthlyRollup.objects.create(region_id=world.yuci.pk, month=dt.date(2020, 5, 1), signed_count=1)
+    assert refresh.rebuild_all().monthly_cells == 3
+    assert_rollups_equal_python_sums()
+    assert set(
+        MonthlyRollup.objects.filter(pk__in=[c.pk for c in right]).values_list("pk", flat=True)
+    ) == {c.pk for c in right}
+    assert refresh.rebuild_all().drift == 0
 
 
 @pytest.mark.parametrize("drain", [True, False])
