@@ -33,44 +33,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import environ  # noqa: E402
-import psycopg2  # noqa: E402
-
-SOURCE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/jinzhong_crm")
-cfg = environ.Env.db_url_config(SOURCE_URL)
-BENCH_DB = cfg["NAME"] + "_bench_search"
-DSN = {
-    "host": cfg["HOST"] or "127.0.0.1",
-    "port": cfg["PORT"] or 5432,
-    "user": cfg["USER"],
-    "password": cfg.get("PASSWORD") or None,
-}
-
-
-def _fresh_database() -> None:
-    conn = psycopg2.connect(dbname="postgres", **DSN)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        cur.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    conn.close()
-
+from bench import scratch  # noqa: E402
 
 REUSE = bool(os.environ.get("BENCH_REUSE"))
-if not REUSE:
-    _fresh_database()
-_auth = cfg["USER"] + (f":{cfg['PASSWORD']}" if cfg.get("PASSWORD") else "")
-os.environ["DATABASE_URL"] = f"postgres://{_auth}@{DSN['host']}:{DSN['port']}/{BENCH_DB}"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jinzhong_crm.settings")
-os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789abcdef0123456789")
-os.environ.setdefault("DEMO", "1")
-os.environ["HTTPS"] = "0"
-os.environ["DEBUG"] = "0"
+BENCH_DB, DSN = scratch.open_database("_bench_search", fresh=not REUSE)
 
 import django  # noqa: E402
-
-django.setup()
-
+import psycopg2  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
