@@ -328,8 +328,14 @@ def claims_reset_on_edit(*, record: Model, fields: set[str], by, correction=None
         claims = claims.filter(
             content_type=ContentType.objects.get_for_model(record), object_id=record.pk
         )
+    if not isinstance(record, Project):
+        claims = claims.select_related("project")
     keys: set[str] = set()
-    for claim in claims.select_related("project"):
+    for claim in claims:
+        if isinstance(record, Project) and claim.project_id == record.pk:
+            # The edited project itself, as the writer just saved it in this transaction: not
+            # joined again (its ~50 columns cost every amount edit ~0.7 ms of CPU, claim or not).
+            claim.project = record
         keys |= _verified_keys(claim)
         # If the start date was cleared, the claim keeps what was claimed.
         with contextlib.suppress(ValidationError):

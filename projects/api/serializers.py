@@ -1,6 +1,7 @@
 """Project API serializers: one per use (list row, detail, input), field names stable and in English,
 money in 万元 as decimal strings, dates ISO 8601."""
 
+from django.utils.text import capfirst
 from rest_framework import serializers
 
 from core.api.fields import MoneyField, StrictDecimalField
@@ -97,15 +98,50 @@ PROJECT_DETAIL_NAMES = {
 }
 
 
-class ProjectDetailSerializer(serializers.ModelSerializer):
+def _read(name: str, field_class=None, **kwargs) -> serializers.Field:
+    """Project's field `name`, read-only, as DRF's ModelSerializer would build it (the model
+    field's label, help text, choices and nullability), declared once with the class: a
+    ModelSerializer introspects the model again for every instance it serializes."""
+    model_field = Project._meta.get_field(name)
+    kwargs.setdefault("label", capfirst(model_field.verbose_name))  # each has its own (中文)
+    if model_field.help_text:
+        kwargs.setdefault("help_text", model_field.help_text)
+    if model_field.null:
+        kwargs.setdefault("allow_null", True)
+    if model_field.choices:
+        field_class = field_class or serializers.ChoiceField
+        kwargs["choices"] = model_field.choices
+    return field_class(read_only=True, **kwargs)
+
+
+# Every field declared (what a ModelSerializer built from the model, field for field).
+class ProjectDetailSerializer(serializers.Serializer):
     """One project, read from the detail queryset (its names annotated, PROJECT_DETAIL_NAMES)."""
 
+    id = _read("id", serializers.BigIntegerField)
+    name = _read("name", serializers.CharField)
     region = serializers.CharField(source="detail_region_code", read_only=True)
     region_name = serializers.CharField(source="detail_region_name", read_only=True)
+    stage = _read("stage")
+    planned_investment = money("计划总投资", read_only=True)
+    fixed_asset_investment = money("固定资产投资", read_only=True, allow_null=True)
+    currency = _read("currency")
+    original_amount = money("原币金额 (万)", read_only=True, allow_null=True)
+    exchange_rate = _read(
+        "exchange_rate", serializers.DecimalField, max_digits=12, decimal_places=6
+    )
+    rate_date = _read("rate_date", serializers.DateField)
+    expected_annual_output = money("预计年产值", read_only=True, allow_null=True)
+    expected_annual_tax = money("预计年税收", read_only=True, allow_null=True)
+    expected_jobs = _read("expected_jobs", serializers.IntegerField)
+    investor = _read("investor", serializers.PrimaryKeyRelatedField)
     investor_name = serializers.CharField(source="detail_investor_name", read_only=True)
+    co_investors = _read("co_investors", serializers.PrimaryKeyRelatedField, many=True)
+    park = _read("park", serializers.PrimaryKeyRelatedField)
     park_name = serializers.CharField(source="detail_park_name", read_only=True, allow_null=True)
     chain = serializers.CharField(source="detail_chain_code", read_only=True, allow_null=True)
     chain_name = serializers.CharField(source="detail_chain_name", read_only=True, allow_null=True)
+    chain_link = _read("chain_link", serializers.PrimaryKeyRelatedField)
     chain_link_name = serializers.CharField(
         source="detail_chain_link_name", read_only=True, allow_null=True
     )
@@ -113,64 +149,31 @@ class ProjectDetailSerializer(serializers.ModelSerializer):
     method_name = serializers.CharField(
         source="detail_method_name", read_only=True, allow_null=True
     )
-    planned_investment = money("计划总投资", read_only=True)
-    fixed_asset_investment = money("固定资产投资", read_only=True, allow_null=True)
-    original_amount = money("原币金额 (万)", read_only=True, allow_null=True)
-    expected_annual_output = money("预计年产值", read_only=True, allow_null=True)
-    expected_annual_tax = money("预计年税收", read_only=True, allow_null=True)
+    owner = _read("owner", serializers.PrimaryKeyRelatedField)
+    registered_on = _read("registered_on", serializers.DateField)
+    negotiating_on = _read("negotiating_on", serializers.DateField)
+    signed_on = _read("signed_on", serializers.DateField)
+    started_on = _read("started_on", serializers.DateField)
+    producing_on = _read("producing_on", serializers.DateField)
+    at_capacity_on = _read("at_capacity_on", serializers.DateField)
+    dropped_on = _read("dropped_on", serializers.DateField)
+    drop_reason = _read("drop_reason", serializers.CharField)
+    planned_sign_on = _read("planned_sign_on", serializers.DateField)
+    planned_start_on = _read("planned_start_on", serializers.DateField)
+    planned_production_on = _read("planned_production_on", serializers.DateField)
+    is_out_of_province = _read("is_out_of_province", serializers.BooleanField)
+    is_foreign = _read("is_foreign", serializers.BooleanField)
+    is_confidential = _read("is_confidential", serializers.BooleanField)
+    notes = _read("notes", serializers.CharField, style={"base_template": "textarea.html"})
+    light = _read("light")
+    light_reason = _read("light_reason")
+    light_since = _read("light_since", serializers.DateField)
+    light_limit = _read("light_limit", serializers.IntegerField)
+    created_at = _read("created_at", serializers.DateTimeField)
+    updated_at = _read("updated_at", serializers.DateTimeField)
 
     class Meta:
-        model = Project
-        fields = [
-            "id",
-            "name",
-            "region",
-            "region_name",
-            "stage",
-            "planned_investment",
-            "fixed_asset_investment",
-            "currency",
-            "original_amount",
-            "exchange_rate",
-            "rate_date",
-            "expected_annual_output",
-            "expected_annual_tax",
-            "expected_jobs",
-            "investor",
-            "investor_name",
-            "co_investors",
-            "park",
-            "park_name",
-            "chain",
-            "chain_name",
-            "chain_link",
-            "chain_link_name",
-            "method",
-            "method_name",
-            "owner",
-            "registered_on",
-            "negotiating_on",
-            "signed_on",
-            "started_on",
-            "producing_on",
-            "at_capacity_on",
-            "dropped_on",
-            "drop_reason",
-            "planned_sign_on",
-            "planned_start_on",
-            "planned_production_on",
-            "is_out_of_province",
-            "is_foreign",
-            "is_confidential",
-            "notes",
-            "light",
-            "light_reason",
-            "light_since",
-            "light_limit",
-            "created_at",
-            "updated_at",
-        ]
-        read_only_fields = fields
+        model = Project  # for the schema (drf-spectacular types the related keys by it)
 
 
 class ProjectInputSerializer(serializers.Serializer):

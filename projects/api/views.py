@@ -4,6 +4,7 @@ accounts.scoping: another county's project is a 404), every write through projec
 from __future__ import annotations
 
 import django_filters
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, status
@@ -14,6 +15,7 @@ from accounts.api.permissions import CanEditOrReadOnly
 from accounts.scoping import scope_projects
 from core.api.views_base import ApiViewSet, ListMixin
 from core.related import related_value
+from enterprises.models import Enterprise
 from projects import selectors, services
 from projects.filtersets import ProjectFilterSet
 from projects.models import FollowUp, FundsInPlace, Project
@@ -101,7 +103,8 @@ class ProjectViewSet(
         return (
             selectors.project_queryset(user=self.request.user, related=False)
             .annotate(**names)
-            .prefetch_related("co_investors")
+            # Only their ids are shown (the same rows the relation's manager reads).
+            .prefetch_related(Prefetch("co_investors", queryset=Enterprise.objects.only("id")))
         )
 
     def get_serializer_class(self):

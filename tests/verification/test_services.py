@@ -232,6 +232,30 @@ def test_an_edit_of_a_verified_record_sends_its_evidence_back_to_pending(signing
     assert_rollups_equal_live()
 
 
+def test_an_amount_edit_sends_a_verified_start_back_to_pending_with_the_new_amount(
+    signing, demo_users
+):
+    from projects.services import project_advance_stage, project_update
+
+    clerk, verifier = demo_users["yuci_staff"], demo_users["city_staff"]
+    project = project_advance_stage(
+        project=signing.project, to="started", on=dt.date(2023, 3, 6), by=clerk
+    )
+    claim = services.evidence_add(kind="started", record=project, upload=pdf(), by=clerk).record
+    services.claim_verify(claim=claim, by=verifier)
+    refresh.drain_outbox()
+    project_update(project=project, by=clerk, planned_investment=Decimal("7000"))
+    claim.refresh_from_db()
+    assert (claim.state, claim.amount, claim.claimed_on, claim.decided_by) == (
+        State.PENDING,
+        Decimal("7000"),
+        dt.date(2023, 3, 6),
+        None,
+    )
+    refresh.drain_outbox()
+    assert_rollups_equal_live()
+
+
 def test_the_verified_figure_links_to_the_list_of_its_verified_projects(signing, demo_users):
     from dashboards.periods import Period
     from dashboards.selectors import dashboard_data
