@@ -78,7 +78,7 @@ def active_locks(start: dt.date | None = None, end: dt.date | None = None) -> li
         qs = qs.filter(start__lte=end)
     if start is not None:
         qs = qs.filter(end__gte=start)
-    return list(qs.select_related("locked_by").order_by("start"))
+    return list(qs.order_by("start"))
 
 
 def split_months(
