@@ -203,22 +203,27 @@ def light_cards(
     return cards
 
 
-def supervision_panel(*, user) -> dict:
+def supervision_panel(*, user, regions: list[Region] | None = None) -> dict:
     """The city dashboard's 督办 panel: overdue items the user may see, oldest due first. One
-    bounded query: the items (scoped by their own region column) with their projects' names, each
-    a scalar subquery by id (no join of the projects table); a second one counts them only when
-    there are more than the panel shows."""
+    bounded query: the items (scoped by their own region column) as values, with their projects'
+    names, each a scalar subquery by id (no join of the projects table); a second one counts them
+    only when there are more than the panel shows. Their regions come from `regions` (the page's,
+    dashboards.selectors.all_regions), read here only when not given."""
     overdue = overdue_panel_items(user=user)
     name = Project.all_objects.filter(pk=OuterRef("project_id")).values("name")[:1]
     items = list(
-        overdue.select_related("region")
-        .annotate(project_name=Subquery(name))
-        .order_by("due_on", "id")[: SUPERVISION_ROWS + 1]
+        overdue.annotate(project_name=Subquery(name))
+        .order_by("due_on", "id")
+        .values("pk", "region_id", "due_on", "project_name")[: SUPERVISION_ROWS + 1]
     )
     count = len(items) if len(items) <= SUPERVISION_ROWS else overdue.count()
     items = items[:SUPERVISION_ROWS]
+    if regions is None:
+        regions = list(Region.objects.filter(pk__in={i["region_id"] for i in items}))
+    by_id = {r.pk: r for r in regions}
     for item in items:
-        item.project_name = item.project_name or ""
+        item["region"] = by_id.get(item["region_id"])
+        item["project_name"] = item["project_name"] or ""
     return {
         "count": count,
         "items": items,
@@ -249,7 +254,7 @@ def sections(
         "light_cards": own,
         "all_light_cards": all_cards,
         "light_day": light_day(period),
-        "supervision": supervision_panel(user=user) if region is None else None,
+        "supervision": supervision_panel(user=user, regions=regions) if region is None else None,
         "top_projects": top_projects(period=period, region=region, user=user, kinds=kinds),
         "recent_events": recent_events(period=period, region=region, user=user),
         "indicators": indicators(period=period, region=region, user=user),

@@ -1,5 +1,6 @@
-"""What the dashboards show, read from the rollup tables and small reference tables only (never a
-scan of projects), with the project-list link behind every figure."""
+"""What the dashboards show, read from the rollup tables (through dashboards.reads, the read model
+the rollups API reads through too) and small reference tables only (never a scan of projects), with
+the project-list link behind every figure."""
 
 # The dashboard's SQL is assembled only from module constants; values are always parameters.
 # ruff: noqa: S608
@@ -10,11 +11,9 @@ import re
 from decimal import Decimal
 from urllib.parse import quote_plus, unquote_plus
 
-from django.db import connection
 from django.db.models import Max
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from accounts.scoping import is_city_wide, scoped_region_id
@@ -32,6 +31,7 @@ from rollups.models import (
 from targets.models import Target
 
 from .periods import Period
+from .reads import Scope, aware, fetch, stage_sums, sums
 
 CITY_CODE = "140700"
 ZERO = Decimal(0)
@@ -169,12 +169,6 @@ STATUS_SQL = (
         for kind in AGREEMENT_KINDS
     )
 )
-RM_TABLE = "rollups_regionmonthrollup"
-_RM_SUMS = ", ".join(f"sum({c})" for c in MEASURE_COLUMNS)
-RM_BY_MONTH_SQL = (
-    f"SELECT month, {_RM_SUMS} FROM {{source}} m WHERE month >= %s AND month <= %s "  # nosec B608
-    "{scope} GROUP BY month ORDER BY month"
-)
 RANKING_COLS = [
     "signed_count",
     "signed_amount",
@@ -183,40 +177,7 @@ RANKING_COLS = [
     "funds_amount",
     "completed_amount",
 ]
-RANKING_SQL = (
-    f"SELECT m.region_id, r.code, r.name, {', '.join(f'sum(m.{c})' for c in RANKING_COLS)} "  # nosec B608
-    "FROM {source} m JOIN core_region r ON r.id = m.region_id "
-    "WHERE m.month >= %s AND m.month <= %s GROUP BY m.region_id, r.code, r.name"
-)
-CHAIN_TABLE = "rollups_regionmonthchainrollup"
-CHAIN_SQL = (
-    "SELECT c.code, c.name, sum(m.signed_count), sum(m.signed_amount), sum(m.started_amount) "
-    "FROM {source} m LEFT JOIN core_industrychain c ON c.id = m.chain_id "
-    "WHERE m.month >= %s AND m.month <= %s {scope} GROUP BY m.chain_id, c.code, c.name"
-)
-# A locked period's months are read from its snapshot (rollups.locks, issue 21): the live table
-# without those months, and the snapshot's rows for them. Without locks, the plain table.
-_RM_COLS = ", ".join(["region_id", "month", *MEASURE_COLUMNS])
-_CHAIN_COLS = "region_id, month, chain_id, signed_count, signed_amount, started_amount"
-LOCKED_SOURCE = {
-    RM_TABLE: (_RM_COLS, "rollups_lockedregionmonth"),
-    CHAIN_TABLE: (_CHAIN_COLS, "rollups_lockedcell"),
-}
-
-
-def _source(table: str, locks: list) -> tuple[str, list]:
-    """The FROM source of a rollup table with the locked months taken from their snapshots."""
-    if not locks:
-        return table, []
-    columns, snapshot = LOCKED_SOURCE[table]
-    live = " AND ".join("NOT (month >= %s AND month <= %s)" for _lock in locks)
-    ids = ", ".join("%s" for _lock in locks)
-    sql = (
-        f"(SELECT {columns} FROM {table} WHERE {live} "  # nosec B608
-        f"UNION ALL SELECT {columns} FROM {snapshot} WHERE lock_id IN ({ids}))"
-    )
-    params = [d for lock in locks for d in (lock.start, lock.end)] + [lock.pk for lock in locks]
-    return sql, params
+CHAIN_COLS = ["signed_count", "signed_amount", "started_amount"]
 
 
 def all_regions() -> list[Region]:
@@ -226,10 +187,6 @@ def all_regions() -> list[Region]:
     return list(Region.objects.order_by("sort_order", "code"))
 
 
-STAGE_SQL = (
-    "SELECT stage, sum(project_count), sum(amount) FROM rollups_stagerollup "
-    "WHERE 1 = 1 {scope} GROUP BY stage"
-)
 # The enterprise tiers and the supplier links (本地配套率) in one statement: a row per tier, then
 # one row (tier NULL) with the links and the local ones among them.
 TIER_SQL = (
@@ -244,40 +201,11 @@ SUPPORT_JOIN = "JOIN enterprises_enterprise e ON e.id = l.leader_id WHERE e.regi
 ENTERPRISE_SQL = "{tiers} UNION ALL {support}"
 
 
-def _fetch(sql: str, params: list) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    if connection.vendor != "postgresql":  # `make run` on SQLite: dates as text, sums as float
-        rows = [tuple(_from_sqlite(v) for v in row) for row in rows]
-    return rows
-
-
-def _from_sqlite(value):
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            return value
-    return value
-
-
-def _aware(value):
-    """A timestamp column read on a plain cursor (text on SQLite)."""
-    if isinstance(value, str):
-        value = parse_datetime(value)
-    if value is not None and timezone.is_naive(value):
-        value = timezone.make_aware(value, dt.UTC)
-    return value
-
-
 def year_targets(year: int) -> dict[int, dict]:
     """{region id: its targets of the year}, every region's, in one statement."""
     return {
         region_id: dict(zip(TARGET_FIELDS, values, strict=True))
-        for region_id, *values in _fetch(TARGETS_SQL, [year])
+        for region_id, *values in fetch(TARGETS_SQL, [year])
     }
 
 
@@ -299,13 +227,13 @@ def _target(region: Region | None, targets: dict[int, dict], regions: list[Regio
 def rollup_status() -> dict:
     """When the figures were computed, whether a recompute is under way, and the signing caliber
     (口径) the signed figures count under, with its label."""
-    as_of, requested, pending, *flags = _fetch(STATUS_SQL, [])[0]
+    as_of, requested, pending, *flags = fetch(STATUS_SQL, [])[0]
     if all(flag is None for flag in flags):
         kinds = DEFAULT_COUNTED_KINDS
     else:
         kinds = tuple(kind for kind, flag in zip(AGREEMENT_KINDS, flags, strict=True) if flag)
     return {
-        "as_of": _aware(as_of),
+        "as_of": aware(as_of),
         "rebuilding": bool(requested),
         "pending": pending,
         "signed_caliber": kinds,
@@ -357,12 +285,17 @@ def dashboard_data(
     columns = list(MEASURE_COLUMNS)
     read_from, read_to = min(year_start, period.start), max(year_end, period.end)
     locks, _live = split_months(read_from, read_to)
-    rm_source, rm_params = _source(RM_TABLE, locks)
+    in_scope = Scope(region_id=region.pk if region else None)
     months = {
         row[0]: row[1:]
-        for row in _fetch(
-            RM_BY_MONTH_SQL.format(source=rm_source, scope=in_region),
-            [*rm_params, read_from, read_to, *region_param],
+        for row in sums(
+            "region_months",
+            columns,
+            by=["month"],
+            start=read_from,
+            end=read_to,
+            scope=in_scope,
+            locks=locks,
         )
     }
     totals = {c: (0 if c.endswith("_count") else ZERO) for c in columns}
@@ -491,17 +424,24 @@ def dashboard_data(
     ]
 
     ranking = []
-    for region_id, code, name, *sums in _fetch(
-        RANKING_SQL.format(source=rm_source), [*rm_params, period.start, period.end]
+    for code, name, *figures in sums(
+        "region_months",
+        RANKING_COLS,
+        by=["region"],
+        start=period.start,
+        end=period.end,
+        locks=locks,
     ):
+        if code is None:  # a region no longer in core_region
+            continue
         ranking.append(
             {
                 "code": code,
                 "name": name,
-                "is_current": bool(region and region_id == region.pk),
+                "is_current": bool(region and code == region.code),
                 "dashboard_url": reverse("dashboards:county", args=[code]),
                 **{f"{n}_url": url(measure, period, region=code) for n, measure in RANKING_LINKS},
-                **dict(zip(RANKING_COLS, sums, strict=True)),
+                **dict(zip(RANKING_COLS, figures, strict=True)),
             }
         )
     ranking.sort(key=lambda x: (-x["signed_amount"], -x["signed_count"], x["code"]))
@@ -554,11 +494,14 @@ def dashboard_data(
         )
 
     by_chain = []
-    chain_scope = " AND m.region_id = %s" if region else ""
-    chain_source, chain_params = _source(CHAIN_TABLE, locks)
-    for code, name, signed_count, signed_amount, started_amount in _fetch(
-        CHAIN_SQL.format(source=chain_source, scope=chain_scope),
-        [*chain_params, period.start, period.end, *region_param],
+    for code, name, signed_count, signed_amount, started_amount in sums(
+        "chains",
+        CHAIN_COLS,
+        by=["chain"],
+        start=period.start,
+        end=period.end,
+        scope=in_scope,
+        locks=locks,
     ):
         if not (signed_count or started_amount):
             continue
@@ -574,10 +517,7 @@ def dashboard_data(
         )
     by_chain.sort(key=lambda x: -x["signed_amount"])
 
-    stages = {
-        stage: (n, amount)
-        for stage, n, amount in _fetch(STAGE_SQL.format(scope=in_region), region_param)
-    }
+    stages = stage_sums(in_scope)
     funnel = [
         {
             "stage": stage,
@@ -590,7 +530,7 @@ def dashboard_data(
     ]
 
     tier_counts, total, local = {}, 0, 0
-    for tier, n, n_local in _fetch(
+    for tier, n, n_local in fetch(
         ENTERPRISE_SQL.format(
             tiers=TIER_SQL.format(scope=in_region),
             support=SUPPORT_SQL.format(join=SUPPORT_JOIN if region else ""),
@@ -694,11 +634,6 @@ def chart_data(data: dict) -> dict:
 
 # --- County ranking against target (完成进度 vs 时序进度) ---------------------------------------------
 RANK_BY = ("completion", "amount")
-SIGNED_BY_REGION_SQL = (
-    f"SELECT r.code, sum(m.signed_count), sum(m.signed_amount) FROM {RM_TABLE} m "  # nosec B608
-    "JOIN core_region r ON r.id = m.region_id WHERE m.month >= %s AND m.month <= %s "
-    "GROUP BY r.code"
-)
 
 
 def county_ranking(*, data: dict, rank_by: str = "completion") -> list[dict]:
@@ -717,7 +652,13 @@ def county_ranking(*, data: dict, rank_by: str = "completion") -> list[dict]:
     targets = {pk: t["signed_amount"] for pk, t in data["year_targets"].items()}
     signed = {
         code: (n or 0, amount or ZERO)
-        for code, n, amount in _fetch(SIGNED_BY_REGION_SQL, [year_start, period.end])
+        for code, _name, n, amount in sums(
+            "region_months",
+            ["signed_count", "signed_amount"],
+            by=["region"],
+            start=year_start,
+            end=period.end,
+        )
     }
     by_code = {r["code"]: r for r in data["ranking"]}
     rows = []

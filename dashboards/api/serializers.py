@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from dashboards.live import DIMENSIONS
+from dashboards.reads import DIMENSIONS
 
 MONEY = {"max_digits": 18, "decimal_places": 6, "coerce_to_string": True}
 

@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from core.api.renderers import CSVRenderer, XLSXRenderer
 from core.api.views_base import JsonErrorsMixin, stream_csv, xlsx_file
-from dashboards import live
+from dashboards import reads
 from dashboards.periods import period_for
 from rollups.models import counted_agreement_kinds
 
@@ -99,7 +99,7 @@ class RollupView(JsonErrorsMixin, APIView):
             date_to=q.get("to"),
         )
         used_locks: list = []
-        rows = live.rollup_totals(
+        rows = reads.rollup_totals(
             user=request.user,
             group_by=q["group_by"],
             period=period,
@@ -108,7 +108,7 @@ class RollupView(JsonErrorsMixin, APIView):
         )
         fmt = request.accepted_renderer.format
         if fmt in ("csv", "xlsx"):
-            columns = list(rows[0]) if rows else list(live.MEASURES)
+            columns = list(rows[0]) if rows else list(reads.MEASURES)
             maker = stream_csv if fmt == "csv" else xlsx_file
             return maker(columns, rows, "rollups")
         return Response(

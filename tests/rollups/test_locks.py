@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 
-from dashboards import live
+from dashboards import reads
 from dashboards.periods import Period
 from dashboards.selectors import dashboard_data
 from projects.models import Project, Stage
@@ -77,9 +77,9 @@ def test_a_locked_quarter_keeps_its_figures_and_an_edit_needs_a_correction_reaso
     assert _q1_signed() == (2, Decimal("8000"))
     data = dashboard_data(period=Q1)
     assert [x.pk for x in data["period_locks"]] == [lock.pk]
-    as_live = live.rollup_totals(user=demo_users["city_staff"], group_by=[], period=Q1)
+    as_live = reads.rollup_totals(user=demo_users["city_staff"], group_by=[], period=Q1)
     used = []
-    as_locked = live.rollup_totals(
+    as_locked = reads.rollup_totals(
         user=demo_users["city_staff"],
         group_by=["region"],
         period=Q1,

@@ -1,20 +1,40 @@
-"""Totals for /api/v1/rollups/, read from the rollup tables (`rollup_totals`).
+"""The one read model of the rollup tables, for the dashboard pages and /api/v1/rollups/ alike.
 
-Whole months come from the fine monthly cells (one grouped query, plus one small name lookup per
-named dimension asked for). A `from` / `to` that cuts a month in two is the one case the monthly
-cells cannot answer: those partial edge months are added from a live aggregate over projects
-(`rollup_live`, five GROUP BY queries over a few days' index range), which is also the reference the
-tables are tested against.
+`sums` is the only reader of the monthly rollup tables: one grouped statement over a table, its
+months in a range, a region (or the figures anyone may see, for `cell_scope`), with the months of
+locked periods taken from their snapshots (rollups.locks). The tables are one measure set at three
+grains: the fine cells (region × month × chain × method × park × confidential, MonthlyRollup), the
+region × month rows and the region × month × chain rows (the coarse sums the pages read, so a
+page's cost does not grow with the cells). Named dimensions come back with their key and name from
+the reference table, joined in the same statement.
+
+- The pages (dashboards.selectors.dashboard_data) read the region's months, the ranking by region
+  and the sums by chain; every signed-in user reads every region's aggregates (DESIGN.md, "Access").
+- The API (`rollup_totals`) reads the fine cells under the user's scope (`cell_scope`, the rule of
+  accounts.scoping's projects). A `from` / `to` that cuts a month in two is the one case the monthly
+  cells cannot answer: those partial edge months are added from a live aggregate over projects
+  (`rollup_live`, a few GROUP BY queries over a few days' index range), which is also the reference
+  the tables are tested against.
+
+The statements are fixed SQL on a plain cursor (the ORM's query building cost more than the database
+took to answer, docs/PERFORMANCE.md); they run on PostgreSQL and SQLite. Values are parameters.
 """
+
+# The SQL is assembled only from module constants and model table names.
+# ruff: noqa: S608
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, OuterRef, QuerySet, Sum
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
 from django.db.models.functions import ExtractMonth, ExtractQuarter, ExtractYear
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from accounts.scoping import (
     is_city_wide,
@@ -26,7 +46,15 @@ from core.models import IndustryChain, PromotionMethod, Region
 from enterprises.models import IndustrialPark
 from projects.models import CompletedInvestment, FundsInPlace, Project, counts_as_signed
 from rollups.locks import split_months
-from rollups.models import MonthlyRollup, counted_agreement_kinds
+from rollups.models import (
+    LockedCell,
+    LockedRegionMonth,
+    MonthlyRollup,
+    RegionMonthChainRollup,
+    RegionMonthRollup,
+    StageRollup,
+    counted_agreement_kinds,
+)
 from verification.models import MilestoneClaim, State
 
 from .periods import Period
@@ -222,14 +250,160 @@ def rollup_live(*, user, group_by: Sequence[str], period: Period) -> list[dict]:
     return result
 
 
-# --- from the rollup tables ----------------------------------------------------------------------
-# Dimension -> (fine cell column, reference model, the key clients code against).
-_CELL_DIMS = {
-    "region": ("region_id", Region, "code"),
-    "chain": ("chain_id", IndustryChain, "code"),
-    "method": ("method_id", PromotionMethod, "code"),
-    "park": ("park_id", IndustrialPark, "id"),
+# --- the rollup tables ---------------------------------------------------------------------------
+# A table: (its live table, the snapshot of a locked period's rows at its grain).
+TABLES = {
+    "cells": (MonthlyRollup._meta.db_table, LockedCell._meta.db_table),
+    "region_months": (RegionMonthRollup._meta.db_table, LockedRegionMonth._meta.db_table),
+    # A locked period's region × month × chain rows are summed from its fine cells.
+    "chains": (RegionMonthChainRollup._meta.db_table, LockedCell._meta.db_table),
 }
+# A named dimension: (its column, the reference table, the key clients code against).
+NAMED = {
+    "region": ("region_id", Region._meta.db_table, "code"),
+    "chain": ("chain_id", IndustryChain._meta.db_table, "code"),
+    "method": ("method_id", PromotionMethod._meta.db_table, "code"),
+    "park": ("park_id", IndustrialPark._meta.db_table, "id"),
+}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which rows of a rollup table are read: one region's (`region_id`), or all of them;
+    `public_only`: without the confidential projects' (only the fine cells know them)."""
+
+    region_id: int | None = None
+    public_only: bool = False
+
+
+EVERYWHERE = Scope()  # every region's rows, confidential projects' included
+
+
+def cell_scope(user) -> Scope | None:
+    """The fine cells of the projects `user` may see, the rule of accounts.scoping's projects:
+    county users their region, city-wide users all but the confidential ones unless they see
+    those everywhere. None: nothing."""
+    if not (user is not None and user.is_authenticated and user.is_active):
+        return None
+    if not is_city_wide(user):
+        region_id = scoped_region_id(user)
+        return None if region_id is None else Scope(region_id=region_id)
+    return Scope(public_only=not sees_confidential_everywhere(user))
+
+
+def sums(
+    table: str,
+    measures: Sequence[str],
+    *,
+    by: Sequence[str] = (),
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    scope: Scope | None = EVERYWHERE,
+    locks: Sequence = (),
+) -> list[tuple]:
+    """The sums of `measures` (columns of `table`, one of TABLES) over its months from `start` to
+    `end` (either open) in `scope`, one row per value of the `by` dimensions: a named one (NAMED)
+    gives its key and its name, "month" the month. Rows are tuples, the dimensions first, in
+    the order of `by`, sorted by them. `locks`: the locked periods (rollups.locks) whose months
+    are read from their snapshots. One statement; none for a None scope (nothing to see)."""
+    live, snapshot = TABLES[table]
+    if scope is None:
+        return [] if by else [(None,) * len(measures)]
+    select, group, joins = [], [], []
+    for dim in by:
+        if dim == "month":
+            select.append("m.month")
+            group.append("m.month")
+        else:
+            column, ref, key = NAMED[dim]
+            alias = f"ref_{dim}"
+            joins.append(f" LEFT JOIN {ref} {alias} ON {alias}.id = m.{column}")
+            select += [f"{alias}.{key}", f"{alias}.name"]
+            group += [f"m.{column}", f"{alias}.{key}", f"{alias}.name"]
+    select += [f"sum(m.{c})" for c in measures]
+    where, params = ["1 = 1"], []
+    if start is not None:
+        where.append("m.month >= %s")
+        params.append(start)
+    if end is not None:
+        where.append("m.month <= %s")
+        params.append(end)
+    if scope.region_id is not None:
+        where.append("m.region_id = %s")
+        params.append(scope.region_id)
+    if scope.public_only:
+        where.append("NOT m.is_confidential")
+    source, source_params = live, []
+    if locks:
+        columns = ["region_id", "month"]
+        columns += [NAMED[d][0] for d in by if d in NAMED and NAMED[d][0] not in columns]
+        columns += ["is_confidential"] if scope.public_only else []
+        columns += list(measures)
+        cols = ", ".join(columns)
+        outside = " AND ".join("NOT (month >= %s AND month <= %s)" for _lock in locks)
+        ids = ", ".join("%s" for _lock in locks)
+        source = (
+            f"(SELECT {cols} FROM {live} WHERE {outside} "
+            f"UNION ALL SELECT {cols} FROM {snapshot} WHERE lock_id IN ({ids}))"
+        )
+        source_params = [d for lock in locks for d in (lock.start, lock.end)]
+        source_params += [lock.pk for lock in locks]
+    sql = f"SELECT {', '.join(select)} FROM {source} m{''.join(joins)} WHERE {' AND '.join(where)}"
+    if group:
+        sql += f" GROUP BY {', '.join(group)} ORDER BY {', '.join(group)}"
+    return fetch(sql, [*source_params, *params])
+
+
+STAGE_SQL = (
+    f"SELECT stage, sum(project_count), sum(amount) FROM {StageRollup._meta.db_table} "
+    "WHERE 1 = 1 {scope} GROUP BY stage"
+)
+
+
+def stage_sums(scope: Scope) -> dict[str, tuple]:
+    """{stage: (projects, amount)} now (the stage snapshot, rollups.StageRollup) in `scope` (a
+    region, or all; the snapshot does not know confidential projects)."""
+    region = scope.region_id is not None
+    rows = fetch(
+        STAGE_SQL.format(scope=" AND region_id = %s" if region else ""),
+        [scope.region_id] if region else [],
+    )
+    return {stage: (n, amount) for stage, n, amount in rows}
+
+
+def fetch(sql: str, params: Sequence) -> list[tuple]:
+    """The rows of a fixed statement on a plain cursor, as PostgreSQL gives them (on SQLite, the
+    embedded default, dates come as text and sums of amounts as floats: converted)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if connection.vendor != "postgresql":
+        rows = [tuple(_from_sqlite(v) for v in row) for row in rows]
+    return rows
+
+
+def _from_sqlite(value):
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+def aware(value):
+    """A timestamp column read on a plain cursor (text on SQLite)."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is not None and timezone.is_naive(value):
+        value = timezone.make_aware(value, dt.UTC)
+    return value
+
+
+# --- /api/v1/rollups/ ------------------------------------------------------------------------------
+# API measure -> the fine cell column.
 _CELL_MEASURES = {
     "signed_count": "signed_count",
     "signed_amount": "signed_amount",
@@ -244,6 +418,14 @@ _CELL_MEASURES = {
     "verified_started_amount": "started_verified_amount",
     "verified_funds_in_place_amount": "funds_verified_amount",
 }
+# rollup_live has a row where any of its measures found a record; so do the cells.
+_RECORD_COUNTS = [
+    "signed_count",
+    "started_count",
+    "expected_start_count",
+    "funds_count",
+    "completed_count",
+]
 
 
 def _first_of_next_month(day: dt.date) -> dt.date:
@@ -271,88 +453,49 @@ def _split(period: Period) -> tuple[Period | None, list[Period]]:
     return Period(whole_start, whole_end), edges
 
 
-def _scoped_cells(user, cells=None):
-    """The fine cells of the projects `user` may see (the same rule as accounts.scoping's projects:
-    county users their region, city-wide API clients all but confidential ones). `cells`: a
-    locked period's snapshot cells (the same columns) instead of the live ones."""
-    cells = MonthlyRollup.objects.all() if cells is None else cells
-    if not (user is not None and user.is_authenticated and user.is_active):
-        return cells.none()
-    if not is_city_wide(user):
-        region_id = scoped_region_id(user)
-        if region_id is None:
-            return cells.none()
-        cells = cells.filter(region_id=region_id)
-    elif not sees_confidential_everywhere(user):
-        cells = cells.filter(is_confidential=False)
-    return cells
-
-
-def _from_cells(*, user, group_by: Sequence[str], period: Period, cells=None) -> tuple[dict, dict]:
-    """Rows keyed like rollup_live's (dimension values in DIMENSIONS order) and their names."""
-    cells = _scoped_cells(user, cells)
-    if period.start is not None:
-        cells = cells.filter(month__gte=period.start)
-    if period.end is not None:
-        cells = cells.filter(month__lte=period.end)
-    columns = [_CELL_DIMS[d][0] for d in group_by if d in _CELL_DIMS]
+def _from_cells(*, user, group_by: Sequence[str], period: Period, locks: Sequence) -> dict:
+    """{key: (names, figures)}: the whole months of `period` from the fine cells, keyed like
+    rollup_live's rows (dimension values in DIMENSIONS order)."""
+    by = [d for d in group_by if d in NAMED]
     if "month" in group_by or "quarter" in group_by:
-        columns.append("month")
-    # Aliases must not shadow the columns summed (t_ prefix).
-    sums = {f"t_{m}": Sum(col) for m, col in _CELL_MEASURES.items()}
-    # rollup_live has a row where any of its measures found a record; so does this.
-    sums["t_records"] = Sum(
-        F("signed_count")
-        + F("started_count")
-        + F("expected_start_count")
-        + F("funds_count")
-        + F("completed_count")
+        by.append("month")
+    columns = list(dict.fromkeys([*_CELL_MEASURES.values(), *_RECORD_COUNTS]))
+    found = sums(
+        "cells",
+        columns,
+        by=by,
+        start=period.start,
+        end=period.end,
+        scope=cell_scope(user),
+        locks=locks,
     )
-    if columns:
-        found = cells.values(*columns).annotate(**sums).order_by()
-    else:
-        found = [cells.aggregate(**sums)]
-    # Reference names for the named dimensions asked for: one small query each.
-    refs = {}
-    for dim in group_by:
-        if dim in _CELL_DIMS:
-            column, model, key = _CELL_DIMS[dim]
-            ids = {row[column] for row in found} - {None}
-            refs[dim] = {
-                pk: (code, name)
-                for pk, code, name in model.objects.filter(pk__in=ids).values_list(
-                    "pk", key, "name"
-                )
-            }
-    rows: dict[tuple, dict] = {}
-    names: dict[tuple, dict] = {}
+    rows: dict[tuple, tuple[dict, dict]] = {}
     for row in found:
-        if columns and not row["t_records"]:
+        values = dict(zip(columns, row[len(row) - len(columns) :], strict=True))
+        if by and not sum(values[c] or 0 for c in _RECORD_COUNTS):
             continue
+        dims, i = {}, 0
+        for dim in by:
+            if dim == "month":
+                dims["month"] = row[i]
+                i += 1
+            else:
+                dims[dim] = row[i : i + 2]
+                i += 2
         key, label = [], {}
         for dim in group_by:
-            if dim in _CELL_DIMS:
-                code, name = refs[dim].get(row[_CELL_DIMS[dim][0]], (None, None))
-                key.append(code)
-                label[f"{dim}_name"] = name
+            if dim in NAMED:
+                key.append(dims[dim][0])
+                label[f"{dim}_name"] = dims[dim][1]
             elif dim == "month":
-                key.append(f"{row['month']:%Y-%m}")
+                key.append(f"{dims['month']:%Y-%m}")
             elif dim == "quarter":
-                key.append(f"{row['month'].year:04d}Q{(row['month'].month - 1) // 3 + 1}")
-        key = tuple(key)
-        target = rows.setdefault(key, {})
-        for measure in _CELL_MEASURES:
-            target[measure] = (target.get(measure) or 0) + (row[f"t_{measure}"] or 0)
-        names[key] = label
-    return rows, names
-
-
-def _merge(rows: dict, names: dict, more: tuple[dict, dict]) -> None:
-    for key, figures in more[0].items():
-        target = rows.setdefault(key, {})
-        for measure, value in figures.items():
-            target[measure] = (target.get(measure) or 0) + (value or 0)
-        names.setdefault(key, more[1].get(key, {}))
+                month = dims["month"]
+                key.append(f"{month.year:04d}Q{(month.month - 1) // 3 + 1}")
+        names, figures = rows.setdefault(tuple(key), (label, {}))
+        for measure, column in _CELL_MEASURES.items():
+            figures[measure] = (figures.get(measure) or 0) + (values[column] or 0)
+    return rows
 
 
 def rollup_totals(
@@ -369,38 +512,29 @@ def rollup_totals(
     appended to `used_locks`."""
     group_by = [d for d in DIMENSIONS if d in group_by]  # stable order, no duplicates
     whole, edges = _split(period)
-    rows: dict[tuple, dict] = {}
-    names: dict[tuple, dict] = {}
-    if whole is not None and as_locked:
-        inside, live_ranges = split_months(whole.start, whole.end)
-        for lock in inside:
-            part = Period(max(lock.start, whole.start or lock.start), lock.end)
-            found = _from_cells(user=user, group_by=group_by, period=part, cells=lock.cells.all())
-            _merge(rows, names, found)
-            if used_locks is not None:
-                used_locks.append(lock)
-        for start, end in live_ranges:
-            _merge(
-                rows, names, _from_cells(user=user, group_by=group_by, period=Period(start, end))
-            )
-    elif whole is not None:
-        rows, names = _from_cells(user=user, group_by=group_by, period=whole)
+    rows: dict[tuple, tuple[dict, dict]] = {}
+    if whole is not None:
+        locks = split_months(whole.start, whole.end)[0] if as_locked else []
+        rows = _from_cells(user=user, group_by=group_by, period=whole, locks=locks)
+        if used_locks is not None:
+            used_locks.extend(locks)
     for edge in edges:  # a from/to inside a month: those days from the source rows
         for row in rollup_live(user=user, group_by=group_by, period=edge):
             key = tuple(row[d] for d in group_by)
-            target = rows.setdefault(key, {})
+            names = {k: v for k, v in row.items() if k.endswith("_name")}
+            figures = rows.setdefault(key, (names, {}))[1]
             for measure in MEASURES:
-                target[measure] = (target.get(measure) or 0) + (row[measure] or 0)
-            names.setdefault(key, {k: v for k, v in row.items() if k.endswith("_name")})
+                figures[measure] = (figures.get(measure) or 0) + (row[measure] or 0)
     result = []
     for key in sorted(rows, key=lambda k: tuple((v is None, str(v)) for v in k)):
+        names, figures = rows[key]
         out: dict = {}
         for dim, value in zip(group_by, key, strict=True):
             out[dim] = value
-            if dim in _CELL_DIMS:
-                out[f"{dim}_name"] = names[key].get(f"{dim}_name")
+            if dim in NAMED:
+                out[f"{dim}_name"] = names.get(f"{dim}_name")
         for measure in MEASURES:
-            value = rows[key].get(measure)
+            value = figures.get(measure)
             if measure.endswith("_count"):
                 out[measure] = value or 0
             else:
