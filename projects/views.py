@@ -131,7 +131,7 @@ def _filter_form_context(filterset, params) -> dict:
 def _shown_rows(rows: list[dict]) -> list[dict]:
     """Rows of /projects/ (`selectors.project_rows`, or a quick action's one row) with what
     templates/projects/_list_rows.html writes computed here, once a row, as the board's cards are
-    (`_shown_cards`): the id as text (the template would localize 12345 as "12,345", which broke
+    (`_cards_html`): the id as text (the template would localize 12345 as "12,345", which broke
     the row's element id and its quick actions' htmx target), its detail and quick-action URLs
     (each reversed once), the stage's label, the amount in 万元, the dates as YYYY-MM-DD and, for a
     red or yellow light, the chip's reason (templates/includes/light_chip.html reads
@@ -583,63 +583,52 @@ def conflict_decide(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("projects:conflicts")
 
 
-# A board card (templates/projects/_board_cards.html writes them): its markup, filled in by
-# `_shown_cards`.
-CARD_HTML = (
-    '\n<article class="board-card" data-testid="board-card" data-pk="{pk}" data-stage="{stage}"\n'
-    "         {draggable}>\n"
-    '  <div class="d-flex justify-content-between gap-2 board-card-head">\n'
-    '    <a class="board-card-name" href="{url}">{name}</a>\n'
-    "    {chip}\n"
-    "  </div>\n"
-    '  <div class="small text-secondary text-truncate" title="{investor}">{investor}</div>\n'
-    '  <div class="d-flex justify-content-between align-items-center gap-2 small">\n'
-    '    <span class="text-truncate">{region}{owner}{confidential}</span>\n'
-    '    <span class="num text-nowrap" data-testid="card-amount">{amount}</span>\n'
-    "  </div>\n"
-    "</article>\n"
-)
-CARD_OWNER = ' · <span data-testid="card-owner">{}</span>'
-CARD_CONFIDENTIAL = ' <span class="badge bg-yellow-lt">{}</span>'
-
-
-def _shown_cards(cards: list[dict], *, can_edit: bool) -> list[dict]:
-    """Board cards (`selectors.board_cards` / `board_columns`) with their HTML (`html`), built
-    here once a card: a board shows up to 350, and each tag, variable or include the template
-    engine evaluates (or each value format_html escapes through Django's lazy-string checks) is
-    paid 350 times. The card's texts (its name, investor, region, owner, stage) are escaped by
-    the standard library's html.escape, as django.utils.html.escape does; its id is written
-    unlocalized (data-pk: the template would write 12345 as "12,345"), its detail URL reversed
-    once, its amount in 万元 with its unit, `draggable` for an editor only, and for a red or
-    yellow light the 亮灯 chip (core.templatetags.crm.light_chip, as every page shows it)."""
+def _cards_html(cards: list[dict], *, can_edit: bool) -> str:
+    """The HTML of board cards (`selectors.board_cards` / `board_columns`), which
+    templates/projects/_board_cards.html writes: a board shows up to 350, and each tag, variable
+    or include the template engine evaluates (as each value format_html escapes, or each
+    str.format of a long pattern) is paid 350 times, so a card is one f-string here. Its texts
+    (name, investor, region, owner, stage) are escaped by the standard library's html.escape, as
+    django.utils.html.escape does; its id is written unlocalized (data-pk: the template would
+    write 12345 as "12,345"), its detail URL reversed once, its amount in 万元 with its unit,
+    `draggable` for an editor only, and for a red or yellow light the 亮灯 chip
+    (core.templatetags.crm.light_chip, as every page shows it)."""
     detail_url = reverse("projects:detail", args=[PLACEHOLDER_PK])
     placeholder = str(PLACEHOLDER_PK)
     unit = escape(_("万元"))
     draggable = 'draggable="true"' if can_edit else ""
-    confidential = CARD_CONFIDENTIAL.format(escape(_("Confidential")))
+    confidential = f' <span class="badge bg-yellow-lt">{escape(_("Confidential"))}</span>'
+    shown = []
     for card in cards:
-        card["id"] = pk = str(card["pk"])
+        pk = str(card["pk"])
+        url = detail_url.replace(placeholder, pk, 1)
+        stage, name = escape(card["stage"]), escape(card["name"])
+        investor, region = escape(card["investor_name"]), escape(card["region_name"])
         if card["light"] in LIT:
             reason = card["light_reason"]
             chip = light_chip(card["light"], REASONS.get(reason, reason), card["light_since"])
         else:
             chip = ""
         owner = card["owner"]
-        html = CARD_HTML.format(
-            pk=pk,
-            stage=escape(card["stage"]),
-            draggable=draggable,
-            url=detail_url.replace(placeholder, pk, 1),
-            name=escape(card["name"]),
-            chip=chip,
-            investor=escape(card["investor_name"]),
-            region=escape(card["region_name"]),
-            owner=CARD_OWNER.format(escape(owner)) if owner else "",
-            confidential=confidential if card["is_confidential"] else "",
-            amount=f"{format_wan(card['planned_investment'])} {unit}",
+        if owner:
+            owner = f' · <span data-testid="card-owner">{escape(owner)}</span>'
+        secret = confidential if card["is_confidential"] else ""
+        amount = format_wan(card["planned_investment"])
+        shown.append(
+            f'\n<article class="board-card" data-testid="board-card" data-pk="{pk}" data-stage="{stage}"\n'
+            f"         {draggable}>\n"
+            '  <div class="d-flex justify-content-between gap-2 board-card-head">\n'
+            f'    <a class="board-card-name" href="{url}">{name}</a>\n'
+            f"    {chip}\n"
+            "  </div>\n"
+            f'  <div class="small text-secondary text-truncate" title="{investor}">{investor}</div>\n'
+            '  <div class="d-flex justify-content-between align-items-center gap-2 small">\n'
+            f'    <span class="text-truncate">{region}{owner}{secret}</span>\n'
+            f'    <span class="num text-nowrap" data-testid="card-amount">{amount} {unit}</span>\n'
+            "  </div>\n"
+            "</article>\n"
         )
-        card["html"] = mark_safe(html)  # noqa: S308 (every text in it escaped above)
-    return cards
+    return mark_safe("".join(shown))  # noqa: S308 (every text in it escaped above)
 
 
 def _board_context(request: HttpRequest, views) -> dict:
@@ -650,7 +639,7 @@ def _board_context(request: HttpRequest, views) -> dict:
     columns = selectors.board_columns(qs, stages=stages)
     editor = can_edit(request.user)
     for column in columns:
-        _shown_cards(column["cards"], can_edit=editor)
+        column["cards_html"] = _cards_html(column["cards"], can_edit=editor)
     return {
         **_filter_form_context(filterset, params),
         "columns": columns,
@@ -691,7 +680,7 @@ def board_column(request: HttpRequest) -> HttpResponse:
         request,
         "projects/_board_cards.html",
         {
-            "cards": _shown_cards(cards, can_edit=can_edit(request.user)),
+            "cards_html": _cards_html(cards, can_edit=can_edit(request.user)),
             "more": more,
             "column_stage": stage,
             "next_offset": offset + len(cards),

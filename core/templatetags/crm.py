@@ -88,7 +88,7 @@ GREEN_CHIP = ("bg-green-lt", gettext_noop("Green light"))
 def light_chip(light: str, reason: str, since=None) -> str:
     """The 亮灯 chip of a project's `light`, titled with its reason's label and the day it was lit
     ("" when no light). templates/includes/light_chip.html writes it for a project or a row, and
-    projects.views._shown_cards into each lit board card."""
+    projects.views._cards_html into each lit board card."""
     if not light:
         return ""
     css, label = LIGHT_CHIPS.get(light, GREEN_CHIP)
