@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import template
 from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.utils.translation import gettext, gettext_noop
 
 from core.money import format_wan, format_yi
 
@@ -72,4 +73,30 @@ def sort_th(context, key: str, label: str, first: str = "asc", css: str = "") ->
         key,
         label,
         arrow,
+    )
+
+
+# The 亮灯 chip's colour and label of each light (any other light is shown as green).
+LIGHT_CHIPS = {
+    "red": ("bg-red-lt", gettext_noop("Red light")),
+    "yellow": ("bg-yellow-lt", gettext_noop("Yellow light")),
+}
+GREEN_CHIP = ("bg-green-lt", gettext_noop("Green light"))
+
+
+@register.simple_tag
+def light_chip(light: str, reason: str, since=None) -> str:
+    """The 亮灯 chip of a project's `light`, titled with its reason's label and the day it was lit
+    ("" when no light). templates/includes/light_chip.html writes it for a project or a row, and
+    projects.views._cards_html into each lit board card."""
+    if not light:
+        return ""
+    css, label = LIGHT_CHIPS.get(light, GREEN_CHIP)
+    title = f"{reason} · {since.isoformat()}" if since else reason
+    return format_html(
+        '<span class="badge {}" data-testid="light-chip" data-light="{}" title="{}">{}</span>',
+        css,
+        light,
+        title,
+        gettext(label),
     )

@@ -291,17 +291,50 @@ def test_a_card_shows_its_project_name_investor_region_owner_amount_and_light(
 def test_a_card_writes_its_id_unlocalized_for_the_move_dialog(client, reference_data, demo_users):
     # USE_THOUSAND_SEPARATOR: a number written by the template is grouped ("12,345"); board.js
     # puts data-pk into the move dialog's URL.
-    from projects.views import _shown_cards
+    from projects.views import _cards_html
 
     card = {
         "pk": 12345,
         "name": "项目",
+        "is_confidential": False,
         "stage": "lead",
         "planned_investment": Decimal("1"),
         "light": "",
         "light_reason": "",
+        "light_since": None,
+        "investor_name": "投资方",
+        "region_name": "榆次区",
+        "owner": "",
     }
     html = render_to_string(
-        "projects/_board_cards.html", {"cards": _shown_cards([card]), "can_edit": True}
+        "projects/_board_cards.html", {"cards_html": _cards_html([card], can_edit=True)}
     )
     assert 'data-pk="12345"' in html and 'href="/projects/12345/"' in html
+
+
+def test_a_cards_texts_are_escaped(client, reference_data, demo_users):
+    # A card's HTML is written in Python (projects.views._cards_html), not by the template's
+    # autoescaping: its name, investor, region and owner are escaped there.
+    from projects.views import _cards_html
+
+    card = {
+        "pk": 7,
+        "name": '<script>alert("名")</script>',
+        "is_confidential": True,
+        "stage": "lead",
+        "planned_investment": Decimal("1"),
+        "light": "red",
+        "light_reason": "",
+        "light_since": None,
+        "investor_name": "A&B <b>",
+        "region_name": "<i>区",
+        "owner": '"张三"',
+    }
+    html = render_to_string(
+        "projects/_board_cards.html", {"cards_html": _cards_html([card], can_edit=False)}
+    )
+    assert "<script>" not in html and "<b>" not in html and "<i>" not in html
+    assert "&lt;script&gt;alert(&quot;名&quot;)&lt;/script&gt;" in html
+    assert 'title="A&amp;B &lt;b&gt;">A&amp;B &lt;b&gt;</div>' in html
+    assert '<span data-testid="card-owner">&quot;张三&quot;</span>' in html
+    assert 'data-light="red"' in html and "保密" in html and "draggable" not in html
