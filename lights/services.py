@@ -354,6 +354,8 @@ def _by_branch(column: str, pairs: list[tuple[int, str, list]], default: str = "
 # reference: PostgreSQL does not pull up a subquery with OFFSET, SQLite does not flatten one with
 # LIMIT. The one spelling per database of the same fence; the query around it is the same.
 _FENCE = {"sqlite": "LIMIT -1"}
+# The stored columns the derived table passes on, by their own names.
+_STORED = ("id", "region_id", "light", "light_reason", "light_since", "light_limit", "stage")
 
 
 def _changes_select(base, branches: list[_Branch]) -> tuple[str, list]:
@@ -363,32 +365,11 @@ def _changes_select(base, branches: list[_Branch]) -> tuple[str, list]:
     the branches count from); the light, reason, since, limit and rule are derived from that
     number around it, then compared null-safely with the stored light
     (``a <> b OR (a IS NULL) <> (b IS NULL)``, which both databases run)."""
-    fields = sorted({b.since_field for b in branches if b.since_field})
-    dates = {f"d_{field}": F(field) for field in fields}
+    dates = sorted({b.since_field for b in branches if b.since_field})
     inner = (
         base.order_by()
         .annotate(new_branch=_branch_number(branches))
-        .annotate(
-            c_id=F("pk"),
-            c_region=F("region_id"),
-            c_light=F("light"),
-            c_reason=F("light_reason"),
-            c_since=F("light_since"),
-            c_limit=F("light_limit"),
-            c_stage=F("stage"),
-            **dates,
-        )
-        .values_list(
-            "c_id",
-            "c_region",
-            "c_light",
-            "c_reason",
-            "c_since",
-            "c_limit",
-            "c_stage",
-            "new_branch",
-            *dates,
-        )
+        .values_list(*_STORED, "new_branch", *dates)
     )
     sql, params = inner.query.sql_with_params()
     # The since dates: the branch's date column plus its days, date arithmetic compiled by Django
@@ -399,7 +380,7 @@ def _changes_select(base, branches: list[_Branch]) -> tuple[str, list]:
     for number, b in enumerate(branches):
         if b.since_field is None:
             continue
-        column = RawSQL(f"m.d_{b.since_field}", (), output_field=DateField())  # noqa: S611 (a model field name)
+        column = RawSQL(f"m.{b.since_field}", (), output_field=DateField())  # noqa: S611 (a model field name)
         if b.since_days:
             column = Cast(
                 ExpressionWrapper(
@@ -436,16 +417,16 @@ def _changes_select(base, branches: list[_Branch]) -> tuple[str, list]:
     differs = " OR ".join(
         f"(n.{old} <> n.{new} OR (n.{old} IS NULL) <> (n.{new} IS NULL))"
         for old, new in (
-            ("c_light", "n_light"),
-            ("c_reason", "n_reason"),
-            ("c_since", "new_since"),
-            ("c_limit", "new_limit"),
+            ("light", "n_light"),
+            ("light_reason", "n_reason"),
+            ("light_since", "new_since"),
+            ("light_limit", "new_limit"),
         )
     )
     fence = _FENCE.get(connection.vendor, "OFFSET 0")
     return (
-        "SELECT n.c_id, n.c_region, n.c_light, n.n_light, n.n_reason, n.new_since, n.new_limit, "  # noqa: S608 (compiled by the ORM; values are parameters)
-        f"n.c_stage, n.new_rule FROM (SELECT m.*, {', '.join(columns)} "
+        "SELECT n.id, n.region_id, n.light, n.n_light, n.n_reason, n.new_since, n.new_limit, "  # noqa: S608 (compiled by the ORM; values are parameters)
+        f"n.stage, n.new_rule FROM (SELECT m.*, {', '.join(columns)} "
         f"FROM ({sql}) m {fence}) n WHERE {differs}",
         [*output_params, *params],
     )
