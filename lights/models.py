@@ -175,8 +175,9 @@ class LightChange(models.Model):
 
 class LightTally(models.Model):
     """How many projects of a region and stage have a red or yellow light: the dashboards' 亮灯
-    card reads this (dashboards read small tables, never scan projects). Rewritten by every
-    lights_refresh in its transaction, from the partial index project_rgn_light."""
+    card reads this (dashboards read small tables, never scan projects). Kept by lights_refresh in
+    its transaction: rewritten by the full pass, from the partial index project_rgn_light; after a
+    drain of a few projects, the (region, stage) groups they left or entered are recounted."""
 
     region = models.ForeignKey(
         "core.Region", verbose_name=_("region"), on_delete=models.CASCADE, related_name="+"

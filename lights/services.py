@@ -1,22 +1,25 @@
 """Writes of the lights app: deadline rules (versioned), the lights themselves, 督办 items.
 
 How lights are computed (`lights_refresh`): the current rules are few (tens), so they are turned
-into one CASE expression per output (light, reason, since, limit, rule), most specific rule first,
-built by the ORM; no project is read into Python. The computation is a few set-based statements,
+into branches (`light_branches`: a condition and the light, reason, since, limit and rule it
+gives), most specific rule first, and into one CASE giving the number of the branch that applies,
+built by the ORM: each condition is resolved and evaluated once; the five outputs are derived
+from that number. No project is read into Python. The computation is a few set-based statements,
 the same on SQLite (`make run`) and PostgreSQL:
 
 1. ``INSERT INTO lights_lightchange … SELECT`` the history row of every project whose light
-   changes: the only pass over the projects. The CASEs are computed in a derived table that the
-   database must not inline into the comparisons (each CASE would be evaluated once per mention,
-   five times over): PostgreSQL keeps a subquery with ``OFFSET 0`` apart, SQLite one with
-   ``LIMIT -1``. That fence is the one clause spelled per database (`_FENCE`); the comparison is
-   null-safe in SQL both run (``a <> b OR (a IS NULL) <> (b IS NULL)``).
+   changes: the only pass over the projects. The branch number is computed in a derived table
+   that the database must not inline into the outputs and comparisons (the CASE would be
+   evaluated once per mention): PostgreSQL keeps a subquery with ``OFFSET 0`` apart, SQLite one
+   with ``LIMIT -1``. That fence is the one clause spelled per database (`_FENCE`); the
+   comparison is null-safe in SQL both run (``a <> b OR (a IS NULL) <> (b IS NULL)``).
 2. ``UPDATE projects_project … FROM lights_lightchange`` of those projects, from the rows just
    written (no second evaluation of the rules). ``UPDATE … FROM`` runs on PostgreSQL and on SQLite
    ≥ 3.33.
 3. The 督办 items of the projects that newly turned red, and their change-history records, by
    two ``INSERT … SELECT`` (the first computation opens one for every red light).
-4. The dashboards' tally, rewritten from the partial index.
+4. The dashboards' tally: rewritten from the partial index by the full pass; after a drain of
+   a few projects, only the (region, stage) groups they left or entered are recounted.
 
 The nightly beat job, the refresh after a stage change (a ``p|<id>`` outbox key, drained with the
 rollups) and a rule change all call it; a rule change recomputes every light in that one run.
@@ -28,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -47,6 +51,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -224,14 +229,6 @@ def rule_retire(*, rule: LightRule, by, as_of: dt.date | None = None) -> None:
 
 
 # --- lights ----------------------------------------------------------------------------------------
-def _plus_days(field: str, days: int):
-    """`field` + `days` days, as a date, in SQL both databases run (Django compiles the interval)."""
-    return Cast(
-        ExpressionWrapper(F(field) + Value(dt.timedelta(days=days)), output_field=DateField()),
-        output_field=DateField(),
-    )
-
-
 def _rule_matches(rule: LightRule) -> Q:
     q = Q(stage=rule.from_stage)
     if rule.region_id is not None:
@@ -251,15 +248,33 @@ def _promises(as_of: dt.date) -> list[tuple[str, Q, str]]:
     ]
 
 
-def light_expressions(as_of: dt.date, rules: list[LightRule]) -> dict:
-    """For every project: its light, reason, since, limit and judging rule as of `as_of`, as SQL
-    expressions (one CASE each, the same branches in the same order).
+@dataclass(frozen=True)
+class _Branch:
+    """One branch of the light computation: when `condition` holds (and no earlier branch does),
+    the project's light, reason, limit and judging rule are these values and its light is in
+    force since the date in `since_field` plus `since_days` days (no date: None)."""
+
+    condition: Q
+    light: str
+    reason: str
+    since_field: str | None
+    since_days: int
+    limit: int | None
+    rule: int | None
+
+
+def light_branches(as_of: dt.date, rules: list[LightRule]) -> list[_Branch]:
+    """The branches of every project's light as of `as_of`, in order (the first that holds
+    applies).
 
     Per project the most specific matching rule applies. Red by the rule (days in the stage ≥ the
     red limit) comes first; then red by a missed promise (the planned date for leaving the stage
     has passed); then yellow by the rule; else green, since the stage was entered."""
     rules = sorted(rules, key=lambda r: r.specificity, reverse=True)
-    branches: list[tuple[Q, str, str, object, int | None, int | None]] = []
+    # Outside the open pipeline (at capacity, dropped) or deleted: no light.
+    branches = [
+        _Branch(Q(is_deleted=True) | ~Q(stage__in=OPEN_STAGES), "", "", None, 0, None, None)
+    ]
     promises = _promises(as_of)
     for rule in rules:
         match = _rule_matches(rule)
@@ -267,11 +282,12 @@ def light_expressions(as_of: dt.date, rules: list[LightRule]) -> dict:
         red_on = as_of - dt.timedelta(days=rule.red_days)
         yellow_on = as_of - dt.timedelta(days=rule.yellow_days)
         branches.append(
-            (
+            _Branch(
                 match & Q(**{f"{milestone}__lte": red_on}),
                 Light.RED,
                 LightReason.OVER_LIMIT,
-                _plus_days(milestone, rule.red_days),
+                milestone,
+                rule.red_days,
                 rule.red_days,
                 rule.pk,
             )
@@ -279,119 +295,149 @@ def light_expressions(as_of: dt.date, rules: list[LightRule]) -> dict:
         for stage, condition, field in promises:
             if stage == rule.from_stage:
                 branches.append(
-                    (
+                    _Branch(
                         match & condition,
                         Light.RED,
                         LightReason.PROMISE_MISSED,
-                        _plus_days(field, 1),
+                        field,
+                        1,
                         None,
                         None,
                     )
                 )
         branches.append(
-            (
+            _Branch(
                 match & Q(**{f"{milestone}__lte": yellow_on}),
                 Light.YELLOW,
                 LightReason.NEAR_LIMIT,
-                _plus_days(milestone, rule.yellow_days),
+                milestone,
+                rule.yellow_days,
                 rule.yellow_days,
                 rule.pk,
             )
         )
-        branches.append((match, Light.GREEN, "", F(milestone), None, rule.pk))
+        branches.append(_Branch(match, Light.GREEN, "", milestone, 0, None, rule.pk))
     for _stage, condition, field in promises:
         branches.append(
-            (condition, Light.RED, LightReason.PROMISE_MISSED, _plus_days(field, 1), None, None)
+            _Branch(condition, Light.RED, LightReason.PROMISE_MISSED, field, 1, None, None)
         )
     for stage in OPEN_STAGES:
-        branches.append((Q(stage=stage), Light.GREEN, "", F(MILESTONE_FIELD[stage]), None, None))
-    # Outside the open pipeline (at capacity, dropped) or deleted: no light.
-    closed = Q(is_deleted=True) | ~Q(stage__in=OPEN_STAGES)
-    branches.insert(0, (closed, "", "", None, None, None))
-
-    def case(index: int, output_field):
-        return Case(
-            *[When(b[0], then=_expr(b[index], output_field)) for b in branches],
-            default=Value(None, output_field=output_field),
-            output_field=output_field,
+        branches.append(
+            _Branch(Q(stage=stage), Light.GREEN, "", MILESTONE_FIELD[stage], 0, None, None)
         )
-
-    return {
-        "new_light": case(1, CharField()),
-        "new_reason": case(2, CharField()),
-        "new_since": case(3, DateField()),
-        "new_limit": case(4, IntegerField()),
-        "new_rule": case(5, IntegerField()),
-    }
+    return branches
 
 
-def _expr(value, output_field):
-    """A typed value: PostgreSQL cannot guess the type of a CASE whose branches are all NULL."""
-    return (
-        value if hasattr(value, "resolve_expression") else Value(value, output_field=output_field)
+def _branch_number(branches: list[_Branch]) -> Case:
+    """One CASE giving the number of the branch that applies (None: no light): every branch's
+    condition is resolved and evaluated once, whatever the outputs derived from the number."""
+    return Case(
+        *[When(b.condition, then=Value(i)) for i, b in enumerate(branches)],
+        default=Value(None, output_field=IntegerField()),
+        output_field=IntegerField(),
     )
+
+
+def _by_branch(column: str, pairs: list[tuple[int, str, list]], default: str = "NULL"):
+    """``CASE <column> WHEN <number> THEN <sql> … ELSE <default> END`` (the branches whose value
+    is not the default), with its parameters."""
+    if not pairs:
+        return default, []
+    whens, params = [], []
+    for number, sql, sql_params in pairs:
+        whens.append(f"WHEN {int(number)} THEN {sql}")
+        params.extend(sql_params)
+    return f"CASE {column} {' '.join(whens)} ELSE {default} END", params
 
 
 # Keeps the database from inlining a derived table's columns (each a long CASE) into every outer
 # reference: PostgreSQL does not pull up a subquery with OFFSET, SQLite does not flatten one with
 # LIMIT. The one spelling per database of the same fence; the query around it is the same.
 _FENCE = {"sqlite": "LIMIT -1"}
+# The stored columns the derived table passes on, by their own names.
+_STORED = ("id", "region_id", "light", "light_reason", "light_since", "light_limit", "stage")
 
 
-def _changes_select(base, expressions: dict) -> tuple[str, list]:
+def _changes_select(base, branches: list[_Branch]) -> tuple[str, list]:
     """The SELECT of (project, region, previous light, light, reason, since, limit, stage, rule)
-    for the projects of `base` whose light changes. The expressions are computed once per project
-    in a derived table, then compared null-safely with the stored light
+    for the projects of `base` whose light changes. The number of the branch that applies is
+    computed once per project in a derived table (with the project's stored light and the dates
+    the branches count from); the light, reason, since, limit and rule are derived from that
+    number around it, then compared null-safely with the stored light
     (``a <> b OR (a IS NULL) <> (b IS NULL)``, which both databases run)."""
+    dates = sorted({b.since_field for b in branches if b.since_field})
     inner = (
         base.order_by()
-        .annotate(**expressions)
-        .annotate(
-            c_id=F("pk"),
-            c_region=F("region_id"),
-            c_light=F("light"),
-            c_reason=F("light_reason"),
-            c_since=F("light_since"),
-            c_limit=F("light_limit"),
-            c_stage=F("stage"),
-        )
-        .values_list(
-            "c_id",
-            "c_region",
-            "c_light",
-            "c_reason",
-            "c_since",
-            "c_limit",
-            "c_stage",
-            "new_light",
-            "new_reason",
-            "new_since",
-            "new_limit",
-            "new_rule",
-        )
+        .annotate(new_branch=_branch_number(branches))
+        .values_list(*_STORED, "new_branch", *dates)
     )
     sql, params = inner.query.sql_with_params()
+    # The since dates: the branch's date column plus its days, date arithmetic compiled by Django
+    # for the database at hand, over the derived table's columns.
+    query = Project.objects.none().query
+    compiler = query.get_compiler(connection=connection)
+    since = []
+    for number, b in enumerate(branches):
+        if b.since_field is None:
+            continue
+        column = RawSQL(f"m.{b.since_field}", (), output_field=DateField())  # noqa: S611 (a model field name)
+        if b.since_days:
+            column = Cast(
+                ExpressionWrapper(
+                    column + Value(dt.timedelta(days=b.since_days)), output_field=DateField()
+                ),
+                output_field=DateField(),
+            )
+        since.append((number, *compiler.compile(column.resolve_expression(query))))
+    outputs = {
+        "n_light": _by_branch(
+            "m.new_branch", [(i, "%s", [b.light]) for i, b in enumerate(branches) if b.light], "''"
+        ),
+        "n_reason": _by_branch(
+            "m.new_branch",
+            [(i, "%s", [b.reason]) for i, b in enumerate(branches) if b.reason],
+            "''",
+        ),
+        "new_since": _by_branch("m.new_branch", since),
+        "new_limit": _by_branch(
+            "m.new_branch",
+            [(i, str(int(b.limit)), []) for i, b in enumerate(branches) if b.limit is not None],
+        ),
+        "new_rule": _by_branch(
+            "m.new_branch",
+            [(i, str(int(b.rule)), []) for i, b in enumerate(branches) if b.rule is not None],
+        ),
+    }
+    columns, output_params = [], []
+    for name, (expression, expression_params) in outputs.items():
+        if name in ("new_limit", "new_rule"):  # typed, also when every branch gives NULL
+            expression = f"CAST({expression} AS INTEGER)"
+        columns.append(f"{expression} AS {name}")
+        output_params.extend(expression_params)
     differs = " OR ".join(
         f"(n.{old} <> n.{new} OR (n.{old} IS NULL) <> (n.{new} IS NULL))"
         for old, new in (
-            ("c_light", "n_light"),
-            ("c_reason", "n_reason"),
-            ("c_since", "new_since"),
-            ("c_limit", "new_limit"),
+            ("light", "n_light"),
+            ("light_reason", "n_reason"),
+            ("light_since", "new_since"),
+            ("light_limit", "new_limit"),
         )
     )
     fence = _FENCE.get(connection.vendor, "OFFSET 0")
     return (
-        "SELECT n.c_id, n.c_region, n.c_light, n.n_light, n.n_reason, n.new_since, n.new_limit, "  # noqa: S608 (compiled by the ORM; values are parameters)
-        "n.c_stage, n.new_rule FROM (SELECT m.*, COALESCE(m.new_light, '') AS n_light, "
-        f"COALESCE(m.new_reason, '') AS n_reason FROM ({sql}) m {fence}) n WHERE {differs}",
-        list(params),
+        "SELECT n.id, n.region_id, n.light, n.n_light, n.n_reason, n.new_since, n.new_limit, "  # noqa: S608 (compiled by the ORM; values are parameters)
+        f"n.stage, n.new_rule FROM (SELECT m.*, {', '.join(columns)} "
+        f"FROM ({sql}) m {fence}) n WHERE {differs}",
+        [*output_params, *params],
     )
 
 
 @transaction.atomic
 def lights_refresh(
-    *, as_of: dt.date | None = None, project_ids: Iterable[int] | None = None
+    *,
+    as_of: dt.date | None = None,
+    project_ids: Iterable[int] | None = None,
+    groups: Iterable[tuple[int, str]] = (),
 ) -> int:
     """Recompute the light of every project (or of `project_ids`) as of `as_of` (default today):
     a history row for each change, the projects updated, a 督办 item opened for each project
@@ -400,14 +446,18 @@ def lights_refresh(
     Statements: one INSERT … SELECT of the history rows (the only pass over the projects), one
     UPDATE … FROM of the changed projects from those rows (no second evaluation of the rules),
     one INSERT … SELECT of the new reds' 督办 items and one of their change-history records, and
-    the tally. ``UPDATE … FROM`` runs on PostgreSQL and on SQLite ≥ 3.33."""
+    the tally. ``UPDATE … FROM`` runs on PostgreSQL and on SQLite ≥ 3.33.
+
+    The tally: the full pass rewrites it; with `project_ids`, the (region, stage) groups of the
+    projects whose light changed are recounted, and `groups` too: the groups those projects left
+    or entered since the tally was last kept (a move to another region or stage; the drain
+    listener reads them from the outbox keys)."""
     as_of = as_of or today()
-    rules = list(LightRule.objects.filter(is_current=True))
-    expressions = light_expressions(as_of, rules)
+    branches = light_branches(as_of, list(LightRule.objects.filter(is_current=True)))
     base = Project.all_objects.filter(Q(is_deleted=False, stage__in=OPEN_STAGES) | ~Q(light=""))
     if project_ids is not None:
         base = base.filter(pk__in=list(project_ids))
-    select, params = _changes_select(base, expressions)
+    select, params = _changes_select(base, branches)
     ops = connection.ops
     recorded_at = timezone.now()
     now = ops.adapt_datetimefield_value(recorded_at)
@@ -428,14 +478,22 @@ def lights_refresh(
                 f"WHERE h.recorded_at = %s AND h.project_id = {project_table}.id",
                 [now],
             )
-    if not changed:
-        if project_ids is None:
-            _rewrite_tally()  # the full pass also re-derives the dashboards' tally
-        return 0
     recorded = LightChange.objects.filter(recorded_at=recorded_at)
-    _follow_day_tallies(recorded)
-    _open_red_items(recorded.filter(light=Light.RED).exclude(previous_light=Light.RED), as_of)
-    _rewrite_tally()
+    new_reds = changed
+    groups = set(groups)
+    if changed and project_ids is not None:
+        # A few projects: their rows tell which tally groups to recount and whether one turned red.
+        rows = list(recorded.values_list("region_id", "stage", "light", "previous_light"))
+        groups.update((region_id, stage) for region_id, stage, _light, _previous in rows)
+        new_reds = any(light == Light.RED != previous for _r, _s, light, previous in rows)
+    if changed:
+        _follow_day_tallies(recorded)
+    if new_reds:
+        _open_red_items(recorded.filter(light=Light.RED).exclude(previous_light=Light.RED), as_of)
+    if project_ids is None:
+        _rewrite_tally()  # the full pass also re-derives the dashboards' tally
+    else:
+        _recount_tally(groups)
     return changed
 
 
@@ -452,6 +510,43 @@ def _rewrite_tally() -> None:
         LightTally(region_id=r["region_id"], stage=r["stage"], light=r["light"], count=r["n"])
         for r in rows
     )
+
+
+def _recount_tally(groups: set[tuple[int, str]]) -> None:
+    """LightTally of the (region, stage) `groups` recounted from the stored lights (one count
+    over those groups' red and yellow projects, one read of their tally rows); only the cells
+    whose count differs are written. The other groups' cells are untouched: a change of a few
+    projects costs the same whatever the number of lit projects city-wide."""
+    if not groups:
+        return
+    lit = [Light.RED, Light.YELLOW]
+    within = Q()
+    for region_id, stage in groups:
+        within |= Q(region_id=region_id, stage=stage)
+    counted = {
+        (r, s, light): n
+        for r, s, light, n in Project.objects.filter(within, light__in=lit)
+        .order_by()
+        .values_list("region_id", "stage", "light")
+        .annotate(n=Count("id"))
+    }
+    stored = {
+        (r, s, light): (pk, n)
+        for pk, r, s, light, n in LightTally.objects.filter(within).values_list(
+            "pk", "region_id", "stage", "light", "count"
+        )
+    }
+    gone = [pk for cell, (pk, _n) in stored.items() if cell not in counted]
+    if gone:
+        LightTally.objects.filter(pk__in=gone).delete()
+    new = []
+    for (region_id, stage, light), n in counted.items():
+        pk, was = stored.get((region_id, stage, light), (None, None))
+        if pk is None:
+            new.append(LightTally(region_id=region_id, stage=stage, light=light, count=n))
+        elif was != n:
+            LightTally.objects.filter(pk=pk).update(count=n)
+    LightTally.objects.bulk_create(new)
 
 
 def ensure_default_rules() -> None:
@@ -569,18 +664,40 @@ def _red_light_text(stage: str) -> str:
 
 
 def lights_refresh_from_outbox(keys: set[str]) -> None:
-    """Drain listener: recompute the lights of the projects an outbox drain names (``p|<id>``)."""
+    """Drain listener: recompute the lights of the projects an outbox drain names (``p|<id>``).
+
+    The keys also tell what else can have changed. A project that moved to another region or
+    stage named the (region, stage) of its snapshot cell before and after the move (``s|`` keys),
+    so the tally's groups to recount are those keys' groups when they name more than one (plus
+    the groups of the projects whose light changed); and only when the keys name more than one
+    region can a project have moved region, so only then are the moves followed (its history row
+    in the new region, its 督办 items taken along)."""
     ids = {int(k[2:]) for k in keys if k.startswith("p|")}
     if not ids:
         return
-    lights_refresh(project_ids=None if len(ids) > _MANY else ids)
-    _record_moves(ids)
-    # A project moved to another region takes its 督办 items along.
-    moved = SupervisionItem.objects.filter(project_id__in=ids).exclude(
-        region_id=F("project__region_id")
-    )
-    for item_id, region_id in moved.values_list("pk", "project__region_id"):
-        SupervisionItem.objects.filter(pk=item_id).update(region_id=region_id)
+    groups, regions = set(), set()
+    for key in keys:
+        kind, _sep, rest = key.partition("|")
+        if kind == "s":
+            region, stage = rest.split("|")[:2]
+            groups.add((int(region), stage))
+            regions.add(region)
+        elif kind == "c":
+            regions.add(rest.split("|")[1])
+        elif kind == "m":
+            regions.add(rest.split("|")[0])
+    if len(ids) > _MANY:
+        lights_refresh()
+    else:
+        lights_refresh(project_ids=ids, groups=groups if len(groups) > 1 else ())
+    if len(regions) > 1:
+        _record_moves(ids)
+        # A project moved to another region takes its 督办 items along.
+        moved = SupervisionItem.objects.filter(project_id__in=ids).exclude(
+            region_id=F("project__region_id")
+        )
+        for item_id, region_id in moved.values_list("pk", "project__region_id"):
+            SupervisionItem.objects.filter(pk=item_id).update(region_id=region_id)
 
 
 def _record_moves(ids: set[int]) -> None:
