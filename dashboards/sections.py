@@ -160,8 +160,8 @@ def light_cards(
     yellow — each linking to the project list filtered the same way. An aggregate every official
     may read, like the rollups; guard_links locks the lists a county user may not open.
 
-    A period still running (or none) reads today's lights from lights.LightTally (rewritten by every
-    light refresh), never from the projects table, and links to the list by the stored light. A
+    A period still running (or none) reads today's lights from lights.LightTally (kept exact by every
+    light refresh: rewritten by the full pass, recounted where a drain moved it), never from the projects table, and links to the list by the stored light. A
     period that has ended reads the lights on its last day from the light history
     (lights.selectors.light_counts_on) and links to the list by the same history (light_on).
 
