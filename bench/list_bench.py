@@ -245,8 +245,8 @@ reads them in 9 queries whatever the number of projects (the session and user, t
 every column's capped totals in one statement, every column's page of cards in one as values with
 their names, the form's four lists; before issue 23's rework 16 up to 10,000 and 23 beyond: a page of
 ids per column, and beyond 10,000 a capped count per column) and renders up to 350 cards (no model
-instances; id, URL and amount written in Python once a card; each editor's "移动到…" menu copied in
-by board.js from one template), the list's whole filter form (one include) and its saved views.
+instances; each card's HTML one f-string in Python, its texts escaped, projects.views._cards_html;
+each editor's "移动到…" menu copied in by board.js from one template), the list's whole filter form (one include) and its saved views.
 Each column's capped count reads `project_stage_order` (stage, registered_on DESC, id DESC)
 INCLUDE (planned_investment), index-only, and its page of ids walks the same index; before that
 index a stage of fewer than 10,001 rows was counted by reading the whole table. A county's board

@@ -513,8 +513,9 @@ def write_report(results: list[dict], judged: list[dict] | None = None) -> Path:
         ),
         "",
     ]
-    if len(results) > 1:
-        first, last = results[0], results[-1]
+    flat = judged or results  # the sizes of this run: a stored row from an older run is no base
+    if len(flat) > 1:
+        first, last = flat[0], flat[-1]
         lines.append(
             "Flatness of dashboard p95 from "
             f"{first['n']:,} to {last['n']:,} projects: city "
