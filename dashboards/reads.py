@@ -43,6 +43,7 @@ from accounts.scoping import (
     sees_confidential_everywhere,
 )
 from core.models import IndustryChain, PromotionMethod, Region
+from core.periods import Period
 from enterprises.models import IndustrialPark
 from projects.models import CompletedInvestment, FundsInPlace, Project, counts_as_signed
 from rollups.locks import split_months
@@ -56,8 +57,6 @@ from rollups.models import (
     counted_agreement_kinds,
 )
 from verification.models import MilestoneClaim, State
-
-from .periods import Period
 
 DIMENSIONS = ("region", "chain", "method", "park", "month", "quarter")
 MEASURES = (

@@ -27,13 +27,13 @@ from django.utils.translation import gettext as _
 from accounts.scoping import scope_projects
 from chains.selectors import chain_indicator_progress
 from core.models import Region
+from core.periods import Period
 from events.models import Signing
 from lights.models import LightTally
 from lights.selectors import light_counts_on, overdue_panel_items
 from projects.models import Light, Project, Stage, counts_as_signed
 from rollups.models import counted_agreement_kinds
 
-from .periods import Period
 from .selectors import CITY_CODE, measure_url
 
 TOP_PROJECTS = 10

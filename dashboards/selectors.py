@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.scoping import is_city_wide, scoped_region_id
 from core.models import Region
+from core.periods import Period
 from enterprises.models import Tier
 from projects.models import PIPELINE, Stage
 from rollups.locks import split_months
@@ -30,7 +31,6 @@ from rollups.models import (
 )
 from targets.models import Target
 
-from .periods import Period
 from .reads import Scope, aware, fetch, stage_sums, sums
 
 CITY_CODE = "140700"
@@ -144,10 +144,6 @@ def _elapsed_pct(year: int, through: dt.date) -> float:
         return 0.0
     through = min(through, last)
     return round(((through - first).days + 1) * 100 / ((last - first).days + 1), 1)
-
-
-def _month_end(first: dt.date) -> dt.date:
-    return (first + dt.timedelta(days=31)).replace(day=1) - dt.timedelta(days=1)
 
 
 # The dashboard reads with fixed SQL on a plain cursor: the ORM's query building cost more than
@@ -321,7 +317,6 @@ def dashboard_data(
     targets = year_targets(period.year)
     target = _target(region, targets, regions)
     elapsed = _elapsed_pct(period.year, through)
-    year_period = Period(year_start, year_end, "year", "")
 
     status = rollup_status()
 
@@ -349,9 +344,7 @@ def dashboard_data(
             card["ytd"] = ytd[ytd_key]
             card["completion"] = _pct(ytd[ytd_key], target[target_key])
             card["elapsed"] = elapsed
-            card["ytd_url"] = url(
-                measure, Period(year_period.start, period.end, "range", ""), **scope
-            )
+            card["ytd_url"] = url(measure, period.year_to_date(), **scope)
         return card
 
     kpis = [
@@ -463,7 +456,7 @@ def dashboard_data(
             c: (values[i] if values else (0 if c.endswith("_count") else ZERO))
             for c, i in zip(trend_cols, trend_index, strict=True)
         }
-        month_period = Period(start, _month_end(start), "month", "")
+        month_period = Period.of_month(period.year, m)
         trend.append(
             {
                 "label": f"{m}月",
@@ -474,8 +467,7 @@ def dashboard_data(
     quarters = []
     for q in range(4):
         months = trend[q * 3 : q * 3 + 3]
-        start = dt.date(period.year, q * 3 + 1, 1)
-        q_end = _month_end(dt.date(period.year, q * 3 + 3, 1))
+        quarter = Period.of_quarter(period.year, q + 1)
         quarters.append(
             {
                 "label": f"Q{q + 1}",
@@ -485,11 +477,11 @@ def dashboard_data(
                 "expected_start_amount": sum((m["expected_start_amount"] for m in months), ZERO),
                 "funds_amount": sum((m["funds_amount"] for m in months), ZERO),
                 "completed_amount": sum((m["completed_amount"] for m in months), ZERO),
-                "signed_url": url("signed", Period(start, q_end, "quarter", ""), **scope),
-                "expected_url": url("expected_start", Period(start, q_end, "quarter", ""), **scope),
-                "started_url": url("started", Period(start, q_end, "quarter", ""), **scope),
-                "funds_url": url("funds", Period(start, q_end, "quarter", ""), **scope),
-                "completed_url": url("completed", Period(start, q_end, "quarter", ""), **scope),
+                "signed_url": url("signed", quarter, **scope),
+                "expected_url": url("expected_start", quarter, **scope),
+                "started_url": url("started", quarter, **scope),
+                "funds_url": url("funds", quarter, **scope),
+                "completed_url": url("completed", quarter, **scope),
             }
         )
 
@@ -648,7 +640,7 @@ def county_ranking(*, data: dict, rank_by: str = "completion") -> list[dict]:
     period: Period = data["period"]
     base = _list_base()
     year_start = dt.date(period.year, 1, 1)
-    to_date = Period(year_start, period.end, "range", "")
+    to_date = period.year_to_date()
     targets = {pk: t["signed_amount"] for pk, t in data["year_targets"].items()}
     signed = {
         code: (n or 0, amount or ZERO)

@@ -27,7 +27,7 @@ from targets.services import can_set_targets, targets_set_year
 from . import selectors
 from .export import dashboard_workbook
 from .forms import TargetFormSet, TargetRowForm
-from .periods import parse_period
+from .periods import parse_period, period_query
 from .sections import sections
 from .selectors import CITY_CODE
 
@@ -77,12 +77,11 @@ def _context(request: HttpRequest, region: Region | None, regions: list[Region])
         "geojson": static("geo/jinzhong_counties.geojson"),
         "name": "jinzhong",
     }
-    data["query"] = urlencode(period.query())
-    data["rank_queries"] = {
-        key: urlencode({**period.query(), "rank": key}) for key in selectors.RANK_BY
-    }
+    query = period_query(period)
+    data["query"] = urlencode(query)
+    data["rank_queries"] = {key: urlencode({**query, "rank": key}) for key in selectors.RANK_BY}
     data["year_choices"] = list(range(timezone.localdate().year, 2019, -1))
-    data["quarter_selected"] = period.query().get("quarter", "") if period.kind == "quarter" else ""
+    data["quarter_selected"] = query.get("quarter", "")
     data["quarter_choices"] = ["1", "2", "3", "4"]
     data["month_choices"] = list(range(1, 13))
     data["show_map"] = settings.SHOW_COUNTY_MAP
@@ -137,7 +136,9 @@ def export(request: HttpRequest, code: str | None = None) -> HttpResponse:
     data["ranking"] = [r for r in data["ranking"] if r["code"] != CITY_CODE]
     buffer = io.BytesIO()
     dashboard_workbook(data).save(buffer)
-    name = f"dashboard-{region.code if region else 'city'}-{'-'.join(period.query().values())}"
+    name = (
+        f"dashboard-{region.code if region else 'city'}-{'-'.join(period_query(period).values())}"
+    )
     response = HttpResponse(
         buffer.getvalue(),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -26,9 +26,10 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
 from core.models import Region
+from core.periods import Period
 
 from .indicators import Figures, region_figures, scored_regions, targets_for
-from .periods import ScorePeriod
+from .periods import elapsed_pct, span, word
 from .selectors import compute_scores, published_scores
 
 ISSUER = "晋中市招商引资服务中心"
@@ -199,11 +200,11 @@ def _bytes(doc) -> bytes:
 
 
 # --- the 通报 -------------------------------------------------------------------------------------
-def headline(period: ScorePeriod, city: Figures) -> str:
+def headline(period: Period, city: Figures) -> str:
     """「一季度,全市签约项目39个,总投资356.69亿元,预计新开工项目投资额35.78亿元。」 (the source
     article's own punctuation)."""
     return (
-        f"{period.word},全市签约项目{city.signed_count}个,总投资{yi(city.signed_amount)}亿元,"
+        f"{word(period)},全市签约项目{city.signed_count}个,总投资{yi(city.signed_amount)}亿元,"
         f"预计新开工项目投资额{yi(city.expected_start_amount)}亿元。"
     )
 
@@ -219,11 +220,11 @@ def _has_data(figures: Figures) -> bool:
     )
 
 
-def bulletin_title(period: ScorePeriod) -> str:
-    return f"关于{period.year}年{period.word}全市招商引资工作情况的通报"
+def bulletin_title(period: Period) -> str:
+    return f"关于{period.year}年{word(period)}全市招商引资工作情况的通报"
 
 
-def county_rows(period: ScorePeriod):
+def county_rows(period: Period):
     """(region, figures, target, completion %, rank) per reporting unit, ranked as the period's
     scores rank them (published, else computed now), and the city's total."""
     figures = region_figures(period)
@@ -244,7 +245,7 @@ def county_rows(period: ScorePeriod):
     return rows, figures.city, table
 
 
-def bulletin(period: ScorePeriod) -> tuple[str, bytes]:
+def bulletin(period: Period) -> tuple[str, bytes]:
     title = bulletin_title(period)
     doc = _new_document(title)
     rows, city, table = county_rows(period)
@@ -252,7 +253,7 @@ def bulletin(period: ScorePeriod) -> tuple[str, bytes]:
     if not _has_data(city):
         _paragraph(
             doc,
-            f"截至{chinese_date(period.end)},{period.year}年{period.word}暂无招商引资数据"
+            f"截至{chinese_date(period.end)},{period.year}年{word(period)}暂无招商引资数据"
             f"(签约、开工、到位资金、完成投资均为零),本期不作排名通报。",
         )
         _signature(doc, period.end)
@@ -265,10 +266,10 @@ def bulletin(period: ScorePeriod) -> tuple[str, bytes]:
         f"{pct(start_rate_pct(city))}%;到位资金{yi(city.funds_amount)}亿元;完成投资"
         f"{yi(city.completed_amount)}亿元;亿元以上项目{city.count_at_least(1)}个,5亿元以上"
         f"{city.count_at_least(5)}个,10亿元以上{city.count_at_least(10)}个。"
-        f"统计口径:{period.year}年{period.span}累计,签约项目仅计正式合同。",
+        f"统计口径:{period.year}年{span(period)}累计,签约项目仅计正式合同。",
     )
     _heading(doc, "一、各县(市、区)完成情况")
-    elapsed = period.elapsed_pct
+    elapsed = elapsed_pct(period)
     body = []
     for region, figures, _target, done, rank in rows:
         body.append(
@@ -354,7 +355,7 @@ def _black_rule(scheme) -> str:
     return words
 
 
-def lists(period: ScorePeriod, rows, scheme) -> tuple[list[str], list[str]]:
+def lists(period: Period, rows, scheme) -> tuple[list[str], list[str]]:
     """The red list and the black list by the scheme's rules: ahead of the time-elapsed progress
     by at least its lead (0: at or ahead); behind it by more than its gap, or, if the scheme says
     so, nothing signed in the period or at least so many red lights at the period's end."""
@@ -362,23 +363,24 @@ def lists(period: ScorePeriod, rows, scheme) -> tuple[list[str], list[str]]:
     lead = scheme.red_list_lead if scheme is not None else Decimal(0)
     no_signing = scheme is None or scheme.black_list_no_signing
     red_lights = scheme.black_list_red_lights if scheme is not None else None
+    elapsed = elapsed_pct(period)
     red, black = [], []
     for region, figures, _target, done, _rank in rows:
-        if done is not None and done - period.elapsed_pct >= lead:
+        if done is not None and done - elapsed >= lead:
             red.append(region.name)
-        behind = done is not None and period.elapsed_pct - done > gap
+        behind = done is not None and elapsed - done > gap
         lit = red_lights is not None and figures.red_lights >= red_lights
         if behind or lit or (no_signing and figures.signed_count == 0):
             black.append(region.name)
     return red, black
 
 
-def _changes(period: ScorePeriod, rows, city: Figures) -> str:
+def _changes(period: Period, rows, city: Figures) -> str:
     """Ranking against the previous period of the same kind, and, within a year, what the period
     added to the cumulative figures."""
     previous = period.previous()
     before_fig = region_figures(previous)
-    label = f"{previous.year}年{previous.word}"
+    label = f"{previous.year}年{word(previous)}"
     if not _has_data(before_fig.city):
         return f"上期({label})无数据,本期不作比较。"
     before_table = published_scores(previous) or compute_scores(previous, figures=before_fig)
@@ -414,16 +416,17 @@ def _changes(period: ScorePeriod, rows, city: Figures) -> str:
 
 
 # --- the 提醒函 -----------------------------------------------------------------------------------
-def reminder_title(period: ScorePeriod, region: Region) -> str:
-    return f"关于{region.name}{period.year}年{period.word}招商引资工作进度的提醒函"
+def reminder_title(period: Period, region: Region) -> str:
+    return f"关于{region.name}{period.year}年{word(period)}招商引资工作进度的提醒函"
 
 
-def reminders(period: ScorePeriod) -> list[tuple[Region, str, bytes]]:
+def reminders(period: Period) -> list[tuple[Region, str, bytes]]:
     """One letter per reporting unit whose completion is below the time-elapsed progress."""
     rows, _city, _table = county_rows(period)
+    elapsed = elapsed_pct(period)
     out = []
     for region, figures, target, done, rank in sorted(rows, key=lambda r: r[0].sort_order):
-        if done is None or done >= period.elapsed_pct:
+        if done is None or done >= elapsed:
             continue
         title = reminder_title(period, region)
         doc = _new_document(title)
@@ -432,12 +435,12 @@ def reminders(period: ScorePeriod) -> list[tuple[Region, str, bytes]]:
             f"{region.name}人民政府:" if region.kind != "zone" else f"{region.name}管委会:",
             indent=False,
         )
-        behind = period.elapsed_pct - done
+        behind = elapsed - done
         _paragraph(
             doc,
             f"截至{chinese_date(period.end)},你单位累计签约项目{figures.signed_count}个,签约投资"
             f"{yi(figures.signed_amount)}亿元,完成全年目标任务({yi(target.signed_amount)}亿元)"
-            f"的{pct(done)}%,低于时序进度({pct(period.elapsed_pct)}%){pct(behind)}个百分点;"
+            f"的{pct(done)}%,低于时序进度({pct(elapsed)}%){pct(behind)}个百分点;"
             f"签约项目开工率{pct(start_rate_pct(figures))}%,到位资金{yi(figures.funds_amount)}亿元,"
             f"全市考评排名第{rank or '—'}位。",
         )

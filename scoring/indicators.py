@@ -5,7 +5,8 @@ scanning projects) and the targets: signed count and amount, all / 省外 / 外�
 (开工率) of the projects signed in the period; funds in place; completed investment; expected
 new-start investment; size bands; and the deductions' counts.
 
-Callers pass the period. Everything here reads rollup-like tables: the fine rollup cells, the
+Callers pass the assessment's period (scoring.periods); its figures are cumulative, counted from
+1 January to the period's end (`period.year_to_date()`). Everything here reads rollup-like tables: the fine rollup cells, the
 deductions' tallies (the 亮灯 history's day tally, rollups.ReturnedFalseTally) and a locked
 period's snapshot; plus the targets and the regions. Never the projects, the evidence claims or
 the light history (tests/scoring check the SQL)."""
@@ -21,12 +22,11 @@ from typing import NamedTuple
 from django.db import connection
 
 from core.models import Region
+from core.periods import Period
 from lights.selectors import red_light_counts
 from rollups.locks import LockedDeduction, PeriodLock, split_months
 from rollups.models import SIZE_BANDS
 from targets.models import Target
-
-from .periods import ScorePeriod
 
 ZERO = Decimal(0)
 SIX = Decimal("0.000001")  # the rollups' amounts keep 6 decimals
@@ -191,9 +191,9 @@ def _grouped(live: str, locked: str, live_ranges: list[tuple], lock_ids: list[in
         return cursor.fetchall()
 
 
-def returned_as_false_counts(period: ScorePeriod, *, inside=None, live_ranges=None) -> dict:
-    """{region id: evidence records returned as false (核实为虚假) with their claimed date in the
-    period}: a verifier's mark on a return (verification.MilestoneClaim.found_false), which stays
+def returned_as_false_counts(period: Period, *, inside=None, live_ranges=None) -> dict:
+    """{region id: evidence records returned as false (核实为虚假) with their claimed date from
+    1 January to the period's end}: a verifier's mark on a return (verification.MilestoneClaim.found_false), which stays
     through a resubmission and is cleared only when the claim is verified. Read from the tally the
     verification services keep (rollups.ReturnedFalseTally); a locked period's months from the
     lock's snapshot (rollups.LockedDeduction). `inside`, `live_ranges`: locks_with_deductions of
@@ -215,7 +215,7 @@ def _snapshotted(inside) -> set[int]:
     return {lock.pk for lock in inside if lock.has_deductions}
 
 
-def period_red_lights(period: ScorePeriod, inside) -> dict[int, int]:
+def period_red_lights(period: Period, inside) -> dict[int, int]:
     """{region id: projects red at the period's end}: from the snapshot of a lock ending with the
     period, else the 亮灯 history's day tally (lights.selectors.red_light_counts)."""
     closing = [lock for lock in inside if lock.end == period.end and lock.has_deductions]
@@ -237,9 +237,9 @@ def scored_regions() -> list[Region]:
     )
 
 
-def region_figures(period: ScorePeriod, *, regions: list[Region] | None = None) -> PeriodFigures:
+def region_figures(period: Period, *, regions: list[Region] | None = None) -> PeriodFigures:
     """Figures for every reporting unit and the whole city, from the fine rollup cells of the
-    period's months (the origin flags are part of the cell key) and the deductions' tallies;
+    months from January to the period's end (the origin flags are part of the cell key) and the deductions' tallies;
     never the projects, the claims or the light history.
 
     A locked period's months come from its snapshot (rollups.locks), cells and deductions alike,
@@ -285,18 +285,20 @@ def _number(value, name: str = "") -> Decimal | int:
     return Decimal(str(value)).quantize(SIX)
 
 
-def locks_with_deductions(period: ScorePeriod):
-    """rollups.locks.split_months of the period, each lock marked with whether its deductions
-    were snapshotted (`has_deductions`), read in one statement."""
+def locks_with_deductions(period: Period):
+    """rollups.locks.split_months of the days the period's figures count (1 January to its end),
+    each lock marked with whether its deductions were snapshotted (`has_deductions`), read in one
+    statement."""
+    days = period.year_to_date()
     with connection.cursor() as cursor:
-        cursor.execute(_LOCKS, [period.end, period.start])
+        cursor.execute(_LOCKS, [days.end, days.start])
         rows = cursor.fetchall()
     locks = []
     for pk, kind, start, end, has_deductions in rows:
         lock = PeriodLock(pk=pk, kind=kind, start=_date(start), end=_date(end))
         lock.has_deductions = bool(has_deductions)
         locks.append(lock)
-    return split_months(period.start, period.end, locks=locks)
+    return split_months(days.start, days.end, locks=locks)
 
 
 def _date(value) -> dt.date:

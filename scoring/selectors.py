@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from core.models import Region
+from core.periods import Period
 from lights.selectors import history_day
 
 from .indicators import (
@@ -22,7 +23,7 @@ from .indicators import (
     scored_regions_with_targets,
 )
 from .models import Indicator, Publication, ScoringScheme
-from .periods import ScorePeriod
+from .periods import period_key, target_share
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
@@ -61,9 +62,9 @@ def scheme_versions():
     return ScoringScheme.objects.select_related("created_by").order_by("-version")
 
 
-def publication_for(period: ScorePeriod) -> Publication | None:
+def publication_for(period: Period) -> Publication | None:
     return (
-        Publication.objects.filter(year=period.year, period=period.key)
+        Publication.objects.filter(year=period.year, period=period_key(period))
         .select_related("scheme", "published_by")
         .first()
     )
@@ -250,7 +251,7 @@ def rank_rows(rows: list[ScoreRow]) -> list[ScoreRow]:
 
 @dataclass
 class ScoreTable:
-    period: ScorePeriod
+    period: Period
     scheme: ScoringScheme | None
     rows: list[ScoreRow]
     city: Figures | None = None
@@ -258,7 +259,7 @@ class ScoreTable:
     what_if: bool = False
 
 
-def projects_link(region_code: str, period: ScorePeriod, **extra) -> str:
+def projects_link(region_code: str, period: Period, **extra) -> str:
     """The project list behind a figure, with the list's own filters (its FilterSet)."""
     return _link(reverse("projects:list"), region_code, _query(**extra))
 
@@ -272,49 +273,49 @@ def _link(base: str, region_code: str, query: str) -> str:
     return f"{base}?{region}&{query}" if query else f"{base}?{region}"
 
 
-def _signed(period: ScorePeriod) -> dict:
+def _signed(period: Period) -> dict:
+    """Signed from 1 January to the period's end (the assessment's figures are cumulative)."""
+    days = period.year_to_date()
     return {
-        "signed_from": period.start.isoformat(),
-        "signed_to": period.end.isoformat(),
+        "signed_from": days.start.isoformat(),
+        "signed_to": days.end.isoformat(),
         "counts_as_signed": "true",
     }
 
 
-def link_queries(period: ScorePeriod) -> dict[str, str]:
+def link_queries(period: Period) -> dict[str, str]:
     """Each cell's list filters for the period (the region is added per row): encoded once per
-    period, not once per county and cell."""
-    signed = _signed(period)
+    period, not once per county and cell. The figures are cumulative: from 1 January."""
+    signed, days = _signed(period), period.year_to_date()
     return {
         Indicator.SIGNED_AMOUNT: _query(**signed),
         Indicator.SIGNED_COUNT: _query(**signed),
         Indicator.START_RATE: _query(**signed, has_started="true"),
         # Funds and completed investment are monthly records: the list's month filters select
         # the projects with records in the period and total those months.
-        Indicator.FUNDS: _query(
-            funds_from=period.start.isoformat(), funds_to=period.end.isoformat()
-        ),
+        Indicator.FUNDS: _query(funds_from=days.start.isoformat(), funds_to=days.end.isoformat()),
         Indicator.COMPLETED: _query(
-            completed_from=period.start.isoformat(), completed_to=period.end.isoformat()
+            completed_from=days.start.isoformat(), completed_to=days.end.isoformat()
         ),
         Indicator.OUT_OF_PROVINCE_AMOUNT: _query(**signed, out_of_province="true", foreign="false"),
         Indicator.OUT_OF_PROVINCE_COUNT: _query(**signed, out_of_province="true", foreign="false"),
         Indicator.FOREIGN_AMOUNT: _query(**signed, foreign="true"),
         Indicator.FOREIGN_COUNT: _query(**signed, foreign="true"),
         # The projects red at the period's end, as the light history has them (the deduction's count).
-        "red": _query(light="red", light_on=history_day(period.end).isoformat()),
+        "red": _query(light="red", light_on=history_day(days.end).isoformat()),
         # The evidence records returned as false with their claimed date in the period.
         "returned": _query(
-            returned_false_from=period.start.isoformat(), returned_false_to=period.end.isoformat()
+            returned_false_from=days.start.isoformat(), returned_false_to=days.end.isoformat()
         ),
     }
 
 
-def cell_links(code: str, period: ScorePeriod) -> dict[str, str]:
+def cell_links(code: str, period: Period) -> dict[str, str]:
     base = reverse("projects:list")
     return {key: _link(base, code, query) for key, query in link_queries(period).items()}
 
 
-def bucket_query(period: ScorePeriod, low: Decimal, high: Decimal | None) -> str:
+def bucket_query(period: Period, low: Decimal, high: Decimal | None) -> str:
     return _query(
         **_signed(period),
         amount_min=f"{(low * 10000).normalize():f}",
@@ -334,12 +335,12 @@ def size_counts(figures: Figures, prefix: str, queries: list[str]) -> list[tuple
     ]
 
 
-def bucket_link(code: str, period: ScorePeriod, low: Decimal, high: Decimal | None) -> str:
+def bucket_link(code: str, period: Period, low: Decimal, high: Decimal | None) -> str:
     return _link(reverse("projects:list"), code, bucket_query(period, low, high))
 
 
 def compute_scores(
-    period: ScorePeriod,
+    period: Period,
     *,
     scheme: ScoringScheme | None = None,
     weights: dict[str, Decimal] | None = None,
@@ -356,7 +357,7 @@ def compute_scores(
     base, queries = reverse("projects:list"), link_queries(period)
     bucket_queries = [bucket_query(period, low, high) for low, high, _p in values.buckets]
     size_queries = [bucket_query(period, Decimal(yi), None) for yi, _label in SIZE_STEPS]
-    labels, share = dict(Indicator.choices), period.target_share
+    labels, share = dict(Indicator.choices), target_share(period)
     rows = []
     for region in regions:
         one = figures.regions[region.pk]
@@ -392,7 +393,7 @@ def compute_scores(
     return ScoreTable(period, scheme, rank_rows(rows), city=figures.city, what_if=bool(weights))
 
 
-def published_scores(period: ScorePeriod) -> ScoreTable | None:
+def published_scores(period: Period) -> ScoreTable | None:
     """The period's scores as published (their own scheme version), or None."""
     publication = publication_for(period)
     if publication is None:

@@ -11,10 +11,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
+from core.periods import Period
 from rollups.models import SIZE_BAND_EDGES
 
 from .models import Indicator, Publication, ReportDocument, ScoringScheme
-from .periods import ScorePeriod
+from .periods import period_key
 
 YI = Decimal(10000)
 # The default scheme (issue #22), the demo's: 40 signed amount, 30 signed count, 20 start rate,
@@ -222,13 +223,13 @@ def scheme_create_default(*, by=None) -> ScoringScheme:
 
 
 @transaction.atomic
-def scores_publish(*, by, period: ScorePeriod) -> Publication:
+def scores_publish(*, by, period: Period) -> Publication:
     """Publish the period's scores under the scheme in force for its year; they keep that
     version. A period is published once."""
     from .selectors import compute_scores, scheme_in_force
 
     _check(by)
-    if Publication.objects.filter(year=period.year, period=period.key).exists():
+    if Publication.objects.filter(year=period.year, period=period_key(period)).exists():
         raise ValidationError(
             _("The scores of %(period)s are published already.") % {"period": period.label}
         )
@@ -240,7 +241,7 @@ def scores_publish(*, by, period: ScorePeriod) -> Publication:
     table = compute_scores(period, scheme=scheme)
     return Publication.objects.create(
         year=period.year,
-        period=period.key,
+        period=period_key(period),
         scheme=scheme,
         rows=[row.as_json() for row in table.rows],
         published_by=by if getattr(by, "pk", None) else None,
@@ -248,12 +249,12 @@ def scores_publish(*, by, period: ScorePeriod) -> Publication:
 
 
 def _archive(
-    *, by, kind: str, period: ScorePeriod, region, title: str, filename: str, content: bytes
+    *, by, kind: str, period: Period, region, title: str, filename: str, content: bytes
 ) -> ReportDocument:
     return ReportDocument.objects.create(
         kind=kind,
         year=period.year,
-        period=period.key,
+        period=period_key(period),
         region=region,
         title=title,
         filename=filename,
@@ -264,13 +265,13 @@ def _archive(
 
 
 @transaction.atomic
-def bulletin_generate(*, by, period: ScorePeriod) -> ReportDocument:
+def bulletin_generate(*, by, period: Period) -> ReportDocument:
     """Generate the period's 通报 (.docx) from the rollups and archive it."""
     from . import documents
 
     _check(by)
     title, content = documents.bulletin(period)
-    filename = f"通报-{period.year}-{period.key}.docx"
+    filename = f"通报-{period.year}-{period_key(period)}.docx"
     return _archive(
         by=by,
         kind=ReportDocument.Kind.BULLETIN,
@@ -283,7 +284,7 @@ def bulletin_generate(*, by, period: ScorePeriod) -> ReportDocument:
 
 
 @transaction.atomic
-def reminders_generate(*, by, period: ScorePeriod) -> list[ReportDocument]:
+def reminders_generate(*, by, period: Period) -> list[ReportDocument]:
     """Generate one 提醒函 per county below its time-elapsed progress, and archive them."""
     from . import documents
 
@@ -297,7 +298,7 @@ def reminders_generate(*, by, period: ScorePeriod) -> list[ReportDocument]:
                 period=period,
                 region=region,
                 title=title,
-                filename=f"提醒函-{period.year}-{period.key}-{region.code}.docx",
+                filename=f"提醒函-{period.year}-{period_key(period)}-{region.code}.docx",
                 content=content,
             )
         )

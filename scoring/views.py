@@ -19,13 +19,21 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from accounts.scoping import scoped_region_id
+from core.periods import Period
 from core.permissions import requires
 from rollups.models import RegionMonthRollup
 
 from . import selectors, services
 from .forms import SchemeForm
 from .models import Indicator, ReportDocument
-from .periods import ScorePeriod, parse_score_period, period_choices
+from .periods import (
+    elapsed_pct,
+    parse_assessment_period,
+    period_choices,
+    period_key,
+    period_query,
+    span,
+)
 
 
 def is_person(user) -> bool:
@@ -47,9 +55,9 @@ def _default_year() -> int:
     return min(latest.year, today.year) if latest else today.year
 
 
-def _period(request: HttpRequest, default_year: int | None = None) -> ScorePeriod:
+def _period(request: HttpRequest, default_year: int | None = None) -> Period:
     params = request.POST if request.method == "POST" else request.GET
-    return parse_score_period(params, default_year=default_year or _default_year())
+    return parse_assessment_period(params, default_year=default_year or _default_year())
 
 
 def _years(latest: int) -> range:
@@ -100,6 +108,9 @@ def scores(request: HttpRequest) -> HttpResponse:
         "scoring/scores.html",
         {
             "period": period,
+            "period_key": period_key(period),
+            "span": span(period),
+            "elapsed_pct": elapsed_pct(period),
             "table": table,
             "scheme": table.scheme or scheme,
             "header": header,
@@ -130,7 +141,7 @@ def publish(request: HttpRequest) -> HttpResponse:
         messages.success(
             request, _("The scores of %(period)s are published.") % {"period": period.label}
         )
-    return redirect(f"{reverse('scoring:scores')}?{urlencode(period.query())}")
+    return redirect(f"{reverse('scoring:scores')}?{urlencode(period_query(period))}")
 
 
 @login_required

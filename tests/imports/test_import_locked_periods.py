@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from dashboards.periods import Period
+from core.periods import Period
 from dashboards.selectors import dashboard_data
 from events import services as event_services
 from imports.models import ImportBatch
@@ -24,7 +24,7 @@ from tests.factories import make_project
 from .ledgers import FUNDS_HEADER, csv_bytes, project_row, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
-Q1 = Period(dt.date(2023, 1, 1), dt.date(2023, 3, 31), "quarter", "2023 Q1")
+Q1 = Period.of_quarter(2023, 1)
 ROW_LOCKED = "第{row}行：该行会改变已锁定期间（2023年第1季度）的数字"
 REFUSED = "未导入任何数据：该导入会改变已锁定期间（2023年第1季度）的数字，请填写更正原因"
 REASON_FIELD = 'name="correction_reason"'

@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from dashboards.periods import Period
+from core.periods import Period
 from dashboards.selectors import dashboard_data
 from events import services as event_services
 from events.models import Signing
@@ -22,7 +22,7 @@ from tests.factories import make_project
 
 pytestmark = pytest.mark.django_db
 REFUSED = "该修改会改变已锁定期间（2023年第1季度）的数字，请填写更正原因"
-Q1 = Period(dt.date(2023, 1, 1), dt.date(2023, 3, 31), "quarter", "2023 Q1")
+Q1 = Period.of_quarter(2023, 1)
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 
+from core.periods import Period
 from dashboards import reads
-from dashboards.periods import Period
 from dashboards.selectors import dashboard_data
 from projects.models import Project, Stage
 from projects.services import project_update
@@ -19,7 +19,7 @@ from rollups.models import RegionMonthRollup
 from tests.factories import make_project
 
 pytestmark = pytest.mark.django_db
-Q1 = Period(dt.date(2023, 1, 1), dt.date(2023, 3, 31), "quarter", "2023 Q1")
+Q1 = Period.of_quarter(2023, 1)
 
 
 @pytest.fixture

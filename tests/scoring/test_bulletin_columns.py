@@ -4,6 +4,7 @@ the rollups; the size sentence (亿元+ / 5亿+ / 10亿+) equals a count over th
 "change since the last period" section states the period's additions and the rank moves; and the
 API lists the same archive and hands back the same file as /reports/."""
 
+import datetime as dt
 import io
 import re
 from decimal import ROUND_HALF_UP, Decimal
@@ -14,14 +15,15 @@ from docx import Document
 from rest_framework.test import APIClient
 
 from accounts.services import api_token_create
+from core.periods import Period
 from projects.models import Project
 from scoring import services
 from scoring.indicators import region_figures, scored_regions
-from scoring.periods import ScorePeriod
+from scoring.periods import assessment_period, period_query
 from scoring.selectors import compute_scores
 from targets.models import Target
 
-Q1, Q2 = ScorePeriod(2023, "q1"), ScorePeriod(2023, "q2")
+Q1, Q2 = assessment_period(2023, "q1"), assessment_period(2023, "q2")
 
 
 @pytest.fixture
@@ -38,8 +40,8 @@ def _read(document) -> tuple[list[str], list[list[str]]]:
     return [p.text for p in doc.paragraphs], [[c.text for c in r.cells] for r in doc.tables[0].rows]
 
 
-def _page_ranks(client, period: ScorePeriod) -> dict[str, int]:
-    page = client.get(reverse("scoring:scores"), period.query()).content.decode()
+def _page_ranks(client, period: Period) -> dict[str, int]:
+    page = client.get(reverse("scoring:scores"), period_query(period)).content.decode()
     rows = re.findall(
         r'data-testid="score-rank">(\d+).*?data-testid="score-region">([^<]+)<', page, re.S
     )
@@ -72,13 +74,13 @@ def test_the_county_tables_target_rank_and_start_rate_columns_equal_the_page_and
         assert start_rate == _pct(rate), name
 
 
-def _counted_amounts(period: ScorePeriod) -> list[Decimal]:
+def _counted_amounts(period: Period) -> list[Decimal]:
     """An oracle sharing nothing with the rollups: the planned investment of every project
-    signed (formal contract) in the period."""
+    signed (formal contract) from 1 January to the period's end (the figures are cumulative)."""
     out = []
     for p in Project.objects.prefetch_related("signings"):
         kinds = {s.agreement_kind for s in p.signings.all()}
-        in_period = p.signed_on and period.start <= p.signed_on <= period.end
+        in_period = p.signed_on and dt.date(period.year, 1, 1) <= p.signed_on <= period.end
         if in_period and ("formal" in kinds or not kinds):
             out.append(p.planned_investment)
     return out
@@ -150,7 +152,7 @@ def test_a_county_official_drills_into_their_own_county_only(demo, demo_users, c
     """An official reads every county's scores, but the project list shows only their county: the
     other counties' figures carry no link that would open an empty list under a figure of 5."""
     client.force_login(demo_users["yuci_official"])
-    page = client.get(reverse("scoring:scores"), Q1.query()).content.decode()
+    page = client.get(reverse("scoring:scores"), period_query(Q1)).content.decode()
     rows = dict(re.findall(r'data-region="([^"]+)">(.*?)</tr>', page, re.S))
     assert len(rows) == 12
     links = {
@@ -183,7 +185,7 @@ def test_publishing_and_generating_on_the_pages_are_city_staffs(demo, demo_users
     assert (publication.year, publication.period, publication.scheme.version) == (2023, "q1", 1)
     assert ReportDocument.objects.filter(kind="reminder").exists()
     client.force_login(demo_users["yuci_official"])
-    page = client.get(reverse("scoring:scores"), Q1.query()).content.decode()
+    page = client.get(reverse("scoring:scores"), period_query(Q1)).content.decode()
     assert "已发布" in page and "方案第1版" in page
 
 
@@ -191,7 +193,7 @@ def test_each_ratio_cell_shows_its_share_of_the_prorated_target(demo, demo_users
     """The columns are headed 完成率: under each figure the page says how much of the target it
     is (the year's target prorated to the period), as the points are computed from."""
     client.force_login(demo_users["leader"])
-    page = client.get(reverse("scoring:scores"), Q1.query()).content.decode()
+    page = client.get(reverse("scoring:scores"), period_query(Q1)).content.decode()
     row = page.split('data-region="140702"', 1)[1].split("</tr>", 1)[0]
     shown = re.search(r'data-testid="ratio-signed_count">完成目标([\d.]+)%<', row).group(1)
     yuci = next(r for r in scored_regions() if r.code == "140702")

@@ -25,7 +25,7 @@ from rollups import locks, refresh
 from rollups.deductions import returned_false_drift
 from rollups.models import ReturnedFalseTally
 from scoring.indicators import region_figures
-from scoring.periods import ScorePeriod
+from scoring.periods import assessment_period
 from scoring.selectors import compute_scores
 from scoring.services import scheme_create_default
 from verification import services
@@ -34,7 +34,7 @@ from verification.models import MilestoneClaim
 pytestmark = pytest.mark.django_db
 D = dt.date
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-Q1 = ScorePeriod(2023, "q1")
+Q1 = assessment_period(2023, "q1")
 # What a score must never read (DESIGN.md: dashboards and the assessment read rollups).
 SOURCE_TABLES = ("projects_project", "verification_milestoneclaim", "lights_lightchange")
 
@@ -185,9 +185,11 @@ def test_scores_read_no_projects_claims_or_light_history(signing, demo_users):
     claim = _claim(signing, demo_users)
     services.claim_return(claim=claim, by=demo_users["city_staff"], reason="虚假", found_false=True)
     light_services.lights_refresh()
-    compute_scores(ScorePeriod(2023, "year"))  # the first read of a past day counts its lights
+    compute_scores(
+        assessment_period(2023, "year")
+    )  # the first read of a past day counts its lights
     locks.period_lock(kind="quarter", year=2023, number=1, by=demo_users["city_staff"])
-    for period in (Q1, ScorePeriod(2023, "year")):
+    for period in (Q1, assessment_period(2023, "year")):
         with CaptureQueriesContext(connection) as read:
             table = compute_scores(period)
         sql = " ".join(q["sql"] for q in read.captured_queries)

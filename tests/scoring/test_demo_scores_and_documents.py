@@ -19,9 +19,9 @@ from projects.models import FundsInPlace, Project
 from scoring import services
 from scoring.indicators import region_figures, scored_regions
 from scoring.models import Publication, ReportDocument, ScoringScheme
-from scoring.periods import ScorePeriod
+from scoring.periods import assessment_period
 
-Q1 = ScorePeriod(2023, "q1")
+Q1 = assessment_period(2023, "q1")
 HEADLINE = "一季度,全市签约项目39个,总投资356.69亿元,预计新开工项目投资额35.78亿元。"
 
 
@@ -70,13 +70,13 @@ def _python_sums(start: dt.date, end: dt.date) -> dict[int, dict]:
 
 
 def test_indicators_equal_python_sums_over_the_projects(demo, django_assert_max_num_queries):
-    for period in (Q1, ScorePeriod(2023, "year")):
+    for period in (Q1, assessment_period(2023, "year")):
         region_figures(period)  # the first read of a past day writes its 亮灯 tally
         # Rollups, regions, the red lights' day tally (its mark, its rows), the returns marked
         # false, the locked periods; never the projects' own rows.
         with django_assert_max_num_queries(6):
             figures = region_figures(period)
-        expected = _python_sums(period.start, period.end)
+        expected = _python_sums(dt.date(period.year, 1, 1), period.end)
         for region in scored_regions():
             got, want = figures.regions[region.pk], expected.get(region.pk)
             if want is None:
@@ -208,7 +208,9 @@ def test_the_q1_bulletin_holds_the_headline_and_a_county_table_equal_to_the_roll
 
 
 def test_a_period_with_no_data_gets_a_document_saying_so(demo, demo_users):
-    doc = services.bulletin_generate(by=demo_users["city_staff"], period=ScorePeriod(2019, "q2"))
+    doc = services.bulletin_generate(
+        by=demo_users["city_staff"], period=assessment_period(2019, "q2")
+    )
     text = "\n".join(p.text for p in Document(io.BytesIO(bytes(doc.content))).paragraphs)
     assert "暂无招商引资数据" in text
 
@@ -260,8 +262,8 @@ def test_a_past_dashboard_counts_lights_from_the_history_as_of_its_last_day(
 
 def test_the_red_light_deduction_counts_the_lights_at_the_period_end(demo, client, demo_users):
     jiexiu = Project.objects.get(name=ANTAI).region_id
-    q2 = region_figures(ScorePeriod(2023, "q2")).regions[jiexiu]
-    q3 = region_figures(ScorePeriod(2023, "q3")).regions[jiexiu]
+    q2 = region_figures(assessment_period(2023, "q2")).regions[jiexiu]
+    q3 = region_figures(assessment_period(2023, "q3")).regions[jiexiu]
     assert q2.red_lights == 0 and q3.red_lights >= 1
     client.force_login(demo_users["leader"])
     page = client.get(reverse("scoring:scores") + "?year=2023&period=q3").text

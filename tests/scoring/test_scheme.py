@@ -157,7 +157,7 @@ def test_red_and_black_list_rules_are_validated_and_used_by_the_bulletin():
     bulletin's lists follow them (lead, gap, no signing, red lights at the period's end)."""
     from core.models import Region
     from scoring.documents import _black_rule, _red_list_rule, lists
-    from scoring.periods import ScorePeriod
+    from scoring.periods import assessment_period
 
     assert "不能超过100" in _refused(black_list_gap="120")
     assert "0到100之间" in _refused(red_list_lead="-1")
@@ -174,7 +174,7 @@ def test_red_and_black_list_rules_are_validated_and_used_by_the_bulletin():
             black_list_red_lights=3,
         ),
     )
-    q1 = ScorePeriod(2023, "q1")  # 时序进度 25%
+    q1 = assessment_period(2023, "q1")  # 时序进度 25%
     a, b, c, d = (Region(name=n) for n in "甲乙丙丁")
     rows = [
         (a, Figures(signed_count=5, red_lights=3), None, Decimal("31"), 1),  # ahead 6, 3 red

@@ -175,11 +175,11 @@ def test_a_return_marked_false_is_deducted_in_the_assessment_until_verified(sign
     """核实为虚假: the verifier's mark on a return is the count the county assessment deducts for
     (2 points each in the default scheme), through a resubmission, until the claim is verified."""
     from scoring.indicators import returned_as_false_counts
-    from scoring.periods import ScorePeriod
+    from scoring.periods import assessment_period
 
     clerk, verifier = demo_users["yuci_staff"], demo_users["city_staff"]
     yuci = signing.project.region_id
-    q1, q2 = ScorePeriod(2023, "q1"), ScorePeriod(2023, "q2")
+    q1, q2 = assessment_period(2023, "q1"), assessment_period(2023, "q2")
     claim = services.evidence_add(kind="signed", record=signing, upload=pdf(), by=clerk).record
     services.claim_return(claim=claim, by=verifier, reason="合同与实际不符")
     assert returned_as_false_counts(q1) == {}  # returned to be completed, not as false
@@ -199,7 +199,7 @@ def test_a_return_marked_false_is_deducted_in_the_assessment_until_verified(sign
     page = client.get(reverse("verification:detail", args=[claim.pk])).content.decode()
     assert 'data-testid="found-false-badge"' in page
     assert returned_as_false_counts(q1) == {yuci: 1}  # signed on 2023-02-03: Q1 and later
-    assert returned_as_false_counts(ScorePeriod(2022, "year")) == {}
+    assert returned_as_false_counts(assessment_period(2022, "year")) == {}
     assert returned_as_false_counts(q2) == {yuci: 1}  # cumulative from 1 January
 
     services.evidence_add(kind="signed", record=signing, upload=pdf("真合同.pdf"), by=clerk)
@@ -257,14 +257,14 @@ def test_an_amount_edit_sends_a_verified_start_back_to_pending_with_the_new_amou
 
 
 def test_the_verified_figure_links_to_the_list_of_its_verified_projects(signing, demo_users):
-    from dashboards.periods import Period
+    from core.periods import Period
     from dashboards.selectors import dashboard_data
 
     clerk, verifier = demo_users["yuci_staff"], demo_users["city_staff"]
     claim = services.evidence_add(kind="signed", record=signing, upload=pdf(), by=clerk).record
     services.claim_verify(claim=claim, by=verifier)
     refresh.drain_outbox()
-    q1 = Period(dt.date(2023, 1, 1), dt.date(2023, 3, 31), "quarter", "")
+    q1 = Period.of_quarter(2023, 1)
     card = {k["key"]: k for k in dashboard_data(period=q1)["kpis"]}["signed_count"]
     assert card["verified"] == 1 and "verified=signed" in card["verified_url"]
     client = Client()
@@ -275,7 +275,7 @@ def test_the_verified_figure_links_to_the_list_of_its_verified_projects(signing,
 
 
 def test_the_verified_funds_figure_links_to_the_list_of_its_verified_records(signing, demo_users):
-    from dashboards.periods import Period
+    from core.periods import Period
     from dashboards.selectors import dashboard_data
     from projects.services import funds_record
 
@@ -287,7 +287,7 @@ def test_the_verified_funds_figure_links_to_the_list_of_its_verified_records(sig
     claim = services.evidence_add(kind="funds", record=february, upload=pdf(), by=clerk).record
     services.claim_verify(claim=claim, by=verifier)
     refresh.drain_outbox()
-    q1 = Period(dt.date(2023, 1, 1), dt.date(2023, 3, 31), "quarter", "")
+    q1 = Period.of_quarter(2023, 1)
     card = {k["key"]: k for k in dashboard_data(period=q1)["kpis"]}["funds_amount"]
     assert (card["value"], card["verified"]) == (Decimal("2000"), Decimal("1200"))
     assert "verified=funds" in card["verified_url"]
