@@ -17,6 +17,7 @@ from django.db.models.functions import TruncMonth
 
 from accounts.scoping import CITY_EDIT_ROLES, scope, scope_projects
 from core.models import Region
+from core.periods import Period
 from projects.models import Project
 
 from .filtersets import EventFilterSet
@@ -135,22 +136,6 @@ def event_batch(*, event: PromotionEvent, user) -> dict[str, dict]:
 
 
 # --- activity statistics ----------------------------------------------------------------------------
-QUARTER_MONTHS = {1: (1, 3), 2: (4, 6), 3: (7, 9), 4: (10, 12)}
-
-
-def period_bounds(year: int, quarter: int | None = None) -> tuple[dt.date, dt.date]:
-    if quarter:
-        first, last = QUARTER_MONTHS[quarter]
-        start = dt.date(year, first, 1)
-        end = (
-            dt.date(year, last + 1, 1) - dt.timedelta(days=1)
-            if last < 12
-            else dt.date(year, 12, 31)
-        )
-        return start, end
-    return dt.date(year, 1, 1), dt.date(year, 12, 31)
-
-
 @dataclass
 class StatsLine:
     """One line of the statistics: events and distinct projects negotiated, for activities and for
@@ -193,7 +178,8 @@ def activity_stats(
     """Events, small-team trips and projects negotiated, by region and by month, for a year or a
     quarter (by the event's start date). An event organised by two regions counts once for each
     region and once in the total; a project negotiated at several events counts once per line."""
-    start, end = period_bounds(year, quarter)
+    period = Period.of_quarter(year, quarter) if quarter else Period.of_year(year)
+    start, end = period.start, period.end
     events = PromotionEvent.objects.filter(start_on__range=(start, end)).exclude(
         kind__stats_group=StatsGroup.NONE
     )

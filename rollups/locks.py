@@ -38,6 +38,8 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.periods import Period
+
 from .models import (
     CELL_KEY,
     MEASURE_COLUMNS,
@@ -106,10 +108,6 @@ def split_months(
     if end is None or cursor <= end:
         live.append((cursor, end))
     return inside, live
-
-
-def _last_day(day: dt.date) -> dt.date:
-    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
 
 
 def lock_covering(start: dt.date, end: dt.date) -> list[PeriodLock]:
@@ -186,14 +184,14 @@ def period_bounds(kind: str, year: int, number: int) -> tuple[dt.date, dt.date]:
     if kind == PeriodKind.QUARTER:
         if not 1 <= number <= 4:
             raise ValidationError({"number": _("A quarter is 1 to 4.")})
-        first = dt.date(year, 3 * number - 2, 1)
-        return first, _last_day(dt.date(year, 3 * number, 1))
-    if kind == PeriodKind.MONTH:
+        period = Period.of_quarter(year, number)
+    elif kind == PeriodKind.MONTH:
         if not 1 <= number <= 12:
             raise ValidationError({"number": _("A month is 1 to 12.")})
-        first = dt.date(year, number, 1)
-        return first, _last_day(first)
-    raise ValidationError({"kind": _("Lock a month or a quarter.")})
+        period = Period.of_month(year, number)
+    else:
+        raise ValidationError({"kind": _("Lock a month or a quarter.")})
+    return period.start, period.end
 
 
 _CELL_COLS = ", ".join([*CELL_KEY, *MEASURE_COLUMNS])
