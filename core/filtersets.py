@@ -17,12 +17,13 @@ class FilterSet(filters.FilterSet):
 
     django-filter deep-copies every declared filter for each FilterSet it builds: for the project
     list's forty filters (their choices, validators, querysets, method proxies) some 1,200 deepcopy
-    calls per request; with shallow copies a filtered API page costs 15% less CPU. What a filter
-    changes per FilterSet is known and small: its `parent` and `model` (set here, as django-filter
-    does), its form field (`_field`, built on first use from `extra`), the queryset a model-choice
-    filter puts in `extra`, and its `method` proxy (FilterMethod, which holds the filter it
-    serves). So each instance gets a shallow copy with its own `extra` and its own proxy; the
-    declared values (labels, choices, validators, querysets) are shared and only read.
+    calls per request; with shallow copies a filtered API page costs 6% less CPU (0.5 ms), the
+    /projects/ page 4%. What a filter changes per FilterSet is known and small: its `parent` and
+    `model` (set here, as django-filter does), its form field (`_field`, built on first use from
+    `extra`), the queryset a model-choice filter puts in `extra`, and its `method` proxy
+    (FilterMethod, which holds the filter it serves). So each instance gets a shallow copy with its
+    own `extra` and its own proxy; the declared values (labels, choices, validators, querysets) are
+    shared and only read.
     """
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
