@@ -21,7 +21,6 @@ on SQLite and PostgreSQL alike.
 from __future__ import annotations
 
 from django.db.models import F, Func
-from django.utils.functional import cached_property
 
 
 class _Lookup(Func):
@@ -44,15 +43,6 @@ class _Lookup(Func):
             f'WHERE "rv".{q(meta.pk.column)} = {key_sql})'
         )
         return sql, params
-
-    @cached_property
-    def identity(self):
-        # Expression.identity's tuple, without binding the arguments to the constructor's
-        # signature (inspect) for every instance: a query hashes each selected expression to order
-        # its rows, and a list page selects eight of these.
-        (key,), kwargs = self._constructor_args
-        field = self._identity(kwargs["field"])
-        return (self.__class__, ("key", key), ("model", kwargs["model"]), ("field", field))
 
 
 def _field(model, name: str):

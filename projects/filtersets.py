@@ -8,7 +8,6 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scoping import scoped_region_id
-from core.filtersets import FilterSet
 from core.forms import FilterForm
 from core.models import IndustryChain, PromotionMethod, Region
 from enterprises.models import IndustrialPark, InvestorOrigin
@@ -91,7 +90,7 @@ class _Ordering(filters.OrderingFilter):
         return qs.order_by(*keys, "-id" if value[0].startswith("-") else "id")
 
 
-class ProjectFilterSet(FilterSet):
+class ProjectFilterSet(filters.FilterSet):
     q = filters.CharFilter(method="search", label=_("Search"))
     # A code of the right form is looked up inside the list's own queries (`region_id IN (SELECT
     # id FROM core_region WHERE code = …)`), not by a query of its own: a list takes at most three
