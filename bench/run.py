@@ -3,6 +3,8 @@
 Works on its own database (<DATABASE_URL's name>_bench, created and wiped here), generates projects
 with INSERT ... SELECT over generate_series, and writes docs/PERFORMANCE.md. Sizes from BENCH_SIZES
 (default 10000,100000; add 1000000 when you have the time: generating it takes minutes on 2 cores).
+BENCH_REUSE=1 keeps the data of the last run where it has the size asked for (no generating), and
+BENCH_REBUILD_RUNS (default 3) sets the rebuild samples: at 10^6 each takes about 40 s.
 """
 
 from __future__ import annotations
@@ -53,7 +55,8 @@ from rollups.refresh import (  # noqa: E402
 )
 
 RUNS = int(os.environ.get("BENCH_RUNS", "30"))
-REBUILD_RUNS = 3
+# Rebuild samples (each with its floor, and again with drift): at 10^6 one takes ~40 s.
+REBUILD_RUNS = int(os.environ.get("BENCH_REBUILD_RUNS", "3"))
 LOCK_RUNS = 5
 SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "10000,100000").split(",") if s.strip()]
 COUNTY = "140702"
