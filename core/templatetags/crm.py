@@ -87,8 +87,8 @@ GREEN_CHIP = ("bg-green-lt", gettext_noop("Green light"))
 @register.simple_tag
 def light_chip(light: str, reason: str, since=None) -> str:
     """The 亮灯 chip of a project's `light`, titled with its reason's label and the day it was lit
-    ("" when no light). templates/includes/light_chip.html writes it for a project or a row, and
-    projects.views._cards_html into each lit board card."""
+    ("" when no light). templates/includes/light_chip.html writes it for a project, and
+    projects.views._cards_html and _rows_html into each lit board card and list row."""
     if not light:
         return ""
     css, label = LIGHT_CHIPS.get(light, GREEN_CHIP)
