@@ -54,7 +54,7 @@ def project_list(*, user, params) -> tuple[ProjectFilterSet, QuerySet[Project]]:
     return filterset, qs
 
 
-# The columns /projects/ shows (templates/projects/_list_rows.html), and the names it shows, read
+# The columns /projects/ shows (projects.views._rows_html), and the names it shows, read
 # by a subquery each (core.related: a join would take longer to plan than the rows to read).
 LIST_COLUMNS = (
     "name",
@@ -64,7 +64,7 @@ LIST_COLUMNS = (
     "planned_investment",
     "signed_on",
     "registered_on",
-    # The 亮灯 chip (templates/includes/light_chip.html).
+    # The 亮灯 chip (core.templatetags.crm.light_chip).
     "light",
     "light_reason",
     "light_since",
@@ -81,8 +81,7 @@ def project_rows(ids: QuerySet) -> list[dict]:
     the page's slice of the list's ids (`values_list("pk")[a:b]`), sent as a subquery that sorts and
     slices on the projects table alone; the rows are sorted again in the list's order (a few
     rows, the names read for them only). A dict a row of `pk`, LIST_COLUMNS and the names (no
-    model instances: the template reads a dict's keys directly; views._shown_rows adds what the
-    template writes)."""
+    model instances: views._rows_html writes each row's HTML from its keys)."""
     order = ids.query.order_by or Project._meta.ordering
     names = {name: related_value(Project, path) for name, path in LIST_NAMES.items()}
     return list(

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -81,18 +82,26 @@ LIST_FORM_FIELDS = {
 }
 
 
-def _options(choices, value) -> list[tuple[str, str, bool]]:
-    """(value, label, selected) for each option of a select, `value` being what the form holds
-    (a list for a multiple choice): the template writes them out, no widget per option."""
+def _options(choices, value) -> str:
+    """The <option>s of a select (`choices` as (value, label)), those the form holds selected
+    (`value`, a list for a multiple choice), as HTML: one f-string an option, its texts escaped,
+    rather than a template loop evaluating three variables and an {% if %} for each of the form's
+    ~70 options."""
     held = value if isinstance(value, list | tuple) else [value]
     chosen = {"" if v is None else str(v) for v in held}
-    return [(str(key), str(label), str(key) in chosen) for key, label in choices]
+    return mark_safe(  # noqa: S308 (every text in it escaped)
+        "".join(
+            f'<option value="{escape(key)}"{" selected" if key in chosen else ""}>'
+            f"{escape(str(label))}</option>"
+            for key, label in ((str(key), label) for key, label in choices)
+        )
+    )
 
 
 def _filter_form_context(filterset, params) -> dict:
     """What templates/projects/_filter_form.html needs, on the list and on the board alike. The
     selects' options are read here once, a query of two columns each for regions, chains, parks and
-    methods (no model instances), and marked with the form's values."""
+    methods (no model instances), and written out as HTML with the form's values selected."""
     form = filterset.form
     value = {name: form[name].value() for name in ("region", "stage", "chain", "park", "method")}
     lists = {
@@ -128,37 +137,99 @@ def _filter_form_context(filterset, params) -> dict:
     }
 
 
-def _shown_rows(rows: list[dict]) -> list[dict]:
-    """Rows of /projects/ (`selectors.project_rows`, or a quick action's one row) with what
-    templates/projects/_list_rows.html writes computed here, once a row, as the board's cards are
-    (`_cards_html`): the id as text (the template would localize 12345 as "12,345", which broke
-    the row's element id and its quick actions' htmx target), its detail and quick-action URLs
-    (each reversed once), the stage's label, the amount in 万元, the dates as YYYY-MM-DD and, for a
-    red or yellow light, the chip's reason (templates/includes/light_chip.html reads
-    `p.get_light_reason_display`)."""
+def _rows_html(rows: list[dict], *, can_edit: bool, panel: str = "") -> str:
+    """The HTML of /projects/'s rows (`selectors.project_rows`, or a quick action's one row), each
+    its own <tbody> so that a quick action (htmx) swaps a row and its panel together; `panel` is
+    that one row's panel or notice (templates/projects/_quick_panel.html). On phones (< 576 px)
+    each tbody is a card (app.css .table-cards).
+
+    A row is one f-string, as the board's cards are (`_cards_html`): each tag or variable the
+    template engine evaluates was paid 25 times a page. Texts (name, investor, region, chain) are
+    escaped by html.escape, as django.utils.html.escape does; the labels are translated once;
+    the id is written unlocalized (the template wrote 12345 as "12,345", which broke the row's
+    element id and its quick actions' htmx target); the detail and quick-action URLs are
+    reversed once; the amount is in 万元, the dates YYYY-MM-DD; for a red or yellow light the
+    亮灯 chip (core.templatetags.crm.light_chip, as every page shows it)."""
     placeholder = str(PLACEHOLDER_PK)
-    urls = {
-        key: reverse(name, args=[PLACEHOLDER_PK])
-        for key, name in (
-            ("url", "projects:detail"),
-            ("followup_url", "projects:quick_followup"),
-            ("stage_url", "projects:quick_stage"),
+    detail_url, followup_url, stage_url = (
+        reverse(name, args=[PLACEHOLDER_PK])
+        for name in ("projects:detail", "projects:quick_followup", "projects:quick_stage")
+    )
+    label = {
+        key: escape(_(text))
+        for key, text in (
+            ("investor", "Investor"),
+            ("region", "Region"),
+            ("chain", "Industry chain"),
+            ("stage", "Stage"),
+            ("amount", "Investment (万元)"),
+            ("signed", "Signed on"),
+            ("registered", "Registered on"),
+            ("followup", "Follow-up"),
         )
     }
+    confidential = escape(_("Confidential"))
+    confidential = f' <span class="badge bg-yellow-lt" title="{confidential}">{confidential}</span>'
+    late_title = escape(
+        _("First reported after it was signed: the signing date precedes registration.")
+    )
+    late = (
+        f' <span class="badge bg-orange-lt" data-testid="late-entry" title="{late_title}">'
+        f"{escape(_('Late entry'))}</span>"
+    )
+    shown = []
     for row in rows:
-        row["id"] = pk = str(row["pk"])
-        for key, url in urls.items():
-            row[key] = url.replace(placeholder, pk, 1)
-        row["stage_label"] = STAGE_LABELS.get(row["stage"], row["stage"])
-        row["amount"] = format_wan(row["planned_investment"])
-        signed = row["signed_on"]
-        row["signed"] = signed.isoformat() if signed else "—"
-        registered = row["registered_on"]
-        row["registered"] = registered.isoformat() if registered else ""
+        pk = str(row["pk"])
+        target = f"#project-row-{pk}"
+        name = escape(row["name"])
+        stage = row["stage"]
+        stage_label = escape(STAGE_LABELS.get(stage, stage))
         if row["light"] in LIT:
             reason = row["light_reason"]
-            row["get_light_reason_display"] = REASONS.get(reason, reason)
-    return rows
+            chip = " " + light_chip(row["light"], REASONS.get(reason, reason), row["light_since"])
+        else:
+            chip = ""
+        signed, registered = row["signed_on"], row["registered_on"]
+        if can_edit:
+            actions = (
+                '    <td class="text-end text-nowrap cell-actions">\n'
+                '      <button type="button" class="btn btn-sm btn-outline-primary" '
+                f'hx-get="{followup_url.replace(placeholder, pk, 1)}" hx-target="{target}" '
+                f'hx-swap="outerHTML" data-testid="quick-followup">{label["followup"]}</button>\n'
+                '      <button type="button" class="btn btn-sm btn-outline-primary" '
+                f'hx-get="{stage_url.replace(placeholder, pk, 1)}" hx-target="{target}" '
+                f'hx-swap="outerHTML" data-testid="quick-stage">{label["stage"]}</button>\n'
+                "    </td>\n"
+            )
+        else:
+            actions = ""
+        shown.append(
+            f'<tbody class="project-row" id="project-row-{pk}" data-testid="project-row">\n'
+            "  <tr>\n"
+            f'    <td class="cell-title" data-testid="row-name">'
+            f'<a href="{detail_url.replace(placeholder, pk, 1)}">{name}</a>'
+            f"{confidential if row['is_confidential'] else ''}"
+            f"{late if row['late_entry'] else ''}</td>\n"
+            f'    <td class="d-none d-md-table-cell cell-card" data-label="{label["investor"]}">'
+            f"{escape(row['investor_name'] or '')}</td>\n"
+            f'    <td class="text-nowrap" data-testid="row-region" data-label="{label["region"]}">'
+            f"{escape(row['region_name'] or '')}</td>\n"
+            f'    <td class="d-none d-lg-table-cell" data-label="{label["chain"]}">'
+            f"{escape(row['chain_name'] or '—')}</td>\n"
+            f'    <td data-label="{label["stage"]}" data-testid="row-stage">'
+            f'<span class="badge stage-{escape(stage)} text-white">{stage_label}</span>{chip}</td>\n'
+            f'    <td class="num" data-label="{label["amount"]}">'
+            f"{format_wan(row['planned_investment'])}</td>\n"
+            f'    <td class="d-none d-md-table-cell text-nowrap" data-label="{label["signed"]}">'
+            f"{signed.isoformat() if signed else '—'}</td>\n"
+            f'    <td class="d-none d-lg-table-cell text-nowrap" data-label="{label["registered"]}">'
+            f"{registered.isoformat() if registered else ''}</td>\n"
+            f"{actions}"
+            "  </tr>\n"
+            f"{panel}"
+            "</tbody>\n"
+        )
+    return mark_safe("".join(shown))  # noqa: S308 (every text in it escaped above)
 
 
 @login_required
@@ -173,7 +244,8 @@ def project_list(request: HttpRequest) -> HttpResponse:
     ids = qs.values_list("pk", flat=True)
     paginator = CappedPaginator(ids, PAGE_SIZE, count=totals["count"], capped=totals["capped"])
     page = paginator.get_page(request.GET.get("page"))
-    page.object_list = _shown_rows(selectors.project_rows(page.object_list))
+    page.object_list = selectors.project_rows(page.object_list)
+    editor = can_edit(request.user)
     params = views.params
     sort_value = params.get("sort", "") if not filterset.errors.get("sort") else ""
     return render(
@@ -182,8 +254,9 @@ def project_list(request: HttpRequest) -> HttpResponse:
         {
             **_filter_form_context(filterset, params),
             "page": page,
+            "rows_html": _rows_html(page.object_list, can_edit=editor),
             "totals": totals,
-            "can_edit": can_edit(request.user),
+            "can_edit": editor,
             # The filters and sort in force (a saved view's too), for the export links.
             "export_query": views.query,
             "export_url": reverse("imports:export", args=["projects"]),
@@ -744,13 +817,16 @@ def my_work(request: HttpRequest) -> HttpResponse:
 
 # --- quick actions on a row of /projects/ (htmx): the same forms and services as the detail page --
 def _row(request: HttpRequest, project: Project, **context) -> HttpResponse:
-    """One row of the list (its <tbody>), read as the list reads it, with a panel or a notice."""
-    (row,) = _shown_rows(selectors.project_rows(Project.objects.filter(pk=project.pk).values("pk")))
-    return render(
-        request,
-        "projects/_list_rows.html",
-        {"rows": [row], "can_edit": can_edit(request.user), **context},
-    )
+    """One row of the list (its <tbody>), read as the list reads it, with a panel or a notice
+    (templates/projects/_quick_panel.html: `panel` "followup" or "stage" with its form, or `done`)."""
+    (row,) = selectors.project_rows(Project.objects.filter(pk=project.pk).values("pk"))
+    row_id = str(row["pk"])
+    panel = ""
+    if context:
+        panel = render_to_string(
+            "projects/_quick_panel.html", {"project": row, "row_id": row_id, **context}, request
+        )
+    return HttpResponse(_rows_html([row], can_edit=can_edit(request.user), panel=panel))
 
 
 @login_required

@@ -38,14 +38,18 @@ def with_pk(url: str, pk) -> str:
 
 @register.simple_tag(takes_context=True)
 def query_with(context, **changes) -> str:
-    """The current query string with some parameters replaced (for pagination and sorting links)."""
-    params = context["request"].GET.copy()
-    for key, value in changes.items():
-        if value in (None, ""):
-            params.pop(key, None)
-        else:
-            params[key] = value
-    return "?" + urlencode(sorted((k, v) for k in params for v in params.getlist(k)))
+    """The current query string with some parameters replaced (for pagination and sorting links):
+    those named in `changes` get its value, or go when it is None or "". Pairs are read from the
+    request's query as they are (a list page writes ten of these links: copying the QueryDict,
+    a deep copy, for each was most of their cost)."""
+    pairs = [
+        (key, value)
+        for key, values in context["request"].GET.lists()
+        if key not in changes
+        for value in values
+    ]
+    pairs += [(key, value) for key, value in changes.items() if value not in (None, "")]
+    return "?" + urlencode(sorted(pairs))
 
 
 @register.simple_tag(takes_context=True)
@@ -87,8 +91,8 @@ GREEN_CHIP = ("bg-green-lt", gettext_noop("Green light"))
 @register.simple_tag
 def light_chip(light: str, reason: str, since=None) -> str:
     """The 亮灯 chip of a project's `light`, titled with its reason's label and the day it was lit
-    ("" when no light). templates/includes/light_chip.html writes it for a project or a row, and
-    projects.views._cards_html into each lit board card."""
+    ("" when no light). templates/includes/light_chip.html writes it for a project, and
+    projects.views._cards_html and _rows_html into each lit board card and list row."""
     if not light:
         return ""
     css, label = LIGHT_CHIPS.get(light, GREEN_CHIP)

@@ -155,6 +155,22 @@ def test_html_in_a_project_name_is_shown_escaped(client, demo_users, reference_d
     assert "<img src=x" not in body and "&lt;img src=x onerror=alert(1)&gt;项目" in body
 
 
+def test_html_in_a_project_name_is_shown_escaped_in_the_list_and_its_quick_row(
+    client, demo_users, reference_data
+):
+    # The list's rows are written in Python (projects.views._rows_html), not by the template's
+    # autoescaping: the name and the investor's name are escaped there, on the page and in the
+    # row a quick action swaps in.
+    investor = make_enterprise('A&B <b>"投资"</b>公司')
+    project = make_project(name='<script>alert("x")</script> & 项目', investor=investor)
+    client.force_login(demo_users["city_staff"])
+    for url in ("/projects/", f"/projects/{project.pk}/quick/row/"):
+        body = client.get(url).content.decode()
+        assert "<script>alert" not in body and "<b>" not in body, url
+        assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; 项目</a>" in body, url
+        assert "A&amp;B &lt;b&gt;&quot;投资&quot;&lt;/b&gt;公司</td>" in body, url
+
+
 def test_first_report_first_talk_conflict_is_visible_to_both_counties_and_city_decides(
     client, demo_users, reference_data
 ):
