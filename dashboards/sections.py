@@ -143,7 +143,7 @@ def indicators(*, period: Period, region: Region | None, user) -> list[dict]:
     for p in chain_indicator_progress(year=period.year):
         row = p.as_dict()
         row["bar_percent"] = p.bar_percent
-        row["url"] = reverse("chains:detail", args=[p.indicator.chain_id]) + "#indicators"
+        row["url"] = reverse("chains:detail", args=[p.chain_id]) + "#indicators"
         out.append(row)
     return out
 
