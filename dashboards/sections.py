@@ -14,6 +14,8 @@ CPU than the database took to answer them (issue 19, docs/PERFORMANCE.md). Value
 - 督办: the overdue items the user may see (the same rule: SupervisionItem keeps its project's
   region, lights' scope rule), oldest due first, each project's name a scalar subquery by id; a
   second statement counts them only when there are more than the panel shows;
+- 亮灯: today's from lights.LightTally (one statement), a past day's from lights.selectors.
+  light_counts_on;
 - indicators: chains.selectors.chain_indicator_progress.
 
 A project the user may not open (another county's, for a county user) shows as a masked row with
@@ -32,7 +34,6 @@ from django.utils.translation import gettext as _
 
 from chains.selectors import chain_indicator_progress
 from core.models import Region
-from lights.models import LightTally
 from lights.selectors import UNFINISHED, light_counts_on
 from projects.models import Light, Stage
 from rollups.models import counted_agreement_kinds
@@ -152,6 +153,10 @@ def _list_link(base: str, **params) -> str:
     return base + "?" + urlencode(params)
 
 
+# Today's 亮灯 per region and light of the projects in a stage (lights.LightTally).
+LIGHT_TALLY_SQL = "SELECT region_id, light, count FROM lights_lighttally WHERE stage = %s"
+
+
 def light_day(period: Period | None):
     """The past day a dashboard's 亮灯 card reads the light history for; None: today's lights."""
     return period.end if period is not None and period.end < timezone.localdate() else None
@@ -179,10 +184,11 @@ def light_cards(
         regions = [r for r in regions if r.code != CITY_CODE]
     day = light_day(period)
     if day is None:
-        tallies = LightTally.objects.filter(stage=Stage.SIGNED)
-        if region is not None:
-            tallies = tallies.filter(region_id=region.pk)
-        counts = {(t.region_id, t.light): t.count for t in tallies}
+        rows = fetch(
+            LIGHT_TALLY_SQL + (" AND region_id = %s" if region is not None else ""),
+            [str(Stage.SIGNED), *([region.pk] if region is not None else [])],
+        )
+        counts = {(region_id, light): n for region_id, light, n in rows}
         by_history = {}
     else:
         counts = light_counts_on(day, stage=Stage.SIGNED)
