@@ -16,6 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -25,7 +26,7 @@ from core.models import ChainLink, IndustryChain, Region
 from enterprises.models import ChainLeaderRole, Enterprise, IndustrialPark, SupplierLink
 from projects.models import Project, Stage
 
-from .models import ChainIndicator, ChainTarget
+from .models import ChainTarget
 
 # A project on a link fills it from production on; earlier live stages "would fill it".
 FILLING_STAGES = (Stage.PRODUCING, Stage.AT_CAPACITY)
@@ -439,8 +440,16 @@ def chain_leader_local_rates() -> list[dict]:
 # --- indicators --------------------------------------------------------------------------------
 @dataclass
 class IndicatorProgress:
-    indicator: ChainIndicator
-    readings: list
+    """A chain programme's indicator (its chain, target and unit) with its latest reading."""
+
+    chain_id: int
+    chain_code: str
+    chain_name: str
+    programme: str
+    name: str
+    unit: str
+    target_value: Decimal
+    target_year: int | None
     latest_year: int | None
     latest_value: Decimal | None
 
@@ -448,26 +457,46 @@ class IndicatorProgress:
     def percent(self) -> Decimal | None:
         if self.latest_value is None:
             return None
-        return percent(self.latest_value, self.indicator.target_value)
+        return percent(self.latest_value, self.target_value)
 
     @property
     def bar_percent(self) -> int:
         return min(100, int(self.percent or 0))
 
     def as_dict(self) -> dict:
-        i = self.indicator
         return {
-            "chain": i.chain.code,
-            "chain_name": i.chain.name,
-            "programme": i.programme,
-            "name": i.name,
-            "unit": i.unit,
-            "target": i.target_value,
-            "target_year": i.target_year,
+            "chain": self.chain_code,
+            "chain_name": self.chain_name,
+            "programme": self.programme,
+            "name": self.name,
+            "unit": self.unit,
+            "target": self.target_value,
+            "target_year": self.target_year,
             "latest_year": self.latest_year,
             "latest_value": self.latest_value,
             "percent": self.percent,
         }
+
+
+# Every indicator (of a chain: {chain}) with its chain and its latest reading (up to a year:
+# {upto}; readings are unique per indicator and year), in the chain page's order.
+INDICATOR_SQL = (
+    "SELECT i.chain_id, c.code, c.name, i.programme, i.name, i.unit, i.target_value, "
+    "i.target_year, r.year, r.value FROM chains_chainindicator i "
+    "JOIN core_industrychain c ON c.id = i.chain_id "
+    "LEFT JOIN chains_chainindicatorreading r ON r.indicator_id = i.id AND r.year = "
+    "(SELECT max(l.year) FROM chains_chainindicatorreading l WHERE l.indicator_id = i.id{upto})"
+    "{chain} ORDER BY c.sort_order, i.sort_order, i.name"
+)
+_PLACES = Decimal("0.0001")  # ChainIndicator.target_value's and the readings' decimal places
+
+
+def _decimal(value) -> Decimal | None:
+    """A decimal column read on a plain cursor: PostgreSQL gives the Decimal the ORM would; SQLite
+    (the embedded default) an int or a float, made that Decimal."""
+    if value is None or isinstance(value, Decimal):
+        return value
+    return Decimal(repr(value)).quantize(_PLACES)
 
 
 def chain_indicator_progress(
@@ -476,24 +505,33 @@ def chain_indicator_progress(
     """Each chain indicator with its latest reading (up to `year` if given) against its target.
 
     Meant for the chain page and the city dashboard: `[p.as_dict() for p in
-    chain_indicator_progress()]` gives plain values. Two queries whatever the number of indicators.
-    """
-    qs = ChainIndicator.objects.select_related("chain").prefetch_related("readings")
-    if chain is not None:
-        qs = qs.filter(chain=chain)
-    out = []
-    for indicator in qs.order_by("chain__sort_order", "sort_order", "name"):
-        readings = [r for r in indicator.readings.all() if year is None or r.year <= year]
-        latest = readings[-1] if readings else None
-        out.append(
-            IndicatorProgress(
-                indicator=indicator,
-                readings=readings,
-                latest_year=latest.year if latest else None,
-                latest_value=latest.value if latest else None,
-            )
+    chain_indicator_progress()]` gives plain values. One fixed statement on a plain cursor
+    (PostgreSQL and SQLite alike), whatever the number of indicators and readings: the city
+    dashboard reads it on every request, and building the ORM's two queries (the indicators, their
+    readings prefetched) cost more CPU than the database took to answer (issue 19)."""
+    sql = INDICATOR_SQL.format(
+        upto=" AND l.year <= %s" if year is not None else "",
+        chain=" WHERE i.chain_id = %s" if chain is not None else "",
+    )
+    params = [*([year] if year is not None else []), *([chain.pk] if chain is not None else [])]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [
+        IndicatorProgress(
+            chain_id=chain_id,
+            chain_code=code,
+            chain_name=chain_name,
+            programme=programme,
+            name=name,
+            unit=unit,
+            target_value=_decimal(target),
+            target_year=target_year,
+            latest_year=latest_year,
+            latest_value=_decimal(latest),
         )
-    return out
+        for chain_id, code, chain_name, programme, name, unit, target, target_year, latest_year, latest in rows
+    ]
 
 
 def today() -> dt.date:

@@ -1,13 +1,22 @@
 """Dashboard sections beyond the rollup figures: the period's top 10 signed projects, the latest
-events and what they signed, and the chain indicators against target.
+events and what they signed, the 督办 panel, the 亮灯 cards and the chain indicators against target.
 
-Each reads a bounded number of rows with a fixed number of queries, whatever the data size:
+Each reads a bounded number of rows with one fixed statement, whatever the data size. The top
+projects, the events and the 督办 panel are plain SQL on a cursor (dashboards.reads.fetch, the
+reader the rollup figures use; PostgreSQL and SQLite alike): building the ORM's queries cost more
+CPU than the database took to answer them (issue 19, docs/PERFORMANCE.md). Values are parameters.
 - top projects: one index walk with LIMIT (the partial index `project_signed_by_investment`, see
-  projects/migrations) plus one query asking accounts.scoping which of those ten the user may open
-  (an EXISTS over the scope in the same statement was tried: PostgreSQL hashes the whole scope, a
-  scan of the projects table that grows with it);
-- events: one grouped query over the signings of the events in the period (events are few);
-- indicators: chains.selectors.chain_indicator_progress (two queries).
+  projects/migrations), under the caliber's SQL rule (rollups.refresh.signed_counts_sql, the one
+  the rollups count by). Which of the ten the user may open is answered from the rows themselves
+  (region, confidential flag) by dashboards.reads.cell_scope, the projects' rule of
+  accounts.scoping, without asking the database again;
+- events: one grouped statement over the signings of the events in the period (events are few);
+- 督办: the overdue items the user may see (the same rule: SupervisionItem keeps its project's
+  region, lights' scope rule), oldest due first, each project's name a scalar subquery by id; a
+  second statement counts them only when there are more than the panel shows;
+- 亮灯: today's from lights.LightTally (one statement), a past day's from lights.selectors.
+  light_counts_on;
+- indicators: chains.selectors.chain_indicator_progress.
 
 A project the user may not open (another county's, for a county user) shows as a masked row with
 its region and amount, as the event pages do: county officials read every region's aggregated
@@ -19,26 +28,35 @@ from __future__ import annotations
 from decimal import Decimal
 from urllib.parse import urlencode
 
-from django.db.models import Count, OuterRef, Subquery, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.scoping import scope_projects
 from chains.selectors import chain_indicator_progress
 from core.models import Region
 from core.periods import Period
-from events.models import Signing
-from lights.models import LightTally
-from lights.selectors import light_counts_on, overdue_panel_items
-from projects.models import Light, Project, Stage, counts_as_signed
+from lights.selectors import UNFINISHED, light_counts_on
+from projects.models import Light, Stage
 from rollups.models import counted_agreement_kinds
+from rollups.refresh import signed_counts_sql
 
+from .reads import cell_scope, fetch
 from .selectors import CITY_CODE, measure_url
 
 TOP_PROJECTS = 10
 RECENT_EVENTS = 8
 SUPERVISION_ROWS = 8
+
+
+# The period's largest signed projects under the caliber ({counted}: rollups.refresh.
+# signed_counts_sql), in the order of the partial index project_signed_by_investment.
+TOP_SQL = (
+    "SELECT p.id, p.name, p.region_id, r.name, p.signed_on, p.planned_investment, "
+    "p.is_confidential FROM projects_project p JOIN core_region r ON r.id = p.region_id "
+    "WHERE NOT p.is_deleted AND p.signed_on IS NOT NULL AND p.signed_on >= %s "
+    "AND p.signed_on <= %s{region} AND {counted} "
+    "ORDER BY p.planned_investment DESC, p.id DESC LIMIT %s"
+)
 
 
 def top_projects(
@@ -48,47 +66,31 @@ def top_projects(
     the signed figures count under the caliber (口径), like the list its link opens. `kinds`: the
     caliber's agreement kinds when the caller has read them already (the dashboard's status)."""
     kinds = counted_agreement_kinds() if kinds is None else kinds
-    qs = Project.objects.filter(
-        counts_as_signed(kinds),
-        signed_on__gte=period.start,
-        signed_on__lte=period.end,
+    sql = TOP_SQL.format(
+        region=" AND p.region_id = %s" if region is not None else "",
+        counted=signed_counts_sql("p", tuple(kinds)),
     )
-    if region is not None:
-        qs = qs.filter(region_id=region.pk)
-    rows = list(
-        qs.order_by("-planned_investment", "-id").values(
-            "id",
-            "name",
-            "region_id",
-            "region__name",
-            "signed_on",
-            "planned_investment",
-            "stage",
-        )[:TOP_PROJECTS]
-    )
-    ids = [r["id"] for r in rows]
-    # Which of them the user may open: asked of the database only when the scope narrows the
-    # projects at all (scope_projects hands a city role's queryset back as it was given).
-    listed = Project.objects.filter(pk__in=ids).order_by()
-    scoped = scope_projects(listed, user)
-    if not ids:
-        visible = set()
-    elif scoped is listed:
-        visible = set(ids)
-    else:
-        visible = set(scoped.values_list("pk", flat=True))
+    params = [period.start, period.end, *([region.pk] if region is not None else []), TOP_PROJECTS]
+    # Which of them the user may open: the projects' scope rule, applied to the rows read.
+    seen = cell_scope(user)
     items = []
-    for rank, row in enumerate(rows, start=1):
-        shown = row["id"] in visible
+    for rank, (pk, name, region_id, region_name, signed_on, amount, confidential) in enumerate(
+        fetch(sql, params), start=1
+    ):
+        shown = (
+            seen is not None
+            and seen.region_id in (None, region_id)
+            and not (seen.public_only and confidential)
+        )
         items.append(
             {
                 "rank": rank,
                 "visible": shown,
-                "name": row["name"] if shown else _("(a project of another region)"),
-                "url": reverse("projects:detail", args=[row["id"]]) if shown else None,
-                "region": row["region__name"],
-                "signed_on": row["signed_on"],
-                "amount": row["planned_investment"],
+                "name": name if shown else _("(a project of another region)"),
+                "url": reverse("projects:detail", args=[pk]) if shown else None,
+                "region": region_name,
+                "signed_on": signed_on,
+                "amount": amount,
             }
         )
     scope = {"region": region.code} if region else {}
@@ -98,35 +100,38 @@ def top_projects(
     }
 
 
+# The latest events of a period that signed projects ({join} / {region}: a county's signings).
+EVENTS_SQL = (
+    "SELECT s.event_id, e.title, e.start_on, e.place_city, count(DISTINCT s.project_id), "
+    "sum(s.amount) FROM events_signing s JOIN events_promotionevent e ON e.id = s.event_id{join} "
+    "WHERE e.end_on >= %s AND e.start_on <= %s{region} "
+    "GROUP BY s.event_id, e.title, e.start_on, e.place_city "
+    "ORDER BY e.start_on DESC, s.event_id DESC LIMIT %s"
+)
+
+
 def recent_events(*, period: Period, region: Region | None, user) -> list[dict]:
     """The latest events in the period that signed projects, newest first: number of projects
     signed there and their amount at signing (万元). On a county dashboard, that county's signings.
 
     Event titles and totals are not confidential (events are public news; the event pages show
     every signed-in user the totals), so `user` does not narrow them."""
-    qs = Signing.objects.filter(
-        event__isnull=False,
-        event__start_on__lte=period.end,
-        event__end_on__gte=period.start,
+    sql = EVENTS_SQL.format(
+        join=" JOIN projects_project p ON p.id = s.project_id" if region is not None else "",
+        region=" AND p.region_id = %s" if region is not None else "",
     )
-    if region is not None:
-        qs = qs.filter(project__region_id=region.pk)
-    rows = (
-        qs.values("event_id", "event__title", "event__start_on", "event__place_city")
-        .annotate(projects=Count("project_id", distinct=True), amount=Sum("amount"))
-        .order_by("-event__start_on", "-event_id")[:RECENT_EVENTS]
-    )
+    params = [period.start, period.end, *([region.pk] if region is not None else []), RECENT_EVENTS]
     return [
         {
-            "id": row["event_id"],
-            "title": row["event__title"],
-            "date": row["event__start_on"],
-            "place": row["event__place_city"],
-            "projects": row["projects"],
-            "amount": row["amount"] or Decimal(0),
-            "url": reverse("events:detail", args=[row["event_id"]]),
+            "id": event_id,
+            "title": title,
+            "date": start_on,
+            "place": place,
+            "projects": projects,
+            "amount": amount or Decimal(0),
+            "url": reverse("events:detail", args=[event_id]),
         }
-        for row in rows
+        for event_id, title, start_on, place, projects, amount in fetch(sql, params)
     ]
 
 
@@ -139,13 +144,17 @@ def indicators(*, period: Period, region: Region | None, user) -> list[dict]:
     for p in chain_indicator_progress(year=period.year):
         row = p.as_dict()
         row["bar_percent"] = p.bar_percent
-        row["url"] = reverse("chains:detail", args=[p.indicator.chain_id]) + "#indicators"
+        row["url"] = reverse("chains:detail", args=[p.chain_id]) + "#indicators"
         out.append(row)
     return out
 
 
 def _list_link(base: str, **params) -> str:
     return base + "?" + urlencode(params)
+
+
+# Today's 亮灯 per region and light of the projects in a stage (lights.LightTally).
+LIGHT_TALLY_SQL = "SELECT region_id, light, count FROM lights_lighttally WHERE stage = %s"
 
 
 def light_day(period: Period | None):
@@ -175,10 +184,11 @@ def light_cards(
         regions = [r for r in regions if r.code != CITY_CODE]
     day = light_day(period)
     if day is None:
-        tallies = LightTally.objects.filter(stage=Stage.SIGNED)
-        if region is not None:
-            tallies = tallies.filter(region_id=region.pk)
-        counts = {(t.region_id, t.light): t.count for t in tallies}
+        rows = fetch(
+            LIGHT_TALLY_SQL + (" AND region_id = %s" if region is not None else ""),
+            [str(Stage.SIGNED), *([region.pk] if region is not None else [])],
+        )
+        counts = {(region_id, light): n for region_id, light, n in rows}
         by_history = {}
     else:
         counts = light_counts_on(day, stage=Stage.SIGNED)
@@ -203,32 +213,53 @@ def light_cards(
     return cards
 
 
+# The overdue 督办 items a user may see ({scope}: dashboards.reads.cell_scope's rule), oldest due
+# first, each with its project's name (any project's, soft-deleted too) read by id.
+SUPERVISION_FROM = (
+    "FROM lights_supervisionitem i{join} WHERE i.status IN ({statuses}) AND i.due_on < %s{scope}"
+)
+SUPERVISION_SQL = (
+    "SELECT i.id, i.region_id, i.due_on, "
+    "(SELECT p.name FROM projects_project p WHERE p.id = i.project_id) "
+    "{source} ORDER BY i.due_on, i.id LIMIT %s"
+)
+
+
 def supervision_panel(*, user, regions: list[Region] | None = None) -> dict:
     """The city dashboard's 督办 panel: overdue items the user may see, oldest due first. One
-    bounded query: the items (scoped by their own region column) as values, with their projects'
-    names, each a scalar subquery by id (no join of the projects table); a second one counts them
-    only when there are more than the panel shows. Their regions come from `regions` (the page's,
+    bounded statement (the items scoped by their own region column, their projects' names each a
+    scalar subquery by id: no join of the projects table); a second one counts them only when
+    there are more than the panel shows. Their regions come from `regions` (the page's,
     dashboards.selectors.all_regions), read here only when not given."""
-    overdue = overdue_panel_items(user=user)
-    name = Project.all_objects.filter(pk=OuterRef("project_id")).values("name")[:1]
-    items = list(
-        overdue.annotate(project_name=Subquery(name))
-        .order_by("due_on", "id")
-        .values("pk", "region_id", "due_on", "project_name")[: SUPERVISION_ROWS + 1]
+    url = reverse("lights:supervision_list") + "?status=overdue"
+    seen = cell_scope(user)
+    if seen is None:
+        return {"count": 0, "items": [], "url": url}
+    source = SUPERVISION_FROM.format(
+        join=" JOIN projects_project c ON c.id = i.project_id" if seen.public_only else "",
+        statuses=", ".join("%s" for _status in UNFINISHED),
+        scope=(" AND i.region_id = %s" if seen.region_id is not None else "")
+        + (" AND NOT c.is_confidential" if seen.public_only else ""),
     )
-    count = len(items) if len(items) <= SUPERVISION_ROWS else overdue.count()
+    params = [*(str(status) for status in UNFINISHED), timezone.localdate()]
+    params += [seen.region_id] if seen.region_id is not None else []
+    items = [
+        {"pk": pk, "region_id": region_id, "due_on": due_on, "project_name": name or ""}
+        for pk, region_id, due_on, name in fetch(
+            SUPERVISION_SQL.format(source=source), [*params, SUPERVISION_ROWS + 1]
+        )
+    ]
+    if len(items) <= SUPERVISION_ROWS:
+        count = len(items)
+    else:
+        count = fetch(f"SELECT count(*) {source}", params)[0][0]
     items = items[:SUPERVISION_ROWS]
     if regions is None:
         regions = list(Region.objects.filter(pk__in={i["region_id"] for i in items}))
     by_id = {r.pk: r for r in regions}
     for item in items:
         item["region"] = by_id.get(item["region_id"])
-        item["project_name"] = item["project_name"] or ""
-    return {
-        "count": count,
-        "items": items,
-        "url": reverse("lights:supervision_list") + "?status=overdue",
-    }
+    return {"count": count, "items": items, "url": url}
 
 
 def sections(

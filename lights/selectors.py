@@ -76,14 +76,6 @@ def supervision_counts(*, user, today=None) -> dict[str, int]:
     )
 
 
-def overdue_panel_items(*, user, today=None) -> QuerySet[SupervisionItem]:
-    """Overdue items without the project join (the dashboard's panel reads names by id)."""
-    today = today or timezone.localdate()
-    return scope(SupervisionItem.objects.all(), user).filter(
-        status__in=UNFINISHED, due_on__lt=today
-    )
-
-
 def light_counts_on(day: dt.date, *, stage: str | None = None) -> dict[tuple[int, str], int]:
     """{(region id, light): number of projects} with a red or yellow light on `day`, by the light
     history (projects.models.lights_in_force_on), optionally only those then in `stage`. Every

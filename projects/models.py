@@ -432,7 +432,7 @@ def counts_as_signed(kinds: Iterable[str]) -> Q:
     rollups.models.SigningCaliber): one of the project's signing records is of a counted kind, or
     it has none and formal contracts count (a project moved to "signed" on its page or by an
     import was signed by contract). The rule the rollups' SQL applies (rollups.refresh
-    ._signed_counts); the project list filters with it so a dashboard's signed figure and the
+    .signed_counts_sql); the project list filters with it so a dashboard's signed figure and the
     list behind it agree."""
     kinds = list(kinds)
     # The signings live in the events app, above this one: reached through the reverse relation.

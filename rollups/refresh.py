@@ -121,7 +121,7 @@ def _same_cell(a: str, b: str) -> str:
     return " AND ".join(parts)
 
 
-def _signed_counts(project: str, kinds: tuple[str, ...]) -> str:
+def signed_counts_sql(project: str, kinds: tuple[str, ...]) -> str:
     """SQL condition: the project (table or alias `project`) counts as signed under the caliber
     `kinds` — one of its signing records is of a counted kind, or it has none and a project with
     no signing record counts (NO_SIGNING_RECORD_KIND). Two probes of the signings' project index."""
@@ -152,7 +152,7 @@ def _counts(measure: str, project: str, kinds: tuple[str, ...]) -> str:
     models.measure_applies); a verified claim for the verified measures (issue 21)."""
     parts = []
     if measure.startswith("signed"):
-        parts.append(_signed_counts(project, kinds))
+        parts.append(signed_counts_sql(project, kinds))
     if measure == "signed_started":
         parts.append(f"{project}.started_on IS NOT NULL")
     band = SIZE_BANDS.get(measure)

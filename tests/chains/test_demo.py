@@ -40,9 +40,7 @@ def test_geely_park_has_27_enterprises_and_60_supporting_enterprises(demo):
 
 def test_methanol_11155_indicators(demo):
     progress = chain_indicator_progress(chain=IndustryChain.objects.get(code="methanol"))
-    assert [
-        (p.indicator.name, p.indicator.unit, int(p.indicator.target_value)) for p in progress
-    ] == [
+    assert [(p.name, p.unit, int(p.target_value)) for p in progress] == [
         ("绿色甲醇制备", "万吨", 100),
         ("甲醇乘用车", "万辆", 10),
         ("甲醇加注站", "座", 100),
