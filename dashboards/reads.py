@@ -26,7 +26,7 @@ took to answer, docs/PERFORMANCE.md); they run on PostgreSQL and SQLite. Values 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -308,7 +308,7 @@ def sums(
     live, snapshot = TABLES[table]
     if scope is None:
         return [] if by else [(None,) * len(measures)]
-    select, group, joins = [], [], []
+    select, group, joins, names = [], [], [], []
     for dim in by:
         if dim == "month":
             select.append("m.month")
@@ -318,6 +318,7 @@ def sums(
             alias = f"ref_{dim}"
             joins.append(f" LEFT JOIN {ref} {alias} ON {alias}.id = m.{column}")
             select += [f"{alias}.{key}", f"{alias}.name"]
+            names.append(len(select) - 1)
             group += [f"m.{column}", f"{alias}.{key}", f"{alias}.name"]
     select += [f"sum(m.{c})" for c in measures]
     where, params = ["1 = 1"], []
@@ -350,7 +351,7 @@ def sums(
     sql = f"SELECT {', '.join(select)} FROM {source} m{''.join(joins)} WHERE {' AND '.join(where)}"
     if group:
         sql += f" GROUP BY {', '.join(group)} ORDER BY {', '.join(group)}"
-    return fetch(sql, [*source_params, *params])
+    return fetch(sql, [*source_params, *params], texts=names)
 
 
 STAGE_SQL = (
@@ -370,14 +371,18 @@ def stage_sums(scope: Scope) -> dict[str, tuple]:
     return {stage: (n, amount) for stage, n, amount in rows}
 
 
-def fetch(sql: str, params: Sequence) -> list[tuple]:
+def fetch(sql: str, params: Sequence, *, texts: Collection[int] = ()) -> list[tuple]:
     """The rows of a fixed statement on a plain cursor, as PostgreSQL gives them (on SQLite, the
-    embedded default, dates come as text and sums of amounts as floats: converted)."""
+    embedded default, dates come as text and sums of amounts as floats: converted). `texts`: the
+    positions of the columns that hold names or titles, left as they come (a project named
+    "2024-05-01" stays a name)."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     if connection.vendor != "postgresql":
-        rows = [tuple(_from_sqlite(v) for v in row) for row in rows]
+        rows = [
+            tuple(v if i in texts else _from_sqlite(v) for i, v in enumerate(row)) for row in rows
+        ]
     return rows
 
 

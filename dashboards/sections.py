@@ -75,7 +75,7 @@ def top_projects(
     seen = cell_scope(user)
     items = []
     for rank, (pk, name, region_id, region_name, signed_on, amount, confidential) in enumerate(
-        fetch(sql, params), start=1
+        fetch(sql, params, texts=(1, 3)), start=1
     ):
         shown = (
             seen is not None
@@ -131,7 +131,7 @@ def recent_events(*, period: Period, region: Region | None, user) -> list[dict]:
             "amount": amount or Decimal(0),
             "url": reverse("events:detail", args=[event_id]),
         }
-        for event_id, title, start_on, place, projects, amount in fetch(sql, params)
+        for event_id, title, start_on, place, projects, amount in fetch(sql, params, texts=(1, 3))
     ]
 
 
@@ -246,7 +246,7 @@ def supervision_panel(*, user, regions: list[Region] | None = None) -> dict:
     items = [
         {"pk": pk, "region_id": region_id, "due_on": due_on, "project_name": name or ""}
         for pk, region_id, due_on, name in fetch(
-            SUPERVISION_SQL.format(source=source), [*params, SUPERVISION_ROWS + 1]
+            SUPERVISION_SQL.format(source=source), [*params, SUPERVISION_ROWS + 1], texts=(3,)
         )
     ]
     if len(items) <= SUPERVISION_ROWS:
