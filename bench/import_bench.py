@@ -287,12 +287,15 @@ Separate processes, per sample: {split_detail}. Samples in order (s): {samples_t
 Status of this run at {rows:,} rows: **{"every row meets its budget" if all(met) else "not every row meets its budget (see the status column)"}**.
 
 How it works (imports/services.py, projects/services.py). The xlsx is read by python-calamine.
-The preview resolves every reference with one query per kind of lookup and validates every row
-with `validate_project` / `full_clean`, then stores its result with the batch: the preview shown to
-the user, every row's plan (objects as ids, imports/plan_codec.py) and the latest change-history
-id of the tables the plan depends on. The import, in whichever process it runs, loads that plan
-with one query per model it names and writes it without reading the file, unless those tables
-changed since the preview (then it checks the file again). New investors and new projects are
+The preview resolves every reference with one query per kind of lookup and checks every row
+(`validate_project` / `full_clean`: a new row on the project the import will write; an updated
+row as the ledger reads it and inside `project_bulk_apply`'s own rules as it works out the
+outbox keys), then stores its result with the batch: the preview shown to the user, every row's plan (objects as ids,
+imports/plan_codec.py, with each new row's pinyin keys) and the latest change-history id of the
+tables the plan depends on. The import, in whichever process it runs, loads that plan with one
+query per model it names (the projects to update locked, the history id read again) and writes
+it without reading the file or checking the rows again, unless those tables changed since the
+preview (then it checks the file again and the writers check every row). New investors and new projects are
 written by `bulk_create` and core.history's `bulk_create_with_history`, which copies their
 change-history records out of the rows just inserted (one statement per 2,000 rows; their
 StageChanges and ledger ids by `bulk_create`); updated projects by
@@ -303,20 +306,25 @@ a parameter (on PostgreSQL the first row casts each to its column's type), and o
 SELECT of their history. One outbox row per import. The same statements run on SQLite (`make
 run`; tests/imports/test_sqlite_import.py). No COPY.
 
-Why the time budgets are missed (issue #19 asks to say so with the measurement). Profiled at
-2,000 rows on 2,000 projects (cProfile, same machine, shared: load average 9-10), after the
-history copies and the VALUES-list updates: an update import spent 7.4 s, 6.3 s of it in
-`project_bulk_apply`, of which the rules in memory (locking read, `_ledger_moves`,
-`validate_project` / `full_clean`, the outbox keys) 4.1 s and the UPDATE with its history 1.3 s
-(preparing the parameters 0.4 s of it); Django's CASE WHEN `bulk_update` had taken most of the time
-(65 s of 79 s with 28 columns). A new-row import spent 12.2 s: `bulk_create` of the projects,
-investors and StageChanges 6.4 s (Django preparing 130,000 values, the database 2.2 s), pinyin
-keys 1.4 s; the history copies no longer show (simple-history built and inserted one historical
-instance per row: 4.6 s). The previews are the rest: every row's `validate_project`, the new
-rows' pinyin keys and `Project()` (built once per row since this change; they were built twice),
-the stored plan. The ratios are against a floor of 0.2 s at 2,000 rows (parse + COPY): the
-remaining cost is Django's per-row model and validation work on the one path both databases
-run.
+Why the time budgets are missed (issue #19 asks to say so with the measurement). CPU of the
+Python process (cProfile with a process-time clock, preview + import, 2,000 rows on 10,000
+projects; the clock's overhead inflates the figures about tenfold, most for what is called
+most often): a new-row run spent 12.5 s, of it Django's `bulk_create` of the projects, investors
+and StageChanges 4.3 s (preparing 130,000 values), `new_project` 2.6 s (a `Project()` per row at
+the preview and again at the import, the pinyin of each distinct name once: 1.3 s),
+`validate_project` 1.0 s (at the preview only), the new investors 1.0 s, the stored plan 1.0 s
+(written and read). An update run spent about 9-10 s: `project_bulk_apply`'s rules in memory
+3.7 s (at the preview, where they check what the import will write, 2.5 s; at the import,
+without checking again, 1.3 s), the planner (which checks the row as the ledger reads it) 2.3 s
+plus its check, the stored plan 1.2 s, StageChanges 0.6 s, the UPDATE with its history 0.2 s.
+Before the import carried the preview's checks (a new row validated twice and its pinyin
+derived twice; an updated row validated three times, the third at the import) the same runs
+spent 16.5 s and 15.3 s. Without the profiler, alternating old and new code on the same
+machine (medians of 4 runs each), 1.42 → 1.12 s of CPU for new rows and 1.53 → 1.06 s for
+updates, the import alone 0.80 → 0.55 s and 0.62 → 0.40 s; this bench at 10,000 rows on a calm
+machine (load average 1), one run each: new rows 7.20 → 6.44 s, updates 7.58 → 6.37 s, separate
+processes 7.36 → 6.72 s (medians). Under load the wall time is several times the CPU time. What remains is Django's per-row model and value work on the one path both
+databases run (a COPY could save part of the 4.3 s, on PostgreSQL alone).
 """
 
 

@@ -27,20 +27,34 @@ def dump(plans: list[RowPlan]) -> list[dict]:
     return [{name: _encode(getattr(plan, name)) for name in _ATTRS} for plan in plans]
 
 
-def load(stored: list[dict]) -> list[RowPlan]:
+def load(stored: list[dict], *, lock: tuple[str, ...] = ()) -> list[RowPlan]:
+    """The plans `dump` stored, their objects read again; those of the models labelled in
+    `lock` are read with SELECT … FOR UPDATE (inside the caller's transaction)."""
     wanted: dict[str, set[int]] = {}
     _collect(stored, wanted)
     found = {}
     for label, ids in wanted.items():
         model = apps.get_model(label)
-        loaded = model._base_manager.in_bulk(sorted(ids))
+        manager = model._base_manager
+        loaded = (manager.select_for_update() if label in lock else manager).in_bulk(sorted(ids))
         if len(loaded) != len(ids):
             raise Gone(label)
         found.update({(label, pk): obj for pk, obj in loaded.items()})
     return [RowPlan(**{name: _decode(row[name], found) for name in _ATTRS}) for row in stored]
 
 
+_PLAIN = frozenset({type(None), bool, int, str, float})
+
+
 def _encode(value):
+    # The common types by exact type first (a large plan holds tens of thousands of values).
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is list:
+        return [_encode(v) for v in value]
+    if kind is dict:
+        return {"$map": {_key(k): _encode(v) for k, v in value.items()}}
     if value is None or isinstance(value, bool | int | str | float):
         return value
     if isinstance(value, models.Model):
@@ -67,6 +81,8 @@ def _key(key) -> str:
 
 
 def _collect(value, wanted: dict[str, set[int]]) -> None:
+    if type(value) in _PLAIN:
+        return
     if isinstance(value, list):
         for v in value:
             _collect(v, wanted)
@@ -79,6 +95,8 @@ def _collect(value, wanted: dict[str, set[int]]) -> None:
 
 
 def _decode(value, found: dict):
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, list):
         return [_decode(v, found) for v in value]
     if not isinstance(value, dict):

@@ -29,6 +29,7 @@ from events.models import EventKind, PromotionEvent, Signing
 from events.services import check_can_edit_event, event_validate
 from projects.models import MILESTONE_FIELD, FundsInPlace, Project, Stage
 from projects.services import (
+    copy_project,
     funds_check_month,
     new_project,
     today,
@@ -297,8 +298,13 @@ PROJECT_HEADERS["investor"] = PROJECT_HEADERS["investor_name"]
 def plan_projects(
     table: Table, *, user, progress: Progress | None = None, writing: bool = False
 ) -> list[RowPlan]:
-    """`writing=True`: the plan is about to be applied by the services, which validate every new
-    row themselves (project_bulk_create), so new rows are not validated twice here."""
+    """A new row is checked here with validate_project on the very project project_bulk_create
+    will write (whose pinyin keys the plan keeps for the import); an updated row here as the
+    ledger reads it, and again by project_bulk_apply's rules on what the import will write,
+    which the preview runs for its outbox keys (`imports.services.mark_locked`). A stored plan
+    is imported without checking its rows again. `writing=True`: the plan is about to be
+    applied by the services, which check every new row themselves, so new rows are not checked
+    here."""
     refs = Refs()
     rows = parse_rows(table, PROJECT_COLUMNS, refs)
     investors = _investor_lookup(parsed for _plan, parsed in rows)
@@ -322,6 +328,7 @@ def plan_projects(
     seen: dict[tuple, int] = {}
     total = len(rows)
     day = today()
+    search_keys: dict[str, tuple[str, str]] = {}  # each distinct name's pinyin, once per file
     for i, (plan, parsed) in enumerate(rows, 1):
         if progress and i % 200 == 0:
             progress(i, total)
@@ -367,6 +374,7 @@ def plan_projects(
             user=user,
             validate=not (writing and not target),
             day=day,
+            search_keys=search_keys,
         )
     if progress:
         progress(total, total)
@@ -398,25 +406,39 @@ LOOKUP_SLICE = 10_000
 
 
 def _investor_lookup(parsed_rows) -> dict:
-    """Existing enterprises by normalised credit code and by normalised name."""
+    """Existing enterprises by normalised credit code and by normalised name, with each name
+    the file gives normalised once (`find_investor` looks them up)."""
     codes, names = set(), set()
+    normalized: dict[str, str] = {}
     for parsed in parsed_rows:
         if parsed.get("investor_credit_code"):
             codes.add(normalize_credit_code(parsed["investor_credit_code"]))
         if parsed.get("investor_name"):
-            names.add(normalize_name(parsed["investor_name"]))
+            names.add(_normalized(normalized, parsed["investor_name"]))
     by_code = {e.credit_code: e for e in Enterprise.objects.filter(credit_code__in=codes)}
     by_name: dict[str, list[Enterprise]] = {}
     for e in Enterprise.objects.filter(normalized_name__in=names).order_by("id"):
         by_name.setdefault(e.normalized_name, []).append(e)
-    return {"code": by_code, "name": by_name}
+    return {"code": by_code, "name": by_name, "normalized": normalized}
+
+
+def _normalized(names: dict[str, str], name: str) -> str:
+    """normalize_name(name), each distinct name once per file (`names` lives as long as it)."""
+    key = names.get(name)
+    if key is None:
+        key = names[name] = normalize_name(name)
+    return key
 
 
 def find_investor(investors: dict, name: str, code: str) -> Enterprise | None:
+    """The enterprise `investors` (from _investor_lookup, or a writer's own of the same shape)
+    knows by credit code, else by name."""
     code = normalize_credit_code(code) if code else ""
     if code and code in investors["code"]:
         return investors["code"][code]
-    candidates = investors["name"].get(normalize_name(name), [])
+    candidates = investors["name"].get(
+        _normalized(investors.setdefault("normalized", {}), name), []
+    )
     if code:
         # A name match with another credit code is a different company.
         candidates = [e for e in candidates if not e.credit_code or e.credit_code == code]
@@ -432,7 +454,9 @@ def _plan_project_row(
     user=None,
     validate: bool = True,
     day: dt.date | None = None,
+    search_keys: dict | None = None,
 ) -> None:
+    """One row's plan, checked by validate_project unless `validate` is false."""
     try:
         # Before matching, which drops invisible characters and would match it instead.
         check_name_characters(parsed.get("investor_name") or "")
@@ -467,7 +491,10 @@ def _plan_project_row(
             return
         # The very object project_bulk_create will write, checked by its validation.
         candidate = new_project(
-            by=user, row={**fields, "stage": stage, "investor": investor}, day=day
+            by=user,
+            row={**fields, "stage": stage, "investor": investor},
+            day=day,
+            search_keys=search_keys,
         )
         try:
             validate_project(candidate, relations_loaded=True, day=day)
@@ -476,9 +503,14 @@ def _plan_project_row(
                 plan.error(column, message)
             return
         plan.fields, plan.action, plan.project = fields, NEW, candidate
-        plan.extra.update(stage=stage, investor=investor)
+        # The import writes this row as checked here, with these keys (project_bulk_create).
+        plan.extra.update(
+            stage=stage,
+            investor=investor,
+            search_keys=[candidate.name_pinyin, candidate.name_initials],
+        )
         return
-    candidate = copy.copy(target)
+    candidate = copy_project(target)
     for key, value in fields.items():
         setattr(candidate, key, value)
     if investor is not None:
@@ -499,6 +531,9 @@ def _plan_project_row(
         return
     try:
         if validate:
+            # The ledger's own reading of the row (a 终止 row needs its date and reason, a
+            # date of a stage not reached is refused): stricter than project_bulk_apply's moves,
+            # whose rules the preview then runs on what the import writes (mark_locked).
             validate_project(candidate, db_constraints=False, relations_loaded=True, day=day)
     except ValidationError as exc:
         for column, message in _messages_by_column(exc, PROJECT_HEADERS):

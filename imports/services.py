@@ -10,6 +10,17 @@ someone changed those tables between the preview and the import. Projects, their
 ledger ids and funds rows are written in bulk (one statement per table and one for each table's
 change history); events and targets row by row.
 
+A project row is checked by the preview and not again by the import. The preview checks a new
+row with validate_project on the very project the import writes (and keeps its pinyin keys in
+the plan); an updated row as the ledger reads it (the planner) and with project_bulk_apply's own
+rules on what the import writes, in one pass that also works out the row's outbox keys
+(`mark_locked`). The import writes a stored plan with `checked=True`, so project_bulk_create and
+project_bulk_apply do not run validate_project again (their stage rules and lock checks still
+run). That holds only
+while nothing the plan read has changed: `_stored_plans` reads the projects to update locked and
+the watermark again after, and a plan that no longer holds is made again from the file, whose
+rows the writers then check themselves.
+
 Locked periods (issue 21): the preview marks the rows that would move figures of a locked period
 (`mark_locked`, the writers' own keys checked by rollups.locks), and the import then needs a
 correction reason; the bulk writers share one CorrectionNote, so each locked period lists one
@@ -313,22 +324,20 @@ def _row_keys(kind: str, plans: list[RowPlan], by) -> list[tuple[RowPlan, set[st
         for p in todo
         if p.action == NEW
     ]
+    # An updated row is checked here by the writer's own rules, all rows in one pass: a row it
+    # would refuse shows its error now, as the import would.
     updated = [p for p in todo if p.action == UPDATE]
-    while updated:
-        try:
-            keys = project_services.project_bulk_apply_keys(
-                by=by,
-                rows=[(p.target, p.extra.get("stage"), _update_fields(p)) for p in updated],
-                reason=IMPORT_REASON,
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            # The row the writer would refuse shows its error now, as the import would.
-            plan = updated.pop(getattr(exc, "row_index", 0))
-            for column, message in _errors_of(exc, kind):
+    keys_or_errors = project_services.project_bulk_apply_keys(
+        by=by,
+        rows=[(p.target, p.extra.get("stage"), _update_fields(p)) for p in updated],
+        reason=IMPORT_REASON,
+    )
+    for plan, keys in zip(updated, keys_or_errors, strict=True):
+        if isinstance(keys, Exception):
+            for column, message in _errors_of(keys, kind):
                 plan.error(column, message)
-            continue
-        out += zip(updated, keys, strict=True)
-        break
+        else:
+            out.append((plan, keys))
     return out
 
 
@@ -394,13 +403,26 @@ def _is_lock_refusal(exc: Exception) -> bool:
 
 
 def _stored_plans(batch: ImportBatch, watermark: list) -> list[RowPlan] | None:
-    """The preview's plans, when nothing they depend on was changed since; else None."""
+    """The preview's plans, when nothing they depend on was changed since; else None.
+
+    Called inside the import's transaction. The writers do not check the stored rows a second
+    time (`checked`), so the projects they update are read locked and the watermark is read
+    again after that: a change committed before the lock shows in it, a later one waits for the
+    import. (A plan of new rows only reads nothing a writer would check again.)"""
     if not batch.plan or batch.plan_watermark != watermark:
         return None
+    projects = batch.kind == Kind.PROJECTS
     try:
-        return plan_codec.load(batch.plan)
+        plans = plan_codec.load(batch.plan, lock=("projects.project",) if projects else ())
     except plan_codec.Gone:
         return None
+    if (
+        projects
+        and any(p.action == UPDATE for p in plans)
+        and batch.plan_watermark != _watermark(batch.pk, batch.kind)
+    ):
+        return None
+    return plans
 
 
 def batch_import(
@@ -436,6 +458,9 @@ def batch_import(
     try:
         with _gc_paused(), transaction.atomic(), _evidence_of(batch) as archive:
             plans = _stored_plans(batch, watermark)
+            # The preview checked the stored plan's rows, and nothing they read has changed
+            # (the projects kind's writers rely on it, _stored_plans).
+            checked = plans is not None
             if plans is None:
                 skipped_rows = (
                     {p["row"] for p in batch.plan if p["action"] == ERROR} if skip_errors else set()
@@ -458,7 +483,12 @@ def batch_import(
                 raise _Abort(plans)
             with history_reason(f"{IMPORT_REASON} #{batch.pk}"):
                 WRITERS[batch.kind](
-                    plans, batch=batch, by=by, progress=set_progress, correction=correction
+                    plans,
+                    batch=batch,
+                    by=by,
+                    progress=set_progress,
+                    correction=correction,
+                    checked=checked,
                 )
                 try:
                     evidence.attach_evidence(
@@ -536,7 +566,9 @@ def batch_import(
 def _each_row(applier):
     """A writer that applies the rows one at a time through `applier` (events, targets)."""
 
-    def write(plans: list[RowPlan], *, batch: ImportBatch, by, progress, correction=None) -> None:
+    def write(
+        plans: list[RowPlan], *, batch: ImportBatch, by, progress, correction=None, checked=False
+    ) -> None:
         context: dict = {}
         total = len(plans)
         for i, plan in enumerate(plans, 1):
@@ -629,15 +661,17 @@ PROJECT_SNAPSHOT_KEYS = [*planning.PROJECT_FIELD_KEYS, "investor", "stage"]
 
 
 def _write_projects(
-    plans: list[RowPlan], *, batch: ImportBatch, by, progress, correction=None
+    plans: list[RowPlan], *, batch: ImportBatch, by, progress, correction=None, checked=False
 ) -> None:
     """Every row in bulk: the new investors (enterprise_bulk_create), the new projects
     (project_bulk_create), the updated ones (project_bulk_apply, stage moves included) and the
-    ledger ids; each of them one statement plus one for its change history."""
+    ledger ids; each of them one statement plus one for its change history. `checked`: the
+    rows are the preview's, checked then (batch_import), so the writers do not check them again
+    and the new rows keep the pinyin keys the preview derived."""
     todo = [p for p in plans if p.action in (NEW, UPDATE)]
     # 1. New investors, each created once however many rows name it (matched among themselves
     # as the planner matches known ones: credit code, then name).
-    pending: dict = {"code": {}, "name": {}}
+    pending: dict = {"code": {}, "name": {}, "normalized": {}}
     groups: list[list[RowPlan]] = []
     for plan in todo:
         if plan.extra.get("investor") is not None:
@@ -648,7 +682,7 @@ def _write_projects(
             placeholder = Enterprise(
                 name=name,
                 credit_code=normalize_credit_code(code) if code else "",
-                normalized_name=normalize_name(name),
+                normalized_name=pending["normalized"].get(name) or normalize_name(name),
             )
             placeholder.group = []
             groups.append(placeholder.group)
@@ -681,9 +715,16 @@ def _write_projects(
             plan.extra["investor"] = investor
     # 2. New projects.
     new = [p for p in todo if p.action == NEW]
+    search_keys = {
+        p.fields["name"]: tuple(p.extra["search_keys"])
+        for p in new
+        if checked and p.extra.get("search_keys")
+    }
     with _rows_of(new, plans, Kind.PROJECTS):
         created = project_services.project_bulk_create(
             by=by,
+            checked=checked,
+            search_keys=search_keys,
             rows=[
                 {
                     **plan.fields,
@@ -707,7 +748,7 @@ def _write_projects(
         rows.append((plan.target, plan.extra.get("stage"), _update_fields(plan)))
     with _rows_of(updated, plans, Kind.PROJECTS):
         project_services.project_bulk_apply(
-            by=by, rows=rows, reason=IMPORT_REASON, correction=correction
+            by=by, rows=rows, reason=IMPORT_REASON, correction=correction, checked=checked
         )
     if not updated:
         batch.updated.pop("projects.project")
@@ -739,7 +780,7 @@ def _apply_enterprise(
 
 
 def _write_enterprises(
-    plans: list[RowPlan], *, batch: ImportBatch, by, progress, correction=None
+    plans: list[RowPlan], *, batch: ImportBatch, by, progress, correction=None, checked=False
 ) -> None:
     """New enterprises in bulk through enterprise_bulk_create; updated ones row by row."""
     new = [p for p in plans if p.action == NEW]
@@ -755,7 +796,7 @@ def _write_enterprises(
 
 
 def _write_funds(
-    plans: list[RowPlan], *, batch: ImportBatch, by, progress, correction=None
+    plans: list[RowPlan], *, batch: ImportBatch, by, progress, correction=None, checked=False
 ) -> None:
     """Every month's funds in bulk through funds_bulk_record."""
     todo = [p for p in plans if p.action in (NEW, UPDATE)]

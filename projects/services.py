@@ -3,16 +3,16 @@ and the admin's actions all come through here."""
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import CharField, Value
+from django.db.models import CharField, Value, prefetch_related_objects
+from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -129,7 +129,7 @@ def validate_project(
     def add(field: str, message: str) -> None:
         errors.setdefault(field, []).append(message)
 
-    project.name = (project.name or "").strip()
+    derive_checked_columns(project)
     if not project.name:
         add("name", _("Please enter the project name."))
     try:
@@ -194,11 +194,8 @@ def validate_project(
         if value and value.year < 1990:
             add(field, _("The date %(date)s is too far in the past.") % {"date": value})
 
-    # 补录: a project first reported after it was signed keeps its real registration date, later
-    # than its signing; the other milestones still run in order among themselves.
-    project.late_entry = bool(
-        project.signed_on and project.registered_on and project.signed_on < project.registered_on
-    )
+    # 补录 (late_entry, derive_checked_columns): the registration date may follow the signing;
+    # the other milestones still run in order among themselves.
     ordered = ORDERED_MILESTONES[1:] if project.late_entry else ORDERED_MILESTONES
     dated = [(f, getattr(project, f)) for f in ordered if getattr(project, f)]
     for (earlier, d1), (later, d2) in zip(dated, dated[1:], strict=False):
@@ -265,6 +262,18 @@ def validate_project(
 
 
 _RELATIONS = [f.name for f in Project._meta.concrete_fields if f.is_relation]
+
+
+def derive_checked_columns(project: Project) -> None:
+    """The columns validate_project derives as it checks: the name without surrounding spaces,
+    and 补录 (`late_entry`): a project first reported after it was signed keeps its real
+    registration date, later than its signing. The bulk writers call this alone for rows their
+    caller already checked with validate_project (`checked=True`), so a row is written as the
+    check left it."""
+    project.name = (project.name or "").strip()
+    project.late_entry = bool(
+        project.signed_on and project.registered_on and project.signed_on < project.registered_on
+    )
 
 
 def _all_loaded(fields: dict) -> bool:
@@ -398,10 +407,20 @@ def project_create(
     return project
 
 
-def new_project(*, by, row: dict, day: dt.date | None = None) -> Project:
+def new_project(
+    *,
+    by,
+    row: dict,
+    day: dt.date | None = None,
+    search_keys: dict[str, tuple[str, str]] | None = None,
+) -> Project:
     """The unsaved project project_bulk_create writes for one row (project_create's keyword
     arguments, `stage` included): defaults, owner and CNY equivalent filled in, not validated.
-    The import's preview checks this very object, so it shows what the import will write."""
+    The import's preview checks this very object, so it shows what the import will write.
+
+    `search_keys`: the caller's name -> (pinyin, initials) of the names it has met, filled in
+    here for a name it lacks (pinyin is most of a row's cost; a dict that lives as long as the
+    caller's call, so a name repeated in one ledger is converted once)."""
     fields = dict(row)
     stage = fields.pop("stage", None) or Stage.LEAD
     unknown = set(fields) - EDITABLE_FIELDS - {"dropped_on", "drop_reason"}
@@ -413,7 +432,13 @@ def new_project(*, by, row: dict, day: dt.date | None = None) -> Project:
         fields["owner"] = by
     project = Project(stage=stage, **fields)
     _apply_currency(project)
-    _derive_search_keys(project)
+    if search_keys is None:
+        _derive_search_keys(project)
+    else:
+        keys = search_keys.get(project.name)
+        if keys is None:
+            keys = search_keys[project.name] = pinyin_keys(project.name)
+        project.name_pinyin, project.name_initials = keys
     return project
 
 
@@ -429,6 +454,8 @@ def project_bulk_create(
     rows: list[dict],
     batch_size: int = 2000,
     correction: CorrectionNote | None = None,
+    checked: bool = False,
+    search_keys: dict[str, tuple[str, str]] | None = None,
 ) -> list[Project]:
     """Create many projects at once (ledger imports): the same rules as project_create, row by
     row, then one `bulk_create` of the projects and one INSERT … SELECT of their change history
@@ -439,22 +466,32 @@ def project_bulk_create(
     objects loaded from the database (their existence is not re-queried per row). A row that
     breaks a rule raises its ValidationError with `row_index` set to its position in `rows`;
     nothing is written then. Rows dated into a locked period need `correction` (one note for the
-    whole batch, rollups.locks), as project_create needs its reason."""
+    whole batch, rollups.locks), as project_create needs its reason.
+
+    `checked=True`: the caller has run validate_project on each row as new_project builds it
+    (a ledger import's preview did, and nothing it read has changed since), so the rules are not
+    run a second time; the columns the check derives are (derive_checked_columns), and the
+    region permission is still checked. `search_keys`: names' pinyin keys the caller already has
+    (new_project); either way each distinct name is converted once per call."""
     projects = []
     checked_regions: set = set()
     day = today()
+    search_keys = {} if search_keys is None else search_keys
     for index, row in enumerate(rows):
         region = row.get("region")
         region_key = getattr(region, "pk", region)
         if region_key not in checked_regions:
             check_can_edit_region(by, region)
             checked_regions.add(region_key)
-        project = new_project(by=by, row=row, day=day)
-        try:
-            validate_project(project, relations_loaded=True, day=day)
-        except ValidationError as exc:
-            exc.row_index = index
-            raise
+        project = new_project(by=by, row=row, day=day, search_keys=search_keys)
+        if checked:
+            derive_checked_columns(project)
+        else:
+            try:
+                validate_project(project, relations_loaded=True, day=day)
+            except ValidationError as exc:
+                exc.row_index = index
+                raise
         projects.append(project)
     if not projects:
         return []
@@ -668,6 +705,7 @@ def project_bulk_apply(
     rows: list[tuple[Project, str | None, dict]],
     reason: str,
     correction: CorrectionNote | None = None,
+    checked: bool = False,
 ) -> list[Project]:
     """Bring many existing projects to new states at once (ledger imports and their rollback).
     Each row is (project, stage or None, fields): the fields as project_update takes them, and
@@ -680,10 +718,19 @@ def project_bulk_apply(
     or region changed. Foreign keys in `fields` must be objects loaded from the database. A row
     that breaks a rule raises its ValidationError with `row_index` set; nothing is written.
     Rows that move figures of a locked period need `correction` (one note for the whole batch,
-    rollups.locks), as project_update needs its reason."""
+    rollups.locks), as project_update needs its reason.
+
+    `checked=True`: project_bulk_apply_keys passed these rows on these projects as they are now
+    (a ledger import's preview, whose caller knows no project changed since), and the given
+    projects were read locked in the caller's transaction: they are not read again (copies of
+    them are moved and written; the given ones are left as they were), and validate_project is
+    not run a second time; each row is still moved by the same rules, which refuse as before,
+    and gets the columns the check derives."""
     if not rows:
         return []
-    applied = _bulk_apply_in_memory(by=by, rows=rows, reason=reason, for_update=True)
+    applied = _bulk_apply_in_memory(
+        by=by, rows=rows, reason=reason, for_update=True, checked=checked
+    )
     projects, claimed_as = applied.projects, applied.claimed_as
     moves, written = applied.moves, applied.written
     if "name" in written:
@@ -702,21 +749,28 @@ def project_bulk_apply(
     StageChange.objects.bulk_create(moves)
     keys: set[str] = set().union(*applied.row_keys)
     enqueue_refresh(keys=keys, correction=correction)
-    claims_register(
-        projects=[p for p in projects if (p.investor_id, p.region_id) != claimed_as[p.pk]]
+    claimants = [p for p in projects if (p.investor_id, p.region_id) != claimed_as[p.pk]]
+    # Given projects (`checked`) come without their investor: one query for those it needs.
+    prefetch_related_objects(
+        [p for p in claimants if not Project.investor.is_cached(p)], "investor"
     )
+    claims_register(projects=claimants)
     return projects
 
 
 def project_bulk_apply_keys(
     *, by, rows: list[tuple[Project, str | None, dict]], reason: str
-) -> list[set[str]]:
-    """The outbox keys project_bulk_apply would name for each row (the buckets the project
-    leaves or enters), worked out the same way in memory and writing nothing: what a ledger
-    import's preview checks against the locked periods. A row it refuses raises as it would."""
+) -> list[set[str] | ValidationError | PermissionDenied]:
+    """For each row, the outbox keys project_bulk_apply would name (the buckets the project
+    leaves or enters), worked out the same way in memory and writing nothing, or the error
+    project_bulk_apply would raise for it: a ledger import's preview checks its updated rows
+    with this, once, and the keys against the locked periods. The given projects are taken as
+    they are (the caller has just read them, with their park and chain link) and not changed."""
     if not rows:
         return []
-    return _bulk_apply_in_memory(by=by, rows=rows, reason=reason, for_update=False).row_keys
+    return _bulk_apply_in_memory(
+        by=by, rows=rows, reason=reason, for_update=False, collect=True
+    ).row_keys
 
 
 @dataclass
@@ -726,29 +780,51 @@ class _Applied:
     claimed_as: dict[int, tuple]
     moves: list[StageChange]
     written: set[str]
-    row_keys: list[set[str]]
+    row_keys: list  # per row: its keys (a set), or with `collect` the error it raised
 
 
 def _bulk_apply_in_memory(
-    *, by, rows: list[tuple[Project, str | None, dict]], reason: str, for_update: bool
+    *,
+    by,
+    rows: list[tuple[Project, str | None, dict]],
+    reason: str,
+    for_update: bool,
+    checked: bool = False,
+    collect: bool = False,
 ) -> _Applied:
-    """project_bulk_apply's rules, row by row on freshly read projects, and the keys each row
-    names; nothing is written."""
-    ids = [given.pk for given, _stage, _fields in rows]
-    locked: dict[int, Project] = {}
-    qs = Project.objects.select_for_update(of=("self",)) if for_update else Project.objects
-    for start in range(0, len(ids), _SLICE):
-        locked.update(
-            qs.select_related("investor", "park", "chain_link")
-            .filter(pk__in=ids[start : start + _SLICE])
-            .in_bulk()
-        )
-    projects = [locked[pk] for pk in ids]
-    originals = {p.pk: copy.copy(p) for p in projects}
+    """project_bulk_apply's rules, row by row, and the keys each row names; nothing is written
+    (the projects are read again, locked, unless `checked` or not `for_update`: then the
+    caller's are used as they are, unchanged). A refused row raises (with `row_index`), or with `collect` its
+    error stands in its keys' place and the other rows go on. `checked`: see
+    project_bulk_apply."""
+    if for_update and not checked:
+        ids = [given.pk for given, _stage, _fields in rows]
+        locked: dict[int, Project] = {}
+        for start in range(0, len(ids), _SLICE):
+            locked.update(
+                Project.objects.select_for_update(of=("self",))
+                .select_related("investor", "park", "chain_link")
+                .filter(pk__in=ids[start : start + _SLICE])
+                .in_bulk()
+            )
+        projects = [locked[pk] for pk in ids]
+        originals = {p.pk: copy_project(p) for p in projects}
+    else:
+        # The caller's projects, read just before (locked, with `checked`): moved as copies.
+        originals = {given.pk: given for given, _stage, _fields in rows}
+        if not checked:  # validate_project reads their park and chain link
+            for name in ("park", "chain_link"):
+                descriptor = getattr(Project, name)
+                prefetch_related_objects(
+                    [p for p in originals.values() if not descriptor.is_cached(p)], name
+                )
+        projects = [copy_project(given) for given, _stage, _fields in rows]
     claimed_as = {p.pk: (p.investor_id, p.region_id) for p in projects}
     day = today()
     moves: list[StageChange] = []
     written = {"updated_at"}
+    refused: dict[int, Exception] = {}
+    stages = set(Stage.values)
     for index, (project, (_given, stage, fields)) in enumerate(zip(projects, rows, strict=True)):
         unknown = (set(fields) - EDITABLE_FIELDS - {"dropped_on", "drop_reason"}) | (
             set(fields) & {"owner", "co_investors"}
@@ -757,17 +833,23 @@ def _bulk_apply_in_memory(
             raise TypeError(f"unknown or unsupported project fields: {sorted(unknown)}")
         try:
             check_can_edit_region(by, project.region_id)
-            if stage and stage not in Stage.values:
+            if stage and stage not in stages:
                 raise ValidationError({"stage": _("Unknown stage “%(stage)s”.") % {"stage": stage}})
             found = _ledger_moves(project, stage=stage, fields=fields, reason=reason, day=day)
             check_can_edit_region(by, project.region_id)  # not moved out of reach
             _apply_currency(project)
             if project.name != originals[project.pk].name:  # pinyin is the costly part of a row
                 _derive_search_keys(project)
-            validate_project(project, relations_loaded=True, day=day)
-        except ValidationError as exc:
+            if checked:
+                derive_checked_columns(project)
+            else:
+                validate_project(project, relations_loaded=True, day=day)
+        except (ValidationError, PermissionDenied) as exc:
             exc.row_index = index
-            raise
+            if not collect:
+                raise
+            refused[index] = exc
+            continue
         moves += found
         before = originals[project.pk]
         # Only the columns some row changed: each is a value per row in the UPDATE's VALUES list.
@@ -780,8 +862,11 @@ def _bulk_apply_in_memory(
     # (region, chain, method, park, flags): their months are read for those projects alone.
     moved = [p.pk for p in projects if _cell_dims(p) != _cell_dims(originals[p.pk])]
     months = _funds_months(moved) if moved else {}
-    row_keys: list[set[str]] = []
-    for project in projects:
+    row_keys: list = []
+    for index, project in enumerate(projects):
+        if index in refused:
+            row_keys.append(refused[index])
+            continue
         had = months.get(project.pk, [])
         before = ProjectBuckets(
             frozenset(project_bucket_keys(originals[project.pk], months=had)),
@@ -794,6 +879,19 @@ def _bulk_apply_in_memory(
             keys.add(project_key(project.pk))
         row_keys.append(keys)
     return _Applied(projects, originals, claimed_as, moves, written, row_keys)
+
+
+def copy_project(project: Project) -> Project:
+    """A shallow copy of `project`, as copy.copy makes one (its own ModelState and cache of
+    related objects, the same field values), without copy.copy's detour through pickling's
+    __reduce__ (most of what copying thousands of rows cost)."""
+    clone = Project.__new__(Project)
+    clone.__dict__.update(project.__dict__)
+    state = ModelState()
+    state.db, state.adding = project._state.db, project._state.adding
+    state.fields_cache = dict(project._state.fields_cache)
+    clone._state = state
+    return clone
 
 
 def _cell_dims(project: Project) -> tuple:
