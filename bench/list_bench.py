@@ -232,9 +232,10 @@ page, bench/api_urls.floor), as JSON. The page reads in 9 queries whatever the f
 and its user, the saved views, the totals (a count and sum that stop at 10,001 rows), the page's
 rows (its ids a subquery sorted and sliced on the projects table by the index for the order, each
 name a scalar subquery), and the form's regions, chains, parks and methods (two columns each); it
-also renders its template (the filter form, 25 rows, the pager), which its floor does not. The API
-list reads the token with its user, the capped count (page numbers only) and the page with its names
-as scalar subqueries: 3 queries, 2 for cursor pages; the region code is resolved inside them. A
+also renders its template (the filter form with its options written in Python, the 25 rows each
+one f-string, projects.views._rows_html, and the pager), which its floor does not. The API list
+reads the token with its user, the capped count (page numbers only) and the page with its names as
+scalar subqueries, as `.values()` dicts: 3 queries, 2 for cursor pages; the region code is resolved inside them. A
 join of the projects table with the five relations the API names took PostgreSQL 15-50 ms to plan
 (its indexes weighed in every join order), the page itself well under 1 ms to run: hence the
 subqueries (core/related.py). The naive peer is a plain DRF ModelSerializer with PageNumberPagination
