@@ -140,6 +140,17 @@ def http_status(port: int, path: str, timeout: float = 2) -> int | None:
         return None
 
 
+def refuses(port: int) -> bool:
+    """True once nothing listens on the port: the last process holding its socket has exited."""
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+    except ConnectionRefusedError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
 def redis_answers(port: int) -> bool:
     done = subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True, text=True)
     return done.stdout.strip() == "PONG"
@@ -514,7 +525,8 @@ def main() -> int:
         # --- Faults under load ------------------------------------------------------------------
         start = time.monotonic()
         until = start + FAULT_SECONDS
-        # (fault, signal sent, process gone): a call is in flight at a kill if it overlaps that.
+        # (fault, signal sent, process gone): a call is in flight at a kill if it overlaps that;
+        # a web instance is gone when its port refuses connections.
         kills: list[tuple[str, float, float]] = []
         with concurrent.futures.ThreadPoolExecutor(WRITERS + READERS) as pool:
             futures = [pool.submit(load.writer, n, until) for n in range(WRITERS)]
@@ -522,8 +534,17 @@ def main() -> int:
             time.sleep(KILL_WEB_AT)
             sent = time.monotonic()
             procs.kill("web1")
+            # The master is reaped first; its workers, which hold the listening socket too, exit
+            # a few milliseconds later. The instance is gone when its port refuses connections:
+            # until then nginx may still hand a write to a dying worker (a 502 it cannot retry).
+            wait_for(
+                "web instance 1 to refuse connections", lambda: refuses(web_ports[0]), 10, 0.002
+            )
             kills.append(("web", sent, time.monotonic()))
-            say(f"killed web instance 1 (SIGKILL, :{web_ports[0]})")
+            gone_ms = (kills[-1][2] - sent) * 1000
+            say(
+                f"killed web instance 1 (SIGKILL, :{web_ports[0]}; refusing after {gone_ms:.0f} ms)"
+            )
             time.sleep(KILL_WORKER_AT - KILL_WEB_AT)
             sent = time.monotonic()
             procs.kill("worker1")
