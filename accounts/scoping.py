@@ -61,6 +61,29 @@ def scoped_region_id(user) -> int | None:
     return user.region_id
 
 
+@dataclass(frozen=True)
+class Reach:
+    """The projects a user may see, as data: one region's (`region_id`) or every region's (None);
+    `public_only`: the confidential ones left out. `scope` applies it to querysets through each
+    model's rule; readers of precomputed rows (dashboards.reads: rollup cells, 督办 items) apply it
+    to their own columns."""
+
+    region_id: int | None = None
+    public_only: bool = False
+
+
+def reach(user) -> Reach | None:
+    """Which projects `user` may see (None: none): city roles every region with the confidential
+    projects; a city-wide API client every region without them; county users and region-bound API
+    clients their region, confidential included."""
+    if not _active(user):
+        return None
+    if is_city_wide(user):
+        return Reach(public_only=not sees_confidential_everywhere(user))
+    region_id = scoped_region_id(user)
+    return None if region_id is None else Reach(region_id=region_id)
+
+
 def can_edit(user) -> bool:
     """May this user write at all (somewhere)?"""
     if not _active(user):
@@ -186,15 +209,15 @@ def scope_rule_for(model: type[Model]) -> ScopeRule | ScopeFunc:
 def _apply_rule(qs: QuerySet, user, rule: ScopeRule) -> QuerySet:
     if rule.region is None:
         return qs
+    seen = reach(user)
+    if seen is None:
+        return qs.none()
     conditions = Q()
-    if not is_city_wide(user):
-        region_id = scoped_region_id(user)
-        if region_id is None:
-            return qs.none()
-        conditions = Q(**{f"{rule.region}_id": region_id})
+    if seen.region_id is not None:
+        conditions = Q(**{f"{rule.region}_id": seen.region_id})
         if rule.regionless_shared:
             conditions |= Q(**{f"{rule.region}__isnull": True})
-    if rule.confidential and not sees_confidential_everywhere(user) and is_city_wide(user):
+    if rule.confidential and seen.public_only:
         conditions &= Q(**{rule.confidential: False})
     return qs.filter(conditions) if conditions else qs
 

@@ -1,8 +1,8 @@
 """The one read model of the rollup tables, for the dashboard pages and /api/v1/rollups/ alike.
 
 `sums` is the only reader of the monthly rollup tables: one grouped statement over a table, its
-months in a range, a region (or the figures anyone may see, for `cell_scope`), with the months of
-locked periods taken from their snapshots (rollups.locks). The tables are one measure set at three
+months in a range, a region (or the projects a user may see: accounts.scoping.reach), with the
+months of locked periods taken from their snapshots (rollups.locks). The tables are one measure set at three
 grains: the fine cells (region × month × chain × method × park × confidential, MonthlyRollup), the
 region × month rows and the region × month × chain rows (the coarse sums the pages read, so a
 page's cost does not grow with the cells). Named dimensions come back with their key and name from
@@ -10,11 +10,11 @@ the reference table, joined in the same statement.
 
 - The pages (dashboards.selectors.dashboard_data) read the region's months, the ranking by region
   and the sums by chain; every signed-in user reads every region's aggregates (DESIGN.md, "Access").
-- The API (`rollup_totals`) reads the fine cells under the user's scope (`cell_scope`, the rule of
-  accounts.scoping's projects). A `from` / `to` that cuts a month in two is the one case the monthly
-  cells cannot answer: those partial edge months are added from a live aggregate over projects
-  (`rollup_live`, a few GROUP BY queries over a few days' index range), which is also the reference
-  the tables are tested against.
+- The API (`rollup_totals`) reads the fine cells under the user's reach (accounts.scoping.reach,
+  the rule `scope` applies to projects). A `from` / `to` that cuts a month in two is the one case
+  the monthly cells cannot answer: those partial edge months are added from a live aggregate over
+  projects (`rollup_live`, a few GROUP BY queries over a few days' index range), which is also the
+  reference the tables are tested against.
 
 The statements are fixed SQL on a plain cursor (the ORM's query building cost more than the database
 took to answer, docs/PERFORMANCE.md); they run on PostgreSQL and SQLite. Values are parameters.
@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
@@ -36,12 +35,7 @@ from django.db.models.functions import ExtractMonth, ExtractQuarter, ExtractYear
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from accounts.scoping import (
-    is_city_wide,
-    scope_projects,
-    scoped_region_id,
-    sees_confidential_everywhere,
-)
+from accounts.scoping import Reach, reach, scope_projects
 from core.models import IndustryChain, PromotionMethod, Region
 from core.periods import Period
 from enterprises.models import IndustrialPark
@@ -266,28 +260,7 @@ NAMED = {
 }
 
 
-@dataclass(frozen=True)
-class Scope:
-    """Which rows of a rollup table are read: one region's (`region_id`), or all of them;
-    `public_only`: without the confidential projects' (only the fine cells know them)."""
-
-    region_id: int | None = None
-    public_only: bool = False
-
-
-EVERYWHERE = Scope()  # every region's rows, confidential projects' included
-
-
-def cell_scope(user) -> Scope | None:
-    """The fine cells of the projects `user` may see, the rule of accounts.scoping's projects:
-    county users their region, city-wide users all but the confidential ones unless they see
-    those everywhere. None: nothing."""
-    if not (user is not None and user.is_authenticated and user.is_active):
-        return None
-    if not is_city_wide(user):
-        region_id = scoped_region_id(user)
-        return None if region_id is None else Scope(region_id=region_id)
-    return Scope(public_only=not sees_confidential_everywhere(user))
+EVERYWHERE = Reach()  # every region's rows, confidential projects' included
 
 
 def sums(
@@ -297,7 +270,7 @@ def sums(
     by: Sequence[str] = (),
     start: dt.date | None = None,
     end: dt.date | None = None,
-    scope: Scope | None = EVERYWHERE,
+    scope: Reach | None = EVERYWHERE,
     locks: Sequence = (),
 ) -> list[tuple]:
     """The sums of `measures` (columns of `table`, one of TABLES) over its months from `start` to
@@ -360,7 +333,7 @@ STAGE_SQL = (
 )
 
 
-def stage_sums(scope: Scope) -> dict[str, tuple]:
+def stage_sums(scope: Reach) -> dict[str, tuple]:
     """{stage: (projects, amount)} now (the stage snapshot, rollups.StageRollup) in `scope` (a
     region, or all; the snapshot does not know confidential projects)."""
     region = scope.region_id is not None
@@ -470,7 +443,7 @@ def _from_cells(*, user, group_by: Sequence[str], period: Period, locks: Sequenc
         by=by,
         start=period.start,
         end=period.end,
-        scope=cell_scope(user),
+        scope=reach(user),
         locks=locks,
     )
     rows: dict[tuple, tuple[dict, dict]] = {}

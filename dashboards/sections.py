@@ -8,8 +8,8 @@ CPU than the database took to answer them (issue 19, docs/PERFORMANCE.md). Value
 - top projects: one index walk with LIMIT (the partial index `project_signed_by_investment`, see
   projects/migrations), under the caliber's SQL rule (rollups.refresh.signed_counts_sql, the one
   the rollups count by). Which of the ten the user may open is answered from the rows themselves
-  (region, confidential flag) by dashboards.reads.cell_scope, the projects' rule of
-  accounts.scoping, without asking the database again;
+  (region, confidential flag) by accounts.scoping.reach, the rule `scope` applies to
+  projects, without asking the database again;
 - events: one grouped statement over the signings of the events in the period (events are few);
 - 督办: the overdue items the user may see (the same rule: SupervisionItem keeps its project's
   region, lights' scope rule), oldest due first, each project's name a scalar subquery by id; a
@@ -32,6 +32,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.scoping import reach
 from chains.selectors import chain_indicator_progress
 from core.models import Region
 from core.periods import Period
@@ -40,7 +41,7 @@ from projects.models import Light, Stage
 from rollups.models import counted_agreement_kinds
 from rollups.refresh import signed_counts_sql
 
-from .reads import cell_scope, fetch
+from .reads import fetch
 from .selectors import CITY_CODE, measure_url
 
 TOP_PROJECTS = 10
@@ -72,7 +73,7 @@ def top_projects(
     )
     params = [period.start, period.end, *([region.pk] if region is not None else []), TOP_PROJECTS]
     # Which of them the user may open: the projects' scope rule, applied to the rows read.
-    seen = cell_scope(user)
+    seen = reach(user)
     items = []
     for rank, (pk, name, region_id, region_name, signed_on, amount, confidential) in enumerate(
         fetch(sql, params, texts=(1, 3)), start=1
@@ -213,7 +214,7 @@ def light_cards(
     return cards
 
 
-# The overdue 督办 items a user may see ({scope}: dashboards.reads.cell_scope's rule), oldest due
+# The overdue 督办 items a user may see ({scope}: accounts.scoping.reach), oldest due
 # first, each with its project's name (any project's, soft-deleted too) read by id.
 SUPERVISION_FROM = (
     "FROM lights_supervisionitem i{join} WHERE i.status IN ({statuses}) AND i.due_on < %s{scope}"
@@ -232,7 +233,7 @@ def supervision_panel(*, user, regions: list[Region] | None = None) -> dict:
     there are more than the panel shows. Their regions come from `regions` (the page's,
     dashboards.selectors.all_regions), read here only when not given."""
     url = reverse("lights:supervision_list") + "?status=overdue"
-    seen = cell_scope(user)
+    seen = reach(user)
     if seen is None:
         return {"count": 0, "items": [], "url": url}
     source = SUPERVISION_FROM.format(

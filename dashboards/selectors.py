@@ -16,7 +16,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.scoping import is_city_wide, scoped_region_id
+from accounts.scoping import Reach, reach
 from core.models import Region
 from core.periods import Period
 from enterprises.models import Tier
@@ -31,7 +31,7 @@ from rollups.models import (
 )
 from targets.models import Target
 
-from .reads import Scope, aware, fetch, stage_sums, sums
+from .reads import aware, fetch, stage_sums, sums
 
 CITY_CODE = "140700"
 ZERO = Decimal(0)
@@ -281,7 +281,7 @@ def dashboard_data(
     columns = list(MEASURE_COLUMNS)
     read_from, read_to = min(year_start, period.start), max(year_end, period.end)
     locks, _live = split_months(read_from, read_to)
-    in_scope = Scope(region_id=region.pk if region else None)
+    in_scope = Reach(region_id=region.pk if region else None)
     months = {
         row[0]: row[1:]
         for row in sums(
@@ -725,9 +725,10 @@ def guard_links(data: dict, user) -> int:
     projects: a list of another region (or of the whole city) would open short of the figure it
     stands behind, so the figure shows as plain text saying why (DESIGN.md, "Where each user
     lands"). City-wide users keep every link."""
-    region_id = scoped_region_id(user)
-    if region_id is None and is_city_wide(user):
+    seen = reach(user)
+    if seen is not None and seen.region_id is None:
         return 0
+    region_id = seen.region_id if seen is not None else None
     if "regions" in data:  # the page's regions, read once
         own = next((r.code for r in data["regions"] if r.pk == region_id), None)
     else:

@@ -31,6 +31,19 @@ def test_each_role_sees_exactly_its_projects(username, demo_users, county_object
     assert seen == expected
 
 
+@pytest.mark.parametrize("username", sorted(EXPECTED_PROJECTS))
+def test_reach_is_the_rule_scope_applies(username, demo_users, county_objects):
+    """Readers of precomputed rows (the dashboards' rollup cells and 督办 items) apply `reach` to
+    their own region and confidential columns: it picks the same projects as `scope`."""
+    seen = scoping.reach(demo_users[username])
+    picked = {
+        p
+        for p in county_objects["project"].values()
+        if (seen.region_id in (None, p.region_id)) and not (seen.public_only and p.is_confidential)
+    }
+    assert picked == {county_objects["project"][v] for v in EXPECTED_PROJECTS[username]}
+
+
 def test_county_user_gets_404_for_other_county_project(demo_users, county_objects):
     other = county_objects["project"]["taigu_open"]
     with pytest.raises(Http404):
@@ -56,6 +69,7 @@ def test_anonymous_and_inactive_users_see_nothing(demo_users, county_objects):
     from django.contrib.auth.models import AnonymousUser
 
     assert not scoping.scope_projects(Project.objects.all(), AnonymousUser()).exists()
+    assert scoping.reach(AnonymousUser()) is None
     leader = demo_users["leader"]
     leader.is_active = False
     assert not scoping.scope_projects(Project.objects.all(), leader).exists()
