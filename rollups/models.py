@@ -14,6 +14,8 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.periods import Period
+
 MONEY = {"max_digits": 20, "decimal_places": 6, "default": 0}
 
 # (measure, source date field on projects.Project). The signed milestone counts only projects whose
@@ -387,7 +389,6 @@ def counted_agreement_kinds() -> tuple[str, ...]:
 
 def caliber_label(kinds: tuple[str, ...]) -> str:
     """What the signed figures count, for the pages that show them: 口径:签约项目仅计正式合同."""
-    from django.utils.translation import gettext
 
     if tuple(kinds) == (FORMAL,):
         return gettext("Caliber: signed projects count formal contracts only")
@@ -464,12 +465,10 @@ class PeriodLock(models.Model):
 
 
 def period_label(kind: str, start: dt.date) -> str:
+    """The label of the locked month or quarter starting on `start` (core.periods.Period.label)."""
     if kind == PeriodKind.QUARTER:
-        return gettext("%(year)s Q%(quarter)s") % {
-            "year": start.year,
-            "quarter": (start.month - 1) // 3 + 1,
-        }
-    return gettext("%(year)s-%(month)s") % {"year": start.year, "month": start.month}
+        return Period.of_quarter(start.year, (start.month - 1) // 3 + 1).label
+    return Period.of_month(start.year, start.month).label
 
 
 def _measure_fields() -> dict:
