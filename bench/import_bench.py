@@ -289,8 +289,8 @@ Status of this run at {rows:,} rows: **{"every row meets its budget" if all(met)
 How it works (imports/services.py, projects/services.py). The xlsx is read by python-calamine.
 The preview resolves every reference with one query per kind of lookup and checks every row
 (`validate_project` / `full_clean`: a new row on the project the import will write; an updated
-row as the ledger reads it and inside `project_bulk_apply`'s own rules as it works out the
-outbox keys), then stores its result with the batch: the preview shown to the user, every row's plan (objects as ids,
+row once, inside `project_bulk_apply`'s own rules run in memory, which give its verdict, its
+changes and its outbox keys), then stores its result with the batch: the preview shown to the user, every row's plan (objects as ids,
 imports/plan_codec.py, with each new row's pinyin keys) and the latest change-history id of the
 tables the plan depends on. The import, in whichever process it runs, loads that plan with one
 query per model it names (the projects to update locked, the history id read again) and writes

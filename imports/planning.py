@@ -27,11 +27,11 @@ from enterprises.models import Enterprise, IndustrialPark
 from enterprises.services import enterprise_validate
 from events.models import EventKind, PromotionEvent, Signing
 from events.services import check_can_edit_event, event_validate
-from projects.models import MILESTONE_FIELD, FundsInPlace, Project, Stage
+from projects.models import FundsInPlace, Project, Stage
 from projects.services import (
-    copy_project,
     funds_check_month,
     new_project,
+    project_bulk_apply_preview,
     today,
     validate_project,
 )
@@ -53,6 +53,9 @@ from .models import Kind, LedgerKey
 from .readers import LedgerFileError, Table
 
 NEW, UPDATE, UNCHANGED, ERROR = "new", "update", "unchanged", "error"
+# The reason project_bulk_apply records on the moves a ledger row makes that need one (back, or
+# out of 终止): the ledger has no column for it.
+IMPORT_REASON = "台账导入"
 ACTION_WORDS = {NEW: "新增", UPDATE: "更新", UNCHANGED: "无变化", ERROR: "错误"}
 Progress = Callable[[int, int], None]
 
@@ -73,6 +76,10 @@ class RowPlan:
     # A new project row: the unsaved project its check built (projects.services.new_project), for
     # the preview's outbox keys; not stored with the plan.
     project: object | None = field(default=None, repr=False, compare=False)
+    # An updated project row: the outbox keys project_bulk_apply would name for it, found by the
+    # check that gave the row its verdict (projects.services.project_bulk_apply_preview); not
+    # stored with the plan.
+    keys: set[str] | None = field(default=None, repr=False, compare=False)
 
     def error(self, column: str, reason: str) -> None:
         self.errors.append((column, reason))
@@ -265,7 +272,9 @@ def parse_rows(table: Table, columns: list[Column], refs: Refs) -> list[tuple[Ro
     return out
 
 
-def _messages_by_column(exc: ValidationError, header_of: dict[str, str]) -> list[tuple[str, str]]:
+def _messages_by_column(exc: Exception, header_of: dict[str, str]) -> list[tuple[str, str]]:
+    if isinstance(exc, PermissionDenied):
+        return [("", str(exc))]
     if not hasattr(exc, "error_dict"):
         return [("", m) for m in exc.messages]
     out = []
@@ -299,12 +308,13 @@ def plan_projects(
     table: Table, *, user, progress: Progress | None = None, writing: bool = False
 ) -> list[RowPlan]:
     """A new row is checked here with validate_project on the very project project_bulk_create
-    will write (whose pinyin keys the plan keeps for the import); an updated row here as the
-    ledger reads it, and again by project_bulk_apply's rules on what the import will write,
-    which the preview runs for its outbox keys (`imports.services.mark_locked`). A stored plan
-    is imported without checking its rows again. `writing=True`: the plan is about to be
-    applied by the services, which check every new row themselves, so new rows are not checked
-    here."""
+    will write (whose pinyin keys the plan keeps for the import). An updated row gets its
+    verdict, its changes and its outbox keys (`RowPlan.keys`, for `imports.services.mark_locked`)
+    from project_bulk_apply's own rules, run in memory on all of them at once
+    (project_bulk_apply_preview): the import then writes the row through that very path. A
+    stored plan is imported without checking its rows again. `writing=True`: the plan is about
+    to be applied by the services, which check every row themselves, so new rows are not
+    checked here."""
     refs = Refs()
     rows = parse_rows(table, PROJECT_COLUMNS, refs)
     investors = _investor_lookup(parsed for _plan, parsed in rows)
@@ -376,9 +386,47 @@ def plan_projects(
             day=day,
             search_keys=search_keys,
         )
+    _check_updates([plan for plan, _parsed in rows if plan.action == UPDATE], user)
     if progress:
         progress(total, total)
     return [plan for plan, _parsed in rows]
+
+
+def update_fields(plan: RowPlan) -> dict:
+    """The fields project_bulk_apply is given for an updated project row."""
+    fields = dict(plan.fields)
+    investor = plan.extra.get("investor")
+    if investor is not None and investor.pk != plan.target.investor_id:
+        fields["investor"] = investor
+    return fields
+
+
+def _check_updates(plans: list[RowPlan], user) -> None:
+    """Each updated row's verdict from the path the import writes it through: project_bulk_apply's
+    rules (the stage moves and validate_project) run in memory, its errors by column; then what
+    the row changes (none: unchanged) and the keys it names."""
+    verdicts = project_bulk_apply_preview(
+        by=user,
+        rows=[(plan.target, plan.extra["stage"], update_fields(plan)) for plan in plans],
+        reason=IMPORT_REASON,
+    )
+    for plan, verdict in zip(plans, verdicts, strict=True):
+        if isinstance(verdict, Exception):
+            for column, message in _messages_by_column(verdict, PROJECT_HEADERS):
+                plan.error(column, message)
+            continue
+        moved, plan.keys = verdict
+        target = plan.target
+        plan.changes = [
+            PROJECT_HEADERS[key]
+            for key in [*PROJECT_FIELD_KEYS, "stage"]
+            if getattr(moved, key) != getattr(target, key)
+        ]
+        if moved.investor_id != target.investor_id or (
+            plan.extra["investor"] is None and plan.extra["investor_name"]
+        ):
+            plan.changes.append(PROJECT_HEADERS["investor_name"])
+        plan.action = UPDATE if plan.changes else UNCHANGED
 
 
 def _project_ids(names, ids) -> list[int]:
@@ -456,7 +504,8 @@ def _plan_project_row(
     day: dt.date | None = None,
     search_keys: dict | None = None,
 ) -> None:
-    """One row's plan, checked by validate_project unless `validate` is false."""
+    """One row's plan. A new row is checked by validate_project unless `validate` is false; an
+    updated one is left for _check_updates."""
     try:
         # Before matching, which drops invisible characters and would match it instead.
         check_name_characters(parsed.get("investor_name") or "")
@@ -510,53 +559,10 @@ def _plan_project_row(
             search_keys=[candidate.name_pinyin, candidate.name_initials],
         )
         return
-    candidate = copy_project(target)
-    for key, value in fields.items():
-        setattr(candidate, key, value)
-    if investor is not None:
-        candidate.investor = investor
-    if stage:
-        candidate.stage = stage
-        if target is not None and stage != Stage.DROPPED:
-            # Moving back clears the dates of the stages left behind, as the service does.
-            from projects.models import PIPELINE
-
-            for later in PIPELINE[PIPELINE.index(stage) + 1 :]:
-                field_name = MILESTONE_FIELD[later]
-                if parsed.get(field_name) is None:
-                    setattr(candidate, field_name, None)
-            if target.stage == Stage.DROPPED:
-                candidate.dropped_on, candidate.drop_reason = None, ""
-    if plan.errors:
-        return
-    try:
-        if validate:
-            # The ledger's own reading of the row (a 终止 row needs its date and reason, a
-            # date of a stage not reached is refused): stricter than project_bulk_apply's moves,
-            # whose rules the preview then runs on what the import writes (mark_locked).
-            validate_project(candidate, db_constraints=False, relations_loaded=True, day=day)
-    except ValidationError as exc:
-        for column, message in _messages_by_column(exc, PROJECT_HEADERS):
-            plan.error(column, message)
-        return
-    plan.fields = fields
-    plan.extra["stage"] = stage
-    plan.extra["investor"] = investor
-    if target is None:
-        plan.action = NEW
-        return
-    plan.target = target
-    changes = [
-        PROJECT_HEADERS[key]
-        for key in [*PROJECT_FIELD_KEYS, "stage"]
-        if getattr(candidate, key) != getattr(target, key)
-    ]
-    if candidate.investor_id != target.investor_id or (
-        investor is None and parsed.get("investor_name")
-    ):
-        changes.append(PROJECT_HEADERS["investor_name"])
-    plan.changes = changes
-    plan.action = UPDATE if changes else UNCHANGED
+    if not plan.errors:
+        # Checked with the file's other updated rows, by the rules that write it (_check_updates).
+        plan.fields, plan.target, plan.action = fields, target, UPDATE
+        plan.extra.update(stage=stage, investor=investor)
 
 
 # --- enterprises ---------------------------------------------------------------------------------

@@ -12,14 +12,14 @@ change history); events and targets row by row.
 
 A project row is checked by the preview and not again by the import. The preview checks a new
 row with validate_project on the very project the import writes (and keeps its pinyin keys in
-the plan); an updated row as the ledger reads it (the planner) and with project_bulk_apply's own
-rules on what the import writes, in one pass that also works out the row's outbox keys
-(`mark_locked`). The import writes a stored plan with `checked=True`, so project_bulk_create and
-project_bulk_apply do not run validate_project again (their stage rules and lock checks still
-run). That holds only
-while nothing the plan read has changed: `_stored_plans` reads the projects to update locked and
-the watermark again after, and a plan that no longer holds is made again from the file, whose
-rows the writers then check themselves.
+the plan); an updated row by project_bulk_apply's own rules run in memory on what the import
+writes (planning._check_updates: the row's verdict, its changes and its outbox keys, which
+`mark_locked` checks against the locked periods). The import writes a stored plan with
+`checked=True`, so project_bulk_create and project_bulk_apply do not run validate_project again
+(their stage rules and lock checks still run). That holds only while nothing the plan read has
+changed: `_stored_plans` reads the projects to update locked and the watermark again after, and
+a plan that no longer holds is made again from the file, whose rows the writers then check
+themselves.
 
 Locked periods (issue 21): the preview marks the rows that would move figures of a locked period
 (`mark_locked`, the writers' own keys checked by rollups.locks), and the import then needs a
@@ -64,13 +64,12 @@ from verification import services as verification_services
 
 from . import evidence, plan_codec, planning
 from .models import ImportBatch, Kind, LedgerKey
-from .planning import ERROR, NEW, UNCHANGED, UPDATE, RowPlan
+from .planning import ERROR, IMPORT_REASON, NEW, UNCHANGED, UPDATE, RowPlan
 from .readers import LedgerFileError, read_table
 
 # Files above this many rows are checked and imported by a Celery worker, with a progress bar.
 ASYNC_ROW_THRESHOLD = 2000
 logger = logging.getLogger(__name__)
-IMPORT_REASON = "台账导入"
 ROLLBACK_REASON = "撤销导入批次"
 
 
@@ -283,15 +282,6 @@ _RESULT_FIELDS = [
 
 
 # --- locked periods --------------------------------------------------------------------------------
-def _update_fields(plan: RowPlan) -> dict:
-    """The fields project_bulk_apply is given for an updated project row."""
-    fields = dict(plan.fields)
-    investor = plan.extra.get("investor")
-    if investor is not None and investor.pk != plan.target.investor_id:
-        fields["investor"] = investor
-    return fields
-
-
 def _row_keys(kind: str, plans: list[RowPlan], by) -> list[tuple[RowPlan, set[str]]]:
     """The outbox keys each row to be written would name, worked out by the bulk writers' own key
     functions (projects.services), writing nothing. Kinds written row by row (events, targets)
@@ -324,20 +314,23 @@ def _row_keys(kind: str, plans: list[RowPlan], by) -> list[tuple[RowPlan, set[st
         for p in todo
         if p.action == NEW
     ]
-    # An updated row is checked here by the writer's own rules, all rows in one pass: a row it
-    # would refuse shows its error now, as the import would.
+    # An updated row's keys, found when its plan was made (planning._check_updates), or for a
+    # stored plan found again the same way; a row refused now shows its error, as the import
+    # would.
     updated = [p for p in todo if p.action == UPDATE]
-    keys_or_errors = project_services.project_bulk_apply_keys(
+    again = [p for p in updated if p.keys is None]
+    verdicts = project_services.project_bulk_apply_preview(
         by=by,
-        rows=[(p.target, p.extra.get("stage"), _update_fields(p)) for p in updated],
+        rows=[(p.target, p.extra.get("stage"), planning.update_fields(p)) for p in again],
         reason=IMPORT_REASON,
     )
-    for plan, keys in zip(updated, keys_or_errors, strict=True):
-        if isinstance(keys, Exception):
-            for column, message in _errors_of(keys, kind):
+    for plan, verdict in zip(again, verdicts, strict=True):
+        if isinstance(verdict, Exception):
+            for column, message in _errors_of(verdict, kind):
                 plan.error(column, message)
         else:
-            out.append((plan, keys))
+            plan.keys = verdict[1]
+    out += [(p, p.keys) for p in updated if p.action == UPDATE]
     return out
 
 
@@ -607,8 +600,6 @@ def _rows_of(plans: list[RowPlan], every: list[RowPlan], kind: str):
 
 
 def _errors_of(exc: Exception, kind: str) -> list[tuple[str, str]]:
-    if isinstance(exc, PermissionDenied):
-        return [("", str(exc))]
     headers = {
         Kind.PROJECTS: planning.PROJECT_HEADERS,
         Kind.ENTERPRISES: planning.ENTERPRISE_HEADERS,
@@ -745,7 +736,7 @@ def _write_projects(
     rows = []
     for plan in updated:
         snapshots[str(plan.target.pk)] = _snapshot(plan.target, PROJECT_SNAPSHOT_KEYS)
-        rows.append((plan.target, plan.extra.get("stage"), _update_fields(plan)))
+        rows.append((plan.target, plan.extra.get("stage"), planning.update_fields(plan)))
     with _rows_of(updated, plans, Kind.PROJECTS):
         project_services.project_bulk_apply(
             by=by, rows=rows, reason=IMPORT_REASON, correction=correction, checked=checked

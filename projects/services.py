@@ -720,7 +720,7 @@ def project_bulk_apply(
     Rows that move figures of a locked period need `correction` (one note for the whole batch,
     rollups.locks), as project_update needs its reason.
 
-    `checked=True`: project_bulk_apply_keys passed these rows on these projects as they are now
+    `checked=True`: project_bulk_apply_preview passed these rows on these projects as they are now
     (a ledger import's preview, whose caller knows no project changed since), and the given
     projects were read locked in the caller's transaction: they are not read again (copies of
     them are moved and written; the given ones are left as they were), and validate_project is
@@ -758,19 +758,21 @@ def project_bulk_apply(
     return projects
 
 
-def project_bulk_apply_keys(
+def project_bulk_apply_preview(
     *, by, rows: list[tuple[Project, str | None, dict]], reason: str
-) -> list[set[str] | ValidationError | PermissionDenied]:
-    """For each row, the outbox keys project_bulk_apply would name (the buckets the project
-    leaves or enters), worked out the same way in memory and writing nothing, or the error
-    project_bulk_apply would raise for it: a ledger import's preview checks its updated rows
-    with this, once, and the keys against the locked periods. The given projects are taken as
+) -> list[tuple[Project, set[str]] | ValidationError | PermissionDenied]:
+    """What project_bulk_apply would do with each row, writing nothing: the project as it would
+    write it (a moved copy) and the outbox keys it would name (the buckets the project leaves or
+    enters), or the error it would raise for that row. A ledger import's preview takes each
+    updated row's verdict, changes and keys from this, once. The given projects are taken as
     they are (the caller has just read them, with their park and chain link) and not changed."""
     if not rows:
         return []
-    return _bulk_apply_in_memory(
-        by=by, rows=rows, reason=reason, for_update=False, collect=True
-    ).row_keys
+    applied = _bulk_apply_in_memory(by=by, rows=rows, reason=reason, for_update=False, collect=True)
+    return [
+        keys if isinstance(keys, Exception) else (project, keys)
+        for project, keys in zip(applied.projects, applied.row_keys, strict=True)
+    ]
 
 
 @dataclass
@@ -835,7 +837,7 @@ def _bulk_apply_in_memory(
             check_can_edit_region(by, project.region_id)
             if stage and stage not in stages:
                 raise ValidationError({"stage": _("Unknown stage “%(stage)s”.") % {"stage": stage}})
-            found = _ledger_moves(project, stage=stage, fields=fields, reason=reason, day=day)
+            found = _ledger_moves(project, stage=stage, fields=fields, reason=reason)
             check_can_edit_region(by, project.region_id)  # not moved out of reach
             _apply_currency(project)
             if project.name != originals[project.pk].name:  # pinyin is the costly part of a row
@@ -925,56 +927,65 @@ def _funds_months(ids: list[int]) -> dict[int, list[tuple[str, dt.date]]]:
 
 
 def _ledger_moves(
-    project: Project, *, stage: str | None, fields: dict, reason: str, day: dt.date
+    project: Project, *, stage: str | None, fields: dict, reason: str
 ) -> list[StageChange]:
-    """Set `fields` on `project` and move it to `stage` (in memory), as a ledger row asks: dates
-    of milestones it has reached are corrected, a later stage is reached through each milestone
-    the row dates (`_move_stage` per step, so a skipped required stage is refused), a move back
-    or out of 终止 returns to the stage with `reason`, and 终止 keeps the reached dates.
-    Returns the unsaved StageChanges."""
+    """Bring `project` (in memory) to the state a ledger row gives: its `fields`, its dates and
+    `stage`, each move on the way made by `_move_stage`; returns the unsaved StageChanges. The
+    one rule for a ledger's stage, at its preview, its import and its rollback:
+    - The row's dates are written as it gives them, and no other: validate_project then refuses
+      a date of a stage the row does not reach, a required date missing and dates running
+      backwards. An undated 洽谈 (its date is optional) is recorded on the registration date, as
+      project_bulk_create records a new project's stage.
+    - Forward, the project reaches each later milestone the row dates, then `stage` (a skipped
+      required stage is refused).
+    - Back, with `reason`, clearing the dates of the stages left behind; out of 终止, back at the
+      stage it had reached (or an earlier one), its 终止 date and reason cleared, then forward.
+    - Into 终止: the row's own 终止日期 and 终止原因, both required; the milestones the row
+      dates beyond the project's stage are reached first."""
     fields = dict(fields)
     dates = {f: fields.pop(f) for f in list(fields) if f in MILESTONE_FIELD.values()}
     drop_reason = fields.pop("drop_reason", None)
-    dropped_on = dates.pop("dropped_on", None)
-    current = project.stage
     for key, value in fields.items():
         setattr(project, key, value)
-    if not stage or stage == current:
-        for key, value in dates.items():
-            setattr(project, key, value)
-        return []
-    if stage == Stage.DROPPED:
-        for key, value in dates.items():
-            if value is not None and _reached(current, key):
-                setattr(project, key, value)
-        why = drop_reason or project.drop_reason or reason
-        return [_move_stage(project, to=Stage.DROPPED, on=dropped_on or day, reason=why)]
-    if current == Stage.DROPPED or PIPELINE.index(stage) < PIPELINE.index(current):
-        on = dates.get(MILESTONE_FIELD[stage]) or getattr(project, MILESTONE_FIELD[stage])
-        move = _move_stage(project, to=stage, on=on or project.registered_on, reason=reason)
-        for key, value in dates.items():
-            setattr(project, key, value)
-        return [move]
-    # Forward: correct what the project has reached, then step through each later milestone.
+    moves = []
+    current = project.stage
+    if stage and stage != current:
+        if stage == Stage.DROPPED:
+            missing = {}
+            if dates.get("dropped_on") is None:
+                missing["dropped_on"] = _("A dropped project needs the date it was dropped.")
+            if not (drop_reason or "").strip():
+                missing["drop_reason"] = _("Please give the reason for dropping the project.")
+            if missing:
+                raise ValidationError(missing)
+        else:
+            back_to = None
+            if current == Stage.DROPPED:
+                reached = _last_reached_stage(project)
+                back_to = min(stage, reached, key=PIPELINE.index)
+                dates.pop("dropped_on", None)
+                drop_reason = None
+            elif PIPELINE.index(stage) < PIPELINE.index(current):
+                back_to = stage
+            if back_to:
+                field = MILESTONE_FIELD[back_to]
+                on = dates.get(field) or getattr(project, field) or project.registered_on
+                moves.append(_move_stage(project, to=back_to, on=on, reason=reason))
+        end = PIPELINE.index(stage) + 1 if stage in PIPELINE else len(PIPELINE)
+        for step in PIPELINE[PIPELINE.index(project.stage) + 1 : end]:
+            on = dates.get(MILESTONE_FIELD[step])
+            if on is not None or step == stage:
+                moves.append(
+                    _move_stage(project, to=step, on=on or project.registered_on, reason="")
+                )
+                setattr(project, MILESTONE_FIELD[step], on)
+        if stage == Stage.DROPPED:
+            moves.append(_move_stage(project, to=stage, on=dates["dropped_on"], reason=drop_reason))
     for key, value in dates.items():
-        if _reached(current, key):
-            setattr(project, key, value)
-    found = []
-    for step in PIPELINE[PIPELINE.index(current) + 1 : PIPELINE.index(stage) + 1]:
-        on = dates.get(MILESTONE_FIELD[step])
-        if on is None and step != stage:
-            continue
-        found.append(_move_stage(project, to=step, on=on or day, reason=""))
-    return found
-
-
-def _reached(stage: str, milestone_field: str) -> bool:
-    if stage == Stage.DROPPED:
-        return True
-    for s, f in MILESTONE_FIELD.items():
-        if f == milestone_field:
-            return s in PIPELINE and PIPELINE.index(s) <= PIPELINE.index(stage)
-    return False
+        setattr(project, key, value)
+    if drop_reason is not None:
+        project.drop_reason = drop_reason
+    return moves
 
 
 @transaction.atomic

@@ -104,6 +104,45 @@ UPDATES = textwrap.dedent(
     """
 )
 
+# One project's ledger row, 终止 at first: revived at 签约, then a 终止 row without its 终止日期
+# and 终止原因 (refused: projects.services._ledger_moves), then the revival rolled back; prints
+# each batch and the project after it, as JSON.
+DROPS = textwrap.dedent(
+    """
+    import io, json
+    from openpyxl import Workbook
+    from imports import services
+    from imports.models import ImportBatch
+    from projects.models import Project
+    HEADER = ["项目名称", "投资方", "县区", "计划总投资(万元)", "阶段", "登记日期", "签约日期",
+              "开工日期", "终止日期", "终止原因"]
+    def ledger(**cells):
+        row = dict(zip(HEADER, ["SQLite终止项目", "SQLite终止公司", "榆次区", "1000", "终止",
+                                "2023-01-10", "2023-02-03", "2023-03-01", "2024-01-05", "搁置"]))
+        row.update(cells)
+        wb = Workbook(); ws = wb.active; ws.title = "项目台账"
+        ws.append(HEADER); ws.append([row[h] for h in HEADER])
+        data = io.BytesIO(); wb.save(data)
+        return data.getvalue()
+    def show(label, batch):
+        p = Project.objects.get(name="SQLite终止项目")
+        print(label, json.dumps({
+            "status": batch.status, "summary": batch.summary,
+            "errors": [e for r in batch.preview for e in r["errors"]],
+            "project": [p.stage, str(p.started_on), str(p.dropped_on), p.drop_reason,
+                        p.stage_changes.count()]}, ensure_ascii=False))
+    def run(label, **cells):
+        batch = services.import_file(kind="projects", data=ledger(**cells), filename="d.xlsx",
+                                     by=None, dry_run=False)
+        show(label, batch)
+        return batch
+    run("DROPPED")
+    revived = run("REVIVED", 阶段="签约", 开工日期=None)
+    run("UNDATED", 开工日期=None, 终止日期=None, 终止原因=None)
+    show("ROLLEDBACK", services.batch_rollback(batch=ImportBatch.objects.get(pk=revived.pk), by=None))
+    """
+)
+
 
 @pytest.fixture(scope="module")
 def sqlite_env(tmp_path_factory, embedded_demo_file) -> dict:
@@ -170,3 +209,24 @@ def test_ledger_updates_and_their_rollback_on_sqlite(sqlite_env):
     assert [row[:3] for row in steps["ROLLEDBACK"]["rows"]] == [
         [f"SQLite更新项目{i:02d}", 1000.0 + i, "signed"] for i in range(30)
     ]
+
+
+def test_a_drop_row_needs_its_date_and_reason_and_rolls_back_on_sqlite(sqlite_env):
+    shown = manage(sqlite_env, "shell", "-c", DROPS).stdout
+    steps = {
+        line.split(" ", 1)[0]: json.loads(line.split(" ", 1)[1])
+        for line in shown.splitlines()
+        if line.startswith(("DROPPED ", "REVIVED ", "UNDATED ", "ROLLEDBACK "))
+    }
+    assert steps["DROPPED"]["project"] == ["dropped", "2023-03-01", "2024-01-05", "搁置", 1]
+    assert steps["REVIVED"]["project"] == ["signed", "None", "None", "", 2]
+    assert steps["UNDATED"]["status"] == "previewed"
+    assert steps["UNDATED"]["errors"] == [
+        ["终止日期", "终止的项目需填写终止日期。"],
+        ["终止原因", "请填写项目终止原因。"],
+    ]
+    assert steps["UNDATED"]["project"] == steps["REVIVED"]["project"]  # nothing written
+    assert steps["ROLLEDBACK"]["status"] == "rolled_back"
+    # Dropped again as before, its 开工 date, 终止 date and reason back: two moves recorded, to 开工
+    # and to 终止.
+    assert steps["ROLLEDBACK"]["project"] == ["dropped", "2023-03-01", "2024-01-05", "搁置", 4]
