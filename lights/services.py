@@ -297,17 +297,8 @@ def light_branches(as_of: dt.date, rules: list[LightRule]) -> list[_Branch]:
     rules = sorted(rules, key=lambda r: (r.specificity, r.version), reverse=True)  # newest first
     # Outside the open pipeline (at capacity, dropped) or deleted: no light.
     open_stage = _in("p.stage", OPEN_STAGES)
-    branches = [
-        _Branch(
-            _Sql(f"(p.is_deleted OR NOT {open_stage.text})", open_stage.params),
-            "",
-            "",
-            None,
-            0,
-            None,
-            None,
-        )
-    ]
+    unlit = _Sql(f"(p.is_deleted OR NOT {open_stage.text})", open_stage.params)
+    branches = [_Branch(unlit, "", "", None, 0, None, None)]
     promises = _promises(as_of)
     for rule in rules:
         match = _rule_matches(rule)
@@ -355,17 +346,8 @@ def light_branches(as_of: dt.date, rules: list[LightRule]) -> list[_Branch]:
             _Branch(condition, Light.RED, LightReason.PROMISE_MISSED, field, 1, None, None)
         )
     for stage in OPEN_STAGES:
-        branches.append(
-            _Branch(
-                _Sql("p.stage = %s", (stage,)),
-                Light.GREEN,
-                "",
-                MILESTONE_FIELD[stage],
-                0,
-                None,
-                None,
-            )
-        )
+        in_stage = _Sql("p.stage = %s", (stage,))
+        branches.append(_Branch(in_stage, Light.GREEN, "", MILESTONE_FIELD[stage], 0, None, None))
     return branches
 
 
@@ -401,6 +383,8 @@ _STORED = ("id", "region_id", "light", "light_reason", "light_since", "light_lim
 
 
 def _plus_days(date: str, days: int) -> str:
+    if not days:
+        return date
     return _PLUS_DAYS.get(connection.vendor, "({date} + {days})").format(date=date, days=int(days))
 
 
@@ -428,13 +412,7 @@ def _changes_select(project_ids: list[int] | None, branches: list[_Branch]) -> t
     )
     params = [*number.params, *where.params]
     since = [
-        (
-            i,
-            _plus_days(f"m.{b.since_field}", b.since_days)
-            if b.since_days
-            else f"m.{b.since_field}",
-            [],
-        )
+        (i, _plus_days(f"m.{b.since_field}", b.since_days), [])
         for i, b in enumerate(branches)
         if b.since_field is not None
     ]
