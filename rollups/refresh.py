@@ -469,20 +469,28 @@ def _statements(kinds: tuple[str, ...]) -> dict[str, tuple[list[str], str]]:
     }
 
 
-def _execute(cursor, name: str, columns: list[list], *, kinds: tuple[str, ...] = ()) -> None:
+def _prepared_names(cursor) -> set[str]:
+    """The refresh statements this session has prepared. The session itself says (no memory of
+    our own that could outlive or mistake the connection): one catalogue read a refresh, a small
+    fraction of a millisecond."""
+    cursor.execute("SELECT name FROM pg_prepared_statements WHERE name LIKE %s", ["jz_rollup%"])
+    return {name for (name,) in cursor.fetchall()}
+
+
+def _execute(
+    cursor, name: str, columns: list[list], prepared: set[str], *, kinds: tuple[str, ...] = ()
+) -> None:
     """Run one refresh statement as a prepared statement with a generic plan: PostgreSQL plans
     it once per connection (several ms for the cell statement) instead of at every refresh,
-    where executing it takes well under a millisecond. The signing caliber is part of the cell
-    statement's text, so each caliber has its own prepared statement (a change of caliber
-    prepares a new one; the old is never executed again)."""
-    prepared = f"{name}_{'_'.join(kinds) or 'none'}" if name == "jz_rollup_cells" else name
-    # The session itself says whether it holds the statement (no memory of our own that could
-    # outlive or mistake the connection): one catalogue read, a small fraction of a millisecond.
-    cursor.execute("SELECT 1 FROM pg_prepared_statements WHERE name = %s", [prepared])
-    if cursor.fetchone() is None:
+    where executing it takes well under a millisecond. `prepared`: the names the session holds
+    (_prepared_names). The signing caliber is part of the cell statement's text, so each caliber
+    has its own prepared statement (a change of caliber prepares a new one; the old is never
+    executed again)."""
+    statement = f"{name}_{'_'.join(kinds) or 'none'}" if name == "jz_rollup_cells" else name
+    if statement not in prepared:
         types, sql = _statements(kinds)[name]
-        cursor.execute(f"PREPARE {prepared} ({', '.join(types)}) AS {sql}")
-    cursor.execute(f"EXECUTE {prepared} ({', '.join(['%s'] * len(columns))})", columns)
+        cursor.execute(f"PREPARE {statement} ({', '.join(types)}) AS {sql}")
+    cursor.execute(f"EXECUTE {statement} ({', '.join(['%s'] * len(columns))})", columns)
 
 
 def _columns(rows: list[tuple], width: int) -> list[list]:
@@ -523,15 +531,17 @@ def refresh_buckets(
             return False
         if not tuned:
             cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        if not (touched or parsed.stages):  # (touched holds the cells' region-months)
+            return False
+        prepared = _prepared_names(cursor)
         if parsed.cells:
             _execute(
                 cursor,
                 "jz_rollup_cells",
                 _columns(parsed.cells, len(CELL_ARRAY_TYPES)),
+                prepared,
                 kinds=kinds,
             )
-        if not (touched or parsed.stages):
-            return False
         _execute(
             cursor,
             "jz_rollup_derive",
@@ -540,6 +550,7 @@ def refresh_buckets(
                 *_columns(parsed.stages, len(STAGE_CELL)),
                 stamp,
             ],
+            prepared,
         )
         return cursor.fetchone()[0] > 0
 

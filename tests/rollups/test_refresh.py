@@ -223,10 +223,26 @@ def test_verify_command_exits_non_zero_only_on_a_difference(world, drain):
 def test_refresh_runs_a_constant_number_of_queries(world, django_assert_max_num_queries, projects):
     for day in range(1, projects + 1):
         world.project(stage="signed", signed_on=dt.date(2023, 2, day))
-    # The rollups' own statements (each prepared statement first asks pg_prepared_statements
-    # whether the session holds it), then the lights of the projects the batch names and the past
-    # days' light tallies they make stale (lights app): the same number for 1 project and for 19.
+    # The rollups' own statements (one read of pg_prepared_statements tells which the session
+    # holds), then the lights of the projects the batch names and the past days' light tallies
+    # they make stale (lights app): the same number for 1 project and for 19.
     with django_assert_max_num_queries(32):
+        refresh.drain_outbox()
+    assert_rollups_equal_live()
+
+
+def test_the_refresh_after_one_edit_of_the_amount_is_a_few_statements(
+    world, django_assert_max_num_queries
+):
+    project = world.project(stage="signed", signed_on=dt.date(2023, 2, 3))
+    refresh.drain_outbox()  # (prepares the refresh's statements on this connection)
+    project_services.project_update(
+        project=project, by=None, planned_investment=project.planned_investment + 1
+    )
+    # The drain's savepoint (the test's transaction is around it) and its release; the lock and
+    # the outbox rows; the caliber; the prepared statements held; the cells; the derived tables;
+    # the claims marked false; the light rules; the lights (no light changes here).
+    with django_assert_max_num_queries(11):
         refresh.drain_outbox()
     assert_rollups_equal_live()
 
