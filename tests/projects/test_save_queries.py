@@ -42,10 +42,16 @@ def test_an_amount_edit_costs_six_statements(reference_data, demo_users):
     assert len(statements) == 6, "\n".join(statements)
     assert not [s for s in statements if s.startswith('SELECT 1 AS "a"')]  # no FK existence reads
     assert not [s for s in statements if "projects_fundsinplace" in s]
-    update = next(s for s in statements if s.startswith("UPDATE"))
+    update = next(s for s in statements if 'UPDATE "projects_project"' in s)
     assert '"name"' not in update  # the changed columns alone
+    # Its history record is copied from the row as written (INSERT … SELECT), not built in Python.
+    history = [s for s in statements if s.startswith('INSERT INTO "projects_historicalproject"')]
+    assert len(history) == 1 and 'FROM "projects_project" t ' in history[0], history
     project.refresh_from_db()
     assert project.planned_investment == Decimal("12345")
+    record = project.history.order_by("-history_id").first()
+    assert record.history_type == "~" and record.planned_investment == Decimal("12345")
+    assert record.prev_record.planned_investment != Decimal("12345")
 
 
 def test_a_related_object_not_read_from_the_database_is_still_checked(reference_data):
