@@ -136,6 +136,8 @@ def test_an_amount_edit_through_the_api(reference_data, demo_users):
     statements = _statements(captured)
     # the token with its user, the project, the service's, the answer and its co-investors.
     assert len(statements) == 2 + 6 + 2, "\n".join(s[:160] for s in statements)
+    # The project is found in the caller's scope by its id alone (the service reads the row).
+    assert statements[1].startswith('SELECT "projects_project"."id" FROM "projects_project"')
     assert not [s for s in statements if JOIN_OF_RELATIONS in s]
     body = response.json()
     assert body["planned_investment"].startswith("34567")
