@@ -564,8 +564,13 @@ def project_update(*, project: Project, by, correction_reason: str = "", **field
     # choice) and the unchanged ones were stored: their existence is not queried again one by one
     # (the foreign keys still enforce it at the write).
     validate_project(project, relations_loaded=_all_loaded(fields))
-    # The row is locked and read above: only the columns that changed are written.
-    project.save(update_fields=[*_changed_columns(project, before.values), "updated_at"])
+    # The row is locked and read above: only the columns that changed are written, and the
+    # change's history record is copied from the row as written (core.history: one UPDATE and one
+    # INSERT … SELECT, as the bulk writers do, with the request's user and IP), instead of a
+    # historical instance built field by field in Python by simple-history's post_save.
+    columns = [*_changed_columns(project, before.values), "updated_at"]
+    project.updated_at = timezone.now()  # `auto_now`, as save() sets it
+    bulk_update_with_history([project], Project, columns, **bulk_history_options(by))
     if co_investors is not None:
         project.co_investors.set(co_investors)
     correction = CorrectionNote(reason=correction_reason, by=by, subject=project.name)

@@ -90,8 +90,13 @@ class ProjectViewSet(
             return selectors.project_queryset(user=self.request.user, related=False).order_by("-id")
         if self.action == "retrieve":
             return self.detail_queryset()
-        # A write: the row alone (the service reads it again, locked; the answer is _detail's).
-        return selectors.project_queryset(user=self.request.user, related=False).order_by("-id")
+        # A write: the project's id alone, found in the user's scope (the service reads the row
+        # again, locked; the answer is _detail's).
+        return (
+            selectors.project_queryset(user=self.request.user, related=False)
+            .only("id")
+            .order_by("-id")
+        )
 
     def detail_queryset(self):
         """The projects the user may see, each with the names its detail shows (by a scalar

@@ -42,10 +42,16 @@ def test_an_amount_edit_costs_six_statements(reference_data, demo_users):
     assert len(statements) == 6, "\n".join(statements)
     assert not [s for s in statements if s.startswith('SELECT 1 AS "a"')]  # no FK existence reads
     assert not [s for s in statements if "projects_fundsinplace" in s]
-    update = next(s for s in statements if s.startswith("UPDATE"))
+    update = next(s for s in statements if 'UPDATE "projects_project"' in s)
     assert '"name"' not in update  # the changed columns alone
+    # Its history record is copied from the row as written (INSERT … SELECT), not built in Python.
+    history = [s for s in statements if s.startswith('INSERT INTO "projects_historicalproject"')]
+    assert len(history) == 1 and 'FROM "projects_project" t ' in history[0], history
     project.refresh_from_db()
     assert project.planned_investment == Decimal("12345")
+    record = project.history.order_by("-history_id").first()
+    assert record.history_type == "~" and record.planned_investment == Decimal("12345")
+    assert record.prev_record.planned_investment != Decimal("12345")
 
 
 def test_a_related_object_not_read_from_the_database_is_still_checked(reference_data):
@@ -130,6 +136,8 @@ def test_an_amount_edit_through_the_api(reference_data, demo_users):
     statements = _statements(captured)
     # the token with its user, the project, the service's, the answer and its co-investors.
     assert len(statements) == 2 + 6 + 2, "\n".join(s[:160] for s in statements)
+    # The project is found in the caller's scope by its id alone (the service reads the row).
+    assert statements[1].startswith('SELECT "projects_project"."id" FROM "projects_project"')
     assert not [s for s in statements if JOIN_OF_RELATIONS in s]
     body = response.json()
     assert body["planned_investment"].startswith("34567")
