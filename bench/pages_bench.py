@@ -23,6 +23,7 @@ import sys
 import time
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script
 
@@ -114,7 +115,13 @@ def save_cases(page_client: Client, api_client: Client, api_headers: dict, raw) 
         pid = next_id("page")
         data = forms[pid]
         data["planned_investment"] = str(Decimal(data["planned_investment"]) + 1)
-        got = page_client.post(f"/projects/{pid}/edit/", data)
+        # As a browser sends the form (it has no enctype): urlencoded, not the test client's
+        # default multipart.
+        got = page_client.post(
+            f"/projects/{pid}/edit/",
+            urlencode(data),
+            content_type="application/x-www-form-urlencoded",
+        )
         if got.status_code != 302:
             raise RuntimeError(f"edit page: {got.status_code} {got.content[:500]!r}")
 
