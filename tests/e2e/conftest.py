@@ -12,6 +12,20 @@ def _static_files_by_plain_names(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def _tasks_in_process():
+    """The refresh a save queues runs in the process that saves (the test's, or live_server's
+    thread), not on a session's real worker that an earlier module started: a drain still running
+    there when the test ends holds row locks that the end-of-test flush (TRUNCATE) deadlocks
+    against. The journeys (tests/journeys) keep the real worker."""
+    from jinzhong_crm.celery import app
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = eager
+
+
 @pytest.fixture
 def page(page, live_server):
     """The browser page, closed once its network is idle and before live_server's database is
