@@ -65,7 +65,6 @@ def test_no_worker_fails_the_full_report_but_not_ready(client, own_redis, monkey
 
 @pytest.mark.django_db(transaction=True)
 def test_a_stopped_beat_fails_the_full_report_after_three_sweep_periods(client, settings):
-    settings.HEALTHZ_DATABASE_TIMEOUT = 5  # about the beat's age; a loaded CI box can pass 0.5 s
     limit = settings.HEALTHZ_BEAT_MAX_AGE
     assert limit == 3 * settings.SWEEP_PERIOD_SECONDS
     beat = client.get("/healthz").json()["checks"]["beat"]
@@ -85,7 +84,6 @@ def test_a_stopped_beat_fails_the_full_report_after_three_sweep_periods(client, 
 
 @pytest.mark.django_db(transaction=True)
 def test_full_report_gives_outbox_backlog_drift_and_media_disk(client, settings):
-    settings.HEALTHZ_DATABASE_TIMEOUT = 5  # about the figures, not the timeout
     Outbox.objects.create(keys=["m|1|2024-01-01"])
     checks = client.get("/healthz").json()["checks"]
     assert checks["outbox"]["ok"] is True and checks["outbox"]["detail"].startswith("backlog 1,")
