@@ -104,6 +104,19 @@ class ImportBatch(TimeStampedModel):
         return self.status == self.Status.PREVIEWED and 0 < self.error_count < self.row_count
 
     @property
+    def nothing_importable(self) -> bool:
+        """Checked, and every row has an error: there is nothing to confirm."""
+        return self.status == self.Status.PREVIEWED and 0 < self.row_count <= self.error_count
+
+    @property
+    def status_label(self) -> str:
+        """The status as the pages show it: a checked file whose every row has an error is not
+        "awaiting confirmation"."""
+        if self.nothing_importable:
+            return _("Checked: every row has an error, nothing can be imported")
+        return self.get_status_display()
+
+    @property
     def is_running(self) -> bool:
         return self.status in (self.Status.PREVIEWING, self.Status.IMPORTING)
 

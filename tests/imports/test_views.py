@@ -66,6 +66,22 @@ def test_upload_preview_confirm_and_rollback(client, demo_users):
     assert not Project.objects.exists()
 
 
+def test_a_file_whose_every_row_has_an_error_is_not_shown_as_awaiting_confirmation(
+    client, demo_users
+):
+    client.force_login(demo_users["yuci_staff"])
+    response = _upload(client, xlsx_bytes([project_row(县区="太谷区")]))  # another county's row
+    batch = ImportBatch.objects.get()
+    assert batch.summary["error"] == batch.row_count == 1
+    for page in (client.get(response.url), client.get(reverse("imports:index"))):
+        text = page.content.decode()
+        assert "已检查，每行都有错误，无法导入" in text
+        assert "已检查，待确认导入" not in text
+
+    _upload(client, xlsx_bytes([project_row()]))
+    assert "已检查，待确认导入" in client.get(reverse("imports:index")).content.decode()
+
+
 def test_another_users_batch_is_404(client, demo_users):
     batch = services.batch_create(
         kind="projects", filename="a.csv", data=b"x", by=demo_users["yuci_staff"]
