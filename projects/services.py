@@ -3,6 +3,7 @@ and the admin's actions all come through here."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import uuid
 from dataclasses import dataclass
@@ -12,7 +13,6 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import CharField, Value, prefetch_related_objects
-from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -815,7 +815,7 @@ def _bulk_apply_in_memory(
                 .in_bulk()
             )
         projects = [locked[pk] for pk in ids]
-        originals = {p.pk: copy_project(p) for p in projects}
+        originals = {p.pk: copy.copy(p) for p in projects}
     else:
         # The caller's projects, read just before (locked, with `checked`): moved as copies.
         originals = {given.pk: given for given, _stage, _fields in rows}
@@ -825,7 +825,7 @@ def _bulk_apply_in_memory(
                 prefetch_related_objects(
                     [p for p in originals.values() if not descriptor.is_cached(p)], name
                 )
-        projects = [copy_project(given) for given, _stage, _fields in rows]
+        projects = [copy.copy(given) for given, _stage, _fields in rows]
     claimed_as = {p.pk: (p.investor_id, p.region_id) for p in projects}
     day = today()
     moves: list[StageChange] = []
@@ -886,19 +886,6 @@ def _bulk_apply_in_memory(
             keys.add(project_key(project.pk))
         row_keys.append(keys)
     return _Applied(projects, originals, claimed_as, moves, written, row_keys)
-
-
-def copy_project(project: Project) -> Project:
-    """A shallow copy of `project`, as copy.copy makes one (its own ModelState and cache of
-    related objects, the same field values), without copy.copy's detour through pickling's
-    __reduce__ (most of what copying thousands of rows cost)."""
-    clone = Project.__new__(Project)
-    clone.__dict__.update(project.__dict__)
-    state = ModelState()
-    state.db, state.adding = project._state.db, project._state.adding
-    state.fields_cache = dict(project._state.fields_cache)
-    clone._state = state
-    return clone
 
 
 def _cell_dims(project: Project) -> tuple:
