@@ -27,7 +27,13 @@ class RollupQuerySerializer(serializers.Serializer):
     month = serializers.IntegerField(required=False, min_value=1, max_value=12)
     # Read locked months from their snapshot (rollups.locks): the figures as locked.
     as_locked = serializers.BooleanField(required=False, default=False)
-    # `from` is a Python keyword: declared below under its real name.
+
+    def get_fields(self):
+        # `from` is a Python keyword: added here under its real name (and `to` beside it).
+        fields = super().get_fields()
+        fields["from"] = serializers.DateField(required=False)
+        fields["to"] = serializers.DateField(required=False)
+        return fields
 
     def validate(self, attrs):
         if ("quarter" in attrs or "month" in attrs) and "year" not in attrs:
@@ -38,10 +44,6 @@ class RollupQuerySerializer(serializers.Serializer):
         if start and end and start > end:
             raise serializers.ValidationError({"to": "`to` is before `from`."})
         return attrs
-
-
-RollupQuerySerializer._declared_fields["from"] = serializers.DateField(required=False)
-RollupQuerySerializer._declared_fields["to"] = serializers.DateField(required=False)
 
 
 class RollupRowSerializer(serializers.Serializer):
