@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.db.models import Count, QuerySet
-from django.db.models.query import ModelIterable, ValuesIterable
 from django.utils.formats import number_format
 from django.utils.functional import cached_property
 
@@ -25,14 +24,10 @@ def capped_totals(queryset: QuerySet, **aggregates) -> tuple[dict, bool]:
     count is COUNT_CAP and the other aggregates cover an arbitrary part of the rows: do not show
     them."""
     counted = queryset.order_by()
-    # One row per model row: instances, or `.values()` without DISTINCT (an API page's columns
-    # and related names, core.api.views_base).
-    one_per_row = counted._iterable_class is ModelIterable or (
-        counted._iterable_class is ValuesIterable and not counted.query.distinct
-    )
-    if one_per_row and counted.query.group_by is None:
-        # The key alone: values a page shows by annotation (an API page's related names) are not
-        # computed for the rows counted; those filtered on stay.
+    # Without DISTINCT or GROUP BY each row is one model row (instances, or `.values()` of an API
+    # page's columns and related names): the key alone is counted, and values a page shows by
+    # annotation are not computed for the rows counted (those filtered on stay).
+    if not counted.query.distinct and counted.query.group_by is None:
         counted = counted.values("pk")
     totals = counted[: COUNT_CAP + 1].aggregate(count=Count("pk"), **aggregates)
     capped = totals["count"] > COUNT_CAP
