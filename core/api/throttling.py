@@ -25,8 +25,10 @@ from rest_framework import throttling
 
 logger = logging.getLogger(__name__)
 
-# One limiter (a Redis connection pool, like Django's cache handler) per store URL and process.
-# It holds connections, not counts: the counts live in Redis.
+# One limiter per store URL and process, as Django's cache handler keeps one client per cache:
+# with Redis it holds a connection pool and the counts live in Redis, shared by every process.
+# The embedded default (no REDIS_URL: `make run`, one process) counts in that process's memory,
+# as its LocMemCache does.
 _limiters: dict[str, MovingWindowRateLimiter] = {}
 
 
