@@ -1,5 +1,6 @@
 """The site's URLs plus the benchmark's floors, each a plain Django view running hand-written SQL:
-- /bench/floor/: the API's project page (50 rows, newest id first) serialised with orjson;
+- /bench/floor/: the API's project page (50 rows, newest id first) serialised with orjson; with
+  `count`, also the page-number pages' count (up to 10,001 rows, as the API counts);
 - /bench/floor/html/: what /projects/ shows — the totals (count and planned investment, counted
   up to 10,001 rows like the page) and the page's 25 rows with their names — serialised with orjson;
 - /bench/floor/board/: what /projects/board/ shows — per stage the same capped totals and its first
@@ -70,6 +71,12 @@ NAMES = [
 ]  # fmt: skip
 
 
+# A page-number page's count, as the API's (core.pagination.capped_totals): up to 10,001 rows.
+FLOOR_COUNT = """
+SELECT count(*) FROM (SELECT 1 FROM projects_project p WHERE NOT p.is_deleted {where} LIMIT 10001) t
+"""
+
+
 def floor(request):
     params = [int(request.GET.get("before", 2**62))]
     joined = "joins" in request.GET
@@ -77,10 +84,14 @@ def floor(request):
     if "region" in request.GET:
         where = FILTERED_JOINED if joined else FILTERED
         params += [request.GET[k] for k in ("region", "stage", "signed_from", "signed_to")]
+    body = {}
     with connection.cursor() as cursor:
+        if "count" in request.GET:  # page numbers: the page's count, as the API answers it
+            cursor.execute(FLOOR_COUNT.format(where=FILTERED if where else ""), params[1:])
+            body["count"] = min(cursor.fetchone()[0], 10_000)
         cursor.execute((JOINED_SQL if joined else FLOOR_SQL).format(where=where), params)
-        rows = [dict(zip(NAMES, row, strict=True)) for row in cursor.fetchall()]
-    return HttpResponse(orjson.dumps({"results": rows}), content_type="application/json")
+        body["results"] = [dict(zip(NAMES, row, strict=True)) for row in cursor.fetchall()]
+    return HttpResponse(orjson.dumps(body), content_type="application/json")
 
 
 # /projects/: the totals over at most 10,001 matching rows, then the page's rows with their names.
