@@ -1,9 +1,8 @@
 """Every CSV / xlsx export: a list's rows as a streamed CSV (UTF-8 with BOM, so Excel shows Chinese)
 or an xlsx (openpyxl write-only, so memory stays flat), through `export_requested` for a page's
-`?format=csv|xlsx`, and for the API's lists (core.api.views_base). Each app keeps its own columns
-(a list of ExportColumn); amounts go out as numbers (the unit is in the header), or in the API's files
-as exact decimal text (`decimal_as_text`: the API sends amounts as decimal strings, and Excel keeps
-only 15 significant digits of a number).
+`?format=csv|xlsx`, and for the API's lists (core.api.views_base, whose columns give each value as
+the API's JSON does). Each app keeps its own columns (a list of ExportColumn); amounts go out as
+numbers (the unit is in the header).
 
 No cell of an export runs as a formula in Excel or WPS.
 
@@ -70,7 +69,6 @@ class ExportColumn:
     header: str
     get: Callable[[Model], object]
     is_money: bool = False
-    decimal_as_text: bool = False  # xlsx: a Decimal as its exact text (as in the CSV), not a number
 
 
 def cell_value(value: object, *, for_csv: bool) -> object:
@@ -149,8 +147,6 @@ def xlsx_write(
         cells = []
         for c in columns:
             value = cell_value(c.get(obj), for_csv=False)
-            if c.decimal_as_text and isinstance(value, Decimal):
-                value = cell_value(value, for_csv=True)
             cell = WriteOnlyCell(ws, value=value)
             if isinstance(value, str):
                 cell.data_type = "s"  # never a formula, whatever the text

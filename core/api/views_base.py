@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
-from operator import itemgetter
+from decimal import Decimal
 
 from django.http import Http404, HttpResponse
 from drf_orjson_renderer.renderers import ORJSONRenderer
@@ -16,13 +17,29 @@ from core.related import related_value
 from .renderers import CSVRenderer, XLSXRenderer
 
 
+def api_value(value: object) -> object:
+    """A cell of an API file holds the value as the API's JSON gives it (README "API"): amounts as
+    their decimal string, dates and times ISO 8601, booleans true / false; numbers stay numbers.
+    The pages' files write the same values for people (core.exports.cell_value: 3500.25, 是 / 否,
+    local time to the minute)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
+
+
 def export_file(fmt: str, keys: dict[str, object], rows: Iterable, filename: str) -> HttpResponse:
     """An API list as `fmt` ("csv" or "xlsx") through core.exports, the one export writer: a
     streamed UTF-8 CSV with a BOM, or a write-only xlsx whose sheet is named `filename`; every cell
-    made safe, amounts as exact decimal text. `keys`: column header -> where its value is in each
-    row (a dict's key, or a tuple's index); a QuerySet of rows is read in chunks."""
+    made safe, each value as the API's JSON gives it (`api_value`). `keys`: column header -> where
+    its value is in each row (a dict's key, or a tuple's index); a QuerySet of rows is read in
+    chunks."""
     columns = [
-        ExportColumn(header, itemgetter(key), decimal_as_text=True) for header, key in keys.items()
+        ExportColumn(header, lambda row, key=key: api_value(row[key]))
+        for header, key in keys.items()
     ]
     return export_response(fmt, columns, rows, filename, sheet_title=filename)
 

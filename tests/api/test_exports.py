@@ -1,5 +1,6 @@
 """The API's list exports and the pages' exports are one writer (core.exports, issue 19): the same
-project comes out of both CSVs with the same cells."""
+formula-injection rule and file shape in both; each value as its own side shows it (the API's file
+as its JSON, the page's for people)."""
 
 import csv
 import io
@@ -21,7 +22,9 @@ def _csv(response) -> list[dict]:
     return list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
 
 
-def test_api_and_page_csv_write_a_formula_name_and_an_amount_the_same_way(users, api_as, client):
+def test_api_and_page_csv_make_a_formula_name_safe_alike_and_each_writes_its_own_values(
+    users, api_as, client
+):
     project = make_project(amount="1000")
     Project.objects.filter(pk=project.pk).update(
         name=FORMULA_NAME, planned_investment=Decimal("3500.250000")
@@ -31,8 +34,14 @@ def test_api_and_page_csv_write_a_formula_name_and_an_amount_the_same_way(users,
     (page_row,) = _csv(client.get("/imports/export/projects/", {"format": "csv"}))
 
     assert api_row["name"] == page_row["项目名称"] == "'" + FORMULA_NAME
-    assert api_row["planned_investment"] == page_row["计划总投资(万元)"] == "3500.25"
     assert api_row["region_name"] == page_row["县区"] == "榆次区"
+    # The API's file as its JSON (README "API": amounts as decimal strings, dates ISO 8601,
+    # booleans true / false); the page's for people.
+    json_row = api_as(users["city_staff"]).get("/api/v1/projects/").json()["results"][0]
+    assert api_row["planned_investment"] == json_row["planned_investment"] == "3500.250000"
+    assert page_row["计划总投资(万元)"] == "3500.25"
+    assert api_row["updated_at"] == json_row["updated_at"]
+    assert api_row["is_foreign"] == "false"
 
 
 def test_api_xlsx_keeps_amounts_as_exact_text_and_names_safe(users, api_as):
