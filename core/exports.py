@@ -1,6 +1,7 @@
 """Every CSV / xlsx export: a list's rows as a streamed CSV (UTF-8 with BOM, so Excel shows Chinese)
 or an xlsx (openpyxl write-only, so memory stays flat), through `export_requested` for a page's
-`?format=csv|xlsx`. Each app keeps its own columns (a list of ExportColumn); amounts go out as
+`?format=csv|xlsx`, and for the API's lists (core.api.views_base, whose columns give each value as
+the API's JSON does). Each app keeps its own columns (a list of ExportColumn); amounts go out as
 numbers (the unit is in the header).
 
 No cell of an export runs as a formula in Excel or WPS.

@@ -5,19 +5,14 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from core.exports import safe_cell
-
-
-def _cell(value):
-    """Text that a spreadsheet would run as a formula is prefixed with a quote (core.exports)."""
-    return safe_cell(value)
+from core.exports import xlsx_append
 
 
 def _sheet(workbook: Workbook, title: str, header: list[str], rows: list[list]) -> None:
     sheet = workbook.create_sheet(title)
     sheet.append(header)
     for row in rows:
-        sheet.append([_cell(v) for v in row])
+        xlsx_append(sheet, row)
 
 
 def dashboard_workbook(data: dict) -> Workbook:

@@ -3,27 +3,8 @@ ORJSONRenderer (settings.REST_FRAMEWORK)."""
 
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal
-
 from drf_orjson_renderer.renderers import ORJSONRenderer
 from rest_framework.renderers import BaseRenderer
-
-from core.exports import safe_cell
-
-
-def neutralise(value) -> object:
-    """Make a cell safe to open in Excel: text that would start a formula gets a leading quote.
-    Numbers stay numbers (a negative number is data, not a formula)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float, Decimal)):
-        return value
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    return safe_cell(str(value))  # the one formula-injection rule (core.exports)
 
 
 class CSVRenderer(BaseRenderer):

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.renderers import CSVRenderer, XLSXRenderer
-from core.api.views_base import JsonErrorsMixin, stream_csv, xlsx_file
+from core.api.views_base import JsonErrorsMixin, export_file
 from dashboards import reads
 from dashboards.periods import period_for
 from rollups.models import counted_agreement_kinds
@@ -109,8 +109,7 @@ class RollupView(JsonErrorsMixin, APIView):
         fmt = request.accepted_renderer.format
         if fmt in ("csv", "xlsx"):
             columns = list(rows[0]) if rows else list(reads.MEASURES)
-            maker = stream_csv if fmt == "csv" else xlsx_file
-            return maker(columns, rows, "rollups")
+            return export_file(fmt, {c: c for c in columns}, rows, "rollups")
         return Response(
             {
                 "count": len(rows),

