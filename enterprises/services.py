@@ -196,9 +196,10 @@ def _clash_error(name: str) -> ValidationError:
 
 def _check_clashes(enterprises: list[Enterprise]) -> None:
     """No two of `enterprises` share a credit code, nor does any other enterprise (deleted ones
-    too) hold one of theirs: one query for all of them. The enterprises being written (those with
-    a primary key) are left out of the others, since their codes are the ones checked here. A
-    clash raises its ValidationError with `row_index` set."""
+    too) hold one of theirs as stored now: one query for all of them. An enterprise keeping its
+    own code does not clash with itself; two swapping their codes do (each code is held by the
+    other as stored, and the unique index would refuse the swap's UPDATE), as saving them one at
+    a time would. A clash raises its ValidationError with `row_index` set."""
     seen: dict[str, int] = {}
     for index, e in enumerate(enterprises):
         if e.credit_code and e.credit_code in seen:
@@ -209,19 +210,17 @@ def _check_clashes(enterprises: list[Enterprise]) -> None:
             seen[e.credit_code] = index
     if not seen:
         return
-    ours = {e.pk for e in enterprises if e.pk is not None}
-    taken = {
-        code: name
-        for pk, code, name in Enterprise.all_objects.filter(credit_code__in=list(seen)).values_list(
-            "pk", "credit_code", "name"
-        )
-        if pk not in ours
-    }
-    for code, index in seen.items():
-        if code in taken:
-            exc = _clash_error(taken[code])
-            exc.row_index = index
-            raise exc
+    holders = Enterprise.all_objects.filter(credit_code__in=list(seen)).values_list(
+        "pk", "credit_code", "name"
+    )
+    clashes = sorted(
+        (seen[code], name) for pk, code, name in holders if pk != enterprises[seen[code]].pk
+    )
+    if clashes:  # the first row that clashes, as a row-by-row check would name it
+        index, name = clashes[0]
+        exc = _clash_error(name)
+        exc.row_index = index
+        raise exc
 
 
 @transaction.atomic

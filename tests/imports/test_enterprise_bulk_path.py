@@ -157,3 +157,21 @@ def test_bulk_update_refuses_a_credit_code_another_enterprise_holds(reference_da
         rows=[(third, {"credit_code": "91140700MA0GRXK31G", "notes": "改"})]
     )
     assert Enterprise.objects.get(pk=third.pk).notes == "改"
+
+
+def test_bulk_update_refuses_two_enterprises_swapping_their_credit_codes(reference_data):
+    """Saved one at a time the swap is refused (each code is still held by the other); in bulk
+    too, with the clash's message, not the unique index's error."""
+    first, second = _enterprises(2)
+    a, b = "91140700MA0GRXK31G", "91140700MA0K1234X8"
+    enterprise_services.enterprise_update(enterprise=first, credit_code=a)
+    enterprise_services.enterprise_update(enterprise=second, credit_code=b)
+    before = _values()
+    first, second = Enterprise.objects.get(pk=first.pk), Enterprise.objects.get(pk=second.pk)
+    with pytest.raises(ValidationError) as refused:
+        enterprise_services.enterprise_bulk_update(
+            rows=[(first, {"credit_code": b}), (second, {"credit_code": a})]
+        )
+    assert refused.value.row_index == 0
+    assert second.name in refused.value.message_dict["credit_code"][0]
+    assert _values() == before
