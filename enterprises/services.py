@@ -8,12 +8,17 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.scoping import can_edit, check_can_edit, check_can_edit_region, is_city_wide
 from core.credit_code import normalize_credit_code, validate_credit_code
-from core.history import bulk_create_with_history, bulk_history_options
+from core.history import (
+    bulk_create_with_history,
+    bulk_history_options,
+    bulk_update_with_history,
+)
 from core.money import parse_amount, validate_amount
 from core.textnorm import check_name_characters, normalize_mobile, normalize_name, pinyin_keys
 
@@ -189,6 +194,35 @@ def _clash_error(name: str) -> ValidationError:
     )
 
 
+def _check_clashes(enterprises: list[Enterprise]) -> None:
+    """No two of `enterprises` share a credit code, nor does any other enterprise (deleted ones
+    too) hold one of theirs as stored now: one query for all of them. An enterprise keeping its
+    own code does not clash with itself; two swapping their codes do (each code is held by the
+    other as stored, and the unique index would refuse the swap's UPDATE), as saving them one at
+    a time would. A clash raises its ValidationError with `row_index` set."""
+    seen: dict[str, int] = {}
+    for index, e in enumerate(enterprises):
+        if e.credit_code and e.credit_code in seen:
+            exc = _clash_error(enterprises[seen[e.credit_code]].name)
+            exc.row_index = index
+            raise exc
+        if e.credit_code:
+            seen[e.credit_code] = index
+    if not seen:
+        return
+    holders = Enterprise.all_objects.filter(credit_code__in=list(seen)).values_list(
+        "pk", "credit_code", "name"
+    )
+    clashes = sorted(
+        (seen[code], name) for pk, code, name in holders if pk != enterprises[seen[code]].pk
+    )
+    if clashes:  # the first row that clashes, as a row-by-row check would name it
+        index, name = clashes[0]
+        exc = _clash_error(name)
+        exc.row_index = index
+        raise exc
+
+
 @transaction.atomic
 def enterprise_bulk_create(
     *, by: User | None = None, rows: list[dict], batch_size: int = 2000
@@ -216,34 +250,19 @@ def enterprise_bulk_create(
             exc.row_index = index
             raise
         enterprises.append(enterprise)
-    seen: dict[str, int] = {}
-    for index, e in enumerate(enterprises):
-        if e.credit_code and e.credit_code in seen:
-            exc = _clash_error(enterprises[seen[e.credit_code]].name)
-            exc.row_index = index
-            raise exc
-        if e.credit_code:
-            seen[e.credit_code] = index
-    if seen:
-        taken = dict(
-            Enterprise.all_objects.filter(credit_code__in=list(seen)).values_list(
-                "credit_code", "name"
-            )
-        )
-        for code, index in seen.items():
-            if code in taken:
-                exc = _clash_error(taken[code])
-                exc.row_index = index
-                raise exc
+    _check_clashes(enterprises)
     if not enterprises:
         return []
     return bulk_create_with_history(enterprises, Enterprise, **bulk_history_options(by))
 
 
-@transaction.atomic
-def enterprise_update(
-    *, enterprise: Enterprise, by: User | None = None, **fields: Any
-) -> Enterprise:
+def _apply_update(
+    enterprise: Enterprise, fields: dict, *, by: User | None, in_bulk: bool = False
+) -> None:
+    """The rule of a change to an enterprise, applied in memory, nothing written: who may make it
+    (the enterprise's region and the one written), then `fields` set and every rule checked
+    (enterprise_validate; `in_bulk` as there). enterprise_update and enterprise_bulk_update both
+    apply it, so an edit in a form and a ledger row obey the same rule."""
     unknown = set(fields) - ENTERPRISE_FIELDS
     if unknown:
         raise TypeError(f"unknown enterprise fields: {sorted(unknown)}")
@@ -251,10 +270,70 @@ def enterprise_update(
     _attribute(enterprise, by)
     for key, value in fields.items():
         setattr(enterprise, key, value)
-    _derive(enterprise)
-    enterprise.full_clean()
+    enterprise_validate(enterprise, in_bulk=in_bulk)
+
+
+@transaction.atomic
+def enterprise_update(
+    *, enterprise: Enterprise, by: User | None = None, **fields: Any
+) -> Enterprise:
+    _apply_update(enterprise, fields, by=by)
     enterprise.save()
     return enterprise
+
+
+# Every column an update may change (the fields and what _derive derives from them).
+_UPDATED_COLUMNS = [
+    f for f in Enterprise._meta.concrete_fields if not f.primary_key and f.name != "updated_at"
+]
+
+
+@transaction.atomic
+def enterprise_bulk_update(
+    *, by: User | None = None, rows: list[tuple[Enterprise, dict]]
+) -> list[Enterprise]:
+    """Change many enterprises at once (ledger imports and their rollback). Each row is
+    (enterprise, fields), the fields as enterprise_update takes them, and gets enterprise_update's
+    rule (_apply_update) in memory; credit-code clashes are checked with one query for all rows;
+    then the columns some row changed are written with one UPDATE … FROM (VALUES …) and the
+    change history with one INSERT … SELECT (core.history's `bulk_update_with_history`, per
+    2,000 rows), with `by`, the `history_reason` and the request's IP, as a save records them.
+
+    The enterprises are changed as given, each once: the caller read them in its transaction, as
+    enterprise_update takes its one (their parks, which the park rule reads, are fetched with one
+    query when not loaded). Foreign keys in `fields` must be objects loaded from the database. A
+    row that breaks a rule raises its ValidationError (or PermissionDenied) with `row_index` set;
+    nothing is written."""
+    if not rows:
+        return []
+    enterprises = [enterprise for enterprise, _fields in rows]
+    if len({e.pk for e in enterprises}) != len(enterprises) or None in {e.pk for e in enterprises}:
+        raise ValueError("enterprise_bulk_update takes saved enterprises, each once")
+    prefetch_related_objects(
+        [e for e in enterprises if e.park_id and not Enterprise.park.is_cached(e)], "park"
+    )
+    written: set[str] = set()
+    for index, (enterprise, fields) in enumerate(rows):
+        before = [getattr(enterprise, f.attname) for f in _UPDATED_COLUMNS]
+        try:
+            _apply_update(enterprise, fields, by=by, in_bulk=True)
+        except (ValidationError, PermissionDenied) as exc:
+            exc.row_index = index
+            raise
+        # Only the columns some row changed: each is a value per row in the VALUES list.
+        written.update(
+            f.name
+            for f, old in zip(_UPDATED_COLUMNS, before, strict=True)
+            if getattr(enterprise, f.attname) != old
+        )
+    _check_clashes(enterprises)
+    now = timezone.now()
+    for enterprise in enterprises:
+        enterprise.updated_at = now  # `auto_now`, as save() sets it
+    bulk_update_with_history(
+        enterprises, Enterprise, [*sorted(written), "updated_at"], **bulk_history_options(by)
+    )
+    return enterprises
 
 
 @transaction.atomic

@@ -635,12 +635,33 @@ def _snapshot(obj, keys) -> dict:
     return out
 
 
-def _restore_values(model, snap: dict) -> dict:
+def _related_of(model, snaps) -> dict:
+    """The objects the snapshots' foreign keys name, deleted ones too, by (model, pk): one query
+    per related model however many snapshots."""
+    wanted: dict = {}
+    for snap in snaps:
+        for key, value in snap.items():
+            field = model._meta.get_field(key)
+            if field.is_relation and value:
+                wanted.setdefault(field.related_model, set()).add(value)
+    return {
+        (related, pk): obj
+        for related, ids in wanted.items()
+        for pk, obj in related._base_manager.in_bulk(ids).items()
+    }
+
+
+def _restore_values(model, snap: dict, related: dict | None = None) -> dict:
+    """A snapshot's values as a service takes them; `related` from _related_of (else read)."""
+    if related is None:
+        related = _related_of(model, [snap])
     out = {}
     for key, value in snap.items():
         field = model._meta.get_field(key)
         if field.is_relation:
-            out[key] = field.related_model._base_manager.get(pk=value) if value else None
+            if value and (field.related_model, value) not in related:
+                raise field.related_model.DoesNotExist(f"{field.related_model.__name__} #{value}")
+            out[key] = related[(field.related_model, value)] if value else None
         elif value is not None:
             out[key] = field.to_python(value)
         else:
@@ -761,19 +782,12 @@ def _write_projects(
 ENTERPRISE_SNAPSHOT_KEYS = [c.key for c in planning.ENTERPRISE_COLUMNS]
 
 
-def _apply_enterprise(
-    plan: RowPlan, *, batch: ImportBatch, by, context: dict, correction=None
-) -> None:
-    enterprise = Enterprise.objects.get(pk=plan.target.pk)
-    snapshots = batch.updated.setdefault("enterprises.enterprise", {})
-    snapshots[str(enterprise.pk)] = _snapshot(enterprise, ENTERPRISE_SNAPSHOT_KEYS)
-    enterprise_services.enterprise_update(enterprise=enterprise, by=by, **plan.fields)
-
-
 def _write_enterprises(
     plans: list[RowPlan], *, batch: ImportBatch, by, progress, correction=None, checked=False
 ) -> None:
-    """New enterprises in bulk through enterprise_bulk_create; updated ones row by row."""
+    """Every row in bulk: new enterprises through enterprise_bulk_create, updated ones through
+    enterprise_bulk_update (read once, with what they held before kept for the rollback); each
+    one statement plus one for its change history."""
     new = [p for p in plans if p.action == NEW]
     with _rows_of(new, plans, Kind.ENTERPRISES):
         created = enterprise_services.enterprise_bulk_create(
@@ -781,9 +795,18 @@ def _write_enterprises(
         )
     for enterprise in created:
         _note(batch.created, enterprise)
-    _each_row(_apply_enterprise)(
-        [p for p in plans if p.action == UPDATE], batch=batch, by=by, progress=progress
-    )
+    updated = [p for p in plans if p.action == UPDATE]
+    if updated:
+        current = Enterprise.objects.select_related("park").in_bulk([p.target.pk for p in updated])
+        snapshots = batch.updated.setdefault("enterprises.enterprise", {})
+        rows = []
+        for plan in updated:
+            enterprise = current[plan.target.pk]
+            snapshots[str(enterprise.pk)] = _snapshot(enterprise, ENTERPRISE_SNAPSHOT_KEYS)
+            rows.append((enterprise, dict(plan.fields)))
+        with _rows_of(updated, plans, Kind.ENTERPRISES):
+            enterprise_services.enterprise_bulk_update(by=by, rows=rows)
+    progress(len(plans), len(plans))
 
 
 def _write_funds(
@@ -985,17 +1008,24 @@ def _rollback_writes(batch: ImportBatch, *, by, correction: CorrectionNote) -> N
             correction=correction,
         )
         restored = batch.updated.get("projects.project", {})
+        related = _related_of(Project, restored.values())
         rows = []
         for project in Project.objects.filter(pk__in=[int(pk) for pk in restored]):
-            values = _restore_values(Project, restored[str(project.pk)])
+            values = _restore_values(Project, restored[str(project.pk)], related)
             rows.append((project, values.pop("stage"), values))
         project_services.project_bulk_apply(
             by=by, rows=rows, reason=ROLLBACK_REASON, correction=correction
         )
-        for pk, snap in batch.updated.get("enterprises.enterprise", {}).items():
-            enterprise_services.enterprise_update(
-                enterprise=Enterprise.objects.get(pk=pk), **_restore_values(Enterprise, snap)
-            )
+        restored = batch.updated.get("enterprises.enterprise", {})
+        related = _related_of(Enterprise, restored.values())
+        enterprise_services.enterprise_bulk_update(
+            rows=[
+                (enterprise, _restore_values(Enterprise, restored[str(enterprise.pk)], related))
+                for enterprise in Enterprise.objects.select_related("park").filter(
+                    pk__in=[int(pk) for pk in restored]
+                )
+            ]
+        )
         for pk in batch.created.get("enterprises.enterprise", []):
             enterprise = Enterprise.objects.filter(pk=pk).first()
             if enterprise is not None:
