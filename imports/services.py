@@ -1019,12 +1019,13 @@ def _rollback_writes(batch: ImportBatch, *, by, correction: CorrectionNote) -> N
         restored = batch.updated.get("enterprises.enterprise", {})
         related = _related_of(Enterprise, restored.values())
         enterprise_services.enterprise_bulk_update(
+            by=by,
             rows=[
                 (enterprise, _restore_values(Enterprise, restored[str(enterprise.pk)], related))
                 for enterprise in Enterprise.objects.select_related("park").filter(
                     pk__in=[int(pk) for pk in restored]
                 )
-            ]
+            ],
         )
         for pk in batch.created.get("enterprises.enterprise", []):
             enterprise = Enterprise.objects.filter(pk=pk).first()

@@ -175,3 +175,15 @@ def test_bulk_update_refuses_two_enterprises_swapping_their_credit_codes(referen
     assert refused.value.row_index == 0
     assert second.name in refused.value.message_dict["credit_code"][0]
     assert _values() == before
+
+
+def test_the_rollback_names_who_rolled_back_in_each_enterprise_history(reference_data, demo_users):
+    staff = demo_users["city_staff"]
+    _enterprises(3)
+    batch = services.batch_import(batch=_preview(_ledger(3, 县区="太谷区"), by=staff), by=staff)
+    assert batch.status == ImportBatch.Status.IMPORTED, batch.message
+    services.batch_rollback(batch=batch, by=staff)
+    for reason in (f"台账导入 #{batch.pk}", f"撤销导入批次 #{batch.pk}"):
+        records = Enterprise.history.filter(history_change_reason=reason)
+        assert records.count() == 3
+        assert set(records.values_list("history_user", flat=True)) == {staff.pk}, reason
