@@ -131,7 +131,7 @@ class AgreementKind(models.TextChoices):
 
 class Signing(TimeStampedModel):
     """A project signed, at an event or outside one. Recording it moves the project to the signed
-    stage through `projects.services.project_advance_stage` (see `events.services.signing_record`)."""
+    stage through `projects.services.project_bulk_apply` (see `events.services.signing_bulk_record`)."""
 
     event = models.ForeignKey(
         PromotionEvent,

@@ -1,9 +1,10 @@
-"""Every write on events: the event itself, its signings (which move projects through
-`projects.services.project_advance_stage` — one rule, one place), 「三个一批」 batch milestones,
-orders and agreements, and attachments."""
+"""Every write on events: the event itself, its signings (signing_bulk_record, which moves
+projects through `projects.services.project_bulk_apply` — one rule, one place, for one signing
+or a ledger's), 「三个一批」 batch milestones, orders and agreements, and attachments."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -19,13 +20,16 @@ from accounts.models import Role
 from accounts.scoping import can_edit, check_can_edit_region, scope_projects
 from core.attachments import attachment_remove, attachment_store
 from core.changes import record_edited
+from core.history import bulk_create_with_history, bulk_delete_with_history, bulk_history_options
 from core.models import Attachment
 from core.money import parse_amount, validate_amount
 from core.textnorm import check_name_characters, pinyin_keys
 from enterprises import services as enterprise_services
 from projects import services as project_services
 from projects.models import MILESTONE_FIELD, Currency, Project, Stage
+from rollups import locks
 from rollups.locks import CorrectionNote
+from rollups.outbox import enqueue_refresh, project_bucket_keys, project_key
 
 from .models import (
     AgreementKind,
@@ -245,17 +249,47 @@ def signing_delete(
     correction_reason: str = "",
     correction: CorrectionNote | None = None,
 ) -> None:
-    """Remove a signing record (an imported one being rolled back). The project's stage is not
-    moved here: whoever undoes the signing restores the project through projects.services.
-    `correction`: a note shared by many writes (a rollback's), instead of one made here."""
-    if signing.event_id is not None:
-        check_can_edit_event(by, signing.event)
-    check_can_edit_region(by, signing.project.region)
-    project = signing.project
+    """Remove a signing record, through signing_bulk_delete. In a locked month only with
+    `correction_reason` (or a `correction` note shared by many writes)."""
     if correction is None:
         correction = _correction(correction_reason, by, signing, signing.signed_on)
-    signing.delete()
-    project_services._record_change(project, correction=correction)
+    signing_bulk_delete(signings=[signing], by=by, correction=correction)
+
+
+@transaction.atomic
+def signing_bulk_delete(
+    *, signings: Sequence[Signing], by, correction: CorrectionNote | None = None
+) -> None:
+    """Remove signing records (an imported batch's, being rolled back): one statement, one for
+    their change history, one outbox row naming every bucket their projects count in. The
+    projects' stages are not moved here: whoever undoes the signings restores the projects through
+    projects.services. Each signing's event and project are expected loaded (select_related)."""
+    signings = list(signings)
+    if not signings:
+        return
+    checked_events: set[int] = set()
+    for signing in signings:
+        if signing.event_id is not None and signing.event_id not in checked_events:
+            check_can_edit_event(by, signing.event)
+            checked_events.add(signing.event_id)
+        check_can_edit_region(by, signing.project.region_id)
+    bulk_delete_with_history(signings, Signing, **bulk_history_options(by))
+    _enqueue_signed({s.project_id: s.project for s in signings}, correction)
+
+
+def _signed_keys(projects: dict[int, Project]) -> dict[int, set[str]]:
+    """The outbox keys of each project whose signings changed: every bucket it counts in (the
+    event dimension of the rollups changes even when the stage does not), with its funds and
+    completed-investment months (one query for all)."""
+    months = project_services._funds_months(list(projects))
+    return {
+        pk: project_bucket_keys(project, months=months[pk]) | {project_key(pk)}
+        for pk, project in projects.items()
+    }
+
+
+def _enqueue_signed(projects: dict[int, Project], correction: CorrectionNote | None) -> None:
+    enqueue_refresh(keys=set().union(*_signed_keys(projects).values()), correction=correction)
 
 
 @transaction.atomic
@@ -271,16 +305,36 @@ def signing_record(
     correction_reason: str = "",
     correction: CorrectionNote | None = None,
 ) -> Signing:
-    """Record that a project was signed (at `event`, or outside any event).
-    `correction`: a note shared by many writes (a ledger import's), instead of one made here from
-    `correction_reason`.
+    """Record that a project was signed (at `event`, or outside any event): signing_bulk_record
+    with one row (see there for the rules). `correction`: a note shared by many writes, instead
+    of one made here from `correction_reason`."""
+    if correction is None and project is not None:
+        correction = _correction(correction_reason, by, project, signed_on)
+    row = {
+        "project": project,
+        "signed_on": signed_on,
+        "event": event,
+        "amount": amount,
+        "agreement_kind": agreement_kind,
+        "note": note,
+    }
+    try:
+        return signing_bulk_record(by=by, rows=[row], correction=correction)[0]
+    except (ValidationError, PermissionDenied) as exc:
+        if hasattr(exc, "row_index"):
+            del exc.row_index
+        raise
 
-    The project moves to the signed stage through `project_advance_stage`, the same rule as on the
-    project pages. A project already signed on that very date (an import, the demo data) is attached
-    without moving; a later agreement on a signed project (a formal contract after a framework
-    agreement) is recorded without moving the stage. The amount defaults to the project's planned
-    investment.
-    """
+
+def _check_signing(
+    *, by, row: dict, signed: set[tuple[int, int]], events_checked: set[int]
+) -> Decimal | None:
+    """The checks of one signing row that need no lock: its fields, the event's dates and whether
+    the project is already signed at the event (`signed`: (event id, project id) pairs). Returns
+    the amount (the project's planned investment unless given)."""
+    project, signed_on, event = row.get("project"), row.get("signed_on"), row.get("event")
+    agreement_kind = row.get("agreement_kind", AgreementKind.FORMAL)
+    amount = row.get("amount")
     errors: dict[str, list[str]] = {}
     if project is None:
         raise ValidationError(
@@ -291,13 +345,15 @@ def signing_record(
     if agreement_kind not in AgreementKind.values:
         errors["agreement_kind"] = [_("Choose the kind of agreement.")]
     if event is not None:
-        check_can_edit_event(by, event)
+        if event.pk not in events_checked:
+            check_can_edit_event(by, event)
+            events_checked.add(event.pk)
         if signed_on and not (event.start_on <= signed_on <= event.end_on):
             errors.setdefault("signed_on", []).append(
                 _("A signing at this event must fall within its dates (%(start)s – %(end)s).")
                 % {"start": event.start_on, "end": event.end_on}
             )
-        if Signing.objects.filter(event=event, project=project).exists():
+        if (event.pk, project.pk) in signed:
             errors["project"] = [
                 _("“%(project)s” is already signed at this event.") % {"project": project.name}
             ]
@@ -311,20 +367,20 @@ def signing_record(
             amount_value = None
     if errors:
         raise ValidationError(errors)
+    return amount_value
 
-    project = Project.objects.select_for_update().get(pk=project.pk)
-    check_can_edit_region(by, project.region)
+
+def _check_signed_project(*, by, project: Project, signed_on: dt.date) -> bool:
+    """The checks of one signing on its project as it stands (read locked, or as earlier rows of
+    the same call left it); True when the signing moves the project to the signed stage."""
+    check_can_edit_region(by, project.region_id)
     if project.stage == Stage.DROPPED:
         raise ValidationError(
             {"project": [_("A dropped project cannot be signed; revive it first.")]}
         )
-    if correction is None:
-        correction = _correction(correction_reason, by, project, signed_on)
     if project.signed_on is None:
-        project = project_services.project_advance_stage(
-            project=project, to=Stage.SIGNED, on=signed_on, by=by, correction=correction
-        )
-    elif signed_on < project.signed_on:
+        return True
+    if signed_on < project.signed_on:
         raise ValidationError(
             {
                 "signed_on": [
@@ -336,22 +392,115 @@ def signing_record(
                 ]
             }
         )
-    signing = Signing(
-        event=event,
-        project=project,
-        signed_on=signed_on,
-        amount=validate_amount(amount_value),
-        agreement_kind=agreement_kind,
-        note=(note or "").strip(),
-        recorded_by=by,
+    return False
+
+
+@transaction.atomic
+def signing_bulk_record(
+    *, by, rows: Sequence[dict], correction: CorrectionNote | None = None
+) -> list[Signing]:
+    """Record many signings at once (an events ledger import; signing_record is this with one
+    row). Each row: project, signed_on, and optionally event, amount, agreement_kind, note.
+
+    The rules, row by row in the rows' order (a later row sees what earlier ones did): the row's
+    fields and event dates; not signed twice at an event; the project editable and not dropped.
+    A project not yet signed moves to the signed stage on the row's date, through
+    `projects.services.project_bulk_apply` (the ledger stage rule: the same pipeline moves as
+    project_advance_stage); a project already signed is attached without moving, unless the row
+    is earlier than its signing date (refused). The amount defaults to the project's planned
+    investment. Reads: the existing signings at the events, the projects (locked), each one
+    query; writes: the moves, the signings and their change history in bulk, one outbox row.
+    A refused row raises its error with `row_index`; nothing is written. Rows that move figures
+    of a locked period need `correction` (one note for them all, rollups.locks)."""
+    rows = list(rows)
+    if not rows:
+        return []
+    events = {row["event"].pk: row["event"] for row in rows if row.get("event") is not None}
+    project_ids = {row["project"].pk for row in rows if row.get("project") is not None}
+    signed = set(
+        Signing.objects.filter(event_id__in=list(events), project_id__in=project_ids).values_list(
+            "event_id", "project_id"
+        )
+        if events and project_ids
+        else ()
     )
-    signing.full_clean(validate_constraints=False)
-    signing.save()
-    if event is not None:
-        event.projects_negotiated.add(project)
-    # The event dimension of the rollups changed even when the stage did not.
-    project_services._record_change(project, correction=correction)
-    return signing
+    amounts = []
+    events_checked: set[int] = set()
+    for index, row in enumerate(rows):
+        try:
+            amounts.append(
+                _check_signing(by=by, row=row, signed=signed, events_checked=events_checked)
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            exc.row_index = index
+            raise
+        if row.get("event") is not None:
+            signed.add((row["event"].pk, row["project"].pk))
+
+    locked = Project.objects.select_for_update().in_bulk(list(project_ids))
+    current = {pk: copy.copy(project) for pk, project in locked.items()}
+    moves: list[tuple[Project, str, dict]] = []
+    moved_rows: list[int] = []
+    signings = []
+    for index, (row, amount) in enumerate(zip(rows, amounts, strict=True)):
+        project, signed_on = current[row["project"].pk], row["signed_on"]
+        try:
+            if _check_signed_project(by=by, project=project, signed_on=signed_on):
+                moves.append((locked[project.pk], Stage.SIGNED, {"signed_on": signed_on}))
+                moved_rows.append(index)
+                project.signed_on, project.stage = signed_on, Stage.SIGNED
+            signing = Signing(
+                event=row.get("event"),
+                project=locked[project.pk],
+                signed_on=signed_on,
+                amount=validate_amount(amount),
+                agreement_kind=row.get("agreement_kind", AgreementKind.FORMAL),
+                note=(row.get("note") or "").strip(),
+                recorded_by=by,
+            )
+            # Its event, project and user are the ones just read: not looked up again.
+            signing.full_clean(
+                exclude=["event", "project", "recorded_by"], validate_constraints=False
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            exc.row_index = index
+            raise
+        signings.append(signing)
+    try:
+        # Forward moves only (an unsigned project is not past 洽谈 nor dropped): no reason needed.
+        for project in project_services.project_bulk_apply(
+            by=by, rows=moves, reason="", correction=correction
+        ):
+            locked[project.pk] = project
+        for signing in signings:
+            signing.project = locked[signing.project_id]
+        signings = bulk_create_with_history(signings, Signing, **bulk_history_options(by))
+        negotiated: dict[int, set[int]] = {}
+        for signing in signings:
+            if signing.event_id is not None:
+                negotiated.setdefault(signing.event_id, set()).add(signing.project_id)
+        for event_id, ids in negotiated.items():
+            events[event_id].projects_negotiated.add(*ids)
+        _enqueue_signed({s.project_id: s.project for s in signings}, correction)
+    except (ValidationError, PermissionDenied) as exc:
+        if hasattr(exc, "row_index"):
+            exc.row_index = moved_rows[exc.row_index]
+        elif "correction_reason" in getattr(exc, "error_dict", {}):
+            _name_locked_row(exc, rows, current)
+        raise
+    return signings
+
+
+def _name_locked_row(exc: ValidationError, rows: list[dict], projects: dict[int, Project]) -> None:
+    """A refusal for locked periods names the first row that moves one (`row_index`) and the
+    periods that row moves, as if the rows had been written one at a time. `projects`: as the
+    rows leave them (in memory)."""
+    keys = _signed_keys(projects)
+    touched = locks.touched_periods_by_row([keys[row["project"].pk] for row in rows])
+    index = next((i for i, periods in enumerate(touched) if periods), None)
+    if index is not None:
+        exc.row_index = index
+        exc.locked_periods = touched[index]
 
 
 @transaction.atomic

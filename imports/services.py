@@ -7,8 +7,8 @@ as their ids, `plan_codec`) and a watermark of the change history of the tables 
 (`_watermark`). The import, in whichever worker process it runs, loads that plan with one query
 per model it names and writes it; it reads the file again only when the watermark moved, i.e.
 someone changed those tables between the preview and the import. Projects, their investors, their
-ledger ids and funds rows are written in bulk (one statement per table and one for each table's
-change history); events and targets row by row.
+ledger ids, funds rows and events' signings are written in bulk (one statement per table and one
+for each table's change history); the events themselves once each, and targets row by row.
 
 A project row is checked by the preview and not again by the import. The preview checks a new
 row with validate_project on the very project the import writes (and keeps its pinyin keys in
@@ -284,8 +284,8 @@ _RESULT_FIELDS = [
 # --- locked periods --------------------------------------------------------------------------------
 def _row_keys(kind: str, plans: list[RowPlan], by) -> list[tuple[RowPlan, set[str]]]:
     """The outbox keys each row to be written would name, worked out by the bulk writers' own key
-    functions (projects.services), writing nothing. Kinds written row by row (events, targets)
-    name none here: their writers' lock check refuses at the import instead."""
+    functions (projects.services), writing nothing. Events and targets name none here: their
+    writers' lock check refuses at the import instead, naming the first row refused."""
     todo = [p for p in plans if p.action in (NEW, UPDATE)]
     if kind == Kind.FUNDS:
         return [
@@ -557,7 +557,7 @@ def batch_import(
 
 
 def _each_row(applier):
-    """A writer that applies the rows one at a time through `applier` (events, targets)."""
+    """A writer that applies the rows one at a time through `applier` (targets)."""
 
     def write(
         plans: list[RowPlan], *, batch: ImportBatch, by, progress, correction=None, checked=False
@@ -592,6 +592,9 @@ def _rows_of(plans: list[RowPlan], every: list[RowPlan], kind: str):
         yield
     except (ValidationError, PermissionDenied) as exc:
         if _is_lock_refusal(exc):
+            if plans and getattr(exc, "row_index", None) is not None:
+                # The writer named the row refused: it shows the periods, as one written alone.
+                plans[exc.row_index].locked = _periods_of(exc)
             raise _Locked(every, exc) from exc
         plan = plans[getattr(exc, "row_index", 0)] if plans else every[0]
         for column, message in _errors_of(exc, kind):
@@ -832,38 +835,62 @@ def _write_funds(
 EVENT_SNAPSHOT_KEYS = list(planning.EVENT_FIELD_KEYS)
 
 
-def _apply_event(plan: RowPlan, *, batch: ImportBatch, by, context: dict, correction=None) -> None:
-    """The row's event (created or corrected once, on its first row), then its signing through
-    events.services.signing_record, which moves the project to the signed stage."""
-    key = plan.extra["event_key"]
-    event = context.get(("event", key))
-    if event is None:
-        action = plan.extra.get("event_action")
-        fields = dict(plan.extra.get("event_fields", {}))
-        if action == NEW:
-            event = event_services.event_create(by=by, **fields)
-            _note(batch.created, event)
-        elif action == UPDATE:
-            event = PromotionEvent.objects.get(pk=plan.extra["event"].pk)
-            snap = _snapshot(event, EVENT_SNAPSHOT_KEYS)
-            snap["organisers"] = sorted(event.organisers.values_list("pk", flat=True))
-            batch.updated.setdefault("events.promotionevent", {})[str(event.pk)] = snap
-            event = event_services.event_update(event=event, by=by, **fields)
-        else:
-            event = plan.extra["event"]
-        context[("event", key)] = event
-    signing = plan.extra.get("signing")
-    if signing:
-        project = Project.objects.get(pk=signing["project"].pk)
-        snapshots = batch.updated.setdefault("projects.project", {})
-        if project.signed_on is None and str(project.pk) not in snapshots:
+def _write_events(
+    plans: list[RowPlan], *, batch: ImportBatch, by, progress, correction=None, checked=False
+) -> None:
+    """Each event created or corrected once, on its first row (a file names few); then every
+    row's signing in bulk through events.services.signing_bulk_record, which moves the projects
+    not yet signed to the signed stage (what they held before is kept for the rollback)."""
+    todo = [p for p in plans if p.action in (NEW, UPDATE)]
+    events: dict = {}
+    for plan in todo:
+        key = plan.extra["event_key"]
+        if key in events:
+            continue
+        with _rows_of([plan], plans, Kind.EVENTS):
+            events[key] = _write_event(plan, batch=batch, by=by)
+    with_signing = [p for p in todo if p.extra.get("signing")]
+    ids = {p.extra["signing"]["project"].pk for p in with_signing}
+    projects = Project.objects.select_for_update().in_bulk(list(ids))
+    snapshots = batch.updated.setdefault("projects.project", {})
+    for project in projects.values():
+        if project.signed_on is None:
             # The signing moves the project: keep where it was, for rollback.
             snapshots[str(project.pk)] = _snapshot(project, PROJECT_SNAPSHOT_KEYS)
-        record = event_services.signing_record(
-            by=by, event=event, correction=correction, **{**signing, "project": project}
-        )
-        _note(batch.created, record)
-        plan.extra["signing_record"] = record.pk
+    if not snapshots:
+        batch.updated.pop("projects.project")
+    rows = [
+        {
+            **plan.extra["signing"],
+            "project": projects[plan.extra["signing"]["project"].pk],
+            "event": events[plan.extra["event_key"]],
+        }
+        for plan in with_signing
+    ]
+    with _rows_of(with_signing, plans, Kind.EVENTS):
+        signings = event_services.signing_bulk_record(by=by, rows=rows, correction=correction)
+    for plan, signing in zip(with_signing, signings, strict=True):
+        _note(batch.created, signing)
+        plan.extra["signing_record"] = signing.pk
+    progress(len(plans), len(plans))
+
+
+def _write_event(plan: RowPlan, *, batch: ImportBatch, by) -> PromotionEvent:
+    """The row's event: created, corrected (what it held before kept for the rollback) or as it
+    is."""
+    action = plan.extra.get("event_action")
+    fields = dict(plan.extra.get("event_fields", {}))
+    if action == NEW:
+        event = event_services.event_create(by=by, **fields)
+        _note(batch.created, event)
+        return event
+    if action == UPDATE:
+        event = PromotionEvent.objects.get(pk=plan.extra["event"].pk)
+        snap = _snapshot(event, EVENT_SNAPSHOT_KEYS)
+        snap["organisers"] = sorted(event.organisers.values_list("pk", flat=True))
+        batch.updated.setdefault("events.promotionevent", {})[str(event.pk)] = snap
+        return event_services.event_update(event=event, by=by, **fields)
+    return plan.extra["event"]
 
 
 def _apply_target(plan: RowPlan, *, batch: ImportBatch, by, context: dict, correction=None) -> None:
@@ -879,7 +906,7 @@ WRITERS = {
     Kind.PROJECTS: _write_projects,
     Kind.ENTERPRISES: _write_enterprises,
     Kind.FUNDS: _write_funds,
-    Kind.EVENTS: _each_row(_apply_event),
+    Kind.EVENTS: _write_events,
     Kind.TARGETS: _each_row(_apply_target),
 }
 
@@ -956,10 +983,15 @@ def _rollback_writes(batch: ImportBatch, *, by, correction: CorrectionNote) -> N
             by=by,
         )
         # Signings first: the projects they moved are restored below.
-        for pk in batch.created.get("events.signing", []):
-            signing = Signing.objects.filter(pk=pk).select_related("event", "project").first()
-            if signing is not None:
-                event_services.signing_delete(signing=signing, by=by, correction=correction)
+        event_services.signing_bulk_delete(
+            signings=list(
+                Signing.objects.filter(
+                    pk__in=batch.created.get("events.signing", [])
+                ).select_related("event", "project")
+            ),
+            by=by,
+            correction=correction,
+        )
         for pk, snap in batch.updated.get("events.promotionevent", {}).items():
             snap = dict(snap)
             organisers = list(Region.objects.filter(pk__in=snap.pop("organisers")))

@@ -191,8 +191,9 @@ def test_a_lock_made_after_the_preview_refuses_the_import_without_a_reason(clerk
 
 
 def test_an_events_import_signing_in_a_locked_quarter_asks_for_a_reason(demo_users):
-    """Events are written row by row: the refused row shows the period, and the import, confirmed
-    again with a reason, is one correction (the signings share the import's note)."""
+    """An events ledger's locked rows are found by its writer at the import: the first refused
+    row shows the period, and the import, confirmed again with a reason, is one correction (the
+    signings share the import's note)."""
     from demo.events_demo import load_event_kinds
     from events.models import Signing
     from imports import services

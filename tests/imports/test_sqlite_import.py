@@ -144,6 +144,49 @@ DROPS = textwrap.dedent(
 )
 
 
+# Five projects at 洽谈, then an events ledger signing them at one event (events.services'
+# signing_bulk_record: the moves, the signings and their history in bulk), then rolled back;
+# prints the projects and signings after each step, as JSON.
+EVENTS = textwrap.dedent(
+    """
+    import io, json
+    from openpyxl import Workbook
+    from events.models import PromotionEvent, Signing
+    from imports import services
+    from imports.columns import EVENT_COLUMNS
+    from projects.models import Project
+    wb = Workbook(); ws = wb.active; ws.title = "项目台账"
+    ws.append(["项目名称", "投资方", "县区", "计划总投资(万元)", "阶段", "登记日期", "洽谈日期"])
+    for i in range(5):
+        ws.append([f"SQLite活动项目{i}", f"SQLite活动公司{i}", "榆次区", "2000", "洽谈",
+                   "2023-01-10", "2023-03-01"])
+    data = io.BytesIO(); wb.save(data)
+    services.import_file(kind="projects", data=data.getvalue(), filename="p.xlsx", by=None,
+                         dry_run=False)
+    header = [c.header for c in EVENT_COLUMNS]
+    wb = Workbook(); ws = wb.active; ws.title = "活动签约"; ws.append(header)
+    for i in range(5):
+        row = {"活动名称": "SQLite推介会", "开始日期": "2023-06-08", "结束日期": "2023-06-09",
+               "活动类型": "推介会", "举办城市": "深圳市", "主办县区": "榆次区",
+               "签约项目名称": f"SQLite活动项目{i}", "签约日期": "2023-06-09"}
+        ws.append([row.get(h) for h in header])
+    data = io.BytesIO(); wb.save(data)
+    def show(label, batch):
+        projects = Project.objects.filter(name__startswith="SQLite活动项目").order_by("name")
+        print(label, json.dumps({
+            "status": batch.status, "summary": batch.summary,
+            "projects": [[p.stage, str(p.signed_on)] for p in projects],
+            "signings": Signing.objects.filter(project__in=projects).count(),
+            "events": PromotionEvent.objects.filter(title="SQLite推介会").count()},
+            ensure_ascii=False))
+    batch = services.import_file(kind="events", data=data.getvalue(), filename="e.xlsx", by=None,
+                                 dry_run=False)
+    show("SIGNED", batch)
+    show("ROLLEDBACK", services.batch_rollback(batch=batch, by=None))
+    """
+)
+
+
 @pytest.fixture(scope="module")
 def sqlite_env(tmp_path_factory, embedded_demo_file) -> dict:
     """A SQLite file with the demo loaded (the session's migrate + load_demo, copied), and the
@@ -230,3 +273,20 @@ def test_a_drop_row_needs_its_date_and_reason_and_rolls_back_on_sqlite(sqlite_en
     # Dropped again as before, its 开工 date, 终止 date and reason back: two moves recorded, to 开工
     # and to 终止.
     assert steps["ROLLEDBACK"]["project"] == ["dropped", "2023-03-01", "2024-01-05", "搁置", 4]
+
+
+def test_an_events_ledger_and_its_rollback_on_sqlite(sqlite_env):
+    shown = manage(sqlite_env, "shell", "-c", EVENTS).stdout
+    steps = {
+        line.split(" ", 1)[0]: json.loads(line.split(" ", 1)[1])
+        for line in shown.splitlines()
+        if line.startswith(("SIGNED ", "ROLLEDBACK "))
+    }
+    signed = steps["SIGNED"]
+    assert signed["status"] == "imported" and signed["summary"]["new"] == 5, signed
+    assert signed["projects"] == [["signed", "2023-06-09"]] * 5
+    assert signed["signings"] == 5 and signed["events"] == 1
+    rolled_back = steps["ROLLEDBACK"]
+    assert rolled_back["status"] == "rolled_back"
+    assert rolled_back["projects"] == [["negotiating", "None"]] * 5
+    assert rolled_back["signings"] == 0 and rolled_back["events"] == 0
