@@ -55,7 +55,7 @@ from events import services as event_services
 from events.models import PromotionEvent, Signing
 from projects import services as project_services
 from projects.models import FundsInPlace, Project, Stage
-from rollups import locks
+from rollups import locks, outbox
 from rollups.locks import CorrectionNote
 from rollups.models import period_label
 from targets import services as target_services
@@ -474,7 +474,7 @@ def batch_import(
                 skipped_rows = {p.row for p in plans if p.action == ERROR} if skip_errors else set()
             if any(p.action == ERROR and p.row not in skipped_rows for p in plans):
                 raise _Abort(plans)
-            with history_reason(f"{IMPORT_REASON} #{batch.pk}"):
+            with history_reason(f"{IMPORT_REASON} #{batch.pk}"), outbox.one_outbox_row():
                 WRITERS[batch.kind](
                     plans,
                     batch=batch,
@@ -973,7 +973,7 @@ def rollback_locked_refusal(periods: list[str]) -> str:
 def _rollback_writes(batch: ImportBatch, *, by, correction: CorrectionNote) -> None:
     """batch_rollback's writes, each through its service; every writer that may move a figure
     gets the rollback's one correction note."""
-    with history_reason(f"{ROLLBACK_REASON} #{batch.pk}"):
+    with history_reason(f"{ROLLBACK_REASON} #{batch.pk}"), outbox.one_outbox_row():
         LedgerKey.objects.filter(pk__in=batch.ledger_keys).delete()
         # The evidence files the import attached from its zip, and the claims they opened (before
         # the records they hang on go).

@@ -12,11 +12,16 @@ A bucket key is a string:
   rollups ignore it and hand it to the drain listeners (`register_drain_listener`).
 Callers pass the keys of the project as it was before the change and as it is after, so the
 cells a change *left* are refreshed too.
+
+Within `one_outbox_row()` (a ledger import's or its rollback's writing), every `enqueue_refresh`
+still checks the locked periods at its call, but the keys are gathered: the block writes one
+outbox row with all of them when it ends without an error (nothing when it raises).
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import dataclasses
 import datetime as dt
 import logging
@@ -208,16 +213,50 @@ def changed_bucket_keys(before: ProjectBuckets, project, *, months=None) -> set[
 CorrectionNote = locks.CorrectionNote
 
 
+# The keys gathered by the outermost `one_outbox_row()` block; None outside one.
+_gathered: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar(
+    "one_outbox_row", default=None
+)
+
+
 def enqueue_refresh(*, keys: Iterable[str], correction: CorrectionNote | None = None) -> None:
     """Write an outbox row in the current transaction; after commit, make sure a drain is queued.
     A change that moves a figure of a locked period is refused unless `correction` gives a
-    reason, and is then recorded as a correction (rollups.locks.guard): every writer passes here."""
+    reason, and is then recorded as a correction (rollups.locks.guard): every writer passes here.
+    Inside `one_outbox_row()` the keys join the block's row instead (the guard still runs here)."""
     keys = sorted(set(keys))
     if not keys:
         return
     locks.guard(keys, correction)
+    gathered = _gathered.get()
+    if gathered is not None:
+        gathered.update(keys)
+        return
+    _write_row(keys)
+
+
+def _write_row(keys: list[str]) -> None:
     Outbox.objects.create(keys=keys)
     transaction.on_commit(request_drain)
+
+
+@contextlib.contextmanager
+def one_outbox_row():
+    """Within the block (inside the caller's transaction), `enqueue_refresh` gathers its keys; on
+    leaving without an error, one outbox row with all of them is written and one drain requested
+    after commit. An error writes nothing and propagates. A block inside another adds to the
+    outer one. For a writer that calls several services in one transaction (a ledger import)."""
+    if _gathered.get() is not None:
+        yield
+        return
+    gathered: set[str] = set()
+    token = _gathered.set(gathered)
+    try:
+        yield
+    finally:
+        _gathered.reset(token)
+    if gathered:
+        _write_row(sorted(gathered))
 
 
 def request_drain() -> None:
