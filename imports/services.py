@@ -8,7 +8,7 @@ as their ids, `plan_codec`) and a watermark of the change history of the tables 
 per model it names and writes it; it reads the file again only when the watermark moved, i.e.
 someone changed those tables between the preview and the import. Projects, their investors, their
 ledger ids, funds rows and events' signings are written in bulk (one statement per table and one
-for each table's change history); the events themselves once each, and targets row by row.
+for each table's change history), and targets too; the events themselves once each.
 
 A project row is checked by the preview and not again by the import. The preview checks a new
 row with validate_project on the very project the import writes (and keeps its pinyin keys in
@@ -556,34 +556,6 @@ def batch_import(
     return batch
 
 
-def _each_row(applier):
-    """A writer that applies the rows one at a time through `applier` (targets)."""
-
-    def write(
-        plans: list[RowPlan], *, batch: ImportBatch, by, progress, correction=None, checked=False
-    ) -> None:
-        context: dict = {}
-        total = len(plans)
-        for i, plan in enumerate(plans, 1):
-            if plan.action in (NEW, UPDATE):
-                # No savepoint per row: any failure aborts the whole file anyway.
-                try:
-                    applier(plan, batch=batch, by=by, context=context, correction=correction)
-                except (ValidationError, PermissionDenied) as exc:
-                    if _is_lock_refusal(exc):
-                        # Rows written one by one are not checked at the preview: the refused
-                        # row shows the periods, and the import then asks for a reason.
-                        plan.locked = _periods_of(exc)
-                        raise _Locked(plans, exc) from exc
-                    for column, message in _errors_of(exc, batch.kind):
-                        plan.error(column, message)
-                    raise _Abort(plans) from exc
-            if i % 100 == 0 or i == total:
-                progress(i, total)
-
-    return write
-
-
 @contextmanager
 def _rows_of(plans: list[RowPlan], every: list[RowPlan], kind: str):
     """A bulk service given `plans` refused one of them (`row_index` on its error): the row gets
@@ -893,13 +865,25 @@ def _write_event(plan: RowPlan, *, batch: ImportBatch, by) -> PromotionEvent:
     return plan.extra["event"]
 
 
-def _apply_target(plan: RowPlan, *, batch: ImportBatch, by, context: dict, correction=None) -> None:
-    if plan.action == UPDATE:
-        snapshots = batch.updated.setdefault("targets.target", {})
-        snapshots[str(plan.target.pk)] = _snapshot(plan.target, planning.TARGET_VALUES)
-    target = target_services.target_set(by=by, **plan.fields)
-    if plan.action == NEW:
+def _write_targets(
+    plans: list[RowPlan], *, batch: ImportBatch, by, progress, correction=None, checked=False
+) -> None:
+    """Every row in bulk through target_bulk_set (what the updated targets held before kept for
+    the rollback)."""
+    todo = [p for p in plans if p.action in (NEW, UPDATE)]
+    snapshots = batch.updated.setdefault("targets.target", {})
+    for plan in todo:
+        if plan.action == UPDATE:
+            snapshots[str(plan.target.pk)] = _snapshot(plan.target, planning.TARGET_VALUES)
+    with _rows_of(todo, plans, Kind.TARGETS):
+        created, _updated = target_services.target_bulk_set(
+            by=by, rows=[dict(plan.fields) for plan in todo]
+        )
+    for target in created:
         _note(batch.created, target)
+    if not snapshots:
+        batch.updated.pop("targets.target")
+    progress(len(todo), len(todo))
 
 
 WRITERS = {
@@ -907,7 +891,7 @@ WRITERS = {
     Kind.ENTERPRISES: _write_enterprises,
     Kind.FUNDS: _write_funds,
     Kind.EVENTS: _write_events,
-    Kind.TARGETS: _each_row(_apply_target),
+    Kind.TARGETS: _write_targets,
 }
 
 
@@ -1005,15 +989,24 @@ def _rollback_writes(batch: ImportBatch, *, by, correction: CorrectionNote) -> N
             event = PromotionEvent.objects.filter(pk=pk).first()
             if event is not None:
                 event_services.event_delete(event=event, by=by)
-        for pk in batch.created.get("targets.target", []):
-            target = Target.objects.filter(pk=pk).first()
-            if target is not None:
-                target_services.target_delete(by=by, target=target)
-        for pk, snap in batch.updated.get("targets.target", {}).items():
-            target = Target.objects.select_related("region").get(pk=pk)
-            target_services.target_set(
-                by=by, region=target.region, year=target.year, **_restore_values(Target, snap)
-            )
+        target_services.target_bulk_delete(
+            by=by,
+            targets=list(Target.objects.filter(pk__in=batch.created.get("targets.target", []))),
+        )
+        restored = batch.updated.get("targets.target", {})
+        target_services.target_bulk_set(
+            by=by,
+            rows=[
+                {
+                    "region": target.region,
+                    "year": target.year,
+                    **_restore_values(Target, restored[str(target.pk)]),
+                }
+                for target in Target.objects.select_related("region").filter(
+                    pk__in=[int(pk) for pk in restored]
+                )
+            ],
+        )
         funds = FundsInPlace.objects.select_related("project")
         project_services.funds_bulk_delete(
             records=list(funds.filter(pk__in=batch.created.get("projects.fundsinplace", []))),

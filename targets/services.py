@@ -7,9 +7,16 @@ from typing import BinaryIO
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
+from core.history import (
+    bulk_create_with_history,
+    bulk_delete_with_history,
+    bulk_history_options,
+    bulk_update_with_history,
+)
 from core.models import Region
 from core.money import parse_amount
 
@@ -53,6 +60,37 @@ def check_can_set_targets(user) -> None:
         raise PermissionDenied(_("Only city staff set targets."))
 
 
+# What a row of target_set / target_bulk_set may hold besides region and year.
+ROW_FIELDS = {"signed_count", "signed_amount", "new_start_amount", "funds_amount", *OPTIONAL_FIELDS}
+
+
+def _apply_set(target: Target, row: dict, *, in_bulk: bool = False) -> None:
+    """The rule of setting a region's targets, applied to `target` in memory, nothing written: the
+    row's four figures set, each optional measure in `row` set (None or "": no target; one absent
+    keeps its stored value), then every rule checked. `in_bulk`: the caller loaded the region and
+    holds every row's region and year once, so nothing is queried here. target_set and
+    target_bulk_set both apply it, so a form, the API and a ledger row obey the same rule."""
+    unknown = set(row) - ROW_FIELDS
+    if unknown:
+        raise TypeError(f"unknown target fields: {sorted(unknown)}")
+    target.signed_count = row["signed_count"]
+    target.signed_amount = parse_amount(row["signed_amount"])
+    target.new_start_amount = parse_amount(row["new_start_amount"])
+    target.funds_amount = parse_amount(row["funds_amount"])
+    for field in ("out_of_province_count", "foreign_count"):
+        if field in row:
+            value = row[field]
+            setattr(target, field, None if value in (None, "") else int(value))
+    for field in ("out_of_province_amount", "foreign_amount", "completed_amount"):
+        if field in row:
+            value = row[field]
+            setattr(target, field, None if value in (None, "") else parse_amount(value))
+    if in_bulk:
+        target.full_clean(exclude=["region"], validate_unique=False, validate_constraints=False)
+    else:
+        target.full_clean()
+
+
 @transaction.atomic
 def target_set(
     *,
@@ -76,26 +114,83 @@ def target_set(
     target = Target.objects.select_for_update().filter(region=region, year=year).first()
     if target is None:
         target = Target(region=region, year=year)
-    target.signed_count = signed_count
-    target.signed_amount = parse_amount(signed_amount)
-    target.new_start_amount = parse_amount(new_start_amount)
-    target.funds_amount = parse_amount(funds_amount)
-    for field, value in (
-        ("out_of_province_count", out_of_province_count),
-        ("foreign_count", foreign_count),
-    ):
-        if value is not KEEP:
-            setattr(target, field, None if value in (None, "") else int(value))
-    for field, value in (
-        ("out_of_province_amount", out_of_province_amount),
-        ("foreign_amount", foreign_amount),
-        ("completed_amount", completed_amount),
-    ):
-        if value is not KEEP:
-            setattr(target, field, None if value in (None, "") else parse_amount(value))
-    target.full_clean()
+    optional = {
+        "out_of_province_count": out_of_province_count,
+        "out_of_province_amount": out_of_province_amount,
+        "foreign_count": foreign_count,
+        "foreign_amount": foreign_amount,
+        "completed_amount": completed_amount,
+    }
+    _apply_set(
+        target,
+        {
+            "signed_count": signed_count,
+            "signed_amount": signed_amount,
+            "new_start_amount": new_start_amount,
+            "funds_amount": funds_amount,
+            **{field: value for field, value in optional.items() if value is not KEEP},
+        },
+    )
     target.save()
     return target
+
+
+# The columns a set writes (the figures and the optional measures).
+_SET_COLUMNS = [
+    "signed_count",
+    "signed_amount",
+    "new_start_amount",
+    "funds_amount",
+    *OPTIONAL_FIELDS,
+]
+
+
+@transaction.atomic
+def target_bulk_set(*, by, rows: list[dict]) -> tuple[list[Target], list[Target]]:
+    """Set many regions' targets at once (ledger imports and their rollback). Each row holds
+    target_set's arguments (`region`, a loaded Region; `year`; the four figures; optional
+    measures, absent ones kept) and gets target_set's rule (_apply_set) in memory; the stored
+    targets of every row are read with one query; then the new targets are written with
+    `bulk_create_with_history` and the changed ones with `bulk_update_with_history`, one
+    statement each plus one for their change history, with `by`, the `history_reason` and the
+    request's IP, as a save records them. A row that breaks a rule raises its ValidationError
+    with `row_index` set; nothing is written. Returns (created, updated): a row that changes
+    nothing is left alone."""
+    if not rows:
+        return [], []
+    check_can_set_targets(by)
+    keys = [(row["region"].pk, row["year"]) for row in rows]
+    if len(set(keys)) != len(keys):
+        raise ValueError("target_bulk_set takes each region and year once")
+    existing = {
+        (t.region_id, t.year): t
+        for t in Target.objects.select_for_update().filter(
+            region_id__in={region for region, _year in keys}, year__in={year for _r, year in keys}
+        )
+    }
+    new, changed = [], []
+    for index, (key, row) in enumerate(zip(keys, rows, strict=True)):
+        target = existing.get(key)
+        if target is None:
+            target = Target(region=row["region"], year=row["year"])
+        before = [getattr(target, field) for field in _SET_COLUMNS]
+        values = {k: v for k, v in row.items() if k not in ("region", "year")}
+        try:
+            _apply_set(target, values, in_bulk=True)
+        except ValidationError as exc:
+            exc.row_index = index
+            raise
+        if target.pk is None:
+            new.append(target)
+        elif [getattr(target, field) for field in _SET_COLUMNS] != before:
+            changed.append(target)
+    options = bulk_history_options(by)
+    created = bulk_create_with_history(new, Target, **options)
+    now = timezone.now()
+    for target in changed:
+        target.updated_at = now  # `auto_now`, as save() sets it
+    bulk_update_with_history(changed, Target, [*_SET_COLUMNS, "updated_at"], **options)
+    return created, changed
 
 
 @transaction.atomic
@@ -132,10 +227,13 @@ def targets_set_year(*, by, year: int, rows: list[dict]) -> list[Target]:
 
 
 @transaction.atomic
-def target_delete(*, by, target: Target) -> None:
-    """Remove a region's targets for a year (an imported row being rolled back)."""
+def target_bulk_delete(*, by, targets: list[Target]) -> None:
+    """Remove many targets at once (an import's new rows being rolled back): one statement, and
+    one for their change history."""
+    if not targets:
+        return
     check_can_set_targets(by)
-    target.delete()
+    bulk_delete_with_history(targets, Target, **bulk_history_options(by))
 
 
 @transaction.atomic
