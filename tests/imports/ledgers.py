@@ -1,10 +1,13 @@
-"""Building ledger files for tests: xlsx and csv in any encoding, from a header and rows."""
+"""Building ledger files for tests: xlsx and csv in any encoding, from a header and rows; and the
+queries an import or rollback runs (`queries_of`)."""
 
 from __future__ import annotations
 
 import csv
 import io
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook
 
 from imports.columns import ENTERPRISE_COLUMNS, FUNDS_COLUMNS, PROJECT_COLUMNS
@@ -56,3 +59,16 @@ def csv_bytes(
     for row in rows:
         writer.writerow(["" if row.get(h) is None else row.get(h) for h in header])
     return out.getvalue().encode(encoding)
+
+
+def queries_of(call) -> tuple[object, list[str]]:
+    """The call's result and the start of each query it ran, but the test's own savepoints (none
+    outside tests) and the content types (Django reads them once per process, by whichever call
+    comes first): what the bulk-path tests compare between a small and a large ledger."""
+    with CaptureQueriesContext(connection) as queries:
+        result = call()
+    return result, [
+        q["sql"][:90]
+        for q in queries.captured_queries
+        if "SAVEPOINT" not in q["sql"] and "django_content_type" not in q["sql"]
+    ]

@@ -3,8 +3,6 @@ its rollback restores them the same way: a fixed number of queries however many 
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from core.models import Region
 from enterprises import services as enterprise_services
@@ -13,6 +11,7 @@ from imports import services
 from imports.models import ImportBatch
 
 from .ledgers import ENTERPRISE_HEADER, xlsx_bytes
+from .ledgers import queries_of as _counted
 
 pytestmark = pytest.mark.django_db
 # Every column an update may change, derived ones included (not the timestamps).
@@ -55,18 +54,6 @@ def _ledger(n: int, **more) -> bytes:
 def _preview(data: bytes, by=None) -> ImportBatch:
     batch = services.batch_create(kind="enterprises", filename="e.xlsx", data=data, by=by)
     return services.batch_preview(batch=batch)
-
-
-def _counted(call) -> tuple[object, list[str]]:
-    with CaptureQueriesContext(connection) as queries:
-        result = call()
-    # Savepoints are the test's own transaction around the service's (none outside tests); the
-    # content types are read once per process (Django's cache), by whichever call comes first.
-    return result, [
-        q["sql"][:90]
-        for q in queries.captured_queries
-        if "SAVEPOINT" not in q["sql"] and "django_content_type" not in q["sql"]
-    ]
 
 
 def _values() -> dict[int, tuple]:

@@ -6,9 +6,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.forms.models import model_to_dict
-from django.test.utils import CaptureQueriesContext
 
 from demo.events_demo import load_event_kinds
 from events import services as event_services
@@ -19,6 +17,7 @@ from imports.models import ImportBatch
 from projects.models import Project, Stage, StageChange
 
 from .ledgers import project_row, xlsx_bytes
+from .ledgers import queries_of as _counting
 
 pytestmark = pytest.mark.django_db
 EVENT_HEADER = [c.header for c in EVENT_COLUMNS]
@@ -58,18 +57,6 @@ def _ledger(title: str, names: list[str], dates: list[str] | None = None) -> byt
         for i, name in enumerate(names)
     ]
     return xlsx_bytes(rows, header=EVENT_HEADER, sheet="活动签约")
-
-
-def _counting(call):
-    """The call's result and its queries (but the test's savepoints, and the content types Django
-    reads once per process)."""
-    with CaptureQueriesContext(connection) as queries:
-        result = call()
-    return result, [
-        q["sql"][:80]
-        for q in queries.captured_queries
-        if "SAVEPOINT" not in q["sql"] and "django_content_type" not in q["sql"]
-    ]
 
 
 def _import(data: bytes):

@@ -7,9 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.forms.models import model_to_dict
-from django.test.utils import CaptureQueriesContext
 
 from core.models import Region
 from imports import services
@@ -18,6 +16,7 @@ from imports.models import ImportBatch
 from targets import services as target_services
 from targets.models import Target
 
+from .ledgers import queries_of as _counting
 from .ledgers import xlsx_bytes
 
 pytestmark = pytest.mark.django_db
@@ -44,16 +43,6 @@ def _ledger(regions, year: int, bump: int = 0) -> bytes:
         for i, region in enumerate(regions)
     ]
     return xlsx_bytes(rows, header=TARGET_HEADER, sheet="目标任务")
-
-
-def _counting(call):
-    with CaptureQueriesContext(connection) as queries:
-        result = call()
-    return result, [
-        q["sql"][:80]
-        for q in queries.captured_queries
-        if "SAVEPOINT" not in q["sql"] and "django_content_type" not in q["sql"]
-    ]
 
 
 def _import(data: bytes):
